@@ -1,0 +1,39 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
+/**
+ * System settings. Every key has a default, so a fresh install answers a full object;
+ * later areas (email, workflows, routing) add their keys here.
+ */
+export const settingsSchema = {
+  type: 'object',
+  properties: {
+    appName: { type: 'string', minLength: 1, maxLength: 80, default: 'Weft' },
+    logoUrl: { type: ['string', 'null'], maxLength: 2000, default: null },
+    sessionTimeoutMinutes: { type: 'integer', minimum: 5, maximum: 43_200, default: 60 },
+    maxUsers: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      default: null,
+      description: 'Most active users allowed; null for no limit.',
+    },
+    loginMaxFailuresPerUser: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+    loginMaxFailuresPerIp: { type: 'integer', minimum: 1, maximum: 10_000, default: 20 },
+    loginLockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 15 },
+  },
+  additionalProperties: false,
+} as const;
+
+/** A PATCH names only what changes: the same properties, without defaults (ajv would fill them in). */
+export const settingsPatchSchema = {
+  type: 'object',
+  properties: Object.fromEntries(
+    Object.entries(settingsSchema.properties).map(([key, { default: _default, ...property }]) => [
+      key,
+      property,
+    ]),
+  ),
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+
+export type Settings = FromSchema<typeof settingsSchema, { keepDefaultedPropertiesOptional: false }>;

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
+import type { PgBoss } from 'pg-boss';
+import type { Db } from './db/index.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
+import { groupRoutes } from './routes/groups.ts';
+import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
+import { roleRoutes } from './routes/roles.ts';
+import { settingsRoutes } from './routes/settings.ts';
+import { userRoutes } from './routes/users.ts';
+import { OwnershipRegistry } from './services/ownership.ts';
+import { SettingsService } from './services/settings.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    boss: PgBoss | null;
+    settings: SettingsService;
+    ownership: OwnershipRegistry;
+    /** Every route registered, for the route-security test and the docs. */
+    registeredRoutes: RouteOptions[];
+  }
+}
+
+export interface AppOptions {
+  db: Db;
+  boss?: PgBoss | null;
+  logger?: FastifyServerOptions['logger'];
+  bodyLimit?: number;
+}
+
+/** Bodies are never coerced (a string is not a number); query strings and params are. */
+function validatorFor(part: string) {
+  const options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
+  const ajv = new Ajv(
+    part === 'body' ? { ...options, coerceTypes: false } : { ...options, coerceTypes: 'array' },
+  );
+  addFormats.default(ajv);
+  return ajv;
+}
+
+export async function buildApp(options: AppOptions) {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<JsonSchemaToTsProvider>();
+
+  const validators = { body: validatorFor('body'), other: validatorFor('other') };
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? validators.body : validators.other).compile(schema),
+  );
+
+  app.decorate('db', options.db);
+  app.decorate('boss', options.boss ?? null);
+  app.decorate('settings', new SettingsService(options.db));
+  app.decorate('ownership', new OwnershipRegistry());
+  app.decorate('registeredRoutes', []);
+  app.addHook('onRoute', (route) => {
+    app.registeredRoutes.push(route);
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Weft API',
+        version: '0.1.0',
+        description: 'Low-code CRM automation. Errors are `{ error: { code, message, details? } }`.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'weft_session' },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+  });
+  await app.register(authPlugin);
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      await api.register(authRoutes, { prefix: '/auth' });
+      await api.register(meRoutes, { prefix: '/me' });
+      await api.register(userRoutes, { prefix: '/users' });
+      await api.register(groupRoutes, { prefix: '/groups' });
+      await api.register(roleRoutes, { prefix: '/roles' });
+      await api.register(settingsRoutes, { prefix: '/settings' });
+      await api.register(auditRoutes, { prefix: '/audit' });
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    },
+    { prefix: '/api' },
+  );
+
+  await app.ready();
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,121 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A timestamp read as a Date and written as a Date or an ISO string; optional on insert when it has a default. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, T | string, T | string>;
+
+export type Scope = 'none' | 'own' | 'groups' | 'all';
+export type Action = 'view' | 'create' | 'update' | 'delete';
+/** module (or `*` for every module not listed) → action → scope */
+export type PermissionMatrix = Record<string, Partial<Record<Action, Scope>>>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  title: string | null;
+  phone: string | null;
+  passwordHash: string | null;
+  active: Generated<boolean>;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+  lastLoginAt: Timestamp | null;
+}
+
+export interface GroupsTable {
+  id: Generated<string>;
+  name: string;
+  description: string | null;
+  createdAt: DefaultedTimestamp;
+}
+
+export interface GroupMembersTable {
+  groupId: string;
+  userId: string;
+}
+
+export interface RolesTable {
+  id: Generated<string>;
+  name: string;
+  description: string | null;
+  isAdmin: Generated<boolean>;
+  permissions: Json<PermissionMatrix>;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface UserRolesTable {
+  userId: string;
+  roleId: string;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie value: a stolen database does not yield live sessions. */
+  id: string;
+  userId: string;
+  csrfToken: string;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: DefaultedTimestamp;
+  lastSeenAt: DefaultedTimestamp;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  userId: string;
+  name: string;
+  tokenHash: string;
+  createdAt: DefaultedTimestamp;
+  lastUsedAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+}
+
+export interface LoginHistoryTable {
+  id: Generated<string>;
+  at: DefaultedTimestamp;
+  username: string;
+  userId: string | null;
+  success: boolean;
+  reason: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: Json<unknown>;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: DefaultedTimestamp;
+  actorId: string | null;
+  actorName: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  details: Json<Record<string, unknown>> | null;
+  ip: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  groups: GroupsTable;
+  groupMembers: GroupMembersTable;
+  roles: RolesTable;
+  userRoles: UserRolesTable;
+  sessions: SessionsTable;
+  apiTokens: ApiTokensTable;
+  loginHistory: LoginHistoryTable;
+  settings: SettingsTable;
+  auditLog: AuditLogTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Role = Selectable<RolesTable>;
+export type Group = Selectable<GroupsTable>;

@@ -1,0 +1,32 @@
+import { sql } from 'kysely';
+import { PgBoss } from 'pg-boss';
+import type { Db } from './db/index.ts';
+import type { SettingsService } from './services/settings.ts';
+
+/** Queues of the system itself; the workflow engine adds its own. */
+export const queues = {
+  purgeSessions: 'weft.sessions.purge',
+} as const;
+
+export async function startQueue(connectionString: string, onError: (error: Error) => void): Promise<PgBoss> {
+  const boss = new PgBoss({ connectionString, schema: 'pgboss', application_name: 'weft-queue' });
+  boss.on('error', onError);
+  await boss.start();
+  return boss;
+}
+
+/**
+ * Background upkeep: idle sessions are refused at once by the auth hook, and this job
+ * removes their rows every quarter hour so the table does not grow without bound.
+ */
+export async function startSystemWorkers(boss: PgBoss, db: Db, settings: SettingsService): Promise<void> {
+  await boss.createQueue(queues.purgeSessions, { policy: 'singleton' });
+  await boss.schedule(queues.purgeSessions, '*/15 * * * *');
+  await boss.work(queues.purgeSessions, async () => {
+    const { sessionTimeoutMinutes } = await settings.get();
+    await db
+      .deleteFrom('sessions')
+      .where('lastSeenAt', '<', sql<Date>`now() - make_interval(mins => ${sessionTimeoutMinutes})`)
+      .execute();
+  });
+}

@@ -1,0 +1,42 @@
+import { Ajv } from 'ajv';
+import { type Settings, settingsSchema } from '../../schemas/settings.ts';
+import type { Db } from '../db/index.ts';
+
+// Defaults come from the schema itself, so adding a setting is one line in schemas/settings.ts.
+const withDefaults = new Ajv({ useDefaults: true, strict: false }).compile(settingsSchema);
+
+/** Reads every setting, stored or default. Cached per process for a few seconds; writes here clear it. */
+export class SettingsService {
+  #db: Db;
+  #cache: { value: Settings; at: number } | undefined;
+  static readonly ttlMs = 5_000;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async get(): Promise<Settings> {
+    if (this.#cache && Date.now() - this.#cache.at < SettingsService.ttlMs) return this.#cache.value;
+    const rows = await this.#db.selectFrom('settings').select(['key', 'value']).execute();
+    const known = Object.keys(settingsSchema.properties);
+    const stored = Object.fromEntries(
+      rows.filter((row) => known.includes(row.key)).map((row) => [row.key, row.value]),
+    );
+    withDefaults(stored);
+    const value = stored as Settings;
+    this.#cache = { value, at: Date.now() };
+    return value;
+  }
+
+  async update(db: Db, patch: Partial<Settings>): Promise<Settings> {
+    for (const [key, value] of Object.entries(patch)) {
+      await db
+        .insertInto('settings')
+        .values({ key, value: JSON.stringify(value) })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value) }))
+        .execute();
+    }
+    this.#cache = undefined;
+    return this.get();
+  }
+}

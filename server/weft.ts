@@ -1,0 +1,68 @@
+import type { PgBoss } from 'pg-boss';
+import { buildApp } from './app.ts';
+import { ensureAdmin } from './bootstrap.ts';
+import type { Config } from './config.ts';
+import { createDb } from './db/index.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { type EmbeddedCluster, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { startQueue, startSystemWorkers } from './queue.ts';
+import { SettingsService } from './services/settings.ts';
+
+export interface Weft {
+  /** The URL the HTTP server listens on, or null in worker mode. */
+  url: string | null;
+  stop: () => Promise<void>;
+}
+
+export interface Announce {
+  info: (message: string) => void;
+  error: (message: string, error?: unknown) => void;
+}
+
+/**
+ * Starts everything in order (database, migrations, queue, admin, HTTP) and returns a
+ * `stop` that undoes it in reverse: stop accepting requests and let in-flight ones end,
+ * let running jobs finish up to the deadline, close the pool, stop the embedded cluster.
+ */
+export async function startWeft(config: Config, announce: Announce): Promise<Weft> {
+  const undo: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const step of undo.reverse()) {
+      await step().catch((error: unknown) => announce.error('shutdown step failed', error));
+    }
+  };
+  try {
+    let url = config.databaseUrl;
+    if (!url) {
+      announce.info(`Starting embedded PostgreSQL in ${config.dataDir}`);
+      const cluster: EmbeddedCluster = await startEmbeddedPostgres(config.dataDir);
+      undo.push(() => cluster.stop());
+      url = cluster.url();
+    }
+    const db = createDb(url);
+    undo.push(() => db.destroy());
+    await migrateToLatest(db);
+
+    const boss: PgBoss = await startQueue(url, (error) => announce.error('queue error', error));
+    undo.push(() => boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs }));
+    await startSystemWorkers(boss, db, new SettingsService(db));
+
+    const admin = await ensureAdmin(db, config.adminPassword);
+    if (admin.password) {
+      announce.info(
+        `Created user "admin" with password: ${admin.password}\n  (shown only this once; change it after signing in)`,
+      );
+    } else if (admin.created) {
+      announce.info('Created user "admin" with the password from WEFT_ADMIN_PASSWORD');
+    }
+
+    if (config.mode === 'worker') return { url: null, stop };
+    const app = await buildApp({ db, boss, logger: { level: config.logLevel } });
+    undo.push(() => app.close());
+    const address = await app.listen({ host: config.host, port: config.port });
+    return { url: address, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
