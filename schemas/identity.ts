@@ -60,7 +60,11 @@ export const userUpdateBody = {
 
 export const profileUpdateBody = {
   type: 'object',
-  properties: userProfileProperties,
+  properties: {
+    ...userProfileProperties,
+    invisible: { type: 'boolean', description: 'Hide me from who-is-online and online-only routing.' },
+    available: { type: 'boolean', description: 'Whether lead routing may assign records to me.' },
+  },
   additionalProperties: false,
   minProperties: 1,
 } as const;
@@ -99,6 +103,8 @@ export const userResponse = {
     title: { type: ['string', 'null'] },
     phone: { type: ['string', 'null'] },
     active: { type: 'boolean' },
+    invisible: { type: 'boolean' },
+    available: { type: 'boolean' },
     isAdmin: { type: 'boolean' },
     roleIds: { type: 'array', items: uuid },
     groupIds: { type: 'array', items: uuid },
@@ -115,6 +121,8 @@ export const userResponse = {
     'title',
     'phone',
     'active',
+    'invisible',
+    'available',
     'isAdmin',
     'roleIds',
     'groupIds',

@@ -20,6 +20,8 @@ export interface UsersTable {
   phone: string | null;
   passwordHash: string | null;
   active: Generated<boolean>;
+  invisible: Generated<boolean>;
+  available: Generated<boolean>;
   createdAt: DefaultedTimestamp;
   updatedAt: DefaultedTimestamp;
   lastLoginAt: Timestamp | null;

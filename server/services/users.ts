@@ -19,6 +19,8 @@ export interface UserInput {
   title?: string | null;
   phone?: string | null;
   active?: boolean;
+  invisible?: boolean;
+  available?: boolean;
   roleIds?: string[];
   groupIds?: string[];
 }
@@ -32,12 +34,14 @@ const columns = [
   'title',
   'phone',
   'active',
+  'invisible',
+  'available',
   'createdAt',
   'updatedAt',
   'lastLoginAt',
 ] as const;
 
-async function withMemberships(db: Db, users: Omit<User, 'passwordHash'>[]): Promise<UserView[]> {
+async function withMemberships(db: Db, users: Pick<User, (typeof columns)[number]>[]): Promise<UserView[]> {
   if (users.length === 0) return [];
   const ids = users.map((user) => user.id);
   const [roles, groups] = await Promise.all([
@@ -182,6 +186,8 @@ const profileOf = (input: UserInput) => ({
   ...(input.email !== undefined && { email: input.email }),
   ...(input.title !== undefined && { title: input.title }),
   ...(input.phone !== undefined && { phone: input.phone }),
+  ...(input.invisible !== undefined && { invisible: input.invisible }),
+  ...(input.available !== undefined && { available: input.available }),
 });
 
 export async function createUser(

@@ -12,6 +12,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('phone', 'text')
     .addColumn('password_hash', 'text')
     .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
+    // "Go invisible": hidden from who-is-online lists and from online-only lead routing.
+    .addColumn('invisible', 'boolean', (c) => c.notNull().defaultTo(false))
+    // Availability switch for lead routing and case distribution.
+    .addColumn('available', 'boolean', (c) => c.notNull().defaultTo(true))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('last_login_at', 'timestamptz')
