@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTestApp } from './helpers/app.ts';
+
+const { app } = await createTestApp();
+
+/**
+ * The only routes an anonymous caller may reach. Adding one here is a security decision:
+ * it needs a reason next to it.
+ */
+const publicRoutes = new Set([
+  'POST /api/auth/login', // signing in
+  'GET /api/health', // load balancers and `npm start` users
+]);
+
+const placeholder = '00000000-0000-4000-8000-000000000000';
+const routes = app.registeredRoutes.flatMap((route) =>
+  (Array.isArray(route.method) ? route.method : [route.method])
+    .filter((method) => method !== 'HEAD' && method !== 'OPTIONS')
+    .map((method) => ({ method, url: route.url })),
+);
+
+test('the app registers the routes this test walks', () => {
+  assert.ok(routes.length > 20, `only ${routes.length} routes found`);
+});
+
+test('every route except the public list answers 401 to an anonymous request', async () => {
+  const failures: string[] = [];
+  for (const { method, url } of routes) {
+    const key = `${method} ${url}`;
+    if (publicRoutes.has(key)) continue;
+    const path = url.replace(/:(\w+)/g, placeholder).replace(/\*$/, 'x');
+    const response = await app.inject({ method: method as 'GET', url: path, payload: method === 'GET' ? undefined : {} });
+    if (response.statusCode !== 401) failures.push(`${key} → ${response.statusCode}`);
+    else assert.equal(response.json().error.code, 'WEFT_ERR_UNAUTHENTICATED', key);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('every public route exists and answers without credentials', async () => {
+  const registered = new Set(routes.map(({ method, url }) => `${method} ${url}`));
+  for (const key of publicRoutes) assert.ok(registered.has(key), `${key} is not registered`);
+  assert.equal((await app.inject({ method: 'GET', url: '/api/health' })).statusCode, 503); // no queue in this app
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'x', password: 'y' } });
+  assert.equal(login.statusCode, 401);
+  assert.equal(login.json().error.code, 'WEFT_ERR_INVALID_CREDENTIALS');
+});
+
+test('an unknown or revoked bearer token is refused like no credential', async () => {
+  const response = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: 'Bearer weft_nope' } });
+  assert.equal(response.statusCode, 401);
+});
