@@ -15,7 +15,13 @@ async function timeToHealthy(dataDir: string): Promise<number> {
   const started = performance.now();
   const child = spawn(process.execPath, ['server/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', WEFT_DATA_DIR: dataDir, WEFT_ADMIN_PASSWORD: 'bench-password' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      WEFT_DATA_DIR: dataDir,
+      WEFT_ADMIN_PASSWORD: 'bench-password',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -45,8 +51,15 @@ try {
   const warm: number[] = [];
   for (let i = 0; i < 3; i++) warm.push(await timeToHealthy(dataDir));
   warm.sort((a, b) => a - b);
-  const result = { firstStartMs, restartMedianMs: Math.round(warm[1] ?? 0), runs: warm.length + 1, node: process.version };
-  console.log(`first start to healthy: ${result.firstStartMs} ms; restart to healthy (median of 3): ${result.restartMedianMs} ms`);
+  const result = {
+    firstStartMs,
+    restartMedianMs: Math.round(warm[1] ?? 0),
+    runs: warm.length + 1,
+    node: process.version,
+  };
+  console.log(
+    `first start to healthy: ${result.firstStartMs} ms; restart to healthy (median of 3): ${result.restartMedianMs} ms`,
+  );
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   await writeFile(path.join(root, 'bench/results/startup.json'), `${JSON.stringify(result, null, 2)}\n`);
 } finally {

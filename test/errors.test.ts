@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
 import { catalogue } from '../server/errors.ts';
 import { createTestApp, login } from './helpers/app.ts';
 
@@ -21,7 +22,13 @@ const { app } = await createTestApp();
 const admin = await login(app);
 
 test('bad input is a 4xx in the one error shape, never a 5xx', async () => {
-  const cases: { name: string; send: () => ReturnType<typeof app.inject>; status: number; code: string; field?: string }[] = [
+  const cases: {
+    name: string;
+    send: () => Promise<LightMyRequestResponse>;
+    status: number;
+    code: string;
+    field?: string;
+  }[] = [
     {
       name: 'unknown property',
       send: () => admin.request('POST', '/api/groups', { name: 'a', colour: 'red' }),
@@ -49,7 +56,11 @@ test('bad input is a 4xx in the one error shape, never a 5xx', async () => {
         app.inject({
           method: 'POST',
           url: '/api/groups',
-          headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrfToken, 'content-type': 'application/json' },
+          headers: {
+            cookie: admin.cookie,
+            'x-csrf-token': admin.csrfToken,
+            'content-type': 'application/json',
+          },
           payload: '{"name": ',
         }),
       status: 400,
@@ -100,7 +111,11 @@ test('bad input is a 4xx in the one error shape, never a 5xx', async () => {
     const { error } = response.json();
     assert.equal(error.code, code, name);
     assert.equal(typeof error.message, 'string', name);
-    if (field) assert.ok(error.details.some((d: { field: string }) => d.field === field), `${name}: ${JSON.stringify(error.details)}`);
+    if (field)
+      assert.ok(
+        error.details.some((d: { field: string }) => d.field === field),
+        `${name}: ${JSON.stringify(error.details)}`,
+      );
   }
 });
 

@@ -81,7 +81,11 @@ test('second start reuses the data: no new admin, the printed password still wor
 
 test('with DATABASE_URL no embedded cluster is started and the admin password comes from the environment', async () => {
   const { url } = await createTestDatabase();
-  const weft = await start({ DATABASE_URL: url, WEFT_ADMIN_PASSWORD: 'from-the-environment', WEFT_DATA_DIR: path.join(dataDir, 'unused') });
+  const weft = await start({
+    DATABASE_URL: url,
+    WEFT_ADMIN_PASSWORD: 'from-the-environment',
+    WEFT_DATA_DIR: path.join(dataDir, 'unused'),
+  });
   assert.doesNotMatch(weft.output(), /embedded PostgreSQL/);
   assert.match(weft.output(), /WEFT_ADMIN_PASSWORD/);
   const login = await fetch(`${weft.url}/api/auth/login`, {

@@ -30,7 +30,11 @@ test('every route except the public list answers 401 to an anonymous request', a
     const key = `${method} ${url}`;
     if (publicRoutes.has(key)) continue;
     const path = url.replace(/:(\w+)/g, placeholder).replace(/\*$/, 'x');
-    const response = await app.inject({ method: method as 'GET', url: path, payload: method === 'GET' ? undefined : {} });
+    const response = await app.inject({
+      method: method as 'GET',
+      url: path,
+      payload: method === 'GET' ? undefined : {},
+    });
     if (response.statusCode !== 401) failures.push(`${key} → ${response.statusCode}`);
     else assert.equal(response.json().error.code, 'WEFT_ERR_UNAUTHENTICATED', key);
   }
@@ -41,12 +45,20 @@ test('every public route exists and answers without credentials', async () => {
   const registered = new Set(routes.map(({ method, url }) => `${method} ${url}`));
   for (const key of publicRoutes) assert.ok(registered.has(key), `${key} is not registered`);
   assert.equal((await app.inject({ method: 'GET', url: '/api/health' })).statusCode, 503); // no queue in this app
-  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'x', password: 'y' } });
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { username: 'x', password: 'y' },
+  });
   assert.equal(login.statusCode, 401);
   assert.equal(login.json().error.code, 'WEFT_ERR_INVALID_CREDENTIALS');
 });
 
 test('an unknown or revoked bearer token is refused like no credential', async () => {
-  const response = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: 'Bearer weft_nope' } });
+  const response = await app.inject({
+    method: 'GET',
+    url: '/api/me',
+    headers: { authorization: 'Bearer weft_nope' },
+  });
   assert.equal(response.statusCode, 401);
 });

@@ -18,7 +18,11 @@ export async function onlineUserIds(db: Db, settings: SettingsService): Promise<
         eb
           .selectFrom('sessions')
           .whereRef('sessions.userId', '=', 'users.id')
-          .where('sessions.lastSeenAt', '>', sql<Date>`now() - make_interval(mins => ${sessionTimeoutMinutes})`),
+          .where(
+            'sessions.lastSeenAt',
+            '>',
+            sql<Date>`now() - make_interval(mins => ${sessionTimeoutMinutes})`,
+          ),
       ),
     )
     .execute();
