@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { LayoutDefinition } from '../../schemas/layout.ts';
 
 /** A timestamp read as a Date and written as a Date or an ISO string; optional on insert when it has a default. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -103,6 +104,60 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
+export interface DropdownsTable {
+  id: Generated<string>;
+  name: string;
+  options: Json<{ value: string; label: string }[]>;
+  multi: Generated<boolean>;
+  parentId: string | null;
+  dependencies: Json<Record<string, string[]>>;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface LayoutsTable {
+  id: Generated<string>;
+  module: string;
+  name: string;
+  definition: Json<LayoutDefinition>;
+  defaultView: Generated<boolean>;
+  defaultForm: Generated<boolean>;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export type RoutingMode = 'freeForAll' | 'roundRobin' | 'singleUser' | 'customRoundRobin';
+export type RoutingRuleKind = 'users' | 'usersInGroups' | 'groups';
+
+export interface RoutingSettingsTable {
+  module: string;
+  enabled: Generated<boolean>;
+  mode: ColumnType<RoutingMode, RoutingMode | undefined, RoutingMode>;
+  onlineOnly: Generated<boolean>;
+  whenNobodyOnline: ColumnType<'anyAvailable' | 'unassigned', 'anyAvailable' | 'unassigned' | undefined>;
+  userIds: ColumnType<string[], string[] | undefined, string[]>;
+  singleUserId: string | null;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface RoutingRulesTable {
+  id: Generated<string>;
+  module: string;
+  position: number;
+  criteria: Json<unknown>;
+  kind: RoutingRuleKind;
+  userIds: ColumnType<string[], string[] | undefined, string[]>;
+  groupIds: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+export interface RoutingCountersTable {
+  module: string;
+  rotation: string;
+  turns: Generated<number>;
+  lastAssignee: string | null;
+  updatedAt: DefaultedTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -114,6 +169,11 @@ export interface Database {
   loginHistory: LoginHistoryTable;
   settings: SettingsTable;
   auditLog: AuditLogTable;
+  routingSettings: RoutingSettingsTable;
+  routingRules: RoutingRulesTable;
+  routingCounters: RoutingCountersTable;
+  dropdowns: DropdownsTable;
+  layouts: LayoutsTable;
 }
 
 export type User = Selectable<UsersTable>;
