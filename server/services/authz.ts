@@ -16,17 +16,23 @@ export interface Principal {
 const rank: Record<Scope, number> = { none: 0, own: 1, groups: 2, all: 3 };
 const actions: Action[] = ['view', 'create', 'update', 'delete'];
 
+/**
+ * Each role is first read on its own (its module row, else its `*` row, cell by cell),
+ * then the widest scope wins. Merging rows before that would let one role's module row
+ * hide another role's `*` grant, and would lose an explicit `none` that overrides `*`.
+ */
 export function mergeMatrices(matrices: PermissionMatrix[]): PermissionMatrix {
+  const modules = new Set(matrices.flatMap((matrix) => Object.keys(matrix)));
   const merged: PermissionMatrix = {};
-  for (const matrix of matrices) {
-    for (const [module, cells] of Object.entries(matrix)) {
-      const target = merged[module] ?? {};
-      merged[module] = target;
-      for (const action of actions) {
-        const scope = cells[action];
-        if (scope && rank[scope] > rank[target[action] ?? 'none']) target[action] = scope;
+  for (const module of modules) {
+    const row: Partial<Record<Action, Scope>> = {};
+    for (const action of actions) {
+      for (const matrix of matrices) {
+        const scope = matrix[module]?.[action] ?? matrix['*']?.[action] ?? 'none';
+        if (rank[scope] >= rank[row[action] ?? 'none']) row[action] = scope;
       }
     }
+    merged[module] = row;
   }
   return merged;
 }
