@@ -24,7 +24,7 @@ export const auditRoutes: RoutePlugin = async (app) => {
     async (request) => {
       requireAdmin(principalOf(request));
       const { limit, cursor, action, actorId } = request.query;
-      const after = decodeCursor(cursor, 1);
+      const after = decodeCursor(cursor, ['integer']);
       let query = app.db
         .selectFrom('auditLog')
         .selectAll()

@@ -99,7 +99,7 @@ export const authRoutes: RoutePlugin = async (app) => {
     },
     async (request) => {
       const principal = principalOf(request);
-      const after = decodeCursor(request.query.cursor, 1);
+      const after = decodeCursor(request.query.cursor, ['integer']);
       let query = app.db
         .selectFrom('loginHistory')
         .select(['id', 'at', 'username', 'userId', 'success', 'reason', 'ip', 'userAgent'])

@@ -37,7 +37,7 @@ export async function listGroups(
   db: Db,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('groups').select(['id', 'name', 'description', 'createdAt']);
   if (query.q) select = select.where('name', 'ilike', containsPattern(query.q));
   if (after)

@@ -5,14 +5,32 @@ export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number): (string | number)[] | undefined {
+/** What a cursor part must be before it reaches SQL: a forged one would otherwise fail there as a 500. */
+export type CursorPart = 'text' | 'uuid' | 'integer';
+
+const partIs: Record<CursorPart, (part: unknown) => boolean> = {
+  text: (part) => typeof part === 'string',
+  uuid: (part) => typeof part === 'string' && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(part),
+  integer: (part) => Number.isSafeInteger(part),
+};
+
+/** `shape` is the number of parts, or better each part's kind. */
+export function decodeCursor(
+  cursor: string | undefined,
+  shape: number | readonly CursorPart[],
+): (string | number)[] | undefined {
   if (cursor === undefined) return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const arity = typeof shape === 'number' ? shape : shape.length;
     if (
       Array.isArray(key) &&
       key.length === arity &&
-      key.every((part) => typeof part === 'string' || typeof part === 'number')
+      key.every((part, i) =>
+        typeof shape === 'number'
+          ? typeof part === 'string' || typeof part === 'number'
+          : partIs[shape[i] ?? 'text'](part),
+      )
     ) {
       return key;
     }

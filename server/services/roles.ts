@@ -37,7 +37,7 @@ export async function listRoles(
   db: Db,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('roles').select(columns);
   if (query.q) select = select.where('name', 'ilike', containsPattern(query.q));
   if (after)

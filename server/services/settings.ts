@@ -5,6 +5,16 @@ import type { Db } from '../db/index.ts';
 // Defaults come from the schema itself, so adding a setting is one line in schemas/settings.ts.
 const withDefaults = new Ajv({ useDefaults: true, strict: false }).compile(settingsSchema);
 
+async function read(db: Db): Promise<Settings> {
+  const rows = await db.selectFrom('settings').select(['key', 'value']).execute();
+  const known = Object.keys(settingsSchema.properties);
+  const stored = Object.fromEntries(
+    rows.filter((row) => known.includes(row.key)).map((row) => [row.key, row.value]),
+  );
+  withDefaults(stored);
+  return stored as Settings;
+}
+
 /** Reads every setting, stored or default. Cached per process for a few seconds; writes here clear it. */
 export class SettingsService {
   #db: Db;
@@ -17,13 +27,7 @@ export class SettingsService {
 
   async get(): Promise<Settings> {
     if (this.#cache && Date.now() - this.#cache.at < SettingsService.ttlMs) return this.#cache.value;
-    const rows = await this.#db.selectFrom('settings').select(['key', 'value']).execute();
-    const known = Object.keys(settingsSchema.properties);
-    const stored = Object.fromEntries(
-      rows.filter((row) => known.includes(row.key)).map((row) => [row.key, row.value]),
-    );
-    withDefaults(stored);
-    const value = stored as Settings;
+    const value = await read(this.#db);
     this.#cache = { value, at: Date.now() };
     return value;
   }
@@ -37,6 +41,7 @@ export class SettingsService {
         .execute();
     }
     this.#cache = undefined;
-    return this.get();
+    // Read through the caller's transaction and do not cache: outside it the change is not committed yet.
+    return read(db);
   }
 }

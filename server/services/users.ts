@@ -79,7 +79,7 @@ export async function listUsers(
   db: Db,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined; active?: boolean | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('users').select(columns);
   if (query.q) {
     const pattern = containsPattern(query.q);
@@ -128,6 +128,8 @@ async function countActiveAdmins(db: Db): Promise<number> {
 
 /** Every change that could leave Weft without an administrator is checked inside its transaction. */
 export async function assertAdminRemains(db: Db): Promise<void> {
+  // Serialised: two admins demoting each other at once would each still see the other.
+  await sql`select pg_advisory_xact_lock(hashtext('weft.admins'))`.execute(db);
   if ((await countActiveAdmins(db)) === 0) {
     throw new WeftError('UNPROCESSABLE', 'At least one active administrator must remain');
   }
@@ -241,7 +243,8 @@ export async function updateUser(
       .selectFrom('users')
       .select(['active'])
       .where('id', '=', id)
-      .forUpdate()
+      // Not FOR UPDATE: audit rows take FOR KEY SHARE on their actor, so two admins editing each other would deadlock.
+      .forNoKeyUpdate()
       .executeTakeFirst();
     if (!before) throw notFound('User');
     const profile = profileOf(input);
