@@ -16,6 +16,7 @@ import { authRoutes } from './routes/auth.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
+import { moduleRoutes } from './routes/modules.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { userRoutes } from './routes/users.ts';
@@ -116,6 +117,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(userRoutes, { prefix: '/users' });
       await api.register(groupRoutes, { prefix: '/groups' });
       await api.register(roleRoutes, { prefix: '/roles' });
+      await api.register(moduleRoutes, { prefix: '/modules' });
       await api.register(settingsRoutes, { prefix: '/settings' });
       await api.register(auditRoutes, { prefix: '/audit' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

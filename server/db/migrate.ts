@@ -1,12 +1,14 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import type { Db } from './index.ts';
 import * as identity from './migrations/0001-identity.ts';
+import * as modules from './migrations/0002-modules.ts';
 import * as routing from './migrations/0005-routing.ts';
 import * as studio from './migrations/0006-studio.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
   '0001-identity': identity,
+  '0002-modules': modules,
   '0005-routing': routing,
   '0006-studio': studio,
 };

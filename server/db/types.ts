@@ -158,6 +158,77 @@ export interface RoutingCountersTable {
   updatedAt: DefaultedTimestamp;
 }
 
+export interface ModulesTable {
+  name: string;
+  label: string;
+  itemName: string;
+  custom: boolean;
+  searchable: Generated<boolean>;
+  editable: Generated<boolean>;
+  visible: Generated<boolean>;
+  displayFields: ColumnType<string[], string[] | undefined, string[]>;
+  version: Generated<number>;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface ModuleFieldsTable {
+  module: string;
+  name: string;
+  label: string;
+  type: string;
+  required: boolean;
+  unique: boolean;
+  searchable: boolean;
+  readOnly: boolean;
+  defaultValue: Json<unknown>;
+  options: Json<Record<string, unknown>>;
+  system: boolean;
+  position: number;
+  createdAt: DefaultedTimestamp;
+}
+
+export type ChangelogAction = 'create' | 'update' | 'delete';
+
+export interface ChangelogTable {
+  id: Generated<number>;
+  module: string;
+  recordId: string;
+  action: ChangelogAction;
+  changes: Json<Record<string, { before: unknown; after: unknown }>>;
+  actorId: string | null;
+  actorName: string | null;
+  at: DefaultedTimestamp;
+}
+
+export type EventType =
+  | 'record.created'
+  | 'record.updated'
+  | 'record.deleted'
+  | 'record.viewed'
+  | 'tag.added'
+  | 'tag.removed';
+
+export interface EventsTable {
+  id: Generated<number>;
+  type: EventType;
+  module: string | null;
+  recordId: string | null;
+  payload: Json<Record<string, unknown>>;
+  actorId: string | null;
+  causationId: number | null;
+  depth: number | null;
+  createdAt: DefaultedTimestamp;
+}
+
+export interface RecordViewsTable {
+  id: Generated<number>;
+  module: string;
+  recordId: string;
+  userId: string | null;
+  viewedAt: DefaultedTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -169,6 +240,11 @@ export interface Database {
   loginHistory: LoginHistoryTable;
   settings: SettingsTable;
   auditLog: AuditLogTable;
+  modules: ModulesTable;
+  moduleFields: ModuleFieldsTable;
+  changelog: ChangelogTable;
+  events: EventsTable;
+  recordViews: RecordViewsTable;
   routingSettings: RoutingSettingsTable;
   routingRules: RoutingRulesTable;
   routingCounters: RoutingCountersTable;

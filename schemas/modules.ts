@@ -1,0 +1,165 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
+/** Module and field definitions (Studio): what the records API, forms and flows are shaped by. */
+
+export const fieldTypes = [
+  'text',
+  'longText',
+  'number',
+  'currency',
+  'percentage',
+  'date',
+  'dateTime',
+  'boolean',
+  'email',
+  'phone',
+  'url',
+  'dropdown',
+  'link',
+  'assignment',
+  'rating',
+  'tags',
+  'visibility',
+] as const;
+
+export type FieldType = (typeof fieldTypes)[number];
+
+export const moduleName = {
+  type: 'string',
+  pattern: '^[a-z][a-z0-9_]{1,39}$',
+  description:
+    'Lowercase identifier, 2–40 characters; also names the records table (rec_<name>). Cannot change.',
+} as const;
+
+export const fieldName = {
+  type: 'string',
+  pattern: '^[a-z][a-zA-Z0-9]{0,47}$',
+  description: 'camelCase like X2CRM (firstName); the column is its snake_case form. Cannot change.',
+} as const;
+
+const label = { type: 'string', minLength: 1, maxLength: 100 } as const;
+
+/**
+ * Type options, by type: `maxLength` (text), `choices` (dropdown values kept inline) or
+ * `dropdownId` (a managed dropdown) and `multiple` (dropdown), `module` (link target) or
+ * `moduleField` (a polymorphic link whose target module is held by that field),
+ * `currency` (ISO code), `max` (rating), `decimals` (number).
+ */
+export const fieldOptions = {
+  type: 'object',
+  properties: {
+    maxLength: { type: 'integer', minimum: 1, maximum: 100_000 },
+    choices: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, uniqueItems: true },
+    dropdownId: { type: ['string', 'integer'] },
+    multiple: { type: 'boolean' },
+    module: moduleName,
+    moduleField: fieldName,
+    currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+    max: { type: 'integer', minimum: 1, maximum: 10 },
+    decimals: { type: 'integer', minimum: 0, maximum: 10 },
+  },
+  additionalProperties: true,
+} as const;
+
+export const fieldBody = {
+  type: 'object',
+  properties: {
+    name: fieldName,
+    label,
+    type: { type: 'string', enum: fieldTypes },
+    required: { type: 'boolean' },
+    unique: { type: 'boolean' },
+    searchable: { type: 'boolean' },
+    readOnly: { type: 'boolean' },
+    defaultValue: {},
+    options: fieldOptions,
+    position: { type: 'integer', minimum: 0 },
+  },
+  required: ['name', 'label', 'type'],
+  additionalProperties: false,
+} as const;
+
+/** Name and type are fixed once created (the column and every stored value depend on them). */
+export const fieldPatchBody = {
+  type: 'object',
+  properties: {
+    label,
+    required: { type: 'boolean' },
+    unique: { type: 'boolean' },
+    searchable: { type: 'boolean' },
+    readOnly: { type: 'boolean' },
+    defaultValue: {},
+    options: fieldOptions,
+    position: { type: 'integer', minimum: 0 },
+  },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+
+export const moduleBody = {
+  type: 'object',
+  properties: {
+    name: moduleName,
+    label,
+    itemName: label,
+    searchable: { type: 'boolean' },
+    editable: { type: 'boolean' },
+    visible: { type: 'boolean' },
+    fields: { type: 'array', items: fieldBody, maxItems: 500 },
+  },
+  required: ['name', 'label'],
+  additionalProperties: false,
+} as const;
+
+export const modulePatchBody = {
+  type: 'object',
+  properties: {
+    label,
+    itemName: label,
+    searchable: { type: 'boolean' },
+    editable: { type: 'boolean' },
+    visible: { type: 'boolean' },
+  },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+
+export const moduleParams = {
+  type: 'object',
+  properties: { name: moduleName },
+  required: ['name'],
+  additionalProperties: false,
+} as const;
+
+export const fieldParams = {
+  type: 'object',
+  properties: { name: moduleName, field: fieldName },
+  required: ['name', 'field'],
+  additionalProperties: false,
+} as const;
+
+export const fieldDeleteQuery = {
+  type: 'object',
+  properties: { confirm: { type: 'boolean', default: false } },
+  additionalProperties: false,
+} as const;
+
+/** A module file as `GET /api/modules/:name/export` writes it and `POST /api/modules/import` reads it. */
+export const moduleExport = {
+  type: 'object',
+  properties: {
+    format: { const: 'weft.module' },
+    version: { const: 1 },
+    module: moduleBody,
+    dropdowns: { type: 'array', items: { type: 'object' } },
+    layouts: { type: 'array', items: { type: 'object' } },
+  },
+  required: ['format', 'version', 'module'],
+  additionalProperties: false,
+} as const;
+
+export type FieldBody = FromSchema<typeof fieldBody>;
+export type FieldPatch = FromSchema<typeof fieldPatchBody>;
+export type ModuleBody = FromSchema<typeof moduleBody>;
+export type ModulePatch = FromSchema<typeof modulePatchBody>;
+export type ModuleExport = FromSchema<typeof moduleExport>;

@@ -1,0 +1,442 @@
+import { sql } from 'kysely';
+import type { FieldBody, FieldPatch, FieldType, ModuleBody, ModulePatch } from '../../schemas/modules.ts';
+import type { Db } from '../db/index.ts';
+import { conflict, invalid, notFound, WeftError } from '../errors.ts';
+import { type Actor, audit } from './audit.ts';
+import {
+  addFieldColumn,
+  applyConstraints,
+  builtinColumns,
+  columnName,
+  countValues,
+  createRecordsTable,
+  dropFieldColumn,
+  dropRecordsTable,
+  tableOf,
+} from './fields.ts';
+import { valueProblem } from './record-schema.ts';
+import { customModuleFields, systemFields } from './standard-modules.ts';
+
+export interface FieldDefinition {
+  name: string;
+  label: string;
+  type: FieldType;
+  required: boolean;
+  unique: boolean;
+  searchable: boolean;
+  readOnly: boolean;
+  defaultValue: unknown;
+  options: Record<string, unknown>;
+  system: boolean;
+  position: number;
+}
+
+export interface ModuleDefinition {
+  name: string;
+  label: string;
+  itemName: string;
+  custom: boolean;
+  table: string;
+  fields: FieldDefinition[];
+  searchable: boolean;
+  editable: boolean;
+  visible: boolean;
+  /** Fields whose values, joined by spaces, name a record (links show this). */
+  displayFields: string[];
+  /** Bumped by every field change: caches of anything derived from the definition key on it. */
+  version: number;
+}
+
+/** The snake_case column of a field in `rec_<module>`. */
+export function columnOf(field: FieldDefinition): string {
+  return columnName(field.name);
+}
+
+const moduleColumns = [
+  'name',
+  'label',
+  'itemName',
+  'custom',
+  'searchable',
+  'editable',
+  'visible',
+  'displayFields',
+  'version',
+] as const;
+
+async function loadModules(db: Db, name?: string): Promise<ModuleDefinition[]> {
+  let modules = db.selectFrom('modules').select(moduleColumns).orderBy('name');
+  let fields = db
+    .selectFrom('moduleFields')
+    .select([
+      'module',
+      'name',
+      'label',
+      'type',
+      'required',
+      'unique',
+      'searchable',
+      'readOnly',
+      'defaultValue',
+      'options',
+      'system',
+      'position',
+    ])
+    .orderBy('module')
+    .orderBy('position')
+    .orderBy('name');
+  if (name !== undefined) {
+    modules = modules.where('name', '=', name);
+    fields = fields.where('module', '=', name);
+  }
+  const [moduleRows, fieldRows] = await Promise.all([modules.execute(), fields.execute()]);
+  return moduleRows.map((row) => ({
+    ...row,
+    table: tableOf(row.name),
+    fields: fieldRows
+      .filter((field) => field.module === row.name)
+      .map(({ module: _module, type, ...field }) => ({ ...field, type: type as FieldType })),
+  }));
+}
+
+export async function listModules(db: Db): Promise<ModuleDefinition[]> {
+  return loadModules(db);
+}
+
+export async function findModule(db: Db, name: string): Promise<ModuleDefinition | undefined> {
+  return (await loadModules(db, name))[0];
+}
+
+export async function getModule(db: Db, name: string): Promise<ModuleDefinition> {
+  const module = await findModule(db, name);
+  if (!module) throw notFound(`Module ${name}`);
+  return module;
+}
+
+/** Locks a module's metadata row for the rest of the transaction: Studio changes to one module run one at a time. */
+async function lockModule(trx: Db, name: string): Promise<ModuleDefinition> {
+  const row = await trx
+    .selectFrom('modules')
+    .select('name')
+    .where('name', '=', name)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound(`Module ${name}`);
+  return getModule(trx, name);
+}
+
+async function bumpVersion(trx: Db, name: string): Promise<void> {
+  await trx
+    .updateTable('modules')
+    .set((eb) => ({ version: eb('version', '+', 1), updatedAt: new Date() }))
+    .where('name', '=', name)
+    .execute();
+}
+
+/** Fills a field body's gaps and checks it against the module it joins; throws a 4xx naming the problem. */
+async function normalizeField(
+  trx: Db,
+  module: { name: string; fields: { name: string; type: FieldType }[] },
+  body: FieldBody,
+  position: number,
+  system: boolean,
+): Promise<FieldDefinition> {
+  const field: FieldDefinition = {
+    name: body.name,
+    label: body.label,
+    type: body.type,
+    required: body.required ?? false,
+    unique: body.unique ?? false,
+    searchable: body.searchable ?? false,
+    readOnly: body.readOnly ?? false,
+    defaultValue: body.defaultValue ?? null,
+    options: body.options ?? {},
+    system,
+    position: body.position ?? position,
+  };
+  if (builtinColumns.has(columnName(field.name)) && !system)
+    throw conflict('name', 'is reserved for a built-in field');
+  if (module.fields.some((existing) => existing.name === field.name)) {
+    throw conflict('name', `is taken by another field of ${module.name}`);
+  }
+  await checkOptions(trx, module, field);
+  return field;
+}
+
+async function checkOptions(
+  trx: Db,
+  module: { name: string; fields: { name: string; type: FieldType }[] },
+  field: FieldDefinition,
+): Promise<void> {
+  if (field.type === 'link') {
+    const target = field.options.module;
+    const holder = field.options.moduleField;
+    if ((target === undefined) === (holder === undefined)) {
+      throw invalid('options', 'a link names either its target `module` or the `moduleField` holding it');
+    }
+    if (typeof target === 'string' && target !== module.name && !(await findModule(trx, target))) {
+      throw invalid('options.module', `names no module (${target})`);
+    }
+    if (typeof holder === 'string' && !module.fields.some((f) => f.name === holder && f.type === 'text')) {
+      throw invalid('options.moduleField', `names no text field of ${module.name}`);
+    }
+  }
+  if (field.defaultValue !== null) {
+    const problem = valueProblem(field, field.defaultValue);
+    if (problem) throw invalid('defaultValue', problem);
+  }
+}
+
+async function insertField(trx: Db, module: string, field: FieldDefinition): Promise<void> {
+  await trx
+    .insertInto('moduleFields')
+    .values({
+      module,
+      ...field,
+      defaultValue: JSON.stringify(field.defaultValue),
+      options: JSON.stringify(field.options),
+    })
+    .execute();
+}
+
+export interface ModuleSpec {
+  name: string;
+  label: string;
+  itemName: string;
+  custom: boolean;
+  displayFields: string[];
+  searchable?: boolean | undefined;
+  editable?: boolean | undefined;
+  visible?: boolean | undefined;
+}
+
+/** Creates the metadata, the records table and every field's column in the caller's transaction. */
+export async function installModule(trx: Db, spec: ModuleSpec, fields: FieldBody[]): Promise<void> {
+  if (await findModule(trx, spec.name)) throw conflict('name', 'is taken by another module');
+  await trx
+    .insertInto('modules')
+    .values({
+      name: spec.name,
+      label: spec.label,
+      itemName: spec.itemName,
+      custom: spec.custom,
+      displayFields: spec.displayFields,
+      searchable: spec.searchable ?? true,
+      editable: spec.editable ?? true,
+      visible: spec.visible ?? true,
+    })
+    .execute();
+  await createRecordsTable(trx, spec.name);
+  const known: FieldDefinition[] = [];
+  const all: [FieldBody, boolean][] = [
+    ...systemFields.map((field): [FieldBody, boolean] => [field, true]),
+    ...fields.map((field): [FieldBody, boolean] => [
+      field,
+      !spec.custom || customModuleFields.includes(field),
+    ]),
+  ];
+  for (const [body, system] of all) {
+    const field = await normalizeField(trx, { name: spec.name, fields: known }, body, known.length, system);
+    await insertField(trx, spec.name, field);
+    if (!builtinColumns.has(columnName(field.name))) await addFieldColumn(trx, spec.name, field);
+    known.push(field);
+  }
+}
+
+export async function createModule(db: Db, actor: Actor, body: ModuleBody): Promise<ModuleDefinition> {
+  await db.transaction().execute(async (trx) => {
+    await installModule(
+      trx,
+      {
+        name: body.name,
+        label: body.label,
+        itemName: body.itemName ?? body.label,
+        custom: true,
+        displayFields: ['name'],
+        searchable: body.searchable,
+        editable: body.editable,
+        visible: body.visible,
+      },
+      [...customModuleFields, ...(body.fields ?? [])],
+    );
+    await audit(trx, actor, 'module.create', { type: 'module', id: body.name }, { label: body.label });
+  });
+  return getModule(db, body.name);
+}
+
+export async function updateModule(db: Db, actor: Actor, name: string, patch: ModulePatch) {
+  await db.transaction().execute(async (trx) => {
+    await lockModule(trx, name);
+    await trx
+      .updateTable('modules')
+      .set({ ...patch, updatedAt: new Date() })
+      .where('name', '=', name)
+      .execute();
+    await audit(trx, actor, 'module.update', { type: 'module', id: name }, patch);
+  });
+  return getModule(db, name);
+}
+
+/** Only admin-created modules may go, and not while another module links to them. */
+export async function deleteModule(db: Db, actor: Actor, name: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const module = await lockModule(trx, name);
+    if (!module.custom)
+      throw new WeftError('UNPROCESSABLE', `${name} is a standard module and cannot be deleted`);
+    const linking = (await listModules(trx)).flatMap((other) =>
+      other.name === name
+        ? []
+        : other.fields
+            .filter((f) => f.type === 'link' && f.options.module === name)
+            .map((f) => `${other.name}.${f.name}`),
+    );
+    if (linking.length > 0) throw conflict('name', `is the target of link fields: ${linking.join(', ')}`);
+    await dropRecordsTable(trx, name);
+    await trx.deleteFrom('modules').where('name', '=', name).execute();
+    await audit(trx, actor, 'module.delete', { type: 'module', id: name });
+  });
+}
+
+export async function addField(db: Db, actor: Actor, moduleName: string, body: FieldBody) {
+  const field = await db.transaction().execute(async (trx) => {
+    const module = await lockModule(trx, moduleName);
+    const position = Math.max(-1, ...module.fields.map((f) => f.position)) + 1;
+    const field = await normalizeField(trx, module, body, position, false);
+    await insertField(trx, moduleName, field);
+    await guardUnique(field.name, () => addFieldColumn(trx, moduleName, field));
+    await bumpVersion(trx, moduleName);
+    await audit(
+      trx,
+      actor,
+      'module.field.add',
+      { type: 'module', id: moduleName },
+      { field: field.name, type: field.type },
+    );
+    return field;
+  });
+  return field;
+}
+
+function fieldOf(module: ModuleDefinition, name: string): FieldDefinition {
+  const field = module.fields.find((candidate) => candidate.name === name);
+  if (!field) throw notFound(`Field ${module.name}.${name}`);
+  return field;
+}
+
+async function guardUnique<T>(field: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505')
+      throw conflict(field, 'cannot be unique: records hold duplicate values');
+    throw error;
+  }
+}
+
+/** Options that decide the column's type or reference cannot change once the column exists. */
+const fixedOptions = ['multiple', 'module', 'moduleField'];
+
+export async function updateField(db: Db, actor: Actor, moduleName: string, name: string, patch: FieldPatch) {
+  return db.transaction().execute(async (trx) => {
+    const module = await lockModule(trx, moduleName);
+    const before = fieldOf(module, name);
+    const after: FieldDefinition = {
+      ...before,
+      ...Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)),
+      options: { ...before.options, ...(patch.options ?? {}) },
+    };
+    for (const option of fixedOptions) {
+      if (JSON.stringify(before.options[option]) !== JSON.stringify(after.options[option])) {
+        throw invalid(`options.${option}`, 'cannot change once the field exists');
+      }
+    }
+    if (
+      before.system &&
+      columnName(before.name) !== 'visibility' &&
+      builtinColumns.has(columnName(before.name))
+    ) {
+      for (const key of ['required', 'unique', 'readOnly', 'defaultValue'] as const) {
+        if (key in patch) throw invalid(key, `cannot change on the built-in field ${name}`);
+      }
+    }
+    await checkOptions(
+      trx,
+      { name: moduleName, fields: module.fields.filter((f) => f.name !== name) },
+      after,
+    );
+    await trx
+      .updateTable('moduleFields')
+      .set({
+        label: after.label,
+        required: after.required,
+        unique: after.unique,
+        searchable: after.searchable,
+        readOnly: after.readOnly,
+        defaultValue: JSON.stringify(after.defaultValue),
+        options: JSON.stringify(after.options),
+        position: after.position,
+      })
+      .where('module', '=', moduleName)
+      .where('name', '=', name)
+      .execute();
+    await guardUnique(name, () => applyConstraints(trx, moduleName, before, after));
+    await bumpVersion(trx, moduleName);
+    await audit(
+      trx,
+      actor,
+      'module.field.update',
+      { type: 'module', id: moduleName },
+      { field: name, ...patch },
+    );
+    return after;
+  });
+}
+
+/**
+ * Removing a field drops its column and every value in it, so without `confirm` the
+ * answer is a 409 saying how many records hold a value. Standard fields stay.
+ */
+export async function removeField(db: Db, actor: Actor, moduleName: string, name: string, confirm: boolean) {
+  return db.transaction().execute(async (trx) => {
+    const module = await lockModule(trx, moduleName);
+    const field = fieldOf(module, name);
+    if (field.system)
+      throw new WeftError('UNPROCESSABLE', `${name} is a standard field and cannot be removed`);
+    const holders = module.fields.filter((f) => f.options.moduleField === name).map((f) => f.name);
+    if (holders.length > 0) throw conflict(name, `holds the target module of ${holders.join(', ')}`);
+    const records = await countValues(trx, moduleName, field);
+    if (!confirm) {
+      throw new WeftError(
+        'CONFLICT',
+        `Removing ${moduleName}.${name} deletes its value in ${records} records; repeat with ?confirm=true`,
+        [{ field: name, reason: 'removal drops its data', records }],
+      );
+    }
+    await dropFieldColumn(trx, moduleName, field);
+    await trx.deleteFrom('moduleFields').where('module', '=', moduleName).where('name', '=', name).execute();
+    const displayFields = module.displayFields.filter((f) => f !== name);
+    await trx
+      .updateTable('modules')
+      .set({ displayFields: displayFields.length > 0 ? displayFields : ['id'] })
+      .where('name', '=', moduleName)
+      .execute();
+    await bumpVersion(trx, moduleName);
+    await audit(
+      trx,
+      actor,
+      'module.field.remove',
+      { type: 'module', id: moduleName },
+      { field: name, records },
+    );
+    return { removed: name, records };
+  });
+}
+
+/** How records of a module are named: its display fields' values joined by spaces. */
+export function displayExpression(module: ModuleDefinition) {
+  const columns = module.displayFields.filter(
+    (name) => name === 'id' || module.fields.some((f) => f.name === name),
+  );
+  if (columns.length === 0) return sql<string>`id::text`;
+  return sql<string>`nullif(concat_ws(' ', ${sql.join(columns.map((name) => sql`${sql.id(columnName(name))}::text`))}), '')`;
+}

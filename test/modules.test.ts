@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sql } from 'kysely';
+import { createTestApp, login } from './helpers/app.ts';
+
+const { app, db } = await createTestApp();
+const admin = await login(app);
+
+async function columnsOf(table: string) {
+  const { rows } = await sql<{ column_name: string; data_type: string; is_nullable: string }>`
+    select column_name, data_type, is_nullable from information_schema.columns where table_name = ${table}
+  `.execute(db.withoutPlugins());
+  return new Map(rows.map((row) => [row.column_name, row]));
+}
+
+async function indexesOf(table: string) {
+  const { rows } = await sql<{ indexname: string; indexdef: string }>`
+    select indexname, indexdef from pg_indexes where tablename = ${table}
+  `.execute(db.withoutPlugins());
+  return rows;
+}
+
+test('the standard modules exist with X2CRM field names and real columns', async () => {
+  const response = await admin.request('GET', '/api/modules');
+  assert.equal(response.statusCode, 200);
+  const modules = response.json().items as { name: string; fields: { name: string; system: boolean }[] }[];
+  assert.deepEqual(modules.map((m) => m.name).sort(), [
+    'accounts',
+    'cases',
+    'contacts',
+    'opportunities',
+    'tasks',
+  ]);
+  const contacts = modules.find((m) => m.name === 'contacts');
+  for (const name of [
+    'firstName',
+    'lastName',
+    'email',
+    'leadSource',
+    'doNotEmail',
+    'assignedTo',
+    'visibility',
+    'tags',
+  ]) {
+    assert.ok(
+      contacts?.fields.some((f) => f.name === name && f.system),
+      name,
+    );
+  }
+  const columns = await columnsOf('rec_contacts');
+  for (const column of [
+    'id',
+    'first_name',
+    'last_name',
+    'lead_source',
+    'do_not_email',
+    'assigned_to',
+    'created_by',
+    'tags',
+  ]) {
+    assert.ok(columns.has(column), column);
+  }
+  assert.equal(columns.get('tags')?.data_type, 'ARRAY');
+  const cases = modules.find((m) => m.name === 'cases');
+  for (const name of ['impact', 'status', 'origin', 'mainIssue', 'subIssue', 'resolution']) {
+    assert.ok(
+      cases?.fields.some((f) => f.name === name),
+      name,
+    );
+  }
+});
+
+test('a custom module gets a table, and each field a column of its type with its indexes', async () => {
+  const created = await admin.request('POST', '/api/modules', {
+    name: 'projects',
+    label: 'Projects',
+    itemName: 'Project',
+    fields: [
+      { name: 'code', label: 'Code', type: 'text', unique: true, required: true },
+      { name: 'budget', label: 'Budget', type: 'currency', options: { currency: 'EUR' } },
+      { name: 'startDate', label: 'Start', type: 'date' },
+      { name: 'active', label: 'Active', type: 'boolean', defaultValue: true },
+      { name: 'stage', label: 'Stage', type: 'dropdown', options: { choices: ['a', 'b'] }, searchable: true },
+      { name: 'labels', label: 'Labels', type: 'dropdown', options: { choices: ['x', 'y'], multiple: true } },
+      { name: 'client', label: 'Client', type: 'link', options: { module: 'accounts' } },
+      { name: 'score', label: 'Score', type: 'rating' },
+    ],
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const module = created.json();
+  assert.equal(module.table, 'rec_projects');
+  assert.equal(module.custom, true);
+  assert.ok(module.fields.some((f: { name: string }) => f.name === 'name'));
+  const columns = await columnsOf('rec_projects');
+  assert.equal(columns.get('code')?.data_type, 'text');
+  assert.equal(columns.get('code')?.is_nullable, 'NO');
+  assert.equal(columns.get('budget')?.data_type, 'numeric');
+  assert.equal(columns.get('start_date')?.data_type, 'date');
+  assert.equal(columns.get('active')?.data_type, 'boolean');
+  assert.equal(columns.get('labels')?.data_type, 'ARRAY');
+  assert.equal(columns.get('client')?.data_type, 'uuid');
+  assert.equal(columns.get('score')?.data_type, 'smallint');
+  const indexes = await indexesOf('rec_projects');
+  assert.ok(indexes.some((i) => i.indexname === 'rec_projects_code_key' && /UNIQUE/.test(i.indexdef)));
+  assert.ok(
+    indexes.some((i) => i.indexname === 'rec_projects_stage_search' && /gin_trgm_ops/.test(i.indexdef)),
+  );
+});
+
+test('field names and options are checked, each error naming the field', async () => {
+  const cases: [unknown, number, string][] = [
+    [{ name: 'First Name', label: 'x', type: 'text' }, 400, 'name'],
+    [{ name: 'firstName', label: 'x', type: 'text' }, 409, 'name'],
+    [{ name: 'id', label: 'x', type: 'text' }, 409, 'name'],
+    [{ name: 'other', label: 'x', type: 'link', options: {} }, 400, 'options'],
+    [{ name: 'other', label: 'x', type: 'link', options: { module: 'nothere' } }, 400, 'options.module'],
+    [{ name: 'other', label: 'x', type: 'number', defaultValue: 'ten' }, 400, 'defaultValue'],
+    [{ name: 'other', label: 'x', type: 'nope' }, 400, 'type'],
+  ];
+  for (const [body, status, field] of cases) {
+    const response = await admin.request('POST', '/api/modules/contacts/fields', body);
+    assert.equal(response.statusCode, status, JSON.stringify(body) + response.body);
+    assert.ok(
+      response.json().error.details.some((d: { field: string }) => d.field === field),
+      `${JSON.stringify(body)} → ${response.body}`,
+    );
+  }
+});
+
+test('adding, customising and removing a field changes the column in step', async () => {
+  const added = await admin.request('POST', '/api/modules/contacts/fields', {
+    name: 'shoeSize',
+    label: 'Shoe size',
+    type: 'number',
+  });
+  assert.equal(added.statusCode, 201, added.body);
+  assert.ok((await columnsOf('rec_contacts')).has('shoe_size'));
+
+  const patched = await admin.request('PATCH', '/api/modules/contacts/fields/shoeSize', {
+    label: 'Shoe Size',
+    unique: true,
+    searchable: true,
+  });
+  assert.equal(patched.statusCode, 200, patched.body);
+  const indexes = await indexesOf('rec_contacts');
+  assert.ok(indexes.some((i) => i.indexname === 'rec_contacts_shoe_size_key'));
+
+  await sql`insert into rec_contacts (first_name, last_name, shoe_size) values ('A', 'B', 42)`.execute(db);
+  const unconfirmed = await admin.request('DELETE', '/api/modules/contacts/fields/shoeSize');
+  assert.equal(unconfirmed.statusCode, 409);
+  assert.equal(unconfirmed.json().error.details[0].records, 1);
+  assert.ok((await columnsOf('rec_contacts')).has('shoe_size'));
+
+  const confirmed = await admin.request('DELETE', '/api/modules/contacts/fields/shoeSize?confirm=true');
+  assert.equal(confirmed.statusCode, 200, confirmed.body);
+  assert.ok(!(await columnsOf('rec_contacts')).has('shoe_size'));
+});
+
+test('standard fields and standard modules cannot be removed', async () => {
+  const field = await admin.request('DELETE', '/api/modules/contacts/fields/firstName?confirm=true');
+  assert.equal(field.statusCode, 422);
+  const module = await admin.request('DELETE', '/api/modules/contacts');
+  assert.equal(module.statusCode, 422);
+  assert.ok((await columnsOf('rec_contacts')).has('first_name'));
+});
+
+test('only admins change modules; every user reads them', async () => {
+  const created = await admin.request('POST', '/api/users', {
+    username: 'plain',
+    password: 'plain-password',
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const plain = await login(app, 'plain', 'plain-password');
+  assert.equal((await plain.request('GET', '/api/modules/contacts')).statusCode, 200);
+  const refused = await plain.request('POST', '/api/modules', { name: 'sneaky', label: 'Sneaky' });
+  assert.equal(refused.statusCode, 403);
+  assert.equal(
+    (await plain.request('DELETE', '/api/modules/contacts/fields/email?confirm=true')).statusCode,
+    403,
+  );
+});
+
+test('a custom module exports as a file and imports under another name; renaming and deleting it', async () => {
+  const layout = await db
+    .insertInto('layouts')
+    .values({
+      module: 'projects',
+      name: 'Main',
+      definition: JSON.stringify({ sections: [] }),
+      defaultForm: true,
+    })
+    .returning('id')
+    .executeTakeFirst();
+  assert.ok(layout);
+  const exported = await admin.request('GET', '/api/modules/projects/export');
+  assert.equal(exported.statusCode, 200, exported.body);
+  const file = exported.json();
+  assert.equal(file.format, 'weft.module');
+  assert.equal(file.layouts.length, 1);
+  assert.ok(file.module.fields.some((f: { name: string }) => f.name === 'budget'));
+
+  file.module.name = 'projects2';
+  const imported = await admin.request('POST', '/api/modules/import', file);
+  assert.equal(imported.statusCode, 201, imported.body);
+  assert.ok((await columnsOf('rec_projects2')).has('budget'));
+  const again = await admin.request('POST', '/api/modules/import', file);
+  assert.equal(again.statusCode, 409);
+
+  const renamed = await admin.request('PATCH', '/api/modules/projects2', { label: 'Projects II' });
+  assert.equal(renamed.json().label, 'Projects II');
+  assert.equal((await admin.request('DELETE', '/api/modules/projects2')).statusCode, 204);
+  assert.equal((await columnsOf('rec_projects2')).size, 0);
+  assert.equal((await admin.request('GET', '/api/modules/projects2')).statusCode, 404);
+});
