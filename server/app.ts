@@ -13,6 +13,7 @@ import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
+import { dropdownRoutes } from './routes/dropdowns.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
@@ -120,6 +121,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(moduleRoutes, { prefix: '/modules' });
       await api.register(settingsRoutes, { prefix: '/settings' });
       await api.register(auditRoutes, { prefix: '/audit' });
+      await api.register(dropdownRoutes, { prefix: '/dropdowns' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     },
