@@ -3,7 +3,7 @@
  * and trigger files (engine/nodes) export these objects; the core never imports them, it
  * receives a NodeCatalog.
  */
-import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { JSONSchema } from 'json-schema-to-ts';
 
 /** The handle an edge leaves from when it names none. */
 export const mainHandle = 'out';
@@ -52,23 +52,28 @@ export interface TriggerDefinition<P extends JSONSchema = JSONSchema, O extends 
   providesRecord: boolean;
 }
 
-export interface ActionDefinition<P extends JSONSchema = JSONSchema, O extends JSONSchema = JSONSchema> {
+/**
+ * `P` and `O` are the data types of the params and output, derived once from the schemas
+ * beside them: `defineAction<FromSchema<typeof params>, FromSchema<typeof output>>({ params,
+ * output, run })`. (Inferring them from the schemas inside the call is too deep for tsc.)
+ */
+export interface ActionDefinition<P = unknown, O = unknown> {
   kind: 'action';
   role: 'task';
   type: string;
   title: string;
   category: string;
   description?: string;
-  params: P;
+  params: JSONSchema;
   /** What `{{steps.<id>.output.…}}` may reference. */
-  output: O;
+  output: JSONSchema;
   retry?: RetryPolicy;
   timeoutMs?: number;
   /** The step makes another record current (X2CRM's "change record"), so `record` changes module. */
   switchesRecord?: boolean;
   handles: (params: unknown) => HandleSpec[];
   // Method syntax on purpose: a definition with narrow params must fit in a NodeCatalog.
-  run(ctx: ActionRunContext, params: FromSchema<P>): Promise<FromSchema<O>>;
+  run(ctx: ActionRunContext, params: P): Promise<O>;
 }
 
 /**
@@ -108,7 +113,7 @@ const actionHandles = (): HandleSpec[] => [
   { id: errorHandle, required: false },
 ];
 
-export function defineAction<const P extends JSONSchema, const O extends JSONSchema>(
+export function defineAction<P = unknown, O = unknown>(
   definition: Omit<ActionDefinition<P, O>, 'kind' | 'role' | 'handles'>,
 ): ActionDefinition<P, O> {
   return { ...definition, kind: 'action', role: 'task', handles: actionHandles };
