@@ -64,7 +64,8 @@ export async function getGroup(db: Db, id: string) {
   return view ?? group;
 }
 
-async function addMembers(db: Db, groupId: string, userIds: string[]) {
+/** `field` is the request property holding `userIds`, for the 400 to name it. */
+async function addMembers(db: Db, groupId: string, userIds: string[], field: 'memberIds' | 'userIds') {
   if (userIds.length === 0) return;
   try {
     await db
@@ -73,7 +74,7 @@ async function addMembers(db: Db, groupId: string, userIds: string[]) {
       .onConflict((oc) => oc.doNothing())
       .execute();
   } catch (error) {
-    if (isForeignKeyViolation(error)) throw invalid('userIds', 'names a user that does not exist');
+    if (isForeignKeyViolation(error)) throw invalid(field, 'names a user that does not exist');
     throw error;
   }
 }
@@ -96,7 +97,7 @@ export async function createGroup(db: Db, actor: Actor, input: GroupInput & { na
         .returning('id')
         .executeTakeFirstOrThrow(),
     );
-    await addMembers(trx, group.id, input.memberIds ?? []);
+    await addMembers(trx, group.id, input.memberIds ?? [], 'memberIds');
     await audit(trx, actor, 'group.create', { type: 'group', id: group.id }, { name: input.name });
     return group.id;
   });
@@ -116,7 +117,7 @@ export async function updateGroup(db: Db, actor: Actor, id: string, input: Group
     }
     if (memberIds) {
       await trx.deleteFrom('groupMembers').where('groupId', '=', id).execute();
-      await addMembers(trx, id, memberIds);
+      await addMembers(trx, id, memberIds, 'memberIds');
     }
     await audit(trx, actor, 'group.update', { type: 'group', id }, { fields: Object.keys(input) });
   });
@@ -132,7 +133,7 @@ export async function changeMembers(
 ) {
   await db.transaction().execute(async (trx) => {
     await getGroup(trx, id);
-    if (change === 'add') await addMembers(trx, id, userIds);
+    if (change === 'add') await addMembers(trx, id, userIds, 'userIds');
     else
       await trx.deleteFrom('groupMembers').where('groupId', '=', id).where('userId', 'in', userIds).execute();
     await audit(trx, actor, `group.members.${change}`, { type: 'group', id }, { userIds });
