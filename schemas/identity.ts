@@ -51,6 +51,7 @@ export const userUpdateBody = {
   properties: {
     ...userProfileProperties,
     active: { type: 'boolean' },
+    available: { type: 'boolean', description: 'Whether lead routing may assign records to the user.' },
     roleIds: { type: 'array', items: uuid, uniqueItems: true },
     groupIds: { type: 'array', items: uuid, uniqueItems: true },
   },

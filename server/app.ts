@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { moduleRoutes } from './routes/modules.ts';
 import { roleRoutes } from './routes/roles.ts';
+import { routingRoutes } from './routes/routing.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { userRoutes } from './routes/users.ts';
 import { OwnershipRegistry } from './services/ownership.ts';
@@ -122,6 +123,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(settingsRoutes, { prefix: '/settings' });
       await api.register(auditRoutes, { prefix: '/audit' });
       await api.register(dropdownRoutes, { prefix: '/dropdowns' });
+      await api.register(routingRoutes, { prefix: '/routing' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     },

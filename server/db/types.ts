@@ -144,7 +144,7 @@ export interface RoutingRulesTable {
   id: Generated<string>;
   module: string;
   position: number;
-  criteria: Json<unknown>;
+  criteria: Json<Record<string, unknown> | boolean>;
   kind: RoutingRuleKind;
   userIds: ColumnType<string[], string[] | undefined, string[]>;
   groupIds: ColumnType<string[], string[] | undefined, string[]>;

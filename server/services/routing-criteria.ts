@@ -1,0 +1,88 @@
+/**
+ * Routing rule criteria: json-logic over a record's field values, evaluated by the engine's
+ * evaluator (engine/core/conditions.ts: own-property reads only, frozen operator table,
+ * exact `>`), restricted here to the comparison operators a routing rule needs. Operators
+ * that read the clock or a previous version (`changed`, `timeOfDay`, …) mean nothing for a
+ * record being created, and arithmetic or string building would let a `var` path be
+ * computed, so neither is allowed.
+ */
+import { ConditionError, test, validateCondition } from '../../engine/core/conditions.ts';
+
+export const routingOperators: ReadonlySet<string> = new Set([
+  'var',
+  '==',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  'in',
+  'contains',
+  'notContains',
+  'inList',
+  'notInList',
+  'empty',
+  'notEmpty',
+  'between',
+  '!',
+  'and',
+  'or',
+]);
+
+/** Why a criteria cannot be saved, one reason per problem; empty when it is valid. */
+export function criteriaProblems(criteria: unknown): string[] {
+  if (typeof criteria === 'boolean') return [];
+  if (!isOperation(criteria)) return ['must be one operation, like {"==":[{"var":"leadSource"},"Web"]}'];
+  const problems: string[] = [];
+  const visit = (node: unknown, path: string): void => {
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => {
+        visit(item, `${path}/${i}`);
+      });
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    if (!isOperation(node)) {
+      problems.push(`${path || '/'}: an object must be one operation`);
+      return;
+    }
+    const [op, args] = Object.entries(node)[0] as [string, unknown];
+    if (!routingOperators.has(op)) {
+      problems.push(`${path}/${op}: operator "${op}" is not allowed in routing rules`);
+      return;
+    }
+    if (op === 'var') {
+      const name = Array.isArray(args) ? args[0] : args;
+      if (typeof name !== 'string' || name === '')
+        problems.push(`${path}/var: the field name must be a non-empty string`);
+    }
+    visit(args, `${path}/${op}`);
+  };
+  visit(criteria, '');
+  if (problems.length > 0) return problems;
+  // Arity and forbidden paths (`__proto__`, `constructor`, `prototype`) are the engine's checks.
+  return validateCondition(criteria).map((problem) => `${problem.path}: ${problem.message}`);
+}
+
+function isOperation(value: unknown): value is Record<string, unknown> {
+  return (
+    value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1
+  );
+}
+
+/**
+ * Whether a record matches. The record goes through JSON first so that Dates compare as
+ * ISO strings, the form the rule author writes. Criteria are checked on save; one that
+ * still fails (saved before an operator was withdrawn) matches nothing rather than
+ * failing the write that is being routed.
+ */
+export function criteriaMatch(criteria: unknown, record: Record<string, unknown>): boolean {
+  if (typeof criteria === 'boolean') return criteria;
+  const data = JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
+  try {
+    return test(criteria, data);
+  } catch (error) {
+    if (error instanceof ConditionError) return false;
+    throw error;
+  }
+}
