@@ -84,7 +84,7 @@ function defaultLiteral(field: FieldShape): RawBuilder<unknown> | null {
 }
 
 /** Index names stay under PostgreSQL's 63 characters (longer ones would be truncated and could collide). */
-function indexName(table: string, column: string, suffix: 'key' | 'search') {
+export function indexName(table: string, column: string, suffix: 'key' | 'search') {
   const name = `${table}_${column}_${suffix}`;
   if (name.length <= 63) return name;
   const hash = createHash('sha1').update(name).digest('hex').slice(0, 8);

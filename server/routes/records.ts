@@ -1,0 +1,106 @@
+import {
+  recordBody,
+  recordChangelogQuery,
+  recordListQuery,
+  recordModuleParams,
+  recordParams,
+} from '../../schemas/records.ts';
+import { actorOf, principalOf } from '../plugins/auth.ts';
+import { listChangelog } from '../services/changelog.ts';
+import { listRecords } from '../services/record-list.ts';
+import { reassignRecords } from '../services/record-ownership.ts';
+import { createRecord, deleteRecord, getRecord, updateRecord } from '../services/records.ts';
+import type { RoutePlugin } from './route-plugin.ts';
+
+const tags = ['records'];
+
+/** Records of every module; role scopes apply inside each service's queries. */
+export const recordRoutes: RoutePlugin = async (app) => {
+  app.ownership.register('records', reassignRecords);
+
+  app.get(
+    '/:module',
+    {
+      schema: {
+        tags,
+        summary: 'A page of records',
+        params: recordModuleParams,
+        querystring: recordListQuery,
+      },
+    },
+    async (request) => listRecords(app.db, principalOf(request), request.params.module, request.query),
+  );
+
+  app.post(
+    '/:module',
+    { schema: { tags, summary: 'Create a record', params: recordModuleParams, body: recordBody } },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await createRecord(
+            app.db,
+            principalOf(request),
+            actorOf(request),
+            request.params.module,
+            request.body,
+          ),
+        ),
+  );
+
+  app.get(
+    '/:module/:id',
+    { schema: { tags, summary: 'One record (logged in its view history)', params: recordParams } },
+    async (request) =>
+      getRecord(app.db, principalOf(request), request.params.module, request.params.id, {
+        viewedBy: actorOf(request),
+      }),
+  );
+
+  app.patch(
+    '/:module/:id',
+    { schema: { tags, summary: 'Change fields of a record', params: recordParams, body: recordBody } },
+    async (request) =>
+      updateRecord(
+        app.db,
+        principalOf(request),
+        actorOf(request),
+        request.params.module,
+        request.params.id,
+        request.body,
+      ),
+  );
+
+  app.delete(
+    '/:module/:id',
+    { schema: { tags, summary: 'Delete a record', params: recordParams } },
+    async (request, reply) => {
+      await deleteRecord(
+        app.db,
+        principalOf(request),
+        actorOf(request),
+        request.params.module,
+        request.params.id,
+      );
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/:module/:id/changelog',
+    {
+      schema: {
+        tags,
+        summary: "A record's changes, newest first",
+        params: recordParams,
+        querystring: recordChangelogQuery,
+      },
+    },
+    async (request) => {
+      const { module, id } = request.params;
+      // Whoever may see the record may see its history: getRecord answers 404 otherwise.
+      await getRecord(app.db, principalOf(request), module, id);
+      return listChangelog(app.db, { ...request.query, module, recordId: id });
+    },
+  );
+};

@@ -1,0 +1,64 @@
+import type { Db } from '../db/index.ts';
+import type { ChangelogAction } from '../db/types.ts';
+import type { Actor } from './audit.ts';
+import { decodeCursor, toPage } from './pagination.ts';
+
+/** Field-level history of every record write, written in the write's transaction. */
+
+export type Changes = Record<string, { before: unknown; after: unknown }>;
+type Values = Record<string, unknown>;
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** The fields whose value differs between two versions of a record (updatedAt moves with every write). */
+export function diff(before: Values, after: Values): Changes {
+  const changes: Changes = {};
+  for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (name === 'updatedAt' || name === 'id') continue;
+    if (!same(before[name], after[name]))
+      changes[name] = { before: before[name] ?? null, after: after[name] ?? null };
+  }
+  return changes;
+}
+
+export async function writeChangelog(
+  trx: Db,
+  entry: { module: string; recordId: string; action: ChangelogAction; changes: Changes; actor: Actor },
+): Promise<void> {
+  await trx
+    .insertInto('changelog')
+    .values({
+      module: entry.module,
+      recordId: entry.recordId,
+      action: entry.action,
+      changes: JSON.stringify(entry.changes),
+      actorId: entry.actor.id,
+      actorName: entry.actor.username,
+    })
+    .execute();
+}
+
+export interface ChangelogQuery {
+  limit: number;
+  cursor?: string | undefined;
+  module?: string | undefined;
+  recordId?: string | undefined;
+  userId?: string | undefined;
+}
+
+/** Newest first; filters by module, record and the user who made the change. */
+export async function listChangelog(db: Db, query: ChangelogQuery) {
+  const after = decodeCursor(query.cursor, 1);
+  let select = db
+    .selectFrom('changelog')
+    .select(['id', 'module', 'recordId', 'action', 'changes', 'actorId', 'actorName', 'at']);
+  if (query.module) select = select.where('module', '=', query.module);
+  if (query.recordId) select = select.where('recordId', '=', query.recordId);
+  if (query.userId) select = select.where('actorId', '=', query.userId);
+  if (after) select = select.where('id', '<', Number(after[0]));
+  const rows = await select
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
+  return toPage(rows, query.limit, (row) => [row.id]);
+}

@@ -1,0 +1,303 @@
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { Db } from '../db/index.ts';
+import { conflict, forbidden, invalid, notFound } from '../errors.ts';
+import type { Actor } from './audit.ts';
+import type { Principal } from './authz.ts';
+import { type Changes, diff, writeChangelog } from './changelog.ts';
+import { type Causation, emitEvent } from './events.ts';
+import { columnName, indexName, recordsDb, tableOf } from './fields.ts';
+import { findModule, getModule, type ModuleDefinition } from './modules.ts';
+import { accessCondition, checkAssignee } from './record-access.ts';
+import { withDisplay } from './record-display.ts';
+import { toColumns, toRecord, validateRecordInput } from './record-schema.ts';
+
+/**
+ * Records of any module. Every write validates against the module's current definition,
+ * filters by the caller's role scope in its own SQL, and commits its changelog row and
+ * its outbox event in the same transaction.
+ */
+
+export type RecordValues = Record<string, unknown>;
+
+export interface WriteOptions {
+  /** Set by the workflow engine when a flow makes the write. */
+  causation?: Causation | undefined;
+}
+
+const always = sql<SqlBool>`true`;
+
+/** A unique index violation, as a 409 naming the field. */
+function uniqueConflict(module: ModuleDefinition, error: unknown): Error | undefined {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code !== '23505') return undefined;
+  const field = module.fields.find(
+    (candidate) => indexName(module.table, columnName(candidate.name), 'key') === constraint,
+  );
+  return conflict(field?.name ?? 'record', 'is already used by another record');
+}
+
+async function withUniqueCheck<T>(module: ModuleDefinition, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw uniqueConflict(module, error) ?? error;
+  }
+}
+
+/** Links must name an existing record of their module, assignments a user or group. */
+async function checkReferences(db: Db, module: ModuleDefinition, values: RecordValues): Promise<void> {
+  for (const field of module.fields) {
+    const value = values[field.name];
+    if (
+      field.type === 'link' &&
+      typeof field.options.moduleField === 'string' &&
+      field.options.moduleField in values
+    ) {
+      const holder = values[field.options.moduleField];
+      if (holder !== null && holder !== undefined && !(await findModule(db, String(holder)))) {
+        throw invalid(field.options.moduleField, `names no module (${String(holder)})`);
+      }
+    }
+    if (typeof value !== 'string') continue;
+    if (field.type === 'link') {
+      const target =
+        typeof field.options.module === 'string'
+          ? field.options.module
+          : typeof field.options.moduleField === 'string'
+            ? values[field.options.moduleField]
+            : undefined;
+      if (typeof target !== 'string') throw invalid(field.name, 'needs its module set as well');
+      const row = await recordsDb(db)
+        .selectFrom(tableOf(target))
+        .select('id')
+        .where('id', '=', value)
+        .executeTakeFirst()
+        .catch(() => undefined);
+      if (!row) throw invalid(field.name, `names no ${target} record`);
+    }
+    if (field.type === 'assignment') {
+      const { rows } = await sql<{ found: boolean }>`
+        select exists (select 1 from users where id = ${value}) or exists (select 1 from groups where id = ${value}) as found
+      `.execute(db);
+      if (!rows[0]?.found) throw invalid(field.name, 'is not a user or group');
+    }
+  }
+}
+
+async function emitTagEvents(
+  trx: Db,
+  module: string,
+  recordId: string,
+  before: unknown,
+  after: unknown,
+  actor: Actor,
+  causation: Causation | undefined,
+): Promise<void> {
+  const old = new Set(Array.isArray(before) ? (before as string[]) : []);
+  const now = new Set(Array.isArray(after) ? (after as string[]) : []);
+  for (const tag of now) {
+    if (!old.has(tag)) {
+      await emitEvent(trx, {
+        type: 'tag.added',
+        module,
+        recordId,
+        payload: { tag },
+        actorId: actor.id,
+        causation,
+      });
+    }
+  }
+  for (const tag of old) {
+    if (!now.has(tag)) {
+      await emitEvent(trx, {
+        type: 'tag.removed',
+        module,
+        recordId,
+        payload: { tag },
+        actorId: actor.id,
+        causation,
+      });
+    }
+  }
+}
+
+export async function createRecord(
+  db: Db,
+  principal: Principal,
+  actor: Actor,
+  moduleName: string,
+  input: unknown,
+  options: WriteOptions = {},
+): Promise<RecordValues> {
+  const module = await getModule(db, moduleName);
+  const values = { ...validateRecordInput(module, 'create', input) };
+  // Unassigned input goes to its creator.
+  if (!('assignedTo' in values)) values.assignedTo = principal.id;
+  await checkAssignee(db, principal, moduleName, (values.assignedTo as string | null) ?? null);
+  await checkReferences(db, module, values);
+  const record = await withUniqueCheck(module, () =>
+    db.transaction().execute(async (trx) => {
+      const row = await recordsDb(trx)
+        .insertInto(module.table)
+        .values({ ...toColumns(module, values), created_by: actor.id })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const record = toRecord(module, row);
+      const id = String(record.id);
+      const changes = diff({}, record);
+      delete changes.createdAt;
+      await writeChangelog(trx, { module: moduleName, recordId: id, action: 'create', changes, actor });
+      await emitEvent(trx, {
+        type: 'record.created',
+        module: moduleName,
+        recordId: id,
+        payload: { record },
+        actorId: actor.id,
+        causation: options.causation,
+      });
+      await emitTagEvents(trx, moduleName, id, [], record.tags, actor, options.causation);
+      return record;
+    }),
+  );
+  return (await withDisplay(db, module, [record]))[0] ?? record;
+}
+
+/** One record the principal may view, or a 404 (outside the scope is the same as absent). */
+export async function getRecord(
+  db: Db,
+  principal: Principal,
+  moduleName: string,
+  id: string,
+  options: { viewedBy?: Actor } = {},
+): Promise<RecordValues> {
+  const module = await getModule(db, moduleName);
+  const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
+  const row = await recordsDb(db)
+    .selectFrom(module.table)
+    .selectAll()
+    .where('id', '=', id)
+    .where(visible)
+    .executeTakeFirst();
+  if (!row) throw notFound(`${module.itemName} ${id}`);
+  const record = toRecord(module, row);
+  const viewer = options.viewedBy;
+  if (viewer) {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('recordViews')
+        .values({ module: moduleName, recordId: id, userId: viewer.id })
+        .execute();
+      await emitEvent(trx, {
+        type: 'record.viewed',
+        module: moduleName,
+        recordId: id,
+        payload: {},
+        actorId: viewer.id,
+      });
+    });
+  }
+  return (await withDisplay(db, module, [record]))[0] ?? record;
+}
+
+/**
+ * Locks a record for a write: 404 unless the principal may view it, 403 unless the
+ * action's scope reaches it too.
+ */
+async function lockForWrite(
+  trx: Db,
+  module: ModuleDefinition,
+  id: string,
+  action: 'update' | 'delete',
+  visible: RawBuilder<SqlBool>,
+  allowed: RawBuilder<SqlBool>,
+): Promise<RecordValues> {
+  const row = await recordsDb(trx)
+    .selectFrom(module.table)
+    .selectAll()
+    .select(allowed.as('weft$allowed'))
+    .where('id', '=', id)
+    .where(visible)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound(`${module.itemName} ${id}`);
+  if (row['weft$allowed'] !== true)
+    throw forbidden(`Your roles do not allow ${action} on this ${module.itemName}`);
+  return toRecord(module, row);
+}
+
+export async function updateRecord(
+  db: Db,
+  principal: Principal,
+  actor: Actor,
+  moduleName: string,
+  id: string,
+  input: unknown,
+  options: WriteOptions = {},
+): Promise<RecordValues> {
+  const module = await getModule(db, moduleName);
+  const values = validateRecordInput(module, 'update', input);
+  const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
+  const allowed = (await accessCondition(db, principal, moduleName, 'update')) ?? always;
+  const record = await withUniqueCheck(module, () =>
+    db.transaction().execute(async (trx) => {
+      const before = await lockForWrite(trx, module, id, 'update', visible, allowed);
+      await checkReferences(trx, module, { ...before, ...values });
+      const row = await recordsDb(trx)
+        .updateTable(module.table)
+        .set({ ...toColumns(module, values), updated_at: sql`now()` })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const after = toRecord(module, row);
+      // Compared as stored, so that "2026-01-01T10:00:00+02:00" and its UTC form are no change.
+      const changes = diff(before, after);
+      if (Object.keys(changes).length === 0) return after;
+      await writeChangelog(trx, { module: moduleName, recordId: id, action: 'update', changes, actor });
+      await emitEvent(trx, {
+        type: 'record.updated',
+        module: moduleName,
+        recordId: id,
+        payload: {
+          record: after,
+          previous: Object.fromEntries(
+            Object.entries(changes).map(([name, change]) => [name, change.before]),
+          ),
+          changed: Object.keys(changes),
+        },
+        actorId: actor.id,
+        causation: options.causation,
+      });
+      if (changes.tags)
+        await emitTagEvents(trx, moduleName, id, before.tags, after.tags, actor, options.causation);
+      return after;
+    }),
+  );
+  return (await withDisplay(db, module, [record]))[0] ?? record;
+}
+
+export async function deleteRecord(
+  db: Db,
+  principal: Principal,
+  actor: Actor,
+  moduleName: string,
+  id: string,
+  options: WriteOptions = {},
+): Promise<void> {
+  const module = await getModule(db, moduleName);
+  const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
+  const allowed = (await accessCondition(db, principal, moduleName, 'delete')) ?? always;
+  await db.transaction().execute(async (trx) => {
+    const before = await lockForWrite(trx, module, id, 'delete', visible, allowed);
+    await recordsDb(trx).deleteFrom(module.table).where('id', '=', id).execute();
+    const changes: Changes = diff(before, {});
+    await writeChangelog(trx, { module: moduleName, recordId: id, action: 'delete', changes, actor });
+    await emitEvent(trx, {
+      type: 'record.deleted',
+      module: moduleName,
+      recordId: id,
+      payload: { record: before },
+      actorId: actor.id,
+      causation: options.causation,
+    });
+  });
+}
