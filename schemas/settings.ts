@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { feedPostTypes } from './feed.ts';
 
 /**
  * System settings. Every key has a default, so a fresh install answers a full object;
@@ -19,6 +20,20 @@ export const settingsSchema = {
     loginMaxFailuresPerUser: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
     loginMaxFailuresPerIp: { type: 'integer', minimum: 1, maximum: 10_000, default: 20 },
     loginLockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 15 },
+    feedRetentionDays: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 36_500,
+      default: null,
+      description: 'Days feed posts are kept (pinned ones always); null keeps them.',
+    },
+    feedRetentionDaysByType: {
+      type: 'object',
+      propertyNames: { enum: feedPostTypes },
+      additionalProperties: { type: ['integer', 'null'], minimum: 1, maximum: 36_500 },
+      default: {},
+      description: 'Per feed post type, overriding feedRetentionDays; null keeps that type.',
+    },
   },
   additionalProperties: false,
 } as const;

@@ -11,19 +11,24 @@ import type { PgBoss } from 'pg-boss';
 import type { Db } from './db/index.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { websocketPlugin } from './plugins/websocket.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { changelogRoutes } from './routes/changelog.ts';
 import { dropdownRoutes } from './routes/dropdowns.ts';
+import { feedRoutes } from './routes/feed.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { moduleRoutes } from './routes/modules.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { presenceRoutes } from './routes/presence.ts';
 import { recordRoutes } from './routes/records.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { routingRoutes } from './routes/routing.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { userRoutes } from './routes/users.ts';
+import { wsRoutes } from './routes/ws.ts';
 import { OwnershipRegistry } from './services/ownership.ts';
 import { SettingsService } from './services/settings.ts';
 
@@ -43,6 +48,8 @@ export interface AppOptions {
   boss?: PgBoss | null;
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
+  /** The database's URL, for the LISTEN connection of live push (plugins/websocket.ts). */
+  databaseUrl?: string;
 }
 
 /** Bodies are never coerced (a string is not a number); query strings and params are. */
@@ -112,6 +119,7 @@ export async function buildApp(options: AppOptions) {
     },
   });
   await app.register(authPlugin);
+  await app.register(websocketPlugin, { databaseUrl: options.databaseUrl });
 
   await app.register(
     async (api) => {
@@ -126,6 +134,10 @@ export async function buildApp(options: AppOptions) {
       await api.register(changelogRoutes, { prefix: '/changelog' });
       await api.register(settingsRoutes, { prefix: '/settings' });
       await api.register(auditRoutes, { prefix: '/audit' });
+      await api.register(feedRoutes, { prefix: '/feed' });
+      await api.register(notificationRoutes, { prefix: '/notifications' });
+      await api.register(presenceRoutes, { prefix: '/presence' });
+      await api.register(wsRoutes);
       await api.register(dropdownRoutes, { prefix: '/dropdowns' });
       await api.register(routingRoutes, { prefix: '/routing' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

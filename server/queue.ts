@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import { PgBoss } from 'pg-boss';
 import type { Db } from './db/index.ts';
+import { purgeExpiredPosts } from './services/feed.ts';
 import type { SettingsService } from './services/settings.ts';
 
 /** Queues of the system itself; the workflow engine adds its own. */
 export const queues = {
   purgeSessions: 'weft.sessions.purge',
+  purgeFeed: 'weft.feed.purge',
 } as const;
 
 export async function startQueue(connectionString: string, onError: (error: Error) => void): Promise<PgBoss> {
@@ -28,5 +30,11 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
       .deleteFrom('sessions')
       .where('lastSeenAt', '<', sql<Date>`now() - make_interval(mins => ${sessionTimeoutMinutes})`)
       .execute();
+  });
+  // Feed retention (feedRetentionDays settings), nightly.
+  await boss.createQueue(queues.purgeFeed, { policy: 'singleton' });
+  await boss.schedule(queues.purgeFeed, '17 3 * * *');
+  await boss.work(queues.purgeFeed, async () => {
+    await purgeExpiredPosts(db, settings);
   });
 }

@@ -57,7 +57,7 @@ export async function startWeft(config: Config, announce: Announce): Promise<Wef
     }
 
     if (config.mode === 'worker') return { url: null, stop };
-    const app = await buildApp({ db, boss, logger: { level: config.logLevel } });
+    const app = await buildApp({ db, boss, logger: { level: config.logLevel }, databaseUrl: url });
     undo.push(() => app.close());
     const address = await app.listen({ host: config.host, port: config.port });
     return { url: address, stop };

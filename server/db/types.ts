@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
 
 /** A timestamp read as a Date and written as a Date or an ISO string; optional on insert when it has a default. */
@@ -229,6 +230,40 @@ export interface RecordViewsTable {
   viewedAt: DefaultedTimestamp;
 }
 
+export interface FeedPostsTable {
+  id: Generated<string>;
+  type: FeedPostType;
+  text: string;
+  authorId: string | null;
+  module: string | null;
+  recordId: string | null;
+  targetUserId: string | null;
+  visibility: Generated<'public' | 'private'>;
+  pinned: Generated<boolean>;
+  createdAt: DefaultedTimestamp;
+  updatedAt: Timestamp | null;
+}
+
+export interface FeedCommentsTable {
+  id: Generated<string>;
+  postId: string;
+  authorId: string | null;
+  text: string;
+  createdAt: DefaultedTimestamp;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  userId: string;
+  type: NotificationType;
+  text: string;
+  module: string | null;
+  recordId: string | null;
+  postId: string | null;
+  read: Generated<boolean>;
+  createdAt: DefaultedTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -240,6 +275,9 @@ export interface Database {
   loginHistory: LoginHistoryTable;
   settings: SettingsTable;
   auditLog: AuditLogTable;
+  feedPosts: FeedPostsTable;
+  feedComments: FeedCommentsTable;
+  notifications: NotificationsTable;
   modules: ModulesTable;
   moduleFields: ModuleFieldsTable;
   changelog: ChangelogTable;

@@ -11,6 +11,12 @@ export function fieldProblems(errors: Partial<ErrorObject>[], part: string): Fie
     if (error.keyword === 'required') {
       return { field: [path, params.missingProperty].filter(Boolean).join('.'), reason: 'is required' };
     }
+    if (error.keyword === 'dependencies') {
+      return {
+        field: [path, params.missingProperty].filter(Boolean).join('.'),
+        reason: `is required with ${String(params.property)}`,
+      };
+    }
     if (error.keyword === 'additionalProperties') {
       return {
         field: [path, params.additionalProperty].filter(Boolean).join('.'),

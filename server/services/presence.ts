@@ -4,13 +4,13 @@ import type { SettingsService } from './settings.ts';
 
 /**
  * Who is online: active, not invisible, with a session used within the idle timeout.
- * Sessions note activity at most once a minute, so "online" is accurate to a minute.
+ * Sessions note activity at most once a minute, and an open WebSocket notes it every
+ * half minute (LiveHub.heartbeat), so "online" is accurate to a minute in every process.
  */
-export async function onlineUserIds(db: Db, settings: SettingsService): Promise<string[]> {
+async function onlineQuery(db: Db, settings: SettingsService) {
   const { sessionTimeoutMinutes } = await settings.get();
-  const rows = await db
+  return db
     .selectFrom('users')
-    .select('users.id')
     .where('users.active', '=', true)
     .where('users.invisible', '=', false)
     .where((eb) =>
@@ -24,7 +24,18 @@ export async function onlineUserIds(db: Db, settings: SettingsService): Promise<
             sql<Date>`now() - make_interval(mins => ${sessionTimeoutMinutes})`,
           ),
       ),
-    )
-    .execute();
+    );
+}
+
+export async function onlineUserIds(db: Db, settings: SettingsService): Promise<string[]> {
+  const rows = await (await onlineQuery(db, settings)).select('users.id').execute();
   return rows.map((row) => row.id);
+}
+
+/** The online users with their names, for the who-is-online list. */
+export async function onlineUsers(db: Db, settings: SettingsService) {
+  return (await onlineQuery(db, settings))
+    .select(['users.id', 'users.username', 'users.firstName', 'users.lastName'])
+    .orderBy(sql`lower(users.username)`)
+    .execute();
 }

@@ -16,7 +16,7 @@ export async function createTestApp(options: { queue?: boolean } = {}) {
     boss = new PgBoss({ connectionString: url, schema: 'pgboss', max: 2 });
     await boss.start();
   }
-  const app = await buildApp({ db, boss });
+  const app = await buildApp({ db, boss, databaseUrl: url });
   after(async () => {
     await app.close();
     await boss?.stop({ graceful: false });

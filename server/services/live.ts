@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/index.ts';
+import { type Principal, scopeFor } from './authz.ts';
+
+/**
+ * Live push, writer side. A service that changes something calls `publish` inside the
+ * writing transaction: PostgreSQL delivers a NOTIFY only when its transaction commits, so
+ * a rolled-back write pushes nothing, and every HTTP process LISTENing on the channel
+ * (plugins/websocket.ts) receives it, whichever process — HTTP or worker — wrote.
+ */
+export const liveChannel = 'weft_live';
+
+export type LiveMessageType =
+  | 'notification.created'
+  | 'notification.read'
+  | 'notification.cleared'
+  | 'feed.post.created'
+  | 'feed.comment.created';
+
+/** Who may receive a message. A socket is reached when any given rule matches it. */
+export interface Audience {
+  users?: string[];
+  admins?: boolean;
+  everyone?: boolean;
+  /** When the message concerns a record of this module: only users whose roles may view it. */
+  module?: string | null;
+}
+
+/** What travels through NOTIFY; sockets receive `{ type, data }`. */
+export interface LiveEnvelope {
+  type: LiveMessageType;
+  data: Record<string, unknown>;
+  to: Audience;
+}
+
+// NOTIFY refuses payloads of 8000 bytes or more; leave room for the envelope.
+const maxPayloadBytes = 7_500;
+
+/**
+ * Sends a message to the sockets of `to`. A row too large for NOTIFY travels as
+ * `{ id, fetch }` instead, `fetch` being the URL to read it from.
+ */
+export async function publish(db: Db, envelope: LiveEnvelope, large?: { id: string; fetch: string }) {
+  let payload = JSON.stringify(envelope);
+  if (Buffer.byteLength(payload) > maxPayloadBytes) {
+    if (!large) throw new Error(`live message ${envelope.type} is too large for NOTIFY`);
+    payload = JSON.stringify({ ...envelope, data: large });
+  }
+  await sql`select pg_notify(${liveChannel}, ${payload})`.execute(db);
+}
+
+export function reaches(audience: Audience, principal: Principal): boolean {
+  if (audience.module && scopeFor(principal, audience.module, 'view') === 'none') return false;
+  return (
+    audience.everyone === true ||
+    (audience.admins === true && principal.isAdmin) ||
+    (audience.users?.includes(principal.id) ?? false)
+  );
+}
