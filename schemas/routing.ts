@@ -1,13 +1,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { uuid } from './common.ts';
+import { moduleName } from './modules.ts';
 
 /** Lead routing and case distribution: per-module settings, custom rules, dry runs. */
-
-const moduleName = {
-  type: 'string',
-  pattern: '^[a-z][a-zA-Z0-9_]{0,62}$',
-  description: 'The module whose new records are routed (`contacts`, `cases`, a custom module).',
-} as const;
 
 const ids = (description: string) =>
   ({ type: 'array', items: uuid, uniqueItems: true, maxItems: 1000, description }) as const;

@@ -51,6 +51,34 @@ for (const id of ids) {
   usernameOf.set(id, user.json().username);
 }
 
+// Custom modules for the tests to route in, one per test so that rotations do not mix.
+for (const name of [
+  'between_groups',
+  'burst',
+  'dry',
+  'fallthrough',
+  'ffa',
+  'heir',
+  'invalid',
+  'keep',
+  'leads',
+  'none',
+  'off_module',
+  'online',
+  'peek',
+  'peek_off',
+  'rr',
+  'rr_all',
+  'single',
+  'single2',
+  'skip',
+  'within_groups',
+  'doomed',
+]) {
+  const response = await admin.request('POST', '/api/modules', { name, label: name });
+  assert.equal(response.statusCode, 201, response.body);
+}
+
 describe('settings API', () => {
   test('a module never set up answers free for all, off', async () => {
     const response = await admin.request('GET', '/api/routing/opportunities');
@@ -66,6 +94,23 @@ describe('settings API', () => {
       rules: [],
       updatedAt: null,
     });
+  });
+
+  test('routing exists for existing modules only, and goes when its module goes', async () => {
+    assert.equal((await admin.request('GET', '/api/routing/ghosts')).statusCode, 404);
+    const put = await admin.request('PUT', '/api/routing/ghosts', { enabled: true, mode: 'freeForAll' });
+    assert.equal(put.statusCode, 404);
+    assert.equal((await admin.request('POST', '/api/routing/ghosts/test', { record: {} })).statusCode, 404);
+    await configure('doomed', {
+      mode: 'roundRobin',
+      rules: [{ criteria: true, kind: 'users', userIds: [a] }],
+    });
+    await route('doomed');
+    assert.equal((await admin.request('DELETE', '/api/modules/doomed')).statusCode, 204);
+    for (const table of ['routingSettings', 'routingRules', 'routingCounters'] as const) {
+      const rows = await db.selectFrom(table).select('module').where('module', '=', 'doomed').execute();
+      assert.deepEqual(rows, [], table);
+    }
   });
 
   test('only admins read or change routing', async () => {
@@ -97,6 +142,7 @@ describe('settings API', () => {
       .selectFrom('auditLog')
       .select(['action', 'targetId', 'details'])
       .where('action', '=', 'routing.update')
+      .where('targetId', '=', 'leads')
       .execute();
     assert.deepEqual(
       audit.map((row) => [row.targetId, (row.details as { mode: string }).mode]),
@@ -135,9 +181,9 @@ describe('modes', () => {
       ruleIndex: null,
       reason: 'routing is not set up for nowhere',
     });
-    await configure('offModule', { enabled: false, mode: 'singleUser', singleUserId: a });
-    assert.equal((await route('offModule')).assignee, null);
-    assert.match((await route('offModule')).reason, /off/);
+    await configure('off_module', { enabled: false, mode: 'singleUser', singleUserId: a });
+    assert.equal((await route('off_module')).assignee, null);
+    assert.match((await route('off_module')).reason, /off/);
     await configure('ffa', { mode: 'freeForAll' });
     assert.equal((await route('ffa')).assignee, null);
   });
@@ -171,8 +217,8 @@ describe('modes', () => {
     await admin.request('PATCH', '/api/me', { available: false });
     await setAvailable(d, false);
     await admin.request('PATCH', `/api/users/${e}`, { active: false });
-    await configure('rrAll', { mode: 'roundRobin' });
-    assert.deepEqual(await assignees('rrAll', 6), [a, b, c, a, b, c]);
+    await configure('rr_all', { mode: 'roundRobin' });
+    assert.deepEqual(await assignees('rr_all', 6), [a, b, c, a, b, c]);
     await admin.request('PATCH', `/api/users/${e}`, { active: true });
     await setAvailable(d, true);
     await setAvailable(adminUser, true);
@@ -239,11 +285,11 @@ describe('custom round robin', () => {
   test('users within groups rotate over the members of the groups', async () => {
     const sales = await createGroup('Sales', [b, c]);
     const support = await createGroup('Support', [c, d]);
-    await configure('withinGroups', {
+    await configure('within_groups', {
       mode: 'customRoundRobin',
       rules: [{ criteria: true, kind: 'usersInGroups', groupIds: [sales, support] }],
     });
-    assert.deepEqual(await assignees('withinGroups', 6), [b, c, d, b, c, d]);
+    assert.deepEqual(await assignees('within_groups', 6), [b, c, d, b, c, d]);
   });
 
   test('rotation between groups assigns the record to a group that has someone eligible', async () => {
@@ -251,16 +297,16 @@ describe('custom round robin', () => {
     const west = await createGroup('West', [b]);
     const empty = await createGroup('Nobody home', [e]);
     const groups = [east, west, empty].sort();
-    await configure('betweenGroups', {
+    await configure('between_groups', {
       mode: 'customRoundRobin',
       rules: [{ criteria: true, kind: 'groups', groupIds: groups }],
     });
     await setAvailable(e, false);
-    const decision = await route('betweenGroups');
+    const decision = await route('between_groups');
     assert.equal(decision.assigneeType, 'group');
     const eligible = [east, west].sort();
     assert.deepEqual(
-      [decision.assignee, ...(await assignees('betweenGroups', 3))],
+      [decision.assignee, ...(await assignees('between_groups', 3))],
       [...eligible, ...eligible],
     );
     await setAvailable(e, true);
@@ -436,8 +482,8 @@ describe('dry run and rotation', () => {
   });
 
   test('the dry run works while routing is off', async () => {
-    await configure('peekOff', { enabled: false, mode: 'singleUser', singleUserId: d });
-    const dry = await admin.request('POST', '/api/routing/peekOff/test', { record: {} });
+    await configure('peek_off', { enabled: false, mode: 'singleUser', singleUserId: d });
+    const dry = await admin.request('POST', '/api/routing/peek_off/test', { record: {} });
     assert.equal(dry.json().assignee, d);
   });
 

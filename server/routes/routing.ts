@@ -12,6 +12,7 @@ import {
   getRoutingSettings,
   listRoutingSettings,
   reassignRoutingTargets,
+  requireModule,
   saveRoutingSettings,
 } from '../services/routing-settings.ts';
 import type { RoutePlugin } from './route-plugin.ts';
@@ -85,6 +86,7 @@ export const routingRoutes: RoutePlugin = async (app) => {
     },
     async (request) => {
       requireAdmin(principalOf(request));
+      await requireModule(app.db, request.params.module);
       return routeRecord(app.db, request.params.module, request.body.record, {
         dryRun: true,
         settings: app.settings,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { RoutingSettingsInput, RoutingSettingsView } from '../../schemas/routing.ts';
 import type { Db } from '../db/index.ts';
-import { type FieldProblem, WeftError } from '../errors.ts';
+import { type FieldProblem, notFound, WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import { criteriaProblems } from './routing-criteria.ts';
 
@@ -16,8 +16,15 @@ const defaults = {
   updatedAt: null,
 } as const;
 
+/** Routing exists for every module, standard or custom, and for nothing else. */
+export async function requireModule(db: Db, module: string): Promise<void> {
+  const row = await db.selectFrom('modules').select('name').where('name', '=', module).executeTakeFirst();
+  if (!row) throw notFound(`Module ${module}`);
+}
+
 /** A module's routing settings and rules; a module never set up answers the defaults (free for all, off). */
 export async function getRoutingSettings(db: Db, module: string): Promise<RoutingSettingsView> {
+  await requireModule(db, module);
   const row = await db
     .selectFrom('routingSettings')
     .select([
@@ -129,6 +136,7 @@ export async function saveRoutingSettings(
   module: string,
   input: RoutingSettingsInput,
 ): Promise<RoutingSettingsView> {
+  await requireModule(db, module);
   await db.transaction().execute(async (trx) => {
     const settings = {
       enabled: input.enabled,

@@ -4,7 +4,8 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('routing_settings')
-    .addColumn('module', 'text', (c) => c.primaryKey())
+    // Deleting a custom module deletes its routing with it.
+    .addColumn('module', 'text', (c) => c.primaryKey().references('modules.name').onDelete('cascade'))
     .addColumn('enabled', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('mode', 'text', (c) =>
       c
@@ -38,7 +39,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // One row per rotation (a module's round robin, or one custom rule), locked by each turn.
   await db.schema
     .createTable('routing_counters')
-    .addColumn('module', 'text', (c) => c.notNull())
+    .addColumn('module', 'text', (c) => c.notNull().references('modules.name').onDelete('cascade'))
     // '' for the module's plain round robin, else the rule id.
     .addColumn('rotation', 'text', (c) => c.notNull())
     .addColumn('turns', 'bigint', (c) => c.notNull().defaultTo(0))
