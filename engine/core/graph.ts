@@ -260,5 +260,45 @@ export function dominators(graph: FlowGraph): Map<string, Set<string>> {
     set.delete(triggerId);
     strict.set(id, set);
   }
+  addJoinedBranches(graph, preds, strict);
   return strict;
+}
+
+/**
+ * Past a join, every parallel branch has run, not just one of them: what ran on every path
+ * to the end of each branch ran before the join. Plain dominators see the branches as
+ * alternatives, so their nodes are added to the join and to what the join dominates.
+ */
+function addJoinedBranches(
+  graph: FlowGraph,
+  preds: Map<string, Set<string>>,
+  strict: Map<string, Set<string>>,
+): void {
+  const joins = [...graph.joinOf].filter((entry): entry is [string, string] => entry[1] !== undefined);
+  for (let pass = 0; pass <= joins.length; pass += 1) {
+    let grew = false;
+    for (const [split, join] of joins) {
+      const perRegion = new Map<number, Set<string>>();
+      for (const pred of preds.get(join) ?? []) {
+        const scope = graph.scopeOf.get(pred);
+        let region = scope;
+        while (region && region.kind === 'body') region = region.parent;
+        if (region?.kind !== 'region' || region.split !== split) continue;
+        const ran = new Set([...(strict.get(pred) ?? []), pred]);
+        const seen = perRegion.get(region.index);
+        perRegion.set(region.index, seen ? new Set([...seen].filter((x) => ran.has(x))) : ran);
+      }
+      const extra = [...perRegion.values()].flatMap((set) => [...set]);
+      for (const [id, before] of strict) {
+        if (id !== join && !before.has(join)) continue;
+        for (const x of extra) {
+          if (x !== id && !before.has(x)) {
+            before.add(x);
+            grew = true;
+          }
+        }
+      }
+    }
+    if (!grew) return;
+  }
 }

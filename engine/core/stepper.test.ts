@@ -315,7 +315,10 @@ describe('stepper', () => {
     );
     assert.equal(started.status, 'failed');
     assert.deepEqual(started.actions, []);
-    assert.equal((started.failure?.error as { code: string }).code, 'wait.invalidDate');
+    assert.deepEqual(started.failure, {
+      nodeId: 'pause',
+      error: { code: 'wait.invalidDate', message: 'the wait’s date did not render to a valid date' },
+    });
   });
 
   test('conditions see records and variables that earlier steps changed', () => {

@@ -1,0 +1,98 @@
+/**
+ * Static resolution of the variables a node reads (`{{…}}` in its params, `var` in its
+ * conditions): against the trigger's record fields, the trigger's output schema, and the
+ * output schemas of the steps that run before the node on every path.
+ */
+import type { JSONSchema } from 'json-schema-to-ts';
+import { dominators, edgesFrom, type FlowGraph } from './graph.ts';
+import type { TriggerDefinition } from './node-types.ts';
+
+export interface VariableScope {
+  graph: FlowGraph;
+  trigger: TriggerDefinition | undefined;
+  /** Field names of the trigger module's records; without it `record.*` is not checked. */
+  recordFields: readonly string[] | undefined;
+}
+
+const freeRoots = new Set(['vars', 'user', 'now']);
+
+/** Whether `segments` can name something inside data described by `schema`. */
+function schemaAllows(schema: JSONSchema | undefined, segments: readonly string[]): boolean {
+  let current: JSONSchema | undefined = schema;
+  for (const segment of segments) {
+    if (current === undefined || typeof current === 'boolean') return current !== false;
+    if (current.items !== undefined && !Array.isArray(current.items)) {
+      if (!/^\d+$/.test(segment) && segment !== 'length') return false;
+      current = current.items;
+      continue;
+    }
+    const properties = current.properties;
+    if (properties === undefined) return true;
+    if (Object.hasOwn(properties, segment)) {
+      current = properties[segment];
+      continue;
+    }
+    // Declared properties close an output unless it says otherwise: a typo should not pass.
+    const extra = current.additionalProperties;
+    if (extra === undefined || extra === false) return false;
+    current = extra === true ? undefined : extra;
+  }
+  return true;
+}
+
+/** Nodes that follow an action that makes another record current (their `record` is another module). */
+function afterRecordSwitch(graph: FlowGraph): Set<string> {
+  const seen = new Set<string>();
+  const visit = (id: string) => {
+    for (const edge of edgesFrom(graph, id)) {
+      if (!seen.has(edge.target)) {
+        seen.add(edge.target);
+        visit(edge.target);
+      }
+    }
+  };
+  for (const [id, definition] of graph.definitions) {
+    if (definition.kind === 'action' && definition.switchesRecord) visit(id);
+  }
+  return seen;
+}
+
+/** Returns a checker: given the node and a path it reads, the reason it does not resolve. */
+export function variableChecker(
+  scope: VariableScope,
+): (nodeId: string | undefined, path: string) => string | undefined {
+  const { graph, trigger, recordFields } = scope;
+  const before = dominators(graph);
+  const switched = afterRecordSwitch(graph);
+  return (nodeId, path) => {
+    const [root = '', ...rest] = path.split('.');
+    if (freeRoots.has(root)) return undefined;
+    if (root === 'record' || root === 'previous') {
+      if (trigger && !trigger.providesRecord)
+        return `the trigger ${trigger.type} starts runs without a record`;
+      const field = rest[0];
+      if (!recordFields || field === undefined || (nodeId !== undefined && switched.has(nodeId)))
+        return undefined;
+      return recordFields.includes(field) ? undefined : `the record has no field "${field}"`;
+    }
+    if (root === 'trigger') {
+      return !trigger || schemaAllows(trigger.output, rest)
+        ? undefined
+        : `the trigger's output has no "${rest.join('.')}"`;
+    }
+    if (root === 'steps') {
+      const [stepId = '', part, ...inner] = rest;
+      const definition = graph.definitions.get(stepId);
+      if (!graph.nodes.has(stepId)) return `there is no step "${stepId}"`;
+      if (nodeId === undefined || !before.get(nodeId)?.has(stepId)) {
+        return `step "${stepId}" does not run before this one on every path`;
+      }
+      if (part === 'error') return undefined;
+      if (part !== 'output') return `a step is read as steps.${stepId}.output or steps.${stepId}.error`;
+      return !definition || schemaAllows(definition.output, inner)
+        ? undefined
+        : `step "${stepId}" (${definition.type}) has no output "${inner.join('.')}"`;
+    }
+    return `unknown variable root "${root}"`;
+  };
+}
