@@ -233,12 +233,13 @@ export function validateFlow(
       }
     }
 
-    definition.branches?.(node.params).branches.forEach((branch, i) => {
+    const branching = definition.kind === 'control' ? definition.branches?.(node.params) : undefined;
+    branching?.branches.forEach((branch, i) => {
       checkRule(branch.condition, node.id, `/branches/${i}`);
     });
     // Conditions are json-logic, not templates; the rest of the params may hold templates.
     const { condition: _condition, cases: _cases, ...rest } = node.params as Record<string, unknown>;
-    checkTemplates(definition.branches ? rest : node.params, node.id);
+    checkTemplates(branching ? rest : node.params, node.id);
   }
   return problems;
 }

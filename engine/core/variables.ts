@@ -21,9 +21,10 @@ function schemaAllows(schema: JSONSchema | undefined, segments: readonly string[
   let current: JSONSchema | undefined = schema;
   for (const segment of segments) {
     if (current === undefined || typeof current === 'boolean') return current !== false;
-    if (current.items !== undefined && !Array.isArray(current.items)) {
+    const items = current.items;
+    if (items !== undefined && !Array.isArray(items)) {
       if (!/^\d+$/.test(segment) && segment !== 'length') return false;
-      current = current.items;
+      current = items as JSONSchema;
       continue;
     }
     const properties = current.properties;
