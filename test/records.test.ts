@@ -329,3 +329,39 @@ test('deleting a user moves their records to the heir, with changelog and events
     assert.deepEqual((event.payload as { changed: string[] }).changed, ['assignedTo']);
   }
 });
+
+test('lists filter with where, search with q and sort, inside the role scope', async () => {
+  await admin.request('POST', '/api/modules', {
+    name: 'leads',
+    label: 'Leads',
+    fields: [
+      { name: 'source', label: 'Source', type: 'dropdown', options: { choices: ['Web', 'Phone'] } },
+      { name: 'score', label: 'Score', type: 'number' },
+    ],
+  });
+  const limited = await user('lim', { leads: { view: 'own', create: 'own', update: 'own', delete: 'own' } });
+  const rows: [string, string, number, Session][] = [
+    ['alpha', 'Web', 5, admin],
+    ['bravo', 'Web', 9, limited],
+    ['charlie', 'Phone', 7, limited],
+    ['delta', 'Web', 1, limited],
+  ];
+  for (const [name, source, score, session] of rows)
+    await created(session, '/api/records/leads', { name, source, score });
+  const names = async (session: Session, query: string) => {
+    const response = await session.request('GET', `/api/records/leads?${query}`);
+    assert.equal(response.statusCode, 200, response.body);
+    return response.json().items.map((item: { name: string }) => item.name);
+  };
+  const web = encodeURIComponent(JSON.stringify({ '==': [{ var: 'source' }, 'Web'] }));
+  assert.deepEqual(await names(admin, `where=${web}&sort=score`), ['delta', 'alpha', 'bravo']);
+  assert.deepEqual(await names(limited, `where=${web}&sort=-score`), ['bravo', 'delta']);
+  assert.deepEqual(await names(limited, 'q=arl'), ['charlie']);
+  assert.deepEqual(await names(admin, 'sort=name&limit=2&columns=name'), ['alpha', 'bravo']);
+  const bad = await admin.request(
+    'GET',
+    `/api/records/leads?where=${encodeURIComponent('{"==":[{"var":"nope"},1]}')}`,
+  );
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.details[0].field, 'where');
+});

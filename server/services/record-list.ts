@@ -1,12 +1,19 @@
-import { type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
-import { invalid } from '../errors.ts';
 import type { Principal } from './authz.ts';
 import { columnName, recordsDb } from './fields.ts';
+import type { ModuleDefinition } from './modules.ts';
 import { getModule } from './modules.ts';
-import { containsPattern, decodeCursor, toPage } from './pagination.ts';
 import { accessCondition } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
+import {
+  applyCursor,
+  pageOf,
+  parseColumns,
+  parseSort,
+  parseWhere,
+  type QueryField,
+  searchCondition,
+} from './record-query.ts';
 import { toRecord } from './record-schema.ts';
 
 export interface RecordListQuery {
@@ -18,56 +25,52 @@ export interface RecordListQuery {
   where?: string | undefined;
 }
 
-const textTypes = new Set(['text', 'longText', 'email', 'phone', 'url', 'dropdown']);
+/** Columns every records table declares NOT NULL: keyset pages may use plain index order on them. */
+const notNull = new Set(['createdAt', 'updatedAt', 'visibility', 'tags']);
+
+/** A module's fields as the query compiler sees them. */
+export function queryFieldsOf(module: ModuleDefinition): QueryField[] {
+  return module.fields.map((field) => ({
+    name: field.name,
+    column: columnName(field.name),
+    type: field.type,
+    multiple: field.options.multiple === true,
+    searchable: field.searchable,
+    notNull: notNull.has(field.name),
+  }));
+}
 
 /**
- * A page of the records the principal may view. The role scope is part of the WHERE
- * clause, so a record outside it is never fetched.
+ * A page of the records the principal may view, filtered by `where` (json-logic), `q`,
+ * sorted (newest first unless `sort` says otherwise) and paged by keyset. The role scope
+ * is part of the WHERE clause, so a record outside it is never fetched.
  */
 export async function listRecords(db: Db, principal: Principal, moduleName: string, query: RecordListQuery) {
   const module = await getModule(db, moduleName);
   const visible = await accessCondition(db, principal, moduleName, 'view');
-  if (query.where !== undefined) throw invalid('where', 'is not supported yet');
-  const descending = (query.sort ?? '-createdAt') === '-createdAt';
-  if (!descending && query.sort !== 'createdAt')
-    throw invalid('sort', 'only createdAt and -createdAt for now');
-  let select = recordsDb(db).selectFrom(module.table).selectAll();
+  const fields = queryFieldsOf(module);
+  const sorts = parseSort(query.sort ?? '-createdAt', fields);
+  const chosen = parseColumns(query.columns, fields);
+  const names = new Set(chosen.map((field) => field.name));
+  // A polymorphic link's name needs the field that holds its module, selected or not.
+  const holders = module.fields
+    .filter((field) => names.has(field.name) && typeof field.options.moduleField === 'string')
+    .map((field) => columnName(String(field.options.moduleField)));
+  let select = recordsDb(db)
+    .selectFrom(module.table)
+    .select([...new Set([...chosen.map((field) => field.column), ...holders])]);
   if (visible) select = select.where(visible);
-  if (query.q) {
-    const columns = module.fields
-      .filter((field) => field.searchable && textTypes.has(field.type) && field.options.multiple !== true)
-      .map((field) => sql`${sql.id(columnName(field.name))} ilike ${containsPattern(query.q ?? '')}`);
-    if (columns.length === 0) throw invalid('q', 'this module has no searchable fields');
-    select = select.where(sql<SqlBool>`(${sql.join(columns, sql` or `)})`);
-  }
-  const after = decodeCursor(query.cursor, 2);
-  if (after) {
-    const op = sql.raw(descending ? '<' : '>');
-    select = select.where(
-      sql<SqlBool>`(created_at, id) ${op} (${String(after[0])}::timestamptz, ${String(after[1])}::uuid)`,
-    );
-  }
-  const direction = descending ? 'desc' : 'asc';
-  const rows = await select
-    .select(sql<string>`to_json(created_at) #>> '{}'`.as('weft$key'))
-    .orderBy('created_at', direction)
-    .orderBy('id', direction)
+  const where = parseWhere(query.where, fields);
+  if (where) select = select.where(where);
+  const search = searchCondition(query.q, fields);
+  if (search) select = select.where(search);
+  const rows = await applyCursor(select, sorts, query.cursor)
     .limit(query.limit + 1)
     .execute();
-  const page = toPage(rows, query.limit, (row) => [String(row['weft$key']), String(row.id)]);
-  const wanted = query.columns
-    ? new Set(['id', ...query.columns.split(',').map((name) => name.trim())])
-    : null;
-  if (wanted) {
-    for (const name of wanted) {
-      if (name !== 'id' && !module.fields.some((field) => field.name === name)) {
-        throw invalid('columns', `unknown field "${name}"`);
-      }
-    }
-  }
-  const records = page.items.map((row) => {
-    const record = toRecord(module, row);
-    return wanted ? Object.fromEntries(Object.entries(record).filter(([name]) => wanted.has(name))) : record;
-  });
-  return { items: await withDisplay(db, module, records), nextCursor: page.nextCursor };
+  const page = pageOf(rows, query.limit, sorts);
+  const records = page.items.map((row) => toRecord(module, row));
+  const shown = (await withDisplay(db, module, records)).map((record) =>
+    Object.fromEntries(Object.entries(record).filter(([name]) => name === '_display' || names.has(name))),
+  );
+  return { items: shown, nextCursor: page.nextCursor };
 }
