@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { idParams, listQuery } from '../../schemas/common.ts';
 import { loginBody, tokenBody } from '../../schemas/identity.ts';
 import { actorOf, principalOf, sessionCookie } from '../plugins/auth.ts';
@@ -106,7 +107,8 @@ export const authRoutes: RoutePlugin = async (app) => {
         .orderBy('id', 'desc')
         .limit(request.query.limit + 1);
       if (!principal.isAdmin) query = query.where('userId', '=', principal.id);
-      else if (request.query.username) query = query.where('username', '=', request.query.username);
+      else if (request.query.username)
+        query = query.where(sql<string>`lower(username)`, '=', request.query.username.toLowerCase());
       if (after) query = query.where('id', '<', String(after[0]));
       const rows = await query.execute();
       // Users see whether their own attempts succeeded, not which part of a failure was wrong.
