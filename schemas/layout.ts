@@ -1,13 +1,12 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { uuid } from './common.ts';
+import { listQuery, uuid } from './common.ts';
+import { fieldName, moduleName } from './modules.ts';
 
 /**
  * Form layouts (X2CRM's form editor): sections, which may collapse, hold rows; a row holds
  * columns side by side; a column holds fields, top to bottom, by name. Empty rows and
  * columns are allowed: the editor shows them as drop targets.
  */
-
-export const fieldName = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' } as const;
 
 export const layoutSection = {
   type: 'object',
@@ -80,7 +79,7 @@ export const layoutDefaultQuery = {
 
 export const moduleParams = {
   type: 'object',
-  properties: { module: { type: 'string', pattern: '^[a-z][a-zA-Z0-9_]{0,62}$' } },
+  properties: { module: moduleName },
   required: ['module'],
   additionalProperties: false,
 } as const;
@@ -89,6 +88,12 @@ export const moduleLayoutParams = {
   type: 'object',
   properties: { ...moduleParams.properties, id: uuid },
   required: ['module', 'id'],
+  additionalProperties: false,
+} as const;
+
+export const layoutListQuery = {
+  type: 'object',
+  properties: { limit: listQuery.properties.limit, cursor: listQuery.properties.cursor },
   additionalProperties: false,
 } as const;
 

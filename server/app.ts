@@ -19,6 +19,7 @@ import { dropdownRoutes } from './routes/dropdowns.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
+import { layoutRoutes } from './routes/layouts.ts';
 import { meRoutes } from './routes/me.ts';
 import { moduleRoutes } from './routes/modules.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -139,6 +140,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(presenceRoutes, { prefix: '/presence' });
       await api.register(wsRoutes);
       await api.register(dropdownRoutes, { prefix: '/dropdowns' });
+      await api.register(layoutRoutes, { prefix: '/modules/:module/layouts' });
       await api.register(routingRoutes, { prefix: '/routing' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -111,3 +111,10 @@ export const conflict = (field: string, reason: string) =>
   new WeftError('CONFLICT', `${field} ${reason}`, [{ field, reason }] satisfies FieldProblem[]);
 export const invalid = (field: string, reason: string) =>
   new WeftError('VALIDATION', `${field} ${reason}`, [{ field, reason }] satisfies FieldProblem[]);
+/** A validation error listing several problems at once, so a form can mark every bad field. */
+export const invalidFields = (problems: FieldProblem[]) =>
+  new WeftError(
+    'VALIDATION',
+    problems.map((problem) => `${problem.field} ${problem.reason}`).join('; '),
+    problems,
+  );

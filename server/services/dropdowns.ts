@@ -3,7 +3,7 @@ import type { Dropdown, DropdownInput, DropdownOption, DropdownPatch } from '../
 import { isUniqueViolation } from '../db/errors.ts';
 import type { Db } from '../db/index.ts';
 import type { DropdownsTable } from '../db/types.ts';
-import { conflict, type FieldProblem, invalid, notFound, WeftError } from '../errors.ts';
+import { conflict, type FieldProblem, invalid, invalidFields, notFound, WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import { forgetDropdowns } from './dropdown-values.ts';
 import { containsPattern, decodeCursor, toPage } from './pagination.ts';
@@ -111,12 +111,7 @@ async function loadParent(db: Db, id: string | undefined, parentId: string | nul
 }
 
 function refuse(problems: FieldProblem[]): void {
-  if (problems.length > 0)
-    throw new WeftError(
-      'VALIDATION',
-      problems.map((problem) => `${problem.field} ${problem.reason}`).join('; '),
-      problems,
-    );
+  if (problems.length > 0) throw invalidFields(problems);
 }
 
 async function guardName<T>(work: () => Promise<T>): Promise<T> {

@@ -136,10 +136,10 @@ function contains(op: string, args: unknown[], scope: Scope): Condition {
 }
 
 /** The field's value is one of `list`; for a list field, the two lists share a value. */
-function memberOf(field: QueryField, list: unknown): Condition {
+function memberOf(field: QueryField, list: unknown, commaText: boolean): Condition {
   // X2CRM's in-list conditions store the list as comma-separated text.
   const items =
-    typeof list === 'string' && kindOf(field) !== 'list'
+    commaText && typeof list === 'string' && kindOf(field) !== 'list'
       ? list
           .split(',')
           .map((item) => item.trim())
@@ -155,7 +155,7 @@ function memberOf(field: QueryField, list: unknown): Condition {
 function inOperator(args: unknown[], scope: Scope): Condition {
   if (args.length !== 2) throw fail(`"in" takes 2 arguments, got ${args.length}`);
   const [needle, haystack] = args;
-  if (isVar(needle) && !isVar(haystack)) return memberOf(fieldOf(needle, scope), literal(haystack));
+  if (isVar(needle) && !isVar(haystack)) return memberOf(fieldOf(needle, scope), literal(haystack), false);
   if (isVar(haystack) && !isVar(needle)) {
     // json-logic's other "in": a substring of a text field, or a member of a list field.
     const field = fieldOf(haystack, scope);
@@ -253,7 +253,7 @@ function compile(rule: unknown, scope: Scope, depth: number): Condition {
     case 'notInList': {
       const [field, list] = args;
       if (args.length !== 2 || !isVar(field)) throw fail(`"${op}" takes a field and a list of values`);
-      const member = memberOf(fieldOf(field, scope), literal(list));
+      const member = memberOf(fieldOf(field, scope), literal(list), true);
       return op === 'inList' ? member : not(member);
     }
     case 'empty':

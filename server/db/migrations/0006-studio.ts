@@ -20,8 +20,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('layouts')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
-    // A module's name, not a foreign key: modules live in the records area and layouts follow them by name.
-    .addColumn('module', 'text', (c) => c.notNull())
+    .addColumn('module', 'text', (c) => c.notNull().references('modules.name').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('definition', 'jsonb', (c) => c.notNull())
     .addColumn('default_view', 'boolean', (c) => c.notNull().defaultTo(false))

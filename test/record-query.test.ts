@@ -1,0 +1,511 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { WeftError } from '../server/errors.ts';
+import {
+  compileWhere,
+  parseColumns,
+  parseSort,
+  parseWhere,
+  type QueryField,
+  searchCondition,
+} from '../server/services/record-query.ts';
+import { createTestDatabase } from './helpers/db.ts';
+
+/** The records engineer queries module tables without the camelCase plugin; so do these tests. */
+interface ItemsTable {
+  id: string;
+  n: number;
+}
+const { db: pluginDb } = await createTestDatabase();
+const db = pluginDb.withoutPlugins() as unknown as Kysely<{ rq_items: ItemsTable }>;
+
+const fields: QueryField[] = [
+  { name: 'name', column: 'name', type: 'text', searchable: true },
+  { name: 'notes', column: 'notes', type: 'longText', searchable: true },
+  { name: 'amount', column: 'amount', type: 'number', searchable: false },
+  { name: 'price', column: 'price', type: 'currency', searchable: false },
+  { name: 'pct', column: 'pct', type: 'percentage', searchable: false },
+  { name: 'due', column: 'due', type: 'date', searchable: false },
+  { name: 'seenAt', column: 'seen_at', type: 'dateTime', searchable: false },
+  { name: 'active', column: 'active', type: 'boolean', searchable: false },
+  { name: 'email', column: 'email', type: 'email', searchable: true },
+  { name: 'phone', column: 'phone', type: 'phone', searchable: true },
+  { name: 'site', column: 'site', type: 'url', searchable: false },
+  { name: 'stage', column: 'stage', type: 'dropdown', searchable: false },
+  { name: 'colors', column: 'colors', type: 'dropdown', multiple: true, searchable: false },
+  { name: 'owner', column: 'owner_id', type: 'link', searchable: false },
+  { name: 'assignedTo', column: 'assigned_to', type: 'assignment', searchable: false },
+  { name: 'rating', column: 'rating', type: 'rating', searchable: false },
+  { name: 'tags', column: 'tags', type: 'tags', searchable: false },
+];
+
+const u1 = '00000000-0000-4000-8000-000000000001';
+const u2 = '00000000-0000-4000-8000-000000000002';
+const u3 = '00000000-0000-4000-8000-000000000003';
+const rowId = (n: number) => `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+// Columns of every field type (the types fields.ts gives them), with NULLs, '' and {} to tell apart.
+await sql`create table rq_items (
+  id uuid primary key, n int not null, name text, notes text, amount numeric, price numeric,
+  pct numeric, due date, seen_at timestamptz, active boolean, email text, phone text, site text,
+  stage text, colors text[], owner_id uuid, assigned_to uuid, rating smallint, tags text[]
+)`.execute(db);
+const rows = [
+  [
+    1,
+    'Alice Smith',
+    'VIP customer',
+    10,
+    99.99,
+    5,
+    '2024-01-10',
+    '2024-01-10T08:00:00Z',
+    true,
+    'alice@acme.com',
+    '555-0101',
+    'https://acme.com',
+    'Web',
+    ['red', 'blue'],
+    u1,
+    u1,
+    5,
+    ['vip', 'hot'],
+  ],
+  [
+    2,
+    "Bob O'Brien",
+    '',
+    20,
+    10,
+    12.5,
+    '2024-02-01',
+    '2024-02-01T12:30:00.123456Z',
+    false,
+    'bob@example.org',
+    null,
+    null,
+    'Referral',
+    ['blue'],
+    u2,
+    u2,
+    3,
+    [],
+  ],
+  [
+    3,
+    'carol',
+    null,
+    null,
+    0,
+    null,
+    null,
+    null,
+    null,
+    null,
+    '555-0303',
+    '',
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+  ],
+  [
+    4,
+    'Dave %_\\ Jones',
+    'Likes 50% off',
+    10,
+    1000,
+    100,
+    '2024-01-10',
+    '2024-01-10T08:00:00.000001Z',
+    true,
+    'DAVE@ACME.COM',
+    '',
+    'http://dave.io',
+    'web',
+    [],
+    u1,
+    u3,
+    1,
+    ['hot'],
+  ],
+  [
+    5,
+    '',
+    'x',
+    -5.5,
+    null,
+    0,
+    '2023-12-31',
+    '2023-12-31T23:59:59Z',
+    false,
+    '',
+    null,
+    null,
+    '',
+    ['green'],
+    u3,
+    null,
+    4,
+    ['cold'],
+  ],
+] as const;
+for (const [n, ...values] of rows) {
+  await sql`insert into rq_items values (${rowId(n)}, ${n}, ${sql.join(values.map((v) => sql.val(v)))})`.execute(
+    db,
+  );
+}
+
+async function matching(condition: Expression<SqlBool>): Promise<number[]> {
+  const found = await db.selectFrom('rq_items').select('n').where(condition).orderBy('n').execute();
+  return found.map((row) => row.n);
+}
+
+const v = (name: string) => ({ var: name });
+
+// [what, rule, expected row numbers]: every operator on every field type it applies to.
+const matrix: [string, unknown, number[]][] = [
+  ['text ==', { '==': [v('name'), 'carol'] }, [3]],
+  ['text == is exact', { '==': [v('name'), 'Carol'] }, []],
+  ['text === ', { '===': [v('name'), 'carol'] }, [3]],
+  ['text !=', { '!=': [v('name'), 'carol'] }, [1, 2, 4, 5]],
+  ['text !==', { '!==': [v('name'), 'carol'] }, [1, 2, 4, 5]],
+  ['text contains, any case', { contains: [v('name'), 'SMITH'] }, [1]],
+  ['text contains a quote', { contains: [v('name'), "o'b"] }, [2]],
+  ['text contains % literally', { contains: [v('name'), '%'] }, [4]],
+  ['text contains _ literally', { contains: [v('name'), '_'] }, [4]],
+  ['text contains \\ literally', { contains: [v('name'), '\\'] }, [4]],
+  ['text notContains', { notContains: [v('name'), 'a'] }, [2, 5]],
+  ['text in list', { in: [v('name'), ['carol', 'Alice Smith']] }, [1, 3]],
+  ['text not in list', { '!': { in: [v('name'), ['carol', 'Alice Smith']] } }, [2, 4, 5]],
+  ['text in: substring, case-sensitive', { in: ['Bri', v('name')] }, [2]],
+  ['text in: substring, other case', { in: ['bri', v('name')] }, []],
+  ['text empty', { empty: [v('name')] }, [5]],
+  ['text notEmpty', { notEmpty: [v('name')] }, [1, 2, 3, 4]],
+  ['text number value', { '==': [v('phone'), 5550101] }, []],
+  ['longText contains %', { contains: [v('notes'), '50%'] }, [4]],
+  ['longText notContains holds for NULL', { notContains: [v('notes'), 'vip'] }, [2, 3, 4, 5]],
+  ['longText != holds for NULL', { '!=': [v('notes'), 'x'] }, [1, 2, 3, 4]],
+  ['longText == null', { '==': [v('notes'), null] }, [3]],
+  ['longText != null', { '!=': [v('notes'), null] }, [1, 2, 4, 5]],
+  ['longText empty', { empty: [v('notes')] }, [2, 3]],
+  ['longText notEmpty', { notEmpty: [v('notes')] }, [1, 4, 5]],
+  ['number ==', { '==': [v('amount'), 10] }, [1, 4]],
+  ['number == numeric text', { '==': [v('amount'), '10'] }, [1, 4]],
+  ['number !=', { '!=': [v('amount'), 10] }, [2, 3, 5]],
+  ['number > is exact', { '>': [v('amount'), 10] }, [2]],
+  ['number >=', { '>=': [v('amount'), 10] }, [1, 2, 4]],
+  ['number <', { '<': [v('amount'), 10] }, [5]],
+  ['number <=', { '<=': [v('amount'), 10] }, [1, 4, 5]],
+  ['number value first', { '<': [10, v('amount')] }, [2]],
+  ['number between', { between: [v('amount'), -10, 10] }, [1, 4, 5]],
+  ['number 3-arg <=', { '<=': [10, v('amount'), 20] }, [1, 2, 4]],
+  ['number 3-arg <', { '<': [-5.5, v('amount'), 20] }, [1, 4]],
+  ['number in', { in: [v('amount'), [20, -5.5]] }, [2, 5]],
+  ['number empty', { empty: [v('amount')] }, [3]],
+  ['number notEmpty', { notEmpty: [v('amount')] }, [1, 2, 4, 5]],
+  ['number ! holds for NULL', { '!': { '>': [v('amount'), 10] } }, [1, 3, 4, 5]],
+  ['currency >=', { '>=': [v('price'), 99.99] }, [1, 4]],
+  ['currency <', { '<': [v('price'), 10] }, [3]],
+  ['currency == 0', { '==': [v('price'), 0] }, [3]],
+  ['currency !=', { '!=': [v('price'), 0] }, [1, 2, 4, 5]],
+  ['currency between', { between: [v('price'), 10, 100] }, [1, 2]],
+  ['percentage >', { '>': [v('pct'), 5] }, [2, 4]],
+  ['percentage <=', { '<=': [v('pct'), 5] }, [1, 5]],
+  ['percentage ==', { '==': [v('pct'), 12.5] }, [2]],
+  ['percentage empty', { empty: [v('pct')] }, [3]],
+  ['date ==', { '==': [v('due'), '2024-01-10'] }, [1, 4]],
+  ['date != holds for NULL', { '!=': [v('due'), '2024-01-10'] }, [2, 3, 5]],
+  ['date >', { '>': [v('due'), '2024-01-10'] }, [2]],
+  ['date >=', { '>=': [v('due'), '2024-01-10'] }, [1, 2, 4]],
+  ['date <', { '<': [v('due'), '2024-01-01'] }, [5]],
+  ['date between', { between: [v('due'), '2024-01-01', '2024-01-31'] }, [1, 4]],
+  ['date in', { in: [v('due'), ['2023-12-31', '2024-02-01']] }, [2, 5]],
+  ['date empty', { empty: [v('due')] }, [3]],
+  ['dateTime ==', { '==': [v('seenAt'), '2024-01-10T08:00:00Z'] }, [1]],
+  ['dateTime without zone is UTC', { '==': [v('seenAt'), '2024-01-10T08:00:00'] }, [1]],
+  ['dateTime microseconds', { '==': [v('seenAt'), '2024-02-01T12:30:00.123456Z'] }, [2]],
+  ['dateTime > is exact to the microsecond', { '>': [v('seenAt'), '2024-01-10T08:00:00Z'] }, [2, 4]],
+  ['dateTime >=', { '>=': [v('seenAt'), '2024-01-10T08:00:00Z'] }, [1, 2, 4]],
+  ['dateTime < with an offset', { '<': [v('seenAt'), '2024-01-10T09:00:00+01:00'] }, [5]],
+  ['dateTime <= with an offset', { '<=': [v('seenAt'), '2024-01-10T09:00:00+01:00'] }, [1, 5]],
+  ['dateTime between dates', { between: [v('seenAt'), '2024-01-01', '2024-01-31'] }, [1, 4]],
+  ['dateTime empty', { empty: [v('seenAt')] }, [3]],
+  ['boolean == true', { '==': [v('active'), true] }, [1, 4]],
+  ['boolean == false', { '==': [v('active'), false] }, [2, 5]],
+  ['boolean == "true"', { '==': [v('active'), 'true'] }, [1, 4]],
+  ['boolean != true holds for NULL', { '!=': [v('active'), true] }, [2, 3, 5]],
+  ['boolean var alone', v('active'), [1, 4]],
+  ['boolean ! var', { '!': v('active') }, [2, 3, 5]],
+  ['boolean !! var', { '!!': [v('active')] }, [1, 4]],
+  ['boolean empty', { empty: [v('active')] }, [3]],
+  ['email ==', { '==': [v('email'), 'alice@acme.com'] }, [1]],
+  ['email contains, any case', { contains: [v('email'), 'acme'] }, [1, 4]],
+  ['email in', { in: [v('email'), ['bob@example.org']] }, [2]],
+  ['email empty', { empty: [v('email')] }, [3, 5]],
+  ['email notEmpty', { notEmpty: [v('email')] }, [1, 2, 4]],
+  ['phone contains', { contains: [v('phone'), '0303'] }, [3]],
+  ['phone <', { '<': [v('phone'), '555-02'] }, [1, 4]],
+  ['phone empty', { empty: [v('phone')] }, [2, 4, 5]],
+  ['url contains', { contains: [v('site'), 'https'] }, [1]],
+  ['url notContains', { notContains: [v('site'), 'https'] }, [2, 3, 4, 5]],
+  ['url empty', { empty: [v('site')] }, [2, 3, 5]],
+  ['dropdown ==', { '==': [v('stage'), 'Web'] }, [1]],
+  ['dropdown !=', { '!=': [v('stage'), 'Web'] }, [2, 3, 4, 5]],
+  ['dropdown in', { in: [v('stage'), ['Web', 'Referral']] }, [1, 2]],
+  ['dropdown in with null', { in: [v('stage'), ['Web', null]] }, [1, 3]],
+  ['dropdown in []', { in: [v('stage'), []] }, []],
+  ['dropdown not in', { '!': [{ in: [v('stage'), ['Web', 'Referral']] }] }, [3, 4, 5]],
+  ['dropdown inList (X2CRM comma text)', { inList: [v('stage'), 'Web, Referral'] }, [1, 2]],
+  ['dropdown notInList', { notInList: [v('stage'), ['Web']] }, [2, 3, 4, 5]],
+  ['dropdown contains', { contains: [v('stage'), 'web'] }, [1, 4]],
+  ['dropdown empty', { empty: [v('stage')] }, [3, 5]],
+  ['multi-dropdown contains', { contains: [v('colors'), 'blue'] }, [1, 2]],
+  ['multi-dropdown notContains', { notContains: [v('colors'), 'blue'] }, [3, 4, 5]],
+  ['multi-dropdown in: shares a value', { in: [v('colors'), ['red', 'green']] }, [1, 5]],
+  ['multi-dropdown in: value in field', { in: ['blue', v('colors')] }, [1, 2]],
+  ['multi-dropdown == list', { '==': [v('colors'), ['blue']] }, [2]],
+  ['multi-dropdown == is set equality', { '==': [v('colors'), ['blue', 'red']] }, [1]],
+  ['multi-dropdown != list', { '!=': [v('colors'), ['blue']] }, [1, 3, 4, 5]],
+  ['multi-dropdown empty', { empty: [v('colors')] }, [3, 4]],
+  ['multi-dropdown notEmpty', { notEmpty: [v('colors')] }, [1, 2, 5]],
+  ['link ==', { '==': [v('owner'), u1] }, [1, 4]],
+  ['link !=', { '!=': [v('owner'), u1] }, [2, 3, 5]],
+  ['link in', { in: [v('owner'), [u2, u3]] }, [2, 5]],
+  ['link empty', { empty: [v('owner')] }, [3]],
+  ['assignment ==', { '==': [v('assignedTo'), u3] }, [4]],
+  ['assignment not in', { '!': { in: [v('assignedTo'), [u1]] } }, [2, 3, 4, 5]],
+  ['assignment empty', { empty: [v('assignedTo')] }, [3, 5]],
+  ['assignment notEmpty', { notEmpty: [v('assignedTo')] }, [1, 2, 4]],
+  ['rating >=', { '>=': [v('rating'), 4] }, [1, 5]],
+  ['rating >', { '>': [v('rating'), 4] }, [1]],
+  ['rating between', { between: [v('rating'), 2, 4] }, [2, 5]],
+  ['rating == numeric text', { '==': [v('rating'), '3'] }, [2]],
+  ['tags contains', { contains: [v('tags'), 'hot'] }, [1, 4]],
+  ['tags contains is exact membership', { contains: [v('tags'), 'HOT'] }, []],
+  ['tags notContains', { notContains: [v('tags'), 'hot'] }, [2, 3, 5]],
+  ['tags in', { in: [v('tags'), ['vip', 'cold']] }, [1, 5]],
+  ['tags empty', { empty: [v('tags')] }, [2, 3]],
+  ['tags notEmpty', { notEmpty: [v('tags')] }, [1, 4, 5]],
+  ['and', { and: [{ '==': [v('stage'), 'Web'] }, { '>': [v('amount'), 5] }] }, [1]],
+  ['or', { or: [{ '==': [v('stage'), 'Referral'] }, { contains: [v('tags'), 'cold'] }] }, [2, 5]],
+  [
+    '! over or',
+    { '!': { or: [{ '==': [v('stage'), 'Referral'] }, { contains: [v('tags'), 'cold'] }] } },
+    [1, 3, 4],
+  ],
+  [
+    'nested groups',
+    {
+      and: [
+        { or: [{ '==': [v('active'), true] }, { empty: [v('amount')] }] },
+        { '!': [{ contains: [v('name'), 'dave'] }] },
+      ],
+    },
+    [1, 3],
+  ],
+  ['not', { not: { '==': [v('stage'), 'Web'] } }, [2, 3, 4, 5]],
+  ['true', true, [1, 2, 3, 4, 5]],
+  ['false', false, []],
+  ['and []', { and: [] }, [1, 2, 3, 4, 5]],
+  ['or []', { or: [] }, []],
+  ["flows' record. prefix", { '==': [v('record.stage'), 'Web'] }, [1]],
+  ['var as a one-element list', { '==': [{ var: ['stage'] }, 'Web'] }, [1]],
+  ['id', { '==': [v('id'), rowId(2)] }, [2]],
+];
+
+for (const [what, rule, expected] of matrix) {
+  test(`where: ${what}`, async () => {
+    assert.deepEqual(await matching(compileWhere(rule, fields)), expected);
+  });
+}
+
+function refusal(param: string, reason: RegExp, kind = 'VALIDATION') {
+  return (error: unknown) => {
+    assert.ok(error instanceof WeftError, String(error));
+    assert.equal(error.kind, kind);
+    assert.equal(error.statusCode, 400);
+    const [detail] = error.details as { field: string; reason: string }[];
+    assert.equal(detail?.field, param);
+    assert.match(detail?.reason ?? '', reason);
+    return true;
+  };
+}
+
+const deep = (levels: number): unknown => (levels === 0 ? true : { '!': deep(levels - 1) });
+
+const refused: [string, unknown, RegExp][] = [
+  ['an unknown field', { '==': [v('fooBar'), 1] }, /unknown field "fooBar"/],
+  ['__proto__', { '==': [v('__proto__'), 1] }, /forbidden field name "__proto__"/],
+  ['constructor', { '==': [v('constructor'), 1] }, /forbidden field name "constructor"/],
+  ['record.__proto__', { '==': [v('record.__proto__'), 1] }, /forbidden/],
+  ['a path into a field', { '==': [v('owner.name'), 'x'] }, /unknown field "owner.name"/],
+  ['arithmetic', { '==': [v('amount'), { '+': [1, 2] }] }, /values must be literals/],
+  ['an unsupported operator', { '+': [1, 2] }, /unsupported operator "\+"/],
+  ['if', { if: [true, true, false] }, /unsupported operator "if"/],
+  ['an operator from the prototype', JSON.parse('{"__proto__":[1,2]}'), /unsupported operator "__proto__"/],
+  ['text for a number', { '==': [v('amount'), 'abc'] }, /"amount" expects a number, got "abc"/],
+  ['text for a currency', { '>': [v('price'), '1,000'] }, /"price" expects a number/],
+  ['Infinity-like text', { '>': [v('pct'), 'Infinity'] }, /"pct" expects a number/],
+  ['a bad date', { '==': [v('due'), '2024-02-30'] }, /"due" expects a date \(YYYY-MM-DD\)/],
+  ['a timestamp for a date', { '==': [v('due'), '2024-01-10T00:00:00Z'] }, /"due" expects a date/],
+  ['a bad date-time', { '>': [v('seenAt'), 'yesterday'] }, /"seenAt" expects an ISO 8601 date-time/],
+  ['an impossible hour', { '>': [v('seenAt'), '2024-01-01T25:00:00Z'] }, /ISO 8601/],
+  ['a bad boolean', { '==': [v('active'), 'yes'] }, /"active" expects true or false/],
+  ['a bad uuid', { '==': [v('owner'), "1' or '1'='1"] }, /"owner" expects a uuid/],
+  ['a fractional rating', { '==': [v('rating'), 3.5] }, /"rating" expects a whole number/],
+  ['a rating beyond smallint', { '>': [v('rating'), 99999] }, /"rating" expects a whole number/],
+  ['an object for text', { '==': [v('name'), { a: 1 }] }, /values must be literals/],
+  ['a list for text', { '==': [v('name'), ['a']] }, /"name" expects text/],
+  [
+    'contains on a number',
+    { contains: [v('amount'), '1'] },
+    /"contains" does not apply to number field "amount"/,
+  ],
+  ['contains on a uuid', { contains: [v('owner'), u1] }, /"contains" does not apply/],
+  ['< on a boolean', { '<': [v('active'), true] }, /"<" does not apply to boolean field "active"/],
+  ['> on tags', { '>': [v('tags'), 'a'] }, /">" does not apply to tags field "tags"/],
+  ['between on a uuid', { between: [v('owner'), u1, u2] }, /"between" does not apply/],
+  ['== a scalar on a list field', { '==': [v('colors'), 'blue'] }, /"colors" holds a list/],
+  ['two fields', { '==': [v('name'), v('email')] }, /compares two fields/],
+  ['no field', { '==': [1, 1] }, /needs a field/],
+  ['a var default', { '==': [{ var: ['name', 'x'] }, 'x'] }, /"var" defaults are not supported/],
+  ['a numeric var', { '==': [{ var: 1 }, 'x'] }, /"var" needs a field name/],
+  ['a bare string', 'name', /a condition is an object with one operator/],
+  ['two operators in one object', { '==': [v('name'), 'a'], '!=': [v('name'), 'b'] }, /one operator/],
+  ['a list', [{ '==': [v('name'), 'a'] }], /one operator/],
+  ['null', null, /one operator/],
+  ['a comparison with null', { '>': [v('amount'), null] }, /cannot compare "amount" with null/],
+  ['between with null', { between: [v('amount'), null, 3] }, /needs two bounds/],
+  ['contains null', { contains: [v('name'), null] }, /needs a value/],
+  ['a wrong arity', { '==': [v('name')] }, /"==" takes 2 arguments, got 1/],
+  ['3-arg < without the field in the middle', { '<': [v('amount'), 1, 2] }, /field in the middle/],
+  ['3-arg >', { '>': [1, v('amount'), 2] }, /">" takes 2 arguments, got 3/],
+  ['a wrong in', { in: [v('name'), 'abc'] }, /"name" must be compared with a list/],
+  ['too deep', deep(40), /nested deeper than 32/],
+  [
+    'too many conditions',
+    { or: Array.from({ length: 250 }, () => ({ empty: [v('name')] })) },
+    /more than 200/,
+  ],
+  ['a SQL field name', { '==': [v('name" = name or "x'), 1] }, /unknown field/],
+  ['a SQL field name with ;', { '==': [v('name; drop table rq_items'), 1] }, /unknown field/],
+];
+
+for (const [what, rule, reason] of refused) {
+  test(`where refuses ${what} with a 400 naming where`, () => {
+    assert.throws(() => compileWhere(rule, fields), refusal('where', reason));
+  });
+}
+
+test('parseWhere reads the query parameter: absent, blank, bad JSON', async () => {
+  assert.equal(parseWhere(undefined, fields), undefined);
+  assert.equal(parseWhere('  ', fields), undefined);
+  assert.throws(() => parseWhere('{"==":[', fields), refusal('where', /is not valid JSON/));
+  const condition = parseWhere('{"==":[{"var":"leadSource"},"Web"]}', [
+    { name: 'leadSource', column: 'stage', type: 'dropdown', searchable: false },
+  ]);
+  assert.ok(condition);
+  assert.deepEqual(await matching(condition), [1]);
+});
+
+test('values are bound parameters: quotes and SQL in values find nothing and change nothing', async () => {
+  const hostile = "x' or '1'='1'; drop table rq_items; --";
+  for (const rule of [
+    { '==': [v('name'), hostile] },
+    { contains: [v('name'), hostile] },
+    { in: [v('stage'), [hostile, "Web'--"]] },
+    { contains: [v('tags'), hostile] },
+  ]) {
+    const query = db.selectFrom('rq_items').select('n').where(compileWhere(rule, fields)).compile();
+    assert.ok(!query.sql.includes('drop table'), query.sql);
+    assert.ok(query.parameters.some((p) => p === hostile || String(p).includes('drop table')));
+    assert.deepEqual(await matching(compileWhere(rule, fields)), []);
+  }
+  assert.deepEqual(await matching(compileWhere({ '==': [v('name'), "Bob O'Brien"] }, fields)), [2]);
+  const count = await db
+    .selectFrom('rq_items')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirst();
+  assert.equal(Number(count?.count), 5);
+});
+
+test('search: every word matches some searchable text field, any case, any part', async () => {
+  const cases: [string, number[]][] = [
+    ['ali', [1]],
+    ['ACME', [1, 4]],
+    ['acme dave', [4]],
+    ['smith   alice', [1]],
+    ['50%', [4]],
+    ["o'b", [2]],
+    ['555', [1, 3]],
+    ['vip', [1]],
+    ['zzz', []],
+  ];
+  for (const [q, expected] of cases) {
+    const condition = searchCondition(q, fields);
+    assert.ok(condition, q);
+    assert.deepEqual(await matching(condition), expected, q);
+  }
+  for (const q of [undefined, '', '   ']) assert.equal(searchCondition(q, fields), undefined);
+});
+
+test('search refuses what it cannot serve, naming q', () => {
+  assert.throws(() => searchCondition('a'.repeat(201), fields), refusal('q', /longer than 200/));
+  assert.throws(() => searchCondition('a b c d e f g h i', fields), refusal('q', /more than 8 words/));
+  const unsearchable = fields.map((field) => ({ ...field, searchable: false }));
+  assert.throws(() => searchCondition('x', unsearchable), refusal('q', /no searchable fields/));
+  // A searchable list or number is filtered with `where`; search reads text columns only.
+  const tagsOnly = fields.map((field) => ({ ...field, searchable: field.name === 'tags' }));
+  assert.throws(() => searchCondition('x', tagsOnly), refusal('q', /no searchable fields/));
+});
+
+test('search is served by the trigram index fields.ts gives searchable text fields', async () => {
+  await sql`create extension if not exists pg_trgm`.execute(db);
+  await sql`create index rq_items_name_search on rq_items using gin (name gin_trgm_ops)`.execute(db);
+  const name = fields.filter((field) => field.name === 'name');
+  const plan = await db.transaction().execute(async (trx) => {
+    // Five rows would always be scanned; forbid that to see whether the index can serve the query.
+    await sql`set local enable_seqscan = off`.execute(trx);
+    const condition = searchCondition('alice', name);
+    assert.ok(condition);
+    return trx.selectFrom('rq_items').select('n').where(condition).explain('json');
+  });
+  assert.match(JSON.stringify(plan), /rq_items_name_search/);
+});
+
+test('columns: the fields asked for, id first; unknown names are a 400 naming columns', () => {
+  assert.deepEqual(
+    parseColumns('email, name', fields).map((field) => field.column),
+    ['id', 'email', 'name'],
+  );
+  assert.equal(parseColumns(undefined, fields).length, fields.length + 1);
+  assert.deepEqual(
+    parseColumns('seenAt,id,seenAt', fields).map((field) => field.column),
+    ['id', 'seen_at'],
+  );
+  assert.throws(() => parseColumns('name,nope', fields), refusal('columns', /unknown field "nope"/));
+  assert.throws(() => parseColumns('name,,email', fields), refusal('columns', /empty name/));
+  assert.throws(() => parseColumns('__proto__', fields), refusal('columns', /forbidden field name/));
+  assert.throws(() => parseColumns('name,(select 1)', fields), refusal('columns', /unknown field/));
+});
+
+test('sort: keys in order with id last; bad sorts are a 400 naming sort', () => {
+  const keys = (sort: string | undefined) =>
+    parseSort(sort, fields).map((key) => `${key.direction === 'desc' ? '-' : ''}${key.column}`);
+  assert.deepEqual(keys('-amount, seenAt'), ['-amount', 'seen_at', 'id']);
+  assert.deepEqual(keys(undefined), ['id']);
+  assert.deepEqual(keys(''), ['id']);
+  assert.deepEqual(keys('-id'), ['-id']);
+  assert.deepEqual(keys('id,name'), ['id', 'name']);
+  assert.throws(() => parseSort('nope', fields), refusal('sort', /unknown field "nope"/));
+  assert.throws(() => parseSort('-tags', fields), refusal('sort', /cannot sort by the list field "tags"/));
+  assert.throws(() => parseSort('name,-name', fields), refusal('sort', /lists "name" twice/));
+  assert.throws(() => parseSort('name,,amount', fields), refusal('sort', /empty field name/));
+  assert.throws(() => parseSort('-', fields), refusal('sort', /empty field name/));
+  assert.throws(() => parseSort('name;drop table rq_items', fields), refusal('sort', /unknown field/));
+  assert.throws(() => parseSort('a,b,c,d,e,f,g,h,i', fields), refusal('sort', /more than 8 fields/));
+});
