@@ -232,6 +232,8 @@ export interface RecordViewsTable {
 
 export interface FeedPostsTable {
   id: Generated<string>;
+  /** Insertion order, breaking ties between rows of the same millisecond in keyset pages. */
+  seq: Generated<number>;
   type: FeedPostType;
   text: string;
   authorId: string | null;
@@ -254,6 +256,7 @@ export interface FeedCommentsTable {
 
 export interface NotificationsTable {
   id: Generated<string>;
+  seq: Generated<number>;
   userId: string;
   type: NotificationType;
   text: string;

@@ -103,15 +103,18 @@ export async function fetchPost(db: Db, id: string): Promise<FeedPostView> {
   return postsQuery(db).where('feedPosts.id', '=', id).executeTakeFirstOrThrow();
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a user id names a user; flows pass ids rendered from templates, which may be anything. */
+export async function userExists(db: Db, id: string): Promise<boolean> {
+  if (!uuidPattern.test(id)) return false;
+  return (await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
 /** Writes a post and pushes `feed.post.created`; call it inside the transaction of what it reports. */
 export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> {
-  if (input.targetUserId) {
-    const target = await db
-      .selectFrom('users')
-      .select('id')
-      .where('id', '=', input.targetUserId)
-      .executeTakeFirst();
-    if (!target) throw invalid('targetUserId', 'is not an existing user');
+  if (input.targetUserId && !(await userExists(db, input.targetUserId))) {
+    throw invalid('targetUserId', 'is not an existing user');
   }
   const { id } = await db
     .insertInto('feedPosts')

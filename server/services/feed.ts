@@ -52,10 +52,10 @@ export interface FeedQuery {
   targetUserId?: string | undefined;
 }
 
-/** Pinned posts first, then the newest; keyset-paged on (pinned, createdAt, id). */
+/** Pinned posts first, then the newest; keyset-paged on (pinned, createdAt, seq). */
 export async function listPosts(db: Db, principal: Principal, query: FeedQuery) {
   const after = decodeCursor(query.cursor, 3);
-  let select = postsQuery(db).where(visibleTo(principal));
+  let select = postsQuery(db).select('feedPosts.seq').where(visibleTo(principal));
   if (query.authorIds?.length) select = select.where('feedPosts.authorId', 'in', query.authorIds);
   if (query.types?.length) select = select.where('feedPosts.type', 'in', query.types);
   if (query.module) select = select.where('feedPosts.module', '=', query.module);
@@ -63,22 +63,23 @@ export async function listPosts(db: Db, principal: Principal, query: FeedQuery) 
   if (query.targetUserId) select = select.where('feedPosts.targetUserId', '=', query.targetUserId);
   if (query.q) select = select.where('feedPosts.text', 'ilike', containsPattern(query.q));
   if (after) {
-    const [pinned, createdAt, id] = after;
+    const [pinned, createdAt, seq] = after;
     select = select.where((eb) =>
       eb(
-        eb.refTuple('feedPosts.pinned', 'feedPosts.createdAt', 'feedPosts.id'),
+        eb.refTuple('feedPosts.pinned', 'feedPosts.createdAt', 'feedPosts.seq'),
         '<',
-        eb.tuple(pinned === 1, new Date(String(createdAt)), String(id)),
+        eb.tuple(pinned === 1, new Date(String(createdAt)), Number(seq)),
       ),
     );
   }
   const rows = await select
     .orderBy('feedPosts.pinned', 'desc')
     .orderBy('feedPosts.createdAt', 'desc')
-    .orderBy('feedPosts.id', 'desc')
+    .orderBy('feedPosts.seq', 'desc')
     .limit(query.limit + 1)
     .execute();
-  return toPage(rows, query.limit, (row) => [row.pinned ? 1 : 0, row.createdAt.toISOString(), row.id]);
+  const page = toPage(rows, query.limit, (row) => [row.pinned ? 1 : 0, row.createdAt.toISOString(), row.seq]);
+  return { items: page.items.map(({ seq: _seq, ...post }) => post), nextCursor: page.nextCursor };
 }
 
 /** A post the principal may see; 404 otherwise, so that private posts do not reveal they exist. */

@@ -2,7 +2,7 @@ import type { NotificationType, NotificationView } from '../../schemas/feed.ts';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { invalid, notFound } from '../errors.ts';
-import { insertPost } from './feed-posts.ts';
+import { insertPost, userExists } from './feed-posts.ts';
 import { publish } from './live.ts';
 import { decodeCursor, toPage } from './pagination.ts';
 
@@ -37,8 +37,7 @@ export async function unreadCount(db: Db, userId: string): Promise<number> {
  */
 export async function notify(db: Db, input: NotifyInput): Promise<NotificationView> {
   return inTransaction(db, async (trx) => {
-    const user = await trx.selectFrom('users').select('id').where('id', '=', input.userId).executeTakeFirst();
-    if (!user) throw invalid('userId', 'is not an existing user');
+    if (!(await userExists(trx, input.userId))) throw invalid('userId', 'is not an existing user');
     let postId = input.postId ?? null;
     if (input.postToFeed) {
       const post = await insertPost(trx, {
@@ -76,28 +75,35 @@ export async function notify(db: Db, input: NotifyInput): Promise<NotificationVi
   });
 }
 
-/** Newest first, keyset-paged on (createdAt, id). */
+/** Newest first, keyset-paged on (createdAt, seq). */
 export async function listNotifications(
   db: Db,
   userId: string,
   query: { limit: number; cursor?: string | undefined; unread?: boolean | undefined },
 ) {
   const after = decodeCursor(query.cursor, 2);
-  let select = db.selectFrom('notifications').select(columns).where('userId', '=', userId);
+  let select = db
+    .selectFrom('notifications')
+    .select([...columns, 'seq'])
+    .where('userId', '=', userId);
   if (query.unread === true) select = select.where('read', '=', false);
   if (query.unread === false) select = select.where('read', '=', true);
   if (after) {
-    const [createdAt, id] = after;
+    const [createdAt, seq] = after;
     select = select.where((eb) =>
-      eb(eb.refTuple('createdAt', 'id'), '<', eb.tuple(new Date(String(createdAt)), String(id))),
+      eb(eb.refTuple('createdAt', 'seq'), '<', eb.tuple(new Date(String(createdAt)), Number(seq))),
     );
   }
   const rows = await select
     .orderBy('createdAt', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy('seq', 'desc')
     .limit(query.limit + 1)
     .execute();
-  return toPage(rows, query.limit, (row) => [row.createdAt.toISOString(), row.id]);
+  const page = toPage(rows, query.limit, (row) => [row.createdAt.toISOString(), row.seq]);
+  return {
+    items: page.items.map(({ seq: _seq, ...notification }) => notification),
+    nextCursor: page.nextCursor,
+  };
 }
 
 /** Marks one notification read (`id`) or all of them; answers the new unread count. */

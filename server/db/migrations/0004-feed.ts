@@ -5,12 +5,14 @@ import { type Kysely, sql } from 'kysely';
  * (module, record_id) without a foreign key: each module keeps its records in its own table.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  // Millisecond timestamps: keyset cursors carry them through JavaScript Dates, which stop at milliseconds.
+  // Millisecond timestamps: keyset cursors carry them through JavaScript Dates, which stop at
+  // milliseconds; `seq` orders rows written within the same millisecond.
   const createdAt = sql`date_trunc('milliseconds', now())`;
 
   await db.schema
     .createTable('feed_posts')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('seq', 'bigserial', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('text', 'text', (c) => c.notNull())
     // A deleted author's posts stay, as Weft's own (null author).
@@ -27,7 +29,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addCheckConstraint('feed_posts_record_check', sql`(module is null) = (record_id is null)`)
     .execute();
   // The feed's order: pinned first, then newest.
-  await sql`create index feed_posts_order_idx on feed_posts (pinned desc, created_at desc, id desc)`.execute(
+  await sql`create index feed_posts_order_idx on feed_posts (pinned desc, created_at desc, seq desc)`.execute(
     db,
   );
   await db.schema
@@ -60,6 +62,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('notifications')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('seq', 'bigserial', (c) => c.notNull())
     .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('text', 'text', (c) => c.notNull())
@@ -70,7 +73,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(createdAt))
     .addCheckConstraint('notifications_record_check', sql`(module is null) = (record_id is null)`)
     .execute();
-  await sql`create index notifications_user_idx on notifications (user_id, created_at desc, id desc)`.execute(
+  await sql`create index notifications_user_idx on notifications (user_id, created_at desc, seq desc)`.execute(
     db,
   );
   // The top-bar counter is read on every page: count from a small partial index.
