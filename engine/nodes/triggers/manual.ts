@@ -1,0 +1,22 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineTriggerNode, moduleParam, recordTriggerOutput } from '../define.ts';
+
+const params = {
+  type: 'object',
+  properties: { module: moduleParam },
+  required: ['module'],
+  additionalProperties: false,
+} as const;
+
+/** X2CRM's "macro": run by hand on one record or a selection, through the API. */
+export default defineTriggerNode<FromSchema<typeof params>>({
+  type: 'trigger.manual',
+  title: 'Run by hand',
+  category: 'Manual',
+  params,
+  output: recordTriggerOutput,
+  providesRecord: true,
+  events: [],
+  moduleOf: (params) => params.module,
+  match: () => null,
+});

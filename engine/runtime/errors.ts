@@ -1,0 +1,43 @@
+/**
+ * Errors that steer the runtime, thrown by actions. Anything else is retried per the
+ * node's policy. Each says whose failure it is, so a run's history can tell the user
+ * what to fix.
+ */
+export class NonRetriableError extends Error {
+  override name = 'NonRetriableError';
+  /** `user`: bad params or a 4xx from a remote — retrying cannot help. */
+  readonly owner: 'user' | 'system';
+
+  constructor(message: string, options: { owner?: 'user' | 'system'; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.owner = options.owner ?? 'user';
+  }
+}
+
+/** The remote asked us to come back later (429, Retry-After); counts as an attempt. */
+export class RetryAfterError extends Error {
+  override name = 'RetryAfterError';
+  readonly delayMs: number;
+
+  constructor(message: string, delayMs: number) {
+    super(message);
+    this.delayMs = delayMs;
+  }
+}
+
+/** A failure as stored on a step: plain JSON. */
+export interface StepError {
+  name: string;
+  message: string;
+  owner: 'user' | 'system';
+  retriable: boolean;
+}
+
+export function toStepError(error: unknown): StepError {
+  if (error instanceof NonRetriableError) {
+    return { name: error.name, message: error.message, owner: error.owner, retriable: false };
+  }
+  if (error instanceof Error)
+    return { name: error.name, message: error.message, owner: 'system', retriable: true };
+  return { name: 'Error', message: String(error), owner: 'system', retriable: true };
+}

@@ -1,0 +1,602 @@
+import type { PgBoss } from 'pg-boss';
+import type { Flow } from '../../schemas/flow.ts';
+import { type CompiledFlow, compile, type RunInput } from '../core/compile.ts';
+import type { ActionDefinition, NodeCatalog } from '../core/node-types.ts';
+import {
+  advanceRun,
+  type Clock,
+  type PersistedRun,
+  type RunEvent,
+  type StepOutcome,
+  startRun,
+} from '../core/stepper.ts';
+import { NonRetriableError, RetryAfterError, toStepError } from './errors.ts';
+import { jobId, queues, type StepJob, sendJob, type WaitJob } from './jobs.ts';
+import type { EngineDb, FlowRunsTable, RunStatus } from './tables.ts';
+
+declare module '../core/node-types.ts' {
+  interface ActionRunContext {
+    /**
+     * Weft's services (records, feed, email, …) bound to the step's transaction: every
+     * write of the step commits with its result, or not at all. See ./services.ts.
+     */
+    services: unknown;
+    /** Aborted when the node's timeout passes. */
+    signal: AbortSignal;
+  }
+}
+
+export interface RuntimeDeps {
+  db: EngineDb;
+  boss: PgBoss;
+  catalog: NodeCatalog;
+  clock: Clock;
+  /** The services actions use, bound to a step's transaction and its run (for causation). */
+  services: (trx: EngineDb, run: RunInfo) => unknown;
+  log?: (message: string, details?: Record<string, unknown>) => void;
+}
+
+/** What services need to know of the run a step belongs to. */
+export interface RunInfo {
+  runId: string;
+  flowId: string;
+  eventId: number | null;
+  depth: number;
+}
+
+export interface StartRequest {
+  flowId: string;
+  version: number;
+  definition: Flow;
+  input: Omit<RunInput, 'now'>;
+  eventId?: number | null;
+  module?: string | null;
+  recordId?: string | null;
+  depth?: number;
+  test?: boolean;
+  parent?: { runId: string; nodeId: string };
+}
+
+type RunRow = Pick<FlowRunsTable, 'flowId' | 'version' | 'parentRunId' | 'parentNodeId' | 'eventId'> & {
+  depth: number;
+  id: string;
+  status: RunStatus;
+  snapshot: unknown;
+};
+
+const statusOf = (outcome: StepOutcome): RunStatus => outcome.status;
+const finished = (status: RunStatus) => status === 'done' || status === 'failed' || status === 'cancelled';
+
+/**
+ * The durable half of the engine. A run's state is an xstate snapshot in `flow_runs`;
+ * every change to it happens in a transaction that also records the step and enqueues
+ * the next jobs, so a crash at any point loses nothing and repeats no committed step.
+ */
+export class FlowRuntime {
+  readonly #deps: RuntimeDeps;
+  readonly #compiled = new Map<string, CompiledFlow>();
+
+  constructor(deps: RuntimeDeps) {
+    this.#deps = deps;
+  }
+
+  /** Published versions never change, so their compiled machines are kept. */
+  async compiled(trx: EngineDb, flowId: string, version: number, definition?: Flow): Promise<CompiledFlow> {
+    const key = `${flowId}@${version}`;
+    const cached = this.#compiled.get(key);
+    if (cached) return cached;
+    const flow =
+      definition ??
+      (
+        await trx
+          .selectFrom('flowVersions')
+          .select('definition')
+          .where('flowId', '=', flowId)
+          .where('version', '=', version)
+          .executeTakeFirstOrThrow()
+      ).definition;
+    const compiled = compile(
+      flow,
+      this.#deps.catalog,
+      flow.settings?.timeZone ? { timeZone: flow.settings.timeZone } : {},
+    );
+    // Test runs compile drafts (version 0): never cache those.
+    if (version > 0) this.#compiled.set(key, compiled);
+    return compiled;
+  }
+
+  /** Creates a run inside the caller's transaction; one per (event, flow version). Returns its id, or null if it existed. */
+  async start(trx: EngineDb, request: StartRequest): Promise<string | null> {
+    const compiled = await this.compiled(trx, request.flowId, request.version, request.definition);
+    const outcome = startRun(compiled, request.input, this.#deps.clock);
+    const inserted = await trx
+      .insertInto('flowRuns')
+      .values({
+        flowId: request.flowId,
+        version: request.version,
+        status: statusOf(outcome),
+        test: request.test ?? false,
+        eventId: request.eventId ?? null,
+        module: request.module ?? null,
+        recordId: request.recordId ?? null,
+        depth: request.depth ?? 0,
+        parentRunId: request.parent?.runId ?? null,
+        parentNodeId: request.parent?.nodeId ?? null,
+        input: JSON.stringify(request.input),
+        snapshot: JSON.stringify(outcome.snapshot),
+      })
+      .onConflict((oc) =>
+        oc.columns(['eventId', 'flowId', 'version']).where('eventId', 'is not', null).doNothing(),
+      )
+      .returning([
+        'id',
+        'flowId',
+        'version',
+        'parentRunId',
+        'parentNodeId',
+        'status',
+        'snapshot',
+        'eventId',
+        'depth',
+      ])
+      .executeTakeFirst();
+    if (!inserted) return null;
+    await this.#apply(trx, inserted, outcome);
+    return inserted.id;
+  }
+
+  /** Handles one `weft.flow.step` job: runs the action, records it, advances the run. */
+  async onStep(job: { data: StepJob; retryCount: number }): Promise<void> {
+    const { runId, nodeId, iteration, nodeType, params, maxAttempts } = job.data;
+    const attempt = job.retryCount + 1;
+    try {
+      await this.#deps.db.transaction().execute(async (trx) => {
+        const run = await this.#lockRun(trx, runId);
+        if (!run || finished(run.status)) return;
+        const step = await this.#step(trx, runId, nodeId, iteration);
+        if (step && step.status !== 'running') return; // a redelivered job: the step is settled
+        const definition = this.#deps.catalog.get(nodeType);
+        if (definition?.kind !== 'action')
+          throw new NonRetriableError(`unknown action type "${nodeType}"`, { owner: 'system' });
+        await this.#upsertStep(trx, {
+          runId,
+          nodeId,
+          iteration,
+          nodeType,
+          status: 'running',
+          attempt,
+          input: params,
+        });
+        const output = await this.#runAction(trx, definition, run, {
+          nodeId,
+          attempt,
+          record: (run.snapshot as PersistedRun).context.record,
+          idempotencyKey: `${runId}:${nodeId}:${iteration}`,
+          params,
+        });
+        await this.#upsertStep(trx, { runId, nodeId, iteration, nodeType, status: 'done', attempt, output });
+        const effects = (output ?? {}) as { record?: unknown; vars?: Record<string, unknown> };
+        await this.#advance(trx, run, {
+          type: 'step.done',
+          nodeId,
+          output,
+          ...(definition.switchesRecord && { record: effects.record }),
+          ...(nodeType === 'vars.set' && effects.vars && { vars: effects.vars }),
+        });
+      });
+    } catch (error) {
+      const retriable = !(error instanceof NonRetriableError) && attempt < maxAttempts;
+      await this.#deps.db.transaction().execute(async (trx) => {
+        const run = await this.#lockRun(trx, runId);
+        if (!run || finished(run.status)) return;
+        const failure = toStepError(error);
+        await this.#upsertStep(trx, {
+          runId,
+          nodeId,
+          iteration,
+          nodeType,
+          status: retriable ? 'running' : 'failed',
+          attempt,
+          error: failure,
+        });
+        if (!retriable) await this.#advance(trx, run, { type: 'step.failed', nodeId, error: failure });
+      });
+      if (retriable) throw error; // pg-boss retries the job with the node's backoff
+    }
+  }
+
+  /** Handles one `weft.flow.wait` job. A flow switched off while its run waited does not resume. */
+  async onWait(job: { data: WaitJob }): Promise<void> {
+    const { runId, nodeId, iteration } = job.data;
+    await this.#deps.db.transaction().execute(async (trx) => {
+      const run = await this.#lockRun(trx, runId);
+      if (!run || finished(run.status)) return;
+      const step = await this.#step(trx, runId, nodeId, iteration);
+      if (step?.status !== 'waiting') return;
+      const flow = await trx
+        .selectFrom('flows')
+        .select('active')
+        .where('id', '=', run.flowId)
+        .executeTakeFirst();
+      const test = await trx
+        .selectFrom('flowRuns')
+        .select('test')
+        .where('id', '=', runId)
+        .executeTakeFirstOrThrow();
+      if (!flow?.active && !test.test) {
+        await this.#upsertStep(trx, {
+          runId,
+          nodeId,
+          iteration,
+          nodeType: 'control.wait',
+          status: 'failed',
+          error: { message: 'the flow was deactivated while this run waited' },
+        });
+        await this.#finish(trx, run.id, 'cancelled', null, {
+          message: 'the flow was deactivated while this run waited',
+        });
+        return;
+      }
+      await this.#upsertStep(trx, { runId, nodeId, iteration, nodeType: 'control.wait', status: 'done' });
+      await this.#advance(trx, run, { type: 'wait.elapsed', nodeId });
+    });
+  }
+
+  /** Stops a run: pending steps and waits find it finished and do nothing. */
+  async cancel(trx: EngineDb, runId: string): Promise<boolean> {
+    const run = await this.#lockRun(trx, runId);
+    if (!run || finished(run.status)) return false;
+    await this.#finish(trx, runId, 'cancelled', null, { message: 'cancelled by a user' });
+    return true;
+  }
+
+  /**
+   * Retries a failed run from its failed step: the snapshot is rolled back to the moment
+   * that step was entered and the step is enqueued again as a new iteration.
+   */
+  async retry(trx: EngineDb, runId: string): Promise<boolean> {
+    const run = await this.#lockRun(trx, runId);
+    if (!run || run.status !== 'failed') return false;
+    const failedStep = await trx
+      .selectFrom('flowSteps')
+      .select(['nodeId', 'nodeType', 'iteration', 'input'])
+      .where('runId', '=', runId)
+      .where('status', '=', 'failed')
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    const before = await trx
+      .selectFrom('flowRuns')
+      .select(['snapshot', 'error'])
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    const resumeFrom = (before.error as { resumeSnapshot?: unknown } | null)?.resumeSnapshot;
+    if (!failedStep || !resumeFrom) return false;
+    const definition = this.#deps.catalog.get(failedStep.nodeType);
+    const maxAttempts = definition?.kind === 'action' ? (definition.retry?.attempts ?? 1) : 1;
+    await trx
+      .updateTable('flowRuns')
+      .set({
+        status: 'running',
+        snapshot: JSON.stringify(resumeFrom),
+        error: null,
+        finishedAt: null,
+        updatedAt: new Date(),
+      })
+      .where('id', '=', runId)
+      .execute();
+    await trx
+      .deleteFrom('flowSteps')
+      .where('runId', '=', runId)
+      .where('nodeId', '=', failedStep.nodeId)
+      .where('iteration', '=', failedStep.iteration)
+      .execute();
+    await this.#enqueueStep(
+      trx,
+      {
+        runId,
+        nodeId: failedStep.nodeId,
+        iteration: failedStep.iteration,
+        nodeType: failedStep.nodeType,
+        params: failedStep.input,
+        maxAttempts,
+      },
+      `retry-${Date.now()}`,
+    );
+    return true;
+  }
+
+  async #runAction(
+    trx: EngineDb,
+    definition: ActionDefinition,
+    run: RunRow,
+    step: {
+      nodeId: string;
+      attempt: number;
+      record: unknown;
+      idempotencyKey: string;
+      params: unknown;
+    },
+  ): Promise<unknown> {
+    const controller = new AbortController();
+    const timeout = definition.timeoutMs
+      ? setTimeout(() => controller.abort(), definition.timeoutMs)
+      : undefined;
+    try {
+      const running = definition.run(
+        {
+          runId: run.id,
+          nodeId: step.nodeId,
+          attempt: step.attempt,
+          idempotencyKey: step.idempotencyKey,
+          record: step.record,
+          services: this.#deps.services(trx, {
+            runId: run.id,
+            flowId: run.flowId,
+            eventId: run.eventId,
+            depth: run.depth,
+          }),
+          signal: controller.signal,
+        },
+        step.params,
+      );
+      if (!timeout) return await running;
+      const aborted = new Promise<never>((_, reject) =>
+        controller.signal.addEventListener('abort', () =>
+          reject(new Error(`timed out after ${definition.timeoutMs} ms`)),
+        ),
+      );
+      return await Promise.race([running, aborted]);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  async #finish(
+    trx: EngineDb,
+    runId: string,
+    status: 'cancelled',
+    output: unknown,
+    error: unknown,
+  ): Promise<void> {
+    await trx
+      .updateTable('flowRuns')
+      .set({
+        status,
+        output: JSON.stringify(output),
+        error: JSON.stringify(error),
+        finishedAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .where('id', '=', runId)
+      .execute();
+  }
+
+  async #lockRun(trx: EngineDb, runId: string): Promise<RunRow | undefined> {
+    return trx
+      .selectFrom('flowRuns')
+      .select([
+        'id',
+        'flowId',
+        'version',
+        'status',
+        'snapshot',
+        'parentRunId',
+        'parentNodeId',
+        'eventId',
+        'depth',
+      ])
+      .where('id', '=', runId)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
+  async #step(trx: EngineDb, runId: string, nodeId: string, iteration: number) {
+    return trx
+      .selectFrom('flowSteps')
+      .select(['status', 'attempt'])
+      .where('runId', '=', runId)
+      .where('nodeId', '=', nodeId)
+      .where('iteration', '=', iteration)
+      .executeTakeFirst();
+  }
+
+  async #upsertStep(
+    trx: EngineDb,
+    step: {
+      runId: string;
+      nodeId: string;
+      iteration: number;
+      nodeType: string;
+      status: 'running' | 'done' | 'failed' | 'waiting';
+      attempt?: number;
+      input?: unknown;
+      output?: unknown;
+      error?: unknown;
+    },
+  ): Promise<void> {
+    const settled = step.status === 'done' || step.status === 'failed';
+    const values = {
+      status: step.status,
+      ...(step.attempt !== undefined && { attempt: step.attempt }),
+      ...(step.input !== undefined && { input: JSON.stringify(step.input) }),
+      ...(step.output !== undefined && { output: JSON.stringify(step.output) }),
+      ...(step.error !== undefined && { error: JSON.stringify(step.error) }),
+      ...(settled && { finishedAt: new Date() }),
+    };
+    await trx
+      .insertInto('flowSteps')
+      .values({
+        runId: step.runId,
+        nodeId: step.nodeId,
+        iteration: step.iteration,
+        nodeType: step.nodeType,
+        ...values,
+      })
+      .onConflict((oc) => oc.columns(['runId', 'nodeId', 'iteration']).doUpdateSet(values))
+      .execute();
+  }
+
+  async #advance(trx: EngineDb, run: RunRow, event: RunEvent): Promise<void> {
+    const compiled = await this.compiled(trx, run.flowId, run.version);
+    const outcome = advanceRun(compiled, run.snapshot as PersistedRun, event, this.#deps.clock);
+    if (!outcome.accepted) return;
+    // A failed step keeps the snapshot from before it, so "retry from the failed step" can resume there.
+    const resume = outcome.status === 'failed' && event.type === 'step.failed' ? run.snapshot : undefined;
+    await this.#apply(trx, run, outcome, resume);
+  }
+
+  /** Persists an outcome and turns its actions into jobs, steps and child runs, in the caller's transaction. */
+  async #apply(trx: EngineDb, run: RunRow, outcome: StepOutcome, resumeSnapshot?: unknown): Promise<void> {
+    const status = statusOf(outcome);
+    await trx
+      .updateTable('flowRuns')
+      .set({
+        status,
+        snapshot: JSON.stringify(outcome.snapshot),
+        updatedAt: new Date(),
+        ...(status === 'done' && { output: JSON.stringify(outcome.output ?? null), finishedAt: new Date() }),
+        ...(status === 'failed' && {
+          error: JSON.stringify({
+            ...(outcome.failure ?? {}),
+            ...(resumeSnapshot !== undefined && { resumeSnapshot }),
+          }),
+          finishedAt: new Date(),
+        }),
+      })
+      .where('id', '=', run.id)
+      .execute();
+    for (const action of outcome.actions) {
+      if (action.type === 'runStep') {
+        const definition = this.#deps.catalog.get(action.nodeType);
+        const maxAttempts = definition?.kind === 'action' ? (definition.retry?.attempts ?? 1) : 1;
+        await this.#enqueueStep(trx, {
+          runId: run.id,
+          nodeId: action.nodeId,
+          iteration: action.iteration,
+          nodeType: action.nodeType,
+          params: action.params,
+          maxAttempts,
+        });
+      } else if (action.type === 'scheduleWait') {
+        await this.#upsertStep(trx, {
+          runId: run.id,
+          nodeId: action.nodeId,
+          iteration: action.iteration,
+          nodeType: 'control.wait',
+          status: 'waiting',
+          input: { until: action.until },
+        });
+        const data: WaitJob = { runId: run.id, nodeId: action.nodeId, iteration: action.iteration };
+        await sendJob(this.#deps.boss, trx, queues.wait, data, {
+          id: jobId(run.id, action.nodeId, action.iteration, 'wait'),
+          startAfter: new Date(action.until),
+        });
+      } else if (action.type === 'callFlow') {
+        await this.#callFlow(trx, run, action);
+      }
+    }
+    if (run.parentRunId && run.parentNodeId && (status === 'done' || status === 'failed')) {
+      const parent = await this.#lockRun(trx, run.parentRunId);
+      const call = await trx
+        .selectFrom('flowSteps')
+        .select('iteration')
+        .where('runId', '=', run.parentRunId)
+        .where('nodeId', '=', run.parentNodeId)
+        .where('status', '=', 'running')
+        .orderBy('iteration', 'desc')
+        .executeTakeFirst();
+      if (parent && call && !finished(parent.status)) {
+        await this.#upsertStep(trx, {
+          runId: parent.id,
+          nodeId: run.parentNodeId,
+          iteration: call.iteration,
+          nodeType: 'control.callFlow',
+          status: status === 'done' ? 'done' : 'failed',
+          output: outcome.output ?? null,
+        });
+        await this.#advance(
+          trx,
+          parent,
+          status === 'done'
+            ? { type: 'step.done', nodeId: run.parentNodeId, output: outcome.output ?? null }
+            : {
+                type: 'step.failed',
+                nodeId: run.parentNodeId,
+                error: outcome.failure ?? { message: 'the called flow failed' },
+              },
+        );
+      }
+    }
+  }
+
+  async #enqueueStep(trx: EngineDb, data: StepJob, salt = ''): Promise<void> {
+    const definition = this.#deps.catalog.get(data.nodeType);
+    const retry = definition?.kind === 'action' ? definition.retry : undefined;
+    await sendJob(this.#deps.boss, trx, queues.step, data, {
+      id: jobId(data.runId, data.nodeId, data.iteration, salt),
+      retryLimit: Math.max(0, data.maxAttempts - 1),
+      retryDelay: Math.max(1, Math.round((retry?.delayMs ?? 1000) / 1000)),
+      retryBackoff: retry?.backoff === 'exponential',
+      ...(retry?.maxDelayMs && { retryDelayMax: Math.round(retry.maxDelayMs / 1000) }),
+    });
+  }
+
+  async #callFlow(
+    trx: EngineDb,
+    run: RunRow,
+    action: Extract<StepOutcome['actions'][number], { type: 'callFlow' }>,
+  ): Promise<void> {
+    const target = await trx
+      .selectFrom('flows')
+      .innerJoin('flowVersions', (join) =>
+        join
+          .onRef('flowVersions.flowId', '=', 'flows.id')
+          .onRef('flowVersions.version', '=', 'flows.publishedVersion'),
+      )
+      .select(['flows.id', 'flowVersions.version', 'flowVersions.definition'])
+      .where('flows.id', '=', action.flowId)
+      .executeTakeFirst();
+    await this.#upsertStep(trx, {
+      runId: run.id,
+      nodeId: action.nodeId,
+      iteration: action.iteration,
+      nodeType: 'control.callFlow',
+      status: 'running',
+      input: action.input,
+    });
+    if (!target) {
+      await this.#upsertStep(trx, {
+        runId: run.id,
+        nodeId: action.nodeId,
+        iteration: action.iteration,
+        nodeType: 'control.callFlow',
+        status: 'failed',
+        error: { message: `flow ${action.flowId} has no published version` },
+      });
+      const fresh = await this.#lockRun(trx, run.id);
+      if (fresh)
+        await this.#advance(trx, fresh, {
+          type: 'step.failed',
+          nodeId: action.nodeId,
+          error: { message: `flow ${action.flowId} has no published version` },
+        });
+      return;
+    }
+    const parent = await trx
+      .selectFrom('flowRuns')
+      .select(['depth', 'input'])
+      .where('id', '=', run.id)
+      .executeTakeFirstOrThrow();
+    await this.start(trx, {
+      flowId: target.id,
+      version: target.version,
+      definition: target.definition,
+      input: {
+        ...(parent.input as Omit<RunInput, 'now'>),
+        vars: (action.input ?? {}) as Record<string, unknown>,
+      },
+      depth: parent.depth + 1,
+      parent: { runId: run.id, nodeId: action.nodeId },
+    });
+  }
+}

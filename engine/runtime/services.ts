@@ -1,0 +1,40 @@
+/**
+ * What actions may do to the rest of Weft. The server implements these over its own
+ * services, bound to the step's transaction and to the run (writes carry the run's
+ * causation, so the events they emit start other flows with a depth, never silently).
+ */
+export type RecordValues = Record<string, unknown>;
+
+export interface EngineServices {
+  records: {
+    get(module: string, id: string): Promise<RecordValues | null>;
+    create(module: string, values: RecordValues): Promise<RecordValues>;
+    update(module: string, id: string, values: RecordValues): Promise<RecordValues>;
+    delete(module: string, id: string): Promise<void>;
+  };
+  feed: {
+    post(input: {
+      text: string;
+      type?: 'post' | 'workflow';
+      module?: string | null;
+      recordId?: string | null;
+      targetUserId?: string | null;
+      visibility?: 'public' | 'private';
+    }): Promise<{ id: string }>;
+  };
+  notifications: {
+    notify(input: {
+      userId: string;
+      text: string;
+      module?: string | null;
+      recordId?: string | null;
+    }): Promise<{ id: string }>;
+  };
+  routing: {
+    /** The assignee lead routing picks for a record of a module (null: nobody / routing off). */
+    route(module: string, record: RecordValues): Promise<string | null>;
+  };
+}
+
+/** Actions receive `ctx.services` typed loosely by the core; this narrows it. */
+export const servicesOf = (ctx: { services: unknown }) => ctx.services as EngineServices;
