@@ -365,3 +365,71 @@ test('lists filter with where, search with q and sort, inside the role scope', a
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.json().error.details[0].field, 'where');
 });
+
+test('a record created without an assignee is routed when the module routing is on', async () => {
+  const r1 = await created(admin, '/api/users', { username: 'rr1', password: 'rr1-password' });
+  const r2 = await created(admin, '/api/users', { username: 'rr2', password: 'rr2-password' });
+  const settings = await admin.request('PUT', '/api/routing/cases', {
+    enabled: true,
+    mode: 'roundRobin',
+    userIds: [r1.id, r2.id],
+  });
+  assert.equal(settings.statusCode, 200, settings.body);
+  const assignees = [];
+  for (let i = 0; i < 4; i++)
+    assignees.push((await created(admin, '/api/records/cases', { name: `case ${i}` })).assignedTo);
+  assert.deepEqual(new Set(assignees), new Set([r1.id, r2.id]));
+  assert.notEqual(assignees[0], assignees[1]);
+  assert.equal(assignees[0], assignees[2]);
+  const explicit = await created(admin, '/api/records/cases', { name: 'mine', assignedTo: admin.userId });
+  assert.equal(explicit.assignedTo, admin.userId);
+});
+
+test('a field on a managed dropdown takes its values only, dependent ones by the parent value', async () => {
+  const country = await created(admin, '/api/dropdowns', {
+    name: 'Country',
+    options: [
+      { value: 'FR', label: 'France' },
+      { value: 'US', label: 'United States' },
+    ],
+  });
+  const region = await created(admin, '/api/dropdowns', {
+    name: 'Region',
+    options: [
+      { value: 'IDF', label: 'Île-de-France' },
+      { value: 'CA', label: 'California' },
+    ],
+    parentId: country.id,
+    dependencies: { FR: ['IDF'], US: ['CA'] },
+  });
+  for (const [name, dropdownId] of [
+    ['homeCountry', country.id],
+    ['homeRegion', region.id],
+  ]) {
+    const field = await admin.request('POST', '/api/modules/accounts/fields', {
+      name,
+      label: name,
+      type: 'dropdown',
+      options: { dropdownId },
+    });
+    assert.equal(field.statusCode, 201, field.body);
+  }
+  const missing = await admin.request('POST', '/api/modules/accounts/fields', {
+    name: 'broken',
+    label: 'Broken',
+    type: 'dropdown',
+    options: { dropdownId: '00000000-0000-4000-8000-000000000000' },
+  });
+  assert.equal(missing.json().error.details[0].field, 'options.dropdownId');
+  await created(admin, '/api/records/accounts', { name: 'Paris Co', homeCountry: 'FR', homeRegion: 'IDF' });
+  const unknown = await admin.request('POST', '/api/records/accounts', { name: 'x', homeCountry: 'DE' });
+  assert.equal(unknown.statusCode, 400);
+  assert.equal(unknown.json().error.details[0].field, 'homeCountry');
+  const mismatch = await admin.request('POST', '/api/records/accounts', {
+    name: 'x',
+    homeCountry: 'FR',
+    homeRegion: 'CA',
+  });
+  assert.equal(mismatch.statusCode, 400);
+  assert.equal(mismatch.json().error.details[0].field, 'homeRegion');
+});

@@ -3,6 +3,7 @@ import type { FieldBody, FieldPatch, FieldType, ModuleBody, ModulePatch } from '
 import type { Db } from '../db/index.ts';
 import { conflict, invalid, notFound, WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
+import { checkDropdownField } from './dropdown-values.ts';
 import {
   addFieldColumn,
   applyConstraints,
@@ -180,6 +181,10 @@ async function checkOptions(
     if (typeof holder === 'string' && !module.fields.some((f) => f.name === holder && f.type === 'text')) {
       throw invalid('options.moduleField', `names no text field of ${module.name}`);
     }
+  }
+  if (field.type === 'dropdown' && field.options.dropdownId !== undefined) {
+    const problem = await checkDropdownField(trx, field.options.dropdownId, field.options.multiple === true);
+    if (problem) throw invalid('options.dropdownId', problem);
   }
   if (field.defaultValue !== null) {
     const problem = valueProblem(field, field.defaultValue);

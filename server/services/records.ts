@@ -4,12 +4,14 @@ import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import type { Actor } from './audit.ts';
 import type { Principal } from './authz.ts';
 import { type Changes, diff, writeChangelog } from './changelog.ts';
+import { checkDropdownValue, loadDropdown } from './dropdown-values.ts';
 import { type Causation, emitEvent } from './events.ts';
 import { columnName, indexName, recordsDb, tableOf } from './fields.ts';
-import { findModule, getModule, type ModuleDefinition } from './modules.ts';
+import { type FieldDefinition, findModule, getModule, type ModuleDefinition } from './modules.ts';
 import { accessCondition, checkAssignee } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
 import { toColumns, toRecord, validateRecordInput } from './record-schema.ts';
+import { routeRecord } from './routing.ts';
 
 /**
  * Records of any module. Every write validates against the module's current definition,
@@ -22,6 +24,11 @@ export type RecordValues = Record<string, unknown>;
 export interface WriteOptions {
   /** Set by the workflow engine when a flow makes the write. */
   causation?: Causation | undefined;
+  /**
+   * Whether lead routing assigns a record created without `assignedTo` when the module's
+   * routing is on (default true; an import may turn it off).
+   */
+  routing?: boolean | undefined;
 }
 
 const always = sql<SqlBool>`true`;
@@ -44,29 +51,37 @@ async function withUniqueCheck<T>(module: ModuleDefinition, work: () => Promise<
   }
 }
 
-/** Links must name an existing record of their module, assignments a user or group. */
-async function checkReferences(db: Db, module: ModuleDefinition, values: RecordValues): Promise<void> {
+/**
+ * Links must name an existing record of their module, assignments a user or group,
+ * managed dropdowns one of their values (allowed by the parent's value when dependent).
+ * Only the fields a write sets are checked; `record` is the record as it will be.
+ */
+async function checkReferences(
+  db: Db,
+  module: ModuleDefinition,
+  given: RecordValues,
+  record: RecordValues,
+): Promise<void> {
   for (const field of module.fields) {
-    const value = values[field.name];
-    if (
-      field.type === 'link' &&
-      typeof field.options.moduleField === 'string' &&
-      field.options.moduleField in values
-    ) {
-      const holder = values[field.options.moduleField];
-      if (holder !== null && holder !== undefined && !(await findModule(db, String(holder)))) {
-        throw invalid(field.options.moduleField, `names no module (${String(holder)})`);
+    const holder = typeof field.options.moduleField === 'string' ? field.options.moduleField : undefined;
+    if (!(field.name in given) && !(holder !== undefined && holder in given)) continue;
+    const value = record[field.name];
+    if (holder !== undefined && holder in given) {
+      const target = record[holder];
+      if (target !== null && target !== undefined && !(await findModule(db, String(target)))) {
+        throw invalid(holder, `names no module (${String(target)})`);
       }
+    }
+    if (field.type === 'dropdown' && typeof field.options.dropdownId === 'string') {
+      const problem = await dropdownProblem(db, module, field, record);
+      if (problem) throw invalid(field.name, problem);
     }
     if (typeof value !== 'string') continue;
     if (field.type === 'link') {
       const target =
-        typeof field.options.module === 'string'
-          ? field.options.module
-          : typeof field.options.moduleField === 'string'
-            ? values[field.options.moduleField]
-            : undefined;
-      if (typeof target !== 'string') throw invalid(field.name, 'needs its module set as well');
+        typeof field.options.module === 'string' ? field.options.module : holder && record[holder];
+      if (typeof target !== 'string')
+        throw invalid(field.name, `needs ${holder ?? 'its module'} set as well`);
       const row = await recordsDb(db)
         .selectFrom(tableOf(target))
         .select('id')
@@ -82,6 +97,36 @@ async function checkReferences(db: Db, module: ModuleDefinition, values: RecordV
       if (!rows[0]?.found) throw invalid(field.name, 'is not a user or group');
     }
   }
+}
+
+async function dropdownProblem(
+  db: Db,
+  module: ModuleDefinition,
+  field: FieldDefinition,
+  record: RecordValues,
+): Promise<string | null> {
+  const dropdown = await loadDropdown(db, String(field.options.dropdownId));
+  if (!dropdown) return 'uses a dropdown that no longer exists';
+  const parentField = dropdown.parentId
+    ? module.fields.find((candidate) => candidate.options.dropdownId === dropdown.parentId)
+    : undefined;
+  const parentValue = parentField
+    ? (record[parentField.name] as string | string[] | null | undefined)
+    : undefined;
+  return checkDropdownValue(dropdown, record[field.name], {
+    multiple: field.options.multiple === true,
+    parentValue,
+  });
+}
+
+/** Whether lead routing picks the assignee of this module's new records. */
+async function routingOn(trx: Db, module: string): Promise<boolean> {
+  const settings = await trx
+    .selectFrom('routingSettings')
+    .select('enabled')
+    .where('module', '=', module)
+    .executeTakeFirst();
+  return settings?.enabled === true;
 }
 
 async function emitTagEvents(
@@ -131,12 +176,17 @@ export async function createRecord(
 ): Promise<RecordValues> {
   const module = await getModule(db, moduleName);
   const values = { ...validateRecordInput(module, 'create', input) };
-  // Unassigned input goes to its creator.
-  if (!('assignedTo' in values)) values.assignedTo = principal.id;
-  await checkAssignee(db, principal, moduleName, (values.assignedTo as string | null) ?? null);
-  await checkReferences(db, module, values);
+  const routed = !('assignedTo' in values) && options.routing !== false && (await routingOn(db, moduleName));
+  if (!routed) {
+    // Unassigned input goes to its creator, within what the creator's scope allows.
+    if (!('assignedTo' in values)) values.assignedTo = principal.id;
+    await checkAssignee(db, principal, moduleName, (values.assignedTo as string | null) ?? null);
+  }
+  await checkReferences(db, module, values, values);
   const record = await withUniqueCheck(module, () =>
     db.transaction().execute(async (trx) => {
+      // The rotation's turn is taken in this transaction: it is given back if the insert fails.
+      if (routed) values.assignedTo = (await routeRecord(trx, moduleName, values)).assignee;
       const row = await recordsDb(trx)
         .insertInto(module.table)
         .values({ ...toColumns(module, values), created_by: actor.id })
@@ -241,7 +291,7 @@ export async function updateRecord(
   const record = await withUniqueCheck(module, () =>
     db.transaction().execute(async (trx) => {
       const before = await lockForWrite(trx, module, id, 'update', visible, allowed);
-      await checkReferences(trx, module, { ...before, ...values });
+      await checkReferences(trx, module, values, { ...before, ...values });
       const row = await recordsDb(trx)
         .updateTable(module.table)
         .set({ ...toColumns(module, values), updated_at: sql`now()` })
