@@ -154,7 +154,7 @@ const tampered: [string, string, string, RegExp][] = [
   ['a bare key list', 'c', forged(['2024-01-01T00:00:00Z', '3']), /is not one this API issued/],
   ['the wrong number of values', 'c', forged({ s: 'c,id', k: ['2024-01-01T00:00:00Z'] }), /not one this API/],
   ['a number where text is kept', 'c', forged({ s: 'c,id', k: [1, null] }), /is not one this API issued/],
-  ['another sort', '-c', forged({ s: 'c,id', k: [null, null] }), /was issued for sort "c,id", not "-c,id"/],
+  ['another sort', '-c', forged({ s: 'c,id', k: [null, null] }), /was issued for sort "c,id", not "-c,-id"/],
   [
     'a bad timestamp',
     'c',

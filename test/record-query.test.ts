@@ -497,6 +497,7 @@ test('sort: keys in order with id last; bad sorts are a 400 naming sort', () => 
   const keys = (sort: string | undefined) =>
     parseSort(sort, fields).map((key) => `${key.direction === 'desc' ? '-' : ''}${key.column}`);
   assert.deepEqual(keys('-amount, seenAt'), ['-amount', 'seen_at', 'id']);
+  assert.deepEqual(keys('seenAt,-amount'), ['seen_at', '-amount', '-id']);
   assert.deepEqual(keys(undefined), ['id']);
   assert.deepEqual(keys(''), ['id']);
   assert.deepEqual(keys('-id'), ['-id']);

@@ -44,8 +44,9 @@ export function parseSort(sort: string | undefined, fields: readonly QueryField[
     keys.push({ field, column: field.column, direction });
   }
   if (!keys.some((key) => key.field.name === 'id')) {
+    // Same direction as the key before it: `-createdAt` then walks an index on (created_at, id) backwards.
     const id = map.get('id') ?? idField;
-    keys.push({ field: id, column: id.column, direction: 'asc' });
+    keys.push({ field: id, column: id.column, direction: keys.at(-1)?.direction ?? 'asc' });
   }
   return keys;
 }
