@@ -11,6 +11,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Db } from './db/index.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { nulGuardPlugin } from './plugins/nul-guard.ts';
 import { websocketPlugin } from './plugins/websocket.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -92,6 +93,7 @@ export async function buildApp(options: AppOptions) {
   });
 
   await app.register(errorsPlugin);
+  await app.register(nulGuardPlugin);
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

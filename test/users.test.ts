@@ -429,3 +429,31 @@ test('two administrators removing each other at the same time leave one administ
     admin = await login(app);
   }
 });
+
+test('a NUL character, which PostgreSQL cannot store, is a 400 naming the field, never a 500', async () => {
+  const user = await newUser('nul-target');
+  const cases: [string, string, unknown, string][] = [
+    ['POST', '/api/users', { username: 'nul-user', password, title: 'Dr\u0000' }, 'title'],
+    ['PATCH', `/api/users/${user.id}`, { firstName: 'a\u0000b' }, 'firstName'],
+    ['PATCH', '/api/me', { lastName: '\u0000' }, 'lastName'],
+    ['POST', '/api/groups', { name: 'Group\u0000' }, 'name'],
+    [
+      'POST',
+      '/api/roles',
+      { name: 'Role', permissions: { 'con\u0000tacts': { view: 'all' } } },
+      'permissions.con\u0000tacts',
+    ],
+    ['PATCH', '/api/settings', { appName: 'Weft\u0000' }, 'appName'],
+    ['POST', '/api/auth/tokens', { name: 'token\u0000' }, 'name'],
+    ['GET', '/api/users?q=%00', undefined, 'q'],
+    ['GET', '/api/audit?action=user.create%00', undefined, 'action'],
+  ];
+  for (const [method, url, body, field] of cases) {
+    const response = await admin.request(method, url, body);
+    assert.equal(response.statusCode, 400, `${method} ${url}: ${response.body}`);
+    assert.deepEqual(fieldsOf(response), [field]);
+  }
+  const anonymous = await tryLogin('admin\u0000', password);
+  assert.equal(anonymous.statusCode, 400);
+  assert.deepEqual(fieldsOf(anonymous), ['username']);
+});
