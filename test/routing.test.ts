@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createDb } from '../server/db/index.ts';
-import { routeRecord } from '../server/services/routing.ts';
+import { routeRecord, routeRecords } from '../server/services/routing.ts';
 import { criteriaMatch } from '../server/services/routing-criteria.ts';
 import { createTestApp, login } from './helpers/app.ts';
 
@@ -53,8 +53,10 @@ for (const id of ids) {
 
 // Custom modules for the tests to route in, one per test so that rotations do not mix.
 for (const name of [
+  'batch',
   'between_groups',
   'burst',
+  'burst_batch',
   'dry',
   'fallthrough',
   'ffa',
@@ -335,6 +337,10 @@ describe('criteria', () => {
     ['< exact', score('<', 10), { score: 10 }, false],
     ['< below', score('<', 10), { score: 9.5 }, true],
     ['<= equal', score('<=', 10), { score: 10 }, true],
+    ['< never holds for a missing field', score('<', 10), {}, false],
+    ['< never holds for null', score('<', 10), { score: null }, false],
+    ['< holds for zero', score('<', 10), { score: 0 }, true],
+    ['a three-way < checks every side', { '<': [1, { var: 'score' }, 10] }, { score: 5 }, true],
     ['== text', { '==': [{ var: 'leadSource' }, 'Web'] }, { leadSource: 'Web' }, true],
     ['== other text', { '==': [{ var: 'leadSource' }, 'Web'] }, { leadSource: 'Email' }, false],
     ['!= text', { '!=': [{ var: 'leadSource' }, 'Web'] }, { leadSource: 'Email' }, true],
@@ -505,6 +511,62 @@ describe('dry run and rotation', () => {
       turns,
       Array.from({ length: 60 }, (_, i) => i + 1),
     );
+  });
+});
+
+describe('batches', () => {
+  test('a batch takes turns in input order, each rule on its own rotation', async () => {
+    await configure('batch', {
+      mode: 'customRoundRobin',
+      rules: [
+        { criteria: { '==': [{ var: 'state' }, 'CA'] }, kind: 'users', userIds: [a, b] },
+        { criteria: true, kind: 'users', userIds: [c, d, e] },
+      ],
+    });
+    assert.deepEqual(await assignees('batch', 1, { state: 'CA' }), [a]);
+    const states = ['CA', 'NV', 'CA', 'NV', 'NV', 'CA', 'NV'];
+    const decisions = await db.transaction().execute((trx) =>
+      routeRecords(
+        trx,
+        'batch',
+        states.map((state) => ({ state })),
+      ),
+    );
+    assert.deepEqual(
+      decisions.map((decision) => [decision.assignee, decision.ruleIndex]),
+      [
+        [b, 0],
+        [c, 1],
+        [a, 0],
+        [d, 1],
+        [e, 1],
+        [b, 0],
+        [c, 1],
+      ],
+    );
+    assert.match(decisions[6]?.reason ?? '', /turn 4$/);
+    assert.deepEqual(await assignees('batch', 2, { state: 'NV' }), [d, e]);
+  });
+
+  test('concurrent batches share out turns as fairly as single routings', async () => {
+    await configure('burst_batch', { mode: 'roundRobin', userIds: [a, b, c] });
+    const wide = createDb(url, 10);
+    after(() => wide.destroy());
+    const batches = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        wide.transaction().execute((trx) =>
+          routeRecords(
+            trx,
+            'burst_batch',
+            Array.from({ length: 10 }, () => ({})),
+          ),
+        ),
+      ),
+    );
+    const counts = new Map<string | null, number>();
+    for (const decision of batches.flat())
+      counts.set(decision.assignee, (counts.get(decision.assignee) ?? 0) + 1);
+    assert.deepEqual(Object.fromEntries(counts), { [a]: 20, [b]: 20, [c]: 20 });
   });
 });
 

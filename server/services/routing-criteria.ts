@@ -70,6 +70,23 @@ function isOperation(value: unknown): value is Record<string, unknown> {
   );
 }
 
+const relational: ReadonlySet<string> = new Set(['<', '>', '<=', '>=']);
+
+/**
+ * SQL's rule, which lists apply too (record-where.ts): a missing or null value never
+ * compares with `<`/`>`, where JavaScript would read `null < 5` as true. Each argument of
+ * a comparison must first be `!= null` (loosely: neither null nor missing).
+ */
+function nullSafe(rule: unknown): unknown {
+  if (Array.isArray(rule)) return rule.map(nullSafe);
+  if (!isOperation(rule)) return rule;
+  const [op, args] = Object.entries(rule)[0] as [string, unknown];
+  if (op === 'var') return rule;
+  const list = Array.isArray(args) ? args.map(nullSafe) : [nullSafe(args)];
+  if (!relational.has(op)) return { [op]: Array.isArray(args) ? list : list[0] };
+  return { and: [...list.map((arg) => ({ '!=': [arg, null] })), { [op]: list }] };
+}
+
 /**
  * Whether a record matches. The record goes through JSON first so that Dates compare as
  * ISO strings, the form the rule author writes. Criteria are checked on save; one that
@@ -80,7 +97,7 @@ export function criteriaMatch(criteria: unknown, record: Record<string, unknown>
   if (typeof criteria === 'boolean') return criteria;
   const data = JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
   try {
-    return test(criteria, data);
+    return test(nullSafe(criteria), data);
   } catch (error) {
     if (error instanceof ConditionError) return false;
     throw error;
