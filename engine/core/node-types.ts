@@ -3,7 +3,7 @@
  * and trigger files (engine/nodes) export these objects; the core never imports them, it
  * receives a NodeCatalog.
  */
-import type { JSONSchema } from 'json-schema-to-ts';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
 /** The handle an edge leaves from when it names none. */
 export const mainHandle = 'out';
@@ -38,6 +38,12 @@ export interface ActionRunContext {
   idempotencyKey: string;
   record: unknown;
 }
+
+/**
+ * The data a schema describes; `unknown` for the unparameterised schema type, whose
+ * FromSchema would be too deep for the checker.
+ */
+export type DataOf<S extends JSONSchema> = JSONSchema extends S ? unknown : FromSchema<S>;
 
 export interface TriggerDefinition<P extends JSONSchema = JSONSchema, O extends JSONSchema = JSONSchema> {
   kind: 'trigger';

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { type Flow, flowSchema } from '../../schemas/flow.ts';
+import { compile } from './compile.ts';
+import { controlNodes } from './control-nodes.ts';
+import { importX2crmFlow } from './import-x2crm.ts';
+import { schemaErrors } from './json-schema.ts';
+import { createCatalog, defineAction, defineTrigger } from './node-types.ts';
+import { validateFlow } from './validate.ts';
+import { evaluateFormula } from './x2crm-conditions.ts';
+
+const directory = new URL('../../../shared/x2crm-flows/', import.meta.url);
+const load = (name: string): unknown => JSON.parse(readFileSync(new URL(name, directory), 'utf8'));
+
+/** Every Weft action and trigger type the importer emits, with permissive schemas. */
+const anything = { type: 'object' } as const;
+const stubCatalog = createCatalog([
+  ...controlNodes,
+  ...['record.update', 'record.create', 'record.delete', 'record.assign', 'record.tags', 'list.add']
+    .concat(['list.remove', 'task.create', 'record.comment', 'feed.post', 'notification.create'])
+    .concat(['email.send', 'http.request', 'record.switchRelated', 'vars.set'])
+    .map((type) =>
+      defineAction({
+        type,
+        title: type,
+        category: 'x',
+        params: anything,
+        output: anything,
+        run: () => Promise.reject(),
+      }),
+    ),
+  ...['recordCreated', 'recordUpdated', 'recordDeleted', 'recordViewed', 'taskOverdue', 'periodic'].map(
+    (name) =>
+      defineTrigger({
+        type: `trigger.${name}`,
+        title: name,
+        category: 'x',
+        params: anything,
+        output: anything,
+        providesRecord: name !== 'periodic',
+      }),
+  ),
+]);
+
+type Expect = (flow: Flow) => void;
+const edgesOf = (flow: Flow) =>
+  flow.edges.map((e) => `${e.source}${e.sourceHandle ? `:${e.sourceHandle}` : ''}>${e.target}`);
+const nodeOf = (flow: Flow, id: string) => {
+  const node = flow.nodes.find((n) => n.id === id);
+  assert.ok(node, `node ${id}`);
+  return node;
+};
+const notification = (userId: string, text: string) => ({
+  type: 'notification.create',
+  params: { userId, text },
+});
+
+const files: Record<string, { expect: Expect; unmapped: string[] }> = {
+  'e1-splitters.json': {
+    expect: (flow) => {
+      assert.deepEqual(flow.trigger, {
+        type: 'trigger.recordViewed',
+        params: { module: 'contacts' },
+        position: { x: 0, y: 0 },
+      });
+      assert.deepEqual(
+        flow.nodes.map((n) => [n.id, n.type, n.params.text ?? null]),
+        [
+          ['n2', 'record.comment', '0'],
+          ['n3', 'control.parallel', null],
+          ['n4', 'record.comment', '1'],
+          ['n6', 'control.parallel', null],
+          ['n10', 'record.comment', '2'],
+          ['n5', 'record.comment', '3'],
+        ],
+      );
+      assert.deepEqual(nodeOf(flow, 'n2').params, { text: '0', authorId: '{{record.assignedTo}}' });
+      assert.deepEqual(edgesOf(flow), ['trigger>n2', 'n2>n3', 'n3>n4', 'n4>n6', 'n6>n10', 'n3>n5']);
+    },
+    unmapped: ['/items/1/upperBranch/1/lowerBranch/1 X2FlowSplitter'],
+  },
+  'e2-switch-process-status.json': {
+    expect: (flow) => {
+      assert.equal(flow.trigger.type, 'trigger.recordUpdated');
+      assert.deepEqual(nodeOf(flow, 'n2'), {
+        id: 'n2',
+        type: 'control.if',
+        params: { condition: false },
+        position: { x: 0, y: 140 },
+      });
+      assert.deepEqual(nodeOf(flow, 'n3'), {
+        ...nodeOf(flow, 'n3'),
+        ...notification('{{record.assignedTo}}', 'true'),
+      });
+      assert.deepEqual(nodeOf(flow, 'n5').params, { userId: '{{record.assignedTo}}', text: '' });
+      assert.deepEqual(edgesOf(flow), ['trigger>n2', 'n2:true>n3', 'n2:false>n4', 'n4>n5']);
+    },
+    unmapped: ['/items/0/conditions/0 condition workflow_status'],
+  },
+  'e3-wait-notify.json': {
+    expect: (flow) => {
+      assert.deepEqual(nodeOf(flow, 'n1').params, { duration: { amount: 1, unit: 'seconds' } });
+      assert.equal(nodeOf(flow, 'n1').type, 'control.wait');
+      assert.deepEqual(nodeOf(flow, 'n3').params, { userId: '{{record.assignedTo}}', text: 'test' });
+      assert.deepEqual(edgesOf(flow), ['trigger>n1', 'n1>n3']);
+    },
+    unmapped: [],
+  },
+  'e4-trigger-conditions-changed.json': {
+    expect: (flow) => {
+      assert.deepEqual(flow.trigger.params, {
+        module: 'contacts',
+        conditions: { and: [{ changed: ['firstName'] }, { '==': [{ var: 'record.firstName' }, 'test'] }] },
+      });
+      assert.deepEqual(nodeOf(flow, 'n2').params, { userId: 'admin', text: 'test' });
+    },
+    unmapped: [],
+  },
+  's1-api-call.json': {
+    expect: (flow) => {
+      assert.deepEqual(nodeOf(flow, 'n2'), {
+        id: 'n2',
+        type: 'http.request',
+        params: {
+          url: 'http://localhost',
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: { paramName0: 'paramValue0', paramName1: 'paramValue1' },
+        },
+        position: { x: 0, y: 140 },
+      });
+      assert.equal(flow.name, 'test1');
+    },
+    unmapped: [],
+  },
+  's2-has-tags-reassign.json': {
+    expect: (flow) => {
+      assert.deepEqual(nodeOf(flow, 'n2').params, { to: 'routing' });
+      assert.deepEqual(nodeOf(flow, 'n3').params, {
+        condition: { hasTags: [{ var: 'record.tags' }, ['test']] },
+      });
+      assert.deepEqual(edgesOf(flow), ['trigger>n2', 'n2>n3', 'n3:true>n4', 'n3:false>n5']);
+    },
+    unmapped: [],
+  },
+  's3-periodic.json': {
+    expect: (flow) => {
+      assert.deepEqual(flow.trigger.params, { cron: '* * * * 0' });
+      assert.equal(flow.trigger.type, 'trigger.periodic');
+    },
+    unmapped: [],
+  },
+  's4-record-change.json': {
+    expect: (flow) => {
+      assert.equal(flow.trigger.params.module, 'accounts');
+      assert.deepEqual(
+        flow.nodes.map((n) => [n.id, n.type, n.params]),
+        [
+          ['n5', 'record.update', { values: { name: 'Test 1' } }],
+          ['n2', 'record.switchRelated', { link: 'primaryContact', module: 'contacts' }],
+          ['n6', 'record.update', { values: { firstName: 'Test 2' } }],
+        ],
+      );
+      assert.deepEqual(edgesOf(flow), ['trigger>n5', 'n5>n2', 'n2>n6']);
+    },
+    unmapped: [],
+  },
+  's5-legacy-3.0.1.json': {
+    expect: (flow) => {
+      assert.deepEqual(flow.trigger.params, {
+        module: 'tasks',
+        overdueBy: { amount: 2, unit: 'days' },
+        conditions: { '!=': [{ var: 'record.assignedTo' }, 'chames'] },
+      });
+      assert.equal(flow.trigger.type, 'trigger.taskOverdue');
+      assert.deepEqual(
+        flow.nodes.map((n) => [n.id, n.type]),
+        [
+          ['g1', 'notification.create'],
+          ['g2', 'control.wait'],
+          ['g3', 'control.if'],
+          ['g4', 'notification.create'],
+          ['g5', 'record.assign'],
+          ['g6', 'record.tags'],
+        ],
+      );
+      assert.equal(nodeOf(flow, 'g1').params.text, 'Action overdue; please resolve: {{record.link}}');
+      assert.deepEqual(nodeOf(flow, 'g2').params, { duration: { amount: 2, unit: 'days' } });
+      assert.deepEqual(nodeOf(flow, 'g3').params, {
+        condition: { '==': [{ var: 'record.complete' }, 'yes'] },
+      });
+      assert.deepEqual(nodeOf(flow, 'g6').params, { action: 'add', tags: ['reassigned'] });
+      assert.deepEqual(edgesOf(flow), ['trigger>g1', 'g1>g2', 'g2>g3', 'g3:true>g4', 'g3:false>g5', 'g5>g6']);
+    },
+    unmapped: ['/items/0/options/text/value {link}'],
+  },
+};
+
+describe('X2CRM flow files import', () => {
+  test('every file in the fixture directory has a case', () => {
+    const present = readdirSync(directory).filter((name) => name.endsWith('.json'));
+    assert.deepEqual(present.sort(), Object.keys(files).sort());
+  });
+
+  for (const [name, { expect, unmapped }] of Object.entries(files)) {
+    test(name, () => {
+      const result = importX2crmFlow(load(name));
+      expect(result.flow);
+      assert.deepEqual(
+        result.unmapped.map((u) => `${u.path} ${u.what}`),
+        unmapped,
+      );
+      assert.deepEqual(schemaErrors(flowSchema, result.flow), []);
+      assert.deepEqual(validateFlow(result.flow, stubCatalog), []);
+      assert.doesNotThrow(() => compile(result.flow, stubCatalog));
+    });
+  }
+
+  test('importing twice gives the same flow (ids are deterministic)', () => {
+    const source = load('s5-legacy-3.0.1.json');
+    assert.deepEqual(importX2crmFlow(source), importX2crmFlow(source));
+  });
+
+  test('unknown actions, triggers and formulas are listed, not dropped silently', () => {
+    const { flow, unmapped } = importX2crmFlow({
+      version: '5.2',
+      trigger: { type: 'InboundEmailTrigger', options: [] },
+      items: [
+        { id: 1, type: 'X2FlowSendSms', options: {} },
+        {
+          id: 2,
+          type: 'X2FlowWait',
+          options: { delay: { value: '=strtotime("tomorrow")' }, unit: { value: 'secs' } },
+        },
+      ],
+      flowName: 'x',
+    });
+    assert.deepEqual(
+      unmapped.map((u) => `${u.path} ${u.what}`),
+      [
+        '/trigger InboundEmailTrigger',
+        '/items/0 X2FlowSendSms',
+        '/items/1/options/delay/value formula =strtotime("tomorrow")',
+        '/items/1 X2FlowWait',
+      ],
+    );
+    assert.deepEqual(edgesOf(flow), ['trigger>n2']);
+  });
+});
+
+describe('X2CRM formulas', () => {
+  const cases: Array<[formula: string, value: number | undefined]> = [
+    ['=(60*60*24*2)', 172800],
+    ['=1+2*3', 7],
+    ['=(1+2)*3', 9],
+    ['=10/4', 2.5],
+    ['=-3+5', 2],
+    ['=time()+3600', undefined],
+    ['=1+', undefined],
+    ['=(1+2', undefined],
+  ];
+  for (const [formula, value] of cases) {
+    test(`${formula} → ${value}`, () => {
+      assert.equal(evaluateFormula(formula), value);
+    });
+  }
+});

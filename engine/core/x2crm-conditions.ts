@@ -1,0 +1,158 @@
+/** X2CRM condition lists and `{variable}` text, translated to json-logic and Weft templates. */
+
+export interface Unmapped {
+  /** JSON pointer into the X2CRM flow file. */
+  path: string;
+  what: string;
+  reason: string;
+}
+
+type X2Condition = Record<string, unknown>;
+
+const comparisons: Readonly<Record<string, string>> = {
+  '=': '==',
+  '<>': '!=',
+  '!=': '!=',
+  '<': '<',
+  '>': '>',
+  '<=': '<=',
+  '>=': '>=',
+};
+
+const named: Readonly<Record<string, string>> = {
+  contains: 'contains',
+  noContains: 'notContains',
+  notContains: 'notContains',
+  list: 'inList',
+  notList: 'notInList',
+  inList: 'inList',
+  notInList: 'notInList',
+};
+
+/** X2CRM's calendar conditions compare a part of "now" with a value. */
+const calendar: Readonly<Record<string, string>> = {
+  month: 'month',
+  day_of_week: 'dayOfWeek',
+  day_of_month: 'dayOfMonth',
+  time_of_day: 'timeOfDay',
+};
+
+/** X2CRM keeps numbers as text; json-logic compares numbers numerically only if they are numbers. */
+function literal(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const variable = /^\{([A-Za-z_][\w.]*)\}$/.exec(value.trim());
+  if (variable) return { var: variablePath(variable[1] as string) };
+  return value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+}
+
+function variablePath(name: string): string {
+  return name.startsWith('user.') ? name : `record.${name}`;
+}
+
+function attribute(condition: X2Condition): unknown {
+  const field = String(condition.name ?? '');
+  const operator = String(condition.operator ?? '=');
+  const subject = { var: `record.${field}` };
+  const value = literal(condition.value);
+  if (operator === 'changed') return { changed: [field] };
+  if (operator === 'empty') return { empty: [subject] };
+  if (operator === 'notEmpty') return { notEmpty: [subject] };
+  if (operator === 'between' && typeof condition.value === 'string') {
+    const [low = '', high = ''] = condition.value.split(',').map((part) => literal(part.trim()));
+    return { between: [subject, low, high] };
+  }
+  const comparison = comparisons[operator];
+  if (comparison) return { [comparison]: [subject, value] };
+  const name = named[operator];
+  if (name) return { [name]: [subject, condition.value] };
+  return undefined;
+}
+
+function one(condition: X2Condition, path: string, unmapped: Unmapped[]): unknown {
+  const type = String(condition.type ?? '');
+  let rule: unknown;
+  if (type === 'attribute') rule = attribute(condition);
+  else if (type === 'has_tags') {
+    const tags = String(condition.value ?? '')
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter((tag) => tag !== '');
+    rule = { hasTags: [{ var: 'record.tags' }, tags] };
+  } else if (Object.hasOwn(calendar, type)) {
+    const op = comparisons[String(condition.operator ?? '=')];
+    if (op) rule = { [op]: [{ [calendar[type] as string]: [] }, literal(condition.value)] };
+  }
+  if (rule === undefined) {
+    unmapped.push({
+      path,
+      what: `condition ${type}${condition.operator ? ` ${String(condition.operator)}` : ''}`,
+      reason:
+        type === 'workflow_status'
+          ? 'process-stage conditions have no Weft equivalent yet; the condition is replaced by false'
+          : 'no Weft equivalent for this condition; it is replaced by false',
+    });
+    return false;
+  }
+  return rule;
+}
+
+/** X2CRM can only AND its conditions; an empty list always holds. */
+export function convertConditions(conditions: unknown, path: string, unmapped: Unmapped[]): unknown {
+  if (!Array.isArray(conditions) || conditions.length === 0) return true;
+  const rules = conditions.map((c, i) => one((c ?? {}) as X2Condition, `${path}/${i}`, unmapped));
+  return rules.length === 1 ? rules[0] : { and: rules };
+}
+
+/** `Hello {firstName}, see {account.name}` → `Hello {{record.firstName}}, see {{record.account.name}}`. */
+export function convertText(text: string, path: string, unmapped: Unmapped[]): string {
+  return text.replace(/\{([A-Za-z_][\w.]*)\}/g, (_match, name: string) => {
+    if (name === 'link' || name === 'date' || name === 'time') {
+      unmapped.push({
+        path,
+        what: `{${name}}`,
+        reason:
+          name === 'link'
+            ? 'X2CRM’s record link has no template equivalent yet; written as {{record.link}}'
+            : `X2CRM’s {${name}} is today's ${name}; written as {{now}} (an ISO timestamp)`,
+      });
+      return name === 'link' ? '{{record.link}}' : '{{now}}';
+    }
+    return `{{${variablePath(name)}}}`;
+  });
+}
+
+/**
+ * X2CRM's `=` formulas run through PHP eval. Only plain arithmetic on numbers is carried
+ * over, computed here; anything else is reported.
+ */
+export function evaluateFormula(formula: string): number | undefined {
+  const expression = formula.replace(/^=/, '');
+  if (!/^[\d\s+\-*/().]+$/.test(expression)) return undefined;
+  const tokens = expression.match(/\d+(?:\.\d+)?|[+\-*/()]/g) ?? [];
+  let position = 0;
+  const peek = () => tokens[position];
+  const factor = (): number => {
+    const token = tokens[position++];
+    if (token === '(') {
+      const value = sum();
+      position += 1;
+      return value;
+    }
+    if (token === '-') return -factor();
+    return Number(token);
+  };
+  const product = (): number => {
+    let value = factor();
+    while (peek() === '*' || peek() === '/')
+      value = tokens[position++] === '*' ? value * factor() : value / factor();
+    return value;
+  };
+  const sum = (): number => {
+    let value = product();
+    while (peek() === '+' || peek() === '-')
+      value = tokens[position++] === '+' ? value + product() : value - product();
+    return value;
+  };
+  const result = sum();
+  return position === tokens.length && Number.isFinite(result) ? result : undefined;
+}
