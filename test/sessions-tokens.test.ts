@@ -206,6 +206,12 @@ test('the idle session timeout setting is honoured', async () => {
       );
     await idleFor(idle, 6);
     await idleFor(recent, 4);
+    // Listed sessions are live ones: the idle one is gone before anyone uses it again.
+    const listed = (await admin.request('GET', `/api/users/${sam.id}/sessions`)).json().items;
+    const ids = listed.map((session: { id: string }) => session.id);
+    assert.ok(ids.includes(sessionIdOf(recent)) && !ids.includes(sessionIdOf(idle)));
+    const everyone = (await admin.request('GET', '/api/auth/sessions?all=true')).json().items;
+    assert.ok(!everyone.some((session: { id: string }) => session.id === sessionIdOf(idle)));
     assert.equal((await idle.request('GET', '/api/me')).statusCode, 401);
     const gone = await db.selectFrom('sessions').select('id').where('id', '=', sessionIdOf(idle)).execute();
     assert.deepEqual(gone, []);

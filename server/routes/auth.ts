@@ -65,7 +65,7 @@ export const authRoutes: RoutePlugin = async (app) => {
     async (request) => {
       const principal = principalOf(request);
       if (request.query.all) requireAdmin(principal);
-      const sessions = await listSessions(app.db, request.query.all ? undefined : principal.id);
+      const sessions = await listSessions(app.db, app.settings, request.query.all ? undefined : principal.id);
       return {
         items: sessions.map((session) => ({
           ...session,

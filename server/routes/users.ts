@@ -91,7 +91,7 @@ export const userRoutes: RoutePlugin = async (app) => {
     async (request) => {
       requireAdmin(principalOf(request));
       await getUser(app.db, request.params.id);
-      return { items: await listSessions(app.db, request.params.id), nextCursor: null };
+      return { items: await listSessions(app.db, app.settings, request.params.id), nextCursor: null };
     },
   );
 

@@ -146,7 +146,9 @@ export async function endSession(db: Db, sessionId: string, ownerId?: string): P
   if (result.numDeletedRows === 0n) throw notFound('Session');
 }
 
-export async function listSessions(db: Db, userId?: string) {
+/** Live sessions only: one idle past the timeout is dead even before its next request deletes it. */
+export async function listSessions(db: Db, settings: SettingsService, userId?: string) {
+  const { sessionTimeoutMinutes } = await settings.get();
   let query = db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.userId')
@@ -159,6 +161,7 @@ export async function listSessions(db: Db, userId?: string) {
       'sessions.createdAt',
       'sessions.lastSeenAt',
     ])
+    .where('sessions.lastSeenAt', '>', sql<Date>`now() - make_interval(mins => ${sessionTimeoutMinutes})`)
     .orderBy('sessions.lastSeenAt', 'desc');
   if (userId) query = query.where('sessions.userId', '=', userId);
   return query.execute();
