@@ -85,3 +85,20 @@ export type Dropdown = FromSchema<
   typeof dropdownResponse,
   { deserialize: [{ pattern: { type: 'string'; format: 'date-time' }; output: Date }] }
 >;
+
+/** A dropdown in a module file: its id on the exporting installation ties fields and children to it. */
+export const exportedDropdown = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    name: dropdownProperties.name,
+    options: dropdownProperties.options,
+    multi: dropdownProperties.multi,
+    parentId: dropdownProperties.parentId,
+    dependencies: dropdownProperties.dependencies,
+  },
+  required: ['id', 'name', 'options', 'multi', 'parentId', 'dependencies'],
+  additionalProperties: false,
+} as const;
+
+export type ExportedDropdown = FromSchema<typeof exportedDropdown>;

@@ -145,3 +145,18 @@ export type LayoutView = FromSchema<
   typeof layoutResponse,
   { deserialize: [{ pattern: { type: 'string'; format: 'date-time' }; output: Date }] }
 >;
+
+/** A layout in a module file. */
+export const exportedLayout = {
+  type: 'object',
+  properties: {
+    name: layoutName,
+    definition: layoutDefinition,
+    defaultView: { type: 'boolean', default: false },
+    defaultForm: { type: 'boolean', default: false },
+  },
+  required: ['name', 'definition'],
+  additionalProperties: false,
+} as const;
+
+export type ExportedLayout = FromSchema<typeof exportedLayout>;

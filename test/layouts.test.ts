@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import type { ExportedDropdown } from '../schemas/dropdowns.ts';
+import { WeftError } from '../server/errors.ts';
+import {
+  exportStudio,
+  importStudioDropdowns,
+  importStudioLayouts,
+} from '../server/services/studio-transfer.ts';
 import { createTestApp, login } from './helpers/app.ts';
 
 const { app, db } = await createTestApp();
@@ -213,4 +221,106 @@ test('only administrators change layouts; every signed-in user reads them', asyn
   for (const [method, url, body] of changes)
     assert.equal((await reader.request(method, url, body)).statusCode, 403, `${method} ${url}`);
   assert.equal((await admin.request('GET', `${base}/${created.id}`)).json().name, 'Readable');
+});
+
+test('a module file carries its dropdowns (with their parents) and layouts, and imports them checked', async () => {
+  const made = async (body: unknown) =>
+    (await admin.request('POST', '/api/dropdowns', body)).json<{ id: string }>();
+  const material = await made({ name: 'Material', options: [{ value: 'wood', label: 'Wood' }] });
+  const finish = await made({
+    name: 'Finish',
+    options: [{ value: 'oiled', label: 'Oiled' }],
+    parentId: material.id,
+    dependencies: { wood: ['oiled'] },
+  });
+  const field = { name: 'finish', label: 'Finish', type: 'dropdown', options: { dropdownId: finish.id } };
+  for (const name of ['gadgets', 'gizmos'])
+    assert.equal(
+      (await admin.request('POST', '/api/modules', { name, label: name, fields: [field] })).statusCode,
+      201,
+    );
+  const url = '/api/modules/gadgets/layouts';
+  const form = await create(layout('Gadget form', [[['name'], ['finish']]]), url);
+  await admin.request('POST', `${url}/${form.id}/default`, { kind: 'form' });
+
+  const file = await exportStudio(db, 'gadgets');
+  assert.deepEqual(
+    file.dropdowns.map((dropdown) => dropdown.name),
+    ['Material', 'Finish'],
+    'the parent comes along, first',
+  );
+  const { sections } = (await admin.request('GET', `${url}/${form.id}`)).json();
+  assert.deepEqual(file.layouts, [
+    { name: 'Gadget form', definition: { sections }, defaultView: false, defaultForm: true },
+  ]);
+
+  // On this installation the same dropdowns are found again; elsewhere they would be created under the same ids.
+  await db.transaction().execute(async (trx) => {
+    assert.deepEqual(await importStudioDropdowns(trx, file.dropdowns), {
+      [material.id]: material.id,
+      [finish.id]: finish.id,
+    });
+    await importStudioLayouts(trx, 'gizmos', file.layouts);
+  });
+  const imported = (await admin.request('GET', '/api/modules/gizmos/layouts/default?kind=form')).json();
+  assert.equal(imported.name, 'Gadget form');
+  assert.equal(imported.generated, false);
+
+  // A same-named dropdown with other values is not reused: the imported one gets a free name and its parent's new id.
+  const [parent, child] = file.dropdowns as [ExportedDropdown, ExportedDropdown];
+  const other = { ...parent, id: randomUUID(), options: [{ value: 'steel', label: 'Steel' }] };
+  const moved = { ...child, id: randomUUID(), parentId: other.id, dependencies: { steel: ['oiled'] } };
+  await db.transaction().execute(async (trx) => {
+    const ids = await importStudioDropdowns(trx, [moved, other]);
+    assert.deepEqual(ids, { [other.id]: other.id, [moved.id]: moved.id });
+    const created = await trx
+      .selectFrom('dropdowns')
+      .select(['name', 'parentId'])
+      .where('id', 'in', [other.id, moved.id])
+      .orderBy('name')
+      .execute();
+    assert.deepEqual(created, [
+      { name: 'Finish (imported)', parentId: other.id },
+      { name: 'Material (imported)', parentId: null },
+    ]);
+  });
+
+  const refusal = async (layouts: typeof file.layouts) => {
+    const error = await db
+      .transaction()
+      .execute((trx) => importStudioLayouts(trx, 'gizmos', layouts))
+      .then(
+        () => assert.fail('imported'),
+        (caught: unknown) => caught,
+      );
+    assert.ok(error instanceof WeftError);
+    return (error.details as { field: string; reason: string }[]).map((p) => `${p.field}: ${p.reason}`);
+  };
+  const [exported] = file.layouts as [(typeof file.layouts)[number]];
+  assert.deepEqual(
+    await refusal([
+      {
+        ...exported,
+        name: 'Odd',
+        definition: {
+          sections: [
+            {
+              title: '',
+              collapsible: false,
+              collapsed: false,
+              rows: [{ columns: [{ fields: ['name', 'wheels'] }] }],
+            },
+          ],
+        },
+      },
+    ]),
+    ['layouts[0].definition.sections[0].rows[0].columns[0].fields[1]: "wheels" is not a field of gizmos'],
+  );
+  assert.deepEqual(
+    await refusal([
+      { ...exported, name: 'A' },
+      { ...exported, name: 'B' },
+    ]),
+    ['layouts[1].defaultForm: is also set on layouts[0]'],
+  );
 });

@@ -57,10 +57,10 @@ export async function fieldsUsing(db: Db, dropdownId: string) {
   return rows;
 }
 
-type Candidate = Pick<Dropdown, 'name' | 'options' | 'multi' | 'parentId' | 'dependencies'>;
+export type Candidate = Pick<Dropdown, 'name' | 'options' | 'multi' | 'parentId' | 'dependencies'>;
 
 /** Rules a JSON Schema cannot say: unique values, and dependencies that name real values. */
-function problemsOf(candidate: Candidate, parent: Candidate | undefined): FieldProblem[] {
+export function dropdownProblems(candidate: Candidate, parent: Candidate | undefined): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const first = new Map<string, number>();
   candidate.options.forEach((option, index) => {
@@ -151,7 +151,7 @@ export async function createDropdown(db: Db, actor: Actor, input: DropdownInput)
   };
   return db.transaction().execute(async (trx) => {
     const parent = await loadParent(trx, undefined, candidate.parentId);
-    refuse(problemsOf(candidate, parent));
+    refuse(dropdownProblems(candidate, parent));
     const row = await guardName(() =>
       trx
         .insertInto('dropdowns')
@@ -201,7 +201,7 @@ export async function updateDropdown(
       parentId,
       dependencies,
     };
-    refuse(problemsOf(candidate, parent));
+    refuse(dropdownProblems(candidate, parent));
     if (current.multi && !candidate.multi) {
       const multiple = (await fieldsUsing(trx, id)).filter((field) => field.multiple);
       if (multiple.length > 0)
