@@ -5,7 +5,10 @@
  * a list as in a flow or a routing rule: `!=`, `notContains`, `notInList` and `!` hold for
  * NULL (json-logic's `null != "Web"` is true), `contains` is a case-insensitive substring
  * on text and exact membership on lists, comparisons are exact (`>` is never `>=`).
- * NULL never compares with `<`/`>` (SQL's rule, unlike JavaScript's `null < 5`).
+ * Where JavaScript's loose typing makes the evaluator arbitrary, SQL's types decide
+ * instead (the test lists each case): NULL never compares with `<`/`>` (JavaScript has
+ * `null < 5`), date-times compare as instants rather than as strings, and a list field
+ * compared with a list means set equality (`==`) or a shared value (`in`).
  *
  * Only field names the module defines reach SQL, as identifiers mapped to their columns;
  * every value is a bound parameter, checked first against the field's type.
@@ -169,6 +172,21 @@ function inOperator(args: unknown[], scope: Scope): Condition {
   throw fail('"in" takes a field and a list of values');
 }
 
+/** Flows' "record has tags": every wanted tag is present, compared as engine/core normalises tags. */
+function hasTags(args: unknown[], scope: Scope): Condition {
+  const [haystack, wanted] = args;
+  if (args.length !== 2 || !isVar(haystack)) throw fail('"hasTags" takes a field and a list of tags');
+  const field = fieldOf(haystack, scope);
+  requireKinds('hasTags', field, ['list']);
+  const list = typeof wanted === 'string' ? wanted.split(',') : literal(wanted);
+  if (!Array.isArray(list)) throw fail('"hasTags" takes a list of tags');
+  const tags = list
+    .map((tag) => String(scalar(field, tag)).trim().replace(/^#/, '').toLowerCase())
+    .filter((tag) => tag !== '');
+  const present = sql`array(select lower(regexp_replace(btrim(tag), '^#', '')) from unnest(${column(field)}) as tag)`;
+  return sql<SqlBool>`${present} @> ${sql.val(tags)}::text[]`;
+}
+
 function isEmpty(field: QueryField): Condition {
   const ref = column(field);
   switch (kindOf(field)) {
@@ -256,6 +274,8 @@ function compile(rule: unknown, scope: Scope, depth: number): Condition {
       const member = memberOf(fieldOf(field, scope), literal(list), true);
       return op === 'inList' ? member : not(member);
     }
+    case 'hasTags':
+      return hasTags(args, scope);
     case 'empty':
       return isEmpty(singleField(op, args, scope));
     case 'notEmpty':
