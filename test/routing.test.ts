@@ -491,6 +491,7 @@ describe('dry run and rotation', () => {
     await configure('peek_off', { enabled: false, mode: 'singleUser', singleUserId: d });
     const dry = await admin.request('POST', '/api/routing/peek_off/test', { record: {} });
     assert.equal(dry.json().assignee, d);
+    assert.match(dry.json().reason, /routing is off/);
   });
 
   test('60 concurrent routings over 3 users: 20 each, every turn once', async () => {

@@ -75,7 +75,18 @@ export async function routeRecords(
   const plan = await plannerFor(trx, module, options);
   const plans: Plan[] = [];
   for (const record of records) plans.push(await plan(record));
-  return takeTurns(trx, module, plans, dryRun);
+  const decisions = await takeTurns(trx, module, plans, dryRun);
+  if (!dryRun) return decisions;
+  const settings = await trx
+    .selectFrom('routingSettings')
+    .select('enabled')
+    .where('module', '=', module)
+    .executeTakeFirst();
+  if (!settings || settings.enabled) return decisions;
+  return decisions.map((decision) => ({
+    ...decision,
+    reason: `${decision.reason} (routing is off: new records are not routed until it is enabled)`,
+  }));
 }
 
 async function plannerFor(
