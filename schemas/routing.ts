@@ -1,11 +1,11 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { uuid } from './common.ts';
+import { listOf, uuid } from './common.ts';
 import { moduleName } from './modules.ts';
 
 /** Lead routing and case distribution: per-module settings, custom rules, dry runs. */
 
-const ids = (description: string) =>
-  ({ type: 'array', items: uuid, uniqueItems: true, maxItems: 1000, description }) as const;
+const idList = { type: 'array', items: uuid, uniqueItems: true, maxItems: 1000 } as const;
+const ids = (description: string) => ({ ...idList, description }) as const;
 
 export const routingParams = {
   type: 'object',
@@ -77,7 +77,7 @@ export const routingSettingsResponse = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { ...routingRule.properties, id: uuid, userIds: ids(''), groupIds: ids('') },
+        properties: { ...routingRule.properties, id: uuid, userIds: idList, groupIds: idList },
         required: ['id', 'criteria', 'kind', 'userIds', 'groupIds'],
         additionalProperties: false,
       },
@@ -97,6 +97,8 @@ export const routingSettingsResponse = {
   ],
   additionalProperties: false,
 } as const;
+
+export const routingSettingsList = listOf(routingSettingsResponse);
 
 export const routingTestBody = {
   type: 'object',

@@ -2,6 +2,7 @@ import {
   routingDecisionResponse,
   routingParams,
   routingSettingsBody,
+  routingSettingsList,
   routingSettingsResponse,
   routingTestBody,
 } from '../../schemas/routing.ts';
@@ -29,14 +30,12 @@ export const routingRoutes: RoutePlugin = async (app) => {
       schema: {
         tags,
         summary: 'Routing settings of every module that has them (admin)',
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: routingSettingsResponse } } },
-        },
+        response: { 200: routingSettingsList },
       },
     },
     async (request) => {
       requireAdmin(principalOf(request));
-      return { items: await listRoutingSettings(app.db) };
+      return { items: await listRoutingSettings(app.db), nextCursor: null };
     },
   );
 
