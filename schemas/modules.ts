@@ -144,22 +144,7 @@ export const fieldDeleteQuery = {
   additionalProperties: false,
 } as const;
 
-/** A module file as `GET /api/modules/:name/export` writes it and `POST /api/modules/import` reads it. */
-export const moduleExport = {
-  type: 'object',
-  properties: {
-    format: { const: 'weft.module' },
-    version: { const: 1 },
-    module: moduleBody,
-    dropdowns: { type: 'array', items: { type: 'object' } },
-    layouts: { type: 'array', items: { type: 'object' } },
-  },
-  required: ['format', 'version', 'module'],
-  additionalProperties: false,
-} as const;
-
 export type FieldBody = FromSchema<typeof fieldBody>;
 export type FieldPatch = FromSchema<typeof fieldPatchBody>;
 export type ModuleBody = FromSchema<typeof moduleBody>;
 export type ModulePatch = FromSchema<typeof modulePatchBody>;
-export type ModuleExport = FromSchema<typeof moduleExport>;

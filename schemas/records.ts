@@ -58,3 +58,15 @@ export const recordChangelogQuery = {
   },
   additionalProperties: false,
 } as const;
+
+export const viewsQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    cursor: { type: 'string', maxLength: 2000 },
+    userId: uuid,
+    module: moduleName,
+    recordId: uuid,
+  },
+  additionalProperties: false,
+} as const;

@@ -181,28 +181,54 @@ test('only admins change modules; every user reads them', async () => {
 });
 
 test('a custom module exports as a file and imports under another name; renaming and deleting it', async () => {
-  const layout = await db
+  const dropdown = await admin.request('POST', '/api/dropdowns', {
+    name: 'Phase',
+    options: [
+      { value: 'plan', label: 'Plan' },
+      { value: 'build', label: 'Build' },
+    ],
+  });
+  assert.equal(dropdown.statusCode, 201, dropdown.body);
+  const phase = await admin.request('POST', '/api/modules/projects/fields', {
+    name: 'phase',
+    label: 'Phase',
+    type: 'dropdown',
+    options: { dropdownId: dropdown.json().id },
+  });
+  assert.equal(phase.statusCode, 201, phase.body);
+  await db
     .insertInto('layouts')
     .values({
       module: 'projects',
       name: 'Main',
-      definition: JSON.stringify({ sections: [] }),
+      definition: JSON.stringify({
+        sections: [{ rows: [{ columns: [{ fields: ['name', 'code', 'phase'] }] }] }],
+      }),
       defaultForm: true,
     })
-    .returning('id')
-    .executeTakeFirst();
-  assert.ok(layout);
+    .execute();
   const exported = await admin.request('GET', '/api/modules/projects/export');
   assert.equal(exported.statusCode, 200, exported.body);
   const file = exported.json();
   assert.equal(file.format, 'weft.module');
   assert.equal(file.layouts.length, 1);
+  assert.deepEqual(
+    file.dropdowns.map((d: { name: string }) => d.name),
+    ['Phase'],
+  );
   assert.ok(file.module.fields.some((f: { name: string }) => f.name === 'budget'));
 
   file.module.name = 'projects2';
   const imported = await admin.request('POST', '/api/modules/import', file);
   assert.equal(imported.statusCode, 201, imported.body);
   assert.ok((await columnsOf('rec_projects2')).has('budget'));
+  const copy = imported.json();
+  assert.equal(
+    copy.fields.find((f: { name: string }) => f.name === 'phase').options.dropdownId,
+    dropdown.json().id,
+  );
+  const layouts = await db.selectFrom('layouts').select('name').where('module', '=', 'projects2').execute();
+  assert.deepEqual(layouts, [{ name: 'Main' }]);
   const again = await admin.request('POST', '/api/modules/import', file);
   assert.equal(again.statusCode, 409);
 
@@ -211,4 +237,5 @@ test('a custom module exports as a file and imports under another name; renaming
   assert.equal((await admin.request('DELETE', '/api/modules/projects2')).statusCode, 204);
   assert.equal((await columnsOf('rec_projects2')).size, 0);
   assert.equal((await admin.request('GET', '/api/modules/projects2')).statusCode, 404);
+  assert.equal((await db.selectFrom('layouts').select('id').where('module', '=', 'projects2').execute()).length, 0);
 });

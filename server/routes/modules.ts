@@ -1,10 +1,10 @@
+import { moduleFile } from '../../schemas/module-file.ts';
 import {
   fieldBody,
   fieldDeleteQuery,
   fieldParams,
   fieldPatchBody,
   moduleBody,
-  moduleExport,
   moduleParams,
   modulePatchBody,
 } from '../../schemas/modules.ts';
@@ -43,7 +43,7 @@ export const moduleRoutes: RoutePlugin = async (app) => {
 
   app.post(
     '/import',
-    { schema: { tags, summary: 'Install a module file made by export (admin)', body: moduleExport } },
+    { schema: { tags, summary: 'Install a module file made by export (admin)', body: moduleFile } },
     async (request, reply) => {
       requireAdmin(principalOf(request));
       const { name } = await importModule(app.db, actorOf(request), request.body);

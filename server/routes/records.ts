@@ -5,11 +5,13 @@ import {
   recordModuleParams,
   recordParams,
 } from '../../schemas/records.ts';
+import { tagsBody } from '../../schemas/tags.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import { listChangelog } from '../services/changelog.ts';
 import { listRecords } from '../services/record-list.ts';
 import { reassignRecords } from '../services/record-ownership.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from '../services/records.ts';
+import { addTags, removeTags } from '../services/tags.ts';
 import type { RoutePlugin } from './route-plugin.ts';
 
 const tags = ['records'];
@@ -101,6 +103,34 @@ export const recordRoutes: RoutePlugin = async (app) => {
       // Whoever may see the record may see its history: getRecord answers 404 otherwise.
       await getRecord(app.db, principalOf(request), module, id);
       return listChangelog(app.db, { ...request.query, module, recordId: id });
+    },
+  );
+
+  app.post(
+    '/:module/:id/tags',
+    { schema: { tags, summary: 'Add tags to a record', params: recordParams, body: tagsBody } },
+    async (request) => {
+      const { module, id } = request.params;
+      return addTags(app.db, principalOf(request), actorOf(request), module, id, [...request.body.tags]);
+    },
+  );
+
+  app.delete(
+    '/:module/:id/tags/:tag',
+    {
+      schema: {
+        tags,
+        summary: 'Remove a tag from a record',
+        params: {
+          ...recordParams,
+          properties: { ...recordParams.properties, tag: { type: 'string', minLength: 1, maxLength: 100 } },
+          required: [...recordParams.required, 'tag'],
+        },
+      },
+    },
+    async (request) => {
+      const { module, id, tag } = request.params;
+      return removeTags(app.db, principalOf(request), actorOf(request), module, id, [tag]);
     },
   );
 };

@@ -297,6 +297,8 @@ export async function deleteModule(db: Db, actor: Actor, name: string): Promise<
     );
     if (linking.length > 0) throw conflict('name', `is the target of link fields: ${linking.join(', ')}`);
     await dropRecordsTable(trx, name);
+    // Layouts follow their module by name (no foreign key): they go with it.
+    await trx.deleteFrom('layouts').where('module', '=', name).execute();
     await trx.deleteFrom('modules').where('name', '=', name).execute();
     await audit(trx, actor, 'module.delete', { type: 'module', id: name });
   });
