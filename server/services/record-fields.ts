@@ -112,12 +112,13 @@ export function lookupField(map: Map<string, QueryField>, name: string, param: Q
 /** Scalars a parameter can carry; arrays of them for `= any(...)`. */
 export type Bound = string | number | boolean;
 
-const numeric = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+// Exponents past three digits overflow numeric (a 500 from PostgreSQL, not a 400 from us).
+const numeric = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?$/;
 const integer = /^[-+]?\d+$/;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
 const isoTimestamp =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(Z|[+-](\d{2})(?::?(\d{2}))?)?)?$/i;
 // Ratings are a smallint column.
 const smallint = 2 ** 15 - 1;
 
@@ -138,6 +139,8 @@ function timestampValue(value: unknown): string | undefined {
   const m = isoTimestamp.exec(value);
   if (!m || !realDate(Number(m[1]), Number(m[2]), Number(m[3]))) return undefined;
   if (Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) return undefined;
+  // PostgreSQL refuses offsets beyond ±15:59.
+  if (Number(m[8] ?? 0) > 15 || Number(m[9] ?? 0) > 59) return undefined;
   if (m[4] === undefined) return `${value}T00:00:00Z`;
   return m[7] === undefined ? `${value}Z` : value;
 }
