@@ -163,6 +163,7 @@ const tampered: [string, string, string, RegExp][] = [
   ],
   ['a bad id', 'a', forged({ s: 'a,id', k: ['1', 'not-a-uuid'] }), /"id" expects a uuid/],
   ['a bad number', 'd', forged({ s: 'd,id', k: ['1e', null] }), /"d" expects a number/],
+  ['a NUL character', 'b', forged({ s: 'b,id', k: ['\u0000', null] }), /"b" expects text without NUL/],
   ['a bad date', 'day', forged({ s: 'day,id', k: ['2024-13-01', null] }), /"day" expects a date/],
 ];
 

@@ -29,6 +29,7 @@ test('search: every word matches some searchable text field, any case, any part'
 test('search refuses what it cannot serve, naming q', () => {
   assert.throws(() => searchCondition('a'.repeat(201), fields), refusal('q', /longer than 200/));
   assert.throws(() => searchCondition('a b c d e f g h i', fields), refusal('q', /more than 8 words/));
+  assert.throws(() => searchCondition('a\u0000', fields), refusal('q', /NUL/));
   const unsearchable = fields.map((field) => ({ ...field, searchable: false }));
   assert.throws(() => searchCondition('x', unsearchable), refusal('q', /no searchable fields/));
   // A searchable list or number is filtered with `where`; search reads text columns only.

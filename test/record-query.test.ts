@@ -247,6 +247,12 @@ const refused: [string, unknown, RegExp][] = [
   ['an object for text', { '==': [v('name'), { a: 1 }] }, /values must be literals/],
   ['a list for text', { '==': [v('name'), ['a']] }, /"name" expects text/],
   [
+    'a NUL character',
+    JSON.parse('{"contains":[{"var":"name"},"a\\u0000"]}'),
+    /"name" expects text without NUL/,
+  ],
+  ['a NUL character in a tag', { contains: [v('tags'), '\u0000'] }, /"tags" expects text without NUL/],
+  [
     'contains on a number',
     { contains: [v('amount'), '1'] },
     /"contains" does not apply to number field "amount"/,

@@ -155,8 +155,9 @@ function integerValue(value: unknown): number | string | undefined {
   return typeof n === 'number' && Number.isInteger(n) && Math.abs(n) <= smallint ? n : undefined;
 }
 
+/** PostgreSQL text cannot hold U+0000: JSON's "\u0000" in `where` or a forged cursor would fail there. */
 function textValue(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return value.includes('\u0000') ? undefined : value;
   return typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
 }
 
@@ -166,8 +167,8 @@ function booleanValue(value: unknown): boolean | undefined {
 }
 
 const expected: Record<ColumnKind, string> = {
-  text: 'text',
-  list: 'text',
+  text: 'text without NUL characters',
+  list: 'text without NUL characters',
   number: 'a number',
   integer: 'a whole number',
   date: 'a date (YYYY-MM-DD)',

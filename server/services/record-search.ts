@@ -33,6 +33,7 @@ export function searchCondition(
   if (words.length === 0) return undefined;
   if ((q ?? '').length > maxQueryLength) throw refuse('q', `is longer than ${maxQueryLength} characters`);
   if (words.length > maxWords) throw refuse('q', `has more than ${maxWords} words`);
+  if (q?.includes('\u0000')) throw refuse('q', 'must not contain the NUL character (U+0000)');
   const columns = fields.filter(isSearchable).map((field) => sql.ref(field.column));
   if (columns.length === 0) throw refuse('q', 'this module has no searchable fields');
   const matches = words.map((word) => {
