@@ -271,6 +271,11 @@ const refused: [string, unknown, RegExp][] = [
   ['two operators in one object', { '==': [v('name'), 'a'], '!=': [v('name'), 'b'] }, /one operator/],
   ['a list', [{ '==': [v('name'), 'a'] }], /one operator/],
   ['null', null, /one operator/],
+  [
+    'a long list, quoted short',
+    [Array(100).fill('x')],
+    /^a condition is an object with one operator, got .{57}\.\.\.$/,
+  ],
   ['a comparison with null', { '>': [v('amount'), null] }, /cannot compare "amount" with null/],
   ['between with null', { between: [v('amount'), null, 3] }, /needs two bounds/],
   ['contains null', { contains: [v('name'), null] }, /needs a value/],

@@ -91,6 +91,12 @@ export function refuse(param: QueryParam, reason: string): WeftError {
   return invalid(param, reason);
 }
 
+/** A value quoted in an error reason, cut short: the reason echoes input, it must not echo all of it. */
+export function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'nothing';
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 const forbiddenNames = new Set(['__proto__', 'prototype', 'constructor']);
 
 /** Field lookup by API name; a Map, so that no name can reach an object prototype. */
@@ -209,10 +215,7 @@ export function scalarFor(field: QueryField, value: unknown, param: QueryParam):
       break;
   }
   if (bound === undefined) {
-    throw refuse(
-      param,
-      `"${field.name}" expects ${expected[kind]}, got ${JSON.stringify(value) ?? 'nothing'}`,
-    );
+    throw refuse(param, `"${field.name}" expects ${expected[kind]}, got ${shown(value)}`);
   }
   return bound;
 }

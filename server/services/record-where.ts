@@ -24,6 +24,7 @@ import {
   type QueryField,
   refuse,
   scalarFor,
+  shown,
 } from './record-fields.ts';
 
 type Condition = RawBuilder<SqlBool>;
@@ -61,7 +62,7 @@ const not = (condition: Condition) => sql<SqlBool>`(${condition}) is not true`;
 
 /** A literal operand: never a rule, since values are data to bind and not code to run. */
 function literal(value: unknown): unknown {
-  if (isPlainObject(value)) throw fail(`values must be literals, got ${JSON.stringify(value)}`);
+  if (isPlainObject(value)) throw fail(`values must be literals, got ${shown(value)}`);
   return value;
 }
 
@@ -215,7 +216,7 @@ function compile(rule: unknown, scope: Scope, depth: number): Condition {
   if (rule === true) return truth;
   if (rule === false) return falsity;
   if (!isPlainObject(rule) || Object.keys(rule).length !== 1) {
-    throw fail(`a condition is an object with one operator, got ${JSON.stringify(rule)}`);
+    throw fail(`a condition is an object with one operator, got ${shown(rule)}`);
   }
   const op = Object.keys(rule)[0] as string;
   const operand = rule[op];
