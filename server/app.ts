@@ -21,6 +21,7 @@ import { feedRoutes } from './routes/feed.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
 import { layoutRoutes } from './routes/layouts.ts';
+import { listRoutes } from './routes/lists.ts';
 import { meRoutes } from './routes/me.ts';
 import { moduleRoutes } from './routes/modules.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -139,6 +140,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(changelogRoutes, { prefix: '/changelog' });
       await api.register(tagRoutes, { prefix: '/tags' });
       await api.register(recordViewRoutes, { prefix: '/record-views' });
+      await api.register(listRoutes, { prefix: '/lists' });
       await api.register(settingsRoutes, { prefix: '/settings' });
       await api.register(auditRoutes, { prefix: '/audit' });
       await api.register(feedRoutes, { prefix: '/feed' });

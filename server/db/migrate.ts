@@ -2,6 +2,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import type { Db } from './index.ts';
 import * as identity from './migrations/0001-identity.ts';
 import * as modules from './migrations/0002-modules.ts';
+import * as lists from './migrations/0003-lists.ts';
 import * as feed from './migrations/0004-feed.ts';
 import * as routing from './migrations/0005-routing.ts';
 import * as studio from './migrations/0006-studio.ts';
@@ -10,6 +11,7 @@ import * as studio from './migrations/0006-studio.ts';
 const migrations: Record<string, Migration> = {
   '0001-identity': identity,
   '0002-modules': modules,
+  '0003-lists': lists,
   '0004-feed': feed,
   '0005-routing': routing,
   '0006-studio': studio,

@@ -222,6 +222,24 @@ export interface EventsTable {
   createdAt: DefaultedTimestamp;
 }
 
+export interface ListsTable {
+  id: Generated<string>;
+  module: string;
+  name: string;
+  kind: 'static' | 'dynamic';
+  criteria: Json<unknown> | null;
+  ownerId: string | null;
+  visibility: ColumnType<'public' | 'private', 'public' | 'private' | undefined>;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface ListMembersTable {
+  listId: string;
+  recordId: string;
+  addedAt: DefaultedTimestamp;
+}
+
 export interface RecordViewsTable {
   id: Generated<number>;
   module: string;
@@ -286,6 +304,8 @@ export interface Database {
   changelog: ChangelogTable;
   events: EventsTable;
   recordViews: RecordViewsTable;
+  lists: ListsTable;
+  listMembers: ListMembersTable;
   routingSettings: RoutingSettingsTable;
   routingRules: RoutingRulesTable;
   routingCounters: RoutingCountersTable;

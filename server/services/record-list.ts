@@ -1,3 +1,4 @@
+import type { Expression, SqlBool } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Principal } from './authz.ts';
 import { columnName, recordsDb } from './fields.ts';
@@ -45,7 +46,14 @@ export function queryFieldsOf(module: ModuleDefinition): QueryField[] {
  * sorted (newest first unless `sort` says otherwise) and paged by keyset. The role scope
  * is part of the WHERE clause, so a record outside it is never fetched.
  */
-export async function listRecords(db: Db, principal: Principal, moduleName: string, query: RecordListQuery) {
+export async function listRecords(
+  db: Db,
+  principal: Principal,
+  moduleName: string,
+  query: RecordListQuery,
+  /** A further condition, e.g. a list's membership or saved filter. */
+  extra?: Expression<SqlBool>,
+) {
   const module = await getModule(db, moduleName);
   const visible = await accessCondition(db, principal, moduleName, 'view');
   const fields = queryFieldsOf(module);
@@ -60,6 +68,7 @@ export async function listRecords(db: Db, principal: Principal, moduleName: stri
     .selectFrom(module.table)
     .select([...new Set([...chosen.map((field) => field.column), ...holders])]);
   if (visible) select = select.where(visible);
+  if (extra) select = select.where(extra);
   const where = parseWhere(query.where, fields);
   if (where) select = select.where(where);
   const search = searchCondition(query.q, fields);

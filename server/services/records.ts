@@ -1,5 +1,6 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import type { Actor } from './audit.ts';
 import type { Principal } from './authz.ts';
@@ -184,7 +185,7 @@ export async function createRecord(
   }
   await checkReferences(db, module, values, values);
   const record = await withUniqueCheck(module, () =>
-    db.transaction().execute(async (trx) => {
+    inTransaction(db, async (trx) => {
       // The rotation's turn is taken in this transaction: it is given back if the insert fails.
       if (routed) values.assignedTo = (await routeRecord(trx, moduleName, values)).assignee;
       const row = await recordsDb(trx)
@@ -232,7 +233,7 @@ export async function getRecord(
   const record = toRecord(module, row);
   const viewer = options.viewedBy;
   if (viewer) {
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx
         .insertInto('recordViews')
         .values({ module: moduleName, recordId: id, userId: viewer.id })
@@ -289,7 +290,7 @@ export async function updateRecord(
   const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
   const allowed = (await accessCondition(db, principal, moduleName, 'update')) ?? always;
   const record = await withUniqueCheck(module, () =>
-    db.transaction().execute(async (trx) => {
+    inTransaction(db, async (trx) => {
       const before = await lockForWrite(trx, module, id, 'update', visible, allowed);
       await checkReferences(trx, module, values, { ...before, ...values });
       const row = await recordsDb(trx)
@@ -336,9 +337,10 @@ export async function deleteRecord(
   const module = await getModule(db, moduleName);
   const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
   const allowed = (await accessCondition(db, principal, moduleName, 'delete')) ?? always;
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const before = await lockForWrite(trx, module, id, 'delete', visible, allowed);
     await recordsDb(trx).deleteFrom(module.table).where('id', '=', id).execute();
+    await trx.deleteFrom('listMembers').where('recordId', '=', id).execute();
     const changes: Changes = diff(before, {});
     await writeChangelog(trx, { module: moduleName, recordId: id, action: 'delete', changes, actor });
     await emitEvent(trx, {
