@@ -163,7 +163,7 @@ export async function createItems() {
     const found = await db.selectFrom('rq_items').select('n').where(condition).orderBy('n').execute();
     return found.map((row) => row.n);
   }
-  return { db, matching };
+  return { db, pluginDb, matching };
 }
 
 /** An assert.throws check: a 400 WeftError whose details name `param` with a reason matching `reason`. */
