@@ -1,6 +1,7 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { ListInput, ListPatch } from '../../schemas/lists.ts';
 import type { Db } from '../db/index.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { forbidden, invalid, notFound, WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import type { Principal } from './authz.ts';
@@ -117,7 +118,7 @@ export async function createList(db: Db, principal: Principal, actor: Actor, inp
     throw invalid('criteria', 'only a dynamic list has criteria');
   }
   await checkMembers(db, principal, input.module, input.recordIds ?? []);
-  const id = await db.transaction().execute(async (trx) => {
+  const id = await inTransaction(db, async (trx) => {
     const list = await trx
       .insertInto('lists')
       .values({
@@ -149,7 +150,7 @@ export async function updateList(db: Db, principal: Principal, actor: Actor, id:
     if (list.kind !== 'dynamic') throw invalid('criteria', 'only a dynamic list has criteria');
     await checkCriteria(db, list.module, patch.criteria);
   }
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx
       .updateTable('lists')
       .set({
@@ -167,7 +168,7 @@ export async function updateList(db: Db, principal: Principal, actor: Actor, id:
 
 export async function deleteList(db: Db, principal: Principal, actor: Actor, id: string): Promise<void> {
   await ownedList(db, principal, id);
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.deleteFrom('lists').where('id', '=', id).execute();
     await audit(trx, actor, 'list.delete', { type: 'list', id });
   });

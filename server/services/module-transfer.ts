@@ -1,6 +1,7 @@
 import type { ModuleFile } from '../../schemas/module-file.ts';
 import type { FieldBody } from '../../schemas/modules.ts';
 import type { Db } from '../db/index.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import { getModule, installModule } from './modules.ts';
@@ -45,7 +46,7 @@ export async function importModule(db: Db, actor: Actor, file: ModuleFile): Prom
   const { module } = file;
   const dropdowns = file.dropdowns ?? [];
   const layouts = file.layouts ?? [];
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const localIds = await importStudioDropdowns(trx, dropdowns);
     const fields = (module.fields ?? []).map((field) => {
       const dropdownId = field.options?.dropdownId;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { FieldBody, FieldPatch, FieldType, ModuleBody, ModulePatch } from '../../schemas/modules.ts';
 import type { Db } from '../db/index.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { conflict, invalid, notFound, WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import { checkDropdownField } from './dropdown-values.ts';
@@ -249,7 +250,7 @@ export async function installModule(trx: Db, spec: ModuleSpec, fields: FieldBody
 }
 
 export async function createModule(db: Db, actor: Actor, body: ModuleBody): Promise<ModuleDefinition> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await installModule(
       trx,
       {
@@ -270,7 +271,7 @@ export async function createModule(db: Db, actor: Actor, body: ModuleBody): Prom
 }
 
 export async function updateModule(db: Db, actor: Actor, name: string, patch: ModulePatch) {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await lockModule(trx, name);
     await trx
       .updateTable('modules')
@@ -284,7 +285,7 @@ export async function updateModule(db: Db, actor: Actor, name: string, patch: Mo
 
 /** Only admin-created modules may go, and not while another module links to them. */
 export async function deleteModule(db: Db, actor: Actor, name: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const module = await lockModule(trx, name);
     if (!module.custom)
       throw new WeftError('UNPROCESSABLE', `${name} is a standard module and cannot be deleted`);
@@ -305,7 +306,7 @@ export async function deleteModule(db: Db, actor: Actor, name: string): Promise<
 }
 
 export async function addField(db: Db, actor: Actor, moduleName: string, body: FieldBody) {
-  const field = await db.transaction().execute(async (trx) => {
+  const field = await inTransaction(db, async (trx) => {
     const module = await lockModule(trx, moduleName);
     const position = Math.max(-1, ...module.fields.map((f) => f.position)) + 1;
     const field = await normalizeField(trx, module, body, position, false);
@@ -344,7 +345,7 @@ async function guardUnique<T>(field: string, work: () => Promise<T>): Promise<T>
 const fixedOptions = ['multiple', 'module', 'moduleField'];
 
 export async function updateField(db: Db, actor: Actor, moduleName: string, name: string, patch: FieldPatch) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const module = await lockModule(trx, moduleName);
     const before = fieldOf(module, name);
     const after: FieldDefinition = {
@@ -404,7 +405,7 @@ export async function updateField(db: Db, actor: Actor, moduleName: string, name
  * answer is a 409 saying how many records hold a value. Standard fields stay.
  */
 export async function removeField(db: Db, actor: Actor, moduleName: string, name: string, confirm: boolean) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const module = await lockModule(trx, moduleName);
     const field = fieldOf(module, name);
     if (field.system)

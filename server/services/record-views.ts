@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { type Actor, audit } from './audit.ts';
 import { decodeCursor, toPage } from './pagination.ts';
 
@@ -38,7 +39,7 @@ export async function listViews(db: Db, query: ViewQuery) {
 
 /** X2CRM's "clear view history": every view of every record, audited. */
 export async function clearViews(db: Db, actor: Actor): Promise<{ cleared: number }> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const result = await trx.deleteFrom('recordViews').executeTakeFirst();
     const cleared = Number(result.numDeletedRows);
     await audit(trx, actor, 'record-views.clear', null, { cleared });

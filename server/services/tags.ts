@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { notFound } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import type { Principal } from './authz.ts';
@@ -75,7 +76,7 @@ export async function tagCounts(db: Db, module?: string): Promise<{ tag: string;
  */
 export async function deleteTag(db: Db, actor: Actor, tag: string): Promise<{ records: number }> {
   const name = normalizeTag(tag);
-  const records = await db.transaction().execute(async (trx) => {
+  const records = await inTransaction(db, async (trx) => {
     let count = 0;
     for (const module of await listModules(trx)) {
       const before = await recordsDb(trx)
