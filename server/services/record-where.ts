@@ -99,9 +99,10 @@ function equals(field: QueryField, value: unknown): Condition {
 }
 
 const ordered: readonly ColumnKind[] = ['text', 'number', 'integer', 'date', 'timestamp'];
-const flipped: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+type Order = '<' | '<=' | '>' | '>=';
+const flipped: Record<Order, Order> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
 
-function compare(op: '<' | '<=' | '>' | '>=', field: QueryField, value: unknown): Condition {
+function compare(op: Order, field: QueryField, value: unknown): Condition {
   requireKinds(op, field, ordered);
   if (value === null) throw fail(`"${op}" cannot compare "${field.name}" with null`);
   return sql<SqlBool>`${column(field)} ${sql.raw(op)} ${sql.val(scalar(field, value))}`;
@@ -116,7 +117,7 @@ function range(op: string, field: QueryField, low: unknown, high: unknown, inclu
     : sql<SqlBool>`(${column(field)} > ${from} and ${column(field)} < ${to})`;
 }
 
-function ordering(op: '<' | '<=' | '>' | '>=', args: unknown[], scope: Scope): Condition {
+function ordering(op: Order, args: unknown[], scope: Scope): Condition {
   if (args.length === 3 && (op === '<' || op === '<=')) {
     // json-logic's "between": {"<=": [low, {"var": "x"}, high]}
     const [low, middle, high] = args;
@@ -124,7 +125,7 @@ function ordering(op: '<' | '<=' | '>' | '>=', args: unknown[], scope: Scope): C
     return range(op, fieldOf(middle, scope), literal(low), literal(high), op === '<=');
   }
   const [field, value, swapped] = fieldAndValue(op, args, scope);
-  return compare((swapped ? flipped[op] : op) as typeof op, field, value);
+  return compare(swapped ? flipped[op] : op, field, value);
 }
 
 function contains(op: string, args: unknown[], scope: Scope): Condition {
