@@ -237,5 +237,48 @@ test('a custom module exports as a file and imports under another name; renaming
   assert.equal((await admin.request('DELETE', '/api/modules/projects2')).statusCode, 204);
   assert.equal((await columnsOf('rec_projects2')).size, 0);
   assert.equal((await admin.request('GET', '/api/modules/projects2')).statusCode, 404);
-  assert.equal((await db.selectFrom('layouts').select('id').where('module', '=', 'projects2').execute()).length, 0);
+  assert.equal(
+    (await db.selectFrom('layouts').select('id').where('module', '=', 'projects2').execute()).length,
+    0,
+  );
+});
+
+test('a module deleted and created again validates against its new fields', async () => {
+  const first = await admin.request('POST', '/api/modules', {
+    name: 'gadgets',
+    label: 'Gadgets',
+    fields: [{ name: 'size', label: 'Size', type: 'number' }],
+  });
+  assert.equal(first.statusCode, 201);
+  assert.equal((await admin.request('POST', '/api/records/gadgets', { name: 'g', size: 3 })).statusCode, 201);
+  assert.equal((await admin.request('DELETE', '/api/modules/gadgets')).statusCode, 204);
+  await admin.request('POST', '/api/modules', {
+    name: 'gadgets',
+    label: 'Gadgets',
+    fields: [{ name: 'colour', label: 'Colour', type: 'text' }],
+  });
+  const stale = await admin.request('POST', '/api/records/gadgets', { name: 'g', size: 3 });
+  assert.equal(stale.statusCode, 400);
+  assert.equal(stale.json().error.details[0].field, 'size');
+  assert.equal(
+    (await admin.request('POST', '/api/records/gadgets', { name: 'g', colour: 'red' })).statusCode,
+    201,
+  );
+});
+
+test('a module that link fields target cannot be deleted until they go', async () => {
+  await admin.request('POST', '/api/modules', { name: 'owners', label: 'Owners' });
+  await admin.request('POST', '/api/modules', {
+    name: 'pets',
+    label: 'Pets',
+    fields: [{ name: 'owner', label: 'Owner', type: 'link', options: { module: 'owners' } }],
+  });
+  const refused = await admin.request('DELETE', '/api/modules/owners');
+  assert.equal(refused.statusCode, 409);
+  assert.match(refused.json().error.message, /pets\.owner/);
+  assert.equal(
+    (await admin.request('DELETE', '/api/modules/pets/fields/owner?confirm=true')).statusCode,
+    200,
+  );
+  assert.equal((await admin.request('DELETE', '/api/modules/owners')).statusCode, 204);
 });

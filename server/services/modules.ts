@@ -130,7 +130,7 @@ async function lockModule(trx: Db, name: string): Promise<ModuleDefinition> {
 async function bumpVersion(trx: Db, name: string): Promise<void> {
   await trx
     .updateTable('modules')
-    .set((eb) => ({ version: eb('version', '+', 1), updatedAt: new Date() }))
+    .set({ version: sql`nextval('module_versions')`, updatedAt: new Date() })
     .where('name', '=', name)
     .execute();
 }

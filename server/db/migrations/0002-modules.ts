@@ -11,6 +11,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Contains-search (q) on searchable text fields is served by trigram indexes.
   await sql`create extension if not exists pg_trgm`.execute(db);
 
+  // Module versions come from one sequence, so that a module deleted and created again
+  // under the same name never repeats a version (caches key on name and version).
+  await sql`create sequence module_versions`.execute(db);
   await db.schema
     .createTable('modules')
     .addColumn('name', 'text', (c) => c.primaryKey())
@@ -21,7 +24,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('editable', 'boolean', (c) => c.notNull().defaultTo(true))
     .addColumn('visible', 'boolean', (c) => c.notNull().defaultTo(true))
     .addColumn('display_fields', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
-    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(sql`nextval('module_versions')`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
@@ -103,4 +106,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['record_views', 'events', 'changelog', 'module_fields', 'modules']) {
     await db.schema.dropTable(table).ifExists().execute();
   }
+  await sql`drop sequence if exists module_versions`.execute(db);
 }
