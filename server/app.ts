@@ -30,6 +30,8 @@ import { recordViewRoutes } from './routes/record-views.ts';
 import { recordRoutes } from './routes/records.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { routingRoutes } from './routes/routing.ts';
+import { importRoutes } from './routes/imports.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { tagRoutes } from './routes/tags.ts';
 import { userRoutes } from './routes/users.ts';
@@ -150,6 +152,8 @@ export async function buildApp(options: AppOptions) {
       await api.register(dropdownRoutes, { prefix: '/dropdowns' });
       await api.register(layoutRoutes, { prefix: '/modules/:module/layouts' });
       await api.register(routingRoutes, { prefix: '/routing' });
+      await api.register(importRoutes, { prefix: '/imports' });
+      await api.register(exportRoutes, { prefix: '/exports' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     },

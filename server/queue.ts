@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { PgBoss } from 'pg-boss';
 import type { Db } from './db/index.ts';
 import { purgeExpiredPosts } from './services/feed.ts';
+import { startImportWorker } from './services/imports.ts';
 import type { SettingsService } from './services/settings.ts';
 
 /** Queues of the system itself; the workflow engine adds its own. */
@@ -37,4 +38,6 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
   await boss.work(queues.purgeFeed, async () => {
     await purgeExpiredPosts(db, settings);
   });
+  // CSV/XLSX imports (services/imports.ts).
+  await startImportWorker(boss, db, settings);
 }

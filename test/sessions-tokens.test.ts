@@ -192,6 +192,15 @@ test('active sessions: my own list, the whole list for admins only, and ending o
   assert.equal((await admin.request('GET', '/api/me')).statusCode, 200);
   assert.equal((await admin.request('DELETE', `/api/auth/sessions/${sessionIdOf(here)}`)).statusCode, 204);
   assert.equal((await here.request('GET', '/api/me')).statusCode, 401);
+  const audited = (await admin.request('GET', '/api/audit?action=session.end')).json().items;
+  assert.deepEqual(
+    audited.map((entry: { actorId: string; targetId: string; details: unknown }) => [
+      entry.actorId,
+      entry.targetId,
+      entry.details,
+    ]),
+    [[admin.userId, sessionIdOf(here), { userId: sam.id }]],
+  );
   assert.equal((await admin.request('DELETE', '/api/auth/sessions/not-a-session-id')).statusCode, 400);
 });
 

@@ -285,6 +285,50 @@ export interface NotificationsTable {
   createdAt: DefaultedTimestamp;
 }
 
+export type ImportMode = 'create' | 'update' | 'skip';
+export type ImportStatus = 'queued' | 'running' | 'done' | 'failed' | 'rolledBack';
+
+export interface ImportsTable {
+  id: Generated<string>;
+  module: string;
+  fileName: string;
+  format: 'csv' | 'xlsx';
+  mode: ImportMode;
+  keyField: string | null;
+  mapping: Json<Record<string, string | null>>;
+  route: Generated<boolean>;
+  tags: Generated<string[]>;
+  status: Generated<ImportStatus>;
+  data: Buffer | null;
+  total: number | null;
+  processed: Generated<number>;
+  created: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  skipped: Generated<number>;
+  failed: Generated<number>;
+  error: string | null;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+  rolledBackAt: Timestamp | null;
+}
+
+export interface ImportErrorsTable {
+  id: Generated<string>;
+  importId: string;
+  row: number;
+  field: string | null;
+  reason: string;
+}
+
+export interface ImportRecordsTable {
+  importId: string;
+  recordId: string;
+  action: 'created' | 'updated';
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -311,6 +355,9 @@ export interface Database {
   routingCounters: RoutingCountersTable;
   dropdowns: DropdownsTable;
   layouts: LayoutsTable;
+  imports: ImportsTable;
+  importErrors: ImportErrorsTable;
+  importRecords: ImportRecordsTable;
 }
 
 export type User = Selectable<UsersTable>;

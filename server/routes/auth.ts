@@ -81,7 +81,10 @@ export const authRoutes: RoutePlugin = async (app) => {
     { schema: { tags, summary: 'End a session (your own, or any as admin)', params: sessionParams } },
     async (request, reply) => {
       const principal = principalOf(request);
-      await endSession(app.db, request.params.id, principal.isAdmin ? undefined : principal.id);
+      await endSession(app.db, request.params.id, {
+        actor: actorOf(request),
+        ...(!principal.isAdmin && { ownerId: principal.id }),
+      });
       return reply.code(204).send();
     },
   );

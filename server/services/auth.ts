@@ -139,11 +139,19 @@ export async function resolveSession(
   return { sessionId: session.id, userId: session.userId, csrfToken: session.csrfToken };
 }
 
-export async function endSession(db: Db, sessionId: string, ownerId?: string): Promise<void> {
-  let query = db.deleteFrom('sessions').where('id', '=', sessionId);
-  if (ownerId) query = query.where('userId', '=', ownerId);
-  const result = await query.executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw notFound('Session');
+/**
+ * Ends a session; with `ownerId`, only one of that user's. Signing out is not audited, an
+ * administrator ending someone else's session is.
+ */
+export async function endSession(db: Db, sessionId: string, by?: { actor: Actor; ownerId?: string }) {
+  await db.transaction().execute(async (trx) => {
+    let query = trx.deleteFrom('sessions').where('id', '=', sessionId);
+    if (by?.ownerId) query = query.where('userId', '=', by.ownerId);
+    const ended = await query.returning('userId').executeTakeFirst();
+    if (!ended) throw notFound('Session');
+    if (by && ended.userId !== by.actor.id)
+      await audit(trx, by.actor, 'session.end', { type: 'session', id: sessionId }, { userId: ended.userId });
+  });
 }
 
 /** Live sessions only: one idle past the timeout is dead even before its next request deletes it. */

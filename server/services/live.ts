@@ -15,7 +15,8 @@ export type LiveMessageType =
   | 'notification.read'
   | 'notification.cleared'
   | 'feed.post.created'
-  | 'feed.comment.created';
+  | 'feed.comment.created'
+  | 'import.progress';
 
 /** Who may receive a message. A socket is reached when any given rule matches it. */
 export interface Audience {
