@@ -10,17 +10,9 @@ import {
 } from '../../schemas/modules.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import { requireAdmin } from '../services/authz.ts';
+import { addField, removeField, updateField } from '../services/module-fields.ts';
 import { exportModule, importModule } from '../services/module-transfer.ts';
-import {
-  addField,
-  createModule,
-  deleteModule,
-  getModule,
-  listModules,
-  removeField,
-  updateField,
-  updateModule,
-} from '../services/modules.ts';
+import { createModule, deleteModule, getModule, listModules, updateModule } from '../services/modules.ts';
 import type { RoutePlugin } from './route-plugin.ts';
 
 const tags = ['modules'];

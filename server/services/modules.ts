@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { FieldBody, FieldPatch, FieldType, ModuleBody, ModulePatch } from '../../schemas/modules.ts';
+import type { FieldBody, FieldType, ModuleBody, ModulePatch } from '../../schemas/modules.ts';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { conflict, invalid, notFound, WeftError } from '../errors.ts';
@@ -7,12 +7,9 @@ import { type Actor, audit } from './audit.ts';
 import { checkDropdownField } from './dropdown-values.ts';
 import {
   addFieldColumn,
-  applyConstraints,
   builtinColumns,
   columnName,
-  countValues,
   createRecordsTable,
-  dropFieldColumn,
   dropRecordsTable,
   tableOf,
 } from './fields.ts';
@@ -116,7 +113,7 @@ export async function getModule(db: Db, name: string): Promise<ModuleDefinition>
 }
 
 /** Locks a module's metadata row for the rest of the transaction: Studio changes to one module run one at a time. */
-async function lockModule(trx: Db, name: string): Promise<ModuleDefinition> {
+export async function lockModule(trx: Db, name: string): Promise<ModuleDefinition> {
   const row = await trx
     .selectFrom('modules')
     .select('name')
@@ -127,7 +124,7 @@ async function lockModule(trx: Db, name: string): Promise<ModuleDefinition> {
   return getModule(trx, name);
 }
 
-async function bumpVersion(trx: Db, name: string): Promise<void> {
+export async function bumpVersion(trx: Db, name: string): Promise<void> {
   await trx
     .updateTable('modules')
     .set({ version: sql`nextval('module_versions')`, updatedAt: new Date() })
@@ -136,7 +133,7 @@ async function bumpVersion(trx: Db, name: string): Promise<void> {
 }
 
 /** Fills a field body's gaps and checks it against the module it joins; throws a 4xx naming the problem. */
-async function normalizeField(
+export async function normalizeField(
   trx: Db,
   module: { name: string; fields: { name: string; type: FieldType }[] },
   body: FieldBody,
@@ -165,7 +162,7 @@ async function normalizeField(
   return field;
 }
 
-async function checkOptions(
+export async function checkOptions(
   trx: Db,
   module: { name: string; fields: { name: string; type: FieldType }[] },
   field: FieldDefinition,
@@ -193,7 +190,7 @@ async function checkOptions(
   }
 }
 
-async function insertField(trx: Db, module: string, field: FieldDefinition): Promise<void> {
+export async function insertField(trx: Db, module: string, field: FieldDefinition): Promise<void> {
   await trx
     .insertInto('moduleFields')
     .values({
@@ -302,141 +299,6 @@ export async function deleteModule(db: Db, actor: Actor, name: string): Promise<
     await trx.deleteFrom('layouts').where('module', '=', name).execute();
     await trx.deleteFrom('modules').where('name', '=', name).execute();
     await audit(trx, actor, 'module.delete', { type: 'module', id: name });
-  });
-}
-
-export async function addField(db: Db, actor: Actor, moduleName: string, body: FieldBody) {
-  const field = await inTransaction(db, async (trx) => {
-    const module = await lockModule(trx, moduleName);
-    const position = Math.max(-1, ...module.fields.map((f) => f.position)) + 1;
-    const field = await normalizeField(trx, module, body, position, false);
-    await insertField(trx, moduleName, field);
-    await guardUnique(field.name, () => addFieldColumn(trx, moduleName, field));
-    await bumpVersion(trx, moduleName);
-    await audit(
-      trx,
-      actor,
-      'module.field.add',
-      { type: 'module', id: moduleName },
-      { field: field.name, type: field.type },
-    );
-    return field;
-  });
-  return field;
-}
-
-function fieldOf(module: ModuleDefinition, name: string): FieldDefinition {
-  const field = module.fields.find((candidate) => candidate.name === name);
-  if (!field) throw notFound(`Field ${module.name}.${name}`);
-  return field;
-}
-
-async function guardUnique<T>(field: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505')
-      throw conflict(field, 'cannot be unique: records hold duplicate values');
-    throw error;
-  }
-}
-
-/** Options that decide the column's type or reference cannot change once the column exists. */
-const fixedOptions = ['multiple', 'module', 'moduleField'];
-
-export async function updateField(db: Db, actor: Actor, moduleName: string, name: string, patch: FieldPatch) {
-  return inTransaction(db, async (trx) => {
-    const module = await lockModule(trx, moduleName);
-    const before = fieldOf(module, name);
-    const after: FieldDefinition = {
-      ...before,
-      ...Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)),
-      options: { ...before.options, ...(patch.options ?? {}) },
-    };
-    for (const option of fixedOptions) {
-      if (JSON.stringify(before.options[option]) !== JSON.stringify(after.options[option])) {
-        throw invalid(`options.${option}`, 'cannot change once the field exists');
-      }
-    }
-    if (
-      before.system &&
-      columnName(before.name) !== 'visibility' &&
-      builtinColumns.has(columnName(before.name))
-    ) {
-      for (const key of ['required', 'unique', 'readOnly', 'defaultValue'] as const) {
-        if (key in patch) throw invalid(key, `cannot change on the built-in field ${name}`);
-      }
-    }
-    await checkOptions(
-      trx,
-      { name: moduleName, fields: module.fields.filter((f) => f.name !== name) },
-      after,
-    );
-    await trx
-      .updateTable('moduleFields')
-      .set({
-        label: after.label,
-        required: after.required,
-        unique: after.unique,
-        searchable: after.searchable,
-        readOnly: after.readOnly,
-        defaultValue: JSON.stringify(after.defaultValue),
-        options: JSON.stringify(after.options),
-        position: after.position,
-      })
-      .where('module', '=', moduleName)
-      .where('name', '=', name)
-      .execute();
-    await guardUnique(name, () => applyConstraints(trx, moduleName, before, after));
-    await bumpVersion(trx, moduleName);
-    await audit(
-      trx,
-      actor,
-      'module.field.update',
-      { type: 'module', id: moduleName },
-      { field: name, ...patch },
-    );
-    return after;
-  });
-}
-
-/**
- * Removing a field drops its column and every value in it, so without `confirm` the
- * answer is a 409 saying how many records hold a value. Standard fields stay.
- */
-export async function removeField(db: Db, actor: Actor, moduleName: string, name: string, confirm: boolean) {
-  return inTransaction(db, async (trx) => {
-    const module = await lockModule(trx, moduleName);
-    const field = fieldOf(module, name);
-    if (field.system)
-      throw new WeftError('UNPROCESSABLE', `${name} is a standard field and cannot be removed`);
-    const holders = module.fields.filter((f) => f.options.moduleField === name).map((f) => f.name);
-    if (holders.length > 0) throw conflict(name, `holds the target module of ${holders.join(', ')}`);
-    const records = await countValues(trx, moduleName, field);
-    if (!confirm) {
-      throw new WeftError(
-        'CONFLICT',
-        `Removing ${moduleName}.${name} deletes its value in ${records} records; repeat with ?confirm=true`,
-        [{ field: name, reason: 'removal drops its data', records }],
-      );
-    }
-    await dropFieldColumn(trx, moduleName, field);
-    await trx.deleteFrom('moduleFields').where('module', '=', moduleName).where('name', '=', name).execute();
-    const displayFields = module.displayFields.filter((f) => f !== name);
-    await trx
-      .updateTable('modules')
-      .set({ displayFields: displayFields.length > 0 ? displayFields : ['id'] })
-      .where('name', '=', moduleName)
-      .execute();
-    await bumpVersion(trx, moduleName);
-    await audit(
-      trx,
-      actor,
-      'module.field.remove',
-      { type: 'module', id: moduleName },
-      { field: name, records },
-    );
-    return { removed: name, records };
   });
 }
 
