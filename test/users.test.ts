@@ -26,9 +26,8 @@ async function newUser(username: string, extra: Record<string, unknown> = {}): P
 const roleId = async (name: string) =>
   (await db.selectFrom('roles').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const asToken = (token: string, url = '/api/me') =>
-  app.inject({ method: 'GET', url, headers: bearer(token) });
+const asToken = (token: string) =>
+  app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
 const tryLogin = (username: string, secret: string) =>
   app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: secret } });
 
