@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../db/index.ts';
+import type { Actor } from './audit.ts';
+import { type Changes, diff } from './changelog.ts';
+import { eventsChannel, type NewEvent } from './events.ts';
+import { recordsDb } from './fields.ts';
+import type { ModuleDefinition } from './modules.ts';
+import { toColumns, toRecord } from './record-schema.ts';
+import { routeRecord } from './routing.ts';
+import type { SettingsService } from './settings.ts';
+
+/**
+ * The writes of one batch of imported rows, in the caller's transaction: one multi-row
+ * INSERT for the new records, their changelog rows and their outbox events (the same
+ * rows `createRecord` writes one by one), and an UPDATE per matched record. The outbox
+ * rule holds: every write here has its event in the same transaction.
+ */
+
+export type Values = Record<string, unknown>;
+
+export type Plan =
+  | { kind: 'create'; row: number; values: Values; route: boolean }
+  | { kind: 'update'; row: number; id: string; before: Values; values: Values };
+
+export interface Writer {
+  module: ModuleDefinition;
+  actor: Actor & { id: string };
+  settings: SettingsService;
+}
+
+export interface Written {
+  created: string[];
+  updated: string[];
+  /** Matched records whose values were already the imported ones: nothing written. */
+  unchanged: number;
+}
+
+interface Change {
+  recordId: string;
+  action: 'create' | 'update';
+  changes: Changes;
+}
+
+function tagEvents(module: string, recordId: string, before: unknown, after: unknown): NewEvent[] {
+  const old = new Set(Array.isArray(before) ? before.map(String) : []);
+  const now = new Set(Array.isArray(after) ? after.map(String) : []);
+  const events: NewEvent[] = [];
+  const event = (type: NewEvent['type'], tag: string): NewEvent => ({
+    type,
+    module,
+    recordId,
+    payload: { tag },
+    actorId: null,
+  });
+  for (const tag of now) if (!old.has(tag)) events.push(event('tag.added', tag));
+  for (const tag of old) if (!now.has(tag)) events.push(event('tag.removed', tag));
+  return events;
+}
+
+async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kind: 'create' }>[]) {
+  const { module } = writer;
+  for (const plan of plans) {
+    if (!plan.route) continue;
+    // Per row and in this transaction: each record takes its own turn of the rotation.
+    const decision = await routeRecord(trx, module.name, plan.values, { settings: writer.settings });
+    plan.values.assignedTo = decision.assignee;
+  }
+  const rows = plans.map((plan) => ({
+    ...toColumns(module, plan.values),
+    id: randomUUID(),
+    created_by: writer.actor.id,
+  }));
+  return recordsDb(trx).insertInto(module.table).values(rows).returningAll().execute();
+}
+
+/** Writes the plans; throws the database's error (a unique violation…) for the caller to isolate. */
+export async function writePlans(trx: Db, writer: Writer, plans: Plan[]): Promise<Written> {
+  const { module, actor } = writer;
+  const changes: Change[] = [];
+  const events: NewEvent[] = [];
+  const written: Written = { created: [], updated: [], unchanged: 0 };
+
+  const creates = plans.filter((plan) => plan.kind === 'create');
+  if (creates.length > 0) {
+    for (const row of await insertCreated(trx, writer, creates)) {
+      const record = toRecord(module, row);
+      const recordId = String(record.id);
+      const created = diff({}, record);
+      delete created.createdAt;
+      changes.push({ recordId, action: 'create', changes: created });
+      events.push({
+        type: 'record.created',
+        module: module.name,
+        recordId,
+        payload: { record },
+        actorId: null,
+      });
+      events.push(...tagEvents(module.name, recordId, [], record.tags));
+      written.created.push(recordId);
+    }
+  }
+
+  for (const plan of plans) {
+    if (plan.kind !== 'update') continue;
+    // Compared before writing, so that a row equal to its record writes nothing at all.
+    if (Object.keys(diff(plan.before, { ...plan.before, ...plan.values })).length === 0) {
+      written.unchanged++;
+      continue;
+    }
+    const row = await recordsDb(trx)
+      .updateTable(module.table)
+      .set({ ...toColumns(module, plan.values), updated_at: sql`now()` })
+      .where('id', '=', plan.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const after = toRecord(module, row);
+    const changed = diff(plan.before, after);
+    changes.push({ recordId: plan.id, action: 'update', changes: changed });
+    events.push({
+      type: 'record.updated',
+      module: module.name,
+      recordId: plan.id,
+      payload: {
+        record: after,
+        previous: Object.fromEntries(Object.entries(changed).map(([name, change]) => [name, change.before])),
+        changed: Object.keys(changed),
+      },
+      actorId: null,
+    });
+    if (changed.tags) events.push(...tagEvents(module.name, plan.id, plan.before.tags, after.tags));
+    written.updated.push(plan.id);
+  }
+
+  if (changes.length > 0) {
+    await trx
+      .insertInto('changelog')
+      .values(
+        changes.map((change) => ({
+          module: module.name,
+          recordId: change.recordId,
+          action: change.action,
+          changes: JSON.stringify(change.changes),
+          actorId: actor.id,
+          actorName: actor.username,
+        })),
+      )
+      .execute();
+  }
+  if (events.length > 0) {
+    await trx
+      .insertInto('events')
+      .values(
+        events.map((event) => ({
+          type: event.type,
+          module: event.module,
+          recordId: event.recordId,
+          payload: JSON.stringify(event.payload),
+          actorId: actor.id,
+        })),
+      )
+      .execute();
+    // One wake-up for the dispatcher per batch, as emitEvent sends one per write.
+    await sql`select pg_notify(${eventsChannel}, '')`.execute(trx);
+  }
+  return written;
+}

@@ -1,0 +1,60 @@
+import type { Db } from '../db/index.ts';
+import type { RowError } from './import-rows.ts';
+import { publish } from './live.ts';
+
+/** An import's counters and failed rows, written in the transaction of the rows they count. */
+
+export interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+}
+
+/** Progress, where the importing user's sockets see it, on commit. */
+export async function pushProgress(trx: Db, id: string, userId: string | null) {
+  const row = await trx
+    .selectFrom('imports')
+    .select(['id', 'status', 'total', 'processed', 'created', 'updated', 'unchanged', 'skipped', 'failed'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  if (userId) await publish(trx, { type: 'import.progress', data: row, to: { users: [userId] } });
+}
+
+/** Failed rows, records written and the counters: in the batch's transaction. */
+export async function recordProgress(
+  trx: Db,
+  importRow: { id: string; createdBy: string | null },
+  rows: number,
+  counts: Counts,
+  errors: RowError[],
+  records: { id: string; action: 'created' | 'updated' }[],
+) {
+  if (errors.length > 0)
+    await trx
+      .insertInto('importErrors')
+      .values(errors.map((error) => ({ importId: importRow.id, ...error })))
+      .execute();
+  if (records.length > 0)
+    await trx
+      .insertInto('importRecords')
+      .values(
+        records.map((record) => ({ importId: importRow.id, recordId: record.id, action: record.action })),
+      )
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
+  await trx
+    .updateTable('imports')
+    .set((eb) => ({
+      processed: eb('processed', '+', rows),
+      created: eb('created', '+', counts.created),
+      updated: eb('updated', '+', counts.updated),
+      unchanged: eb('unchanged', '+', counts.unchanged),
+      skipped: eb('skipped', '+', counts.skipped),
+      failed: eb('failed', '+', counts.failed),
+    }))
+    .where('id', '=', importRow.id)
+    .execute();
+  await pushProgress(trx, importRow.id, importRow.createdBy);
+}

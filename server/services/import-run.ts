@@ -1,0 +1,249 @@
+import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { Db } from '../db/index.ts';
+import type { ImportsTable } from '../db/types.ts';
+import { WeftError } from '../errors.ts';
+import { loadPrincipal, type Principal, requireScope, visibleAssignees } from './authz.ts';
+import { columnName, indexName } from './fields.ts';
+import { type Plan, type Writer, type Written, writePlans } from './import-batch.ts';
+import { readTable } from './import-parse.ts';
+import { type Counts, pushProgress, recordProgress } from './import-progress.ts';
+import { keyOf, type Preparer, prepareBatch, type RowError, type SourceRow } from './import-rows.ts';
+import { importUserRows } from './import-users.ts';
+import { getModule, type ModuleDefinition } from './modules.ts';
+import { accessCondition } from './record-access.ts';
+import type { SettingsService } from './settings.ts';
+
+/**
+ * The import job. Rows go in batches; each batch commits its records, changelog rows,
+ * events, failed rows and the import's progress in one transaction, so a job that
+ * stops half-way resumes after the last committed batch and never counts a row twice.
+ */
+
+export const batchSize = 500;
+
+type ImportRow = Pick<
+  Selectable<ImportsTable>,
+  | 'id'
+  | 'module'
+  | 'mode'
+  | 'keyField'
+  | 'mapping'
+  | 'route'
+  | 'tags'
+  | 'format'
+  | 'createdBy'
+  | 'data'
+  | 'processed'
+  | 'status'
+>;
+
+/** Integrity and data errors fail the row that caused them; anything else fails the job. */
+const isRowError = (error: unknown) => /^2[23]/.test(String((error as { code?: unknown }).code ?? ''));
+
+function databaseProblem(module: ModuleDefinition, row: number, error: unknown): RowError {
+  const { code, constraint, column, message } = error as {
+    code?: string;
+    constraint?: string;
+    column?: string;
+    message?: string;
+  };
+  if (code === '23505') {
+    const field = module.fields.find(
+      (candidate) => indexName(module.table, columnName(candidate.name), 'key') === constraint,
+    );
+    return { row, field: field?.name ?? null, reason: 'is already used by another record' };
+  }
+  const field = module.fields.find((candidate) => columnName(candidate.name) === column);
+  return { row, field: field?.name ?? null, reason: message ?? 'was refused by the database' };
+}
+
+const recordsOf = (written: Written) => [
+  ...written.created.map((id) => ({ id, action: 'created' as const })),
+  ...written.updated.map((id) => ({ id, action: 'updated' as const })),
+];
+
+async function commitBatch(
+  db: Db,
+  importRow: ImportRow,
+  writer: Writer,
+  rows: number,
+  prepared: { plans: Plan[]; errors: RowError[]; failedRows: number; skipped: number },
+) {
+  const counts = (written: Written, failed: number): Counts => ({
+    created: written.created.length,
+    updated: written.updated.length,
+    unchanged: written.unchanged,
+    skipped: prepared.skipped,
+    failed,
+  });
+  try {
+    await db.transaction().execute(async (trx) => {
+      const written = await writePlans(trx, writer, prepared.plans);
+      await recordProgress(
+        trx,
+        importRow,
+        rows,
+        counts(written, prepared.failedRows),
+        prepared.errors,
+        recordsOf(written),
+      );
+    });
+    return;
+  } catch (error) {
+    if (!isRowError(error)) throw error;
+  }
+  // Some row broke the batch: again row by row, each in a savepoint, so only bad rows fail.
+  await db.transaction().execute(async (trx) => {
+    const written: Written = { created: [], updated: [], unchanged: 0 };
+    const errors = [...prepared.errors];
+    let failed = prepared.failedRows;
+    for (const plan of prepared.plans) {
+      await sql`savepoint import_row`.execute(trx);
+      try {
+        const one = await writePlans(trx, writer, [plan]);
+        written.created.push(...one.created);
+        written.updated.push(...one.updated);
+        written.unchanged += one.unchanged;
+        await sql`release savepoint import_row`.execute(trx);
+      } catch (error) {
+        if (!isRowError(error)) throw error;
+        await sql`rollback to savepoint import_row`.execute(trx);
+        errors.push(databaseProblem(writer.module, plan.row, error));
+        failed++;
+      }
+    }
+    await recordProgress(trx, importRow, rows, counts(written, failed), errors, recordsOf(written));
+  });
+}
+
+async function preparerFor(
+  db: Db,
+  importRow: ImportRow,
+  module: ModuleDefinition,
+  principal: Principal,
+  header: string[],
+): Promise<Preparer> {
+  const createScope = requireScope(principal, module.name, 'create');
+  if (importRow.mode === 'update') requireScope(principal, module.name, 'update');
+  const reach = await visibleAssignees(db, principal, createScope);
+  const [users, groups] = await Promise.all([
+    db.selectFrom('users').select(['id', 'username']).execute(),
+    db.selectFrom('groups').select(['id', 'name']).execute(),
+  ]);
+  const names = new Map<string, string>();
+  for (const group of groups) names.set(group.name.toLowerCase(), group.id);
+  for (const user of users) names.set(user.username.toLowerCase(), user.id);
+  const keyColumn = Object.entries(importRow.mapping).find(([, field]) => field === importRow.keyField)?.[0];
+  return {
+    module,
+    principal,
+    mode: importRow.mode,
+    keyField: importRow.keyField,
+    keyColumn: keyColumn === undefined ? null : header.indexOf(keyColumn),
+    columns: Object.entries(importRow.mapping).flatMap(([column, name]) => {
+      const field = module.fields.find((candidate) => candidate.name === name);
+      return field ? [{ index: header.indexOf(column), field }] : [];
+    }),
+    // As for a record created by hand: routing assigns only when the module's routing is on.
+    route: importRow.route && (await routingOn(db, module.name)),
+    tags: importRow.tags,
+    names,
+    assignees: new Set([...users.map((user) => user.id), ...groups.map((group) => group.id)]),
+    reach: reach === null ? null : new Set(reach),
+    matchable: await accessCondition(
+      db,
+      principal,
+      module.name,
+      importRow.mode === 'update' ? 'update' : 'view',
+    ),
+  };
+}
+
+async function routingOn(db: Db, module: string): Promise<boolean> {
+  const settings = await db
+    .selectFrom('routingSettings')
+    .select('enabled')
+    .where('module', '=', module)
+    .executeTakeFirst();
+  return settings?.enabled === true;
+}
+
+/** Rows from `start`, cut at `batchSize` or before a key already in the batch (it must see the first one's record). */
+function nextBatch(preparer: Preparer | null, sources: SourceRow[], start: number): SourceRow[] {
+  const batch: SourceRow[] = [];
+  const keys = new Set<string>();
+  for (let index = start; index < sources.length && batch.length < batchSize; index++) {
+    const source = sources[index] as SourceRow;
+    if (preparer && preparer.mode !== 'create') {
+      const key = keyOf(preparer, source.cells);
+      if (key !== '' && keys.has(key)) break;
+      keys.add(key);
+    }
+    batch.push(source);
+  }
+  return batch;
+}
+
+/** Runs (or resumes) an import to its end. */
+export async function runImport(db: Db, settings: SettingsService, id: string): Promise<void> {
+  const importRow = await db
+    .selectFrom('imports')
+    .select([
+      'id',
+      'module',
+      'mode',
+      'keyField',
+      'mapping',
+      'route',
+      'tags',
+      'format',
+      'createdBy',
+      'data',
+      'processed',
+      'status',
+    ])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!importRow || (importRow.status !== 'queued' && importRow.status !== 'running') || !importRow.data)
+    return;
+  const finish = async (status: 'done' | 'failed', error: string | null) => {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('imports')
+        .set({ status, error, data: null, finishedAt: sql`now()` })
+        .where('id', '=', id)
+        .execute();
+      await pushProgress(trx, id, importRow.createdBy);
+    });
+  };
+  try {
+    const principal = importRow.createdBy ? await loadPrincipal(db, importRow.createdBy) : undefined;
+    if (!principal) return await finish('failed', 'the importing user no longer exists or is inactive');
+    const table = await readTable(importRow.data, importRow.format);
+    const sources = table.rows.map((cells, index) => ({ row: index + 2, cells }));
+    await db
+      .updateTable('imports')
+      .set({ status: 'running', total: sources.length, startedAt: sql`coalesce(started_at, now())` })
+      .where('id', '=', id)
+      .execute();
+    const actor = { id: principal.id, username: principal.username };
+    if (importRow.module === 'users') {
+      await importUserRows(db, settings, importRow, actor, table.header, sources.slice(importRow.processed));
+      return await finish('done', null);
+    }
+    const module = await getModule(db, importRow.module);
+    const preparer = await preparerFor(db, importRow, module, principal, table.header);
+    const writer: Writer = { module, actor, settings };
+    for (let start = importRow.processed; start < sources.length; ) {
+      const batch = nextBatch(preparer, sources, start);
+      const prepared = await prepareBatch(db, preparer, batch);
+      await commitBatch(db, importRow, writer, batch.length, prepared);
+      start += batch.length;
+    }
+    await finish('done', null);
+  } catch (error) {
+    // Failed for good: a crash (no exception) is what pg-boss retries, resuming after the last batch.
+    await finish('failed', error instanceof WeftError ? error.message : `import stopped: ${String(error)}`);
+  }
+}
