@@ -262,3 +262,25 @@ test('roles: a non-admin can neither read nor change them', async () => {
   }
   assert.equal((await admin.request('GET', `/api/roles/${role.id}`)).json().isAdmin, false);
 });
+
+test('group and role lists page with cursors; a forged cursor is a 400, not a 500', async () => {
+  for (const url of ['/api/groups', '/api/roles']) {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const body: { items: { id: string }[]; nextCursor: string | null } = (
+        await admin.request('GET', `${url}?limit=2${query}`)
+      ).json();
+      seen.push(...body.items.map((item) => item.id));
+      cursor = body.nextCursor;
+    } while (cursor);
+    assert.ok(seen.length > 2, url);
+    assert.equal(new Set(seen).size, seen.length);
+    for (const forged of [['Sales', 'not-a-uuid'], [1, 2], ['Sales']]) {
+      const encoded = Buffer.from(JSON.stringify(forged)).toString('base64url');
+      const response = await admin.request('GET', `${url}?cursor=${encoded}`);
+      assert.equal(response.statusCode, 400, `${url} ${JSON.stringify(forged)}: ${response.body}`);
+    }
+  }
+});
