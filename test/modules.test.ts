@@ -282,3 +282,31 @@ test('a module that link fields target cannot be deleted until they go', async (
   );
   assert.equal((await admin.request('DELETE', '/api/modules/owners')).statusCode, 204);
 });
+
+test('a required field is NOT NULL in PostgreSQL only when no record lacks it, and required by the API always', async () => {
+  await admin.request('POST', '/api/modules', { name: 'parcels', label: 'Parcels' });
+  assert.equal((await admin.request('POST', '/api/records/parcels', { name: 'old' })).statusCode, 201);
+  const withoutDefault = await admin.request('POST', '/api/modules/parcels/fields', {
+    name: 'weight',
+    label: 'Weight',
+    type: 'number',
+    required: true,
+  });
+  assert.equal(withoutDefault.statusCode, 201, withoutDefault.body);
+  const withDefault = await admin.request('POST', '/api/modules/parcels/fields', {
+    name: 'fragile',
+    label: 'Fragile',
+    type: 'boolean',
+    required: true,
+    defaultValue: false,
+  });
+  assert.equal(withDefault.statusCode, 201, withDefault.body);
+  const columns = await columnsOf('rec_parcels');
+  assert.equal(columns.get('weight')?.is_nullable, 'YES', 'an existing record has no weight');
+  assert.equal(columns.get('fragile')?.is_nullable, 'NO', 'the default filled every record');
+  const missing = await admin.request('POST', '/api/records/parcels', { name: 'new' });
+  assert.equal(missing.statusCode, 400);
+  assert.deepEqual(missing.json().error.details, [{ field: 'weight', reason: 'is required' }]);
+  const ok = await admin.request('POST', '/api/records/parcels', { name: 'new', weight: 2 });
+  assert.equal(ok.json().fragile, false);
+});
