@@ -20,6 +20,13 @@ export const settingsSchema = {
     loginMaxFailuresPerUser: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
     loginMaxFailuresPerIp: { type: 'integer', minimum: 1, maximum: 10_000, default: 20 },
     loginLockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 15 },
+    flowChainDepth: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 20,
+      default: 5,
+      description: "How many flows deep a chain of flows' own writes may go before the next is refused (and logged).",
+    },
     feedRetentionDays: {
       type: ['integer', 'null'],
       minimum: 1,

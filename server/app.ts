@@ -9,6 +9,8 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from './db/index.ts';
+import type { FlowRuntime } from '../engine/runtime/runtime.ts';
+import { createRuntime } from './engine.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { nulGuardPlugin } from './plugins/nul-guard.ts';
@@ -18,11 +20,13 @@ import { authRoutes } from './routes/auth.ts';
 import { changelogRoutes } from './routes/changelog.ts';
 import { dropdownRoutes } from './routes/dropdowns.ts';
 import { feedRoutes } from './routes/feed.ts';
+import { flowRoutes, runRoutes } from './routes/flows.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
 import { layoutRoutes } from './routes/layouts.ts';
 import { listRoutes } from './routes/lists.ts';
 import { meRoutes } from './routes/me.ts';
+import { nodeRoutes } from './routes/nodes.ts';
 import { moduleRoutes } from './routes/modules.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { presenceRoutes } from './routes/presence.ts';
@@ -43,6 +47,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     boss: PgBoss | null;
+    /** The workflow runtime, when this process has a queue (runs can be started and steered). */
+    runtime: FlowRuntime | null;
     settings: SettingsService;
     ownership: OwnershipRegistry;
     /** Every route registered, for the route-security test and the docs. */
@@ -87,6 +93,7 @@ export async function buildApp(options: AppOptions) {
 
   app.decorate('db', options.db);
   app.decorate('boss', options.boss ?? null);
+  app.decorate('runtime', options.boss ? createRuntime(options.db, options.boss) : null);
   app.decorate('settings', new SettingsService(options.db));
   app.decorate('ownership', new OwnershipRegistry());
   app.decorate('registeredRoutes', []);
@@ -154,6 +161,9 @@ export async function buildApp(options: AppOptions) {
       await api.register(routingRoutes, { prefix: '/routing' });
       await api.register(importRoutes, { prefix: '/imports' });
       await api.register(exportRoutes, { prefix: '/exports' });
+      await api.register(flowRoutes, { prefix: '/flows' });
+      await api.register(runRoutes, { prefix: '/runs' });
+      await api.register(nodeRoutes, { prefix: '/nodes' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     },

@@ -58,6 +58,11 @@ export const catalogue = {
     status: 415,
     description: 'The body is not in a supported content type (use application/json).',
   },
+  FLOW_INVALID: {
+    code: 'WEFT_ERR_FLOW_INVALID',
+    status: 400,
+    description: 'The flow cannot be published: details list every problem with its node id and a stable code.',
+  },
   UNPROCESSABLE: {
     code: 'WEFT_ERR_UNPROCESSABLE',
     status: 422,

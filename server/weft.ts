@@ -1,6 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import { buildApp } from './app.ts';
 import { ensureAdmin } from './bootstrap.ts';
+import { createRuntime, startEngineWorkers } from './engine.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -45,7 +46,17 @@ export async function startWeft(config: Config, announce: Announce): Promise<Wef
 
     const boss: PgBoss = await startQueue(url, (error) => announce.error('queue error', error));
     undo.push(() => boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs }));
-    await startSystemWorkers(boss, db, new SettingsService(db));
+    const settings = new SettingsService(db);
+    await startSystemWorkers(boss, db, settings);
+    const engine = await startEngineWorkers({
+      db,
+      boss,
+      runtime: createRuntime(db, boss),
+      settings,
+      connectionString: url,
+      onError: (error) => announce.error('workflow engine error', error),
+    });
+    undo.push(() => engine.stop());
 
     const admin = await ensureAdmin(db, config.adminPassword);
     if (admin.password) {

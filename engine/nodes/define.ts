@@ -46,7 +46,8 @@ export const recordTriggerOutput = {
 
 export function recordInput(event: EngineEvent, previous?: unknown): Omit<RunInput, 'now'> {
   return {
-    record: event.payload.record ?? null,
+    // The record carries its module, so that steps know which module they act on.
+    record: event.payload.record ? { ...(event.payload.record as object), module: event.module } : null,
     previous: previous ?? null,
     trigger: { module: event.module, recordId: event.recordId, eventId: event.id },
     user: event.actorId ? { id: event.actorId } : null,

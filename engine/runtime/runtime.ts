@@ -32,7 +32,7 @@ export interface RuntimeDeps {
   catalog: NodeCatalog;
   clock: Clock;
   /** The services actions use, bound to a step's transaction and its run (for causation). */
-  services: (trx: EngineDb, run: RunInfo) => unknown;
+  services: (trx: EngineDb, run: RunInfo) => unknown | Promise<unknown>;
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
 
@@ -74,40 +74,55 @@ const finished = (status: RunStatus) => status === 'done' || status === 'failed'
  */
 export class FlowRuntime {
   readonly #deps: RuntimeDeps;
-  readonly #compiled = new Map<string, CompiledFlow>();
+  readonly #compiledVersions = new Map<string, CompiledFlow>();
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
   }
 
-  /** Published versions never change, so their compiled machines are kept. */
-  async compiled(trx: EngineDb, flowId: string, version: number, definition?: Flow): Promise<CompiledFlow> {
-    const key = `${flowId}@${version}`;
-    const cached = this.#compiled.get(key);
+  /**
+   * The machine of a run's flow version. Published versions never change, so their
+   * compiled machines are kept; a test run's draft (version 0) is read from the run itself.
+   */
+  async #compiled(
+    trx: EngineDb,
+    run: { id?: string; flowId: string; version: number },
+    definition?: Flow,
+  ): Promise<CompiledFlow> {
+    const key = `${run.flowId}@${run.version}`;
+    const cached = this.#compiledVersions.get(key);
     if (cached) return cached;
-    const flow =
-      definition ??
-      (
-        await trx
-          .selectFrom('flowVersions')
-          .select('definition')
-          .where('flowId', '=', flowId)
-          .where('version', '=', version)
-          .executeTakeFirstOrThrow()
-      ).definition;
+    const flow = definition ?? (await this.#definitionOf(trx, run));
     const compiled = compile(
       flow,
       this.#deps.catalog,
       flow.settings?.timeZone ? { timeZone: flow.settings.timeZone } : {},
     );
-    // Test runs compile drafts (version 0): never cache those.
-    if (version > 0) this.#compiled.set(key, compiled);
+    if (run.version > 0) this.#compiledVersions.set(key, compiled);
     return compiled;
+  }
+
+  async #definitionOf(trx: EngineDb, run: { id?: string; flowId: string; version: number }): Promise<Flow> {
+    if (run.version === 0 && run.id) {
+      const row = await trx
+        .selectFrom('flowRuns')
+        .select('definition')
+        .where('id', '=', run.id)
+        .executeTakeFirstOrThrow();
+      if (row.definition) return row.definition;
+    }
+    const row = await trx
+      .selectFrom('flowVersions')
+      .select('definition')
+      .where('flowId', '=', run.flowId)
+      .where('version', '=', run.version)
+      .executeTakeFirstOrThrow();
+    return row.definition;
   }
 
   /** Creates a run inside the caller's transaction; one per (event, flow version). Returns its id, or null if it existed. */
   async start(trx: EngineDb, request: StartRequest): Promise<string | null> {
-    const compiled = await this.compiled(trx, request.flowId, request.version, request.definition);
+    const compiled = await this.#compiled(trx, request, request.definition);
     const outcome = startRun(compiled, request.input, this.#deps.clock);
     const inserted = await trx
       .insertInto('flowRuns')
@@ -123,6 +138,7 @@ export class FlowRuntime {
         parentRunId: request.parent?.runId ?? null,
         parentNodeId: request.parent?.nodeId ?? null,
         input: JSON.stringify(request.input),
+        definition: request.version === 0 ? JSON.stringify(request.definition) : null,
         snapshot: JSON.stringify(outcome.snapshot),
       })
       .onConflict((oc) =>
@@ -329,7 +345,7 @@ export class FlowRuntime {
           attempt: step.attempt,
           idempotencyKey: step.idempotencyKey,
           record: step.record,
-          services: this.#deps.services(trx, {
+          services: await this.#deps.services(trx, {
             runId: run.id,
             flowId: run.flowId,
             eventId: run.eventId,
@@ -437,7 +453,7 @@ export class FlowRuntime {
   }
 
   async #advance(trx: EngineDb, run: RunRow, event: RunEvent): Promise<void> {
-    const compiled = await this.compiled(trx, run.flowId, run.version);
+    const compiled = await this.#compiled(trx, run);
     const outcome = advanceRun(compiled, run.snapshot as PersistedRun, event, this.#deps.clock);
     if (!outcome.accepted) return;
     // A failed step keeps the snapshot from before it, so "retry from the failed step" can resume there.

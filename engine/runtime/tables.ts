@@ -43,6 +43,8 @@ export interface FlowRunsTable {
   parentRunId: string | null;
   parentNodeId: string | null;
   input: Json<Record<string, unknown>>;
+  /** The draft a test run (version 0) runs; published versions are read from flow_versions. */
+  definition: Json<Flow> | null;
   snapshot: Json<unknown>;
   output: Json<unknown> | null;
   error: Json<unknown> | null;

@@ -6,6 +6,7 @@ import * as lists from './migrations/0003-lists.ts';
 import * as feed from './migrations/0004-feed.ts';
 import * as routing from './migrations/0005-routing.ts';
 import * as studio from './migrations/0006-studio.ts';
+import * as flows from './migrations/0007-flows.ts';
 import * as imports from './migrations/0008-imports.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0004-feed': feed,
   '0005-routing': routing,
   '0006-studio': studio,
+  '0007-flows': flows,
   '0008-imports': imports,
 };
 

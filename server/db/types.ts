@@ -1,3 +1,4 @@
+import type { EngineTables } from '../../engine/runtime/tables.ts';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
@@ -159,6 +160,43 @@ export interface RoutingCountersTable {
   updatedAt: DefaultedTimestamp;
 }
 
+export interface FeedPostsTable {
+  id: Generated<string>;
+  /** Insertion order, breaking ties between rows of the same millisecond in keyset pages. */
+  seq: Generated<number>;
+  type: FeedPostType;
+  text: string;
+  authorId: string | null;
+  module: string | null;
+  recordId: string | null;
+  targetUserId: string | null;
+  visibility: Generated<'public' | 'private'>;
+  pinned: Generated<boolean>;
+  createdAt: DefaultedTimestamp;
+  updatedAt: Timestamp | null;
+}
+
+export interface FeedCommentsTable {
+  id: Generated<string>;
+  postId: string;
+  authorId: string | null;
+  text: string;
+  createdAt: DefaultedTimestamp;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  seq: Generated<number>;
+  userId: string;
+  type: NotificationType;
+  text: string;
+  module: string | null;
+  recordId: string | null;
+  postId: string | null;
+  read: Generated<boolean>;
+  createdAt: DefaultedTimestamp;
+}
+
 export interface ModulesTable {
   name: string;
   label: string;
@@ -220,6 +258,8 @@ export interface EventsTable {
   causationId: number | null;
   depth: number | null;
   createdAt: DefaultedTimestamp;
+  /** Set by the workflow dispatcher once the event's runs are created. */
+  dispatchedAt: Date | string | null;
 }
 
 export interface ListsTable {
@@ -246,43 +286,6 @@ export interface RecordViewsTable {
   recordId: string;
   userId: string | null;
   viewedAt: DefaultedTimestamp;
-}
-
-export interface FeedPostsTable {
-  id: Generated<string>;
-  /** Insertion order, breaking ties between rows of the same millisecond in keyset pages. */
-  seq: Generated<number>;
-  type: FeedPostType;
-  text: string;
-  authorId: string | null;
-  module: string | null;
-  recordId: string | null;
-  targetUserId: string | null;
-  visibility: Generated<'public' | 'private'>;
-  pinned: Generated<boolean>;
-  createdAt: DefaultedTimestamp;
-  updatedAt: Timestamp | null;
-}
-
-export interface FeedCommentsTable {
-  id: Generated<string>;
-  postId: string;
-  authorId: string | null;
-  text: string;
-  createdAt: DefaultedTimestamp;
-}
-
-export interface NotificationsTable {
-  id: Generated<string>;
-  seq: Generated<number>;
-  userId: string;
-  type: NotificationType;
-  text: string;
-  module: string | null;
-  recordId: string | null;
-  postId: string | null;
-  read: Generated<boolean>;
-  createdAt: DefaultedTimestamp;
 }
 
 export type ImportMode = 'create' | 'update' | 'skip';
@@ -329,7 +332,7 @@ export interface ImportRecordsTable {
   action: 'created' | 'updated';
 }
 
-export interface Database {
+export interface Database extends EngineTables {
   users: UsersTable;
   groups: GroupsTable;
   groupMembers: GroupMembersTable;
@@ -340,9 +343,6 @@ export interface Database {
   loginHistory: LoginHistoryTable;
   settings: SettingsTable;
   auditLog: AuditLogTable;
-  feedPosts: FeedPostsTable;
-  feedComments: FeedCommentsTable;
-  notifications: NotificationsTable;
   modules: ModulesTable;
   moduleFields: ModuleFieldsTable;
   changelog: ChangelogTable;
@@ -350,6 +350,9 @@ export interface Database {
   recordViews: RecordViewsTable;
   lists: ListsTable;
   listMembers: ListMembersTable;
+  feedPosts: FeedPostsTable;
+  feedComments: FeedCommentsTable;
+  notifications: NotificationsTable;
   routingSettings: RoutingSettingsTable;
   routingRules: RoutingRulesTable;
   routingCounters: RoutingCountersTable;

@@ -1,8 +1,8 @@
-import { after } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { PgBoss } from 'pg-boss';
 import { type App, buildApp } from '../../server/app.ts';
 import { ensureAdmin } from '../../server/bootstrap.ts';
+import { onTestEnd } from './cleanup.ts';
 import { createTestDatabase } from './db.ts';
 
 export const adminPassword = 'admin-password-for-tests';
@@ -13,11 +13,11 @@ export async function createTestApp(options: { queue?: boolean } = {}) {
   await ensureAdmin(db, adminPassword);
   let boss: PgBoss | null = null;
   if (options.queue) {
-    boss = new PgBoss({ connectionString: url, schema: 'pgboss', max: 2 });
+    boss = new PgBoss({ connectionString: url, schema: 'pgboss', max: 3 });
     await boss.start();
   }
   const app = await buildApp({ db, boss, databaseUrl: url });
-  after(async () => {
+  onTestEnd(async () => {
     await app.close();
     await boss?.stop({ graceful: false });
   });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { after } from 'node:test';
 import pg from 'pg';
 import { createDb, type Db } from '../../server/db/index.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
+import { onTestEnd } from './cleanup.ts';
 
 /** The cluster `npm test` started (test/run.ts); a test file run alone needs it set. */
 export function clusterUrl(database = 'postgres'): string {
@@ -34,7 +34,7 @@ export async function createTestDatabase(): Promise<{ db: Db; url: string }> {
   await admin(`create database ${name}`);
   const url = clusterUrl(name);
   const db = createDb(url, 5);
-  after(async () => {
+  onTestEnd(async () => {
     await db.destroy();
     await admin(`drop database if exists ${name} with (force)`);
   });

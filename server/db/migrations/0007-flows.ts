@@ -45,6 +45,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('parent_run_id', 'uuid', (c) => c.references('flow_runs.id').onDelete('set null'))
     .addColumn('parent_node_id', 'text')
     .addColumn('input', 'jsonb', (c) => c.notNull())
+    // Test runs run a draft (version 0): they keep the definition they started on.
+    .addColumn('definition', 'jsonb')
     .addColumn('snapshot', 'jsonb', (c) => c.notNull())
     .addColumn('output', 'jsonb')
     .addColumn('error', 'jsonb')

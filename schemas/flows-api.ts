@@ -1,0 +1,55 @@
+import { flowSchema } from './flow.ts';
+
+/** Request shapes of the flows API; the flow definition itself is schemas/flow.ts. */
+
+// Embedded in several request schemas of one validator: without its $id, which may be registered once.
+const { $id: _id, ...flowBody } = flowSchema;
+
+export { flowBody };
+
+export const flowCreateBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    description: { type: 'string', maxLength: 5000 },
+    definition: flowBody,
+  },
+  required: ['name'],
+  additionalProperties: false,
+} as const;
+
+export const flowPatchBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    description: { type: ['string', 'null'], maxLength: 5000 },
+  },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+
+export const flowRunBody = {
+  type: 'object',
+  description: 'Run a flow by hand on records of its trigger module (X2CRM macro), or a draft as a test run.',
+  properties: {
+    recordIds: {
+      type: 'array',
+      items: { type: 'string', format: 'uuid' },
+      minItems: 1,
+      maxItems: 500,
+      uniqueItems: true,
+    },
+  },
+  required: ['recordIds'],
+  additionalProperties: false,
+} as const;
+
+export const runsQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    cursor: { type: 'string', maxLength: 500 },
+    status: { type: 'string', enum: ['running', 'waiting', 'done', 'failed', 'cancelled'] },
+  },
+  additionalProperties: false,
+} as const;

@@ -1,0 +1,106 @@
+import pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { catalog, triggers } from '../engine/nodes/index.ts';
+import { createQueues, queues, type StepJob, type WaitJob } from '../engine/runtime/jobs.ts';
+import { FlowRuntime } from '../engine/runtime/runtime.ts';
+import type { EngineDb } from '../engine/runtime/tables.ts';
+import type { Db } from './db/index.ts';
+import { dispatchPending } from './services/dispatcher.ts';
+import { engineServices } from './services/engine-services.ts';
+import { eventsChannel } from './services/events.ts';
+import type { SettingsService } from './services/settings.ts';
+
+export function createRuntime(db: Db, boss: PgBoss): FlowRuntime {
+  return new FlowRuntime({
+    // One database: the engine's tables are part of the server's schema.
+    db: db as unknown as EngineDb,
+    boss,
+    catalog,
+    clock: { now: () => new Date() },
+    services: engineServices,
+  });
+}
+
+export interface EngineWorkers {
+  /** Dispatches whatever is pending now (tests call it to not wait for the poll). */
+  dispatch: () => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The engine's workers in this process: the step and wait queues, and the dispatcher,
+ * woken by NOTIFY on every committed event and polling every few seconds as a floor (a
+ * notification sent while no listener was connected is not lost: the poll finds it).
+ */
+export async function startEngineWorkers(options: {
+  db: Db;
+  boss: PgBoss;
+  runtime: FlowRuntime;
+  settings: SettingsService;
+  connectionString: string;
+  pollMs?: number;
+  onError: (error: unknown) => void;
+}): Promise<EngineWorkers> {
+  const { db, boss, runtime, settings } = options;
+  await createQueues(boss);
+  // Half a second, pg-boss's shortest poll: a flow's next step should not wait long.
+  const polling = { pollingIntervalSeconds: 0.5 };
+  await boss.work<StepJob>(queues.step, polling, async ([job]) => {
+    if (job) await runtime.onStep(job);
+  });
+  await boss.work<WaitJob>(queues.wait, polling, async ([job]) => {
+    if (job) await runtime.onWait(job);
+  });
+
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+  const dispatch = async () => {
+    let total = 0;
+    for (;;) {
+      const count = await dispatchPending(db, runtime, triggers, settings);
+      total += count;
+      if (count === 0) return total;
+    }
+  };
+  // One dispatch at a time per process; a wake-up during one runs another right after.
+  const wake = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = dispatch()
+      .then(() => undefined, options.onError)
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          wake();
+        }
+      });
+  };
+
+  const listener = new pg.Client({
+    connectionString: options.connectionString,
+    application_name: 'weft-dispatcher',
+  });
+  listener.on('notification', wake);
+  listener.on('error', options.onError);
+  await listener.connect();
+  await listener.query(`listen ${eventsChannel}`);
+  const poll = setInterval(wake, options.pollMs ?? 2000);
+  wake();
+
+  return {
+    dispatch,
+    stop: async () => {
+      stopped = true;
+      clearInterval(poll);
+      await running;
+      await listener.end().catch(() => undefined);
+      await boss.offWork(queues.step);
+      await boss.offWork(queues.wait);
+    },
+  };
+}

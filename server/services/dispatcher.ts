@@ -1,0 +1,128 @@
+import { sql } from 'kysely';
+import type { EngineEvent, TriggerNode } from '../../engine/nodes/define.ts';
+import type { FlowRuntime } from '../../engine/runtime/runtime.ts';
+import type { Flow } from '../../schemas/flow.ts';
+import type { Db } from '../db/index.ts';
+import type { SettingsService } from './settings.ts';
+
+/**
+ * Reads the events outbox in order and starts the runs of the active flows whose trigger
+ * matches. Several processes may dispatch at once: each batch locks its events with SKIP
+ * LOCKED, and a run is unique per (event, flow version), so nothing starts twice.
+ */
+export async function dispatchPending(
+  db: Db,
+  runtime: FlowRuntime,
+  triggers: readonly TriggerNode[],
+  settings: SettingsService,
+  batchSize = 100,
+): Promise<number> {
+  const { flowChainDepth } = await settings.get();
+  return db.transaction().execute(async (trx) => {
+    const events = await trx
+      .selectFrom('events')
+      .select(['id', 'type', 'module', 'recordId', 'payload', 'actorId', 'causationId', 'depth'])
+      .where('dispatchedAt', 'is', null)
+      .orderBy('id')
+      .limit(batchSize)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (events.length === 0) return 0;
+    const types: string[] = [...new Set(events.map((event) => event.type))];
+    const listening = triggers.filter((trigger) => trigger.events.some((type) => types.includes(type)));
+    const flows =
+      listening.length === 0
+        ? []
+        : await trx
+            .selectFrom('flows')
+            .innerJoin('flowVersions', (join) =>
+              join
+                .onRef('flowVersions.flowId', '=', 'flows.id')
+                .onRef('flowVersions.version', '=', 'flows.publishedVersion'),
+            )
+            .select(['flows.id', 'flows.triggerModule', 'flowVersions.version', 'flowVersions.definition'])
+            .where('flows.active', '=', true)
+            .where(
+              'flows.triggerType',
+              'in',
+              listening.map((trigger) => trigger.type),
+            )
+            .execute();
+    for (const row of events) {
+      const event: EngineEvent = { ...row, depth: row.depth ?? 0 };
+      for (const flow of flows) {
+        if (flow.triggerModule !== null && flow.triggerModule !== event.module) continue;
+        await startIfMatched(trx, runtime, triggers, flow, event, row.causationId, flowChainDepth);
+      }
+    }
+    await trx
+      .updateTable('events')
+      .set({ dispatchedAt: sql`now()` })
+      .where(
+        'id',
+        'in',
+        events.map((event) => event.id),
+      )
+      .execute();
+    return events.length;
+  });
+}
+
+async function startIfMatched(
+  trx: Db,
+  runtime: FlowRuntime,
+  triggers: readonly TriggerNode[],
+  flow: { id: string; version: number; definition: Flow },
+  event: EngineEvent,
+  causationId: number | null,
+  maxDepth: number,
+): Promise<void> {
+  const trigger = triggers.find((candidate) => candidate.type === flow.definition.trigger.type);
+  if (!trigger?.events.includes(event.type)) return;
+  const input = trigger.match(event, flow.definition.trigger.params);
+  if (!input) return;
+  const log = (outcome: 'started' | 'depth-limit' | 'cycle', runId: string | null, detail: string | null) =>
+    trx
+      .insertInto('flowTriggerLog')
+      .values({ flowId: flow.id, eventId: event.id, outcome, runId, detail })
+      .execute();
+  if (event.depth >= maxDepth && event.depth > 0) {
+    await log(
+      'depth-limit',
+      null,
+      `the chain of flows is ${event.depth} deep; the limit (setting flowChainDepth) is ${maxDepth}`,
+    );
+    return;
+  }
+  if (causationId !== null && event.recordId !== null) {
+    // A flow that already ran in this chain on this record would only run again because of itself.
+    const earlier = await trx
+      .selectFrom('flowRuns')
+      .innerJoin('events', 'events.id', 'flowRuns.eventId')
+      .select('flowRuns.id')
+      .where('flowRuns.flowId', '=', flow.id)
+      .where('flowRuns.recordId', '=', event.recordId)
+      .where((eb) => eb.or([eb('events.id', '=', causationId), eb('events.causationId', '=', causationId)]))
+      .executeTakeFirst();
+    if (earlier) {
+      await log(
+        'cycle',
+        null,
+        `run ${earlier.id} of this flow already acted on this record in the same chain`,
+      );
+      return;
+    }
+  }
+  const runId = await runtime.start(trx, {
+    flowId: flow.id,
+    version: flow.version,
+    definition: flow.definition,
+    input,
+    eventId: event.id,
+    module: event.module,
+    recordId: event.recordId,
+    depth: event.depth,
+  });
+  if (runId) await log('started', runId, null);
+}

@@ -1,0 +1,94 @@
+import { NonRetriableError } from '../../engine/runtime/errors.ts';
+import type { RunInfo } from '../../engine/runtime/runtime.ts';
+import type { EngineServices } from '../../engine/runtime/services.ts';
+import type { EngineDb } from '../../engine/runtime/tables.ts';
+import type { Db } from '../db/index.ts';
+import { WeftError } from '../errors.ts';
+import type { Actor } from './audit.ts';
+import type { Principal } from './authz.ts';
+import { createPost } from './feed.ts';
+import { notify } from './notifications.ts';
+import { createRecord, deleteRecord, getRecord, updateRecord } from './records.ts';
+import { routeRecord } from './routing.ts';
+
+/**
+ * Flows act with full rights, in the name of the user who created the flow (so that
+ * records they create have an owner and the changelog names someone who can answer for
+ * the flow). Every write carries the run's causation: the chain's first event and depth.
+ */
+export async function engineServices(trx: EngineDb, run: RunInfo): Promise<EngineServices> {
+  // The engine and the server share one database: the runtime's view of a transaction is the server's.
+  const db = trx as unknown as Db;
+  const flow = await db
+    .selectFrom('flows')
+    .select(['createdBy', 'name'])
+    .where('id', '=', run.flowId)
+    .executeTakeFirstOrThrow();
+  const event = run.eventId
+    ? await db
+        .selectFrom('events')
+        .select(['id', 'causationId'])
+        .where('id', '=', run.eventId)
+        .executeTakeFirst()
+    : undefined;
+  const causation = { causationId: event?.causationId ?? event?.id ?? 0, depth: run.depth + 1 };
+  const ownerId =
+    flow.createdBy ??
+    (await db.selectFrom('users').select('id').orderBy('createdAt').executeTakeFirstOrThrow()).id;
+  const principal: Principal = {
+    id: ownerId,
+    username: `workflow:${flow.name}`,
+    isAdmin: true,
+    roleIds: [],
+    groupIds: [],
+    permissions: {},
+  };
+  const actor: Actor = { id: ownerId, username: `workflow:${flow.name}` };
+  const options = event ? { causation } : {};
+  return nonRetriableOnUserErrors({
+    records: {
+      get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
+      create: (module, values) => createRecord(db, principal, actor, module, values, options),
+      update: (module, id, values) => updateRecord(db, principal, actor, module, id, values, options),
+      delete: (module, id) => deleteRecord(db, principal, actor, module, id, options).then(() => undefined),
+    },
+    feed: {
+      post: (input) => createPost(db, { ...input, type: input.type ?? 'workflow' }),
+    },
+    notifications: {
+      notify: (input) => notify(db, { ...input, type: 'custom' }),
+    },
+    routing: {
+      route: async (module, record) => (await routeRecord(db, module, record)).assignee,
+    },
+  });
+}
+
+/**
+ * A 4xx from a service is the flow's own mistake (a bad value, a missing record):
+ * retrying cannot fix it, so the step fails at once and says why.
+ */
+function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
+  const wrap = <F extends (...args: never[]) => Promise<unknown>>(call: F): F =>
+    (async (...args: Parameters<F>) => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        if (error instanceof WeftError && error.statusCode < 500) {
+          throw new NonRetriableError(error.message, { owner: 'user', cause: error });
+        }
+        throw error;
+      }
+    }) as F;
+  return Object.fromEntries(
+    Object.entries(services).map(([area, calls]) => [
+      area,
+      Object.fromEntries(
+        Object.entries(calls).map(([name, call]) => [
+          name,
+          wrap(call as (...args: never[]) => Promise<unknown>),
+        ]),
+      ),
+    ]),
+  ) as unknown as EngineServices;
+}

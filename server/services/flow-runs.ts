@@ -1,0 +1,162 @@
+import type { FlowRuntime } from '../../engine/runtime/runtime.ts';
+import type { EngineDb } from '../../engine/runtime/tables.ts';
+import type { Db } from '../db/index.ts';
+import { notFound, WeftError } from '../errors.ts';
+import type { Principal } from './authz.ts';
+import { problemsOf } from './flows.ts';
+import { decodeCursor, toPage } from './pagination.ts';
+import { getRecord } from './records.ts';
+
+const runColumns = [
+  'id',
+  'flowId',
+  'version',
+  'status',
+  'test',
+  'eventId',
+  'module',
+  'recordId',
+  'depth',
+  'parentRunId',
+  'error',
+  'output',
+  'startedAt',
+  'updatedAt',
+  'finishedAt',
+] as const;
+
+export async function listRuns(
+  db: Db,
+  query: {
+    flowId?: string;
+    module?: string;
+    recordId?: string;
+    status?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
+) {
+  const after = decodeCursor(query.cursor, 2);
+  let select = db.selectFrom('flowRuns').select(runColumns);
+  if (query.flowId) select = select.where('flowId', '=', query.flowId);
+  if (query.module && query.recordId)
+    select = select.where('module', '=', query.module).where('recordId', '=', query.recordId);
+  if (query.status) select = select.where('status', '=', query.status as 'done');
+  if (after) {
+    select = select.where((eb) =>
+      eb(eb.refTuple('startedAt', 'id'), '<', eb.tuple(new Date(String(after[0])), String(after[1]))),
+    );
+  }
+  const rows = await select
+    .orderBy('startedAt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
+  // The resume point kept for retries is internal; answer the failure alone.
+  const items = rows.map((row) => ({ ...row, error: withoutResume(row.error) }));
+  return toPage(items, query.limit, (row) => [row.startedAt.toISOString(), row.id]);
+}
+
+const withoutResume = (error: unknown) => {
+  if (error === null || typeof error !== 'object') return error;
+  const { resumeSnapshot: _internal, ...rest } = error as Record<string, unknown>;
+  return rest;
+};
+
+/** A run with its steps in order: the timeline the designer shows. */
+export async function getRun(db: Db, id: string) {
+  const run = await db.selectFrom('flowRuns').select(runColumns).where('id', '=', id).executeTakeFirst();
+  if (!run) throw notFound('Run');
+  const steps = await db
+    .selectFrom('flowSteps')
+    .select([
+      'nodeId',
+      'iteration',
+      'nodeType',
+      'status',
+      'attempt',
+      'input',
+      'output',
+      'error',
+      'startedAt',
+      'finishedAt',
+    ])
+    .where('runId', '=', id)
+    .orderBy('id')
+    .execute();
+  return { ...run, error: withoutResume(run.error), steps };
+}
+
+const asEngine = (db: Db) => db as unknown as EngineDb;
+
+/**
+ * Runs a flow by hand on records of its trigger module: the published version, or the
+ * draft as a test run (version 0, never matched by events).
+ */
+export async function runFlowOn(
+  db: Db,
+  runtime: FlowRuntime,
+  principal: Principal,
+  flowId: string,
+  recordIds: string[],
+  mode: 'published' | 'test',
+): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    const flow = await trx
+      .selectFrom('flows')
+      .select(['draft', 'publishedVersion', 'triggerModule'])
+      .where('id', '=', flowId)
+      .executeTakeFirst();
+    if (!flow) throw notFound('Flow');
+    let version = 0;
+    let definition = flow.draft;
+    if (mode === 'published') {
+      if (flow.publishedVersion === null)
+        throw new WeftError('UNPROCESSABLE', 'Publish the flow before running it');
+      version = flow.publishedVersion;
+      definition = (
+        await trx
+          .selectFrom('flowVersions')
+          .select('definition')
+          .where('flowId', '=', flowId)
+          .where('version', '=', version)
+          .executeTakeFirstOrThrow()
+      ).definition;
+    } else {
+      const problems = await problemsOf(trx, definition);
+      if (problems.length > 0)
+        throw new WeftError('FLOW_INVALID', 'Fix the draft’s problems before testing it', problems);
+    }
+    const module = (definition.trigger.params as { module?: string }).module;
+    if (!module)
+      throw new WeftError('UNPROCESSABLE', 'The flow’s trigger names no module to take records from');
+    const runIds: string[] = [];
+    for (const recordId of recordIds) {
+      // The caller must be able to see each record: a run shows its values.
+      const record = await getRecord(trx, principal, module, recordId);
+      const runId = await runtime.start(asEngine(trx), {
+        flowId,
+        version,
+        definition,
+        input: { record: { ...record, module }, trigger: { module, recordId }, user: { id: principal.id } },
+        module,
+        recordId,
+        test: mode === 'test',
+      });
+      if (runId) runIds.push(runId);
+    }
+    return runIds;
+  });
+}
+
+export async function cancelRun(db: Db, runtime: FlowRuntime, id: string) {
+  const cancelled = await db.transaction().execute((trx) => runtime.cancel(asEngine(trx), id));
+  if (!cancelled) throw new WeftError('UNPROCESSABLE', 'Only a running or waiting run can be cancelled');
+  return getRun(db, id);
+}
+
+export async function retryRun(db: Db, runtime: FlowRuntime, id: string) {
+  const retried = await db.transaction().execute((trx) => runtime.retry(asEngine(trx), id));
+  if (!retried) throw new WeftError('UNPROCESSABLE', 'Only a failed run can be retried from its failed step');
+  return getRun(db, id);
+}
