@@ -4,7 +4,7 @@ import type { ImportMode } from '../db/types.ts';
 import { WeftError } from '../errors.ts';
 import type { Principal } from './authz.ts';
 import { checkDropdownValue, loadDropdown } from './dropdown-values.ts';
-import { columnName, recordsDb, tableOf } from './fields.ts';
+import { columnName, isMultiple, recordsDb, tableOf } from './fields.ts';
 import type { Plan, Values } from './import-batch.ts';
 import { BadCell, cellValue } from './import-values.ts';
 import type { FieldDefinition, ModuleDefinition } from './modules.ts';
@@ -63,18 +63,19 @@ interface Parsed {
   row: number;
   key: string;
   present: Values;
-  blanks: string[];
+  /** What the row's empty cells clear a matched record's fields to. */
+  blanks: Values;
 }
 
 function parseRow(preparer: Preparer, source: SourceRow, errors: RowError[]): Parsed | null {
   const present: Values = {};
-  const blanks: string[] = [];
+  const blanks: Values = {};
   let bad = false;
   for (const { index, field } of preparer.columns) {
     const text = source.cells[index] ?? '';
     if (text === '') {
       // An empty cell clears an optional field of a matched record, and leaves a required one alone.
-      if (!field.required) blanks.push(field.name);
+      if (!field.required) blanks[field.name] = isMultiple(field) ? [] : null;
       continue;
     }
     try {
@@ -249,9 +250,8 @@ export async function prepareBatch(db: Db, preparer: Preparer, sources: SourceRo
         skipped++;
       } else if (found[0]) {
         const before = found[0];
-        const values: Values = { ...row.present };
+        const values: Values = { ...row.blanks, ...row.present };
         delete values.id;
-        for (const name of row.blanks) if (!(name in values)) values[name] = null;
         if (preparer.tags.length > 0) values.tags = union(values.tags ?? before.tags, preparer.tags);
         if (Object.keys(values).length > 0) validateRecordInput(preparer.module, 'update', values);
         plans.push({ kind: 'update', row: row.row, id: String(before.id), before, values });
