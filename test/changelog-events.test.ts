@@ -235,3 +235,26 @@ test('viewing a record logs the view and emits record.viewed; tags emit tag even
     ],
   );
 });
+
+test('deleting a record empties the links to it as logged, emitted updates', async () => {
+  const account = (await admin.request('POST', '/api/records/accounts', { name: 'Gone Inc' })).json();
+  const contact = (
+    await admin.request('POST', '/api/records/contacts', {
+      firstName: 'Left',
+      lastName: 'Behind',
+      company: account.id,
+    })
+  ).json();
+  assert.equal((await admin.request('DELETE', `/api/records/accounts/${account.id}`)).statusCode, 204);
+  const after = (await admin.request('GET', `/api/records/contacts/${contact.id}`)).json();
+  assert.equal(after.company, null);
+  const history = (await admin.request('GET', `/api/records/contacts/${contact.id}/changelog`)).json().items;
+  assert.deepEqual(history[0].changes, { company: { before: account.id, after: null } });
+  const event = await db
+    .selectFrom('events')
+    .select('payload')
+    .where('recordId', '=', contact.id)
+    .where('type', '=', 'record.updated')
+    .executeTakeFirstOrThrow();
+  assert.deepEqual((event.payload as { changed: string[] }).changed, ['company']);
+});

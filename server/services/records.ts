@@ -8,7 +8,13 @@ import { type Changes, diff, writeChangelog } from './changelog.ts';
 import { checkDropdownValue, loadDropdown } from './dropdown-values.ts';
 import { type Causation, emitEvent } from './events.ts';
 import { columnName, indexName, recordsDb, tableOf } from './fields.ts';
-import { type FieldDefinition, findModule, getModule, type ModuleDefinition } from './modules.ts';
+import {
+  type FieldDefinition,
+  findModule,
+  getModule,
+  listModules,
+  type ModuleDefinition,
+} from './modules.ts';
 import { accessCondition, checkAssignee } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
 import { toColumns, toRecord, validateRecordInput } from './record-schema.ts';
@@ -326,6 +332,45 @@ export async function updateRecord(
   return (await withDisplay(db, module, [record]))[0] ?? record;
 }
 
+/**
+ * Empties the link fields that point at a record about to be deleted, each as a logged,
+ * emitted update: the foreign key would do it too, but silently.
+ */
+async function unlinkReferences(
+  trx: Db,
+  target: ModuleDefinition,
+  id: string,
+  actor: Actor,
+  causation: Causation | undefined,
+): Promise<void> {
+  for (const module of await listModules(trx)) {
+    for (const field of module.fields) {
+      if (field.type !== 'link' || field.options.module !== target.name) continue;
+      const column = columnName(field.name);
+      const rows = await recordsDb(trx)
+        .updateTable(module.table)
+        .set({ [column]: null, updated_at: sql`now()` })
+        .where(column, '=', id)
+        .returningAll()
+        .execute();
+      for (const row of rows) {
+        const record = toRecord(module, row);
+        const recordId = String(record.id);
+        const changes = { [field.name]: { before: id, after: null } };
+        await writeChangelog(trx, { module: module.name, recordId, action: 'update', changes, actor });
+        await emitEvent(trx, {
+          type: 'record.updated',
+          module: module.name,
+          recordId,
+          payload: { record, previous: { [field.name]: id }, changed: [field.name] },
+          actorId: actor.id,
+          causation,
+        });
+      }
+    }
+  }
+}
+
 export async function deleteRecord(
   db: Db,
   principal: Principal,
@@ -339,6 +384,7 @@ export async function deleteRecord(
   const allowed = (await accessCondition(db, principal, moduleName, 'delete')) ?? always;
   await inTransaction(db, async (trx) => {
     const before = await lockForWrite(trx, module, id, 'delete', visible, allowed);
+    await unlinkReferences(trx, module, id, actor, options.causation);
     await recordsDb(trx).deleteFrom(module.table).where('id', '=', id).execute();
     await trx.deleteFrom('listMembers').where('recordId', '=', id).execute();
     const changes: Changes = diff(before, {});
