@@ -84,7 +84,7 @@ function defaultLiteral(field: FieldShape): RawBuilder<unknown> | null {
 }
 
 /** Index names stay under PostgreSQL's 63 characters (longer ones would be truncated and could collide). */
-export function indexName(table: string, column: string, suffix: 'key' | 'search') {
+export function indexName(table: string, column: string, suffix: 'key' | 'search' | 'sort') {
   const name = `${table}_${column}_${suffix}`;
   if (name.length <= 63) return name;
   const hash = createHash('sha1').update(name).digest('hex').slice(0, 8);
@@ -185,6 +185,15 @@ export async function applyConstraints(
   } else if (before?.searchable && !after.searchable) {
     await sql`drop index if exists ${sql.id(indexName(table, column, 'search'))}`.execute(db);
   }
+}
+
+/** A btree on (column, id): lists sorted by a record's name walk it instead of sorting the table. */
+export async function createSortIndex(db: Db, module: string, field: FieldShape): Promise<void> {
+  const table = tableOf(module);
+  const column = columnName(field.name);
+  await sql`create index ${sql.id(indexName(table, column, 'sort'))} on ${sql.id(table)} (${sql.id(column)}, id)`.execute(
+    db,
+  );
 }
 
 export async function dropFieldColumn(db: Db, module: string, field: FieldShape): Promise<void> {

@@ -10,6 +10,7 @@ import {
   builtinColumns,
   columnName,
   createRecordsTable,
+  createSortIndex,
   dropRecordsTable,
   tableOf,
 } from './fields.ts';
@@ -242,6 +243,7 @@ export async function installModule(trx: Db, spec: ModuleSpec, fields: FieldBody
     const field = await normalizeField(trx, { name: spec.name, fields: known }, body, known.length, system);
     await insertField(trx, spec.name, field);
     if (!builtinColumns.has(columnName(field.name))) await addFieldColumn(trx, spec.name, field);
+    if (spec.displayFields.includes(field.name)) await createSortIndex(trx, spec.name, field);
     known.push(field);
   }
 }
