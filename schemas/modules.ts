@@ -33,8 +33,9 @@ export const moduleName = {
 
 export const fieldName = {
   type: 'string',
-  pattern: '^[a-z][a-zA-Z0-9]{0,47}$',
-  description: 'camelCase like X2CRM (firstName); the column is its snake_case form. Cannot change.',
+  pattern: '^[a-z][a-zA-Z0-9]{0,30}$',
+  description:
+    'camelCase like X2CRM (firstName), at most 31 characters: its snake_case column stays within the 63 PostgreSQL keeps. Cannot change.',
 } as const;
 
 const label = { type: 'string', minLength: 1, maxLength: 100 } as const;

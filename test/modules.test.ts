@@ -110,6 +110,7 @@ test('a custom module gets a table, and each field a column of its type with its
 test('field names and options are checked, each error naming the field', async () => {
   const cases: [unknown, number, string][] = [
     [{ name: 'First Name', label: 'x', type: 'text' }, 400, 'name'],
+    [{ name: `a${'B'.repeat(31)}`, label: 'x', type: 'text' }, 400, 'name'],
     [{ name: 'firstName', label: 'x', type: 'text' }, 409, 'name'],
     [{ name: 'id', label: 'x', type: 'text' }, 409, 'name'],
     [{ name: 'other', label: 'x', type: 'link', options: {} }, 400, 'options'],
