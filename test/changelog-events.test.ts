@@ -36,6 +36,11 @@ test('create, update and delete each write a changelog row with before/after and
   assert.equal(updated.statusCode, 200);
   const unchanged = await admin.request('PATCH', `/api/records/contacts/${id}`, { city: 'London' });
   assert.equal(unchanged.statusCode, 200);
+  assert.equal(
+    unchanged.json().updatedAt,
+    updated.json().updatedAt,
+    'a write that changes nothing moves nothing',
+  );
 
   const history = (await admin.request('GET', `/api/records/contacts/${id}/changelog`)).json().items;
   assert.deepEqual(

@@ -433,3 +433,21 @@ test('a field on a managed dropdown takes its values only, dependent ones by the
   assert.equal(mismatch.statusCode, 400);
   assert.equal(mismatch.json().error.details[0].field, 'homeRegion');
 });
+
+test('values equal as stored are no change: a time in another offset, a number written differently', async () => {
+  const task = await created(admin, '/api/records/tasks', {
+    subject: 'Offsets',
+    dueDate: '2026-03-01T10:00:00.000Z',
+  });
+  const same = await admin.request('PATCH', `/api/records/tasks/${task.id}`, {
+    dueDate: '2026-03-01T12:00:00+02:00',
+  });
+  assert.equal(same.statusCode, 200, same.body);
+  assert.equal(same.json().dueDate, '2026-03-01T10:00:00.000Z');
+  assert.equal(same.json().updatedAt, task.updatedAt);
+  const history = (await admin.request('GET', `/api/records/tasks/${task.id}/changelog`)).json().items;
+  assert.deepEqual(
+    history.map((entry: { action: string }) => entry.action),
+    ['create'],
+  );
+});

@@ -299,16 +299,23 @@ export async function updateRecord(
     inTransaction(db, async (trx) => {
       const before = await lockForWrite(trx, module, id, 'update', visible, allowed);
       await checkReferences(trx, module, values, { ...before, ...values });
+      const columns = toColumns(module, values);
+      // PostgreSQL compares as stored ("…T10:00:00+02:00" is its UTC form, 1.50 is 1.5): a write
+      // that changes nothing is no write, and leaves no changelog row, event or new updatedAt.
+      const changing = sql.join(
+        Object.entries(columns).map(([column, value]) => sql`${sql.ref(column)} is distinct from ${value}`),
+        sql` or `,
+      );
       const row = await recordsDb(trx)
         .updateTable(module.table)
-        .set({ ...toColumns(module, values), updated_at: sql`now()` })
+        .set({ ...columns, updated_at: sql`now()` })
         .where('id', '=', id)
+        .where(sql<SqlBool>`(${changing})`)
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      if (!row) return before;
       const after = toRecord(module, row);
-      // Compared as stored, so that "2026-01-01T10:00:00+02:00" and its UTC form are no change.
       const changes = diff(before, after);
-      if (Object.keys(changes).length === 0) return after;
       await writeChangelog(trx, { module: moduleName, recordId: id, action: 'update', changes, actor });
       await emitEvent(trx, {
         type: 'record.updated',
