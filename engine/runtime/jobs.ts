@@ -18,6 +18,8 @@ export interface StepJob {
   nodeType: string;
   params: unknown;
   maxAttempts: number;
+  /** Attempts made by earlier jobs of this step (a retry the remote asked to delay). */
+  previousAttempts?: number;
 }
 
 export interface WaitJob {

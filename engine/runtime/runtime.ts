@@ -23,6 +23,8 @@ declare module '../core/node-types.ts' {
     services: unknown;
     /** Aborted when the node's timeout passes. */
     signal: AbortSignal;
+    /** The runtime's clock when the step started (relative dates such as "due in 3 days"). */
+    now: Date;
   }
 }
 
@@ -164,7 +166,8 @@ export class FlowRuntime {
   /** Handles one `weft.flow.step` job: runs the action, records it, advances the run. */
   async onStep(job: { data: StepJob; retryCount: number }): Promise<void> {
     const { runId, nodeId, iteration, nodeType, params, maxAttempts } = job.data;
-    const attempt = job.retryCount + 1;
+    // A job re-sent after a RetryAfterError starts a new pg-boss retry count: attempts carry over.
+    const attempt = (job.data.previousAttempts ?? 0) + job.retryCount + 1;
     try {
       await this.#deps.db.transaction().execute(async (trx) => {
         const run = await this.#lockRun(trx, runId);
@@ -197,7 +200,7 @@ export class FlowRuntime {
           nodeId,
           output,
           ...(definition.switchesRecord && { record: effects.record }),
-          ...(nodeType === 'vars.set' && effects.vars && { vars: effects.vars }),
+          ...(definition.setsVars && effects.vars && { vars: effects.vars }),
         });
       });
     } catch (error) {
@@ -216,8 +219,17 @@ export class FlowRuntime {
           error: failure,
         });
         if (!retriable) await this.#advance(trx, run, { type: 'step.failed', nodeId, error: failure });
+        if (retriable && error instanceof RetryAfterError) {
+          // The remote named its own delay: a fresh job at that time replaces pg-boss's backoff.
+          await this.#enqueueStep(
+            trx,
+            { ...job.data, previousAttempts: attempt },
+            `attempt-${attempt + 1}`,
+            new Date(Date.now() + error.delayMs),
+          );
+        }
       });
-      if (retriable) throw error; // pg-boss retries the job with the node's backoff
+      if (retriable && !(error instanceof RetryAfterError)) throw error; // pg-boss retries the job with the node's backoff
     }
   }
 
@@ -272,7 +284,7 @@ export class FlowRuntime {
    */
   async retry(trx: EngineDb, runId: string): Promise<boolean> {
     const run = await this.#lockRun(trx, runId);
-    if (!run || run.status !== 'failed') return false;
+    if (run?.status !== 'failed') return false;
     const failedStep = await trx
       .selectFrom('flowSteps')
       .select(['nodeId', 'nodeType', 'iteration', 'input'])
@@ -352,6 +364,7 @@ export class FlowRuntime {
             depth: run.depth,
           }),
           signal: controller.signal,
+          now: this.#deps.clock.now(),
         },
         step.params,
       );
@@ -459,6 +472,48 @@ export class FlowRuntime {
     // A failed step keeps the snapshot from before it, so "retry from the failed step" can resume there.
     const resume = outcome.status === 'failed' && event.type === 'step.failed' ? run.snapshot : undefined;
     await this.#apply(trx, run, outcome, resume);
+    const onFailure = compiled.flow.settings?.onFailureFlowId;
+    if (outcome.status === 'failed' && onFailure)
+      await this.#startOnFailure(trx, run, onFailure, outcome.failure);
+  }
+
+  /**
+   * The flow's "on failure" flow runs with the failed run's record and the failure as its
+   * trigger. A failure of that run does not start another: handlers do not chain.
+   */
+  async #startOnFailure(trx: EngineDb, run: RunRow, flowId: string, failure: unknown): Promise<void> {
+    const failed = await trx
+      .selectFrom('flowRuns')
+      .select(['input', 'test', 'module', 'recordId', 'depth'])
+      .where('id', '=', run.id)
+      .executeTakeFirstOrThrow();
+    const input = failed.input as Omit<RunInput, 'now'>;
+    if (failed.test || (input.trigger as { failedRunId?: unknown } | null)?.failedRunId) return;
+    const target = await trx
+      .selectFrom('flows')
+      .innerJoin('flowVersions', (join) =>
+        join
+          .onRef('flowVersions.flowId', '=', 'flows.id')
+          .onRef('flowVersions.version', '=', 'flows.publishedVersion'),
+      )
+      .select(['flows.id', 'flowVersions.version', 'flowVersions.definition'])
+      .where('flows.id', '=', flowId)
+      .where('flows.active', '=', true)
+      .executeTakeFirst();
+    if (!target) return;
+    await this.start(trx, {
+      flowId: target.id,
+      version: target.version,
+      definition: target.definition,
+      input: {
+        record: input.record ?? null,
+        trigger: { failedRunId: run.id, failedFlowId: run.flowId, failure },
+        user: input.user ?? null,
+      },
+      module: failed.module,
+      recordId: failed.recordId,
+      depth: failed.depth + 1,
+    });
   }
 
   /** Persists an outcome and turns its actions into jobs, steps and child runs, in the caller's transaction. */
@@ -545,15 +600,16 @@ export class FlowRuntime {
     }
   }
 
-  async #enqueueStep(trx: EngineDb, data: StepJob, salt = ''): Promise<void> {
+  async #enqueueStep(trx: EngineDb, data: StepJob, salt = '', startAfter?: Date): Promise<void> {
     const definition = this.#deps.catalog.get(data.nodeType);
     const retry = definition?.kind === 'action' ? definition.retry : undefined;
     await sendJob(this.#deps.boss, trx, queues.step, data, {
       id: jobId(data.runId, data.nodeId, data.iteration, salt),
-      retryLimit: Math.max(0, data.maxAttempts - 1),
+      retryLimit: Math.max(0, data.maxAttempts - (data.previousAttempts ?? 0) - 1),
       retryDelay: Math.max(1, Math.round((retry?.delayMs ?? 1000) / 1000)),
       retryBackoff: retry?.backoff === 'exponential',
       ...(retry?.maxDelayMs && { retryDelayMax: Math.round(retry.maxDelayMs / 1000) }),
+      ...(startAfter && { startAfter }),
     });
   }
 

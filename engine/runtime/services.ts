@@ -11,11 +11,31 @@ export interface EngineServices {
     create(module: string, values: RecordValues): Promise<RecordValues>;
     update(module: string, id: string, values: RecordValues): Promise<RecordValues>;
     delete(module: string, id: string): Promise<void>;
+    /** Records of a module matching a json-logic `where` (the record list's), newest first, at most `limit`. */
+    find(
+      module: string,
+      query: { where?: unknown; sort?: string; limit: number },
+    ): Promise<{ items: RecordValues[]; more: boolean }>;
+    /** What a link field of a module points at: a fixed module, or the module named by another field. */
+    linkOf(module: string, field: string): Promise<{ module: string | null; moduleField: string | null }>;
+  };
+  /** Tag changes through the tags service: logged updates with `tag.added` / `tag.removed` events. */
+  tags: {
+    add(module: string, id: string, tags: string[]): Promise<string[]>;
+    remove(module: string, id: string, tags: string[]): Promise<string[]>;
+    clear(module: string, id: string): Promise<string[]>;
+  };
+  /** Static list membership; the record must be of the list's module. */
+  lists: {
+    add(listId: string, recordId: string): Promise<{ members: number }>;
+    remove(listId: string, recordId: string): Promise<{ members: number }>;
   };
   feed: {
     post(input: {
       text: string;
-      type?: 'post' | 'workflow';
+      type?: 'post' | 'workflow' | 'comment';
+      /** null: Weft itself (the flow) wrote it. */
+      authorId?: string | null;
       module?: string | null;
       recordId?: string | null;
       targetUserId?: string | null;

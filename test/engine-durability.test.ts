@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FromSchema } from 'json-schema-to-ts';
+import { controlNodes } from '../engine/core/control-nodes.ts';
+import { createCatalog, defineAction, type NodeDefinition } from '../engine/core/node-types.ts';
+import { triggers, catalog as weftCatalog } from '../engine/nodes/index.ts';
+import { RetryAfterError } from '../engine/runtime/errors.ts';
+import { FlowRuntime } from '../engine/runtime/runtime.ts';
+import { servicesOf } from '../engine/runtime/services.ts';
+import type { EngineDb } from '../engine/runtime/tables.ts';
+import type { Flow } from '../schemas/flow.ts';
+import { type EngineWorkers, startEngineWorkers } from '../server/engine.ts';
+import { engineServices } from '../server/services/engine-services.ts';
+import { createTestApp, login } from './helpers/app.ts';
+import { onTestEnd } from './helpers/cleanup.ts';
+
+const { app, db, url } = await createTestApp({ queue: true });
+const admin = await login(app);
+const boss = app.boss as NonNullable<typeof app.boss>;
+
+/**
+ * Test-only actions: they do a real side effect through the services (a feed post) and
+ * then fail the way a crash or a busy remote would, a given number of times.
+ */
+const failures = new Map<string, number>();
+const flakyParams = {
+  type: 'object',
+  properties: { key: { type: 'string' }, mode: { type: 'string' } },
+  required: ['key', 'mode'],
+} as const;
+const flaky = defineAction<FromSchema<typeof flakyParams>, { posted: boolean }>({
+  type: 'test.postThenFail',
+  title: 'Post, then fail the first time',
+  category: 'Test',
+  params: flakyParams,
+  output: { type: 'object', properties: { posted: { type: 'boolean' } } },
+  retry: { attempts: 3, backoff: 'fixed', delayMs: 1000 },
+  async run(ctx, input) {
+    await servicesOf(ctx).feed.post({ text: `side effect ${input.key}` });
+    const left = failures.get(input.key) ?? 0;
+    if (left > 0) {
+      failures.set(input.key, left - 1);
+      // After the write: the step's transaction must roll it back.
+      throw input.mode === 'later'
+        ? new RetryAfterError('busy, come back soon', 300)
+        : new Error('the process died here');
+    }
+    return { posted: true };
+  },
+});
+const catalog = createCatalog([
+  ...controlNodes,
+  ...triggers,
+  ...(['feed.post', 'record.update'].map((type) => weftCatalog.get(type)) as NodeDefinition[]),
+  flaky,
+]);
+
+function newRuntime() {
+  return new FlowRuntime({
+    db: db as unknown as EngineDb,
+    boss,
+    catalog,
+    clock: { now: () => new Date() },
+    services: engineServices,
+  });
+}
+
+let workers: EngineWorkers | undefined;
+async function startWorkers(runtime: FlowRuntime) {
+  workers = await startEngineWorkers({
+    db,
+    boss,
+    runtime,
+    settings: app.settings,
+    connectionString: url,
+    pollMs: 200,
+    onError: () => {},
+  });
+  return workers;
+}
+onTestEnd(async () => workers?.stop());
+await startWorkers(newRuntime());
+
+async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function publish(definition: Flow): Promise<string> {
+  const created = await admin.request('POST', '/api/flows', { name: definition.name, definition });
+  const id = created.json().id as string;
+  // Test-only node types are not in the server's catalogue, so this flow is published directly.
+  await db
+    .insertInto('flowVersions')
+    .values({ flowId: id, version: 1, definition: JSON.stringify(definition), publishedBy: admin.userId })
+    .execute();
+  await db
+    .updateTable('flows')
+    .set({
+      publishedVersion: 1,
+      active: true,
+      triggerType: definition.trigger.type,
+      triggerModule: 'accounts',
+    })
+    .where('id', '=', id)
+    .execute();
+  return id;
+}
+
+const settled = (flowId: string) =>
+  eventually(async () => {
+    const run = await db.selectFrom('flowRuns').selectAll().where('flowId', '=', flowId).executeTakeFirst();
+    return run && ['done', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
+  }, `a finished run of ${flowId}`);
+
+const posts = (text: string) => db.selectFrom('feedPosts').select('id').where('text', '=', text).execute();
+
+const oneStep = (name: string, key: string, mode: 'crash' | 'later'): Flow => ({
+  name,
+  trigger: { type: 'trigger.recordCreated', params: { module: 'accounts' } },
+  nodes: [{ id: 'flaky', type: 'test.postThenFail', params: { key, mode }, position: { x: 0, y: 100 } }],
+  edges: [{ source: 'trigger', target: 'flaky' }],
+});
+
+test('a step that dies after its write is retried, and its side effect happens once', async () => {
+  failures.set('crash', 1);
+  const flowId = await publish(oneStep('Crash once', 'crash', 'crash'));
+  await admin.request('POST', '/api/records/accounts', { name: 'Crash Inc' });
+  const run = await settled(flowId);
+  assert.equal(run.status, 'done');
+  assert.equal((await posts('side effect crash')).length, 1);
+  const step = await db
+    .selectFrom('flowSteps')
+    .select(['attempt', 'status'])
+    .where('runId', '=', run.id)
+    .executeTakeFirstOrThrow();
+  assert.deepEqual(step, { attempt: 2, status: 'done' });
+});
+
+test('a remote asking to retry later gets its own delay, and the attempt count carries over', async () => {
+  failures.set('later', 1);
+  const flowId = await publish(oneStep('Busy remote', 'later', 'later'));
+  await admin.request('POST', '/api/records/accounts', { name: 'Later Ltd' });
+  const run = await settled(flowId);
+  assert.equal(run.status, 'done');
+  assert.equal((await posts('side effect later')).length, 1);
+  const step = await db
+    .selectFrom('flowSteps')
+    .select('attempt')
+    .where('runId', '=', run.id)
+    .executeTakeFirstOrThrow();
+  assert.equal(step.attempt, 2);
+});
+
+test('a step job delivered twice runs once', async () => {
+  const flowId = await publish({
+    name: 'Post once',
+    trigger: { type: 'trigger.recordCreated', params: { module: 'accounts' } },
+    nodes: [{ id: 'post', type: 'feed.post', params: { text: 'exactly once' }, position: { x: 0, y: 100 } }],
+    edges: [{ source: 'trigger', target: 'post' }],
+  });
+  await admin.request('POST', '/api/records/accounts', { name: 'Twice' });
+  const run = await settled(flowId);
+  const step = await db
+    .selectFrom('flowSteps')
+    .select(['input', 'iteration'])
+    .where('runId', '=', run.id)
+    .executeTakeFirstOrThrow();
+  await newRuntime().onStep({
+    data: {
+      runId: run.id,
+      nodeId: 'post',
+      iteration: step.iteration,
+      nodeType: 'feed.post',
+      params: step.input,
+      maxAttempts: 3,
+    },
+    retryCount: 0,
+  });
+  assert.equal((await posts('exactly once')).length, 1);
+});
+
+test('parallel branches join, and the flow goes on once both arrived', async () => {
+  const flowId = await publish({
+    name: 'Split and join',
+    trigger: { type: 'trigger.recordCreated', params: { module: 'accounts' } },
+    nodes: [
+      { id: 'split', type: 'control.parallel', params: {}, position: { x: 0, y: 100 } },
+      { id: 'left', type: 'feed.post', params: { text: 'left' }, position: { x: -100, y: 200 } },
+      { id: 'right', type: 'feed.post', params: { text: 'right' }, position: { x: 100, y: 200 } },
+      { id: 'join', type: 'control.join', params: {}, position: { x: 0, y: 300 } },
+      {
+        id: 'after',
+        type: 'feed.post',
+        params: { text: 'after both: {{steps.left.output.postId}}' },
+        position: { x: 0, y: 400 },
+      },
+    ],
+    edges: [
+      { source: 'trigger', target: 'split' },
+      { source: 'split', target: 'left' },
+      { source: 'split', target: 'right' },
+      { source: 'left', target: 'join' },
+      { source: 'right', target: 'join' },
+      { source: 'join', target: 'after' },
+    ],
+  });
+  await admin.request('POST', '/api/records/accounts', { name: 'Parallel' });
+  const run = await settled(flowId);
+  assert.equal(run.status, 'done', JSON.stringify(run.error));
+  const left = await db
+    .selectFrom('feedPosts')
+    .select('id')
+    .where('text', '=', 'left')
+    .executeTakeFirstOrThrow();
+  assert.equal((await posts(`after both: ${left.id}`)).length, 1);
+});
+
+test('a run waiting across a restart of the workers finishes after it', async () => {
+  const flowId = await publish({
+    name: 'Wait across restart',
+    trigger: { type: 'trigger.recordCreated', params: { module: 'accounts' } },
+    nodes: [
+      {
+        id: 'pause',
+        type: 'control.wait',
+        params: { duration: { amount: 1, unit: 'seconds' } },
+        position: { x: 0, y: 100 },
+      },
+      { id: 'post', type: 'feed.post', params: { text: 'after the restart' }, position: { x: 0, y: 200 } },
+    ],
+    edges: [
+      { source: 'trigger', target: 'pause' },
+      { source: 'pause', target: 'post' },
+    ],
+  });
+  await admin.request('POST', '/api/records/accounts', { name: 'Restart' });
+  await eventually(async () => {
+    const run = await db
+      .selectFrom('flowRuns')
+      .select('status')
+      .where('flowId', '=', flowId)
+      .executeTakeFirst();
+    return run?.status === 'waiting';
+  }, 'the run to wait');
+  await workers?.stop();
+  await startWorkers(newRuntime());
+  const run = await settled(flowId);
+  assert.equal(run.status, 'done');
+  assert.equal((await posts('after the restart')).length, 1);
+});
+
+test("a failed run starts the flow's on-failure flow with the failure", async () => {
+  const handlerId = await publish({
+    name: 'Handler',
+    trigger: { type: 'trigger.manual', params: { module: 'accounts' } },
+    nodes: [
+      {
+        id: 'post',
+        type: 'feed.post',
+        params: { text: 'handled {{trigger.failedRunId}}' },
+        position: { x: 0, y: 100 },
+      },
+    ],
+    edges: [{ source: 'trigger', target: 'post' }],
+  });
+  failures.set('fatal', 5);
+  const flowId = await publish({
+    ...oneStep('Fails', 'fatal', 'crash'),
+    settings: { onFailureFlowId: handlerId },
+  });
+  await admin.request('POST', '/api/records/accounts', { name: 'Doomed' });
+  const run = await settled(flowId);
+  assert.equal(run.status, 'failed');
+  assert.equal((await posts('side effect fatal')).length, 0, 'every failed attempt was rolled back');
+  const handled = await settled(handlerId);
+  assert.equal(handled.status, 'done');
+  assert.equal((await posts(`handled ${run.id}`)).length, 1);
+});
