@@ -8,6 +8,7 @@ import type { Db } from './db/index.ts';
 import { dispatchPending } from './services/dispatcher.ts';
 import { engineServices } from './services/engine-services.ts';
 import { eventsChannel } from './services/events.ts';
+import { publish } from './services/live.ts';
 import type { SettingsService } from './services/settings.ts';
 
 export function createRuntime(db: Db, boss: PgBoss): FlowRuntime {
@@ -18,6 +19,9 @@ export function createRuntime(db: Db, boss: PgBoss): FlowRuntime {
     catalog,
     clock: { now: () => new Date() },
     services: engineServices,
+    // Run views (the designer) refresh on these; flows are administration, so admins receive them.
+    onChange: (trx, change) =>
+      publish(trx as unknown as Db, { type: 'run.updated', data: { ...change }, to: { admins: true } }),
   });
 }
 

@@ -35,7 +35,16 @@ export interface RuntimeDeps {
   clock: Clock;
   /** The services actions use, bound to a step's transaction and its run (for causation). */
   services: (trx: EngineDb, run: RunInfo) => unknown | Promise<unknown>;
-  log?: (message: string, details?: Record<string, unknown>) => void;
+  /** Told of every change to a run or one of its steps, inside the transaction that makes it (live views). */
+  onChange?: (trx: EngineDb, change: RunChange) => Promise<void>;
+}
+
+export interface RunChange {
+  runId: string;
+  /** The run's new status, when the change is to the run. */
+  status?: RunStatus;
+  /** The step that changed, when the change is to a step. */
+  step?: { nodeId: string; iteration: number; status: string };
 }
 
 /** What services need to know of the run a step belongs to. */
@@ -398,6 +407,7 @@ export class FlowRuntime {
       })
       .where('id', '=', runId)
       .execute();
+    await this.#deps.onChange?.(trx, { runId, status });
   }
 
   async #lockRun(trx: EngineDb, runId: string): Promise<RunRow | undefined> {
@@ -463,6 +473,10 @@ export class FlowRuntime {
       })
       .onConflict((oc) => oc.columns(['runId', 'nodeId', 'iteration']).doUpdateSet(values))
       .execute();
+    await this.#deps.onChange?.(trx, {
+      runId: step.runId,
+      step: { nodeId: step.nodeId, iteration: step.iteration, status: step.status },
+    });
   }
 
   async #advance(trx: EngineDb, run: RunRow, event: RunEvent): Promise<void> {
@@ -536,6 +550,7 @@ export class FlowRuntime {
       })
       .where('id', '=', run.id)
       .execute();
+    await this.#deps.onChange?.(trx, { runId: run.id, status });
     for (const action of outcome.actions) {
       if (action.type === 'runStep') {
         const definition = this.#deps.catalog.get(action.nodeType);

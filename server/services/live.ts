@@ -16,7 +16,8 @@ export type LiveMessageType =
   | 'notification.cleared'
   | 'feed.post.created'
   | 'feed.comment.created'
-  | 'import.progress';
+  | 'import.progress'
+  | 'run.updated';
 
 /** Who may receive a message. A socket is reached when any given rule matches it. */
 export interface Audience {
