@@ -13,7 +13,13 @@ const patterns = process.argv.slice(2);
 const files =
   patterns.length > 0
     ? patterns
-    : ['engine/**/*.test.ts', 'server/**/*.test.ts', 'connectors/**/*.test.ts', 'test/**/*.test.ts'];
+    : [
+        'engine/**/*.test.ts',
+        'server/**/*.test.ts',
+        'connectors/**/*.test.ts',
+        'designer/src/**/*.test.ts',
+        'test/**/*.test.ts',
+      ];
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-test-'));
 // As root the cluster runs as the `postgres` user, which must be able to enter the folder.

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { handlesOf, paletteGroups } from './catalog.ts';
+import { copySelection, deleteSelection, paste } from './clipboard.ts';
+import { checkConnection, type Refusal } from './connection-rules.ts';
+import { catalog, entries, sampleFlow } from './fixtures.ts';
+import { defaultParams, metaOf, newNodeId, toCanvas, toFlow } from './flow-graph.ts';
+import { canRedo, canUndo, historyLimit, push, redo, replace, startHistory, undo } from './history.ts';
+import { autoLayout, nodeSize } from './layout.ts';
+
+describe('flow ⇄ canvas', () => {
+  test('a flow survives the round trip unchanged, and the canvas survives JSON', () => {
+    const canvas = toCanvas(sampleFlow);
+    assert.deepEqual(JSON.parse(JSON.stringify(canvas)), canvas);
+    assert.deepEqual(toFlow(metaOf(sampleFlow), canvas), sampleFlow);
+  });
+
+  test('the trigger is a node with the reserved id; main-handle edges get the handle `out`', () => {
+    const canvas = toCanvas(sampleFlow);
+    assert.equal(canvas.nodes[0]?.id, 'trigger');
+    assert.equal(canvas.nodes[0]?.type, 'trigger');
+    assert.equal(canvas.edges[0]?.sourceHandle, 'out');
+    assert.equal(canvas.edges[2]?.id, 'custom-id');
+  });
+
+  test('positions are rounded when written back', () => {
+    const canvas = toCanvas(sampleFlow);
+    const moved = { ...canvas, nodes: canvas.nodes.map((n) => ({ ...n, position: { x: 1.4, y: 2.6 } })) };
+    assert.deepEqual(toFlow(metaOf(sampleFlow), moved).nodes[0]?.position, { x: 1, y: 3 });
+  });
+
+  test('new node ids come from the type and never collide', () => {
+    assert.equal(newNodeId('feed.post', ['check']), 'post');
+    assert.equal(newNodeId('feed.post', ['post', 'post2']), 'post3');
+    assert.equal(newNodeId('control.forEach', []), 'forEach');
+  });
+
+  test('default params come from the schema defaults', () => {
+    assert.deepEqual(defaultParams(catalog.get('record.assign')?.params ?? {}), { to: 'user' });
+  });
+});
+
+describe('handles', () => {
+  const cases: [string, unknown, string[]][] = [
+    ['trigger.recordCreated', {}, ['out']],
+    ['record.assign', {}, ['out', 'error']],
+    ['control.if', {}, ['true', 'false']],
+    ['control.switch', { cases: [{ handle: 'hot' }, { handle: 'cold' }] }, ['hot', 'cold', 'default']],
+    ['control.switch', { cases: 'broken' }, ['default']],
+    ['control.parallel', {}, ['out']],
+    ['control.forEach', {}, ['each', 'done']],
+    ['control.end', {}, []],
+    ['no.such.type', {}, ['out']],
+  ];
+  for (const [type, params, expected] of cases) {
+    test(`${type} ${JSON.stringify(params)}`, () => {
+      assert.deepEqual(
+        handlesOf(catalog.get(type), params).map((h) => h.id),
+        expected,
+      );
+    });
+  }
+  test('only the parallel split fans out', () => {
+    assert.deepEqual(
+      entries.flatMap((e) =>
+        handlesOf(e, {})
+          .filter((h) => h.multiple)
+          .map(() => e.type),
+      ),
+      ['control.parallel'],
+    );
+  });
+});
+
+describe('connection rules', () => {
+  const base = toCanvas({
+    ...sampleFlow,
+    nodes: [
+      ...sampleFlow.nodes,
+      { id: 'split', type: 'control.parallel', params: {}, position: { x: 0, y: 0 } },
+      { id: 'fresh', type: 'feed.post', params: {}, position: { x: 0, y: 0 } },
+      { id: 'stop', type: 'control.end', params: {}, position: { x: 0, y: 0 } },
+    ],
+    edges: [...sampleFlow.edges, { source: 'split', target: 'post' }],
+  });
+  const cases: [string, string, string | null, Refusal | null][] = [
+    ['fresh', 'trigger', 'out', 'intoTrigger'],
+    ['fresh', 'fresh', 'out', 'selfLoop'],
+    ['fresh', 'ghost', 'out', 'unknownNode'],
+    ['check', 'fresh', 'out', 'unknownHandle'],
+    ['check', 'fresh', 'true', 'handleTaken'],
+    ['trigger', 'fresh', 'out', 'handleTaken'],
+    ['stop', 'fresh', null, 'unknownHandle'],
+    ['split', 'fresh', 'out', null],
+    ['split', 'post', 'out', 'duplicate'],
+    ['post', 'check', 'out', 'cycle'],
+    ['inner', 'assign', 'out', 'cycle'],
+    ['inner', 'loop', 'out', null],
+    ['inner', 'fresh', 'error', null],
+    ['post', 'fresh', null, null],
+    ['loop', 'fresh', 'done', null],
+  ];
+  for (const [source, target, sourceHandle, expected] of cases) {
+    test(`${source}.${sourceHandle} → ${target}: ${expected ?? 'accepted'}`, () => {
+      assert.equal(checkConnection(base, catalog, { source, target, sourceHandle }), expected);
+    });
+  }
+});
+
+describe('layout', () => {
+  test('parents sit above their children and no two nodes overlap', () => {
+    const laid = autoLayout(toCanvas(sampleFlow));
+    const at = new Map(laid.nodes.map((n) => [n.id, n.position]));
+    for (const edge of laid.edges) {
+      if (edge.target === 'loop' && edge.source === 'inner') continue;
+      assert.ok(
+        (at.get(edge.source)?.y ?? 0) < (at.get(edge.target)?.y ?? 0),
+        `${edge.source} above ${edge.target}`,
+      );
+    }
+    const boxes = laid.nodes.map((n) => n.position);
+    for (const [i, a] of boxes.entries())
+      for (const b of boxes.slice(i + 1))
+        assert.ok(
+          Math.abs(a.x - b.x) >= nodeSize.width || Math.abs(a.y - b.y) >= nodeSize.height,
+          'nodes overlap',
+        );
+  });
+});
+
+describe('history', () => {
+  test('undo and redo walk the snapshots; a push drops the redo branch', () => {
+    let h = startHistory('a');
+    h = push(h, 'b');
+    h = push(h, 'c');
+    h = undo(h);
+    assert.equal(h.present, 'b');
+    assert.ok(canRedo(h));
+    h = redo(h);
+    assert.equal(h.present, 'c');
+    h = undo(undo(h));
+    assert.equal(h.present, 'a');
+    assert.equal(canUndo(h), false);
+    assert.equal(undo(h), h);
+    h = push(h, 'x');
+    assert.equal(canRedo(h), false);
+    assert.deepEqual(h.past, ['a']);
+  });
+
+  test('replace changes the present without an undo step; the past is capped', () => {
+    let h = replace(startHistory(0), 1);
+    assert.equal(canUndo(h), false);
+    for (let i = 2; i < historyLimit + 10; i += 1) h = push(h, i);
+    assert.equal(h.past.length, historyLimit);
+  });
+});
+
+describe('clipboard', () => {
+  test('copy takes the selected steps and the edges between them; paste renames and offsets', () => {
+    const canvas = toCanvas(sampleFlow);
+    const selected = {
+      ...canvas,
+      nodes: canvas.nodes.map((n) => ({ ...n, selected: ['trigger', 'loop', 'inner'].includes(n.id) })),
+    };
+    const clip = copySelection(selected);
+    assert.deepEqual(
+      clip?.nodes.map((n) => n.id),
+      ['loop', 'inner'],
+    );
+    assert.equal(clip?.edges.length, 1);
+    const pasted = paste(selected, clip ?? { nodes: [], edges: [] });
+    const added = pasted.nodes.slice(canvas.nodes.length);
+    assert.deepEqual(
+      added.map((n) => n.id),
+      ['forEach', 'post2'],
+    );
+    assert.deepEqual(added[0]?.position, { x: 40, y: 340 });
+    assert.deepEqual(pasted.edges.at(-1), {
+      id: 'forEach:each->post2',
+      source: 'forEach',
+      target: 'post2',
+      sourceHandle: 'each',
+      selected: false,
+    });
+  });
+
+  test('nothing to copy without a selected step; delete keeps the trigger and drops dangling edges', () => {
+    const canvas = toCanvas(sampleFlow);
+    assert.equal(copySelection(canvas), null);
+    const selected = { ...canvas, nodes: canvas.nodes.map((n) => ({ ...n, selected: n.id !== 'post' })) };
+    const left = deleteSelection(selected);
+    assert.deepEqual(
+      left.nodes.map((n) => n.id),
+      ['trigger', 'post'],
+    );
+    assert.deepEqual(left.edges, []);
+  });
+});
+
+describe('palette', () => {
+  test('triggers first, then control, then categories; search filters titles and types', () => {
+    assert.deepEqual(
+      paletteGroups(entries, '').map((g) => g.category),
+      ['Triggers', 'Control', 'Collaboration', 'Records'],
+    );
+    assert.deepEqual(
+      paletteGroups(entries, 'assign').flatMap((g) => g.entries.map((e) => e.type)),
+      ['record.assign'],
+    );
+  });
+});
