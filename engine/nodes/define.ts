@@ -37,6 +37,17 @@ export const moduleParam = {
   description: 'The module whose records start the flow',
 } as const;
 
+/**
+ * X2CRM's trigger conditions, gating the whole flow: the dispatcher tests the rule before a
+ * run exists, so an event that fails it starts nothing and writes nothing.
+ */
+export const conditionsParam = {
+  type: ['object', 'boolean'],
+  title: 'Only when',
+  description:
+    'A condition over record, previous, trigger, user and now (json-logic, any/all/not groups); the flow starts only when it holds',
+} as const;
+
 /** What a record trigger offers `{{trigger.…}}`: the module and the record's id. */
 export const recordTriggerOutput = {
   type: 'object',

@@ -246,7 +246,12 @@ export type EventType =
   | 'record.deleted'
   | 'record.viewed'
   | 'tag.added'
-  | 'tag.removed';
+  | 'tag.removed'
+  | 'task.overdue'
+  | 'user.signedIn'
+  | 'user.signedOut'
+  | 'schedule.tick'
+  | 'webhook.received';
 
 export interface EventsTable {
   id: Generated<number>;
@@ -260,6 +265,21 @@ export interface EventsTable {
   createdAt: DefaultedTimestamp;
   /** Set by the workflow dispatcher once the event's runs are created. */
   dispatchedAt: Date | string | null;
+}
+
+export interface WebhookDeliveriesTable {
+  flowId: string;
+  deliveryId: string;
+  eventId: number | null;
+  receivedAt: DefaultedTimestamp;
+}
+
+export interface TaskOverdueMarksTable {
+  flowId: string;
+  taskId: string;
+  thresholdSeconds: number;
+  eventId: number;
+  createdAt: DefaultedTimestamp;
 }
 
 export interface ListsTable {
@@ -361,6 +381,8 @@ export interface Database extends EngineTables {
   imports: ImportsTable;
   importErrors: ImportErrorsTable;
   importRecords: ImportRecordsTable;
+  webhookDeliveries: WebhookDeliveriesTable;
+  taskOverdueMarks: TaskOverdueMarksTable;
 }
 
 export type User = Selectable<UsersTable>;

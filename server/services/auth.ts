@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { notFound, WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
+import { emitEvent } from './events.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import type { SettingsService } from './settings.ts';
 
@@ -105,8 +106,14 @@ export async function login(
       .execute();
     await trx.updateTable('users').set({ lastLoginAt: new Date() }).where('id', '=', user.id).execute();
     await recordAttempt(trx, user.username, user.id, true, null, client);
+    await emitEvent(trx, sessionEvent('user.signedIn', user));
   });
   return { token, sessionId, csrfToken, userId: user.id };
+}
+
+/** Flows may start on sign-in and sign-out (X2CRM's user login / logout triggers). */
+function sessionEvent(type: 'user.signedIn' | 'user.signedOut', user: { id: string; username: string }) {
+  return { type, module: null, recordId: null, payload: { username: user.username }, actorId: user.id };
 }
 
 export interface SessionInfo {
@@ -149,6 +156,12 @@ export async function endSession(db: Db, sessionId: string, by?: { actor: Actor;
     if (by?.ownerId) query = query.where('userId', '=', by.ownerId);
     const ended = await query.returning('userId').executeTakeFirst();
     if (!ended) throw notFound('Session');
+    const user = await trx
+      .selectFrom('users')
+      .select(['id', 'username'])
+      .where('id', '=', ended.userId)
+      .executeTakeFirstOrThrow();
+    await emitEvent(trx, sessionEvent('user.signedOut', user));
     if (by && ended.userId !== by.actor.id)
       await audit(trx, by.actor, 'session.end', { type: 'session', id: sessionId }, { userId: ended.userId });
   });

@@ -1,8 +1,12 @@
 import { sql } from 'kysely';
+import type { RunInput } from '../../engine/core/compile.ts';
+import { test as holds } from '../../engine/core/conditions.ts';
 import type { EngineEvent, TriggerNode } from '../../engine/nodes/define.ts';
 import type { FlowRuntime } from '../../engine/runtime/runtime.ts';
 import type { Flow } from '../../schemas/flow.ts';
 import type { Db } from '../db/index.ts';
+import type { Principal } from './authz.ts';
+import { getRecord } from './records.ts';
 import type { SettingsService } from './settings.ts';
 
 /**
@@ -53,6 +57,8 @@ export async function dispatchPending(
       const event: EngineEvent = { ...row, depth: row.depth ?? 0 };
       for (const flow of flows) {
         if (flow.triggerModule !== null && flow.triggerModule !== event.module) continue;
+        // Ticks, webhook deliveries and overdue scans are addressed to one flow.
+        if (typeof event.payload.flowId === 'string' && event.payload.flowId !== flow.id) continue;
         await startIfMatched(trx, runtime, triggers, flow, event, row.causationId, flowChainDepth);
       }
     }
@@ -80,13 +86,29 @@ async function startIfMatched(
 ): Promise<void> {
   const trigger = triggers.find((candidate) => candidate.type === flow.definition.trigger.type);
   if (!trigger?.events.includes(event.type)) return;
-  const input = trigger.match(event, flow.definition.trigger.params);
-  if (!input) return;
-  const log = (outcome: 'started' | 'depth-limit' | 'cycle', runId: string | null, detail: string | null) =>
+  const matched = trigger.match(event, flow.definition.trigger.params);
+  if (!matched) return;
+  const input = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
+  const conditions = (flow.definition.trigger.params as { conditions?: unknown } | null)?.conditions;
+  // A trigger condition that does not hold starts nothing and logs nothing (X2CRM logged every event).
+  if (input && conditions !== undefined) {
+    const now = new Date().toISOString();
+    const timeZone = flow.definition.settings?.timeZone;
+    if (!holds(conditions, { ...input, now }, timeZone ? { timeZone } : {})) return;
+  }
+  const log = (
+    outcome: 'started' | 'depth-limit' | 'cycle' | 'error',
+    runId: string | null,
+    detail: string | null,
+  ) =>
     trx
       .insertInto('flowTriggerLog')
       .values({ flowId: flow.id, eventId: event.id, outcome, runId, detail })
       .execute();
+  if (!input) {
+    await log('error', null, `${event.module} ${event.recordId} no longer exists`);
+    return;
+  }
   if (event.depth >= maxDepth && event.depth > 0) {
     await log(
       'depth-limit',
@@ -125,4 +147,24 @@ async function startIfMatched(
     depth: event.depth,
   });
   if (runId) await log('started', runId, null);
+}
+
+/** Reads every record: the trigger decides what starts a flow, not who caused the event. */
+const system: Principal = {
+  id: '00000000-0000-0000-0000-000000000000',
+  username: 'workflow-dispatcher',
+  isAdmin: true,
+  roleIds: [],
+  groupIds: [],
+  permissions: {},
+};
+
+/**
+ * Events that carry no record (views, tags, overdue scans) get the record as it is now;
+ * null when it was deleted since.
+ */
+async function withRecord(trx: Db, event: EngineEvent, input: Omit<RunInput, 'now'>) {
+  if (!event.module || !event.recordId) return input;
+  const record = await getRecord(trx, system, event.module, event.recordId).catch(() => null);
+  return record ? { ...input, record: { ...record, module: event.module } } : null;
 }

@@ -1,9 +1,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { defineTriggerNode, moduleParam, recordTriggerOutput } from '../define.ts';
+import { conditionsParam, defineTriggerNode, moduleParam, recordTriggerOutput } from '../define.ts';
 
 const params = {
   type: 'object',
-  properties: { module: moduleParam },
+  properties: { module: moduleParam, conditions: conditionsParam },
   required: ['module'],
   additionalProperties: false,
 } as const;

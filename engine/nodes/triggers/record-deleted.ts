@@ -1,9 +1,15 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { defineTriggerNode, moduleParam, recordInput, recordTriggerOutput } from '../define.ts';
+import {
+  conditionsParam,
+  defineTriggerNode,
+  moduleParam,
+  recordInput,
+  recordTriggerOutput,
+} from '../define.ts';
 
 const params = {
   type: 'object',
-  properties: { module: moduleParam },
+  properties: { module: moduleParam, conditions: conditionsParam },
   required: ['module'],
   additionalProperties: false,
 } as const;

@@ -1,5 +1,11 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { defineTriggerNode, moduleParam, recordInput, recordTriggerOutput } from '../define.ts';
+import {
+  conditionsParam,
+  defineTriggerNode,
+  moduleParam,
+  recordInput,
+  recordTriggerOutput,
+} from '../define.ts';
 
 const value = { description: 'Compared as text; leave out to accept any value' } as const;
 
@@ -7,6 +13,7 @@ const params = {
   type: 'object',
   properties: {
     module: moduleParam,
+    conditions: conditionsParam,
     field: { type: 'string', minLength: 1, title: 'Only when this field changed' },
     from: { ...value, title: 'From' },
     to: { ...value, title: 'To' },

@@ -1,0 +1,3 @@
+import { tagTrigger } from './tag-trigger.ts';
+
+export default tagTrigger('trigger.tagAdded', 'Tag added', 'tag.added');
