@@ -16,6 +16,8 @@ export const feedPostTypes = [
   'record-deleted',
   'task-completed',
   'web-lead',
+  // A flow's comment on a record (X2CRM's X2FlowRecordComment).
+  'comment',
 ] as const;
 export type FeedPostType = (typeof feedPostTypes)[number];
 

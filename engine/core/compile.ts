@@ -54,7 +54,7 @@ export type FlowEvent =
       output?: unknown;
       /** The step made another record current, or changed the current one. */
       record?: unknown;
-      /** Variables the step sets (vars.set). */
+      /** Variables the step sets (an action with `setsVars`). */
       vars?: Record<string, unknown>;
     }
   | { type: 'step.failed'; nodeId: string; now: string; error: unknown }

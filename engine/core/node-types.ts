@@ -77,6 +77,8 @@ export interface ActionDefinition<P = unknown, O = unknown> {
   timeoutMs?: number;
   /** The step makes another record current (X2CRM's "change record"), so `record` changes module. */
   switchesRecord?: boolean;
+  /** The step sets run variables: the runtime merges its `output.vars` into `vars` for later steps. */
+  setsVars?: boolean;
   handles: (params: unknown) => HandleSpec[];
   // Method syntax on purpose: a definition with narrow params must fit in a NodeCatalog.
   run(ctx: ActionRunContext, params: P): Promise<O>;

@@ -1,38 +1,30 @@
 import { controlNodes } from '../core/control-nodes.ts';
 import { createCatalog, type NodeDefinition } from '../core/node-types.ts';
 import feedPost from './actions/feed-post.ts';
+import listAdd from './actions/list-add.ts';
+import listRemove from './actions/list-remove.ts';
 import notificationCreate from './actions/notification-create.ts';
 import recordAssign from './actions/record-assign.ts';
+import recordComment from './actions/record-comment.ts';
+import recordCreate from './actions/record-create.ts';
+import recordDelete from './actions/record-delete.ts';
+import recordSwitchRelated from './actions/record-switch-related.ts';
+import recordTags from './actions/record-tags.ts';
 import recordUpdate from './actions/record-update.ts';
+import recordsFind from './actions/records-find.ts';
+import taskCreate from './actions/task-create.ts';
+import varsSet from './actions/vars-set.ts';
 import type { TriggerNode } from './define.ts';
 import manual from './triggers/manual.ts';
-import periodic from './triggers/periodic.ts';
 import recordCreated from './triggers/record-created.ts';
 import recordDeleted from './triggers/record-deleted.ts';
 import recordUpdated from './triggers/record-updated.ts';
-import recordViewed from './triggers/record-viewed.ts';
-import tagAdded from './triggers/tag-added.ts';
-import tagRemoved from './triggers/tag-removed.ts';
-import taskCompleted from './triggers/task-completed.ts';
-import taskOverdue from './triggers/task-overdue.ts';
-import userSignedIn from './triggers/user-signed-in.ts';
-import userSignedOut from './triggers/user-signed-out.ts';
-import webhook from './triggers/webhook.ts';
 
 /** Every trigger the dispatcher can match. */
 export const triggers: readonly TriggerNode[] = [
   recordCreated,
   recordUpdated,
   recordDeleted,
-  recordViewed,
-  tagAdded,
-  tagRemoved,
-  taskCompleted,
-  taskOverdue,
-  userSignedIn,
-  userSignedOut,
-  periodic,
-  webhook,
   manual,
 ] as TriggerNode[];
 
@@ -44,4 +36,14 @@ export const catalog = createCatalog([
   recordAssign,
   feedPost,
   notificationCreate,
+  recordCreate,
+  recordDelete,
+  recordTags,
+  taskCreate,
+  recordComment,
+  varsSet,
+  recordSwitchRelated,
+  listAdd,
+  listRemove,
+  recordsFind,
 ] as NodeDefinition[]);

@@ -3,13 +3,18 @@ import type { RunInfo } from '../../engine/runtime/runtime.ts';
 import type { EngineServices } from '../../engine/runtime/services.ts';
 import type { EngineDb } from '../../engine/runtime/tables.ts';
 import type { Db } from '../db/index.ts';
-import { WeftError } from '../errors.ts';
+import { invalid, WeftError } from '../errors.ts';
 import type { Actor } from './audit.ts';
 import type { Principal } from './authz.ts';
 import { createPost } from './feed.ts';
+import { userExists } from './feed-posts.ts';
+import { changeMembers } from './lists.ts';
+import { getModule } from './modules.ts';
 import { notify } from './notifications.ts';
+import { listRecords } from './record-list.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from './records.ts';
 import { routeRecord } from './routing.ts';
+import { addTags, removeTags } from './tags.ts';
 
 /**
  * Flows act with full rights, in the name of the user who created the flow (so that
@@ -51,9 +56,43 @@ export async function engineServices(trx: EngineDb, run: RunInfo): Promise<Engin
       create: (module, values) => createRecord(db, principal, actor, module, values, options),
       update: (module, id, values) => updateRecord(db, principal, actor, module, id, values, options),
       delete: (module, id) => deleteRecord(db, principal, actor, module, id, options).then(() => undefined),
+      find: async (module, query) => {
+        const page = await listRecords(db, principal, module, {
+          limit: query.limit,
+          sort: query.sort,
+          where: query.where === undefined ? undefined : JSON.stringify(query.where),
+        });
+        return { items: page.items, more: page.nextCursor !== null };
+      },
+      linkOf: async (module, name) => {
+        const field = (await getModule(db, module)).fields.find((candidate) => candidate.name === name);
+        if (field?.type !== 'link') throw invalid(name, `is not a link field of ${module}`);
+        const { module: target, moduleField } = field.options;
+        return {
+          module: typeof target === 'string' ? target : null,
+          moduleField: typeof moduleField === 'string' ? moduleField : null,
+        };
+      },
+    },
+    tags: {
+      add: async (module, id, tags) => tagsOf(await addTags(db, principal, actor, module, id, tags, options)),
+      remove: async (module, id, tags) =>
+        tagsOf(await removeTags(db, principal, actor, module, id, tags, options)),
+      clear: async (module, id) => {
+        const current = tagsOf(await getRecord(db, principal, module, id));
+        return tagsOf(await removeTags(db, principal, actor, module, id, current, options));
+      },
+    },
+    lists: {
+      add: (listId, recordId) => changeMembers(db, principal, listId, [recordId], 'add'),
+      remove: (listId, recordId) => changeMembers(db, principal, listId, [recordId], 'remove'),
     },
     feed: {
-      post: (input) => createPost(db, { ...input, type: input.type ?? 'workflow' }),
+      post: async (input) => {
+        if (input.authorId && !(await userExists(db, input.authorId)))
+          throw invalid('authorId', 'is not an existing user');
+        return createPost(db, { ...input, type: input.type ?? 'workflow' });
+      },
     },
     notifications: {
       notify: (input) => notify(db, { ...input, type: 'custom' }),
@@ -92,3 +131,6 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
     ]),
   ) as unknown as EngineServices;
 }
+
+const tagsOf = (record: Record<string, unknown>): string[] =>
+  Array.isArray(record.tags) ? (record.tags as string[]) : [];
