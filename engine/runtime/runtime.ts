@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Flow } from '../../schemas/flow.ts';
 import { type CompiledFlow, compile, type RunInput } from '../core/compile.ts';
@@ -76,6 +77,8 @@ type RunRow = Pick<FlowRunsTable, 'flowId' | 'version' | 'parentRunId' | 'parent
 };
 
 const statusOf = (outcome: StepOutcome): RunStatus => outcome.status;
+/** Compared with record ids when a run has none: matches no record. */
+const noRecord = '00000000-0000-0000-0000-000000000000';
 const finished = (status: RunStatus) => status === 'done' || status === 'failed' || status === 'cancelled';
 
 /**
@@ -135,12 +138,20 @@ export class FlowRuntime {
   async start(trx: EngineDb, request: StartRequest): Promise<string | null> {
     const compiled = await this.#compiled(trx, request, request.definition);
     const outcome = startRun(compiled, request.input, this.#deps.clock);
+    const queued =
+      !request.test &&
+      (await this.#mustQueue(
+        trx,
+        request.flowId,
+        request.recordId ?? null,
+        compiled.flow.settings?.maxConcurrentRuns,
+      ));
     const inserted = await trx
       .insertInto('flowRuns')
       .values({
         flowId: request.flowId,
         version: request.version,
-        status: statusOf(outcome),
+        status: queued ? 'queued' : statusOf(outcome),
         test: request.test ?? false,
         eventId: request.eventId ?? null,
         module: request.module ?? null,
@@ -168,8 +179,83 @@ export class FlowRuntime {
       ])
       .executeTakeFirst();
     if (!inserted) return null;
-    await this.#apply(trx, inserted, outcome);
+    if (!queued) await this.#apply(trx, inserted, outcome);
     return inserted.id;
+  }
+
+  /**
+   * Runs of one flow on one record go one after another, and a flow may cap how many of
+   * its runs are active at once. Starts of a flow are serialised by a lock, so two
+   * transactions cannot both see a free slot.
+   */
+  async #mustQueue(trx: EngineDb, flowId: string, recordId: string | null, limit: number | undefined) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${flowId}, 0))`.execute(trx);
+    // Queued runs count too: a new run never overtakes one already waiting its turn.
+    return this.#blocked(trx, { flowId, recordId, limit, statuses: ['queued', 'running', 'waiting'] });
+  }
+
+  async #blocked(
+    trx: EngineDb,
+    at: {
+      flowId: string;
+      recordId: string | null;
+      limit: number | undefined;
+      statuses: RunStatus[];
+      except?: string;
+    },
+  ): Promise<boolean> {
+    let query = trx
+      .selectFrom('flowRuns')
+      .select([
+        (eb) => eb.fn.countAll<number>().as('total'),
+        (eb) =>
+          eb.fn
+            .countAll<number>()
+            .filterWhere('recordId', '=', at.recordId ?? noRecord)
+            .as('sameRecord'),
+      ])
+      .where('flowId', '=', at.flowId)
+      .where('test', '=', false)
+      .where('status', 'in', at.statuses);
+    if (at.except) query = query.where('id', '<>', at.except);
+    const active = await query.executeTakeFirstOrThrow();
+    return (
+      (at.recordId !== null && Number(active.sameRecord) > 0) ||
+      (at.limit !== undefined && Number(active.total) >= at.limit)
+    );
+  }
+
+  /** When a run ends, the oldest queued runs of its flow that may now go, go. */
+  async #releaseQueued(trx: EngineDb, flowId: string): Promise<void> {
+    const queued = await trx
+      .selectFrom('flowRuns')
+      .select([
+        'id',
+        'flowId',
+        'version',
+        'status',
+        'snapshot',
+        'parentRunId',
+        'parentNodeId',
+        'eventId',
+        'depth',
+        'recordId',
+        'input',
+      ])
+      .where('flowId', '=', flowId)
+      .where('status', '=', 'queued')
+      .orderBy('startedAt')
+      .limit(100)
+      .forUpdate()
+      .execute();
+    for (const run of queued) {
+      const compiled = await this.#compiled(trx, run);
+      const limit = compiled.flow.settings?.maxConcurrentRuns;
+      if (await this.#blocked(trx, { ...run, limit, statuses: ['running', 'waiting'], except: run.id }))
+        continue;
+      const outcome = startRun(compiled, run.input as Omit<RunInput, 'now'>, this.#deps.clock);
+      await this.#apply(trx, run, outcome);
+    }
   }
 
   /** Handles one `weft.flow.step` job: runs the action, records it, advances the run. */
@@ -408,6 +494,12 @@ export class FlowRuntime {
       .where('id', '=', runId)
       .execute();
     await this.#deps.onChange?.(trx, { runId, status });
+    const { flowId } = await trx
+      .selectFrom('flowRuns')
+      .select('flowId')
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    await this.#releaseQueued(trx, flowId);
   }
 
   async #lockRun(trx: EngineDb, runId: string): Promise<RunRow | undefined> {
@@ -576,6 +668,8 @@ export class FlowRuntime {
         await sendJob(this.#deps.boss, trx, queues.wait, data, {
           id: jobId(run.id, action.nodeId, action.iteration, 'wait'),
           startAfter: new Date(action.until),
+          // pg-boss drops jobs still waiting after their retention (14 days by default): a wait keeps its job until it is due, and a day more.
+          retentionSeconds: Math.max(0, Math.ceil((Date.parse(action.until) - Date.now()) / 1000)) + 86_400,
         });
       } else if (action.type === 'callFlow') {
         await this.#callFlow(trx, run, action);
@@ -613,6 +707,7 @@ export class FlowRuntime {
         );
       }
     }
+    if (finished(status)) await this.#releaseQueued(trx, run.flowId);
   }
 
   async #enqueueStep(trx: EngineDb, data: StepJob, salt = '', startAfter?: Date): Promise<void> {

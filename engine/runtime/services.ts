@@ -54,6 +54,57 @@ export interface EngineServices {
     /** The assignee lead routing picks for a record of a module (null: nobody / routing off). */
     route(module: string, record: RecordValues): Promise<string | null>;
   };
+  email: {
+    /**
+     * Puts a message in the outbox within the step's transaction; it is delivered after the
+     * step commits (or kept in the outbox when no SMTP server is configured). An invalid
+     * address fails the step naming its field. When `doNotEmail` names the address of a
+     * record that asked not to be emailed and it is among the recipients, nothing is sent
+     * (if the respectDoNotEmail setting is on) and the answer says why.
+     */
+    send(message: EmailMessage): Promise<EmailSent>;
+  };
+  http: {
+    /**
+     * One outbound request, refused before connecting when the target is private,
+     * loopback or link-local (unless allow-listed). Any HTTP status is answered.
+     */
+    request(request: HttpCall): Promise<HttpAnswer>;
+  };
+}
+
+export interface EmailMessage {
+  /** Comma-separated address fields. */
+  to: string;
+  cc?: string | undefined;
+  bcc?: string | undefined;
+  subject: string;
+  text?: string | undefined;
+  html?: string | undefined;
+  module?: string | null;
+  recordId?: string | null;
+  doNotEmail?: string | null;
+  /** Stable across attempts of the step: the outbox keeps one message per key. */
+  idempotencyKey: string;
+}
+
+export type EmailSent =
+  | { messageId: string; status: 'stored' | 'queued' }
+  | { skipped: 'doNotEmail'; reason: string };
+
+export interface HttpCall {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
 }
 
 /** Actions receive `ctx.services` typed loosely by the core; this narrows it. */

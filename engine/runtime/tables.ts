@@ -4,7 +4,8 @@ import type { Flow } from '../../schemas/flow.ts';
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
-export type RunStatus = 'running' | 'waiting' | 'done' | 'failed' | 'cancelled';
+/** `queued`: waiting for an earlier run of the flow on the same record, or for the flow's concurrency limit. */
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'done' | 'failed' | 'cancelled';
 export type StepStatus = 'running' | 'done' | 'failed' | 'waiting';
 
 export interface FlowsTable {

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sql } from 'kysely';
+import type { Flow } from '../schemas/flow.ts';
+import { startEngineWorkers } from '../server/engine.ts';
+import { createTestApp, login } from './helpers/app.ts';
+import { onTestEnd } from './helpers/cleanup.ts';
+
+const { app, db, url } = await createTestApp({ queue: true });
+const admin = await login(app);
+const workers = await startEngineWorkers({
+  db,
+  boss: app.boss as NonNullable<typeof app.boss>,
+  runtime: app.runtime as NonNullable<typeof app.runtime>,
+  settings: app.settings,
+  connectionString: url,
+  pollMs: 200,
+  onError: (error) => console.error(error),
+});
+onTestEnd(() => workers.stop());
+
+async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A flow whose runs take about a second: they wait, then post. */
+function slowFlow(name: string, module: string, settings?: Flow['settings']): Flow {
+  return {
+    name,
+    trigger: { type: 'trigger.recordUpdated', params: { module } },
+    nodes: [
+      {
+        id: 'pause',
+        type: 'control.wait',
+        params: { duration: { amount: 1, unit: 'seconds' } },
+        position: { x: 0, y: 100 },
+      },
+      {
+        id: 'post',
+        type: 'feed.post',
+        params: { text: `${name} {{record.name}}` },
+        position: { x: 0, y: 200 },
+      },
+    ],
+    edges: [
+      { source: 'trigger', target: 'pause' },
+      { source: 'pause', target: 'post' },
+    ],
+    ...(settings && { settings }),
+  };
+}
+
+async function publish(definition: Flow): Promise<string> {
+  const id = (await admin.request('POST', '/api/flows', { name: definition.name, definition })).json()
+    .id as string;
+  assert.equal((await admin.request('POST', `/api/flows/${id}/publish`)).statusCode, 200);
+  assert.equal((await admin.request('POST', `/api/flows/${id}/activate`)).statusCode, 200);
+  return id;
+}
+
+const runsOf = (flowId: string) =>
+  db
+    .selectFrom('flowRuns')
+    .select(['id', 'status', 'recordId', 'startedAt', 'finishedAt'])
+    .where('flowId', '=', flowId)
+    .orderBy('startedAt')
+    .execute();
+
+test('runs of one flow on the same record go one after another', async () => {
+  const flowId = await publish(slowFlow('Serial', 'accounts'));
+  const account = (await admin.request('POST', '/api/records/accounts', { name: 'One' })).json();
+  await admin.request('PATCH', `/api/records/accounts/${account.id}`, { name: 'Two' });
+  await admin.request('PATCH', `/api/records/accounts/${account.id}`, { name: 'Three' });
+  const queuedSeen = await eventually(async () => {
+    const runs = await runsOf(flowId);
+    return runs.length === 2 && runs.some((run) => run.status === 'queued') ? runs : undefined;
+  }, 'the second run to queue behind the first');
+  assert.equal(queuedSeen.filter((run) => run.status === 'queued').length, 1);
+  const runs = await eventually(async () => {
+    const all = await runsOf(flowId);
+    return all.every((run) => run.status === 'done') ? all : undefined;
+  }, 'both runs to finish');
+  const [first, second] = runs;
+  assert.ok(first?.finishedAt && second?.finishedAt);
+  assert.ok(
+    second.finishedAt.getTime() - first.finishedAt.getTime() >= 900,
+    'the second run waited for the first',
+  );
+});
+
+test("a flow's concurrency limit queues runs on other records too", async () => {
+  const flowId = await publish(slowFlow('Limited', 'opportunities', { maxConcurrentRuns: 1 }));
+  const a = (await admin.request('POST', '/api/records/opportunities', { name: 'A' })).json();
+  const b = (await admin.request('POST', '/api/records/opportunities', { name: 'B' })).json();
+  await admin.request('PATCH', `/api/records/opportunities/${a.id}`, { name: 'A2' });
+  await admin.request('PATCH', `/api/records/opportunities/${b.id}`, { name: 'B2' });
+  await eventually(async () => {
+    const runs = await runsOf(flowId);
+    return runs.length === 2 && runs.filter((run) => run.status === 'queued').length === 1;
+  }, 'one run active and one queued');
+  await eventually(async () => {
+    const runs = await runsOf(flowId);
+    return runs.every((run) => run.status === 'done');
+  }, 'both runs to finish');
+  const posts = await db
+    .selectFrom('feedPosts')
+    .select('text')
+    .where('text', 'like', 'Limited%')
+    .orderBy('text')
+    .execute();
+  assert.deepEqual(
+    posts.map((post) => post.text),
+    ['Limited A2', 'Limited B2'],
+  );
+});
+
+test("a wait keeps its job past pg-boss's default retention", async () => {
+  const flowId = await publish({
+    ...slowFlow('Ninety days', 'cases'),
+    nodes: [
+      {
+        id: 'pause',
+        type: 'control.wait',
+        params: { duration: { amount: 90, unit: 'days' } },
+        position: { x: 0, y: 100 },
+      },
+      { id: 'post', type: 'feed.post', params: { text: 'day 90' }, position: { x: 0, y: 200 } },
+    ],
+  });
+  const item = (await admin.request('POST', '/api/records/cases', { name: 'Long' })).json();
+  await admin.request('PATCH', `/api/records/cases/${item.id}`, { name: 'Longer' });
+  const [run] = await eventually(async () => {
+    const runs = await runsOf(flowId);
+    return runs[0]?.status === 'waiting' ? runs : undefined;
+  }, 'the run to wait');
+  const { rows } = await sql<{ startAfter: Date; keepUntil: Date }>`
+    select start_after, keep_until from pgboss.job where name = 'weft.flow.wait' and data->>'runId' = ${run?.id}
+  `.execute(db);
+  const job = rows[0];
+  assert.ok(job);
+  const day = 86_400_000;
+  assert.ok(job.startAfter.getTime() - Date.now() > 89 * day);
+  assert.ok(job.keepUntil.getTime() > job.startAfter.getTime(), 'the job outlives its due date');
+});
