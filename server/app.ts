@@ -23,6 +23,7 @@ import { feedRoutes } from './routes/feed.ts';
 import { flowRoutes, runRoutes } from './routes/flows.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
+import { hookRoutes } from './routes/hooks.ts';
 import { layoutRoutes } from './routes/layouts.ts';
 import { listRoutes } from './routes/lists.ts';
 import { meRoutes } from './routes/me.ts';
@@ -164,6 +165,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(flowRoutes, { prefix: '/flows' });
       await api.register(runRoutes, { prefix: '/runs' });
       await api.register(nodeRoutes, { prefix: '/nodes' });
+      await api.register(hookRoutes, { prefix: '/hooks' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     },

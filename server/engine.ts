@@ -9,7 +9,9 @@ import { dispatchPending } from './services/dispatcher.ts';
 import { engineServices } from './services/engine-services.ts';
 import { eventsChannel } from './services/events.ts';
 import { publish } from './services/live.ts';
+import { periodicQueue, syncAllPeriodicSchedules, workPeriodic } from './services/periodic.ts';
 import type { SettingsService } from './services/settings.ts';
+import { overdueQueue, workOverdueScan } from './services/task-overdue.ts';
 
 export function createRuntime(db: Db, boss: PgBoss): FlowRuntime {
   return new FlowRuntime({
@@ -18,7 +20,8 @@ export function createRuntime(db: Db, boss: PgBoss): FlowRuntime {
     boss,
     catalog,
     clock: { now: () => new Date() },
-    services: engineServices,
+    // The email service enqueues delivery jobs in the step's transaction.
+    services: (trx, run) => engineServices(trx, run, { boss }),
     // Run views (the designer) refresh on these; flows are administration, so admins receive them.
     onChange: (trx, change) =>
       publish(trx as unknown as Db, { type: 'run.updated', data: { ...change }, to: { admins: true } }),
@@ -55,6 +58,10 @@ export async function startEngineWorkers(options: {
   await boss.work<WaitJob>(queues.wait, polling, async ([job]) => {
     if (job) await runtime.onWait(job);
   });
+  // Time-based triggers: schedule ticks and the overdue-task scan, and schedules left unsynced.
+  await workPeriodic(db, boss);
+  await workOverdueScan(db, boss);
+  await syncAllPeriodicSchedules(db, boss);
 
   let stopped = false;
   let running: Promise<void> | undefined;
@@ -105,6 +112,8 @@ export async function startEngineWorkers(options: {
       await listener.end().catch(() => undefined);
       await boss.offWork(queues.step);
       await boss.offWork(queues.wait);
+      await boss.offWork(periodicQueue);
+      await boss.offWork(overdueQueue);
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   setActive,
   updateFlow,
 } from '../services/flows.ts';
+import { syncPeriodicSchedule } from '../services/periodic.ts';
 import type { RoutePlugin } from './route-plugin.ts';
 
 const tags = ['flows'];
@@ -85,11 +86,18 @@ export const flowRoutes: RoutePlugin = async (app) => {
     async (request) => updateFlow(app.db, actorOf(request), request.params.id, request.body),
   );
 
+  /** A periodic flow's pg-boss schedule follows its state (the engine also reconciles them at start). */
+  const reschedule = async <T>(id: string, result: T): Promise<T> => {
+    if (app.boss) await syncPeriodicSchedule(app.db, app.boss, id);
+    return result;
+  };
+
   app.delete(
     '/:id',
     { schema: { tags, summary: 'Delete a flow with its versions and runs', params: idParams } },
     async (request, reply) => {
       await deleteFlow(app.db, actorOf(request), request.params.id);
+      await reschedule(request.params.id, undefined);
       return reply.code(204).send();
     },
   );
@@ -103,13 +111,15 @@ export const flowRoutes: RoutePlugin = async (app) => {
   app.post(
     '/:id/publish',
     { schema: { tags, summary: 'Publish the draft as the next immutable version', params: idParams } },
-    async (request) => publishFlow(app.db, actorOf(request), request.params.id),
+    async (request) =>
+      reschedule(request.params.id, await publishFlow(app.db, actorOf(request), request.params.id)),
   );
 
   app.post(
     '/:id/activate',
     { schema: { tags, summary: 'Start matching events', params: idParams } },
-    async (request) => setActive(app.db, actorOf(request), request.params.id, true),
+    async (request) =>
+      reschedule(request.params.id, await setActive(app.db, actorOf(request), request.params.id, true)),
   );
 
   app.post(
@@ -121,7 +131,8 @@ export const flowRoutes: RoutePlugin = async (app) => {
         params: idParams,
       },
     },
-    async (request) => setActive(app.db, actorOf(request), request.params.id, false),
+    async (request) =>
+      reschedule(request.params.id, await setActive(app.db, actorOf(request), request.params.id, false)),
   );
 
   app.get(

@@ -10,6 +10,7 @@ import { notFound, WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import { findModule } from './modules.ts';
 import { containsPattern, decodeCursor, toPage } from './pagination.ts';
+import { scheduleProblems } from './periodic.ts';
 
 const columns = [
   'flows.id',
@@ -38,6 +39,7 @@ export async function problemsOf(db: Db, definition: unknown): Promise<FlowProbl
     catalog,
     found ? { recordFields: ['id', 'module', ...found.fields.map((f) => f.name)] } : {},
   );
+  problems.push(...scheduleProblems(definition));
   if (typeof module === 'string' && !found) {
     problems.push({
       code: 'trigger.params',
