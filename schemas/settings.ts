@@ -41,6 +41,43 @@ export const settingsSchema = {
       default: {},
       description: 'Per feed post type, overriding feedRetentionDays; null keeps that type.',
     },
+    smtpHost: {
+      type: ['string', 'null'],
+      maxLength: 255,
+      default: null,
+      description: 'SMTP server for outgoing email; null keeps every message in the built-in outbox.',
+    },
+    smtpPort: { type: 'integer', minimum: 1, maximum: 65_535, default: 587 },
+    smtpSecurity: {
+      type: 'string',
+      enum: ['none', 'starttls', 'tls'],
+      default: 'starttls',
+      description: 'starttls: upgrade a plain connection (port 587); tls: TLS from the start (port 465).',
+    },
+    smtpUser: { type: ['string', 'null'], maxLength: 255, default: null },
+    smtpPassword: {
+      type: ['string', 'null'],
+      maxLength: 1000,
+      default: null,
+      writeOnly: true,
+      description: 'Never answered back: GET /api/settings says smtpPasswordSet instead.',
+    },
+    emailFromAddress: { type: ['string', 'null'], maxLength: 255, default: null },
+    emailFromName: { type: ['string', 'null'], maxLength: 255, default: null },
+    respectDoNotEmail: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Flows send nothing to a record whose doNotEmail is set (the step says why it sent nothing).',
+    },
+    httpAllowList: {
+      type: 'array',
+      maxItems: 200,
+      items: { type: 'string', minLength: 1, maxLength: 255 },
+      default: [],
+      description:
+        'Host names or CIDR ranges that flow HTTP requests may reach although they are private or loopback.',
+    },
   },
   additionalProperties: false,
 } as const;

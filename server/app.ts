@@ -19,6 +19,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { changelogRoutes } from './routes/changelog.ts';
 import { dropdownRoutes } from './routes/dropdowns.ts';
+import { emailRoutes } from './routes/email.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { flowRoutes, runRoutes } from './routes/flows.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -160,6 +161,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(dropdownRoutes, { prefix: '/dropdowns' });
       await api.register(layoutRoutes, { prefix: '/modules/:module/layouts' });
       await api.register(routingRoutes, { prefix: '/routing' });
+      await api.register(emailRoutes, { prefix: '/email' });
       await api.register(importRoutes, { prefix: '/imports' });
       await api.register(exportRoutes, { prefix: '/exports' });
       await api.register(flowRoutes, { prefix: '/flows' });

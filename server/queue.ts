@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { PgBoss } from 'pg-boss';
 import type { Db } from './db/index.ts';
+import { startEmailWorker } from './services/email.ts';
 import { purgeExpiredPosts } from './services/feed.ts';
 import { startImportWorker } from './services/imports.ts';
 import type { SettingsService } from './services/settings.ts';
@@ -40,4 +41,6 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
   });
   // CSV/XLSX imports (services/imports.ts).
   await startImportWorker(boss, db, settings);
+  // Email delivery from the outbox (services/email.ts), with retries and backoff.
+  await startEmailWorker(boss, db, settings);
 }

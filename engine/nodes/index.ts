@@ -1,6 +1,8 @@
 import { controlNodes } from '../core/control-nodes.ts';
 import { createCatalog, type NodeDefinition } from '../core/node-types.ts';
+import emailSend from './actions/email-send.ts';
 import feedPost from './actions/feed-post.ts';
+import httpRequest from './actions/http-request.ts';
 import listAdd from './actions/list-add.ts';
 import listRemove from './actions/list-remove.ts';
 import notificationCreate from './actions/notification-create.ts';
@@ -54,6 +56,8 @@ export const catalog = createCatalog([
   recordAssign,
   feedPost,
   notificationCreate,
+  emailSend,
+  httpRequest,
   recordCreate,
   recordDelete,
   recordTags,

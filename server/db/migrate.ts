@@ -8,6 +8,7 @@ import * as routing from './migrations/0005-routing.ts';
 import * as studio from './migrations/0006-studio.ts';
 import * as flows from './migrations/0007-flows.ts';
 import * as imports from './migrations/0008-imports.ts';
+import * as email from './migrations/0009-email.ts';
 import * as triggers from './migrations/0010-triggers.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0006-studio': studio,
   '0007-flows': flows,
   '0008-imports': imports,
+  '0009-email': email,
   '0010-triggers': triggers,
 };
 

@@ -352,6 +352,28 @@ export interface ImportRecordsTable {
   action: 'created' | 'updated';
 }
 
+export interface EmailOutboxTable {
+  id: Generated<string>;
+  messageId: string;
+  idempotencyKey: string | null;
+  fromAddress: string;
+  to: string[];
+  cc: ColumnType<string[], string[] | undefined, string[]>;
+  bcc: ColumnType<string[], string[] | undefined, string[]>;
+  subject: string;
+  text: string | null;
+  html: string | null;
+  status: 'stored' | 'queued' | 'sent' | 'failed';
+  attempts: Generated<number>;
+  lastError: string | null;
+  smtpResponse: string | null;
+  module: string | null;
+  recordId: string | null;
+  runId: string | null;
+  createdAt: DefaultedTimestamp;
+  sentAt: Timestamp | null;
+}
+
 export interface Database extends EngineTables {
   users: UsersTable;
   groups: GroupsTable;
@@ -381,6 +403,7 @@ export interface Database extends EngineTables {
   imports: ImportsTable;
   importErrors: ImportErrorsTable;
   importRecords: ImportRecordsTable;
+  emailOutbox: EmailOutboxTable;
   webhookDeliveries: WebhookDeliveriesTable;
   taskOverdueMarks: TaskOverdueMarksTable;
 }

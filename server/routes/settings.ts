@@ -2,13 +2,14 @@ import { type Settings, settingsPatchSchema } from '../../schemas/settings.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import { audit } from '../services/audit.ts';
 import { requireAdmin } from '../services/authz.ts';
+import { redactSettings } from '../services/settings.ts';
 import type { RoutePlugin } from './route-plugin.ts';
 
 const tags = ['settings'];
 
 export const settingsRoutes: RoutePlugin = async (app) => {
   app.get('/', { schema: { tags, summary: 'Every system setting, stored or default' } }, async () =>
-    app.settings.get(),
+    redactSettings(await app.settings.get()),
   );
 
   app.patch(
@@ -19,8 +20,8 @@ export const settingsRoutes: RoutePlugin = async (app) => {
       const patch = request.body as Partial<Settings>;
       return app.db.transaction().execute(async (trx) => {
         const settings = await app.settings.update(trx, patch);
-        await audit(trx, actorOf(request), 'settings.update', null, patch);
-        return settings;
+        await audit(trx, actorOf(request), 'settings.update', null, redactSettings(patch));
+        return redactSettings(settings);
       });
     },
   );

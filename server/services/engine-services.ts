@@ -1,3 +1,4 @@
+import type { PgBoss } from 'pg-boss';
 import { NonRetriableError } from '../../engine/runtime/errors.ts';
 import type { RunInfo } from '../../engine/runtime/runtime.ts';
 import type { EngineServices } from '../../engine/runtime/services.ts';
@@ -6,14 +7,17 @@ import type { Db } from '../db/index.ts';
 import { invalid, WeftError } from '../errors.ts';
 import type { Actor } from './audit.ts';
 import type { Principal } from './authz.ts';
+import { queueEmail, recipientAddresses } from './email.ts';
 import { createPost } from './feed.ts';
 import { userExists } from './feed-posts.ts';
+import { guardedFetch } from './http-client.ts';
 import { changeMembers } from './lists.ts';
 import { getModule } from './modules.ts';
 import { notify } from './notifications.ts';
 import { listRecords } from './record-list.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from './records.ts';
 import { routeRecord } from './routing.ts';
+import { SettingsService } from './settings.ts';
 import { addTags, removeTags } from './tags.ts';
 
 /**
@@ -21,7 +25,11 @@ import { addTags, removeTags } from './tags.ts';
  * records they create have an owner and the changelog names someone who can answer for
  * the flow). Every write carries the run's causation: the chain's first event and depth.
  */
-export async function engineServices(trx: EngineDb, run: RunInfo): Promise<EngineServices> {
+export async function engineServices(
+  trx: EngineDb,
+  run: RunInfo,
+  deps: { boss?: PgBoss | null } = {},
+): Promise<EngineServices> {
   // The engine and the server share one database: the runtime's view of a transaction is the server's.
   const db = trx as unknown as Db;
   const flow = await db
@@ -50,6 +58,10 @@ export async function engineServices(trx: EngineDb, run: RunInfo): Promise<Engin
   };
   const actor: Actor = { id: ownerId, username: `workflow:${flow.name}` };
   const options = event ? { causation } : {};
+  // A test run's email stays in the outbox and its HTTP requests are not sent: captured, not performed.
+  const testRun = async () =>
+    (await db.selectFrom('flowRuns').select('test').where('id', '=', run.runId).executeTakeFirst())?.test ===
+    true;
   return nonRetriableOnUserErrors({
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
@@ -99,6 +111,43 @@ export async function engineServices(trx: EngineDb, run: RunInfo): Promise<Engin
     },
     routing: {
       route: async (module, record) => (await routeRecord(db, module, record)).assignee,
+    },
+    email: {
+      send: async ({ doNotEmail, text, html, cc, bcc, ...message }) => {
+        // Read in the step's transaction, uncached: a setting just changed applies to the next step.
+        const settings = await new SettingsService(db).get();
+        const draft = {
+          ...message,
+          cc: cc ?? null,
+          bcc: bcc ?? null,
+          text: text ?? null,
+          html: html ?? null,
+        };
+        if (
+          doNotEmail &&
+          settings.respectDoNotEmail &&
+          recipientAddresses(draft).includes(doNotEmail.toLowerCase())
+        ) {
+          return {
+            skipped: 'doNotEmail',
+            reason: `${doNotEmail} asked not to be emailed (doNotEmail), and the respectDoNotEmail setting is on`,
+          };
+        }
+        const boss = (await testRun()) ? null : (deps.boss ?? null);
+        const queued = await queueEmail(db, boss, settings, { ...draft, runId: run.runId });
+        return { messageId: queued.messageId, status: queued.status };
+      },
+    },
+    http: {
+      request: async (request) => {
+        if (await testRun()) {
+          const { signal: _signal, ...captured } = request;
+          return { status: 0, headers: {}, body: { captured } };
+        }
+        const { httpAllowList } = await new SettingsService(db).get();
+        const { url: _url, ...answer } = await guardedFetch(request, httpAllowList);
+        return answer;
+      },
     },
   });
 }

@@ -45,3 +45,19 @@ export class SettingsService {
     return read(db);
   }
 }
+
+// Settings the schema marks `writeOnly` (the SMTP password) are set through the API but never read back.
+const writeOnlyKeys = Object.entries(settingsSchema.properties)
+  .filter(([, property]) => 'writeOnly' in property && property.writeOnly)
+  .map(([key]) => key);
+
+/** Settings as the API answers them: a write-only value is replaced by `<key>Set: boolean`. */
+export function redactSettings(values: Partial<Settings>): Record<string, unknown> {
+  const redacted: Record<string, unknown> = { ...values };
+  for (const key of writeOnlyKeys) {
+    if (!(key in redacted)) continue;
+    redacted[`${key}Set`] = redacted[key] !== null && redacted[key] !== '';
+    delete redacted[key];
+  }
+  return redacted;
+}

@@ -1,0 +1,80 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineAction } from '../../core/node-types.ts';
+import { servicesOf } from '../../runtime/services.ts';
+
+const addressField = (title: string, description: string) =>
+  ({ type: 'string', maxLength: 2000, title, description }) as const;
+
+const params = {
+  type: 'object',
+  properties: {
+    to: addressField('To', "Comma-separated addresses, may be templates; empty: the current record's email"),
+    cc: addressField('Cc', 'Comma-separated addresses'),
+    bcc: addressField('Bcc', 'Comma-separated addresses'),
+    subject: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 998,
+      title: 'Subject',
+      description: 'e.g. Welcome, {{record.firstName}}',
+    },
+    body: { type: 'string', maxLength: 200_000, title: 'Text body' },
+    html: { type: 'string', maxLength: 500_000, title: 'HTML body' },
+  },
+  required: ['subject'],
+  anyOf: [{ required: ['body'] }, { required: ['html'] }],
+  additionalProperties: false,
+} as const;
+
+const output = {
+  type: 'object',
+  properties: {
+    messageId: { type: 'string', description: 'The Message-ID header' },
+    status: {
+      type: 'string',
+      enum: ['queued', 'stored'],
+      description: 'queued: handed to delivery; stored: kept in the outbox (no SMTP server configured)',
+    },
+    skipped: { type: 'string', enum: ['doNotEmail'], description: 'Set when nothing was sent' },
+    reason: { type: 'string', description: 'Why nothing was sent' },
+  },
+  additionalProperties: false,
+} as const;
+
+const textOf = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/**
+ * X2FlowEmail / X2FlowRecordEmail: an email through the outbox, written in the step's
+ * transaction (so a step that rolls back sends nothing) and delivered after it commits.
+ */
+export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>>({
+  type: 'email.send',
+  title: 'Send email',
+  category: 'Email',
+  description:
+    'Honours "do not email": a record that asked not to be emailed is skipped, and the step says so.',
+  params,
+  output,
+  retry: { attempts: 3, backoff: 'exponential', delayMs: 1000 },
+  async run(ctx, input) {
+    const record = (ctx.record ?? {}) as {
+      module?: unknown;
+      id?: unknown;
+      email?: unknown;
+      doNotEmail?: unknown;
+    };
+    const recordEmail = textOf(record.email);
+    return servicesOf(ctx).email.send({
+      to: textOf(input.to?.trim()) ?? recordEmail ?? '',
+      cc: textOf(input.cc),
+      bcc: textOf(input.bcc),
+      subject: input.subject,
+      text: textOf(input.body),
+      html: textOf(input.html),
+      module: typeof record.module === 'string' ? record.module : null,
+      recordId: typeof record.id === 'string' ? record.id : null,
+      doNotEmail: record.doNotEmail === true ? (recordEmail ?? null) : null,
+      idempotencyKey: ctx.idempotencyKey,
+    });
+  },
+});
