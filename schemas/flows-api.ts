@@ -44,6 +44,15 @@ export const flowRunBody = {
   additionalProperties: false,
 } as const;
 
+export const testRunBody = {
+  type: 'object',
+  properties: {
+    recordId: { type: 'string', format: 'uuid', description: 'A record of the trigger’s module to test on' },
+  },
+  required: ['recordId'],
+  additionalProperties: false,
+} as const;
+
 export const runsQuery = {
   type: 'object',
   properties: {

@@ -93,7 +93,7 @@ test('runs of one flow on the same record go one after another', async () => {
   const [first, second] = runs;
   assert.ok(first?.finishedAt && second?.finishedAt);
   assert.ok(
-    second.finishedAt.getTime() - first.finishedAt.getTime() >= 900,
+    new Date(second.finishedAt).getTime() - new Date(first.finishedAt).getTime() >= 900,
     'the second run waited for the first',
   );
 });

@@ -303,3 +303,31 @@ test('waits survive as jobs and a deactivated flow does not resume', async () =>
   assert.equal(posts.length, 0);
   await sql`select 1`.execute(db);
 });
+
+test('a test run runs the draft synchronously, answers every step, and leaves nothing behind', async () => {
+  const created = await admin.request('POST', '/api/flows', {
+    name: 'Dry run',
+    definition: { ...webLeadFlow, name: 'Dry run' },
+  });
+  const flowId = created.json().id;
+  const contact = await admin.request('POST', '/api/records/contacts', {
+    firstName: 'Alan',
+    lastName: 'Turing',
+    leadSource: 'Web',
+  });
+  const postsBefore = await db.selectFrom('feedPosts').select('id').execute();
+  const response = await admin.request('POST', `/api/flows/${flowId}/test-runs`, {
+    recordId: contact.json().id,
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  const result = response.json();
+  assert.equal(result.status, 'done');
+  assert.deepEqual(result.path, ['isWeb', 'assign', 'post']);
+  const post = result.steps.find((step: { nodeId: string }) => step.nodeId === 'post');
+  assert.equal(post.input.text, 'New web lead Alan Turing');
+  assert.ok(post.output.postId);
+  const postsAfter = await db.selectFrom('feedPosts').select('id').execute();
+  assert.equal(postsAfter.length, postsBefore.length, 'the test run’s writes were rolled back');
+  const runs = await db.selectFrom('flowRuns').select('id').where('flowId', '=', flowId).execute();
+  assert.equal(runs.length, 0, 'a test run leaves no run behind');
+});

@@ -54,6 +54,8 @@ export interface RunInfo {
   flowId: string;
   eventId: number | null;
   depth: number;
+  /** A rolled-back test run: services capture outbound effects (email, HTTP) instead of making them. */
+  test?: boolean;
 }
 
 export interface StartRequest {
@@ -77,6 +79,18 @@ type RunRow = Pick<FlowRunsTable, 'flowId' | 'version' | 'parentRunId' | 'parent
 };
 
 const statusOf = (outcome: StepOutcome): RunStatus => outcome.status;
+/** The event a finished action sends its run: its output, and the record or variables it makes current. */
+export function stepDone(definition: ActionDefinition, nodeId: string, output: unknown): RunEvent {
+  const effects = (output ?? {}) as { record?: unknown; vars?: Record<string, unknown> };
+  return {
+    type: 'step.done',
+    nodeId,
+    output,
+    ...(definition.switchesRecord && { record: effects.record }),
+    ...(definition.setsVars && effects.vars && { vars: effects.vars }),
+  };
+}
+
 /** Compared with record ids when a run has none: matches no record. */
 const noRecord = '00000000-0000-0000-0000-000000000000';
 const finished = (status: RunStatus) => status === 'done' || status === 'failed' || status === 'cancelled';
@@ -289,14 +303,7 @@ export class FlowRuntime {
           params,
         });
         await this.#upsertStep(trx, { runId, nodeId, iteration, nodeType, status: 'done', attempt, output });
-        const effects = (output ?? {}) as { record?: unknown; vars?: Record<string, unknown> };
-        await this.#advance(trx, run, {
-          type: 'step.done',
-          nodeId,
-          output,
-          ...(definition.switchesRecord && { record: effects.record }),
-          ...(definition.setsVars && effects.vars && { vars: effects.vars }),
-        });
+        await this.#advance(trx, run, stepDone(definition, nodeId, output));
       });
     } catch (error) {
       const retriable = !(error instanceof NonRetriableError) && attempt < maxAttempts;

@@ -1,8 +1,11 @@
+import { catalog } from '../../engine/nodes/index.ts';
 import type { FlowRuntime } from '../../engine/runtime/runtime.ts';
 import type { EngineDb } from '../../engine/runtime/tables.ts';
+import { type TestRunResult, testRun } from '../../engine/runtime/test-run.ts';
 import type { Db } from '../db/index.ts';
 import { notFound, WeftError } from '../errors.ts';
 import type { Principal } from './authz.ts';
+import { engineServices } from './engine-services.ts';
 import { problemsOf } from './flows.ts';
 import { decodeCursor, toPage } from './pagination.ts';
 import { getRecord } from './records.ts';
@@ -159,4 +162,54 @@ export async function retryRun(db: Db, runtime: FlowRuntime, id: string) {
   const retried = await db.transaction().execute((trx) => runtime.retry(asEngine(trx), id));
   if (!retried) throw new WeftError('UNPROCESSABLE', 'Only a failed run can be retried from its failed step');
   return getRun(db, id);
+}
+
+class RolledBack extends Error {
+  readonly result: TestRunResult;
+  constructor(result: TestRunResult) {
+    super('test run rolled back');
+    this.result = result;
+  }
+}
+
+/**
+ * `POST /api/flows/:id/test-runs`: the draft against one record, synchronously, in a
+ * transaction rolled back at the end — nothing it writes stays, email and HTTP are
+ * captured — answering the path taken and every step's input and output.
+ */
+export async function testRunOn(
+  db: Db,
+  principal: Principal,
+  flowId: string,
+  recordId: string,
+): Promise<TestRunResult> {
+  try {
+    await db.transaction().execute(async (trx) => {
+      const flow = await trx.selectFrom('flows').select('draft').where('id', '=', flowId).executeTakeFirst();
+      if (!flow) throw notFound('Flow');
+      const problems = await problemsOf(trx, flow.draft);
+      if (problems.length > 0)
+        throw new WeftError('FLOW_INVALID', 'Fix the draft’s problems before testing it', problems);
+      const module = (flow.draft.trigger.params as { module?: string }).module;
+      if (!module)
+        throw new WeftError('UNPROCESSABLE', 'The flow’s trigger names no module to take a record from');
+      const record = await getRecord(trx, principal, module, recordId);
+      const result = await testRun(
+        { catalog, clock: { now: () => new Date() }, services: engineServices },
+        asEngine(trx),
+        flowId,
+        flow.draft,
+        {
+          record: { ...record, module },
+          trigger: { module, recordId },
+          user: { id: principal.id },
+        },
+      );
+      throw new RolledBack(result);
+    });
+  } catch (error) {
+    if (error instanceof RolledBack) return error.result;
+    throw error;
+  }
+  throw new Error('unreachable: a test run always rolls back');
 }
