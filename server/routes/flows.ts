@@ -1,9 +1,16 @@
 import { idParams, listQuery } from '../../schemas/common.ts';
-import { flowBody, flowCreateBody, flowPatchBody, flowRunBody, runsQuery } from '../../schemas/flows-api.ts';
+import {
+  flowBody,
+  flowCreateBody,
+  flowPatchBody,
+  flowRunBody,
+  runsQuery,
+  testRunBody,
+} from '../../schemas/flows-api.ts';
 import { WeftError } from '../errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import { requireAdmin } from '../services/authz.ts';
-import { cancelRun, getRun, listRuns, retryRun, runFlowOn } from '../services/flow-runs.ts';
+import { cancelRun, getRun, listRuns, retryRun, runFlowOn, testRunOn } from '../services/flow-runs.ts';
 import {
   createFlow,
   deleteFlow,
@@ -184,18 +191,16 @@ export const flowRoutes: RoutePlugin = async (app) => {
       },
     },
     async (request, reply) =>
-      reply
-        .code(202)
-        .send({
-          runIds: await runFlowOn(
-            app.db,
-            runtime(),
-            principalOf(request),
-            request.params.id,
-            request.body.recordIds,
-            'published',
-          ),
-        }),
+      reply.code(202).send({
+        runIds: await runFlowOn(
+          app.db,
+          runtime(),
+          principalOf(request),
+          request.params.id,
+          request.body.recordIds,
+          'published',
+        ),
+      }),
   );
 
   app.post(
@@ -209,18 +214,30 @@ export const flowRoutes: RoutePlugin = async (app) => {
       },
     },
     async (request, reply) =>
-      reply
-        .code(202)
-        .send({
-          runIds: await runFlowOn(
-            app.db,
-            runtime(),
-            principalOf(request),
-            request.params.id,
-            request.body.recordIds,
-            'test',
-          ),
-        }),
+      reply.code(202).send({
+        runIds: await runFlowOn(
+          app.db,
+          runtime(),
+          principalOf(request),
+          request.params.id,
+          request.body.recordIds,
+          'test',
+        ),
+      }),
+  );
+
+  app.post(
+    '/:id/test-runs',
+    {
+      schema: {
+        tags,
+        summary:
+          'Test the draft on a record: run synchronously and rolled back; answers the path and every step',
+        params: idParams,
+        body: testRunBody,
+      },
+    },
+    async (request) => testRunOn(app.db, principalOf(request), request.params.id, request.body.recordId),
   );
 };
 
