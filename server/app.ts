@@ -44,6 +44,7 @@ import { userRoutes } from './routes/users.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { OwnershipRegistry } from './services/ownership.ts';
 import { SettingsService } from './services/settings.ts';
+import { designerPlugin } from './static.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -114,6 +115,11 @@ export async function buildApp(options: AppOptions) {
         defaultSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         styleSrc: ["'self'", "'unsafe-inline'"],
+        // The designer: its params forms validate with ajv, which compiles schemas to functions;
+        // Monaco runs its language services in workers and loads its icon font.
+        scriptSrc: ["'self'", "'unsafe-eval'"],
+        workerSrc: ["'self'", 'blob:'],
+        fontSrc: ["'self'", 'data:'],
       },
     },
   });
@@ -173,6 +179,7 @@ export async function buildApp(options: AppOptions) {
     },
     { prefix: '/api' },
   );
+  await app.register(designerPlugin);
 
   await app.ready();
   return app;

@@ -11,6 +11,7 @@ const { app } = await createTestApp();
 const publicRoutes = new Set([
   'POST /api/auth/login', // signing in
   'GET /api/health', // load balancers and `npm start` users
+  'GET /*', // the designer's static files and SPA fallback (server/static.ts): no data, /api/* still 404s
   'POST /api/hooks/flows/:flowId', // inbound webhooks: authenticated by the HMAC signature with the flow's secret
 ]);
 
