@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { RowError } from './import-rows.ts';
 import { publish } from './live.ts';
@@ -37,13 +38,12 @@ export async function recordProgress(
       .values(errors.map((error) => ({ importId: importRow.id, ...error })))
       .execute();
   if (records.length > 0)
-    await trx
-      .insertInto('importRecords')
-      .values(
-        records.map((record) => ({ importId: importRow.id, recordId: record.id, action: record.action })),
-      )
-      .onConflict((conflict) => conflict.doNothing())
-      .execute();
+    await sql`
+      insert into import_records (import_id, record_id, action)
+      select ${importRow.id}::uuid, record_id, action
+      from unnest(${records.map((record) => record.id)}::uuid[], ${records.map((record) => record.action)}::text[]) as r(record_id, action)
+      on conflict do nothing
+    `.execute(trx);
   await trx
     .updateTable('imports')
     .set((eb) => ({

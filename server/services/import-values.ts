@@ -111,6 +111,8 @@ export function cellValue(
   text: string,
   names: ReadonlyMap<string, string>,
 ): unknown {
+  // PostgreSQL text cannot hold U+0000: the row fails here rather than in SQL.
+  if (text.includes('\u0000')) throw new BadCell('must not contain the NUL character (U+0000)');
   if (isMultiple(field)) return list(text);
   const trimmed = text.trim();
   switch (field.type) {
