@@ -9,7 +9,7 @@ import type { Canvas } from './flow-graph.ts';
 export interface Connection {
   source: string;
   target: string;
-  sourceHandle: string | null | undefined;
+  sourceHandle?: string | null | undefined;
 }
 
 export type Refusal =

@@ -38,3 +38,9 @@ export function redo<T>(history: History<T>): History<T> {
 
 export const canUndo = <T>(history: History<T>) => history.past.length > 0;
 export const canRedo = <T>(history: History<T>) => history.future.length > 0;
+
+/** Records `base` as the undo step for a change made through `replace`s (e.g. a whole drag). */
+export function commitFrom<T>(history: History<T>, base: T): History<T> {
+  if (base === history.present) return history;
+  return { past: [...history.past, base].slice(-historyLimit), present: history.present, future: [] };
+}

@@ -5,7 +5,17 @@ import { copySelection, deleteSelection, paste } from './clipboard.ts';
 import { checkConnection, type Refusal } from './connection-rules.ts';
 import { catalog, entries, sampleFlow } from './fixtures.ts';
 import { defaultParams, metaOf, newNodeId, toCanvas, toFlow } from './flow-graph.ts';
-import { canRedo, canUndo, historyLimit, push, redo, replace, startHistory, undo } from './history.ts';
+import {
+  canRedo,
+  canUndo,
+  commitFrom,
+  historyLimit,
+  push,
+  redo,
+  replace,
+  startHistory,
+  undo,
+} from './history.ts';
 import { autoLayout, nodeSize } from './layout.ts';
 
 describe('flow ⇄ canvas', () => {
@@ -208,4 +218,14 @@ describe('palette', () => {
       ['record.assign'],
     );
   });
+});
+
+test('history: a drag made of replaces is one undo step back to where it started', () => {
+  let h = push(startHistory('a'), 'start');
+  h = replace(replace(h, 'mid'), 'end');
+  h = commitFrom(h, 'start');
+  assert.equal(h.present, 'end');
+  assert.equal(undo(h).present, 'start');
+  assert.equal(undo(undo(h)).present, 'a');
+  assert.equal(commitFrom(h, 'end'), h);
 });

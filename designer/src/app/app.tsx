@@ -1,0 +1,43 @@
+import { Center, Loader } from '@mantine/core';
+import { useCallback, useEffect, useState } from 'react';
+import { api, hasCsrfToken, setCsrfToken, type User, whenSignedOut } from '../api.ts';
+import { FlowDesigner } from '../flows/flow-designer.tsx';
+import { FlowsList } from '../flows/flows-list.tsx';
+import { routeOf, usePath } from '../router.ts';
+import { Shell } from './shell.tsx';
+import { SignIn } from './sign-in.tsx';
+
+export function App() {
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const path = usePath();
+
+  useEffect(() => {
+    whenSignedOut(() => setUser(null));
+    if (!hasCsrfToken()) {
+      setUser(null);
+      return;
+    }
+    api<User>('GET', '/me').then(setUser, () => setUser(null));
+  }, []);
+
+  const signOut = useCallback(async () => {
+    await api('POST', '/auth/logout').catch(() => undefined);
+    setCsrfToken(null);
+    setUser(null);
+  }, []);
+
+  if (user === undefined)
+    return (
+      <Center h="100vh">
+        <Loader />
+      </Center>
+    );
+  if (user === null) return <SignIn onSignedIn={setUser} />;
+
+  const route = routeOf(path);
+  return (
+    <Shell user={user} onSignOut={signOut}>
+      {route.name === 'flow' ? <FlowDesigner key={route.id} flowId={route.id} /> : <FlowsList />}
+    </Shell>
+  );
+}

@@ -1,0 +1,19 @@
+/** What node components read besides their own data: the catalogue, problems, the run shown. */
+import { createContext, useContext } from 'react';
+import type { Catalog } from '../model/catalog.ts';
+import type { Problem } from './flows-api.ts';
+
+export interface CanvasInfo {
+  catalog: Catalog;
+  problemsByNode: ReadonlyMap<string, Problem[]>;
+  /** Step status per node id of the run being watched, to highlight the path taken. */
+  runStatus: ReadonlyMap<string, string>;
+}
+
+export const CanvasContext = createContext<CanvasInfo>({
+  catalog: new Map(),
+  problemsByNode: new Map(),
+  runStatus: new Map(),
+});
+
+export const useCanvasInfo = () => useContext(CanvasContext);

@@ -1,0 +1,164 @@
+import { ActionIcon, Badge, Button, Group, Menu, Switch, Text, TextInput, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { type ReactNode, useState } from 'react';
+import { api, type Page } from '../api.ts';
+import { canRedo, canUndo } from '../model/history.ts';
+import { navigate } from '../router.ts';
+import type { FlowDetail, FlowVersion } from './flows-api.ts';
+import type { FlowEditor } from './use-flow-editor.ts';
+
+const fail = (error: unknown): undefined => {
+  notifications.show({ color: 'red', message: (error as Error).message });
+};
+
+const saveLabels = { saved: 'Saved', saving: 'Saving…', unsaved: 'Unsaved', error: 'Not saved' } as const;
+const saveColors = { saved: 'teal', saving: 'blue', unsaved: 'gray', error: 'red' } as const;
+
+interface Props {
+  editor: FlowEditor;
+  detail: FlowDetail;
+  onDetail: (detail: FlowDetail) => void;
+  children: ReactNode;
+}
+
+export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
+  const [name, setName] = useState(detail.name);
+  const [versions, setVersions] = useState<FlowVersion[]>([]);
+  const [busy, setBusy] = useState(false);
+  const reload = () => api<FlowDetail>('GET', `/flows/${detail.id}`).then(onDetail);
+
+  const rename = async () => {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed === detail.name) return setName(detail.name);
+    await api('PATCH', `/flows/${detail.id}`, { name: trimmed }).then(reload, fail);
+    editor.setMeta((meta) => ({ ...meta, name: trimmed }));
+  };
+
+  const publish = async () => {
+    setBusy(true);
+    try {
+      const answer = await api<{ version: number }>('POST', `/flows/${detail.id}/publish`);
+      notifications.show({ color: 'teal', message: `Published version ${answer.version}` });
+      await reload();
+    } catch (error) {
+      fail(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const setActive = async (active: boolean) => {
+    await api('POST', `/flows/${detail.id}/${active ? 'activate' : 'deactivate'}`).then(reload, fail);
+  };
+
+  const blocked = editor.problems.length > 0 || !editor.saved;
+  return (
+    <Group
+      px="md"
+      py={8}
+      justify="space-between"
+      style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}
+      wrap="nowrap"
+    >
+      <Group gap="sm" wrap="nowrap">
+        <ActionIcon
+          variant="subtle"
+          color="gray"
+          onClick={() => navigate('/flows')}
+          aria-label="Back to flows"
+        >
+          ←
+        </ActionIcon>
+        <TextInput
+          size="xs"
+          variant="unstyled"
+          aria-label="Flow name"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          onBlur={rename}
+          onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+          styles={{ input: { fontWeight: 600, fontSize: 15, minWidth: 240 } }}
+        />
+        <Badge
+          variant="light"
+          color={saveColors[editor.saveState]}
+          data-testid="save-state"
+          title={editor.saveError ?? ''}
+        >
+          {saveLabels[editor.saveState]}
+        </Badge>
+        {detail.publishedVersion !== null && (
+          <Text size="xs" c="dimmed">
+            v{detail.publishedVersion} published
+          </Text>
+        )}
+      </Group>
+      <Group gap="xs" wrap="nowrap">
+        {children}
+        <Tooltip label="Undo (Ctrl+Z)">
+          <ActionIcon
+            variant="default"
+            onClick={editor.undo}
+            disabled={!canUndo(editor.history)}
+            aria-label="Undo"
+          >
+            ↶
+          </ActionIcon>
+        </Tooltip>
+        <Tooltip label="Redo (Ctrl+Shift+Z)">
+          <ActionIcon
+            variant="default"
+            onClick={editor.redo}
+            disabled={!canRedo(editor.history)}
+            aria-label="Redo"
+          >
+            ↷
+          </ActionIcon>
+        </Tooltip>
+        <Menu
+          onOpen={() =>
+            api<Page<FlowVersion>>('GET', `/flows/${detail.id}/versions`).then(
+              (page) => setVersions(page.items),
+              fail,
+            )
+          }
+        >
+          <Menu.Target>
+            <Button size="xs" variant="default">
+              Versions
+            </Button>
+          </Menu.Target>
+          <Menu.Dropdown>
+            {versions.length === 0 && <Menu.Label>No published version yet</Menu.Label>}
+            {versions.map((version) => (
+              <Menu.Item key={version.version} onClick={() => editor.setFlow(version.definition)}>
+                Restore v{version.version} as draft
+                {version.publishedAt && (
+                  <Text span size="xs" c="dimmed">
+                    {' '}
+                    · {new Date(version.publishedAt).toLocaleString()}
+                  </Text>
+                )}
+              </Menu.Item>
+            ))}
+          </Menu.Dropdown>
+        </Menu>
+        <Switch
+          label="Active"
+          checked={detail.active}
+          disabled={detail.publishedVersion === null}
+          onChange={(e) => setActive(e.currentTarget.checked)}
+          data-testid="active-switch"
+        />
+        <Tooltip
+          label={editor.problems.length > 0 ? 'Fix the problems first' : 'Saving the draft…'}
+          disabled={!blocked}
+        >
+          <Button size="xs" onClick={publish} disabled={blocked} loading={busy}>
+            Publish
+          </Button>
+        </Tooltip>
+      </Group>
+    </Group>
+  );
+}

@@ -1,0 +1,197 @@
+import {
+  addEdge,
+  applyEdgeChanges,
+  applyNodeChanges,
+  Background,
+  type Connection,
+  Controls,
+  type Edge,
+  type EdgeChange,
+  MiniMap,
+  type Node,
+  type NodeChange,
+  ReactFlow,
+  useReactFlow,
+} from '@xyflow/react';
+import { type DragEvent, useCallback, useEffect, useMemo, useRef } from 'react';
+import { type Catalog, triggerId } from '../model/catalog.ts';
+import { type Clip, copySelection, deleteSelection, paste } from '../model/clipboard.ts';
+import { checkConnection } from '../model/connection-rules.ts';
+import {
+  type Canvas,
+  type CanvasEdge,
+  type CanvasNode,
+  defaultParams,
+  edgeIdOf,
+  newNodeId,
+} from '../model/flow-graph.ts';
+import { autoLayout } from '../model/layout.ts';
+import { FlowNodeView } from './flow-node.tsx';
+import type { FlowEditor } from './use-flow-editor.ts';
+
+export const dragType = 'application/weft-node';
+const nodeTypes = { trigger: FlowNodeView, step: FlowNodeView };
+const quietKinds = new Set(['select', 'dimensions', 'position']);
+
+function typingInto(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  return !!element?.closest?.('input, textarea, select, [contenteditable="true"], .monaco-editor');
+}
+
+export function FlowCanvas({ editor, catalog }: { editor: FlowEditor; catalog: Catalog }) {
+  const { canvas, change, changeQuietly, commit } = editor;
+  const flow = useReactFlow();
+  const dragBase = useRef<Canvas | null>(null);
+  const clipboard = useRef<Clip | null>(null);
+  const canvasRef = useRef(canvas);
+  canvasRef.current = canvas;
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange[]) => {
+      const kept = changes.filter((c) => c.type !== 'remove');
+      if (kept.length === 0) return;
+      const nodes = applyNodeChanges(kept, canvasRef.current.nodes as Node[]) as unknown as CanvasNode[];
+      const next = { ...canvasRef.current, nodes };
+      if (kept.every((c) => quietKinds.has(c.type))) changeQuietly(next);
+      else change(next);
+    },
+    [change, changeQuietly],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      const kept = changes.filter((c) => c.type !== 'remove');
+      if (kept.length === 0) return;
+      const edges = applyEdgeChanges(kept, canvasRef.current.edges as Edge[]) as unknown as CanvasEdge[];
+      changeQuietly({ ...canvasRef.current, edges });
+    },
+    [changeQuietly],
+  );
+
+  const isValidConnection = useCallback(
+    (connection: Connection | Edge) => checkConnection(canvasRef.current, catalog, connection) === null,
+    [catalog],
+  );
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      const current = canvasRef.current;
+      if (checkConnection(current, catalog, connection) !== null) return;
+      const sourceHandle = connection.sourceHandle ?? 'out';
+      const edge = {
+        id: edgeIdOf({ ...connection, sourceHandle }),
+        source: connection.source,
+        target: connection.target,
+        sourceHandle,
+      };
+      change({ ...current, edges: addEdge(edge, current.edges as Edge[]) as unknown as CanvasEdge[] });
+    },
+    [catalog, change],
+  );
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      event.preventDefault();
+      const type = event.dataTransfer.getData(dragType);
+      const entry = catalog.get(type);
+      if (!entry) return;
+      const position = flow.screenToFlowPosition({ x: event.clientX - 120, y: event.clientY - 28 });
+      const current = canvasRef.current;
+      const data = { nodeType: type, params: defaultParams(entry.params) };
+      if (entry.kind === 'trigger') {
+        // A flow has one trigger: dropping one replaces it, keeping its links.
+        change({
+          ...current,
+          nodes: current.nodes.map((n) =>
+            n.id === triggerId ? { ...n, data, position, selected: true } : { ...n, selected: false },
+          ),
+        });
+        return;
+      }
+      const id = newNodeId(
+        type,
+        current.nodes.map((n) => n.id),
+      );
+      change({
+        ...current,
+        nodes: [
+          ...current.nodes.map((n) => ({ ...n, selected: false })),
+          { id, type: 'step', position, data, selected: true },
+        ],
+      });
+    },
+    [catalog, change, flow],
+  );
+
+  const layout = useCallback(() => {
+    change(autoLayout(canvasRef.current));
+    requestAnimationFrame(() => flow.fitView({ padding: 0.2 }));
+  }, [change, flow]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (typingInto(event.target)) return;
+      const mod = event.ctrlKey || event.metaKey;
+      const key = event.key.toLowerCase();
+      if (mod && key === 'z' && !event.shiftKey) editor.undo();
+      else if (mod && (key === 'y' || (key === 'z' && event.shiftKey))) editor.redo();
+      else if (mod && key === 'c') clipboard.current = copySelection(canvasRef.current);
+      else if (mod && key === 'v' && clipboard.current) change(paste(canvasRef.current, clipboard.current));
+      else if (key === 'delete' || key === 'backspace') change(deleteSelection(canvasRef.current));
+      else if (event.shiftKey && key === 'l') layout();
+      else if (event.shiftKey && key === 'f') flow.fitView({ padding: 0.2 });
+      else return;
+      event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [change, editor.undo, editor.redo, layout, flow]);
+
+  const big = canvas.nodes.length > 150;
+  const defaultEdgeOptions = useMemo(() => ({ style: { strokeWidth: 1.5 } }), []);
+
+  return (
+    <ReactFlow
+      nodes={canvas.nodes as Node[]}
+      edges={canvas.edges as Edge[]}
+      nodeTypes={nodeTypes}
+      onNodesChange={onNodesChange}
+      onEdgesChange={onEdgesChange}
+      onConnect={onConnect}
+      isValidConnection={isValidConnection}
+      onNodeDragStart={() => {
+        dragBase.current = canvasRef.current;
+      }}
+      onNodeDragStop={() => {
+        if (dragBase.current) commit(dragBase.current);
+        dragBase.current = null;
+      }}
+      onDrop={onDrop}
+      onDragOver={(event) => {
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'move';
+      }}
+      deleteKeyCode={null}
+      defaultEdgeOptions={defaultEdgeOptions}
+      onlyRenderVisibleElements={big}
+      fitView
+      fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+      minZoom={0.05}
+      proOptions={{ hideAttribution: true }}
+    >
+      <Background gap={16} />
+      <Controls showInteractive={false}>
+        <button
+          type="button"
+          className="react-flow__controls-button"
+          title="Auto-layout (Shift+L)"
+          onClick={layout}
+          aria-label="Auto-layout"
+        >
+          ⇅
+        </button>
+      </Controls>
+      <MiniMap pannable zoomable nodeStrokeWidth={3} />
+    </ReactFlow>
+  );
+}

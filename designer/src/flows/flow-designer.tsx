@@ -1,0 +1,208 @@
+import { Badge, Box, Center, Loader, SegmentedControl, Tabs, Text } from '@mantine/core';
+import { ReactFlowProvider } from '@xyflow/react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { api, type Page } from '../api.ts';
+import { type CatalogEntry, catalogOf } from '../model/catalog.ts';
+import { deleteSelection } from '../model/clipboard.ts';
+import { CanvasContext } from './canvas-context.ts';
+import { DesignerToolbar } from './designer-toolbar.tsx';
+import { FlowCanvas } from './flow-canvas.tsx';
+import type { FlowDetail, Problem, RunDetail } from './flows-api.ts';
+import { Palette } from './palette.tsx';
+import { ProblemsPanel } from './problems-panel.tsx';
+import { RunsPanel } from './runs-panel.tsx';
+import { type FlowEditor, useFlowEditor } from './use-flow-editor.ts';
+
+const JsonView = lazy(() => import('../editor/json-view.tsx'));
+// The params form (rjsf with ajv) loads with the first selected node, outside the first bundle.
+const NodePanel = lazy(() => import('./node-panel.tsx').then((m) => ({ default: m.NodePanel })));
+
+export function FlowDesigner({ flowId }: { flowId: string }) {
+  const [detail, setDetail] = useState<FlowDetail | null>(null);
+  const [entries, setEntries] = useState<CatalogEntry[] | null>(null);
+  const [modules, setModules] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    Promise.all([
+      api<FlowDetail>('GET', `/flows/${flowId}`),
+      api<Page<CatalogEntry>>('GET', '/nodes'),
+      api<Page<{ name: string }>>('GET', '/modules').catch(() => ({ items: [], nextCursor: null })),
+    ]).then(
+      ([flow, nodes, mods]) => {
+        setDetail(flow);
+        setEntries(nodes.items);
+        setModules(mods.items.map((m) => m.name));
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [flowId]);
+
+  if (error)
+    return (
+      <Center h="100%">
+        <Text c="red">{error}</Text>
+      </Center>
+    );
+  if (!detail || !entries)
+    return (
+      <Center h="100%">
+        <Loader />
+      </Center>
+    );
+  return <Designer detail={detail} entries={entries} modules={modules} onDetail={setDetail} />;
+}
+
+interface DesignerProps {
+  detail: FlowDetail;
+  entries: CatalogEntry[];
+  modules: string[];
+  onDetail: (detail: FlowDetail) => void;
+}
+
+function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
+  const editor = useFlowEditor(detail);
+  const catalog = useMemo(() => catalogOf(entries), [entries]);
+  const [view, setView] = useState<'canvas' | 'json'>('canvas');
+  const [tab, setTab] = useState<string | null>('node');
+  const [run, setRun] = useState<RunDetail | null>(null);
+
+  const problemsByNode = useMemo(() => {
+    const map = new Map<string, Problem[]>();
+    for (const problem of editor.problems)
+      if (problem.nodeId) map.set(problem.nodeId, [...(map.get(problem.nodeId) ?? []), problem]);
+    return map;
+  }, [editor.problems]);
+  const runStatus = useMemo(
+    () => new Map((run?.steps ?? []).map((step) => [step.nodeId, step.status] as const)),
+    [run],
+  );
+  const info = useMemo(() => ({ catalog, problemsByNode, runStatus }), [catalog, problemsByNode, runStatus]);
+
+  const selected = editor.canvas.nodes.filter((n) => n.selected);
+  const node = selected.length === 1 ? selected[0] : undefined;
+  const module = editor.flow.trigger.params.module;
+
+  const select = useCallback(
+    (id: string) => {
+      editor.changeQuietly({
+        ...editor.canvas,
+        nodes: editor.canvas.nodes.map((n) => ({ ...n, selected: n.id === id })),
+      });
+      setTab('node');
+    },
+    [editor],
+  );
+
+  return (
+    <CanvasContext value={info}>
+      <ReactFlowProvider>
+        <Box style={{ display: 'flex', flexDirection: 'column', height: 'calc(100vh - 52px)' }}>
+          <DesignerToolbar editor={editor} detail={detail} onDetail={onDetail}>
+            <SegmentedControl
+              size="xs"
+              value={view}
+              onChange={(value) => setView(value as 'canvas' | 'json')}
+              data={[
+                { value: 'canvas', label: 'Canvas' },
+                { value: 'json', label: 'JSON' },
+              ]}
+              data-testid="view-switch"
+            />
+          </DesignerToolbar>
+          <Box style={{ display: 'flex', flex: 1, minHeight: 0 }}>
+            <Box w={220} style={{ borderRight: '1px solid var(--mantine-color-gray-3)', minHeight: 0 }}>
+              <Palette entries={entries} />
+            </Box>
+            <Box style={{ flex: 1, minWidth: 0, position: 'relative' }}>
+              {view === 'canvas' ? (
+                <FlowCanvas editor={editor} catalog={catalog} />
+              ) : (
+                <Suspense
+                  fallback={
+                    <Center h="100%">
+                      <Loader />
+                    </Center>
+                  }
+                >
+                  <JsonView flow={editor.flow} onFlow={editor.setFlow} />
+                </Suspense>
+              )}
+            </Box>
+            <Box
+              w={360}
+              style={{
+                borderLeft: '1px solid var(--mantine-color-gray-3)',
+                display: 'flex',
+                flexDirection: 'column',
+                minHeight: 0,
+              }}
+            >
+              <Tabs
+                value={tab}
+                onChange={setTab}
+                style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}
+              >
+                <Tabs.List>
+                  <Tabs.Tab value="node">Node</Tabs.Tab>
+                  <Tabs.Tab
+                    value="problems"
+                    rightSection={
+                      editor.problems.length > 0 ? (
+                        <Badge size="xs" color="red" data-testid="problem-count">
+                          {editor.problems.length}
+                        </Badge>
+                      ) : null
+                    }
+                  >
+                    Problems
+                  </Tabs.Tab>
+                  <Tabs.Tab value="runs">Runs</Tabs.Tab>
+                </Tabs.List>
+                <Tabs.Panel value="node" style={{ flex: 1, minHeight: 0 }}>
+                  {node ? (
+                    <Suspense fallback={<Loader m="md" size="sm" />}>
+                      <NodePanel
+                        node={node}
+                        entry={catalog.get(node.data.nodeType)}
+                        problems={problemsByNode.get(node.id) ?? []}
+                        modules={modules}
+                        onParams={(params) => updateParams(editor, node.id, params)}
+                        onDelete={() => editor.change(deleteSelection(editor.canvas))}
+                      />
+                    </Suspense>
+                  ) : (
+                    <Text size="sm" c="dimmed" p="md">
+                      Select a node to edit its settings. Drag nodes from the palette; link them by dragging
+                      from a node's bottom handle to another node.
+                    </Text>
+                  )}
+                </Tabs.Panel>
+                <Tabs.Panel value="problems" style={{ flex: 1, minHeight: 0 }}>
+                  <ProblemsPanel problems={editor.problems} onPick={select} />
+                </Tabs.Panel>
+                <Tabs.Panel value="runs" style={{ flex: 1, minHeight: 0 }}>
+                  <RunsPanel
+                    flowId={detail.id}
+                    module={typeof module === 'string' ? module : undefined}
+                    saved={editor.saved}
+                    onRunShown={setRun}
+                  />
+                </Tabs.Panel>
+              </Tabs>
+            </Box>
+          </Box>
+        </Box>
+      </ReactFlowProvider>
+    </CanvasContext>
+  );
+}
+
+function updateParams(editor: FlowEditor, id: string, params: Record<string, unknown>) {
+  const current = editor.canvas.nodes.find((n) => n.id === id);
+  if (!current || JSON.stringify(current.data.params) === JSON.stringify(params)) return;
+  editor.update((canvas) => ({
+    ...canvas,
+    nodes: canvas.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, params } } : n)),
+  }));
+}

@@ -1,0 +1,235 @@
+/**
+ * Test and watch: run the draft on a sample record, the flow's run history, and one run's
+ * step timeline (polled while it runs), with cancel and retry.
+ */
+import {
+  Badge,
+  Button,
+  Code,
+  Group,
+  ScrollArea,
+  Select,
+  Stack,
+  Text,
+  Timeline,
+  UnstyledButton,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useCallback, useEffect, useState } from 'react';
+import { api, type Page } from '../api.ts';
+import { type RunDetail, type RunSummary, statusColor } from './flows-api.ts';
+
+const pollMs = 1000;
+const settled = (status: string) => status === 'done' || status === 'failed' || status === 'cancelled';
+const fail = (error: unknown): undefined => {
+  notifications.show({ color: 'red', message: (error as Error).message });
+};
+
+type RecordRow = { id: string; [field: string]: unknown };
+
+function labelOf(record: RecordRow): string {
+  const name = [record.firstName, record.lastName].filter((x) => typeof x === 'string' && x).join(' ');
+  return name || (typeof record.name === 'string' ? record.name : record.id);
+}
+
+function RunView({ runId, onShown }: { runId: string; onShown: (run: RunDetail) => void }) {
+  const [run, setRun] = useState<RunDetail | null>(null);
+  useEffect(() => {
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      const next = await api<RunDetail>('GET', `/runs/${runId}`).catch(() => null);
+      if (stop || !next) return;
+      setRun(next);
+      onShown(next);
+      if (!settled(next.status)) timer = setTimeout(load, pollMs);
+    };
+    load();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [runId, onShown]);
+  if (!run) return null;
+  const act = (what: 'cancel' | 'retry') =>
+    api<RunDetail>('POST', `/runs/${run.id}/${what}`).then(
+      () => api<RunDetail>('GET', `/runs/${run.id}`).then(setRun),
+      fail,
+    );
+  return (
+    <Stack gap="xs" data-testid="run-view" data-status={run.status}>
+      <Group justify="space-between">
+        <Group gap={6}>
+          <Badge color={statusColor[run.status] ?? 'gray'} data-testid="run-status">
+            {run.status}
+          </Badge>
+          {run.test && <Badge variant="outline">test</Badge>}
+        </Group>
+        <Group gap={4}>
+          {!settled(run.status) && (
+            <Button size="xs" variant="default" onClick={() => act('cancel')}>
+              Cancel
+            </Button>
+          )}
+          {run.status === 'failed' && (
+            <Button size="xs" variant="default" onClick={() => act('retry')}>
+              Retry
+            </Button>
+          )}
+        </Group>
+      </Group>
+      {run.error !== null && run.error !== undefined && (
+        <Code block color="red.0">
+          {JSON.stringify(run.error, null, 2)}
+        </Code>
+      )}
+      <Timeline active={run.steps.length - 1} bulletSize={14} lineWidth={2}>
+        {run.steps.map((step) => (
+          <Timeline.Item
+            key={`${step.nodeId}-${step.iteration}-${step.attempt}`}
+            color={statusColor[step.status] ?? (step.status === 'succeeded' ? 'teal' : 'gray')}
+            title={
+              <Group gap={6}>
+                <Text size="sm" fw={500}>
+                  {step.nodeId}
+                </Text>
+                <Badge size="xs" variant="light" color={step.status === 'failed' ? 'red' : 'teal'}>
+                  {step.status}
+                </Badge>
+              </Group>
+            }
+          >
+            <Text size="xs" c="dimmed">
+              {step.nodeType}
+              {step.attempt > 1 && ` · attempt ${step.attempt}`}
+            </Text>
+            <details>
+              <summary style={{ fontSize: 12, cursor: 'pointer' }}>input / output</summary>
+              <Code block fz={11}>
+                {JSON.stringify(
+                  { input: step.input, output: step.output, error: step.error ?? undefined },
+                  null,
+                  2,
+                )}
+              </Code>
+            </details>
+          </Timeline.Item>
+        ))}
+      </Timeline>
+    </Stack>
+  );
+}
+
+interface Props {
+  flowId: string;
+  module: string | undefined;
+  /** Unsaved changes: a test run reads the saved draft. */
+  saved: boolean;
+  onRunShown: (run: RunDetail | null) => void;
+}
+
+export function RunsPanel({ flowId, module, saved, onRunShown }: Props) {
+  const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [records, setRecords] = useState<RecordRow[]>([]);
+  const [recordId, setRecordId] = useState<string | null>(null);
+  const [shown, setShown] = useState<string | null>(null);
+
+  const load = useCallback(
+    () =>
+      api<Page<RunSummary>>('GET', `/flows/${flowId}/runs?limit=30`).then(
+        (page) => setRuns(page.items),
+        fail,
+      ),
+    [flowId],
+  );
+  useEffect(() => {
+    load();
+  }, [load]);
+  useEffect(() => {
+    if (!module) return;
+    api<Page<RecordRow>>('GET', `/records/${module}?limit=50`).then(
+      (page) => setRecords(page.items),
+      () => setRecords([]),
+    );
+  }, [module]);
+
+  const testRun = async () => {
+    if (!recordId) return;
+    const answer = await api<{ runIds: string[] }>('POST', `/flows/${flowId}/test`, {
+      recordIds: [recordId],
+    }).catch(fail);
+    if (answer?.runIds[0]) setShown(answer.runIds[0]);
+    load();
+  };
+
+  const onShown = useCallback(
+    (run: RunDetail) => {
+      onRunShown(run);
+      if (settled(run.status)) load();
+    },
+    [onRunShown, load],
+  );
+
+  return (
+    <ScrollArea h="100%">
+      <Stack p="sm" gap="sm">
+        <Group align="flex-end" gap="xs" wrap="nowrap">
+          <Select
+            size="xs"
+            label={`Sample ${module ?? ''} record`}
+            placeholder={module ? 'Pick a record' : 'The trigger has no module'}
+            data={records.map((r) => ({ value: r.id, label: labelOf(r) }))}
+            value={recordId}
+            onChange={setRecordId}
+            searchable
+            style={{ flex: 1 }}
+          />
+          <Button
+            size="xs"
+            onClick={testRun}
+            disabled={!recordId || !saved}
+            title={saved ? '' : 'Saving the draft…'}
+          >
+            Test run
+          </Button>
+        </Group>
+        {shown && <RunView runId={shown} onShown={onShown} />}
+        <Text size="xs" fw={700} c="dimmed" tt="uppercase">
+          History
+        </Text>
+        {runs.length === 0 && (
+          <Text size="xs" c="dimmed">
+            No runs yet.
+          </Text>
+        )}
+        {runs.map((run) => (
+          <UnstyledButton
+            key={run.id}
+            onClick={() => setShown(run.id)}
+            data-testid="run-row"
+            p={4}
+            style={{
+              borderRadius: 6,
+              background: run.id === shown ? 'var(--mantine-color-indigo-0)' : undefined,
+            }}
+          >
+            <Group justify="space-between" wrap="nowrap">
+              <Group gap={6}>
+                <Badge size="xs" color={statusColor[run.status] ?? 'gray'}>
+                  {run.status}
+                </Badge>
+                <Text size="xs">{run.test ? 'test' : `v${run.version}`}</Text>
+              </Group>
+              <Text size="xs" c="dimmed">
+                {new Date(run.startedAt).toLocaleString()}
+              </Text>
+            </Group>
+          </UnstyledButton>
+        ))}
+        <Button size="xs" variant="subtle" onClick={load}>
+          Refresh
+        </Button>
+      </Stack>
+    </ScrollArea>
+  );
+}

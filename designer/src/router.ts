@@ -1,0 +1,24 @@
+/** A tiny history-API router: the app has three screens, not worth a routing library. */
+import { useSyncExternalStore } from 'react';
+
+const subscribe = (callback: () => void) => {
+  window.addEventListener('popstate', callback);
+  return () => window.removeEventListener('popstate', callback);
+};
+
+export const usePath = () => useSyncExternalStore(subscribe, () => window.location.pathname);
+
+export function navigate(path: string) {
+  if (path === window.location.pathname) return;
+  window.history.pushState(null, '', path);
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+export type Route = { name: 'flows' } | { name: 'flow'; id: string } | { name: 'notFound' };
+
+export function routeOf(path: string): Route {
+  if (path === '/' || path === '/flows') return { name: 'flows' };
+  const flow = /^\/flows\/([0-9a-f-]{36})$/.exec(path);
+  if (flow?.[1]) return { name: 'flow', id: flow[1] };
+  return { name: 'notFound' };
+}
