@@ -141,8 +141,9 @@ export async function buildApp(options: AppOptions) {
       security: [{ session: [] }, { token: [] }],
     },
   });
-  await app.register(authPlugin);
+  // Before auth: its onRequest hook marks upgrade requests, so that a refused handshake's socket is closed.
   await app.register(websocketPlugin, { databaseUrl: options.databaseUrl });
+  await app.register(authPlugin);
 
   await app.register(
     async (api) => {
