@@ -128,6 +128,8 @@ async function runFlow(name: string, nodes: { id: string; type: string; params: 
 
 const call = (params: Record<string, unknown>) => ({ id: 'call', type: 'http.request', params });
 const messageOf = (error: unknown) => (error as { message: string }).message;
+const bodyOf = (step: { output: unknown } | undefined) =>
+  (step?.output as { body?: unknown } | undefined)?.body;
 
 test('a loopback target is refused by default: a user error that says why, and nothing reaches the server', async () => {
   const { run, step } = await runFlow('Refused', [call({ url: `${base}/echo`, method: 'POST', body: {} })]);
@@ -175,9 +177,9 @@ test('once allow-listed, a JSON response feeds a later step, and the body is ren
   assert.deepEqual(posts, [{ text: 'Created abc-123 for Ada' }]);
 
   const text = await runFlow('Text', [call({ url: `${base}/text` })]);
-  assert.equal((text.step('call')?.output as { body: unknown }).body, 'plain words');
+  assert.equal(bodyOf(text.step('call')), 'plain words');
   const hop = await runFlow('See other', [call({ url: `${base}/hop`, method: 'POST', body: { a: 1 } })]);
-  assert.deepEqual((hop.step('call')?.output as { body: unknown }).body, { method: 'GET' });
+  assert.deepEqual(bodyOf(hop.step('call')), { method: 'GET' });
 });
 
 test('a 500 is retried per the node policy until it succeeds', async () => {
@@ -185,7 +187,7 @@ test('a 500 is retried per the node policy until it succeeds', async () => {
   assert.equal(run.status, 'done', JSON.stringify(step('call')?.error));
   assert.equal(hits.get('/flaky'), 3);
   assert.equal(step('call')?.attempt, 3);
-  assert.deepEqual((step('call')?.output as { body: unknown }).body, { ok: true });
+  assert.deepEqual(bodyOf(step('call')), { ok: true });
 });
 
 test('a 429 comes back after its Retry-After; a 404 fails at once as a user error', async () => {
