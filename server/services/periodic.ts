@@ -101,7 +101,7 @@ export async function syncAllPeriodicSchedules(db: Db, boss: PgBoss): Promise<vo
 }
 
 /** The occurrence a job created at `createdOn` was sent for: the latest one not after it. */
-export function slotOf(params: PeriodicParams, createdOn: Date): string {
+export function slotOf(params: { cron: string; timeZone?: string }, createdOn: Date): string {
   const interval = CronExpressionParser.parse(params.cron, {
     tz: params.timeZone ?? 'UTC',
     strict: false,
