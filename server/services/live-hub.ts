@@ -45,10 +45,6 @@ export class LiveHub {
     });
   }
 
-  connectedUserIds(): string[] {
-    return [...this.#byUser.keys()];
-  }
-
   /** Forwards one NOTIFY payload to the sockets it is addressed to. */
   deliver(payload: string): void {
     let envelope: LiveEnvelope;
