@@ -20,6 +20,20 @@ export const settingsSchema = {
     loginMaxFailuresPerUser: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
     loginMaxFailuresPerIp: { type: 'integer', minimum: 1, maximum: 10_000, default: 20 },
     loginLockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 15 },
+    runRetentionDays: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3650,
+      default: 30,
+      description: 'Finished flow runs older than this are deleted in the background.',
+    },
+    runRetentionPerFlow: {
+      type: 'integer',
+      minimum: 10,
+      maximum: 1_000_000,
+      default: 1000,
+      description: "Most finished runs kept per flow (X2CRM's trigger log cap); older ones are deleted.",
+    },
     flowChainDepth: {
       type: 'integer',
       minimum: 0,

@@ -8,6 +8,7 @@ import type { Db } from './db/index.ts';
 import { dispatchPending } from './services/dispatcher.ts';
 import { engineServices } from './services/engine-services.ts';
 import { eventsChannel } from './services/events.ts';
+import { pruneRuns } from './services/flow-runs.ts';
 import { publish } from './services/live.ts';
 import { periodicQueue, syncAllPeriodicSchedules, workPeriodic } from './services/periodic.ts';
 import type { SettingsService } from './services/settings.ts';
@@ -27,6 +28,9 @@ export function createRuntime(db: Db, boss: PgBoss): FlowRuntime {
       publish(trx as unknown as Db, { type: 'run.updated', data: { ...change }, to: { admins: true } }),
   });
 }
+
+/** Hourly: finished runs past the retention settings are deleted. */
+const pruneQueue = 'weft.runs.prune';
 
 export interface EngineWorkers {
   /** Dispatches whatever is pending now (tests call it to not wait for the poll). */
@@ -50,6 +54,11 @@ export async function startEngineWorkers(options: {
 }): Promise<EngineWorkers> {
   const { db, boss, runtime, settings } = options;
   await createQueues(boss);
+  await boss.createQueue(pruneQueue, { policy: 'singleton' });
+  await boss.schedule(pruneQueue, '17 * * * *');
+  await boss.work(pruneQueue, async () => {
+    await pruneRuns(db, settings);
+  });
   // Half a second, pg-boss's shortest poll: a flow's next step should not wait long.
   const polling = { pollingIntervalSeconds: 0.5 };
   await boss.work<StepJob>(queues.step, polling, async ([job]) => {
@@ -112,6 +121,7 @@ export async function startEngineWorkers(options: {
       await listener.end().catch(() => undefined);
       await boss.offWork(queues.step);
       await boss.offWork(queues.wait);
+      await boss.offWork(pruneQueue);
       await boss.offWork(periodicQueue);
       await boss.offWork(overdueQueue);
     },

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { Flow } from '../schemas/flow.ts';
 import { startEngineWorkers } from '../server/engine.ts';
+import { pruneRuns } from '../server/services/flow-runs.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 
@@ -151,4 +152,32 @@ test("a wait keeps its job past pg-boss's default retention", async () => {
   const day = 86_400_000;
   assert.ok(job.startAfter.getTime() - Date.now() > 89 * day);
   assert.ok(job.keepUntil.getTime() > job.startAfter.getTime(), 'the job outlives its due date');
+});
+
+test('finished runs past the age limit or the per-flow cap are pruned; active runs are kept', async () => {
+  const flowId = await publish(slowFlow('Pruned', 'accounts'));
+  const base = { flowId, version: 1, input: '{}', snapshot: '{}' };
+  const day = 86_400_000;
+  const rows = [
+    ...Array.from({ length: 12 }, (_, i) => ({
+      ...base,
+      status: 'done' as const,
+      startedAt: new Date(Date.now() - i * 60_000),
+      finishedAt: new Date(Date.now() - i * 60_000),
+    })),
+    {
+      ...base,
+      status: 'failed' as const,
+      startedAt: new Date(Date.now() - 40 * day),
+      finishedAt: new Date(Date.now() - 40 * day),
+    },
+    { ...base, status: 'waiting' as const, startedAt: new Date(Date.now() - 400 * day), finishedAt: null },
+  ];
+  await db.insertInto('flowRuns').values(rows).execute();
+  await admin.request('PATCH', '/api/settings', { runRetentionDays: 30, runRetentionPerFlow: 10 });
+  await pruneRuns(db, app.settings);
+  const left = await db.selectFrom('flowRuns').select('status').where('flowId', '=', flowId).execute();
+  assert.equal(left.length, 11, 'two over the cap and one too old are gone');
+  assert.equal(left.filter((run) => run.status === 'done').length, 10);
+  assert.equal(left.filter((run) => run.status === 'waiting').length, 1);
 });

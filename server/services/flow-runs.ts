@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { catalog } from '../../engine/nodes/index.ts';
 import type { FlowRuntime } from '../../engine/runtime/runtime.ts';
 import type { EngineDb } from '../../engine/runtime/tables.ts';
@@ -9,6 +10,7 @@ import { engineServices } from './engine-services.ts';
 import { problemsOf } from './flows.ts';
 import { decodeCursor, toPage } from './pagination.ts';
 import { getRecord } from './records.ts';
+import type { SettingsService } from './settings.ts';
 
 const runColumns = [
   'id',
@@ -212,4 +214,33 @@ export async function testRunOn(
     throw error;
   }
   throw new Error('unreachable: a test run always rolls back');
+}
+
+/**
+ * Deletes finished runs past the age limit, and past the per-flow cap (newest kept), with
+ * their steps; trigger-log rows go with the same age limit. Active runs are never touched.
+ */
+export async function pruneRuns(db: Db, settings: SettingsService): Promise<{ runs: number; log: number }> {
+  const { runRetentionDays, runRetentionPerFlow } = await settings.get();
+  const finished = ['done', 'failed', 'cancelled'] as const;
+  const byAge = await db
+    .deleteFrom('flowRuns')
+    .where('status', 'in', finished)
+    .where('finishedAt', '<', sql<Date>`now() - make_interval(days => ${runRetentionDays})`)
+    .executeTakeFirst();
+  const byCap = await sql`
+    delete from flow_runs where id in (
+      select id from (
+        select id, row_number() over (partition by flow_id order by started_at desc) as rank
+        from flow_runs where status in ('done', 'failed', 'cancelled')
+      ) ranked where rank > ${runRetentionPerFlow}
+    )`.execute(db);
+  const log = await db
+    .deleteFrom('flowTriggerLog')
+    .where('createdAt', '<', sql<Date>`now() - make_interval(days => ${runRetentionDays})`)
+    .executeTakeFirst();
+  return {
+    runs: Number(byAge.numDeletedRows) + Number(byCap.numAffectedRows ?? 0n),
+    log: Number(log.numDeletedRows),
+  };
 }
