@@ -59,9 +59,11 @@ export async function engineServices(
   const actor: Actor = { id: ownerId, username: `workflow:${flow.name}` };
   const options = event ? { causation } : {};
   // A test run's email stays in the outbox and its HTTP requests are not sent: captured, not performed.
+  // (A synchronous test run says so in RunInfo and has no row; a queued one has a row that says so.)
   const testRun = async () =>
+    ('test' in run && run.test === true) ||
     (await db.selectFrom('flowRuns').select('test').where('id', '=', run.runId).executeTakeFirst())?.test ===
-    true;
+      true;
   return nonRetriableOnUserErrors({
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
@@ -133,8 +135,11 @@ export async function engineServices(
             reason: `${doNotEmail} asked not to be emailed (doNotEmail), and the respectDoNotEmail setting is on`,
           };
         }
-        const boss = (await testRun()) ? null : (deps.boss ?? null);
-        const queued = await queueEmail(db, boss, settings, { ...draft, runId: run.runId });
+        const test = await testRun();
+        const queued = await queueEmail(db, test ? null : (deps.boss ?? null), settings, {
+          ...draft,
+          runId: test ? null : run.runId,
+        });
         return { messageId: queued.messageId, status: queued.status };
       },
     },
