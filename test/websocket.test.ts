@@ -202,3 +202,31 @@ test('presence: an open socket keeps its user online; a signed-out session loses
   assert.equal(await fresh.closed, closeSignedOut);
   client.close();
 });
+
+test('heartbeat re-checks credentials and roles: a revoked token loses its socket; a new role applies at once', async () => {
+  const token = (await bob.request('POST', '/api/auth/tokens', { name: 'script' })).json();
+  const [script, daves] = [
+    await LiveClient.connect(wsUrl, { authorization: `Bearer ${token.token}` }),
+    await open(dave),
+  ];
+  assert.equal((await bob.request('DELETE', `/api/auth/tokens/${token.id}`)).statusCode, 204);
+  const role = await db
+    .selectFrom('roles')
+    .select('id')
+    .where('name', '=', 'dave-role')
+    .executeTakeFirstOrThrow();
+  const widened = await admin.request('PATCH', `/api/roles/${role.id}`, {
+    permissions: { '*': { view: 'all' } },
+  });
+  assert.equal(widened.statusCode, 200);
+
+  await app.live.heartbeat(app.db, app.settings);
+  assert.equal(await script.closed, closeSignedOut);
+  await alice.request('POST', '/api/feed', {
+    text: 'contacts, now for dave',
+    module: 'contacts',
+    recordId: randomUUID(),
+  });
+  assert.equal((await daves.next('feed.post.created')).data.text, 'contacts, now for dave');
+  daves.close();
+});

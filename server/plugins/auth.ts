@@ -17,6 +17,8 @@ declare module 'fastify' {
     principal: Principal | null;
     /** Set when the caller authenticated with the session cookie (not a bearer token). */
     sessionInfo: SessionInfo | null;
+    /** Set when the caller authenticated with a bearer token. */
+    apiTokenId: string | null;
   }
 }
 
@@ -47,6 +49,7 @@ export function actorOf(request: FastifyRequest): Actor & { id: string } {
 export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionInfo', null);
+  app.decorateRequest('apiTokenId', null);
 
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
     // Public routes (sign-in, health, inbound webhooks) act for nobody, so no credential is read there.
@@ -58,8 +61,10 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       if (scheme?.toLowerCase() !== 'bearer' || !token) {
         throw new WeftError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"');
       }
-      userId = (await resolveApiToken(app.db, token))?.userId;
-      if (!userId) throw new WeftError('UNAUTHENTICATED', 'The API token is unknown or revoked');
+      const resolved = await resolveApiToken(app.db, token);
+      if (!resolved) throw new WeftError('UNAUTHENTICATED', 'The API token is unknown or revoked');
+      request.apiTokenId = resolved.tokenId;
+      userId = resolved.userId;
     } else {
       const cookie = request.cookies[sessionCookie];
       const session = cookie ? await resolveSession(app.db, app.settings, cookie) : undefined;

@@ -32,7 +32,8 @@ export const wsRoutes: RoutePlugin = async (app) => {
     { websocket: true, onRequest: refuseForeignOrigin, schema: { tags: ['live'], summary: 'Live push' } },
     async (socket, request) => {
       const principal = principalOf(request);
-      app.live.add(socket, principal, request.sessionInfo?.sessionId ?? null);
+      const sessionId = request.sessionInfo?.sessionId;
+      app.live.add(socket, principal, sessionId ? { sessionId } : { apiTokenId: request.apiTokenId ?? '' });
       const count = await unreadCount(app.db, principal.id);
       socket.send(JSON.stringify({ type: 'ready', data: { userId: principal.id, unreadCount: count } }));
     },

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
-import type { Principal } from './authz.ts';
+import { loadPrincipal, type Principal } from './authz.ts';
 import { type LiveEnvelope, reaches } from './live.ts';
 import type { SettingsService } from './settings.ts';
 
@@ -14,12 +14,17 @@ export interface LiveSocket {
   on(event: 'pong' | 'close', listener: () => void): unknown;
 }
 
+/**
+ * What a socket authenticated with, checked again by every heartbeat. Only sessions count
+ * a person online; bearer tokens are scripts.
+ */
+export type Credential = { sessionId: string } | { apiTokenId: string };
+
 interface Connection {
   socket: LiveSocket;
-  /** Loaded at the handshake: a role change reaches an open socket when it reconnects. */
+  /** Loaded at the handshake and again by every heartbeat, so role changes reach open sockets. */
   principal: Principal;
-  /** null for bearer-token sockets (scripts), which do not count as a person online. */
-  sessionId: string | null;
+  credential: Credential;
   alive: boolean;
 }
 
@@ -31,8 +36,8 @@ export const closeSignedOut = 4401;
 export class LiveHub {
   #byUser = new Map<string, Set<Connection>>();
 
-  add(socket: LiveSocket, principal: Principal, sessionId: string | null): void {
-    const connection: Connection = { socket, principal, sessionId, alive: true };
+  add(socket: LiveSocket, principal: Principal, credential: Credential): void {
+    const connection: Connection = { socket, principal, credential, alive: true };
     const mine = this.#byUser.get(principal.id) ?? new Set();
     this.#byUser.set(principal.id, mine);
     mine.add(connection);
@@ -70,10 +75,11 @@ export class LiveHub {
   }
 
   /**
-   * Every half minute: drops sockets that did not answer the last ping, closes those
-   * whose session ended (sign-out, expiry) or whose user was deactivated, and notes
-   * activity on the sessions of the others — an open WebSocket keeps its user online
-   * (`onlineUserIds`) in every process, since it is written to the database.
+   * Every half minute: drops sockets that did not answer the last ping; closes those whose
+   * session ended (sign-out, expiry), whose token was revoked or whose user was
+   * deactivated; reloads the others' principals; and notes activity on their sessions —
+   * an open WebSocket keeps its user online (`onlineUserIds`) in every process, since it
+   * is written to the database.
    */
   async heartbeat(db: Db, settings: SettingsService): Promise<void> {
     const connections = this.#all().filter((connection) => {
@@ -87,9 +93,14 @@ export class LiveHub {
     });
     if (connections.length === 0) return;
     const { sessionTimeoutMinutes } = await settings.get();
-    const sessionIds = [...new Set(connections.flatMap((c) => (c.sessionId ? [c.sessionId] : [])))];
-    const userIds = [...new Set(connections.map((c) => c.principal.id))];
-    const [sessions, users] = await Promise.all([
+    const unique = (ids: (string | undefined)[]) => [...new Set(ids.filter((id) => id !== undefined))];
+    const sessionIds = unique(
+      connections.map((c) => ('sessionId' in c.credential ? c.credential.sessionId : undefined)),
+    );
+    const tokenIds = unique(
+      connections.map((c) => ('apiTokenId' in c.credential ? c.credential.apiTokenId : undefined)),
+    );
+    const [sessions, tokens, principals] = await Promise.all([
       sessionIds.length === 0
         ? []
         : db
@@ -99,15 +110,26 @@ export class LiveHub {
             .where('lastSeenAt', '>', sql<Date>`now() - make_interval(mins => ${sessionTimeoutMinutes})`)
             .returning('id')
             .execute(),
-      db.selectFrom('users').select('id').where('id', 'in', userIds).where('active', '=', true).execute(),
+      tokenIds.length === 0
+        ? []
+        : db
+            .selectFrom('apiTokens')
+            .select('id')
+            .where('id', 'in', tokenIds)
+            .where('revokedAt', 'is', null)
+            .execute(),
+      Promise.all(unique(connections.map((c) => c.principal.id)).map((id) => loadPrincipal(db, id))),
     ]);
-    const liveSessions = new Set(sessions.map((row) => row.id));
-    const activeUsers = new Set(users.map((row) => row.id));
+    const valid = new Set([...sessions, ...tokens].map((row) => row.id));
+    const byId = new Map(principals.flatMap((principal) => (principal ? [[principal.id, principal]] : [])));
     for (const connection of connections) {
-      const sessionEnded = connection.sessionId !== null && !liveSessions.has(connection.sessionId);
-      if (sessionEnded || !activeUsers.has(connection.principal.id)) {
-        connection.socket.close(closeSignedOut, 'Signed out');
-      }
+      const principal = byId.get(connection.principal.id);
+      const credential =
+        'sessionId' in connection.credential
+          ? connection.credential.sessionId
+          : connection.credential.apiTokenId;
+      if (principal && valid.has(credential)) connection.principal = principal;
+      else connection.socket.close(closeSignedOut, 'Signed out');
     }
   }
 
