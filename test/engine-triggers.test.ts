@@ -157,6 +157,24 @@ test('trigger conditions on the previous values (X2CRM’s "changed")', async ()
   assert.equal((await runsOf(flowId)).length, 1);
 });
 
+test('a macro’s conditions choose which of the selected records it runs on', async () => {
+  const flowId = await publish(
+    flowOf('Only Yvonnes', {
+      type: 'trigger.manual',
+      params: { module: 'contacts', conditions: { '==': [{ var: 'record.firstName' }, 'Yvonne'] } },
+    }),
+  );
+  const yes = await create('contacts', { firstName: 'Yvonne', lastName: 'Yes' });
+  const no = await create('contacts', { firstName: 'Norbert', lastName: 'No' });
+  const started = await admin.request('POST', `/api/flows/${flowId}/run`, { recordIds: [yes.id, no.id] });
+  assert.equal(started.statusCode, 202, started.body);
+  assert.equal(started.json().runIds.length, 1);
+  assert.deepEqual(
+    (await runsOf(flowId)).map((run) => run.recordId),
+    [yes.id],
+  );
+});
+
 test('a condition that is not json-logic is refused at publishing, not at run time', async () => {
   const bad = flowOf('Bad condition', {
     type: 'trigger.recordCreated',

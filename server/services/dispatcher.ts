@@ -89,13 +89,8 @@ async function startIfMatched(
   const matched = trigger.match(event, flow.definition.trigger.params);
   if (!matched) return;
   const input = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
-  const conditions = (flow.definition.trigger.params as { conditions?: unknown } | null)?.conditions;
   // A trigger condition that does not hold starts nothing and logs nothing (X2CRM logged every event).
-  if (input && conditions !== undefined) {
-    const now = new Date().toISOString();
-    const timeZone = flow.definition.settings?.timeZone;
-    if (!holds(conditions, { ...input, now }, timeZone ? { timeZone } : {})) return;
-  }
+  if (input && !triggerConditionsHold(flow.definition, input)) return;
   const log = (
     outcome: 'started' | 'depth-limit' | 'cycle' | 'error',
     runId: string | null,
@@ -147,6 +142,14 @@ async function startIfMatched(
     depth: event.depth,
   });
   if (runId) await log('started', runId, null);
+}
+
+/** The trigger's `conditions` (X2CRM's trigger conditions) over what the run would start with. */
+export function triggerConditionsHold(definition: Flow, input: Omit<RunInput, 'now'>): boolean {
+  const conditions = (definition.trigger.params as { conditions?: unknown } | null)?.conditions;
+  if (conditions === undefined) return true;
+  const timeZone = definition.settings?.timeZone;
+  return holds(conditions, { ...input, now: new Date().toISOString() }, timeZone ? { timeZone } : {});
 }
 
 /** Reads every record: the trigger decides what starts a flow, not who caused the event. */

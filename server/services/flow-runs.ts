@@ -9,6 +9,7 @@ import type { Principal } from './authz.ts';
 import { engineServices } from './engine-services.ts';
 import { problemsOf } from './flows.ts';
 import { decodeCursor, toPage } from './pagination.ts';
+import { triggerConditionsHold } from './dispatcher.ts';
 import { getRecord } from './records.ts';
 import type { SettingsService } from './settings.ts';
 
@@ -139,6 +140,9 @@ export async function runFlowOn(
     for (const recordId of recordIds) {
       // The caller must be able to see each record: a run shows its values.
       const record = await getRecord(trx, principal, module, recordId);
+      // A macro's trigger conditions choose which of the selected records it runs on.
+      const macro = { record: { ...record, module }, user: { id: principal.id } };
+      if (definition.trigger.type === 'trigger.manual' && !triggerConditionsHold(definition, macro)) continue;
       const runId = await runtime.start(asEngine(trx), {
         flowId,
         version,
