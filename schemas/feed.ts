@@ -1,5 +1,6 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { listQuery, uuid } from './common.ts';
+import { moduleName } from './modules.ts';
 
 /** Request and response shapes of the activity feed and of notifications. */
 
@@ -32,8 +33,6 @@ export const notificationTypes = [
 ] as const;
 export type NotificationType = (typeof notificationTypes)[number];
 
-// The same rule as Studio's module names (schemas/modules.ts).
-const moduleName = { type: 'string', pattern: '^[a-z][a-z0-9_]{1,39}$' } as const;
 const nullableUuid = { type: ['string', 'null'], format: 'uuid' } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const postType = { type: 'string', enum: feedPostTypes } as const;
