@@ -6,10 +6,10 @@ import { type TestRunResult, testRun } from '../../engine/runtime/test-run.ts';
 import type { Db } from '../db/index.ts';
 import { notFound, WeftError } from '../errors.ts';
 import type { Principal } from './authz.ts';
+import { triggerConditionsHold } from './dispatcher.ts';
 import { engineServices } from './engine-services.ts';
 import { problemsOf } from './flows.ts';
 import { decodeCursor, toPage } from './pagination.ts';
-import { triggerConditionsHold } from './dispatcher.ts';
 import { getRecord } from './records.ts';
 import type { SettingsService } from './settings.ts';
 
