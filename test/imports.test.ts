@@ -482,3 +482,17 @@ test('a queued import can be followed to its end through GET /api/imports/:id', 
   assert.ok(['queued', 'running', 'done'].includes(response.json().status));
   assert.equal((await finished(admin, response.json().id)).created, 1);
 });
+
+test('a cell holding a NUL character fails its row, not the import', async () => {
+  const file = csvOf([
+    ['firstName', 'lastName'],
+    ['Nul', 'Bad\u0000Name'],
+    ['Good', 'Name'],
+  ]);
+  const state = await imported(admin, { module: 'contacts' }, file);
+  assert.deepEqual([state.status, state.created, state.failed], ['done', 1, 1]);
+  assert.deepEqual(
+    (await errorsOf(admin, state.id)).map((error) => [error.row, error.field]),
+    [[2, 'lastName']],
+  );
+});
