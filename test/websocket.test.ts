@@ -126,6 +126,9 @@ test('a row too large for NOTIFY arrives as a hint to fetch it', async () => {
   const { data } = await client.next('feed.post.created');
   assert.deepEqual(data, { id: created.id, fetch: `/api/feed/${created.id}` });
   assert.equal((await bob.request('GET', data.fetch)).json().text, text);
+  const comment = (await alice.request('POST', `/api/feed/${created.id}/comments`, { text })).json();
+  const hint = (await client.next('feed.comment.created')).data;
+  assert.deepEqual(hint, { id: comment.id, postId: created.id, fetch: `/api/feed/${created.id}` });
   client.close();
 });
 

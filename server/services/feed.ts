@@ -174,7 +174,7 @@ export async function addComment(db: Db, principal: Principal, postId: string, t
     await publish(
       trx,
       { type: 'feed.comment.created', data: comment, to: audienceOf(post) },
-      { id, fetch: `/api/feed/${postId}` },
+      { id, postId, fetch: `/api/feed/${postId}` },
     );
     if (post.authorId && post.authorId !== principal.id) {
       await notify(trx, {

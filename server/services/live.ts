@@ -39,10 +39,14 @@ export interface LiveEnvelope {
 const maxPayloadBytes = 7_500;
 
 /**
- * Sends a message to the sockets of `to`. A row too large for NOTIFY travels as
- * `{ id, fetch }` instead, `fetch` being the URL to read it from.
+ * Sends a message to the sockets of `to`. A row too large for NOTIFY travels as `large`
+ * instead: `{ id, fetch }` (and whatever ids place it), `fetch` being the URL to read it from.
  */
-export async function publish(db: Db, envelope: LiveEnvelope, large?: { id: string; fetch: string }) {
+export async function publish(
+  db: Db,
+  envelope: LiveEnvelope,
+  large?: { id: string; fetch: string } & Record<string, string>,
+) {
   let payload = JSON.stringify(envelope);
   if (Buffer.byteLength(payload) > maxPayloadBytes) {
     if (!large) throw new Error(`live message ${envelope.type} is too large for NOTIFY`);
