@@ -5,10 +5,9 @@
  * replaces the flow, anything else shows its errors and leaves the canvas alone.
  */
 import { Alert, Stack, Text } from '@mantine/core';
-import * as monaco from 'monaco-editor/editor/editor.api';
+import * as monaco from 'monaco-editor';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
-import { jsonDefaults } from 'monaco-editor/languages/features/json/register';
 import { useEffect, useRef, useState } from 'react';
 import { type Flow, flowSchema } from '../../../schemas/flow.ts';
 import { outlineErrors } from '../model/flow-outline.ts';
@@ -18,7 +17,7 @@ self.MonacoEnvironment = {
 };
 
 const modelUri = monaco.Uri.parse('weft://flow/definition.json');
-jsonDefaults.setDiagnosticsOptions({
+monaco.json.jsonDefaults.setDiagnosticsOptions({
   validate: true,
   allowComments: false,
   enableSchemaRequest: false,

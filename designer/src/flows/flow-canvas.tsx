@@ -33,6 +33,11 @@ export const dragType = 'application/weft-node';
 const nodeTypes = { trigger: FlowNodeView, step: FlowNodeView };
 const quietKinds = new Set(['select', 'dimensions', 'position']);
 
+function carried(params: Record<string, unknown>, schema: { [key: string]: unknown }) {
+  const known = (schema.properties ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(params).filter(([key]) => key in known));
+}
+
 function typingInto(target: EventTarget | null): boolean {
   const element = target as HTMLElement | null;
   return !!element?.closest?.('input, textarea, select, [contenteditable="true"], .monaco-editor');
@@ -99,11 +104,19 @@ export function FlowCanvas({ editor, catalog }: { editor: FlowEditor; catalog: C
       const current = canvasRef.current;
       const data = { nodeType: type, params: defaultParams(entry.params) };
       if (entry.kind === 'trigger') {
-        // A flow has one trigger: dropping one replaces it, keeping its links.
+        // A flow has one trigger: dropping one replaces it, keeping its links and the params
+        // the new type also has (the module, usually).
         change({
           ...current,
           nodes: current.nodes.map((n) =>
-            n.id === triggerId ? { ...n, data, position, selected: true } : { ...n, selected: false },
+            n.id === triggerId
+              ? {
+                  ...n,
+                  data: { ...data, params: { ...data.params, ...carried(n.data.params, entry.params) } },
+                  position,
+                  selected: true,
+                }
+              : { ...n, selected: false },
           ),
         });
         return;
