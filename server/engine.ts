@@ -79,6 +79,7 @@ export async function startEngineWorkers(options: {
     let total = 0;
     for (;;) {
       const count = await dispatchPending(db, runtime, triggers, settings);
+      runtime.kick();
       total += count;
       if (count === 0) return total;
     }

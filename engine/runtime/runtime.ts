@@ -91,6 +91,9 @@ export function stepDone(definition: ActionDefinition, nodeId: string, output: u
   };
 }
 
+/** Steps run inline at once per process; the rest wait their turn (or their job). */
+const maxInline = 4;
+
 /** Compared with record ids when a run has none: matches no record. */
 const noRecord = '00000000-0000-0000-0000-000000000000';
 const finished = (status: RunStatus) => status === 'done' || status === 'failed' || status === 'cancelled';
@@ -103,9 +106,30 @@ const finished = (status: RunStatus) => status === 'done' || status === 'failed'
 export class FlowRuntime {
   readonly #deps: RuntimeDeps;
   readonly #compiledVersions = new Map<string, CompiledFlow>();
+  readonly #ready: StepJob[] = [];
+  #inline = 0;
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * Runs the steps that became ready in this process at once, a few at a time, instead of
+   * waiting for a worker to poll their jobs. The jobs stay queued as the durable path:
+   * whichever attempt comes second finds the step settled and does nothing. Call it after
+   * the transaction that made them ready commits (a rolled-back one leaves nothing to run).
+   */
+  kick(): void {
+    while (this.#inline < maxInline && this.#ready.length > 0) {
+      const data = this.#ready.shift() as StepJob;
+      this.#inline++;
+      this.onStep({ data, retryCount: 0 }, { inline: true })
+        .catch(() => undefined)
+        .finally(() => {
+          this.#inline--;
+          this.kick();
+        });
+    }
   }
 
   /**
@@ -273,19 +297,27 @@ export class FlowRuntime {
   }
 
   /** Handles one `weft.flow.step` job: runs the action, records it, advances the run. */
-  async onStep(job: { data: StepJob; retryCount: number }): Promise<void> {
+  async onStep(
+    job: { data: StepJob; retryCount: number },
+    options: { inline?: boolean } = {},
+  ): Promise<void> {
     const { runId, nodeId, iteration, nodeType, params, maxAttempts } = job.data;
-    // A job re-sent after a RetryAfterError starts a new pg-boss retry count: attempts carry over.
-    const attempt = (job.data.previousAttempts ?? 0) + job.retryCount + 1;
+    // Attempts are counted on the step row: an inline attempt, a pg-boss retry and a job
+    // re-sent after a RetryAfterError (which restarts pg-boss's count) each add one.
+    const jobAttempt = (job.data.previousAttempts ?? 0) + job.retryCount + 1;
+    const attemptAfter = (step: { attempt: number } | undefined) =>
+      Math.max(jobAttempt, (step?.attempt ?? 0) + 1);
     try {
       await this.#deps.db.transaction().execute(async (trx) => {
         const run = await this.#lockRun(trx, runId);
         if (!run || finished(run.status)) return;
         const step = await this.#step(trx, runId, nodeId, iteration);
         if (step && step.status !== 'running') return; // a redelivered job: the step is settled
+        const attempt = attemptAfter(step);
         const definition = this.#deps.catalog.get(nodeType);
-        if (definition?.kind !== 'action')
+        if (definition?.kind !== 'action') {
           throw new NonRetriableError(`unknown action type "${nodeType}"`, { owner: 'system' });
+        }
         await this.#upsertStep(trx, {
           runId,
           nodeId,
@@ -306,11 +338,13 @@ export class FlowRuntime {
         await this.#advance(trx, run, stepDone(definition, nodeId, output));
       });
     } catch (error) {
-      const retriable = !(error instanceof NonRetriableError) && attempt < maxAttempts;
+      let retry: 'queue' | 'later' | undefined;
       await this.#deps.db.transaction().execute(async (trx) => {
         const run = await this.#lockRun(trx, runId);
         if (!run || finished(run.status)) return;
+        const attempt = attemptAfter(await this.#step(trx, runId, nodeId, iteration));
         const failure = toStepError(error);
+        const retriable = !(error instanceof NonRetriableError) && attempt < maxAttempts;
         await this.#upsertStep(trx, {
           runId,
           nodeId,
@@ -320,19 +354,27 @@ export class FlowRuntime {
           attempt,
           error: failure,
         });
-        if (!retriable) await this.#advance(trx, run, { type: 'step.failed', nodeId, error: failure });
-        if (retriable && error instanceof RetryAfterError) {
+        if (!retriable) {
+          await this.#advance(trx, run, { type: 'step.failed', nodeId, error: failure });
+        } else if (options.inline) {
+          // The step's queued job is the next attempt.
+        } else if (error instanceof RetryAfterError) {
           // The remote named its own delay: a fresh job at that time replaces pg-boss's backoff.
+          const delayed = { ...job.data, previousAttempts: attempt };
           await this.#enqueueStep(
             trx,
-            { ...job.data, previousAttempts: attempt },
+            delayed,
             `attempt-${attempt + 1}`,
             new Date(Date.now() + error.delayMs),
           );
+          retry = 'later';
+        } else {
+          retry = 'queue';
         }
       });
-      if (retriable && !(error instanceof RetryAfterError)) throw error; // pg-boss retries the job with the node's backoff
+      if (retry === 'queue') throw error; // pg-boss retries the job with the node's backoff
     }
+    this.kick();
   }
 
   /** Handles one `weft.flow.wait` job. A flow switched off while its run waited does not resume. */
@@ -370,6 +412,7 @@ export class FlowRuntime {
       await this.#upsertStep(trx, { runId, nodeId, iteration, nodeType: 'control.wait', status: 'done' });
       await this.#advance(trx, run, { type: 'wait.elapsed', nodeId });
     });
+    this.kick();
   }
 
   /** Stops a run: pending steps and waits find it finished and do nothing. */
@@ -718,6 +761,7 @@ export class FlowRuntime {
   }
 
   async #enqueueStep(trx: EngineDb, data: StepJob, salt = '', startAfter?: Date): Promise<void> {
+    if (!startAfter) this.#ready.push(data);
     const definition = this.#deps.catalog.get(data.nodeType);
     const retry = definition?.kind === 'action' ? definition.retry : undefined;
     await sendJob(this.#deps.boss, trx, queues.step, data, {

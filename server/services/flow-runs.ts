@@ -107,7 +107,7 @@ export async function runFlowOn(
   recordIds: string[],
   mode: 'published' | 'test',
 ): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
+  const runIds = await db.transaction().execute(async (trx) => {
     const flow = await trx
       .selectFrom('flows')
       .select(['draft', 'publishedVersion', 'triggerModule'])
@@ -156,6 +156,8 @@ export async function runFlowOn(
     }
     return runIds;
   });
+  runtime.kick();
+  return runIds;
 }
 
 export async function cancelRun(db: Db, runtime: FlowRuntime, id: string) {
@@ -166,6 +168,7 @@ export async function cancelRun(db: Db, runtime: FlowRuntime, id: string) {
 
 export async function retryRun(db: Db, runtime: FlowRuntime, id: string) {
   const retried = await db.transaction().execute((trx) => runtime.retry(asEngine(trx), id));
+  runtime.kick();
   if (!retried) throw new WeftError('UNPROCESSABLE', 'Only a failed run can be retried from its failed step');
   return getRun(db, id);
 }
