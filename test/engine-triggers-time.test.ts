@@ -83,6 +83,22 @@ test('a periodic flow: scheduled when active, one event and one run per slot how
   assert.equal(await boss.getSchedule(periodicQueue, flowId), null);
 });
 
+test('jobs on the schedule queue become ticks: two jobs for one slot start one run', async () => {
+  const flowId = await publish(
+    straightFlow('New year', { type: 'trigger.periodic', params: { cron: '0 0 1 1 *' } }, step),
+  );
+  // What pg-boss sends for an occurrence, twice: several instances, or a redelivery.
+  await Promise.all([boss.send(periodicQueue, { flowId }), boss.send(periodicQueue, { flowId })]);
+  await eventually(async () => {
+    const jobs = await boss.findJobs(periodicQueue, { data: { flowId } });
+    return jobs.length === 2 && jobs.every((job) => job.state === 'completed');
+  }, 'both tick jobs to be handled');
+  const runs = await runsOf(flowId);
+  assert.equal(runs.length, 1);
+  const slot = (runs[0]?.input as { trigger?: { slot?: string } } | undefined)?.trigger?.slot;
+  assert.match(String(slot), /^\d{4}-01-01T00:00:00\.000Z$/);
+});
+
 test('at start, schedules are made to match the active periodic flows', async () => {
   const flowId = await publish(
     straightFlow('Nightly', { type: 'trigger.periodic', params: { cron: '0 2 * * *' } }, step),
