@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { sql } from 'kysely';
+import { PgBoss } from 'pg-boss';
+import { queues, startSystemWorkers } from '../server/queue.ts';
 import { createPost, purgeExpiredPosts } from '../server/services/feed.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { signedInUser } from './helpers/people.ts';
 
-const { app, db } = await createTestApp();
+const { app, db, url } = await createTestApp();
 const admin = await login(app);
 const alice = await signedInUser(app, db, admin, 'alice');
 const bob = await signedInUser(app, db, admin, 'bob');
@@ -255,4 +257,16 @@ test('retention deletes unpinned posts older than their type keeps them', async 
     [`${marker} new post`, `${marker} old pinned`, `${marker} old workflow`].sort(),
   );
   await admin.request('PATCH', '/api/settings', { feedRetentionDays: null, feedRetentionDaysByType: {} });
+});
+
+test('the system workers schedule the retention job nightly', async () => {
+  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', max: 2 });
+  await boss.start();
+  try {
+    await startSystemWorkers(boss, db, app.settings);
+    const schedule = await boss.getSchedule(queues.purgeFeed);
+    assert.equal(schedule?.cron, '17 3 * * *');
+  } finally {
+    await boss.stop({ graceful: false });
+  }
 });
