@@ -202,6 +202,10 @@ test('a 429 comes back after its Retry-After; a 404 fails at once as a user erro
   assert.equal(missing.step('call')?.attempt, 1);
   assert.equal(hits.get('/missing'), 1);
   assert.match(messageOf(missing.step('call')?.error), /GET .*\/missing answered 404: .*no such thing/);
+  const header = await runFlow('Bad header', [call({ url: `${base}/missing`, headers: { 'X-A': 'a\nb' } })]);
+  assert.equal(header.step('call')?.attempt, 1);
+  assert.match(messageOf(header.step('call')?.error), /^headers .*Invalid character/);
+  assert.equal(hits.get('/missing'), 1);
 });
 
 test('a request that outlives its timeout fails (after its retries) saying so', async () => {

@@ -159,6 +159,14 @@ export async function guardedFetch(
     } catch (error) {
       if (error instanceof RefusedTarget) throw invalid('url', error.message);
       if (error instanceof WeftError) throw error;
+      const code = (error as { code?: unknown }).code;
+      if (
+        code === 'ERR_INVALID_CHAR' ||
+        code === 'ERR_HTTP_INVALID_HEADER_VALUE' ||
+        code === 'ERR_INVALID_HTTP_TOKEN'
+      ) {
+        throw invalid('headers', (error as Error).message);
+      }
       if (signal.aborted)
         throw new Error(`${request.method} ${url.host} timed out after ${request.timeoutMs} ms`);
       throw new Error(`${request.method} ${url.host} failed: ${(error as Error).message}`, { cause: error });
