@@ -5,6 +5,7 @@ import { startEngineWorkers } from '../server/engine.ts';
 import { startEmailWorker } from '../server/services/email.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
+import { signedInUser } from './helpers/people.ts';
 import { startSmtpServer } from './helpers/smtp.ts';
 
 const { app, db, url } = await createTestApp({ queue: true });
@@ -264,4 +265,27 @@ test('the SMTP password is never answered back, nor written to the audit log', a
   );
   const cleared = await configureSmtp({ smtpPassword: null });
   assert.equal(cleared.json().smtpPasswordSet, false);
+});
+
+test('the outbox is for administrators, paged by cursor and filtered by status', async () => {
+  const user = await signedInUser(app, db, admin, 'plain-user');
+  for (const [method, path, body] of [
+    ['GET', '/api/email/outbox', undefined],
+    ['POST', '/api/email/test', { to: 'a@example.com' }],
+  ] as const) {
+    const response = await user.request(method, path, body);
+    assert.equal(response.statusCode, 403, `${method} ${path}`);
+  }
+  const first = (await admin.request('GET', '/api/email/outbox?limit=1')).json();
+  assert.equal(first.items.length, 1);
+  assert.ok(first.nextCursor);
+  const second = (await admin.request('GET', `/api/email/outbox?limit=1&cursor=${first.nextCursor}`)).json();
+  assert.equal(second.items.length, 1);
+  assert.notEqual(second.items[0].id, first.items[0].id);
+  assert.ok(second.items[0].createdAt <= first.items[0].createdAt);
+  const sent = (await admin.request('GET', '/api/email/outbox?status=sent')).json();
+  assert.ok(sent.items.length >= 2);
+  assert.ok(sent.items.every((item: { status: string }) => item.status === 'sent'));
+  assert.equal((await admin.request('GET', '/api/email/outbox?status=lost')).statusCode, 400);
+  assert.equal((await admin.request('GET', '/api/email/outbox?cursor=forged')).statusCode, 400);
 });
