@@ -63,6 +63,7 @@ function cellText(value: ExcelJS.CellValue): string {
 async function parseXlsx(data: Buffer, limit: number): Promise<string[][]> {
   const workbook = new ExcelJS.Workbook();
   try {
+    // exceljs types its input as its own `Buffer` (an ArrayBuffer) but reads Node's.
     await workbook.xlsx.load(data as unknown as ExcelJS.Buffer);
   } catch (error) {
     throw invalid('file', `is not a valid XLSX workbook: ${(error as Error).message}`);

@@ -49,6 +49,7 @@ const validateUpdate = ajv.compile({
 });
 
 const progressEvery = 50;
+const noNames = new Map<string, string>();
 
 export async function importUserRows(
   db: Db,
@@ -91,7 +92,8 @@ export async function importUserRows(
       const text = source.cells[index] ?? '';
       if (text === '') continue;
       try {
-        input[target.name] = target.type === 'text' ? text : cellValue(target as never, text, new Map());
+        input[target.name] =
+          target.type === 'text' ? text : cellValue({ type: target.type, options: {} }, text, noNames);
       } catch (error) {
         if (!(error instanceof BadCell)) throw error;
         problems.push({ row: source.row, field: target.name, reason: error.message });

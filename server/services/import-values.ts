@@ -1,3 +1,4 @@
+import type { FieldType } from '../../schemas/modules.ts';
 import { invalid } from '../errors.ts';
 import { isMultiple } from './fields.ts';
 import type { FieldDefinition } from './modules.ts';
@@ -13,9 +14,8 @@ import type { FieldDefinition } from './modules.ts';
 export interface Target {
   name: string;
   label: string;
-  type: string;
+  type: FieldType;
   required: boolean;
-  options?: Record<string, unknown>;
 }
 
 export type Mapping = Record<string, string | null>;
