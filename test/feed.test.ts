@@ -31,6 +31,12 @@ async function post(as: typeof alice, body: Record<string, unknown>): Promise<Po
   return response.json();
 }
 
+async function record(module: string, body: Record<string, unknown>): Promise<string> {
+  const response = await admin.request('POST', `/api/records/${module}`, body);
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().id;
+}
+
 async function feedTexts(as: typeof alice, query = '') {
   const response = await as.request('GET', `/api/feed?limit=500${query}`);
   assert.equal(response.statusCode, 200, response.body);
@@ -67,14 +73,46 @@ test('visibility: private posts reach only their author, the user whose feed the
   assert.equal((await admin.request('GET', `/api/feed/${hidden.id}`)).statusCode, 200);
 });
 
-test('posts about a record of a module the role may not view are hidden, and may not be written', async () => {
-  const recordId = randomUUID();
-  const text = `about a contact ${randomUUID()}`;
-  await post(alice, { text, module: 'contacts', recordId });
-  assert.deepEqual(await feedTexts(alice, `&q=${encodeURIComponent(text)}`), [text]);
-  assert.deepEqual(await feedTexts(dave, `&q=${encodeURIComponent(text)}`), []);
-  const refused = await dave.request('POST', '/api/feed', { text: 'x', module: 'contacts', recordId });
-  assert.equal(refused.statusCode, 403);
+test('posts about a record reach only those who may view the record', async () => {
+  const erin = await signedInUser(app, db, admin, 'erin', { '*': { view: 'own' } });
+  const contact = (assignedTo: string, visibility = 'public') =>
+    record('contacts', { firstName: 'C', lastName: assignedTo.slice(0, 8), assignedTo, visibility });
+  const marker = randomUUID();
+  const about: [string, string][] = [
+    ['alice public', await contact(alice.userId)],
+    ['alice private', await contact(alice.userId, 'private')],
+    ['bob public', await contact(bob.userId)],
+    ['erin public', await contact(erin.userId)],
+    ['gone', randomUUID()],
+  ];
+  for (const [text, recordId] of about) {
+    await createPost(db, { type: 'record-created', text: `${marker} ${text}`, module: 'contacts', recordId });
+  }
+  const cases: [string, typeof alice, string[]][] = [
+    ['alice (view all)', alice, ['alice public', 'alice private', 'bob public', 'erin public']],
+    ['bob (view all, not the private one)', bob, ['alice public', 'bob public', 'erin public']],
+    ['dave (no contacts)', dave, []],
+    ['erin (own records)', erin, ['erin public']],
+    ['admin', admin, ['alice public', 'alice private', 'bob public', 'erin public', 'gone']],
+  ];
+  for (const [who, session, expected] of cases) {
+    const seen = (await feedTexts(session, `&q=${marker}`)).map((text) => text.slice(marker.length + 1));
+    assert.deepEqual(seen.sort(), [...expected].sort(), who);
+  }
+
+  const [privateId, bobsId] = [about[1]?.[1], about[2]?.[1]];
+  const writes: [string, typeof alice, Record<string, unknown>, number][] = [
+    ['a module the role may not view', dave, { module: 'contacts', recordId: bobsId }, 403],
+    ["another's private record", bob, { module: 'contacts', recordId: privateId }, 404],
+    ["a record outside one's scope", erin, { module: 'contacts', recordId: bobsId }, 404],
+    ['a missing record', alice, { module: 'contacts', recordId: randomUUID() }, 404],
+    ['an unknown module', alice, { module: 'nosuch', recordId: bobsId }, 400],
+    ['a visible record', bob, { module: 'contacts', recordId: bobsId }, 201],
+  ];
+  for (const [what, session, body, status] of writes) {
+    const response = await session.request('POST', '/api/feed', { text: 'about it', ...body });
+    assert.equal(response.statusCode, status, what);
+  }
 });
 
 test('pinned posts come first, and keyset pages walk the whole feed once in order', async () => {
@@ -109,7 +147,7 @@ test('pinned posts come first, and keyset pages walk the whole feed once in orde
 });
 
 test('filters: authors, types, record, whose feed', async () => {
-  const recordId = randomUUID();
+  const recordId = await record('accounts', { name: 'Acme' });
   const marker = randomUUID();
   await post(alice, { text: `${marker} a`, module: 'accounts', recordId });
   await post(bob, { text: `${marker} b`, targetUserId: carol.userId });

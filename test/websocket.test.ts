@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -28,6 +27,13 @@ after(() => worker.destroy());
 
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 const wsUrl = `${address.replace(/^http/, 'ws')}/api/ws`;
+async function contact(assignedTo: string, visibility = 'public'): Promise<string> {
+  const body = { firstName: 'C', lastName: 'Ontact', assignedTo, visibility };
+  const response = await admin.request('POST', '/api/records/contacts', body);
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().id;
+}
+
 const open = (session: Session, headers: Record<string, string> = {}) =>
   LiveClient.connect(wsUrl, { cookie: session.cookie, ...headers });
 
@@ -93,15 +99,20 @@ test('feed posts and comments reach exactly those who may see them', async () =>
   await alice.request('POST', '/api/feed', {
     text: 'contact news',
     module: 'contacts',
-    recordId: randomUUID(),
+    recordId: await contact(alice.userId),
+  });
+  await alice.request('POST', '/api/feed', {
+    text: 'private contact news',
+    module: 'contacts',
+    recordId: await contact(alice.userId, 'private'),
   });
   const everyone = await marker('for everyone');
 
   const cases: [LiveClient, string, string[]][] = [
-    [alices, 'alice', ['for bob', 'contact news', 'for everyone']],
+    [alices, 'alice', ['for bob', 'contact news', 'private contact news', 'for everyone']],
     [bobs, 'bob', ['for bob', 'contact news', 'for everyone']],
     [daves, 'dave', ['for everyone']],
-    [admins, 'admin', ['for bob', 'contact news', 'for everyone']],
+    [admins, 'admin', ['for bob', 'contact news', 'private contact news', 'for everyone']],
   ];
   for (const [client, who, expected] of cases) {
     const seen: string[] = [];
@@ -228,7 +239,7 @@ test('heartbeat re-checks credentials and roles: a revoked token loses its socke
   await alice.request('POST', '/api/feed', {
     text: 'contacts, now for dave',
     module: 'contacts',
-    recordId: randomUUID(),
+    recordId: await contact(alice.userId),
   });
   assert.equal((await daves.next('feed.post.created')).data.text, 'contacts, now for dave');
   daves.close();

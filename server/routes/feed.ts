@@ -10,14 +10,14 @@ import {
   feedPostResponse,
 } from '../../schemas/feed.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
-import { requireAdmin, requireScope } from '../services/authz.ts';
+import { requireAdmin } from '../services/authz.ts';
 import {
   addComment,
-  createPost,
   deleteComment,
   deletePost,
   getPost,
   listPosts,
+  postAs,
   setPinned,
   updatePost,
 } from '../services/feed.ts';
@@ -50,20 +50,7 @@ export const feedRoutes: RoutePlugin = async (app) => {
         response: { 201: feedPostResponse },
       },
     },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      const { module, recordId, ...rest } = request.body;
-      if (module) requireScope(principal, module, 'view');
-      const post = await createPost(app.db, {
-        ...rest,
-        type: 'post',
-        authorId: principal.id,
-        module: module ?? null,
-        recordId: recordId ?? null,
-        notifyTarget: true,
-      });
-      return reply.code(201).send(post);
-    },
+    async (request, reply) => reply.code(201).send(await postAs(app.db, principalOf(request), request.body)),
   );
 
   app.get(

@@ -1,10 +1,11 @@
-import { type ExpressionBuilder, sql } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { FeedPostType, FeedPostView } from '../../schemas/feed.ts';
 import type { Db } from '../db/index.ts';
-import type { Database } from '../db/types.ts';
 import { invalid } from '../errors.ts';
-import type { Principal } from './authz.ts';
-import { type Audience, publish } from './live.ts';
+import { type Principal, scopeFor } from './authz.ts';
+import { tableOf } from './fields.ts';
+import { type Audience, publish, type RecordFacts } from './live.ts';
+import { accessCondition } from './record-access.ts';
 
 /**
  * Reading and writing feed posts, shared by the feed service and by notifications
@@ -53,52 +54,53 @@ export function postsQuery(db: Db) {
 }
 
 /**
- * Which posts a principal may read: public ones, else their own, those on their feed,
- * and every one for administrators; posts about a record only when their roles may
- * view that module (record-level scopes are not applied to the feed).
+ * Which posts a principal may read, as a condition on `feed_posts`: public ones, else their
+ * own and those on their feed; and a post about a record only when the principal may view
+ * that record (role scope and record visibility, as records/record-access.ts says).
+ * Administrators read every post.
  */
-export function visibleTo(principal: Principal) {
-  return (eb: ExpressionBuilder<Database, 'feedPosts'>) => {
-    if (principal.isAdmin) return eb.lit(true);
-    const conditions = [
-      eb.or([
-        eb('feedPosts.visibility', '=', 'public'),
-        eb('feedPosts.authorId', '=', principal.id),
-        eb('feedPosts.targetUserId', '=', principal.id),
-      ]),
-    ];
-    const listed = Object.entries(principal.permissions).filter(
-      ([module, cells]) => module !== '*' && cells.view !== undefined,
-    );
-    if ((principal.permissions['*']?.view ?? 'none') === 'none') {
-      const allowed = listed.filter(([, cells]) => cells.view !== 'none').map(([module]) => module);
-      conditions.push(
-        eb.or([
-          eb('feedPosts.module', 'is', null),
-          ...(allowed.length > 0 ? [eb('feedPosts.module', 'in', allowed)] : []),
-        ]),
-      );
-    } else {
-      const denied = listed.filter(([, cells]) => cells.view === 'none').map(([module]) => module);
-      if (denied.length > 0) {
-        conditions.push(
-          eb.or([eb('feedPosts.module', 'is', null), eb('feedPosts.module', 'not in', denied)]),
-        );
-      }
-    }
-    return eb.and(conditions);
-  };
+export async function visibleTo(db: Db, principal: Principal): Promise<RawBuilder<SqlBool>> {
+  if (principal.isAdmin) return sql<SqlBool>`true`;
+  const modules = await db.selectFrom('modules').select('name').execute();
+  const aboutVisibleRecord: RawBuilder<SqlBool>[] = [];
+  for (const { name } of modules) {
+    if (scopeFor(principal, name, 'view') === 'none') continue;
+    const condition = await accessCondition(db, principal, name, 'view');
+    // Unqualified columns in `condition` resolve to the record table, the innermost scope.
+    aboutVisibleRecord.push(sql<SqlBool>`(feed_posts.module = ${name} and exists (
+      select 1 from ${sql.table(tableOf(name))} where id = feed_posts.record_id
+      ${condition ? sql`and ${condition}` : sql``}))`);
+  }
+  const records = aboutVisibleRecord.length > 0 ? sql.join(aboutVisibleRecord, sql` or `) : sql`false`;
+  return sql<SqlBool>`((feed_posts.visibility = 'public' or feed_posts.author_id = ${principal.id}
+    or feed_posts.target_user_id = ${principal.id}) and (feed_posts.module is null or ${records}))`;
+}
+
+/** Who a record belongs to, for live audiences; null when the module or the record does not exist. */
+export async function recordFacts(db: Db, module: string, recordId: string): Promise<RecordFacts | null> {
+  const known = await db.selectFrom('modules').select('name').where('name', '=', module).executeTakeFirst();
+  if (!known) return null;
+  const { rows } = await sql<{ assignedTo: string | null; visibility: string }>`
+    select assigned_to, visibility from ${sql.table(tableOf(module))} where id = ${recordId}`.execute(db);
+  const row = rows[0];
+  return row ? { assignedTo: row.assignedTo, private: row.visibility !== 'public' } : null;
 }
 
 /** The sockets that may see a post, mirroring `visibleTo`. */
-export function audienceOf(post: Pick<FeedPostView, 'visibility' | 'authorId' | 'targetUserId' | 'module'>) {
-  const audience: Audience = { module: post.module };
+export async function audienceOf(
+  db: Db,
+  post: Pick<FeedPostView, 'visibility' | 'authorId' | 'targetUserId' | 'module' | 'recordId'>,
+): Promise<Audience> {
+  const audience: Audience = {};
+  if (post.module && post.recordId) {
+    audience.module = post.module;
+    audience.record = await recordFacts(db, post.module, post.recordId);
+  }
   if (post.visibility === 'public') return { ...audience, everyone: true };
   const users = [post.authorId, post.targetUserId].filter((id): id is string => id !== null);
   return { ...audience, users, admins: true };
 }
 
-/** A post known to exist (just written or checked in the same transaction). */
 export async function fetchPost(db: Db, id: string): Promise<FeedPostView> {
   return postsQuery(db).where('feedPosts.id', '=', id).executeTakeFirstOrThrow();
 }
@@ -132,7 +134,7 @@ export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> 
   const post = await fetchPost(db, id);
   await publish(
     db,
-    { type: 'feed.post.created', data: post, to: audienceOf(post) },
+    { type: 'feed.post.created', data: post, to: await audienceOf(db, post) },
     { id, fetch: `/api/feed/${id}` },
   );
   return post;

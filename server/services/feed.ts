@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { type CommentView, type FeedPostType, feedPostTypes } from '../../schemas/feed.ts';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { forbidden, notFound } from '../errors.ts';
+import { forbidden, invalid, notFound } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import type { Principal } from './authz.ts';
 import {
@@ -14,9 +14,11 @@ import {
   postsQuery,
   visibleTo,
 } from './feed-posts.ts';
+import { tableOf } from './fields.ts';
 import { publish } from './live.ts';
 import { notify } from './notifications.ts';
 import { containsPattern, decodeCursor, toPage } from './pagination.ts';
+import { accessCondition } from './record-access.ts';
 import type { SettingsService } from './settings.ts';
 
 export type { NewPost } from './feed-posts.ts';
@@ -41,6 +43,27 @@ export async function createPost(db: Db, input: NewPost & { notifyTarget?: boole
   });
 }
 
+/** A person's post through the API: when about a record, one they may view. */
+export async function postAs(
+  db: Db,
+  principal: Principal,
+  input: Pick<NewPost, 'text' | 'module' | 'recordId' | 'targetUserId' | 'visibility'>,
+) {
+  if (input.module && input.recordId) {
+    const known = await db
+      .selectFrom('modules')
+      .select('name')
+      .where('name', '=', input.module)
+      .executeTakeFirst();
+    if (!known) throw invalid('module', 'is not a module');
+    const condition = await accessCondition(db, principal, input.module, 'view');
+    const { rows } = await sql`select 1 from ${sql.table(tableOf(input.module))} where id = ${input.recordId}
+      ${condition ? sql`and ${condition}` : sql``}`.execute(db);
+    if (rows.length === 0) throw notFound('Record');
+  }
+  return createPost(db, { ...input, type: 'post', authorId: principal.id, notifyTarget: true });
+}
+
 export interface FeedQuery {
   limit: number;
   cursor?: string | undefined;
@@ -55,7 +78,9 @@ export interface FeedQuery {
 /** Pinned posts first, then the newest; keyset-paged on (pinned, createdAt, seq). */
 export async function listPosts(db: Db, principal: Principal, query: FeedQuery) {
   const after = decodeCursor(query.cursor, 3);
-  let select = postsQuery(db).select('feedPosts.seq').where(visibleTo(principal));
+  let select = postsQuery(db)
+    .select('feedPosts.seq')
+    .where(await visibleTo(db, principal));
   if (query.authorIds?.length) select = select.where('feedPosts.authorId', 'in', query.authorIds);
   if (query.types?.length) select = select.where('feedPosts.type', 'in', query.types);
   if (query.module) select = select.where('feedPosts.module', '=', query.module);
@@ -86,7 +111,7 @@ export async function listPosts(db: Db, principal: Principal, query: FeedQuery) 
 async function visiblePost(db: Db, principal: Principal, id: string) {
   const post = await postsQuery(db)
     .where('feedPosts.id', '=', id)
-    .where(visibleTo(principal))
+    .where(await visibleTo(db, principal))
     .executeTakeFirst();
   if (!post) throw notFound('Post');
   return post;
@@ -173,7 +198,7 @@ export async function addComment(db: Db, principal: Principal, postId: string, t
     const comment = await commentsQuery(trx).where('feedComments.id', '=', id).executeTakeFirstOrThrow();
     await publish(
       trx,
-      { type: 'feed.comment.created', data: comment, to: audienceOf(post) },
+      { type: 'feed.comment.created', data: comment, to: await audienceOf(trx, post) },
       { id, postId, fetch: `/api/feed/${postId}` },
     );
     if (post.authorId && post.authorId !== principal.id) {
