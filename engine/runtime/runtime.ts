@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Flow } from '../../schemas/flow.ts';
 import { type CompiledFlow, compile, type RunInput } from '../core/compile.ts';
@@ -13,7 +12,17 @@ import {
 } from '../core/stepper.ts';
 import { NonRetriableError, RetryAfterError, toStepError } from './errors.ts';
 import { jobId, queues, type StepJob, sendJob, type WaitJob } from './jobs.ts';
-import type { EngineDb, FlowRunsTable, RunStatus } from './tables.ts';
+import {
+  blocked,
+  findStep,
+  finished,
+  lockRun,
+  mustQueue,
+  type RunRow,
+  stepDone,
+  upsertStep,
+} from './run-rows.ts';
+import type { EngineDb, RunStatus } from './tables.ts';
 
 declare module '../core/node-types.ts' {
   interface ActionRunContext {
@@ -71,33 +80,10 @@ export interface StartRequest {
   parent?: { runId: string; nodeId: string };
 }
 
-type RunRow = Pick<FlowRunsTable, 'flowId' | 'version' | 'parentRunId' | 'parentNodeId' | 'eventId'> & {
-  depth: number;
-  id: string;
-  status: RunStatus;
-  snapshot: unknown;
-};
-
 const statusOf = (outcome: StepOutcome): RunStatus => outcome.status;
 /** The event a finished action sends its run: its output, and the record or variables it makes current. */
-export function stepDone(definition: ActionDefinition, nodeId: string, output: unknown): RunEvent {
-  const effects = (output ?? {}) as { record?: unknown; vars?: Record<string, unknown> };
-  return {
-    type: 'step.done',
-    nodeId,
-    output,
-    ...(definition.switchesRecord && { record: effects.record }),
-    ...(definition.setsVars && effects.vars && { vars: effects.vars }),
-  };
-}
-
 /** Steps run inline at once per process; the rest wait their turn (or their job). */
 const maxInline = 4;
-
-/** Compared with record ids when a run has none: matches no record. */
-const noRecord = '00000000-0000-0000-0000-000000000000';
-const finished = (status: RunStatus) => status === 'done' || status === 'failed' || status === 'cancelled';
-
 /**
  * The durable half of the engine. A run's state is an xstate snapshot in `flow_runs`;
  * every change to it happens in a transaction that also records the step and enqueues
@@ -178,7 +164,7 @@ export class FlowRuntime {
     const outcome = startRun(compiled, request.input, this.#deps.clock);
     const queued =
       !request.test &&
-      (await this.#mustQueue(
+      (await mustQueue(
         trx,
         request.flowId,
         request.recordId ?? null,
@@ -221,48 +207,6 @@ export class FlowRuntime {
     return inserted.id;
   }
 
-  /**
-   * Runs of one flow on one record go one after another, and a flow may cap how many of
-   * its runs are active at once. Starts of a flow are serialised by a lock, so two
-   * transactions cannot both see a free slot.
-   */
-  async #mustQueue(trx: EngineDb, flowId: string, recordId: string | null, limit: number | undefined) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${flowId}, 0))`.execute(trx);
-    // Queued runs count too: a new run never overtakes one already waiting its turn.
-    return this.#blocked(trx, { flowId, recordId, limit, statuses: ['queued', 'running', 'waiting'] });
-  }
-
-  async #blocked(
-    trx: EngineDb,
-    at: {
-      flowId: string;
-      recordId: string | null;
-      limit: number | undefined;
-      statuses: RunStatus[];
-      except?: string;
-    },
-  ): Promise<boolean> {
-    let query = trx
-      .selectFrom('flowRuns')
-      .select([
-        (eb) => eb.fn.countAll<number>().as('total'),
-        (eb) =>
-          eb.fn
-            .countAll<number>()
-            .filterWhere('recordId', '=', at.recordId ?? noRecord)
-            .as('sameRecord'),
-      ])
-      .where('flowId', '=', at.flowId)
-      .where('test', '=', false)
-      .where('status', 'in', at.statuses);
-    if (at.except) query = query.where('id', '<>', at.except);
-    const active = await query.executeTakeFirstOrThrow();
-    return (
-      (at.recordId !== null && Number(active.sameRecord) > 0) ||
-      (at.limit !== undefined && Number(active.total) >= at.limit)
-    );
-  }
-
   /** When a run ends, the oldest queued runs of its flow that may now go, go. */
   async #releaseQueued(trx: EngineDb, flowId: string): Promise<void> {
     const queued = await trx
@@ -289,8 +233,7 @@ export class FlowRuntime {
     for (const run of queued) {
       const compiled = await this.#compiled(trx, run);
       const limit = compiled.flow.settings?.maxConcurrentRuns;
-      if (await this.#blocked(trx, { ...run, limit, statuses: ['running', 'waiting'], except: run.id }))
-        continue;
+      if (await blocked(trx, { ...run, limit, statuses: ['running', 'waiting'], except: run.id })) continue;
       const outcome = startRun(compiled, run.input as Omit<RunInput, 'now'>, this.#deps.clock);
       await this.#apply(trx, run, outcome);
     }
@@ -309,24 +252,28 @@ export class FlowRuntime {
       Math.max(jobAttempt, (step?.attempt ?? 0) + 1);
     try {
       await this.#deps.db.transaction().execute(async (trx) => {
-        const run = await this.#lockRun(trx, runId);
+        const run = await lockRun(trx, runId);
         if (!run || finished(run.status)) return;
-        const step = await this.#step(trx, runId, nodeId, iteration);
+        const step = await findStep(trx, runId, nodeId, iteration);
         if (step && step.status !== 'running') return; // a redelivered job: the step is settled
         const attempt = attemptAfter(step);
         const definition = this.#deps.catalog.get(nodeType);
         if (definition?.kind !== 'action') {
           throw new NonRetriableError(`unknown action type "${nodeType}"`, { owner: 'system' });
         }
-        await this.#upsertStep(trx, {
-          runId,
-          nodeId,
-          iteration,
-          nodeType,
-          status: 'running',
-          attempt,
-          input: params,
-        });
+        await upsertStep(
+          trx,
+          {
+            runId,
+            nodeId,
+            iteration,
+            nodeType,
+            status: 'running',
+            attempt,
+            input: params,
+          },
+          this.#deps.onChange,
+        );
         const output = await this.#runAction(trx, definition, run, {
           nodeId,
           attempt,
@@ -334,26 +281,34 @@ export class FlowRuntime {
           idempotencyKey: `${runId}:${nodeId}:${iteration}`,
           params,
         });
-        await this.#upsertStep(trx, { runId, nodeId, iteration, nodeType, status: 'done', attempt, output });
+        await upsertStep(
+          trx,
+          { runId, nodeId, iteration, nodeType, status: 'done', attempt, output },
+          this.#deps.onChange,
+        );
         await this.#advance(trx, run, stepDone(definition, nodeId, output));
       });
     } catch (error) {
       let retry: 'queue' | 'later' | undefined;
       await this.#deps.db.transaction().execute(async (trx) => {
-        const run = await this.#lockRun(trx, runId);
+        const run = await lockRun(trx, runId);
         if (!run || finished(run.status)) return;
-        const attempt = attemptAfter(await this.#step(trx, runId, nodeId, iteration));
+        const attempt = attemptAfter(await findStep(trx, runId, nodeId, iteration));
         const failure = toStepError(error);
         const retriable = !(error instanceof NonRetriableError) && attempt < maxAttempts;
-        await this.#upsertStep(trx, {
-          runId,
-          nodeId,
-          iteration,
-          nodeType,
-          status: retriable ? 'running' : 'failed',
-          attempt,
-          error: failure,
-        });
+        await upsertStep(
+          trx,
+          {
+            runId,
+            nodeId,
+            iteration,
+            nodeType,
+            status: retriable ? 'running' : 'failed',
+            attempt,
+            error: failure,
+          },
+          this.#deps.onChange,
+        );
         if (!retriable) {
           await this.#advance(trx, run, { type: 'step.failed', nodeId, error: failure });
         } else if (options.inline) {
@@ -381,9 +336,9 @@ export class FlowRuntime {
   async onWait(job: { data: WaitJob }): Promise<void> {
     const { runId, nodeId, iteration } = job.data;
     await this.#deps.db.transaction().execute(async (trx) => {
-      const run = await this.#lockRun(trx, runId);
+      const run = await lockRun(trx, runId);
       if (!run || finished(run.status)) return;
-      const step = await this.#step(trx, runId, nodeId, iteration);
+      const step = await findStep(trx, runId, nodeId, iteration);
       if (step?.status !== 'waiting') return;
       const flow = await trx
         .selectFrom('flows')
@@ -396,20 +351,28 @@ export class FlowRuntime {
         .where('id', '=', runId)
         .executeTakeFirstOrThrow();
       if (!flow?.active && !test.test) {
-        await this.#upsertStep(trx, {
-          runId,
-          nodeId,
-          iteration,
-          nodeType: 'control.wait',
-          status: 'failed',
-          error: { message: 'the flow was deactivated while this run waited' },
-        });
+        await upsertStep(
+          trx,
+          {
+            runId,
+            nodeId,
+            iteration,
+            nodeType: 'control.wait',
+            status: 'failed',
+            error: { message: 'the flow was deactivated while this run waited' },
+          },
+          this.#deps.onChange,
+        );
         await this.#finish(trx, run.id, 'cancelled', null, {
           message: 'the flow was deactivated while this run waited',
         });
         return;
       }
-      await this.#upsertStep(trx, { runId, nodeId, iteration, nodeType: 'control.wait', status: 'done' });
+      await upsertStep(
+        trx,
+        { runId, nodeId, iteration, nodeType: 'control.wait', status: 'done' },
+        this.#deps.onChange,
+      );
       await this.#advance(trx, run, { type: 'wait.elapsed', nodeId });
     });
     this.kick();
@@ -417,7 +380,7 @@ export class FlowRuntime {
 
   /** Stops a run: pending steps and waits find it finished and do nothing. */
   async cancel(trx: EngineDb, runId: string): Promise<boolean> {
-    const run = await this.#lockRun(trx, runId);
+    const run = await lockRun(trx, runId);
     if (!run || finished(run.status)) return false;
     await this.#finish(trx, runId, 'cancelled', null, { message: 'cancelled by a user' });
     return true;
@@ -428,7 +391,7 @@ export class FlowRuntime {
    * that step was entered and the step is enqueued again as a new iteration.
    */
   async retry(trx: EngineDb, runId: string): Promise<boolean> {
-    const run = await this.#lockRun(trx, runId);
+    const run = await lockRun(trx, runId);
     if (run?.status !== 'failed') return false;
     const failedStep = await trx
       .selectFrom('flowSteps')
@@ -552,75 +515,6 @@ export class FlowRuntime {
     await this.#releaseQueued(trx, flowId);
   }
 
-  async #lockRun(trx: EngineDb, runId: string): Promise<RunRow | undefined> {
-    return trx
-      .selectFrom('flowRuns')
-      .select([
-        'id',
-        'flowId',
-        'version',
-        'status',
-        'snapshot',
-        'parentRunId',
-        'parentNodeId',
-        'eventId',
-        'depth',
-      ])
-      .where('id', '=', runId)
-      .forUpdate()
-      .executeTakeFirst();
-  }
-
-  async #step(trx: EngineDb, runId: string, nodeId: string, iteration: number) {
-    return trx
-      .selectFrom('flowSteps')
-      .select(['status', 'attempt'])
-      .where('runId', '=', runId)
-      .where('nodeId', '=', nodeId)
-      .where('iteration', '=', iteration)
-      .executeTakeFirst();
-  }
-
-  async #upsertStep(
-    trx: EngineDb,
-    step: {
-      runId: string;
-      nodeId: string;
-      iteration: number;
-      nodeType: string;
-      status: 'running' | 'done' | 'failed' | 'waiting';
-      attempt?: number;
-      input?: unknown;
-      output?: unknown;
-      error?: unknown;
-    },
-  ): Promise<void> {
-    const settled = step.status === 'done' || step.status === 'failed';
-    const values = {
-      status: step.status,
-      ...(step.attempt !== undefined && { attempt: step.attempt }),
-      ...(step.input !== undefined && { input: JSON.stringify(step.input) }),
-      ...(step.output !== undefined && { output: JSON.stringify(step.output) }),
-      ...(step.error !== undefined && { error: JSON.stringify(step.error) }),
-      ...(settled && { finishedAt: new Date() }),
-    };
-    await trx
-      .insertInto('flowSteps')
-      .values({
-        runId: step.runId,
-        nodeId: step.nodeId,
-        iteration: step.iteration,
-        nodeType: step.nodeType,
-        ...values,
-      })
-      .onConflict((oc) => oc.columns(['runId', 'nodeId', 'iteration']).doUpdateSet(values))
-      .execute();
-    await this.#deps.onChange?.(trx, {
-      runId: step.runId,
-      step: { nodeId: step.nodeId, iteration: step.iteration, status: step.status },
-    });
-  }
-
   async #advance(trx: EngineDb, run: RunRow, event: RunEvent): Promise<void> {
     const compiled = await this.#compiled(trx, run);
     const outcome = advanceRun(compiled, run.snapshot as PersistedRun, event, this.#deps.clock);
@@ -706,14 +600,18 @@ export class FlowRuntime {
           maxAttempts,
         });
       } else if (action.type === 'scheduleWait') {
-        await this.#upsertStep(trx, {
-          runId: run.id,
-          nodeId: action.nodeId,
-          iteration: action.iteration,
-          nodeType: 'control.wait',
-          status: 'waiting',
-          input: { until: action.until },
-        });
+        await upsertStep(
+          trx,
+          {
+            runId: run.id,
+            nodeId: action.nodeId,
+            iteration: action.iteration,
+            nodeType: 'control.wait',
+            status: 'waiting',
+            input: { until: action.until },
+          },
+          this.#deps.onChange,
+        );
         const data: WaitJob = { runId: run.id, nodeId: action.nodeId, iteration: action.iteration };
         await sendJob(this.#deps.boss, trx, queues.wait, data, {
           id: jobId(run.id, action.nodeId, action.iteration, 'wait'),
@@ -726,7 +624,7 @@ export class FlowRuntime {
       }
     }
     if (run.parentRunId && run.parentNodeId && (status === 'done' || status === 'failed')) {
-      const parent = await this.#lockRun(trx, run.parentRunId);
+      const parent = await lockRun(trx, run.parentRunId);
       const call = await trx
         .selectFrom('flowSteps')
         .select('iteration')
@@ -736,14 +634,18 @@ export class FlowRuntime {
         .orderBy('iteration', 'desc')
         .executeTakeFirst();
       if (parent && call && !finished(parent.status)) {
-        await this.#upsertStep(trx, {
-          runId: parent.id,
-          nodeId: run.parentNodeId,
-          iteration: call.iteration,
-          nodeType: 'control.callFlow',
-          status: status === 'done' ? 'done' : 'failed',
-          output: outcome.output ?? null,
-        });
+        await upsertStep(
+          trx,
+          {
+            runId: parent.id,
+            nodeId: run.parentNodeId,
+            iteration: call.iteration,
+            nodeType: 'control.callFlow',
+            status: status === 'done' ? 'done' : 'failed',
+            output: outcome.output ?? null,
+          },
+          this.#deps.onChange,
+        );
         await this.#advance(
           trx,
           parent,
@@ -789,24 +691,32 @@ export class FlowRuntime {
       .select(['flows.id', 'flowVersions.version', 'flowVersions.definition'])
       .where('flows.id', '=', action.flowId)
       .executeTakeFirst();
-    await this.#upsertStep(trx, {
-      runId: run.id,
-      nodeId: action.nodeId,
-      iteration: action.iteration,
-      nodeType: 'control.callFlow',
-      status: 'running',
-      input: action.input,
-    });
-    if (!target) {
-      await this.#upsertStep(trx, {
+    await upsertStep(
+      trx,
+      {
         runId: run.id,
         nodeId: action.nodeId,
         iteration: action.iteration,
         nodeType: 'control.callFlow',
-        status: 'failed',
-        error: { message: `flow ${action.flowId} has no published version` },
-      });
-      const fresh = await this.#lockRun(trx, run.id);
+        status: 'running',
+        input: action.input,
+      },
+      this.#deps.onChange,
+    );
+    if (!target) {
+      await upsertStep(
+        trx,
+        {
+          runId: run.id,
+          nodeId: action.nodeId,
+          iteration: action.iteration,
+          nodeType: 'control.callFlow',
+          status: 'failed',
+          error: { message: `flow ${action.flowId} has no published version` },
+        },
+        this.#deps.onChange,
+      );
+      const fresh = await lockRun(trx, run.id);
       if (fresh)
         await this.#advance(trx, fresh, {
           type: 'step.failed',

@@ -4,7 +4,8 @@ import { compile, type RunInput } from '../core/compile.ts';
 import type { NodeCatalog } from '../core/node-types.ts';
 import { advanceRun, type Clock, type RunEvent, startRun } from '../core/stepper.ts';
 import { toStepError } from './errors.ts';
-import { type RunInfo, stepDone } from './runtime.ts';
+import { stepDone } from './run-rows.ts';
+import type { RunInfo } from './runtime.ts';
 import type { EngineDb } from './tables.ts';
 
 export interface TestStep {
