@@ -151,7 +151,6 @@ export async function startImport(
       importQueue,
       { id: created.id },
       {
-        retryLimit: 2,
         db: {
           executeSql: async (text: string, values?: unknown[]) => ({
             rows: (await trx.executeQuery(CompiledQuery.raw(text, values ?? []))).rows as unknown[],
@@ -222,7 +221,9 @@ export async function listImportErrors(
 
 /** The queue's worker: one import at a time per process, so two never compete for the 2 cores. */
 export async function startImportWorker(boss: PgBoss, db: Db, settings: SettingsService): Promise<void> {
-  await boss.createQueue(importQueue);
+  // A long import is not expired while its worker lives (the heartbeat says so); a dead
+  // worker's job is retried within a minute, and resumes after its last committed batch.
+  await boss.createQueue(importQueue, { heartbeatSeconds: 30, expireInSeconds: 6 * 3600, retryLimit: 2 });
   await boss.work<{ id: string }>(importQueue, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
     if (job) await runImport(db, settings, job.data.id);
   });
