@@ -77,7 +77,8 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
           onChange={(e) => setName(e.currentTarget.value)}
           onBlur={rename}
           onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
-          styles={{ input: { fontWeight: 600, fontSize: 15, minWidth: 240 } }}
+          w={340}
+          styles={{ input: { fontWeight: 600, fontSize: 15 } }}
         />
         <Badge
           variant="light"

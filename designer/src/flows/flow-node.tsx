@@ -1,10 +1,12 @@
-import { Badge, Text, Tooltip } from '@mantine/core';
+/**
+ * A node on the canvas. Plain elements, no component-library widgets: a 500-node flow
+ * draws 500 of these, and they must stay cheap to mount and to repaint.
+ */
 import { Handle, type NodeProps, Position } from '@xyflow/react';
 import { memo } from 'react';
 import { handlesOf, triggerId } from '../model/catalog.ts';
 import type { CanvasNode } from '../model/flow-graph.ts';
 import { useCanvasInfo } from './canvas-context.ts';
-import { statusColor } from './flows-api.ts';
 
 function summary(params: Record<string, unknown>): string {
   const first = Object.entries(params).find(([, v]) => typeof v === 'string' && v !== '');
@@ -35,29 +37,25 @@ export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: P
       <div className="weft-node-head">
         <span>{isTrigger ? 'Trigger' : (entry?.category ?? 'Unknown')}</span>
         <span>
-          {status && (
-            <Badge size="xs" color={statusColor[status] ?? 'gray'} variant="filled" mr={4}>
-              {status}
-            </Badge>
-          )}
+          {status && <span className={`weft-pill status-${status}`}>{status}</span>}
           {problems.length > 0 && (
-            <Tooltip label={problems.map((p) => p.message).join('\n')} multiline w={260}>
-              <Badge size="xs" color="red" variant="filled" data-testid={`problems-${id}`}>
-                {problems.length}
-              </Badge>
-            </Tooltip>
+            <span
+              className="weft-pill problems"
+              title={problems.map((p) => p.message).join('\n')}
+              data-testid={`problems-${id}`}
+            >
+              {problems.length}
+            </span>
           )}
         </span>
       </div>
       <div className="weft-node-body">
-        <Text size="sm" fw={600} lineClamp={1}>
-          {entry?.title ?? data.nodeType}
-        </Text>
-        <Text size="xs" c="dimmed" lineClamp={1}>
+        <div className="weft-node-title">{entry?.title ?? data.nodeType}</div>
+        <div className="weft-node-sub">
           {isTrigger
             ? summary(data.params) || data.nodeType
             : `${id} · ${summary(data.params) || data.nodeType}`}
-        </Text>
+        </div>
       </div>
       {handles.map((handle, index) => {
         const left = `${((index + 1) / (handles.length + 1)) * 100}%`;
@@ -67,7 +65,8 @@ export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: P
               type="source"
               position={Position.Bottom}
               id={handle.id}
-              style={{ left, background: handle.id === 'error' ? 'var(--mantine-color-red-6)' : undefined }}
+              className={handle.id === 'error' ? 'error-handle' : undefined}
+              style={{ left }}
               data-testid={`handle-${id}-${handle.id}`}
             />
             {handle.label && (

@@ -21,7 +21,9 @@ export function useFlowEditor(detail: FlowDetail) {
   const [problems, setProblems] = useState<Problem[]>([]);
   const [saveState, setSaveState] = useState<SaveState>('saved');
   const [saveError, setSaveError] = useState<string | null>(null);
-  const lastSaved = useRef(JSON.stringify(detail.draft));
+  // What the canvas writes back for the loaded draft (positions rounded, default handles
+  // dropped), so opening a flow does not count as a change.
+  const lastSaved = useRef(JSON.stringify(toFlow(metaOf(detail.draft), toCanvas(detail.draft))));
 
   const flow = useMemo(() => toFlow(meta, history.present), [meta, history.present]);
   const flowJson = useMemo(() => JSON.stringify(flow), [flow]);
