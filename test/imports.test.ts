@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { type SqlBool, sql } from 'kysely';
 import pg from 'pg';
+import { runImport } from '../server/services/import-run.ts';
 import { createTestApp, login, type Session } from './helpers/app.ts';
 import { csvOf, finished, imported, startWorker, upload, xlsxType } from './helpers/imports.ts';
 
@@ -495,4 +496,38 @@ test('a cell holding a NUL character fails its row, not the import', async () =>
     (await errorsOf(admin, state.id)).map((error) => [error.row, error.field]),
     [[2, 'lastName']],
   );
+});
+
+test('a job that stopped half-way resumes after its last committed batch', async () => {
+  const file = csvOf([
+    ['firstName', 'lastName'],
+    ['Done', 'BeforeResume'],
+    ['Done', 'BeforeResume'],
+    ['Resumed', 'AfterResume'],
+    ['Resumed', 'AfterResume'],
+  ]);
+  const row = await db
+    .insertInto('imports')
+    .values({
+      module: 'contacts',
+      fileName: 'resume.csv',
+      format: 'csv',
+      mode: 'create',
+      mapping: JSON.stringify({ firstName: 'firstName', lastName: 'lastName' }),
+      data: Buffer.from(file),
+      status: 'running',
+      processed: 2,
+      created: 2,
+      createdBy: admin.userId,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await runImport(db, app.settings, row.id);
+  const state = (await admin.request('GET', `/api/imports/${row.id}`)).json();
+  assert.deepEqual([state.status, state.processed, state.created], ['done', 4, 4]);
+  assert.equal((await contactsWhere({ '==': [{ var: 'lastName' }, 'AfterResume'] })).length, 2);
+  assert.equal((await contactsWhere({ '==': [{ var: 'lastName' }, 'BeforeResume'] })).length, 0);
+  // Finished: running it again (a duplicate delivery) does nothing.
+  await runImport(db, app.settings, row.id);
+  assert.equal((await contactsWhere({ '==': [{ var: 'lastName' }, 'AfterResume'] })).length, 2);
 });
