@@ -84,6 +84,8 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
   await shot('01-sign-in');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Flows' }).waitFor();
+  // The bell's count arrives over the WebSocket (`ready`), not from a request.
+  await page.locator('[data-testid="unread-count"][data-count="0"]').waitFor();
 
   await page.getByRole('button', { name: 'New flow' }).click();
   await page.getByTestId('node-trigger').waitFor();

@@ -25,7 +25,7 @@ function Bell() {
         size={16}
         color="red"
         data-testid="unread-count"
-        data-count={unread ?? 0}
+        data-count={unread ?? 'offline'}
       >
         <ActionIcon variant="subtle" color="gray" size="lg" aria-label="Notifications">
           <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">

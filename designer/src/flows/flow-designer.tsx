@@ -4,6 +4,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react
 import { api, type Page } from '../api.ts';
 import { type CatalogEntry, catalogOf } from '../model/catalog.ts';
 import { deleteSelection } from '../model/clipboard.ts';
+import { variablesFor } from '../model/variables.ts';
 import { CanvasContext } from './canvas-context.ts';
 import { DesignerToolbar } from './designer-toolbar.tsx';
 import { FlowCanvas } from './flow-canvas.tsx';
@@ -82,6 +83,14 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
   const selected = editor.canvas.nodes.filter((n) => n.selected);
   const node = selected.length === 1 ? selected[0] : undefined;
   const module = editor.flow.trigger.params.module;
+  const [recordFields, setRecordFields] = useState<string[]>([]);
+  useEffect(() => {
+    if (typeof module !== 'string') return setRecordFields([]);
+    api<{ fields: { name: string }[] }>('GET', `/modules/${module}`).then(
+      (found) => setRecordFields(['id', ...found.fields.map((f) => f.name)]),
+      () => setRecordFields([]),
+    );
+  }, [module]);
 
   const select = useCallback(
     (id: string) => {
@@ -167,6 +176,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                         entry={catalog.get(node.data.nodeType)}
                         problems={problemsByNode.get(node.id) ?? []}
                         modules={modules}
+                        variables={variablesFor(editor.canvas, catalog, node.id, recordFields)}
                         onParams={(params) => updateParams(editor, node.id, params)}
                         onDelete={() => editor.change(deleteSelection(editor.canvas))}
                       />

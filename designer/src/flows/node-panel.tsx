@@ -6,8 +6,10 @@ import { useMemo } from 'react';
 import type { CatalogEntry } from '../model/catalog.ts';
 import { triggerId } from '../model/catalog.ts';
 import type { CanvasNode } from '../model/flow-graph.ts';
+import type { Variable } from '../model/variables.ts';
 import { ConditionField } from './condition-field.tsx';
 import type { Problem } from './flows-api.ts';
+import { VariablePicker } from './variable-picker.tsx';
 
 const fields = { condition: ConditionField };
 
@@ -51,11 +53,12 @@ interface Props {
   entry: CatalogEntry | undefined;
   problems: readonly Problem[];
   modules: readonly string[];
+  variables: readonly Variable[];
   onParams: (params: Record<string, unknown>) => void;
   onDelete: () => void;
 }
 
-export function NodePanel({ node, entry, problems, modules, onParams, onDelete }: Props) {
+export function NodePanel({ node, entry, problems, modules, variables, onParams, onDelete }: Props) {
   const form = useMemo(() => (entry ? formOf(entry.params as RJSFSchema, modules) : null), [entry, modules]);
   const extraErrors = useMemo(() => extraErrorsOf(problems), [problems]);
   const general = problems.filter((p) => !p.path);
@@ -69,11 +72,14 @@ export function NodePanel({ node, entry, problems, modules, onParams, onDelete }
               {node.id === triggerId ? 'Trigger' : node.id} · {node.data.nodeType}
             </Text>
           </div>
-          {node.id !== triggerId && (
-            <Button size="xs" variant="subtle" color="red" onClick={onDelete}>
-              Delete
-            </Button>
-          )}
+          <Group gap={4} wrap="nowrap">
+            {node.id !== triggerId && <VariablePicker variables={variables} />}
+            {node.id !== triggerId && (
+              <Button size="xs" variant="subtle" color="red" onClick={onDelete}>
+                Delete
+              </Button>
+            )}
+          </Group>
         </Group>
         {entry?.description && (
           <Text size="sm" c="dimmed">

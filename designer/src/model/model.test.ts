@@ -5,6 +5,7 @@ import { copySelection, deleteSelection, paste } from './clipboard.ts';
 import { checkConnection, type Refusal } from './connection-rules.ts';
 import { catalog, entries, sampleFlow } from './fixtures.ts';
 import { defaultParams, metaOf, newNodeId, toCanvas, toFlow } from './flow-graph.ts';
+import { outlineErrors } from './flow-outline.ts';
 import {
   canRedo,
   canUndo,
@@ -17,6 +18,7 @@ import {
   undo,
 } from './history.ts';
 import { autoLayout, nodeSize } from './layout.ts';
+import { variablesFor } from './variables.ts';
 
 describe('flow ⇄ canvas', () => {
   test('a flow survives the round trip unchanged, and the canvas survives JSON', () => {
@@ -228,4 +230,60 @@ test('history: a drag made of replaces is one undo step back to where it started
   assert.equal(undo(h).present, 'start');
   assert.equal(undo(undo(h)).present, 'a');
   assert.equal(commitFrom(h, 'end'), h);
+});
+
+test('variables: record fields, the trigger output, and only the outputs of steps that run before', () => {
+  const withOutputs = new Map(catalog);
+  const post = catalog.get('feed.post');
+  const trigger = catalog.get('trigger.recordCreated');
+  assert.ok(post && trigger);
+  withOutputs.set('feed.post', { ...post, output: { type: 'object', properties: { postId: {} } } });
+  withOutputs.set('trigger.recordCreated', {
+    ...trigger,
+    output: { type: 'object', properties: { recordId: {} } },
+  });
+  const canvas = toCanvas(sampleFlow);
+  assert.deepEqual(
+    variablesFor(canvas, withOutputs, 'inner', ['firstName']).map((v) => v.path),
+    ['record.firstName', 'trigger.recordId'],
+  );
+  const after = {
+    ...canvas,
+    edges: [...canvas.edges, { id: 'x', source: 'post', target: 'inner', sourceHandle: 'out' }],
+  };
+  assert.deepEqual(
+    variablesFor(after, withOutputs, 'inner', []).map((v) => v.path),
+    ['trigger.recordId', 'steps.post.output.postId'],
+  );
+});
+
+describe('JSON outline', () => {
+  const cases: [string, unknown, string[]][] = [
+    ['a sample flow', sampleFlow, []],
+    ['not an object', [], ['The flow must be a JSON object']],
+    [
+      'no trigger type',
+      { ...sampleFlow, trigger: { params: {} } },
+      ['trigger: must be an object with a type and params'],
+    ],
+    [
+      'a node without position',
+      { ...sampleFlow, nodes: [{ id: 'a', type: 't', params: {} }] },
+      ['nodes/0: position must be {x, y}'],
+    ],
+    [
+      'a duplicate id',
+      { ...sampleFlow, nodes: [sampleFlow.nodes[0], sampleFlow.nodes[0]] },
+      ['nodes: the id "check" is used twice'],
+    ],
+    [
+      'an edge without target',
+      { ...sampleFlow, edges: [{ source: 'trigger' }] },
+      ['edges/0: needs a source and a target'],
+    ],
+  ];
+  for (const [name, value, expected] of cases)
+    test(name, () => {
+      assert.deepEqual(outlineErrors(value), expected);
+    });
 });
