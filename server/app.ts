@@ -120,6 +120,8 @@ export async function buildApp(options: AppOptions) {
         scriptSrc: ["'self'", "'unsafe-eval'"],
         workerSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'", 'data:'],
+        // `npm start` serves plain HTTP on the LAN; upgrading would break every script of the SPA.
+        upgradeInsecureRequests: null,
       },
     },
   });
