@@ -98,6 +98,10 @@ test('bad requests are 400s naming the parameter', async () => {
     [{ module: 'contacts', mode: 'update' }, 'keyField'],
     [{ module: 'contacts', mode: 'update', keyField: 'phone' }, 'keyField'],
     [{ module: 'contacts', mode: 'sideways' }, 'mode'],
+    [
+      { module: 'contacts', mode: 'skip', keyField: 'tags', mapping: JSON.stringify({ firstName: 'tags' }) },
+      'keyField',
+    ],
   ];
   for (const [query, field] of cases) {
     const response = await upload(admin, query, file);
@@ -223,6 +227,16 @@ test('update mode updates matched records, creates the rest; skip mode skips mat
     'an unchanged record gets no event',
   );
 
+  // Ids match whatever their case.
+  const byId = await imported(
+    admin,
+    { module: 'contacts', mode: 'update', keyField: 'id' },
+    csvOf([
+      ['id', 'title'],
+      [String(existing.id).toUpperCase(), 'Head of Research'],
+    ]),
+  );
+  assert.deepEqual([byId.updated, byId.created], [1, 0]);
   const skipped = await imported(
     admin,
     { module: 'contacts', mode: 'skip', keyField: 'email' },

@@ -106,31 +106,34 @@ function problemsOf(row: number, error: unknown): RowError[] {
   }));
 }
 
-/** The records whose key matches, by key text. */
-async function matchKeys(db: Db, preparer: Preparer, keys: string[]): Promise<Map<string, Values[]>> {
+/**
+ * A key as the value it stands for, so that "5" and "5.0", or an id in capitals, find
+ * their record; null when the text cannot be a value of the key field.
+ */
+function keyValue(preparer: Preparer, text: string): unknown {
+  if (preparer.keyField === 'id') return /^[0-9a-f-]{36}$/i.test(text) ? text.toLowerCase() : null;
+  const field = preparer.module.fields.find((candidate) => candidate.name === preparer.keyField);
+  if (!field) return null;
+  try {
+    return cellValue(field, text, preparer.names);
+  } catch {
+    return null;
+  }
+}
+
+const canonical = (value: unknown) => JSON.stringify(value);
+
+/** The records whose key matches, by canonical key value. */
+async function matchKeys(db: Db, preparer: Preparer, keys: unknown[]): Promise<Map<string, Values[]>> {
   const found = new Map<string, Values[]>();
   const { module, keyField } = preparer;
   if (keys.length === 0 || keyField === null) return found;
-  const field = module.fields.find((candidate) => candidate.name === keyField);
   const column = keyField === 'id' ? 'id' : columnName(keyField);
-  let typed: unknown[] = keys;
-  if (field) {
-    typed = keys.flatMap((key) => {
-      try {
-        return [cellValue(field, key, preparer.names)];
-      } catch {
-        return [];
-      }
-    });
-  } else {
-    typed = keys.filter((key) => /^[0-9a-f-]{36}$/i.test(key));
-  }
-  if (typed.length === 0) return found;
-  let select = recordsDb(db).selectFrom(module.table).selectAll().where(sql.ref(column), 'in', typed);
+  let select = recordsDb(db).selectFrom(module.table).selectAll().where(sql.ref(column), 'in', keys);
   if (preparer.matchable) select = select.where(preparer.matchable);
   for (const row of await select.execute()) {
     const record = toRecord(module, row);
-    const key = String(keyField === 'id' ? record.id : record[keyField]).trim();
+    const key = canonical(keyField === 'id' ? record.id : record[keyField]);
     found.set(key, [...(found.get(key) ?? []), record]);
   }
   return found;
@@ -236,13 +239,22 @@ export async function prepareBatch(db: Db, preparer: Preparer, sources: SourceRo
   const errors: RowError[] = [];
   const parsed = sources.flatMap((source) => parseRow(preparer, source, errors) ?? []);
   const matching = preparer.mode !== 'create' && preparer.keyField !== null;
+  const keys = new Map<Parsed, unknown>();
+  if (matching) {
+    for (const row of parsed) {
+      const value = row.key === '' ? null : keyValue(preparer, row.key);
+      if (value !== null) keys.set(row, value);
+    }
+  }
   const matches = matching
-    ? await matchKeys(db, preparer, [...new Set(parsed.map((row) => row.key).filter((key) => key !== ''))])
+    ? await matchKeys(db, preparer, [
+        ...new Map([...keys.values()].map((value) => [canonical(value), value])).values(),
+      ])
     : new Map<string, Values[]>();
   const plans: Plan[] = [];
   let skipped = 0;
   for (const row of parsed) {
-    const found = row.key === '' ? [] : (matches.get(row.key) ?? []);
+    const found = keys.has(row) ? (matches.get(canonical(keys.get(row))) ?? []) : [];
     try {
       if (found.length > 1) {
         errors.push({ row: row.row, field: preparer.keyField, reason: `matches ${found.length} records` });

@@ -16,6 +16,8 @@ export interface Target {
   label: string;
   type: FieldType;
   required: boolean;
+  /** A list (tags, a multiple dropdown): never a key. */
+  multiple?: boolean;
 }
 
 export type Mapping = Record<string, string | null>;

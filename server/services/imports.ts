@@ -4,6 +4,7 @@ import type { ImportQuery, ImportView, PreviewView } from '../../schemas/imports
 import type { Db } from '../db/index.ts';
 import { invalid, notFound, WeftError } from '../errors.ts';
 import { type Principal, requireAdmin, requireScope } from './authz.ts';
+import { isMultiple } from './fields.ts';
 import { type FileFormat, readTable } from './import-parse.ts';
 import { runImport } from './import-run.ts';
 import { userKeys, userTargets } from './import-users.ts';
@@ -31,6 +32,7 @@ async function targetsOf(db: Db, principal: Principal, module: string): Promise<
       label: field.label,
       type: field.type,
       required: field.required && field.defaultValue === null,
+      multiple: isMultiple(field),
     }));
 }
 
@@ -115,7 +117,7 @@ export async function startImport(
     const known =
       query.module === 'users'
         ? userKeys.has(keyField)
-        : keyField === 'id' || targets.some((t) => t.name === keyField);
+        : keyField === 'id' || targets.some((target) => target.name === keyField && !target.multiple);
     if (!known) throw invalid('keyField', `names no field of ${query.module} rows can be matched on`);
     if (!Object.values(mapping).includes(keyField))
       throw invalid('keyField', `no column of the file maps to ${keyField}`);
