@@ -1,0 +1,425 @@
+/**
+ * The workflow engine under load, on an embedded PostgreSQL of its own. Weft runs as its
+ * own process (`server/main.ts` on DATABASE_URL, exactly as deployed, so this measures
+ * whatever worker settings server/engine.ts has), while this process writes contacts
+ * through the records service — the record.created event is what starts runs — and reads
+ * the timings back from the database. A separate process keeps the load generator off the
+ * engine's event loop; on 2 cores they still share the CPU with PostgreSQL.
+ *
+ * The flow: record created (contacts) → if leadSource is Web → update record → feed post.
+ * 1. latency: contacts at a steady rate; trigger-to-completion (the record's created_at to
+ *    the run's finished_at) p50/p95/p99, a run not finished by the deadline counting as
+ *    slower than any that did; and where the time goes, phase by phase.
+ * 2. saturation: a backlog of contacts written while Weft is stopped, then Weft started:
+ *    completed runs per second until the backlog is done (or the deadline).
+ * 3. raw pg-boss: send (boss.insert batches) + work (batchSize workers) of empty jobs on a
+ *    queue of their own, the ceiling for a step job.
+ * Each phase has a fresh database. Writes bench/results/engine.json.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import type { Flow } from '../schemas/flow.ts';
+import { createDb, type Db } from '../server/db/index.ts';
+import { startEmbeddedPostgres } from '../server/embedded-postgres.ts';
+import { loadPrincipal } from '../server/services/authz.ts';
+import { createRecord } from '../server/services/records.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const password = 'bench-admin-password';
+const rate = Number(process.env.BENCH_RATE ?? 100);
+const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+const backlog = Number(process.env.BENCH_BACKLOG ?? 5000);
+const rawJobs = Number(process.env.BENCH_RAW_JOBS ?? 20_000);
+/** How long runs may take to finish after the last record was written, per phase. */
+const drainMs = Number(process.env.BENCH_DRAIN_MS ?? 30_000);
+const saturationMs = Number(process.env.BENCH_SATURATION_MS ?? 60_000);
+
+const position = { x: 0, y: 0 };
+const flow: Flow = {
+  name: 'Bench: qualify web leads',
+  trigger: { type: 'trigger.recordCreated', params: { module: 'contacts' } },
+  nodes: [
+    {
+      id: 'isWeb',
+      type: 'control.if',
+      params: { condition: { '==': [{ var: 'record.leadSource' }, 'Web'] } },
+      position,
+    },
+    { id: 'qualify', type: 'record.update', params: { values: { leadStatus: 'Assigned' } }, position },
+    { id: 'announce', type: 'feed.post', params: { text: 'New web lead {{record.firstName}}' }, position },
+    { id: 'skip', type: 'control.end', params: {}, position },
+  ],
+  edges: [
+    { source: 'trigger', target: 'isWeb' },
+    { source: 'isWeb', sourceHandle: 'true', target: 'qualify' },
+    { source: 'qualify', target: 'announce' },
+    { source: 'isWeb', sourceHandle: 'false', target: 'skip' },
+  ],
+};
+
+const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-engine-'));
+await chmod(dataDir, 0o755);
+const cluster = await startEmbeddedPostgres(dataDir);
+const clusterAdmin = new pg.Client({ connectionString: cluster.url('postgres') });
+await clusterAdmin.connect();
+
+async function freshDatabase(name: string): Promise<string> {
+  await clusterAdmin.query(`drop database if exists ${name} with (force)`);
+  await clusterAdmin.query(`create database ${name}`);
+  return cluster.url(name);
+}
+
+interface Weft {
+  child: ChildProcess;
+  url: string;
+  readyAt: number;
+}
+
+async function startWeft(databaseUrl: string): Promise<Weft> {
+  const child = spawn(process.execPath, ['server/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      WEFT_ADMIN_PASSWORD: password,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Weft is running at (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`Weft exited with ${code}:\n${output}`)));
+  });
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[weft] ${chunk}`));
+  return { child, url, readyAt: Date.now() };
+}
+
+async function stopWeft(weft: Weft, signal: NodeJS.Signals): Promise<void> {
+  if (weft.child.exitCode !== null || weft.child.signalCode !== null) return;
+  const exited = once(weft.child, 'exit');
+  weft.child.kill(signal);
+  await exited;
+}
+
+/** Creates, publishes and activates the flow through the API, as an admin would. */
+async function installFlow(base: string): Promise<string> {
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+  const cookie = /weft_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const call = async (route: string, body?: unknown) => {
+    const response = await fetch(`${base}${route}`, {
+      method: 'POST',
+      headers: {
+        cookie,
+        'x-csrf-token': csrfToken,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<{ id?: string }>;
+  };
+  const { id } = await call('/api/flows', { name: flow.name, definition: flow });
+  await call(`/api/flows/${id}/publish`);
+  await call(`/api/flows/${id}/activate`);
+  return String(id);
+}
+
+/** A writer of contacts through the records service, as the admin, each in its own transaction. */
+async function contactWriter(db: Db) {
+  const admin = await db
+    .selectFrom('users')
+    .select(['id', 'username'])
+    .where('username', '=', 'admin')
+    .executeTakeFirstOrThrow();
+  const principal = await loadPrincipal(db, admin.id);
+  if (!principal) throw new Error('no admin principal');
+  return (i: number) =>
+    createRecord(db, principal, admin, 'contacts', {
+      firstName: `Bench${i}`,
+      lastName: `Lead${i}`,
+      leadSource: 'Web',
+    });
+}
+
+async function finishedRuns(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('flowRuns')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('status', 'in', ['done', 'failed', 'cancelled'])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function waitForRuns(db: Db, count: number, deadline: number): Promise<number> {
+  for (;;) {
+    const finished = await finishedRuns(db);
+    if (finished >= count || Date.now() > deadline) return finished;
+    await delay(100);
+  }
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;
+
+/** The q-quantile (nearest rank); values of Infinity (unfinished) make it null. */
+function quantile(sorted: number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const value = sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+  return Number.isFinite(value) ? round(value) : null;
+}
+
+const summary = (values: number[]) => {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: quantile(sorted, 1) };
+};
+
+/**
+ * Per run, where its time went, from timestamps the engine already writes: the record's
+ * created_at, the run's started_at (the dispatcher's transaction) and finished_at, each
+ * step row's started_at (the step's transaction) and finished_at (its action done). Steps
+ * may run inline in the process that readied them or from their pg-boss job; the rows say
+ * when, not which.
+ */
+async function phases(db: Db, flowId: string) {
+  const rows = await sql<Record<string, number | null>>`
+    select
+      extract(epoch from c.created_at) * 1000 as created,
+      extract(epoch from r.started_at) * 1000 as run_start,
+      extract(epoch from r.finished_at) * 1000 as run_end,
+      extract(epoch from q.started_at) * 1000 as q_start,
+      extract(epoch from q.finished_at) * 1000 as q_end,
+      extract(epoch from a.started_at) * 1000 as a_start,
+      extract(epoch from a.finished_at) * 1000 as a_end
+    from flow_runs r
+    join rec_contacts c on c.id = r.record_id
+    left join flow_steps q on q.run_id = r.id and q.node_id = 'qualify'
+    left join flow_steps a on a.run_id = r.id and a.node_id = 'announce'
+    where r.flow_id = ${flowId} and r.status = 'done'`.execute(db);
+  const span = (from: string, to: string) =>
+    rows.rows.map((row) => {
+      const a = row[from];
+      const b = row[to];
+      return a == null || b == null ? Number.NaN : Number(b) - Number(a);
+    });
+  return {
+    'record created → run created (waiting for the dispatcher)': summary(span('created', 'runStart')),
+    'run created → step 1 started (dispatch commit + pickup)': summary(span('runStart', 'qStart')),
+    'step 1 update record (transaction start → action done)': summary(span('qStart', 'qEnd')),
+    'step 1 done → step 2 started (commit + pickup)': summary(span('qEnd', 'aStart')),
+    'step 2 feed post (transaction start → action done)': summary(span('aStart', 'aEnd')),
+    'step 2 done → run finished': summary(span('aEnd', 'runEnd')),
+    total: summary(span('created', 'runEnd')),
+  };
+}
+
+async function latencyPhase() {
+  const url = await freshDatabase('bench_latency');
+  const db = createDb(url, 10);
+  const weft = await startWeft(url);
+  try {
+    const flowId = await installFlow(weft.url);
+    const write = await contactWriter(db);
+    const total = rate * seconds;
+    const started = Date.now();
+    const writes: Promise<unknown>[] = [];
+    let behind = 0;
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - Date.now();
+      if (wait > 0) await delay(wait);
+      else behind = Math.max(behind, -wait);
+      writes.push(write(i));
+    }
+    await Promise.all(writes);
+    const offeredSeconds = (Date.now() - started) / 1000;
+    const completed = await waitForRuns(db, total, Date.now() + drainMs);
+    const rows = await sql<{ ms: number | null }>`
+      select extract(epoch from (r.finished_at - c.created_at)) * 1000 as ms
+      from flow_runs r join rec_contacts c on c.id = r.record_id
+      where r.flow_id = ${flowId} and r.status = 'done'`.execute(db);
+    // A record without a finished run is slower than every run that finished.
+    const latencies = rows.rows.map((row) => Number(row.ms)).sort((a, b) => a - b);
+    while (latencies.length < total) latencies.push(Number.POSITIVE_INFINITY);
+    return {
+      offered: total,
+      offeredPerSecond: round(total / offeredSeconds),
+      generatorMaxLagMs: round(behind),
+      completedWithinDeadline: completed,
+      deadlineAfterLastRecordMs: drainMs,
+      latencyMs: {
+        p50: quantile(latencies, 0.5),
+        p95: quantile(latencies, 0.95),
+        p99: quantile(latencies, 0.99),
+      },
+      phasesMs: await phases(db, flowId),
+    };
+  } finally {
+    await stopWeft(weft, 'SIGKILL');
+    await db.destroy();
+  }
+}
+
+async function saturationPhase() {
+  const url = await freshDatabase('bench_saturation');
+  const db = createDb(url, 10);
+  let weft = await startWeft(url);
+  try {
+    const flowId = await installFlow(weft.url);
+    await stopWeft(weft, 'SIGTERM');
+    // The backlog is written while no engine runs, so the engine alone has the CPU afterwards.
+    const write = await contactWriter(db);
+    const writers = 8;
+    const writeStarted = Date.now();
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let i = w; i < backlog; i += writers) await write(i);
+      }),
+    );
+    const writeSeconds = (Date.now() - writeStarted) / 1000;
+    weft = await startWeft(url);
+    const completed = await waitForRuns(db, backlog, weft.readyAt + saturationMs);
+    const window = await sql<{ first: number; last: number }>`
+      select extract(epoch from min(started_at)) * 1000 as first,
+             extract(epoch from max(finished_at)) * 1000 as last
+      from flow_runs where flow_id = ${flowId} and finished_at is not null`.execute(db);
+    const elapsedSeconds = (Date.now() - weft.readyAt) / 1000;
+    const first = Number(window.rows[0]?.first);
+    const last = Number(window.rows[0]?.last);
+    // Over the engine's busy window when the backlog is done; over the whole wait when it is not.
+    const busySeconds = completed >= backlog ? (last - first) / 1000 : elapsedSeconds;
+    return {
+      backlog,
+      recordsWrittenPerSecond: round(backlog / writeSeconds),
+      completed,
+      seconds: round(busySeconds),
+      runsPerSecond: round(completed / busySeconds),
+      deadlineMs: saturationMs,
+    };
+  } finally {
+    await stopWeft(weft, 'SIGKILL');
+    await db.destroy();
+  }
+}
+
+async function rawPgBossPhase() {
+  const url = await freshDatabase('bench_raw');
+  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', max: 10 });
+  boss.on('error', (error) => console.error('pg-boss', error));
+  await boss.start();
+  const queue = 'bench.raw';
+  await boss.createQueue(queue);
+  const batchSize = 100;
+  let worked = 0;
+  let lastWorked = 0;
+  await boss.work(
+    queue,
+    { batchSize, localConcurrency: 2, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true },
+    async (jobs) => {
+      worked += jobs.length;
+      lastWorked = Date.now();
+    },
+  );
+  const insertBatch = 500;
+  const started = Date.now();
+  for (let sent = 0; sent < rawJobs; sent += insertBatch) {
+    await boss.insert(
+      queue,
+      Array.from({ length: Math.min(insertBatch, rawJobs - sent) }, () => ({ data: {} })),
+    );
+  }
+  const sendSeconds = (Date.now() - started) / 1000;
+  while (worked < rawJobs && Date.now() - started < 120_000) await delay(50);
+  const seconds = (lastWorked - started) / 1000;
+  await boss.stop({ graceful: false });
+  return {
+    jobs: rawJobs,
+    insertBatch,
+    workerBatchSize: batchSize,
+    workers: 2,
+    sendOnlyJobsPerSecond: round(rawJobs / sendSeconds),
+    worked,
+    jobsPerSecond: round(worked / seconds),
+  };
+}
+
+const commit = (() => {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', 'engine', 'server'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    return dirty.trim() ? `${head} + uncommitted engine/server changes` : head;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+try {
+  console.log(`latency: ${rate} contacts/s for ${seconds} s …`);
+  const latency = await latencyPhase();
+  console.log(JSON.stringify(latency, null, 2));
+  console.log(`saturation: a backlog of ${backlog} contacts …`);
+  const saturation = await saturationPhase();
+  console.log(JSON.stringify(saturation, null, 2));
+  console.log(`raw pg-boss: ${rawJobs} empty jobs …`);
+  const raw = await rawPgBossPhase();
+  console.log(JSON.stringify(raw, null, 2));
+
+  const result = {
+    runsPerSecond: saturation.runsPerSecond,
+    latencyMs: latency.latencyMs,
+    rawPgBossJobsPerSecond: raw.jobsPerSecond,
+    // A run of this flow is two step jobs (the condition runs inside the dispatch).
+    runsToRawJobsRatio: Math.round((saturation.runsPerSecond / raw.jobsPerSecond) * 1000) / 1000,
+    stepJobsToRawJobsRatio: Math.round(((2 * saturation.runsPerSecond) / raw.jobsPerSecond) * 1000) / 1000,
+    targets: { runsPerSecond: 500, p95MsAt100PerSecond: 100 },
+    parameters: {
+      rate,
+      seconds,
+      backlog,
+      rawJobs,
+      drainMs,
+      saturationMs,
+      flow: 'if → record.update → feed.post',
+    },
+    latency,
+    saturation,
+    raw,
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, commit },
+    at: new Date().toISOString(),
+  };
+  await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
+  await writeFile(path.join(root, 'bench', 'results', 'engine.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(
+    `\nruns/s ${result.runsPerSecond} (target ≥ 500) · latency at ${rate}/s p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms (target p95 ≤ 100; null = not finished within the deadline) · raw pg-boss ${result.rawPgBossJobsPerSecond} jobs/s · runs/raw ${result.runsToRawJobsRatio}`,
+  );
+} finally {
+  await clusterAdmin.end();
+  await cluster.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+// embedded-postgres's exit hook fails on a natural exit; leave the way test/run.ts does.
+process.exit(0);
