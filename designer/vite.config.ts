@@ -12,5 +12,5 @@ export default defineConfig({
     chunkSizeWarningLimit: 4000,
   },
   worker: { format: 'es' },
-  server: { proxy: { '/api': { target: 'http://localhost:3000', ws: true } } },
+  server: { proxy: { '/api': { target: 'http://127.0.0.1:8080', ws: true } } },
 });

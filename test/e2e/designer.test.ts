@@ -164,6 +164,13 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
   await page.getByTestId('node-assign').and(page.locator('.ran')).waitFor();
   await shot('03-run');
 
+  // The draft as a test run on a sample record.
+  await page.getByRole('textbox', { name: /Sample contacts record/ }).click();
+  await page.getByRole('option', { name: 'Ada Smith' }).click();
+  await page.getByRole('button', { name: 'Test run' }).click();
+  await page.getByTestId('run-view').getByText('test', { exact: true }).waitFor();
+  await page.getByTestId('run-view').and(page.locator('[data-status="done"]')).waitFor({ timeout: 20_000 });
+
   const feed = await admin.request('GET', '/api/feed?limit=20');
   assert.ok(
     feed.json().items.some((post: { text?: string }) => post.text === 'Welcome Ada'),

@@ -145,13 +145,15 @@ export function RunsPanel({ flowId, module, saved, onRunShown }: Props) {
   useEffect(() => {
     load();
   }, [load]);
-  useEffect(() => {
+  // Read when the picker opens, so records created since the panel opened are there.
+  const loadRecords = useCallback(() => {
     if (!module) return;
     api<Page<RecordRow>>('GET', `/records/${module}?limit=50`).then(
       (page) => setRecords(page.items),
       () => setRecords([]),
     );
   }, [module]);
+  useEffect(loadRecords, [loadRecords]);
 
   const testRun = async () => {
     if (!recordId) return;
@@ -181,6 +183,7 @@ export function RunsPanel({ flowId, module, saved, onRunShown }: Props) {
             data={records.map((r) => ({ value: r.id, label: labelOf(r) }))}
             value={recordId}
             onChange={setRecordId}
+            onDropdownOpen={loadRecords}
             searchable
             style={{ flex: 1 }}
           />
