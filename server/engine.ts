@@ -119,6 +119,7 @@ export async function startEngineWorkers(options: {
       stopped = true;
       clearInterval(poll);
       await running;
+      await runtime.pause();
       await listener.end().catch(() => undefined);
       await boss.offWork(queues.step);
       await boss.offWork(queues.wait);

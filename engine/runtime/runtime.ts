@@ -93,7 +93,8 @@ export class FlowRuntime {
   readonly #deps: RuntimeDeps;
   readonly #compiledVersions = new Map<string, CompiledFlow>();
   readonly #ready: StepJob[] = [];
-  #inline = 0;
+  readonly #inline = new Set<Promise<void>>();
+  #paused = false;
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
@@ -106,16 +107,23 @@ export class FlowRuntime {
    * the transaction that made them ready commits (a rolled-back one leaves nothing to run).
    */
   kick(): void {
-    while (this.#inline < maxInline && this.#ready.length > 0) {
+    while (!this.#paused && this.#inline.size < maxInline && this.#ready.length > 0) {
       const data = this.#ready.shift() as StepJob;
-      this.#inline++;
-      this.onStep({ data, retryCount: 0 }, { inline: true })
+      const running: Promise<void> = this.onStep({ data, retryCount: 0 }, { inline: true })
         .catch(() => undefined)
         .finally(() => {
-          this.#inline--;
+          this.#inline.delete(running);
           this.kick();
         });
+      this.#inline.add(running);
     }
+  }
+
+  /** Stops running steps inline (their jobs remain) and waits for those under way: for shutdown. */
+  async pause(): Promise<void> {
+    this.#paused = true;
+    this.#ready.length = 0;
+    while (this.#inline.size > 0) await Promise.allSettled([...this.#inline]);
   }
 
   /**

@@ -9,8 +9,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 /** Tables and columns are snake_case in PostgreSQL and camelCase in TypeScript. */
 export function createDb(connectionString: string, max = 10): Db {
+  const pool = new pg.Pool({ connectionString, max });
+  // An idle connection dropped by the server (a restart, a shutdown) is an 'error' on the
+  // pool, fatal to the process without a listener. pg discards that client and the next
+  // query opens a new one; queries in flight still fail with their own error.
+  pool.on('error', (error) => console.warn(`database connection lost: ${error.message}`));
   return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max }) }),
+    dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],
   });
 }
