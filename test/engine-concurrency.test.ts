@@ -2,37 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { Flow } from '../schemas/flow.ts';
-import { startEngineWorkers } from '../server/engine.ts';
 import { pruneRuns } from '../server/services/flow-runs.ts';
-import { createTestApp, login } from './helpers/app.ts';
-import { onTestEnd } from './helpers/cleanup.ts';
+import { engineTestApp, eventually } from './helpers/engine.ts';
 
-const { app, db, url } = await createTestApp({ queue: true });
-const admin = await login(app);
-const workers = await startEngineWorkers({
-  db,
-  boss: app.boss as NonNullable<typeof app.boss>,
-  runtime: app.runtime as NonNullable<typeof app.runtime>,
-  settings: app.settings,
-  connectionString: url,
-  pollMs: 200,
-  onError: (error) => console.error(error),
-});
-onTestEnd(() => workers.stop());
-
-async function eventually<T>(
-  check: () => Promise<T | undefined | null | false>,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const { app, db, admin, publish } = await engineTestApp();
 
 /** A flow whose runs take about a second: they wait, then post. */
 function slowFlow(name: string, module: string, settings?: Flow['settings']): Flow {
@@ -59,14 +32,6 @@ function slowFlow(name: string, module: string, settings?: Flow['settings']): Fl
     ],
     ...(settings && { settings }),
   };
-}
-
-async function publish(definition: Flow): Promise<string> {
-  const id = (await admin.request('POST', '/api/flows', { name: definition.name, definition })).json()
-    .id as string;
-  assert.equal((await admin.request('POST', `/api/flows/${id}/publish`)).statusCode, 200);
-  assert.equal((await admin.request('POST', `/api/flows/${id}/activate`)).statusCode, 200);
-  return id;
 }
 
 const runsOf = (flowId: string) =>

@@ -13,6 +13,7 @@ import { type EngineWorkers, startEngineWorkers } from '../server/engine.ts';
 import { engineServices } from '../server/services/engine-services.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
+import { eventually } from './helpers/engine.ts';
 
 const { app, db, url } = await createTestApp({ queue: true });
 const admin = await login(app);
@@ -80,20 +81,6 @@ async function startWorkers(runtime: FlowRuntime) {
 }
 onTestEnd(async () => workers?.stop());
 await startWorkers(newRuntime());
-
-async function eventually<T>(
-  check: () => Promise<T | undefined | null | false>,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function publish(definition: Flow): Promise<string> {
   const created = await admin.request('POST', '/api/flows', { name: definition.name, definition });

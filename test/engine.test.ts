@@ -2,39 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { Flow } from '../schemas/flow.ts';
-import { startEngineWorkers } from '../server/engine.ts';
-import { createTestApp, login } from './helpers/app.ts';
-import { onTestEnd } from './helpers/cleanup.ts';
+import { engineTestApp, eventually } from './helpers/engine.ts';
 
-const { app, db, url } = await createTestApp({ queue: true });
-const admin = await login(app);
-const runtime = app.runtime;
-assert.ok(runtime);
-const workers = await startEngineWorkers({
-  db,
-  boss: app.boss as NonNullable<typeof app.boss>,
-  runtime,
-  settings: app.settings,
-  connectionString: url,
-  pollMs: 200,
-  onError: (error) => console.error(error),
-});
-onTestEnd(() => workers.stop());
-
-/** Waits for a condition the engine makes true, up to a deadline; never a fixed sleep. */
-async function eventually<T>(
-  check: () => Promise<T | undefined | null | false>,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const { db, admin, workers, publish } = await engineTestApp();
 
 async function finishedRuns(flowId: string, count = 1) {
   return eventually(async () => {
@@ -42,16 +12,6 @@ async function finishedRuns(flowId: string, count = 1) {
     const settled = runs.filter((run) => ['done', 'failed', 'cancelled'].includes(run.status));
     return settled.length >= count ? settled : undefined;
   }, `${count} finished run(s) of flow ${flowId}`);
-}
-
-async function createPublishedFlow(definition: Flow): Promise<string> {
-  const created = await admin.request('POST', '/api/flows', { name: definition.name, definition });
-  assert.equal(created.statusCode, 201, created.body);
-  const id = created.json().id as string;
-  const published = await admin.request('POST', `/api/flows/${id}/publish`);
-  assert.equal(published.statusCode, 200, published.body);
-  assert.equal((await admin.request('POST', `/api/flows/${id}/activate`)).statusCode, 200);
-  return id;
 }
 
 const webLeadFlow: Flow = {
@@ -111,7 +71,7 @@ test('publishing refuses a flow with problems and names the node', async () => {
 });
 
 test('a created contact runs the published flow: branch, assign, feed post, run history', async () => {
-  const flowId = await createPublishedFlow(webLeadFlow);
+  const flowId = await publish(webLeadFlow);
   const contact = await admin.request('POST', '/api/records/contacts', {
     firstName: 'Ada',
     lastName: 'Lovelace',
@@ -153,7 +113,7 @@ test('an event dispatched again starts no second run', async () => {
 });
 
 test('a step that fails for a user error fails the run at once, and retry runs it again', async () => {
-  const flowId = await createPublishedFlow({
+  const flowId = await publish({
     name: 'Notify nobody',
     trigger: { type: 'trigger.recordCreated', params: { module: 'accounts' } },
     nodes: [
@@ -186,7 +146,7 @@ test('a step that fails for a user error fails the run at once, and retry runs i
 });
 
 test('a flow whose own write would trigger it again stops at the cycle, and says so', async () => {
-  const flowId = await createPublishedFlow({
+  const flowId = await publish({
     name: 'Touch on update',
     trigger: { type: 'trigger.recordUpdated', params: { module: 'opportunities' } },
     nodes: [
@@ -269,7 +229,7 @@ test('the node catalogue lists triggers, control nodes and actions with their sc
 });
 
 test('waits survive as jobs and a deactivated flow does not resume', async () => {
-  const flowId = await createPublishedFlow({
+  const flowId = await publish({
     name: 'Wait then post',
     trigger: { type: 'trigger.recordCreated', params: { module: 'cases' } },
     nodes: [
