@@ -206,6 +206,13 @@ test('the JSON view edits the canvas; invalid JSON shows its errors and keeps it
   await page.getByTestId('node-finish').waitFor();
   await page.getByTestId('node-post').waitFor();
   await shot('05-json-to-canvas');
+
+  await page.getByRole('button', { name: 'Versions' }).click();
+  await page.getByRole('menuitem', { name: 'Compare versions…' }).click();
+  await page.getByTestId('version-diff').locator('.monaco-diff-editor').waitFor();
+  await page.waitForTimeout(1500);
+  await shot('05b-compare');
+  await page.keyboard.press('Escape');
 });
 
 test('import an X2CRM flow file from the flows list', async () => {

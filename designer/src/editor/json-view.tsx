@@ -5,24 +5,10 @@
  * replaces the flow, anything else shows its errors and leaves the canvas alone.
  */
 import { Alert, Stack, Text } from '@mantine/core';
-import * as monaco from 'monaco-editor';
-import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
-import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
 import { useEffect, useRef, useState } from 'react';
-import { type Flow, flowSchema } from '../../../schemas/flow.ts';
+import type { Flow } from '../../../schemas/flow.ts';
 import { outlineErrors } from '../model/flow-outline.ts';
-
-self.MonacoEnvironment = {
-  getWorker: (_id: string, label: string) => (label === 'json' ? new JsonWorker() : new EditorWorker()),
-};
-
-const modelUri = monaco.Uri.parse('weft://flow/definition.json');
-monaco.json.jsonDefaults.setDiagnosticsOptions({
-  validate: true,
-  allowComments: false,
-  enableSchemaRequest: false,
-  schemas: [{ uri: flowSchema.$id, fileMatch: [modelUri.toString()], schema: flowSchema }],
-});
+import { flowModelUri as modelUri, monaco } from './monaco.ts';
 
 const sameJson = (text: string, flow: Flow) => {
   try {

@@ -5,52 +5,7 @@
 import { Group, SegmentedControl, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import type { FieldProps } from '@rjsf/utils';
 import { useState } from 'react';
-
-const operators = [
-  { value: '==', label: 'equals' },
-  { value: '!=', label: 'does not equal' },
-  { value: '>', label: 'is greater than' },
-  { value: '<', label: 'is less than' },
-  { value: 'in', label: 'contains' },
-  { value: '!!', label: 'is not empty' },
-  { value: '!', label: 'is empty' },
-] as const;
-
-interface Simple {
-  field: string;
-  op: string;
-  value: string;
-}
-
-function simpleOf(rule: unknown): Simple | null {
-  if (rule === undefined || rule === null) return { field: '', op: '==', value: '' };
-  if (typeof rule !== 'object' || Array.isArray(rule)) return null;
-  const entries = Object.entries(rule);
-  if (entries.length !== 1) return null;
-  const [op, args] = entries[0] as [string, unknown];
-  const list = Array.isArray(args) ? args : [args];
-  const varOf = (x: unknown) =>
-    x && typeof x === 'object' && 'var' in x ? String((x as { var: unknown }).var) : null;
-  if (op === '!!' || op === '!') {
-    const field = varOf(list[0]);
-    return field === null ? null : { field, op, value: '' };
-  }
-  if (op === 'in') {
-    const field = varOf(list[1]);
-    return field !== null && typeof list[0] !== 'object' ? { field, op, value: String(list[0]) } : null;
-  }
-  if (!operators.some((o) => o.value === op) || list.length !== 2) return null;
-  const field = varOf(list[0]);
-  return field !== null && typeof list[1] !== 'object' ? { field, op, value: String(list[1] ?? '') } : null;
-}
-
-function ruleOf({ field, op, value }: Simple): unknown {
-  const subject = { var: field };
-  if (op === '!!' || op === '!') return { [op]: [subject] };
-  if (op === 'in') return { in: [value, subject] };
-  const number = value.trim() !== '' && !Number.isNaN(Number(value)) && (op === '>' || op === '<');
-  return { [op]: [subject, number ? Number(value) : value] };
-}
+import { operators, ruleOf, type SimpleCondition as Simple, simpleOf } from '../model/simple-condition.ts';
 
 export function ConditionField({ formData, onChange, schema, name, fieldPathId, rawErrors }: FieldProps) {
   const simple = simpleOf(formData);

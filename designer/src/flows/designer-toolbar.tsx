@@ -1,7 +1,21 @@
-import { ActionIcon, Badge, Button, Group, Menu, Switch, Text, TextInput, Tooltip } from '@mantine/core';
+import {
+  ActionIcon,
+  Badge,
+  Button,
+  Group,
+  Loader,
+  Menu,
+  Modal,
+  Select,
+  Switch,
+  Text,
+  TextInput,
+  Tooltip,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { type ReactNode, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useState } from 'react';
 import { api, type Page } from '../api.ts';
+import { metaOf, toCanvas, toFlow } from '../model/flow-graph.ts';
 import { canRedo, canUndo } from '../model/history.ts';
 import { navigate } from '../router.ts';
 import type { FlowDetail, FlowVersion } from './flows-api.ts';
@@ -10,6 +24,8 @@ import type { FlowEditor } from './use-flow-editor.ts';
 const fail = (error: unknown): undefined => {
   notifications.show({ color: 'red', message: (error as Error).message });
 };
+
+const VersionDiff = lazy(() => import('../editor/version-diff.tsx'));
 
 const saveLabels = { saved: 'Saved', saving: 'Saving…', unsaved: 'Unsaved', error: 'Not saved' } as const;
 const saveColors = { saved: 'teal', saving: 'blue', unsaved: 'gray', error: 'red' } as const;
@@ -25,6 +41,17 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
   const [name, setName] = useState(detail.name);
   const [versions, setVersions] = useState<FlowVersion[]>([]);
   const [busy, setBusy] = useState(false);
+  const [comparing, setComparing] = useState(false);
+  const [sides, setSides] = useState<[string | null, string | null]>([null, 'draft']);
+  // Versions come back from jsonb with their keys reordered: compare in the canvas's own order.
+  const definitionOf = (key: string | null) => {
+    const found = key === 'draft' ? editor.flow : versions.find((v) => String(v.version) === key)?.definition;
+    return found && toFlow(metaOf(found), toCanvas(found));
+  };
+  const choices = [
+    { value: 'draft', label: 'Draft' },
+    ...versions.map((v) => ({ value: String(v.version), label: `Version ${v.version}` })),
+  ];
   const reload = () => api<FlowDetail>('GET', `/flows/${detail.id}`).then(onDetail);
 
   const rename = async () => {
@@ -52,114 +79,150 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
   };
 
   const blocked = editor.problems.length > 0 || !editor.saved;
+  const [left, right] = sides.map(definitionOf);
   return (
-    <Group
-      px="md"
-      py={8}
-      justify="space-between"
-      style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}
-      wrap="nowrap"
-    >
-      <Group gap="sm" wrap="nowrap">
-        <ActionIcon
-          variant="subtle"
-          color="gray"
-          onClick={() => navigate('/flows')}
-          aria-label="Back to flows"
-        >
-          ←
-        </ActionIcon>
-        <TextInput
-          size="xs"
-          variant="unstyled"
-          aria-label="Flow name"
-          value={name}
-          onChange={(e) => setName(e.currentTarget.value)}
-          onBlur={rename}
-          onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
-          w={340}
-          styles={{ input: { fontWeight: 600, fontSize: 15 } }}
-        />
-        <Badge
-          variant="light"
-          color={saveColors[editor.saveState]}
-          data-testid="save-state"
-          title={editor.saveError ?? ''}
-        >
-          {saveLabels[editor.saveState]}
-        </Badge>
-        {detail.publishedVersion !== null && (
-          <Text size="xs" c="dimmed">
-            v{detail.publishedVersion} published
-          </Text>
+    <>
+      <Modal opened={comparing} onClose={() => setComparing(false)} title="Compare versions" size="90%">
+        <Group mb="sm" grow>
+          <Select
+            label="Left"
+            data={choices}
+            value={sides[0]}
+            onChange={(v) => setSides([v, sides[1]])}
+            allowDeselect={false}
+          />
+          <Select
+            label="Right"
+            data={choices}
+            value={sides[1]}
+            onChange={(v) => setSides([sides[0], v])}
+            allowDeselect={false}
+          />
+        </Group>
+        {left && right && (
+          <Suspense fallback={<Loader />}>
+            <VersionDiff left={left} right={right} />
+          </Suspense>
         )}
-      </Group>
-      <Group gap="xs" wrap="nowrap">
-        {children}
-        <Tooltip label="Undo (Ctrl+Z)">
+      </Modal>
+      <Group
+        px="md"
+        py={8}
+        justify="space-between"
+        style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}
+        wrap="nowrap"
+      >
+        <Group gap="sm" wrap="nowrap">
           <ActionIcon
-            variant="default"
-            onClick={editor.undo}
-            disabled={!canUndo(editor.history)}
-            aria-label="Undo"
+            variant="subtle"
+            color="gray"
+            onClick={() => navigate('/flows')}
+            aria-label="Back to flows"
           >
-            ↶
+            ←
           </ActionIcon>
-        </Tooltip>
-        <Tooltip label="Redo (Ctrl+Shift+Z)">
-          <ActionIcon
-            variant="default"
-            onClick={editor.redo}
-            disabled={!canRedo(editor.history)}
-            aria-label="Redo"
+          <TextInput
+            size="xs"
+            variant="unstyled"
+            aria-label="Flow name"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            onBlur={rename}
+            onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+            w={340}
+            styles={{ input: { fontWeight: 600, fontSize: 15 } }}
+          />
+          <Badge
+            variant="light"
+            color={saveColors[editor.saveState]}
+            data-testid="save-state"
+            title={editor.saveError ?? ''}
           >
-            ↷
-          </ActionIcon>
-        </Tooltip>
-        <Menu
-          onOpen={() =>
-            api<Page<FlowVersion>>('GET', `/flows/${detail.id}/versions`).then(
-              (page) => setVersions(page.items),
-              fail,
-            )
-          }
-        >
-          <Menu.Target>
-            <Button size="xs" variant="default">
-              Versions
+            {saveLabels[editor.saveState]}
+          </Badge>
+          {detail.publishedVersion !== null && (
+            <Text size="xs" c="dimmed">
+              v{detail.publishedVersion} published
+            </Text>
+          )}
+        </Group>
+        <Group gap="xs" wrap="nowrap">
+          {children}
+          <Tooltip label="Undo (Ctrl+Z)">
+            <ActionIcon
+              variant="default"
+              onClick={editor.undo}
+              disabled={!canUndo(editor.history)}
+              aria-label="Undo"
+            >
+              ↶
+            </ActionIcon>
+          </Tooltip>
+          <Tooltip label="Redo (Ctrl+Shift+Z)">
+            <ActionIcon
+              variant="default"
+              onClick={editor.redo}
+              disabled={!canRedo(editor.history)}
+              aria-label="Redo"
+            >
+              ↷
+            </ActionIcon>
+          </Tooltip>
+          <Menu
+            onOpen={() =>
+              api<Page<FlowVersion>>('GET', `/flows/${detail.id}/versions`).then(
+                (page) => setVersions(page.items),
+                fail,
+              )
+            }
+          >
+            <Menu.Target>
+              <Button size="xs" variant="default">
+                Versions
+              </Button>
+            </Menu.Target>
+            <Menu.Dropdown>
+              {versions.length === 0 && <Menu.Label>No published version yet</Menu.Label>}
+              {versions.length > 0 && (
+                <Menu.Item
+                  onClick={() => {
+                    setSides([String(versions[0]?.version), 'draft']);
+                    setComparing(true);
+                  }}
+                >
+                  Compare versions…
+                </Menu.Item>
+              )}
+              {versions.map((version) => (
+                <Menu.Item key={version.version} onClick={() => editor.setFlow(version.definition)}>
+                  Restore v{version.version} as draft
+                  {version.publishedAt && (
+                    <Text span size="xs" c="dimmed">
+                      {' '}
+                      · {new Date(version.publishedAt).toLocaleString()}
+                    </Text>
+                  )}
+                </Menu.Item>
+              ))}
+            </Menu.Dropdown>
+          </Menu>
+          <Switch
+            label="Active"
+            checked={detail.active}
+            disabled={detail.publishedVersion === null}
+            onChange={(e) => setActive(e.currentTarget.checked)}
+            data-testid="active-switch"
+          />
+          <Tooltip
+            label={editor.problems.length > 0 ? 'Fix the problems first' : 'Saving the draft…'}
+            disabled={!blocked}
+          >
+            <Button size="xs" onClick={publish} disabled={blocked} loading={busy}>
+              Publish
             </Button>
-          </Menu.Target>
-          <Menu.Dropdown>
-            {versions.length === 0 && <Menu.Label>No published version yet</Menu.Label>}
-            {versions.map((version) => (
-              <Menu.Item key={version.version} onClick={() => editor.setFlow(version.definition)}>
-                Restore v{version.version} as draft
-                {version.publishedAt && (
-                  <Text span size="xs" c="dimmed">
-                    {' '}
-                    · {new Date(version.publishedAt).toLocaleString()}
-                  </Text>
-                )}
-              </Menu.Item>
-            ))}
-          </Menu.Dropdown>
-        </Menu>
-        <Switch
-          label="Active"
-          checked={detail.active}
-          disabled={detail.publishedVersion === null}
-          onChange={(e) => setActive(e.currentTarget.checked)}
-          data-testid="active-switch"
-        />
-        <Tooltip
-          label={editor.problems.length > 0 ? 'Fix the problems first' : 'Saving the draft…'}
-          disabled={!blocked}
-        >
-          <Button size="xs" onClick={publish} disabled={blocked} loading={busy}>
-            Publish
-          </Button>
-        </Tooltip>
+          </Tooltip>
+        </Group>
       </Group>
-    </Group>
+    </>
   );
 }

@@ -26,6 +26,7 @@ import {
   newNodeId,
 } from '../model/flow-graph.ts';
 import { autoLayout } from '../model/layout.ts';
+import { useCanvasInfo } from './canvas-context.ts';
 import { FlowNodeView } from './flow-node.tsx';
 import type { FlowEditor } from './use-flow-editor.ts';
 
@@ -160,13 +161,26 @@ export function FlowCanvas({ editor, catalog }: { editor: FlowEditor; catalog: C
     return () => window.removeEventListener('keydown', onKey);
   }, [change, editor.undo, editor.redo, layout, flow]);
 
+  const { runStatus } = useCanvasInfo();
+  // The path the watched run took: edges between two nodes that both ran.
+  const edges = useMemo(
+    () =>
+      runStatus.size === 0
+        ? (canvas.edges as Edge[])
+        : canvas.edges.map((e) =>
+            runStatus.has(e.target) && (e.source === triggerId || runStatus.has(e.source))
+              ? { ...e, className: 'ran', animated: true }
+              : e,
+          ),
+    [canvas.edges, runStatus],
+  );
   const big = canvas.nodes.length > 150;
   const defaultEdgeOptions = useMemo(() => ({ style: { strokeWidth: 1.5 } }), []);
 
   return (
     <ReactFlow
       nodes={canvas.nodes as Node[]}
-      edges={canvas.edges as Edge[]}
+      edges={edges}
       nodeTypes={nodeTypes}
       onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange}

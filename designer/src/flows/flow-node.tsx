@@ -6,11 +6,18 @@ import { Handle, type NodeProps, Position } from '@xyflow/react';
 import { memo } from 'react';
 import { handlesOf, triggerId } from '../model/catalog.ts';
 import type { CanvasNode } from '../model/flow-graph.ts';
+import { describeCondition } from '../model/simple-condition.ts';
 import { useCanvasInfo } from './canvas-context.ts';
 
+/** One line about the params: the first text one, else the first one as compact JSON. */
 function summary(params: Record<string, unknown>): string {
-  const first = Object.entries(params).find(([, v]) => typeof v === 'string' && v !== '');
-  return first ? `${first[0]}: ${String(first[1])}` : '';
+  const condition = describeCondition(params.condition);
+  if (condition) return condition;
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
+  const text = entries.find(([, v]) => typeof v === 'string');
+  if (text) return `${text[0]}: ${String(text[1])}`;
+  const first = entries[0];
+  return first ? `${first[0]}: ${JSON.stringify(first[1]).slice(0, 80)}` : '';
 }
 
 type Props = NodeProps & { data: CanvasNode['data'] };

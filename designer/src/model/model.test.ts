@@ -18,6 +18,7 @@ import {
   undo,
 } from './history.ts';
 import { autoLayout, nodeSize } from './layout.ts';
+import { describeCondition, ruleOf, simpleOf } from './simple-condition.ts';
 import { variablesFor } from './variables.ts';
 
 describe('flow ⇄ canvas', () => {
@@ -285,5 +286,23 @@ describe('JSON outline', () => {
   for (const [name, value, expected] of cases)
     test(name, () => {
       assert.deepEqual(outlineErrors(value), expected);
+    });
+});
+
+describe('simple conditions', () => {
+  const cases: [unknown, string | null][] = [
+    [{ '==': [{ var: 'record.lastName' }, 'Smith'] }, 'record.lastName equals Smith'],
+    [{ '>': [{ var: 'record.score' }, 10] }, 'record.score is greater than 10'],
+    [{ in: ['vip', { var: 'record.tags' }] }, 'record.tags contains vip'],
+    [{ '!!': [{ var: 'record.email' }] }, 'record.email is not empty'],
+    [{ and: [{ '==': [1, 1] }] }, null],
+    [{ '==': [{ var: 'a' }, { var: 'b' }] }, null],
+    [true, null],
+  ];
+  for (const [rule, expected] of cases)
+    test(JSON.stringify(rule), () => {
+      assert.equal(describeCondition(rule), expected);
+      const simple = simpleOf(rule);
+      if (simple) assert.deepEqual(ruleOf(simple), rule);
     });
 });
