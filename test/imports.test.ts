@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { type SqlBool, sql } from 'kysely';
-import pg from 'pg';
-import { runImport } from '../server/services/import-run.ts';
 import { createTestApp, login, type Session } from './helpers/app.ts';
-import { csvOf, finished, imported, startWorker, upload, xlsxType } from './helpers/imports.ts';
+import { csvOf, errorsOf, imported, recordsWhere, startWorker, upload, xlsxType } from './helpers/imports.ts';
 
-const { app, db, url } = await createTestApp({ queue: true });
+const { app, db } = await createTestApp({ queue: true });
 await startWorker(app, db);
 const admin = await login(app);
 
@@ -23,19 +21,7 @@ async function user(username: string, permissions: unknown) {
   return login(app, username, `${username}-password`);
 }
 
-async function errorsOf(session: Session, id: string) {
-  const response = await session.request('GET', `/api/imports/${id}/errors`);
-  assert.equal(response.statusCode, 200, response.body);
-  return response.json<{ items: { row: number; field: string | null; reason: string }[] }>().items;
-}
-
-const contactsWhere = (where: unknown) =>
-  admin
-    .request('GET', `/api/records/contacts?limit=500&where=${encodeURIComponent(JSON.stringify(where))}`)
-    .then((response) => {
-      assert.equal(response.statusCode, 200, response.body);
-      return response.json<{ items: Record<string, unknown>[] }>().items;
-    });
+const contactsWhere = (where: unknown) => recordsWhere(admin, 'contacts', where);
 
 test('preview answers the header, the first rows and a mapping matched on names and labels', async () => {
   const file = csvOf([
@@ -388,160 +374,4 @@ test('an XLSX file imports like a CSV one, its dates and numbers as values', asy
         item.fileName === 'people.xlsx' && item.format === 'xlsx',
     ),
   );
-});
-
-test('users import through createUser, and roll back', async () => {
-  const file = csvOf([
-    ['username', 'firstName', 'lastName', 'email', 'available'],
-    ['imp.user1', 'One', 'User', 'one@users.test', 'true'],
-    ['imp.user2', 'Two', 'User', 'two@users.test', 'false'],
-    ['x', 'Bad', 'Name', 'bad@users.test', 'true'],
-  ]);
-  const state = await imported(admin, { module: 'users' }, file);
-  assert.deepEqual([state.created, state.failed], [2, 1], state.error ?? '');
-  assert.deepEqual(
-    (await errorsOf(admin, state.id)).map((error) => [error.row, error.field]),
-    [[4, 'username']],
-  );
-  const users = await db
-    .selectFrom('users')
-    .select(['username', 'available', 'email'])
-    .where('username', 'like', 'imp.user%')
-    .orderBy('username')
-    .execute();
-  assert.deepEqual(users, [
-    { username: 'imp.user1', available: true, email: 'one@users.test' },
-    { username: 'imp.user2', available: false, email: 'two@users.test' },
-  ]);
-  const again = await imported(admin, { module: 'users', mode: 'skip', keyField: 'username' }, file);
-  assert.deepEqual([again.skipped, again.created], [2, 0]);
-  const rollback = await admin.request('POST', `/api/imports/${state.id}/rollback`);
-  assert.equal(rollback.statusCode, 200, rollback.body);
-  assert.equal(rollback.json().deleted, 2);
-  assert.equal(
-    (await db.selectFrom('users').select('id').where('username', 'like', 'imp.user%').execute()).length,
-    0,
-  );
-});
-
-test('permissions: importing needs create (and update) on the module; others do not see an import', async () => {
-  const viewer = await user('imp-readonly', { contacts: { view: 'all' } });
-  const file = csvOf([
-    ['firstName', 'lastName'],
-    ['No', 'Way'],
-  ]);
-  assert.equal((await upload(viewer, { module: 'contacts' }, file)).statusCode, 403);
-  assert.equal((await upload(viewer, { module: 'users' }, file)).statusCode, 403);
-  const creator = await user('imp-creator', { contacts: { view: 'own', create: 'own' } });
-  assert.equal(
-    (await upload(creator, { module: 'contacts', mode: 'update', keyField: 'lastName' }, file)).statusCode,
-    403,
-  );
-  const own = await imported(
-    creator,
-    { module: 'contacts' },
-    csvOf([
-      ['firstName', 'lastName', 'assignedTo'],
-      ['Mine', 'Own', ''],
-      ['Not', 'Mine', 'admin'],
-    ]),
-  );
-  assert.deepEqual([own.created, own.failed], [1, 1]);
-  assert.equal((await errorsOf(creator, own.id))[0]?.field, 'assignedTo');
-  assert.equal((await viewer.request('GET', `/api/imports/${own.id}`)).statusCode, 404);
-  const history = (await viewer.request('GET', '/api/imports')).json();
-  assert.deepEqual(history.items, []);
-  assert.equal((await admin.request('GET', `/api/imports/${own.id}`)).statusCode, 200);
-});
-
-test('progress is pushed to the importing user as the import commits', async () => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const messages: {
-    type: string;
-    data: { id: string; processed: number; status: string };
-    to: { users?: string[] };
-  }[] = [];
-  client.on('notification', (message) => {
-    if (message.payload) messages.push(JSON.parse(message.payload));
-  });
-  await client.query('listen weft_live');
-  try {
-    const rows = [['firstName', 'lastName']];
-    for (let i = 0; i < 1100; i++) rows.push(['Push', `Row ${i}`]);
-    const state = await imported(admin, { module: 'contacts' }, csvOf(rows));
-    // A round trip on the listening connection: notifications sent before its answer arrive first.
-    await client.query('select 1');
-    const mine = messages.filter(
-      (message) => message.type === 'import.progress' && message.data.id === state.id,
-    );
-    assert.ok(mine.length >= 3, `${mine.length} progress messages`);
-    assert.deepEqual(mine.map((message) => message.data.processed).slice(0, 3), [500, 1000, 1100]);
-    assert.equal(mine.at(-1)?.data.status, 'done');
-    assert.ok(mine.every((message) => message.to.users?.includes(admin.userId)));
-  } finally {
-    await client.end();
-  }
-});
-
-test('a queued import can be followed to its end through GET /api/imports/:id', async () => {
-  const response = await upload(
-    admin,
-    { module: 'contacts' },
-    csvOf([
-      ['firstName', 'lastName'],
-      ['Follow', 'Me'],
-    ]),
-  );
-  assert.equal(response.statusCode, 202, response.body);
-  assert.ok(['queued', 'running', 'done'].includes(response.json().status));
-  assert.equal((await finished(admin, response.json().id)).created, 1);
-});
-
-test('a cell holding a NUL character fails its row, not the import', async () => {
-  const file = csvOf([
-    ['firstName', 'lastName'],
-    ['Nul', 'Bad\u0000Name'],
-    ['Good', 'Name'],
-  ]);
-  const state = await imported(admin, { module: 'contacts' }, file);
-  assert.deepEqual([state.status, state.created, state.failed], ['done', 1, 1]);
-  assert.deepEqual(
-    (await errorsOf(admin, state.id)).map((error) => [error.row, error.field]),
-    [[2, 'lastName']],
-  );
-});
-
-test('a job that stopped half-way resumes after its last committed batch', async () => {
-  const file = csvOf([
-    ['firstName', 'lastName'],
-    ['Done', 'BeforeResume'],
-    ['Done', 'BeforeResume'],
-    ['Resumed', 'AfterResume'],
-    ['Resumed', 'AfterResume'],
-  ]);
-  const row = await db
-    .insertInto('imports')
-    .values({
-      module: 'contacts',
-      fileName: 'resume.csv',
-      format: 'csv',
-      mode: 'create',
-      mapping: JSON.stringify({ firstName: 'firstName', lastName: 'lastName' }),
-      data: Buffer.from(file),
-      status: 'running',
-      processed: 2,
-      created: 2,
-      createdBy: admin.userId,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await runImport(db, app.settings, row.id);
-  const state = (await admin.request('GET', `/api/imports/${row.id}`)).json();
-  assert.deepEqual([state.status, state.processed, state.created], ['done', 4, 4]);
-  assert.equal((await contactsWhere({ '==': [{ var: 'lastName' }, 'AfterResume'] })).length, 2);
-  assert.equal((await contactsWhere({ '==': [{ var: 'lastName' }, 'BeforeResume'] })).length, 0);
-  // Finished: running it again (a duplicate delivery) does nothing.
-  await runImport(db, app.settings, row.id);
-  assert.equal((await contactsWhere({ '==': [{ var: 'lastName' }, 'AfterResume'] })).length, 2);
 });

@@ -1,15 +1,13 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
 import { type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { type Principal, requireAdmin } from './authz.ts';
-import { recordsDb } from './fields.ts';
+import { columnName, isMultiple, recordsDb } from './fields.ts';
 import { listText } from './import-values.ts';
-import { getModule, listModules } from './modules.ts';
+import { type FieldDefinition, getModule, listModules } from './modules.ts';
 import { accessCondition } from './record-access.ts';
 import { queryFieldsOf } from './record-list.ts';
 import { parseWhere } from './record-query.ts';
-import { toRecord } from './record-schema.ts';
 
 /**
  * CSV export of a module: the records the caller may view, optionally filtered by
@@ -20,10 +18,43 @@ import { toRecord } from './record-schema.ts';
 
 const defaultBatchSize = 5000;
 
-function cellOf(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return listText(value);
-  return String(value);
+/**
+ * RFC 4180: a cell holding a quote, a comma or a line break is quoted, its quotes doubled.
+ * Written here rather than with csv-stringify, which measured about 25,000 rows/s for a
+ * contact's 28 columns: the whole of the export's budget, for what is one regex per cell.
+ */
+const quote = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
+const csvLines = (rows: string[][]) => `${rows.map((row) => row.map(quote).join(',')).join('\r\n')}\r\n`;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Each column's value as the API shows it (what `toRecord` returns), written as text. Per
+ * field and once per export: reading 100,000 rows through `toRecord` (an object per row,
+ * column names derived per cell) costs as much as the rest of the export together. The
+ * round-trip test (export, re-import, nothing changes) holds the two to the same values.
+ */
+function cellWriter(field: FieldDefinition): (value: unknown) => string {
+  const write = (() => {
+    if (isMultiple(field)) return (value: unknown) => listText(value as unknown[]);
+    switch (field.type) {
+      case 'number':
+      case 'currency':
+      case 'percentage':
+        return (value: unknown) => String(Number(value));
+      case 'date':
+        // pg reads a `date` as local midnight: its local calendar day is the stored day.
+        return (value: unknown) =>
+          value instanceof Date
+            ? `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`
+            : String(value);
+      case 'dateTime':
+        return (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
+      default:
+        return (value: unknown) => String(value);
+    }
+  })();
+  return (value) => (value === null || value === undefined ? '' : write(value));
 }
 
 export interface CsvExport {
@@ -43,8 +74,10 @@ export async function exportModule(
   const visible = await accessCondition(db, principal, moduleName, 'view');
   const filter = parseWhere(where, queryFieldsOf(module));
   const names = ['id', ...module.fields.map((field) => field.name)];
+  const columns = ['id', ...module.fields.map((field) => columnName(field.name))];
+  const writers = [(value: unknown) => String(value), ...module.fields.map(cellWriter)];
   async function* chunks() {
-    yield stringify([names]);
+    yield csvLines([names]);
     let last: { createdAt: string; id: string } | null = null;
     for (;;) {
       // Creation order reads the table about as it lies on disk (ids are random). The key is
@@ -64,11 +97,8 @@ export async function exportModule(
         );
       const rows = await select.execute();
       if (rows.length > 0)
-        yield stringify(
-          rows.map((row) => {
-            const record = toRecord(module, row);
-            return names.map((name) => cellOf(record[name]));
-          }),
+        yield csvLines(
+          rows.map((row) => columns.map((column, index) => writers[index]?.(row[column]) ?? '')),
         );
       if (rows.length < batchSize) return;
       const end = rows.at(-1);

@@ -63,3 +63,19 @@ export async function imported(
   assert.equal(response.statusCode, 202, response.body);
   return finished(session, response.json<{ id: string }>().id);
 }
+
+export async function errorsOf(session: Session, id: string) {
+  const response = await session.request('GET', `/api/imports/${id}/errors`);
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json<{ items: { row: number; field: string | null; reason: string }[] }>().items;
+}
+
+/** Up to 500 records of a module matching a json-logic condition. */
+export async function recordsWhere(session: Session, module: string, where: unknown) {
+  const response = await session.request(
+    'GET',
+    `/api/records/${module}?limit=500&where=${encodeURIComponent(JSON.stringify(where))}`,
+  );
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json<{ items: Record<string, unknown>[] }>().items;
+}
