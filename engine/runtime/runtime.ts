@@ -1,7 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { Flow } from '../../schemas/flow.ts';
 import { type CompiledFlow, compile, type RunInput } from '../core/compile.ts';
-import type { ActionDefinition, NodeCatalog } from '../core/node-types.ts';
+import type { NodeCatalog } from '../core/node-types.ts';
 import {
   advanceRun,
   type Clock,
@@ -10,6 +10,7 @@ import {
   type StepOutcome,
   startRun,
 } from '../core/stepper.ts';
+import { runAction } from './action-call.ts';
 import { NonRetriableError, RetryAfterError, toStepError } from './errors.ts';
 import { jobId, queues, type StepJob, sendJob, type WaitJob } from './jobs.ts';
 import {
@@ -282,13 +283,21 @@ export class FlowRuntime {
           },
           this.#deps.onChange,
         );
-        const output = await this.#runAction(trx, definition, run, {
+        const context = {
+          runId,
           nodeId,
           attempt,
           record: (run.snapshot as PersistedRun).context.record,
           idempotencyKey: `${runId}:${nodeId}:${iteration}`,
-          params,
-        });
+          services: await this.#deps.services(trx, {
+            runId,
+            flowId: run.flowId,
+            eventId: run.eventId,
+            depth: run.depth,
+          }),
+          now: this.#deps.clock.now(),
+        };
+        const output = await runAction(definition, context, params);
         await upsertStep(
           trx,
           { runId, nodeId, iteration, nodeType, status: 'done', attempt, output },
@@ -447,53 +456,6 @@ export class FlowRuntime {
       `retry-${Date.now()}`,
     );
     return true;
-  }
-
-  async #runAction(
-    trx: EngineDb,
-    definition: ActionDefinition,
-    run: RunRow,
-    step: {
-      nodeId: string;
-      attempt: number;
-      record: unknown;
-      idempotencyKey: string;
-      params: unknown;
-    },
-  ): Promise<unknown> {
-    const controller = new AbortController();
-    const timeout = definition.timeoutMs
-      ? setTimeout(() => controller.abort(), definition.timeoutMs)
-      : undefined;
-    try {
-      const running = definition.run(
-        {
-          runId: run.id,
-          nodeId: step.nodeId,
-          attempt: step.attempt,
-          idempotencyKey: step.idempotencyKey,
-          record: step.record,
-          services: await this.#deps.services(trx, {
-            runId: run.id,
-            flowId: run.flowId,
-            eventId: run.eventId,
-            depth: run.depth,
-          }),
-          signal: controller.signal,
-          now: this.#deps.clock.now(),
-        },
-        step.params,
-      );
-      if (!timeout) return await running;
-      const aborted = new Promise<never>((_, reject) =>
-        controller.signal.addEventListener('abort', () =>
-          reject(new Error(`timed out after ${definition.timeoutMs} ms`)),
-        ),
-      );
-      return await Promise.race([running, aborted]);
-    } finally {
-      clearTimeout(timeout);
-    }
   }
 
   async #finish(

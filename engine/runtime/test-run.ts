@@ -3,6 +3,7 @@ import type { Flow } from '../../schemas/flow.ts';
 import { compile, type RunInput } from '../core/compile.ts';
 import type { NodeCatalog } from '../core/node-types.ts';
 import { advanceRun, type Clock, type RunEvent, startRun } from '../core/stepper.ts';
+import { runAction } from './action-call.ts';
 import { toStepError } from './errors.ts';
 import { stepDone } from './run-rows.ts';
 import type { RunInfo } from './runtime.ts';
@@ -105,7 +106,8 @@ export async function testRun(
       await sql`savepoint test_step`.execute(trx);
       try {
         if (definition?.kind !== 'action') throw new Error(`unknown action type "${action.nodeType}"`);
-        const output = await definition.run(
+        const output = await runAction(
+          definition,
           {
             runId: 'test-run',
             nodeId: action.nodeId,
@@ -114,7 +116,6 @@ export async function testRun(
             record: outcome.snapshot.context.record,
             services,
             now: deps.clock.now(),
-            signal: AbortSignal.timeout(definition.timeoutMs ?? 30_000),
           },
           action.params,
         );
