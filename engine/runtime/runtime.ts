@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Flow } from '../../schemas/flow.ts';
 import { type CompiledFlow, compile, type RunInput } from '../core/compile.ts';
@@ -218,6 +219,8 @@ export class FlowRuntime {
 
   /** When a run ends, the oldest queued runs of its flow that may now go, go. */
   async #releaseQueued(trx: EngineDb, flowId: string): Promise<void> {
+    // The same lock as starts take: a start and a release cannot both see a free slot.
+    await sql`select pg_advisory_xact_lock(hashtextextended(${flowId}, 0))`.execute(trx);
     const queued = await trx
       .selectFrom('flowRuns')
       .select([
