@@ -13,7 +13,7 @@ import {
   ReactFlow,
   useReactFlow,
 } from '@xyflow/react';
-import { type DragEvent, useCallback, useEffect, useMemo, useRef } from 'react';
+import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type Catalog, triggerId } from '../model/catalog.ts';
 import { type Clip, copySelection, deleteSelection, paste } from '../model/clipboard.ts';
 import { checkConnection } from '../model/connection-rules.ts';
@@ -174,7 +174,13 @@ export function FlowCanvas({ editor, catalog }: { editor: FlowEditor; catalog: C
           ),
     [canvas.edges, runStatus],
   );
+  // A big flow opens at full size on its trigger rather than fitted: fitted, every node is
+  // drawn too small to read, and drawing them all is what makes opening and panning slow.
   const big = canvas.nodes.length > 150;
+  const [opening] = useState(() => {
+    const trigger = canvas.nodes.find((n) => n.id === triggerId)?.position ?? { x: 0, y: 0 };
+    return { x: -trigger.x + 200, y: -trigger.y + 40, zoom: 1 };
+  });
   const defaultEdgeOptions = useMemo(() => ({ style: { strokeWidth: 1.5 } }), []);
 
   return (
@@ -201,7 +207,8 @@ export function FlowCanvas({ editor, catalog }: { editor: FlowEditor; catalog: C
       deleteKeyCode={null}
       defaultEdgeOptions={defaultEdgeOptions}
       onlyRenderVisibleElements={big}
-      fitView
+      fitView={!big}
+      defaultViewport={big ? opening : undefined}
       fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
       minZoom={0.05}
       proOptions={{ hideAttribution: true }}
