@@ -325,6 +325,7 @@ export interface ImportsTable {
   data: Buffer | null;
   total: number | null;
   processed: Generated<number>;
+  doneBatches: Generated<number[]>;
   created: Generated<number>;
   updated: Generated<number>;
   unchanged: Generated<number>;

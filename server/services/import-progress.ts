@@ -31,6 +31,8 @@ export async function recordProgress(
   counts: Counts,
   errors: RowError[],
   records: { id: string; action: 'created' | 'updated' }[],
+  /** The batch's first row, for a resumed job to skip it; absent where rows go one by one (users). */
+  batchStart?: number,
 ) {
   if (errors.length > 0)
     await trx
@@ -53,6 +55,9 @@ export async function recordProgress(
       unchanged: eb('unchanged', '+', counts.unchanged),
       skipped: eb('skipped', '+', counts.skipped),
       failed: eb('failed', '+', counts.failed),
+      ...(batchStart !== undefined && {
+        doneBatches: sql<number[]>`array_append(done_batches, ${batchStart})`,
+      }),
     }))
     .where('id', '=', importRow.id)
     .execute();

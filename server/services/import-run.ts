@@ -16,8 +16,9 @@ import type { SettingsService } from './settings.ts';
 
 /**
  * The import job. Rows go in batches; each batch commits its records, changelog rows,
- * events, failed rows and the import's progress in one transaction, so a job that
- * stops half-way resumes after the last committed batch and never counts a row twice.
+ * events, failed rows and the import's progress (with its own first row) in one
+ * transaction, so a job that stops half-way redoes exactly the batches that did not
+ * commit and never counts a row twice.
  */
 
 export const batchSize = 500;
@@ -35,6 +36,7 @@ type ImportRow = Pick<
   | 'createdBy'
   | 'data'
   | 'processed'
+  | 'doneBatches'
   | 'status'
 >;
 
@@ -74,6 +76,7 @@ async function commitBatch(
   db: Db,
   importRow: ImportRow,
   writer: Writer,
+  start: number,
   rows: number,
   prepared: { plans: Plan[]; errors: RowError[]; failedRows: number; skipped: number },
 ) {
@@ -95,6 +98,7 @@ async function commitBatch(
         counts(written, prepared.failedRows),
         prepared.errors,
         recordsOf(written),
+        start,
       );
     });
     return;
@@ -122,7 +126,7 @@ async function commitBatch(
         failed++;
       }
     }
-    await recordProgress(trx, importRow, rows, counts(written, failed), errors, recordsOf(written));
+    await recordProgress(trx, importRow, rows, counts(written, failed), errors, recordsOf(written), start);
   });
 }
 
@@ -178,13 +182,13 @@ async function routingOn(db: Db, module: string): Promise<boolean> {
   return settings?.enabled === true;
 }
 
-/** Rows from `start`, cut at `batchSize` or before a key already in the batch (it must see the first one's record). */
-function nextBatch(preparer: Preparer | null, sources: SourceRow[], start: number): SourceRow[] {
+/** Rows from `start`, cut at `size` or before a key already in the batch (it must see the first one's record). */
+function nextBatch(preparer: Preparer, sources: SourceRow[], start: number, size: number): SourceRow[] {
   const batch: SourceRow[] = [];
   const keys = new Set<string>();
-  for (let index = start; index < sources.length && batch.length < batchSize; index++) {
+  for (let index = start; index < sources.length && batch.length < size; index++) {
     const source = sources[index] as SourceRow;
-    if (preparer && preparer.mode !== 'create') {
+    if (preparer.mode !== 'create') {
       const key = keyOf(preparer, source.cells);
       if (key !== '' && keys.has(key)) break;
       keys.add(key);
@@ -194,8 +198,38 @@ function nextBatch(preparer: Preparer | null, sources: SourceRow[], start: numbe
   return batch;
 }
 
+/**
+ * Creates do not depend on each other, so two batches run at once: on two cores the
+ * database inserts one while the other is checked and built, or both. Matching modes go
+ * one batch at a time: a batch must see the records the one before it created.
+ */
+const concurrentBatches = 2;
+
+/** Runs `work` over `items`, at most `limit` at a time; the first failure stops the rest. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
 /** Runs (or resumes) an import to its end. */
-export async function runImport(db: Db, settings: SettingsService, id: string): Promise<void> {
+export async function runImport(
+  db: Db,
+  settings: SettingsService,
+  id: string,
+  { size = batchSize }: { size?: number } = {},
+): Promise<void> {
   const importRow = await db
     .selectFrom('imports')
     .select([
@@ -210,6 +244,7 @@ export async function runImport(db: Db, settings: SettingsService, id: string): 
       'createdBy',
       'data',
       'processed',
+      'doneBatches',
       'status',
     ])
     .where('id', '=', id)
@@ -244,12 +279,22 @@ export async function runImport(db: Db, settings: SettingsService, id: string): 
     const module = await getModule(db, importRow.module);
     const preparer = await preparerFor(db, importRow, module, principal, table.header);
     const writer: Writer = { module, actor, settings };
-    for (let start = importRow.processed; start < sources.length; ) {
-      const batch = nextBatch(preparer, sources, start);
-      const prepared = await prepareBatch(db, preparer, batch);
-      await commitBatch(db, importRow, writer, batch.length, prepared);
-      start += batch.length;
+    // Batches are cut the same way on every run, so a resumed job knows them by their first row.
+    const done = new Set(importRow.doneBatches);
+    const batches: { start: number; rows: SourceRow[] }[] = [];
+    for (let start = 0; start < sources.length; ) {
+      const rows = nextBatch(preparer, sources, start, size);
+      if (!done.has(start)) batches.push({ start, rows });
+      start += rows.length;
     }
+    await inParallel(
+      batches,
+      importRow.mode === 'create' ? concurrentBatches : 1,
+      async ({ start, rows }) => {
+        const prepared = await prepareBatch(db, preparer, rows);
+        await commitBatch(db, importRow, writer, start, rows.length, prepared);
+      },
+    );
     await finish('done', null);
   } catch (error) {
     // Failed for good: a crash (no exception) is what pg-boss retries, resuming after the last batch.

@@ -25,6 +25,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('data', 'bytea')
     .addColumn('total', 'integer')
     .addColumn('processed', 'integer', (c) => c.notNull().defaultTo(0))
+    // The first row (0-based) of each committed batch: a resumed job skips exactly those.
+    .addColumn('done_batches', sql`integer[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .addColumn('created', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('updated', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('unchanged', 'integer', (c) => c.notNull().defaultTo(0))
