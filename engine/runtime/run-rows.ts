@@ -151,3 +151,18 @@ export async function blocked(
     (at.limit !== undefined && Number(active.total) >= at.limit)
   );
 }
+
+/** The published version of a flow (only while the flow is active, if asked), or undefined. */
+export async function publishedVersion(trx: EngineDb, flowId: string, options: { activeOnly: boolean }) {
+  let query = trx
+    .selectFrom('flows')
+    .innerJoin('flowVersions', (join) =>
+      join
+        .onRef('flowVersions.flowId', '=', 'flows.id')
+        .onRef('flowVersions.version', '=', 'flows.publishedVersion'),
+    )
+    .select(['flows.id', 'flowVersions.version', 'flowVersions.definition'])
+    .where('flows.id', '=', flowId);
+  if (options.activeOnly) query = query.where('flows.active', '=', true);
+  return query.executeTakeFirst();
+}

@@ -20,6 +20,7 @@ import {
   finished,
   lockRun,
   mustQueue,
+  publishedVersion,
   type RunRow,
   stepDone,
   upsertStep,
@@ -512,17 +513,7 @@ export class FlowRuntime {
       .executeTakeFirstOrThrow();
     const input = failed.input as Omit<RunInput, 'now'>;
     if (failed.test || (input.trigger as { failedRunId?: unknown } | null)?.failedRunId) return;
-    const target = await trx
-      .selectFrom('flows')
-      .innerJoin('flowVersions', (join) =>
-        join
-          .onRef('flowVersions.flowId', '=', 'flows.id')
-          .onRef('flowVersions.version', '=', 'flows.publishedVersion'),
-      )
-      .select(['flows.id', 'flowVersions.version', 'flowVersions.definition'])
-      .where('flows.id', '=', flowId)
-      .where('flows.active', '=', true)
-      .executeTakeFirst();
+    const target = await publishedVersion(trx, flowId, { activeOnly: true });
     if (!target) return;
     await this.start(trx, {
       flowId: target.id,
@@ -654,16 +645,7 @@ export class FlowRuntime {
     run: RunRow,
     action: Extract<StepOutcome['actions'][number], { type: 'callFlow' }>,
   ): Promise<void> {
-    const target = await trx
-      .selectFrom('flows')
-      .innerJoin('flowVersions', (join) =>
-        join
-          .onRef('flowVersions.flowId', '=', 'flows.id')
-          .onRef('flowVersions.version', '=', 'flows.publishedVersion'),
-      )
-      .select(['flows.id', 'flowVersions.version', 'flowVersions.definition'])
-      .where('flows.id', '=', action.flowId)
-      .executeTakeFirst();
+    const target = await publishedVersion(trx, action.flowId, { activeOnly: false });
     await upsertStep(
       trx,
       {
