@@ -221,6 +221,8 @@ test('import an X2CRM flow file from the flows list', async () => {
     .or(page.getByText('Flows', { exact: true }).first())
     .click();
   await page.getByRole('heading', { name: 'Flows' }).waitFor();
+  await page.getByRole('row').nth(1).waitFor();
+  await shot('06a-list');
   const chooser = page.waitForEvent('filechooser');
   await page.getByRole('button', { name: 'Import' }).click();
   await (await chooser).setFiles(path.join(import.meta.dirname, 'fixtures/x2crm-wait-notify.json'));

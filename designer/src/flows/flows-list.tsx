@@ -35,6 +35,13 @@ export function FlowsList() {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search, 200);
   const [flows, setFlows] = useState<FlowSummary[] | null>(null);
+  const [titles, setTitles] = useState<ReadonlyMap<string, string>>(new Map());
+  useEffect(() => {
+    api<Page<{ type: string; title: string }>>('GET', '/nodes').then(
+      (page) => setTitles(new Map(page.items.map((n) => [n.type, n.title]))),
+      () => undefined,
+    );
+  }, []);
 
   const load = useCallback(() => {
     const query = new URLSearchParams({ limit: '200', ...(q && { q }) });
@@ -146,7 +153,7 @@ export function FlowsList() {
               </Table.Td>
               <Table.Td>
                 <Text size="sm">
-                  {flow.triggerType ?? '—'}
+                  {flow.triggerType ? (titles.get(flow.triggerType) ?? flow.triggerType) : '—'}
                   {flow.triggerModule && (
                     <Text span c="dimmed">
                       {' '}

@@ -1,0 +1,244 @@
+/**
+ * One record, drawn from the module's default view layout, with its tags, changelog and
+ * activity. There is no "runs that touched this record" panel: the API lists runs per
+ * flow only (GET /flows/:id/runs), not per record.
+ */
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Loader,
+  ScrollArea,
+  Stack,
+  Tabs,
+  TagsInput,
+  Text,
+  Textarea,
+  Timeline,
+  Title,
+} from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { api } from '../api.ts';
+import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
+import { navigate } from '../router.ts';
+import { displayValue, useAssignees } from './field-input.tsx';
+import { type Layout, LayoutView } from './layout-view.tsx';
+
+interface ChangelogEntry {
+  id: string;
+  action: string;
+  changes: Record<string, { before: unknown; after: unknown }>;
+  actorName: string | null;
+  at: string;
+}
+
+interface Post {
+  id: string;
+  type: string;
+  text: string;
+  authorName: string | null;
+  createdAt: string;
+}
+
+export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
+  const [record, setRecord] = useState<RecordRow | null>(null);
+  const [layout, setLayout] = useState<Layout | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const people = useAssignees();
+
+  useEffect(() => {
+    api<RecordRow>('GET', `/records/${module.name}/${id}`).then(setRecord, (e: Error) => setProblem(e.message));
+    api<Layout>('GET', `/modules/${module.name}/layouts/default?kind=view`).then(setLayout, fail);
+  }, [module, id]);
+
+  if (problem)
+    return (
+      <Alert m="md" color="red" title="This record cannot be shown">
+        {problem} — it may have been deleted, or it is outside what your role lets you see.{' '}
+        <Button variant="subtle" size="xs" onClick={() => navigate(`/records/${module.name}`)}>
+          Back to {module.label}
+        </Button>
+      </Alert>
+    );
+  if (!record || !layout) return <Loader m="md" />;
+
+  const title = module.displayFields.map((name) => record[name]).filter(Boolean).join(' ') || module.itemName;
+  const remove = () => {
+    if (!window.confirm(`Delete this ${module.itemName.toLowerCase()}? This cannot be undone.`)) return;
+    api('DELETE', `/records/${module.name}/${id}`).then(() => {
+      done('Deleted');
+      navigate(`/records/${module.name}`);
+    }, fail);
+  };
+
+  return (
+    <Group align="stretch" gap={0} wrap="nowrap" style={{ flex: 1, minHeight: 0 }}>
+      <ScrollArea style={{ flex: 1 }} p="md">
+        <Stack gap="md">
+          <Group justify="space-between">
+            <div>
+              <Text size="sm" c="dimmed">
+                <Button variant="subtle" size="compact-sm" onClick={() => navigate(`/records/${module.name}`)}>
+                  {module.label}
+                </Button>
+              </Text>
+              <Title order={3} data-testid="record-title">
+                {title}
+              </Title>
+            </div>
+            <Group>
+              <Button variant="default" onClick={() => navigate(`/records/${module.name}/${id}/edit`)}>
+                Edit
+              </Button>
+              <Button variant="light" color="red" onClick={remove}>
+                Delete
+              </Button>
+            </Group>
+          </Group>
+          <LayoutView
+            layout={layout}
+            cell={(name) => {
+              const field = module.fields.find((f) => f.name === name);
+              if (!field) return null;
+              return (
+                <div key={name}>
+                  <Text size="xs" c="dimmed">
+                    {field.label}
+                  </Text>
+                  <Text size="sm" data-field={name}>
+                    {displayValue(field, record[name], people) || '—'}
+                  </Text>
+                </div>
+              );
+            }}
+          />
+        </Stack>
+      </ScrollArea>
+      <Stack w={380} p="md" style={{ borderLeft: '1px solid var(--mantine-color-gray-3)' }}>
+        <RecordTags module={module.name} id={id} tags={(record.tags as string[]) ?? []} onChange={setRecord} />
+        <Tabs defaultValue="activity" style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}>
+          <Tabs.List>
+            <Tabs.Tab value="activity">Activity</Tabs.Tab>
+            <Tabs.Tab value="changelog">Changelog</Tabs.Tab>
+          </Tabs.List>
+          <Tabs.Panel value="activity" style={{ flex: 1, minHeight: 0 }}>
+            <Activity module={module.name} id={id} />
+          </Tabs.Panel>
+          <Tabs.Panel value="changelog" style={{ flex: 1, minHeight: 0 }}>
+            <Changelog module={module} id={id} />
+          </Tabs.Panel>
+        </Tabs>
+      </Stack>
+    </Group>
+  );
+}
+
+function RecordTags({
+  module,
+  id,
+  tags,
+  onChange,
+}: {
+  module: string;
+  id: string;
+  tags: string[];
+  onChange: (record: RecordRow) => void;
+}) {
+  const update = async (next: string[]) => {
+    const added = next.filter((t) => !tags.includes(t));
+    const removed = tags.filter((t) => !next.includes(t));
+    try {
+      let record: RecordRow | undefined;
+      if (added.length) record = await api<RecordRow>('POST', `/records/${module}/${id}/tags`, { tags: added });
+      for (const tag of removed)
+        record = await api<RecordRow>('DELETE', `/records/${module}/${id}/tags/${encodeURIComponent(tag)}`);
+      if (record) onChange(record);
+    } catch (error) {
+      fail(error);
+    }
+  };
+  return <TagsInput label="Tags" placeholder="Add a tag and press Enter" value={tags} onChange={update} />;
+}
+
+function Activity({ module, id }: { module: string; id: string }) {
+  const { items, hasMore, more, reload } = usePaged<Post>(`/feed?module=${module}&recordId=${id}&limit=20`);
+  const [text, setText] = useState('');
+  const post = async () => {
+    await api('POST', '/feed', { text, module, recordId: id }).then(() => {
+      setText('');
+      reload();
+    }, fail);
+  };
+  return (
+    <ScrollArea h="100%" pt="sm">
+      <Stack gap="xs">
+        <Textarea placeholder="Write about this record" value={text} onChange={(e) => setText(e.target.value)} />
+        <Group justify="flex-end">
+          <Button size="xs" disabled={!text.trim()} onClick={post}>
+            Post
+          </Button>
+        </Group>
+        {items?.length === 0 && (
+          <Text size="sm" c="dimmed">
+            No activity yet: posts about this record and posts by its flows appear here.
+          </Text>
+        )}
+        {items?.map((p) => (
+          <div key={p.id}>
+            <Group gap={6}>
+              <Text size="sm" fw={600}>
+                {p.authorName ?? 'Weft'}
+              </Text>
+              <Badge size="xs" variant="light">
+                {p.type}
+              </Badge>
+              <Text size="xs" c="dimmed">
+                {new Date(p.createdAt).toLocaleString()}
+              </Text>
+            </Group>
+            <Text size="sm">{p.text}</Text>
+          </div>
+        ))}
+        {hasMore && (
+          <Button size="xs" variant="default" onClick={more}>
+            Load more
+          </Button>
+        )}
+      </Stack>
+    </ScrollArea>
+  );
+}
+
+function Changelog({ module, id }: { module: ModuleDef; id: string }) {
+  const { items, hasMore, more } = usePaged<ChangelogEntry>(`/records/${module.name}/${id}/changelog?limit=50`);
+  const label = (name: string) => module.fields.find((f) => f.name === name)?.label ?? name;
+  return (
+    <ScrollArea h="100%" pt="sm">
+      {items?.length === 0 && (
+        <Text size="sm" c="dimmed">
+          No changes recorded.
+        </Text>
+      )}
+      <Timeline bulletSize={12} lineWidth={2}>
+        {items?.map((entry) => (
+          <Timeline.Item key={entry.id} title={`${entry.action} by ${entry.actorName ?? 'Weft'}`}>
+            <Text size="xs" c="dimmed">
+              {new Date(entry.at).toLocaleString()}
+            </Text>
+            {Object.entries(entry.changes ?? {}).map(([name, change]) => (
+              <Text size="xs" key={name}>
+                {label(name)}: {JSON.stringify(change.before)} → {JSON.stringify(change.after)}
+              </Text>
+            ))}
+          </Timeline.Item>
+        ))}
+      </Timeline>
+      {hasMore && (
+        <Button size="xs" variant="default" onClick={more}>
+          Load more
+        </Button>
+      )}
+    </ScrollArea>
+  );
+}
