@@ -52,7 +52,7 @@ const flaky = defineAction<FromSchema<typeof flakyParams>, { posted: boolean }>(
 const catalog = createCatalog([
   ...controlNodes,
   ...triggers,
-  ...(['feed.post', 'record.update'].map((type) => weftCatalog.get(type)) as NodeDefinition[]),
+  ...(['feed.post', 'record.update', 'vars.set'].map((type) => weftCatalog.get(type)) as NodeDefinition[]),
   flaky,
 ]);
 
@@ -272,4 +272,48 @@ test("a failed run starts the flow's on-failure flow with the failure", async ()
   const handled = await settled(handlerId);
   assert.equal(handled.status, 'done');
   assert.equal((await posts(`handled ${run.id}`)).length, 1);
+});
+
+test('a flow calls another, waits for it, and uses its result', async () => {
+  const childId = await publish({
+    name: 'Child',
+    trigger: { type: 'trigger.manual', params: { module: 'accounts' } },
+    nodes: [
+      {
+        id: 'greet',
+        type: 'vars.set',
+        params: { values: { greeting: 'hello {{vars.who}}' } },
+        position: { x: 0, y: 100 },
+      },
+    ],
+    edges: [{ source: 'trigger', target: 'greet' }],
+  });
+  const parentId = await publish({
+    name: 'Parent',
+    trigger: { type: 'trigger.recordCreated', params: { module: 'accounts' } },
+    nodes: [
+      {
+        id: 'call',
+        type: 'control.callFlow',
+        params: { flowId: childId, input: { who: '{{record.name}}' } },
+        position: { x: 0, y: 100 },
+      },
+      {
+        id: 'post',
+        type: 'feed.post',
+        params: { text: 'child said {{steps.call.output.vars.greeting}}' },
+        position: { x: 0, y: 200 },
+      },
+    ],
+    edges: [
+      { source: 'trigger', target: 'call' },
+      { source: 'call', target: 'post' },
+    ],
+  });
+  await admin.request('POST', '/api/records/accounts', { name: 'Caller' });
+  const parent = await settled(parentId);
+  assert.equal(parent.status, 'done', JSON.stringify(parent.error));
+  const child = await settled(childId);
+  assert.equal(child.parentRunId, parent.id);
+  assert.equal((await posts('child said hello Caller')).length, 1);
 });
