@@ -39,7 +39,8 @@ export const settingsSchema = {
       minimum: 0,
       maximum: 20,
       default: 5,
-      description: "How many flows deep a chain of flows' own writes may go before the next is refused (and logged).",
+      description:
+        "How many flows deep a chain of flows' own writes may go before the next is refused (and logged).",
     },
     feedRetentionDays: {
       type: ['integer', 'null'],

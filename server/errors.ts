@@ -61,7 +61,8 @@ export const catalogue = {
   FLOW_INVALID: {
     code: 'WEFT_ERR_FLOW_INVALID',
     status: 400,
-    description: 'The flow cannot be published: details list every problem with its node id and a stable code.',
+    description:
+      'The flow cannot be published: details list every problem with its node id and a stable code.',
   },
   UNPROCESSABLE: {
     code: 'WEFT_ERR_UNPROCESSABLE',
