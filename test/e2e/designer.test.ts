@@ -215,6 +215,24 @@ test('the JSON view edits the canvas; invalid JSON shows its errors and keeps it
   await page.keyboard.press('Escape');
 });
 
+test('keyboard: copy, paste, undo, redo, delete, and the connection rules refuse a link into the trigger', async () => {
+  await page.getByTestId('node-post').click();
+  await page.keyboard.press('ControlOrMeta+C');
+  await page.keyboard.press('ControlOrMeta+V');
+  await page.getByTestId('node-post2').waitFor();
+  await page.keyboard.press('ControlOrMeta+Z');
+  await page.getByTestId('node-post2').waitFor({ state: 'detached' });
+  await page.keyboard.press('ControlOrMeta+Shift+Z');
+  await page.getByTestId('node-post2').waitFor();
+  await page.keyboard.press('Delete');
+  await page.getByTestId('node-post2').waitFor({ state: 'detached' });
+
+  const edges = await page.locator('.react-flow__edge').count();
+  await connect(handle('post', 'out'), page.getByTestId('node-trigger'));
+  await connect(handle('post', 'out'), targetOf('if'));
+  assert.equal(await page.locator('.react-flow__edge').count(), edges, 'no edge into the trigger, no cycle');
+});
+
 test('import an X2CRM flow file from the flows list', async () => {
   await page
     .getByRole('link', { name: 'Flows' })
