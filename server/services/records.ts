@@ -277,7 +277,7 @@ async function lockForWrite(
     .forUpdate()
     .executeTakeFirst();
   if (!row) throw notFound(`${module.itemName} ${id}`);
-  if (row['weft$allowed'] !== true)
+  if (row.weft$allowed !== true)
     throw forbidden(`Your roles do not allow ${action} on this ${module.itemName}`);
   return toRecord(module, row);
 }
