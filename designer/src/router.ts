@@ -14,11 +14,18 @@ export function navigate(path: string) {
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
-export type Route = { name: 'flows' } | { name: 'flow'; id: string } | { name: 'notFound' };
+export type Route =
+  | { name: 'flows' }
+  | { name: 'flow'; id: string }
+  | { name: 'console'; path: string }
+  | { name: 'notFound' };
 
 export function routeOf(path: string): Route {
   if (path === '/' || path === '/flows') return { name: 'flows' };
   const flow = /^\/flows\/([0-9a-f-]{36})$/.exec(path);
   if (flow?.[1]) return { name: 'flow', id: flow[1] };
+  // The workspace and admin console (designer/src/console/) routes its own screens.
+  if (/^\/(records|admin|studio|feed|notifications|imports)(\/|$)/.test(path))
+    return { name: 'console', path };
   return { name: 'notFound' };
 }

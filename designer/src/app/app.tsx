@@ -1,6 +1,7 @@
 import { Center, Loader } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { api, hasCsrfToken, setCsrfToken, type User, whenSignedOut } from '../api.ts';
+import { Console } from '../console/console-routes.tsx';
 import { FlowDesigner } from '../flows/flow-designer.tsx';
 import { FlowsList } from '../flows/flows-list.tsx';
 import { routeOf, usePath } from '../router.ts';
@@ -37,7 +38,13 @@ export function App() {
   const route = routeOf(path);
   return (
     <Shell user={user} onSignOut={signOut}>
-      {route.name === 'flow' ? <FlowDesigner key={route.id} flowId={route.id} /> : <FlowsList />}
+      {route.name === 'console' ? (
+        <Console path={route.path} />
+      ) : route.name === 'flow' ? (
+        <FlowDesigner key={route.id} flowId={route.id} />
+      ) : (
+        <FlowsList />
+      )}
     </Shell>
   );
 }

@@ -12,6 +12,7 @@ import {
 } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { User } from '../api.ts';
+import { ConsoleNav } from '../console/console-nav.tsx';
 import { navigate } from '../router.ts';
 import { useUnreadCount } from './live.ts';
 
@@ -78,6 +79,7 @@ export function Shell({
       </AppShell.Header>
       <AppShell.Navbar p="xs">
         <NavLink label="Flows" active onClick={() => navigate('/flows')} />
+        <ConsoleNav user={user} />
       </AppShell.Navbar>
       <AppShell.Main style={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
         {children}

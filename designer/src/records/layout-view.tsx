@@ -12,28 +12,15 @@ export interface Layout {
 export function LayoutView({ layout, cell }: { layout: Layout; cell: (field: string) => ReactNode }) {
   return (
     <Stack gap="md">
-      {layout.sections.map((section, index) => {
-        const body = (
-          <Stack gap="xs">
-            {section.rows.map((row, r) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
-              <Grid key={r} gutter="md">
-                {row.columns.map((column, c) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: columns are positional
-                  <Grid.Col key={c} span={12 / row.columns.length}>
-                    <Stack gap="xs">{column.fields.map((field) => cell(field))}</Stack>
-                  </Grid.Col>
-                ))}
-              </Grid>
-            ))}
-          </Stack>
-        );
-        return section.collapsible ? (
+      {layout.sections.map((section, index) =>
+        section.collapsible ? (
           // biome-ignore lint/suspicious/noArrayIndexKey: sections are positional
           <Accordion key={index} variant="contained" defaultValue={section.collapsed ? null : 'open'}>
             <Accordion.Item value="open">
               <Accordion.Control>{section.title || 'Details'}</Accordion.Control>
-              <Accordion.Panel>{body}</Accordion.Panel>
+              <Accordion.Panel>
+                <SectionRows section={section} cell={cell} />
+              </Accordion.Panel>
             </Accordion.Item>
           </Accordion>
         ) : (
@@ -44,10 +31,28 @@ export function LayoutView({ layout, cell }: { layout: Layout; cell: (field: str
                 {section.title}
               </Title>
             )}
-            {body}
+            <SectionRows section={section} cell={cell} />
           </Paper>
-        );
-      })}
+        ),
+      )}
+    </Stack>
+  );
+}
+
+function SectionRows({ section, cell }: { section: LayoutSection; cell: (field: string) => ReactNode }) {
+  return (
+    <Stack gap="xs">
+      {section.rows.map((row, r) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
+        <Grid key={r} gutter="md">
+          {row.columns.map((column, c) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: columns are positional
+            <Grid.Col key={c} span={12 / row.columns.length}>
+              <Stack gap="xs">{column.fields.map((field) => cell(field))}</Stack>
+            </Grid.Col>
+          ))}
+        </Grid>
+      ))}
     </Stack>
   );
 }

@@ -71,7 +71,9 @@ export function RecordForm({ module, id }: { module: ModuleDef; id?: string }) {
   };
 
   if (!layout || !values) return problem ? <Alert color="red">{problem}</Alert> : <Loader m="md" />;
-  const placed = new Set(layout.sections.flatMap((s) => s.rows.flatMap((r) => r.columns.flatMap((c) => c.fields))));
+  const placed = new Set(
+    layout.sections.flatMap((s) => s.rows.flatMap((r) => r.columns.flatMap((c) => c.fields))),
+  );
   const unplacedErrors = Object.entries(errors).filter(([field]) => !placed.has(field));
 
   return (

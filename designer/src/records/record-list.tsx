@@ -70,7 +70,8 @@ export function RecordList({ module }: { module: ModuleDef }) {
     const ids = [...selected];
     const results = await Promise.allSettled(ids.map(action));
     const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-    if (failed.length) fail(new Error(`${failed.length} of ${ids.length} failed: ${failed[0]?.reason?.message}`));
+    if (failed.length)
+      fail(new Error(`${failed.length} of ${ids.length} failed: ${failed[0]?.reason?.message}`));
     else done(message);
     setSelected(new Set());
     setBulk(null);

@@ -48,7 +48,9 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
   const people = useAssignees();
 
   useEffect(() => {
-    api<RecordRow>('GET', `/records/${module.name}/${id}`).then(setRecord, (e: Error) => setProblem(e.message));
+    api<RecordRow>('GET', `/records/${module.name}/${id}`).then(setRecord, (e: Error) =>
+      setProblem(e.message),
+    );
     api<Layout>('GET', `/modules/${module.name}/layouts/default?kind=view`).then(setLayout, fail);
   }, [module, id]);
 
@@ -63,7 +65,11 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
     );
   if (!record || !layout) return <Loader m="md" />;
 
-  const title = module.displayFields.map((name) => record[name]).filter(Boolean).join(' ') || module.itemName;
+  const title =
+    module.displayFields
+      .map((name) => record[name])
+      .filter(Boolean)
+      .join(' ') || module.itemName;
   const remove = () => {
     if (!window.confirm(`Delete this ${module.itemName.toLowerCase()}? This cannot be undone.`)) return;
     api('DELETE', `/records/${module.name}/${id}`).then(() => {
@@ -79,7 +85,11 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
           <Group justify="space-between">
             <div>
               <Text size="sm" c="dimmed">
-                <Button variant="subtle" size="compact-sm" onClick={() => navigate(`/records/${module.name}`)}>
+                <Button
+                  variant="subtle"
+                  size="compact-sm"
+                  onClick={() => navigate(`/records/${module.name}`)}
+                >
                   {module.label}
                 </Button>
               </Text>
@@ -116,8 +126,16 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
         </Stack>
       </ScrollArea>
       <Stack w={380} p="md" style={{ borderLeft: '1px solid var(--mantine-color-gray-3)' }}>
-        <RecordTags module={module.name} id={id} tags={(record.tags as string[]) ?? []} onChange={setRecord} />
-        <Tabs defaultValue="activity" style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}>
+        <RecordTags
+          module={module.name}
+          id={id}
+          tags={(record.tags as string[]) ?? []}
+          onChange={setRecord}
+        />
+        <Tabs
+          defaultValue="activity"
+          style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}
+        >
           <Tabs.List>
             <Tabs.Tab value="activity">Activity</Tabs.Tab>
             <Tabs.Tab value="changelog">Changelog</Tabs.Tab>
@@ -150,7 +168,8 @@ function RecordTags({
     const removed = tags.filter((t) => !next.includes(t));
     try {
       let record: RecordRow | undefined;
-      if (added.length) record = await api<RecordRow>('POST', `/records/${module}/${id}/tags`, { tags: added });
+      if (added.length)
+        record = await api<RecordRow>('POST', `/records/${module}/${id}/tags`, { tags: added });
       for (const tag of removed)
         record = await api<RecordRow>('DELETE', `/records/${module}/${id}/tags/${encodeURIComponent(tag)}`);
       if (record) onChange(record);
@@ -173,7 +192,11 @@ function Activity({ module, id }: { module: string; id: string }) {
   return (
     <ScrollArea h="100%" pt="sm">
       <Stack gap="xs">
-        <Textarea placeholder="Write about this record" value={text} onChange={(e) => setText(e.target.value)} />
+        <Textarea
+          placeholder="Write about this record"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
         <Group justify="flex-end">
           <Button size="xs" disabled={!text.trim()} onClick={post}>
             Post
@@ -211,7 +234,9 @@ function Activity({ module, id }: { module: string; id: string }) {
 }
 
 function Changelog({ module, id }: { module: ModuleDef; id: string }) {
-  const { items, hasMore, more } = usePaged<ChangelogEntry>(`/records/${module.name}/${id}/changelog?limit=50`);
+  const { items, hasMore, more } = usePaged<ChangelogEntry>(
+    `/records/${module.name}/${id}/changelog?limit=50`,
+  );
   const label = (name: string) => module.fields.find((f) => f.name === name)?.label ?? name;
   return (
     <ScrollArea h="100%" pt="sm">

@@ -34,7 +34,15 @@ export function toWhere(conditions: Condition[], fields: FieldDef[]): unknown {
     .map((c) => {
       const target = { var: c.field };
       if (c.op === 'empty' || c.op === 'notEmpty') return { [c.op]: [target] };
-      return { [c.op]: [target, literal(fields.find((f) => f.name === c.field), c.value)] };
+      return {
+        [c.op]: [
+          target,
+          literal(
+            fields.find((f) => f.name === c.field),
+            c.value,
+          ),
+        ],
+      };
     });
   if (rules.length === 0) return undefined;
   return rules.length === 1 ? rules[0] : { and: rules };

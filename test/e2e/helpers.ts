@@ -1,0 +1,29 @@
+/** What e2e files share beyond test/helpers/browser.ts: a page that records its errors, screenshots, sign-in. */
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+
+export async function openPage(browser: Browser, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  return { context, page, pageErrors };
+}
+
+/** Saves `<name>.png` into $WEFT_SCREENSHOTS when it is set. */
+export async function shot(page: Page, name: string) {
+  const folder = process.env.WEFT_SCREENSHOTS;
+  if (folder) await page.screenshot({ path: path.join(folder, `${name}.png`) });
+}
+
+export async function signIn(page: Page, base: string, username: string, password: string) {
+  await page.goto(base);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'User menu' }).waitFor();
+}
