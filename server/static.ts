@@ -17,15 +17,20 @@ Build it with:  npm run build   (npm install runs it too)
 then reload this page. The API is served under /api (docs at /api/docs).
 `;
 
-export async function designerPlugin(app: FastifyInstance) {
-  await app.register(fastifyStatic, { root: designerDist, serve: false });
+export async function designerPlugin(app: FastifyInstance, options: { root?: string } = {}) {
+  const root = options.root ?? designerDist;
+  await app.register(fastifyStatic, { root, serve: false });
   app.get('/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
     if (url === '/api' || url.startsWith('/api/')) throw notFound(`Route GET ${url}`);
-    if (!existsSync(path.join(designerDist, 'index.html'))) return reply.type('text/plain').send(notBuilt);
+    if (!existsSync(path.join(root, 'index.html'))) return reply.type('text/plain').send(notBuilt);
+    // Fastify has already refused a path that does not decode.
     const file = path.posix.normalize(decodeURIComponent(url)).replace(/^\/+/, '');
-    if (file.startsWith('assets/') && existsSync(path.join(designerDist, file)))
+    // A missing asset is a 404, never index.html: a browser must not run HTML as a script.
+    if (file.startsWith('assets/')) {
+      if (!existsSync(path.join(root, file))) throw notFound(`File ${url}`);
       return reply.sendFile(file, { immutable: true, maxAge: '1y' });
-    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
   });
 }
