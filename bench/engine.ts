@@ -18,7 +18,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -40,6 +40,8 @@ const rawJobs = Number(process.env.BENCH_RAW_JOBS ?? 20_000);
 /** How long runs may take to finish after the last record was written, per phase. */
 const drainMs = Number(process.env.BENCH_DRAIN_MS ?? 30_000);
 const saturationMs = Number(process.env.BENCH_SATURATION_MS ?? 60_000);
+/** A folder: the engine's process is CPU-profiled during the saturation phase (node --cpu-prof). */
+const profileDir = process.env.BENCH_CPU_PROF;
 
 const position = { x: 0, y: 0 };
 const flow: Flow = {
@@ -82,8 +84,8 @@ interface Weft {
   readyAt: number;
 }
 
-async function startWeft(databaseUrl: string): Promise<Weft> {
-  const child = spawn(process.execPath, ['server/main.ts'], {
+async function startWeft(databaseUrl: string, nodeOptions: string[] = []): Promise<Weft> {
+  const child = spawn(process.execPath, [...nodeOptions, 'server/main.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -176,6 +178,80 @@ async function waitForRuns(db: Db, count: number, deadline: number): Promise<num
     if (finished >= count || Date.now() > deadline) return finished;
     await delay(100);
   }
+}
+
+/** CPU seconds (user + system) of a process, from /proc (Linux). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of this cluster's server processes: the postmaster's children (backends, walwriter, …). */
+async function clusterCpuSeconds(): Promise<number> {
+  const postmaster = Number(
+    (await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0],
+  );
+  let total = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return total;
+}
+
+/** Transactions and per-table row operations so far in a database (PostgreSQL's statistics views). */
+async function databaseActivity(db: Db) {
+  const transactions = await sql<{ n: string }>`
+    select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()`.execute(
+    db,
+  );
+  const tables = await sql<{
+    relname: string;
+    scans: string;
+    inserted: string;
+    updated: string;
+    deleted: string;
+  }>`
+    select relname, coalesce(seq_scan, 0) + coalesce(idx_scan, 0) as scans,
+      n_tup_ins as inserted, n_tup_upd as updated, n_tup_del as deleted
+    from pg_stat_all_tables where schemaname in ('public', 'pgboss')`.execute(db);
+  return { transactions: Number(transactions.rows[0]?.n ?? 0), tables: tables.rows };
+}
+
+/**
+ * What the engine did between two readings of databaseActivity: per finished run when the
+ * whole backlog finished, else in total (a run started but not finished would skew a ratio).
+ */
+function activityBetween(
+  before: Awaited<ReturnType<typeof databaseActivity>>,
+  after: Awaited<ReturnType<typeof databaseActivity>>,
+  runs: number | null,
+) {
+  const per = (value: number) => Math.round((value / (runs ?? 1)) * 10) / 10;
+  const earlier = new Map(before.tables.map((row) => [row.relname, row]));
+  const tables = after.tables
+    .map((row) => {
+      const old = earlier.get(row.relname);
+      const delta = (key: 'scans' | 'inserted' | 'updated' | 'deleted') =>
+        per(Number(row[key]) - Number(old?.[key] ?? 0));
+      return {
+        table: row.relname,
+        scans: delta('scans'),
+        inserted: delta('inserted'),
+        updated: delta('updated'),
+        deleted: delta('deleted'),
+      };
+    })
+    .filter((row) => row.scans + row.inserted + row.updated + row.deleted > 0)
+    .sort((a, b) => b.scans + b.inserted + b.updated - (a.scans + a.inserted + a.updated));
+  return {
+    per: runs === null ? 'total' : 'finished run',
+    transactions: per(after.transactions - before.transactions),
+    tables,
+  };
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
@@ -295,13 +371,26 @@ async function saturationPhase() {
       }),
     );
     const writeSeconds = (Date.now() - writeStarted) / 1000;
-    weft = await startWeft(url);
+    weft = await startWeft(url, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const activityBefore = await databaseActivity(db);
+    const weftCpu = await cpuSeconds(Number(weft.child.pid));
+    const postgresCpu = await clusterCpuSeconds();
     const completed = await waitForRuns(db, backlog, weft.readyAt + saturationMs);
+    // Where the CPU went while the engine drained (backends that exited are not counted).
+    const cpu = {
+      weftProcessSeconds: round((await cpuSeconds(Number(weft.child.pid))) - weftCpu),
+      postgresSeconds: round((await clusterCpuSeconds()) - postgresCpu),
+    };
     const window = await sql<{ first: number; last: number }>`
       select extract(epoch from min(started_at)) * 1000 as first,
              extract(epoch from max(finished_at)) * 1000 as last
       from flow_runs where flow_id = ${flowId} and finished_at is not null`.execute(db);
     const elapsedSeconds = (Date.now() - weft.readyAt) / 1000;
+    // The engine stops first so that its backends report their statistics as they exit.
+    await stopWeft(weft, profileDir ? 'SIGTERM' : 'SIGKILL');
+    await delay(1000);
+    const activityAfter = await databaseActivity(db);
+    const finishedByTheStop = await finishedRuns(db);
     const first = Number(window.rows[0]?.first);
     const last = Number(window.rows[0]?.last);
     // Over the engine's busy window when the backlog is done; over the whole wait when it is not.
@@ -313,9 +402,20 @@ async function saturationPhase() {
       seconds: round(busySeconds),
       runsPerSecond: round(completed / busySeconds),
       deadlineMs: saturationMs,
+      cpu,
+      database: activityBetween(
+        activityBefore,
+        activityAfter,
+        finishedByTheStop >= backlog ? finishedByTheStop : null,
+      ),
+      cpuMsPerRun: {
+        weft: round((cpu.weftProcessSeconds * 1000) / Math.max(1, completed)),
+        postgres: round((cpu.postgresSeconds * 1000) / Math.max(1, completed)),
+      },
     };
   } finally {
-    await stopWeft(weft, 'SIGKILL');
+    // A profile is written on a clean exit only.
+    await stopWeft(weft, profileDir ? 'SIGTERM' : 'SIGKILL');
     await db.destroy();
   }
 }
