@@ -220,6 +220,16 @@ export class FlowRuntime {
 
   /** When a run ends, the oldest queued runs of its flow that may now go, go. */
   async #releaseQueued(trx: EngineDb, flowId: string): Promise<void> {
+    // Most flows have nothing queued: say so without waiting for the flow's lock.
+    const any = await trx
+      .selectFrom('flowRuns')
+      .select('id')
+      .where('flowId', '=', flowId)
+      .where('status', '=', 'queued')
+      .where('test', '=', false)
+      .limit(1)
+      .executeTakeFirst();
+    if (!any) return;
     // The same lock as starts take: a start and a release cannot both see a free slot.
     await sql`select pg_advisory_xact_lock(hashtextextended(${flowId}, 0))`.execute(trx);
     const queued = await trx
@@ -239,6 +249,7 @@ export class FlowRuntime {
       ])
       .where('flowId', '=', flowId)
       .where('status', '=', 'queued')
+      .where('test', '=', false)
       .orderBy('startedAt')
       .limit(100)
       .forUpdate()

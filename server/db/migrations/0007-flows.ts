@@ -60,6 +60,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   );
   await sql`create index flow_runs_flow_idx on flow_runs (flow_id, started_at desc)`.execute(db);
   await sql`create index flow_runs_record_idx on flow_runs (module, record_id)`.execute(db);
+  // Admission (one run per record at a time, a flow's concurrency cap) counts active runs
+  // on every start and release: this index holds only those, however many runs have finished.
+  await sql`create index flow_runs_active_idx on flow_runs (flow_id, record_id) where status in ('queued', 'running', 'waiting') and not test`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('flow_steps')
