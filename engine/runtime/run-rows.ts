@@ -77,6 +77,7 @@ export async function upsertStep(
     output?: unknown;
     error?: unknown;
   },
+  /** Given when no run change follows in the same transaction (which would tell live views anyway). */
   onChange?: RuntimeDeps['onChange'],
 ): Promise<void> {
   const settled = step.status === 'done' || step.status === 'failed';

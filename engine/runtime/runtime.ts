@@ -285,19 +285,15 @@ export class FlowRuntime {
         if (definition?.kind !== 'action') {
           throw new NonRetriableError(`unknown action type "${nodeType}"`, { owner: 'system' });
         }
-        await upsertStep(
-          trx,
-          {
-            runId,
-            nodeId,
-            iteration,
-            nodeType,
-            status: 'running',
-            attempt,
-            input: params,
-          },
-          this.#deps.onChange,
-        );
+        await upsertStep(trx, {
+          runId,
+          nodeId,
+          iteration,
+          nodeType,
+          status: 'running',
+          attempt,
+          input: params,
+        });
         const context = {
           runId,
           nodeId,
@@ -313,11 +309,7 @@ export class FlowRuntime {
           now: this.#deps.clock.now(),
         };
         const output = await runAction(definition, context, params);
-        await upsertStep(
-          trx,
-          { runId, nodeId, iteration, nodeType, status: 'done', attempt, output },
-          this.#deps.onChange,
-        );
+        await upsertStep(trx, { runId, nodeId, iteration, nodeType, status: 'done', attempt, output });
         await this.#advance(trx, run, stepDone(definition, nodeId, output));
       });
     } catch (error) {
@@ -383,28 +375,20 @@ export class FlowRuntime {
         .where('id', '=', runId)
         .executeTakeFirstOrThrow();
       if (!flow?.active && !test.test) {
-        await upsertStep(
-          trx,
-          {
-            runId,
-            nodeId,
-            iteration,
-            nodeType: 'control.wait',
-            status: 'failed',
-            error: { message: 'the flow was deactivated while this run waited' },
-          },
-          this.#deps.onChange,
-        );
+        await upsertStep(trx, {
+          runId,
+          nodeId,
+          iteration,
+          nodeType: 'control.wait',
+          status: 'failed',
+          error: { message: 'the flow was deactivated while this run waited' },
+        });
         await this.#finish(trx, run.id, 'cancelled', null, {
           message: 'the flow was deactivated while this run waited',
         });
         return;
       }
-      await upsertStep(
-        trx,
-        { runId, nodeId, iteration, nodeType: 'control.wait', status: 'done' },
-        this.#deps.onChange,
-      );
+      await upsertStep(trx, { runId, nodeId, iteration, nodeType: 'control.wait', status: 'done' });
       await this.#advance(trx, run, { type: 'wait.elapsed', nodeId });
     });
     this.kick();
@@ -575,18 +559,14 @@ export class FlowRuntime {
           maxAttempts,
         });
       } else if (action.type === 'scheduleWait') {
-        await upsertStep(
-          trx,
-          {
-            runId: run.id,
-            nodeId: action.nodeId,
-            iteration: action.iteration,
-            nodeType: 'control.wait',
-            status: 'waiting',
-            input: { until: action.until },
-          },
-          this.#deps.onChange,
-        );
+        await upsertStep(trx, {
+          runId: run.id,
+          nodeId: action.nodeId,
+          iteration: action.iteration,
+          nodeType: 'control.wait',
+          status: 'waiting',
+          input: { until: action.until },
+        });
         const data: WaitJob = { runId: run.id, nodeId: action.nodeId, iteration: action.iteration };
         await sendJob(this.#deps.boss, trx, queues.wait, data, {
           id: jobId(run.id, action.nodeId, action.iteration, 'wait'),
@@ -609,18 +589,14 @@ export class FlowRuntime {
         .orderBy('iteration', 'desc')
         .executeTakeFirst();
       if (parent && call && !finished(parent.status)) {
-        await upsertStep(
-          trx,
-          {
-            runId: parent.id,
-            nodeId: run.parentNodeId,
-            iteration: call.iteration,
-            nodeType: 'control.callFlow',
-            status: status === 'done' ? 'done' : 'failed',
-            output: outcome.output ?? null,
-          },
-          this.#deps.onChange,
-        );
+        await upsertStep(trx, {
+          runId: parent.id,
+          nodeId: run.parentNodeId,
+          iteration: call.iteration,
+          nodeType: 'control.callFlow',
+          status: status === 'done' ? 'done' : 'failed',
+          output: outcome.output ?? null,
+        });
         await this.#advance(
           trx,
           parent,
@@ -657,31 +633,23 @@ export class FlowRuntime {
     action: Extract<StepOutcome['actions'][number], { type: 'callFlow' }>,
   ): Promise<void> {
     const target = await publishedVersion(trx, action.flowId, { activeOnly: false });
-    await upsertStep(
-      trx,
-      {
+    await upsertStep(trx, {
+      runId: run.id,
+      nodeId: action.nodeId,
+      iteration: action.iteration,
+      nodeType: 'control.callFlow',
+      status: 'running',
+      input: action.input,
+    });
+    if (!target) {
+      await upsertStep(trx, {
         runId: run.id,
         nodeId: action.nodeId,
         iteration: action.iteration,
         nodeType: 'control.callFlow',
-        status: 'running',
-        input: action.input,
-      },
-      this.#deps.onChange,
-    );
-    if (!target) {
-      await upsertStep(
-        trx,
-        {
-          runId: run.id,
-          nodeId: action.nodeId,
-          iteration: action.iteration,
-          nodeType: 'control.callFlow',
-          status: 'failed',
-          error: { message: `flow ${action.flowId} has no published version` },
-        },
-        this.#deps.onChange,
-      );
+        status: 'failed',
+        error: { message: `flow ${action.flowId} has no published version` },
+      });
       const fresh = await lockRun(trx, run.id);
       if (fresh)
         await this.#advance(trx, fresh, {
