@@ -4,6 +4,7 @@ import emailSend from './actions/email-send.ts';
 import feedPost from './actions/feed-post.ts';
 import httpRequest from './actions/http-request.ts';
 import listAdd from './actions/list-add.ts';
+import listHasRecord from './actions/list-has-record.ts';
 import listRemove from './actions/list-remove.ts';
 import notificationCreate from './actions/notification-create.ts';
 import recordAssign from './actions/record-assign.ts';
@@ -15,6 +16,7 @@ import recordTags from './actions/record-tags.ts';
 import recordUpdate from './actions/record-update.ts';
 import recordsFind from './actions/records-find.ts';
 import taskCreate from './actions/task-create.ts';
+import userIsOnline from './actions/user-is-online.ts';
 import varsSet from './actions/vars-set.ts';
 import type { TriggerNode } from './define.ts';
 import manual from './triggers/manual.ts';
@@ -67,5 +69,7 @@ export const catalog = createCatalog([
   recordSwitchRelated,
   listAdd,
   listRemove,
+  listHasRecord,
+  userIsOnline,
   recordsFind,
 ] as NodeDefinition[]);

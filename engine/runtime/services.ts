@@ -29,6 +29,12 @@ export interface EngineServices {
   lists: {
     add(listId: string, recordId: string): Promise<{ members: number }>;
     remove(listId: string, recordId: string): Promise<{ members: number }>;
+    /** Whether a record is on a list: a member of a static one, or matched by a dynamic one's filter. */
+    has(listId: string, recordId: string): Promise<boolean>;
+  };
+  presence: {
+    /** Signed in, active, not invisible (server/services/presence.ts). */
+    isOnline(userId: string): Promise<boolean>;
   };
   feed: {
     post(input: {

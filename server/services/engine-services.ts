@@ -11,9 +11,10 @@ import { queueEmail, recipientAddresses } from './email.ts';
 import { createPost } from './feed.ts';
 import { userExists } from './feed-posts.ts';
 import { guardedFetch } from './http-client.ts';
-import { changeMembers } from './lists.ts';
+import { changeMembers, isOnList } from './lists.ts';
 import { getModule } from './modules.ts';
 import { notify } from './notifications.ts';
+import { onlineUserIds } from './presence.ts';
 import { listRecords } from './record-list.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from './records.ts';
 import { routeRecord } from './routing.ts';
@@ -100,6 +101,10 @@ export async function engineServices(
     lists: {
       add: (listId, recordId) => changeMembers(db, principal, listId, [recordId], 'add'),
       remove: (listId, recordId) => changeMembers(db, principal, listId, [recordId], 'remove'),
+      has: (listId, recordId) => isOnList(db, listId, recordId),
+    },
+    presence: {
+      isOnline: async (userId) => (await onlineUserIds(db, new SettingsService(db))).includes(userId),
     },
     feed: {
       post: async (input) => {
