@@ -1,11 +1,11 @@
 import { Alert, Badge, Button, Group, ScrollArea, Stack, Text, Title } from '@mantine/core';
 import Form from '@rjsf/mantine';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
-import validator from '@rjsf/validator-ajv8';
 import { useMemo } from 'react';
 import type { CatalogEntry } from '../model/catalog.ts';
 import { triggerId } from '../model/catalog.ts';
 import type { CanvasNode } from '../model/flow-graph.ts';
+import { formValidator } from '../model/form-validator.ts';
 import type { Variable } from '../model/variables.ts';
 import { ConditionField } from './condition-field.tsx';
 import type { Problem } from './flows-api.ts';
@@ -99,7 +99,7 @@ export function NodePanel({ node, entry, problems, modules, variables, onParams,
             uiSchema={form.uiSchema}
             fields={fields}
             formData={node.data.params}
-            validator={validator}
+            validator={formValidator}
             extraErrors={extraErrors}
             liveValidate="onChange"
             showErrorList={false}
