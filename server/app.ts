@@ -117,8 +117,9 @@ export async function buildApp(options: AppOptions) {
         defaultSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        // The designer: its params forms validate with ajv, which compiles schemas to functions;
-        // Monaco runs its language services in workers and loads its icon font.
+        // The SPA: 'unsafe-eval' only while some rjsf form validates with ajv (which compiles
+        // schemas to functions; designer/src/model/form-validator.ts does not: see
+        // designer/README.md); Monaco runs its language services in workers and loads its font.
         scriptSrc: ["'self'", "'unsafe-eval'"],
         workerSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'", 'data:'],
