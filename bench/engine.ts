@@ -381,6 +381,9 @@ async function saturationPhase() {
       weftProcessSeconds: round((await cpuSeconds(Number(weft.child.pid))) - weftCpu),
       postgresSeconds: round((await clusterCpuSeconds()) - postgresCpu),
     };
+    const work = await sql<{ runs: string; steps: string }>`
+      select (select count(*) from flow_runs where flow_id = ${flowId}) as runs,
+             (select count(*) from flow_steps where status = 'done') as steps`.execute(db);
     const window = await sql<{ first: number; last: number }>`
       select extract(epoch from min(started_at)) * 1000 as first,
              extract(epoch from max(finished_at)) * 1000 as last
@@ -401,6 +404,11 @@ async function saturationPhase() {
       completed,
       seconds: round(busySeconds),
       runsPerSecond: round(completed / busySeconds),
+      // Steps done and runs started in the same time: an engine that advances every run a
+      // little before finishing any finishes few runs by a deadline that still does work.
+      runsStarted: Number(work.rows[0]?.runs ?? 0),
+      stepsDone: Number(work.rows[0]?.steps ?? 0),
+      stepsPerSecond: round(Number(work.rows[0]?.steps ?? 0) / busySeconds),
       deadlineMs: saturationMs,
       cpu,
       database: activityBetween(
