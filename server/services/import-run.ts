@@ -295,6 +295,9 @@ export async function runImport(
         await commitBatch(db, importRow, writer, start, rows.length, prepared);
       },
     );
+    // As after any bulk load: without fresh statistics the planner still sees the table as it
+    // was, and lists of a module that grew from 0 to 100,000 rows would be planned for 0.
+    if (batches.length > 1) await sql`analyze ${sql.table(module.table)}`.execute(db);
     await finish('done', null);
   } catch (error) {
     // Failed for good: a crash (no exception) is what pg-boss retries, resuming after the last batch.
