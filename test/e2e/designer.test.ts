@@ -34,7 +34,8 @@ const context = await browser.newContext({
   permissions: ['clipboard-read', 'clipboard-write'],
 });
 const page = await context.newPage();
-page.setDefaultTimeout(15_000);
+// Generous: npm test runs other suites beside this one on a small machine.
+page.setDefaultTimeout(30_000);
 const pageErrors: string[] = [];
 page.on('pageerror', (error) => pageErrors.push(error.message));
 page.on('console', (message) => {
@@ -154,12 +155,8 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
   assert.equal(contact.statusCode, 201, contact.body);
 
   await page.getByRole('tab', { name: 'Runs' }).click();
-  const row = page.getByTestId('run-row').first();
-  for (let i = 0; !(await row.isVisible()) && i < 100; i += 1) {
-    await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.waitForTimeout(200);
-  }
-  await row.click();
+  // The run appears without a reload: the list follows the live channel's run.updated pushes.
+  await page.getByTestId('run-row').first().click();
   await page.getByTestId('run-view').and(page.locator('[data-status="done"]')).waitFor({ timeout: 20_000 });
   await page.getByTestId('node-assign').and(page.locator('.ran')).waitFor();
   await shot('03-run');
@@ -210,7 +207,7 @@ test('the JSON view edits the canvas; invalid JSON shows its errors and keeps it
   await page.getByRole('button', { name: 'Versions' }).click();
   await page.getByRole('menuitem', { name: 'Compare versions…' }).click();
   await page.getByTestId('version-diff').locator('.monaco-diff-editor').waitFor();
-  await page.waitForTimeout(1500);
+  await page.getByTestId('version-diff').locator('.view-line').first().waitFor();
   await shot('05b-compare');
   await page.keyboard.press('Escape');
 });

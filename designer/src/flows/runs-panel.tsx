@@ -15,8 +15,9 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, type Page } from '../api.ts';
+import { useLive } from '../app/live.ts';
 import { type RunDetail, type RunSummary, statusColor } from './flows-api.ts';
 
 const pollMs = 1000;
@@ -34,6 +35,12 @@ function labelOf(record: RecordRow): string {
 
 function RunView({ runId, onShown }: { runId: string; onShown: (run: RunDetail) => void }) {
   const [run, setRun] = useState<RunDetail | null>(null);
+  // Polled while it runs, and read at once when the live channel says it changed.
+  const [pushes, setPushes] = useState(0);
+  useLive('run.updated', (push) => {
+    if (push.data?.runId === runId) setPushes((n) => n + 1);
+  });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a push only asks for a fresh read
   useEffect(() => {
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -49,7 +56,7 @@ function RunView({ runId, onShown }: { runId: string; onShown: (run: RunDetail) 
       stop = true;
       clearTimeout(timer);
     };
-  }, [runId, onShown]);
+  }, [runId, onShown, pushes]);
   if (!run) return null;
   const act = (what: 'cancel' | 'retry') =>
     api<RunDetail>('POST', `/runs/${run.id}/${what}`).then(
@@ -145,6 +152,16 @@ export function RunsPanel({ flowId, module, saved, onRunShown }: Props) {
   useEffect(() => {
     load();
   }, [load]);
+  // New runs of this flow appear as they start; pushes come per step, so reads are batched.
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useLive('run.updated', () => {
+    if (pending.current) return;
+    pending.current = setTimeout(() => {
+      pending.current = undefined;
+      load();
+    }, 300);
+  });
+  useEffect(() => () => clearTimeout(pending.current), []);
   // Read when the picker opens, so records created since the panel opened are there.
   const loadRecords = useCallback(() => {
     if (!module) return;
