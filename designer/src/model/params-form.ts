@@ -1,0 +1,60 @@
+/**
+ * A node type's params schema made ready for its form: json-logic rules (anywhere in the
+ * params, switch cases included) get the condition field, long texts a textarea, a module
+ * param the list of modules; server problems become the form's inline errors.
+ */
+import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
+
+const shapeKeys = ['type', 'enum', 'const', 'oneOf', 'anyOf', 'allOf', 'properties', 'items', '$ref'];
+
+/** A json-logic rule: a schema that says nothing of its shape (any JSON), or object-or-boolean. */
+export function isRule(schema: unknown): boolean {
+  if (!schema || typeof schema !== 'object') return false;
+  const type = (schema as { type?: unknown }).type;
+  if (Array.isArray(type)) return type.includes('boolean') && type.includes('object');
+  return !shapeKeys.some((key) => key in schema);
+}
+
+function uiFor(schema: RJSFSchema, key: string): UiSchema | undefined {
+  if (isRule(schema)) return { 'ui:field': 'condition' };
+  if (key === 'text' && schema.type === 'string') return { 'ui:widget': 'textarea' };
+  if (schema.properties) {
+    const ui: UiSchema = {};
+    for (const [name, property] of Object.entries(schema.properties)) {
+      const child = typeof property === 'object' ? uiFor(property as RJSFSchema, name) : undefined;
+      if (child) ui[name] = child;
+    }
+    return Object.keys(ui).length > 0 ? ui : undefined;
+  }
+  if (schema.items && typeof schema.items === 'object' && !Array.isArray(schema.items)) {
+    const items = uiFor(schema.items as RJSFSchema, key);
+    return items ? { items } : undefined;
+  }
+  return undefined;
+}
+
+export function formOf(
+  params: RJSFSchema,
+  modules: readonly string[],
+): { schema: RJSFSchema; uiSchema: UiSchema } {
+  const properties = { ...((params.properties ?? {}) as Record<string, RJSFSchema>) };
+  const module = properties.module;
+  if (module?.type === 'string' && modules.length > 0) properties.module = { ...module, enum: [...modules] };
+  const schema = params.properties ? { ...params, properties } : params;
+  return { schema, uiSchema: { ...uiFor(schema, ''), 'ui:submitButtonOptions': { norender: true } } };
+}
+
+/** Server problems with a JSON pointer into the params, as the form's inline errors. */
+export function extraErrorsOf(problems: readonly { message: string; path?: string }[]): ErrorSchema {
+  const root: Record<string, unknown> = {};
+  for (const problem of problems) {
+    const segments = (problem.path ?? '').split('/').filter(Boolean);
+    let at = root;
+    for (const segment of segments) {
+      at[segment] ??= {};
+      at = at[segment] as Record<string, unknown>;
+    }
+    at.__errors = [...((at.__errors as string[] | undefined) ?? []), problem.message];
+  }
+  return root as ErrorSchema;
+}
