@@ -1,5 +1,44 @@
-import { Alert } from '@mantine/core';
+/** Administration: one tab per area, the tab in the URL (/admin/<tab>). */
+import { Stack, Tabs, Title } from '@mantine/core';
+import { navigate } from '../router.ts';
+import { AuditLog, LoginHistory, Sessions } from './activity-admin.tsx';
+import { EmailAdmin } from './email-admin.tsx';
+import { GroupsAdmin } from './groups-admin.tsx';
+import { RolesAdmin } from './roles-admin.tsx';
+import { RoutingAdmin } from './routing-admin.tsx';
+import { SettingsAdmin } from './settings-admin.tsx';
+import { UsersAdmin } from './users-admin.tsx';
 
-export function AdminPage(_props: { rest: string[] }) {
-  return <Alert m="md">Coming soon.</Alert>;
+const tabs = {
+  users: ['Users', UsersAdmin],
+  groups: ['Groups', GroupsAdmin],
+  roles: ['Roles', RolesAdmin],
+  sessions: ['Sessions', Sessions],
+  logins: ['Login history', LoginHistory],
+  audit: ['Audit log', AuditLog],
+  settings: ['System settings', SettingsAdmin],
+  email: ['Email', EmailAdmin],
+  routing: ['Lead routing', RoutingAdmin],
+} as const;
+
+type Tab = keyof typeof tabs;
+
+export function AdminPage({ rest }: { rest: string[] }) {
+  const tab: Tab = rest[0] && rest[0] in tabs ? (rest[0] as Tab) : 'users';
+  const Screen = tabs[tab][1];
+  return (
+    <Stack p="md" gap="sm" style={{ flex: 1, minHeight: 0, overflow: 'auto' }}>
+      <Title order={3}>Administration</Title>
+      <Tabs value={tab} onChange={(value) => value && navigate(`/admin/${value}`)}>
+        <Tabs.List>
+          {Object.entries(tabs).map(([key, [label]]) => (
+            <Tabs.Tab key={key} value={key}>
+              {label}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+      <Screen />
+    </Stack>
+  );
 }

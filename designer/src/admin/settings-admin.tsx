@@ -1,0 +1,52 @@
+/** System settings, drawn from the settings schema (schemas/settings.ts); email has its own tab. */
+import { Loader } from '@mantine/core';
+import type { RJSFSchema } from '@rjsf/utils';
+import { useEffect, useState } from 'react';
+import { settingsSchema } from '../../../schemas/settings.ts';
+import { api } from '../api.ts';
+import { done, fail } from '../console/console-api.ts';
+import { SchemaForm } from './schema-form.tsx';
+
+type Values = Record<string, unknown>;
+
+/** The part of the settings schema holding these keys, for one form. */
+export function settingsPart(keys: (name: string) => boolean): RJSFSchema {
+  const properties = Object.fromEntries(
+    Object.entries(settingsSchema.properties).filter(([name]) => keys(name)),
+  );
+  return { type: 'object', properties } as RJSFSchema;
+}
+
+/** Saves what the form holds; an emptied nullable field is sent as null (rjsf drops it). */
+export async function saveSettings(schema: RJSFSchema, values: Values) {
+  const body: Values = {};
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    const value = values[name];
+    const nullable = Array.isArray((property as { type?: unknown }).type);
+    if (value !== undefined) body[name] = value;
+    else if (nullable) body[name] = null;
+  }
+  await api('PATCH', '/settings', body);
+  done('Settings saved');
+}
+
+export function useSettings(): Values | null {
+  const [values, setValues] = useState<Values | null>(null);
+  useEffect(() => {
+    api<Values>('GET', '/settings').then(setValues, fail);
+  }, []);
+  return values;
+}
+
+// Email delivery has its own tab; per-type feed retention needs a key/value editor rjsf does not draw well.
+const system = settingsPart((name) => !/^(smtp|email)/.test(name) && name !== 'feedRetentionDaysByType');
+
+export function SettingsAdmin() {
+  const values = useSettings();
+  if (!values) return <Loader />;
+  return (
+    <div style={{ maxWidth: 640 }}>
+      <SchemaForm schema={system} data={values} onSubmit={(data) => saveSettings(system, data)} />
+    </div>
+  );
+}
