@@ -17,7 +17,12 @@ function summary(params: Record<string, unknown>): string {
   const text = entries.find(([, v]) => typeof v === 'string');
   if (text) return `${text[0]}: ${String(text[1])}`;
   const first = entries[0];
-  return first ? `${first[0]}: ${JSON.stringify(first[1]).slice(0, 80)}` : '';
+  if (!first) return '';
+  const [key, value] = first;
+  if (Array.isArray(value)) return `${key}: ${value.length} ${value.length === 1 ? 'item' : 'items'}`;
+  if (value && typeof value === 'object' && Object.values(value).every((v) => typeof v !== 'object'))
+    return `${key}: ${Object.values(value).join(' ')}`;
+  return `${key}: ${JSON.stringify(value).slice(0, 80)}`;
 }
 
 type Props = NodeProps & { data: CanvasNode['data'] };

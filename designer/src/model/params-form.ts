@@ -33,11 +33,29 @@ function uiFor(schema: RJSFSchema, key: string): UiSchema | undefined {
   return undefined;
 }
 
+/** rjsf draws nothing for an empty schema (`{}`) inside arrays: rules get a title so they show. */
+function titled(schema: RJSFSchema, key: string): RJSFSchema {
+  if (isRule(schema)) return { title: key, ...schema };
+  if (schema.properties)
+    return {
+      ...schema,
+      properties: Object.fromEntries(
+        Object.entries(schema.properties).map(([name, p]) => [
+          name,
+          typeof p === 'object' ? titled(p, name) : p,
+        ]),
+      ),
+    };
+  if (schema.items && typeof schema.items === 'object' && !Array.isArray(schema.items))
+    return { ...schema, items: titled(schema.items as RJSFSchema, key) };
+  return schema;
+}
+
 export function formOf(
   params: RJSFSchema,
   modules: readonly string[],
 ): { schema: RJSFSchema; uiSchema: UiSchema } {
-  const properties = { ...((params.properties ?? {}) as Record<string, RJSFSchema>) };
+  const properties = { ...((titled(params, '').properties ?? {}) as Record<string, RJSFSchema>) };
   const module = properties.module;
   if (module?.type === 'string' && modules.length > 0) properties.module = { ...module, enum: [...modules] };
   const schema = params.properties ? { ...params, properties } : params;
