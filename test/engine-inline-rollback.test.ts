@@ -2,50 +2,44 @@
  * A step readied inside a transaction that then rolls back must not run: the runtime
  * queues steps for inline execution (FlowRuntime.kick) as it enqueues their jobs, before
  * it knows whether the transaction commits. Here the transaction of a run's first step
- * fails after it readied the next step (the live-update hook throws once, standing in for
- * any error between the enqueue and the commit: a serialization failure, a lost
- * connection, a failing insert).
+ * fails once after it readied the next step: a database trigger refuses the row of the
+ * wait scheduled beside it, standing in for any error between the enqueue and the commit
+ * (a serialization failure, a lost connection, a failing insert).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { catalog } from '../engine/nodes/index.ts';
-import { FlowRuntime } from '../engine/runtime/runtime.ts';
-import type { EngineDb } from '../engine/runtime/tables.ts';
+import { sql } from 'kysely';
 import type { Flow } from '../schemas/flow.ts';
 import { startEngineWorkers } from '../server/engine.ts';
-import { engineServices } from '../server/services/engine-services.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 
 const { app, db, url } = await createTestApp({ queue: true });
 const admin = await login(app);
-const boss = app.boss as NonNullable<typeof app.boss>;
-
-let failOnce = true;
-const runtime = new FlowRuntime({
-  db: db as unknown as EngineDb,
-  boss,
-  catalog,
-  clock: { now: () => new Date() },
-  services: engineServices,
-  onChange: async (_trx, change) => {
-    // The wait is scheduled after the branch step beside it was readied, in the same transaction.
-    if (failOnce && change.step?.nodeId === 'pause' && change.step.status === 'waiting') {
-      failOnce = false;
-      throw new Error('the transaction fails after the next step was readied');
-    }
-  },
-});
+assert.ok(app.runtime);
 const workers = await startEngineWorkers({
   db,
-  boss,
-  runtime,
+  boss: app.boss as NonNullable<typeof app.boss>,
+  runtime: app.runtime,
   settings: app.settings,
   connectionString: url,
   pollMs: 200,
   onError: () => {},
 });
 onTestEnd(() => workers.stop());
+
+// A sequence counts outside transactions: the first wait row fails, later ones pass.
+await sql`create sequence inject_failure`.execute(db);
+await sql`
+  create function fail_first_wait() returns trigger language plpgsql as $$
+  begin
+    if new.node_id = 'pause' and nextval('inject_failure') = 1 then
+      raise exception 'injected: the transaction fails after the next step was readied';
+    end if;
+    return new;
+  end $$`.execute(db);
+await sql`create trigger fail_first_wait before insert on flow_steps
+  for each row execute function fail_first_wait()`.execute(db);
 
 async function eventually<T>(check: () => Promise<T | undefined>, what: () => Promise<string>, ms = 20_000) {
   const deadline = Date.now() + ms;
@@ -102,7 +96,8 @@ test('a step readied by a transaction that rolled back does not run, and the run
     },
     async () => `the run to finish; its steps: ${await steps()}`,
   );
-  assert.equal(failOnce, false, 'the hook failed the first transaction');
+  const injected = await sql<{ fired: boolean }>`select is_called as fired from inject_failure`.execute(db);
+  assert.equal(injected.rows[0]?.fired, true, 'the first transaction was failed');
   assert.equal(run.status, 'done', JSON.stringify(run.error));
   const posts = await db.selectFrom('feedPosts').select('text').where('type', '=', 'workflow').execute();
   assert.deepEqual(posts.map((post) => post.text).sort(), ['after the join', 'left branch']);
