@@ -11,6 +11,13 @@ export async function openPage(browser: Browser, viewport = { width: 1280, heigh
   page.on('console', (message) => {
     if (message.type() === 'error') pageErrors.push(message.text());
   });
+  // Which request failed, next to the console's bare "Failed to load resource".
+  page.on('response', (response) => {
+    if (response.status() >= 400)
+      pageErrors.push(
+        `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`,
+      );
+  });
   return { context, page, pageErrors };
 }
 
@@ -26,4 +33,21 @@ export async function signIn(page: Page, base: string, username: string, passwor
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'User menu' }).waitFor();
+}
+
+/**
+ * The page's errors apart from the failed requests a test caused on purpose (`400 POST
+ * /api/users`), and the browser's bare "Failed to load resource" lines that echo them; empties the list.
+ */
+export function unexpectedErrors(pageErrors: string[], deliberate: string[] = []): string[] {
+  const left = [...deliberate];
+  const unexpected = pageErrors.filter((error) => {
+    if (error.startsWith('Failed to load resource')) return false;
+    const index = left.indexOf(error);
+    if (index === -1) return true;
+    left.splice(index, 1);
+    return false;
+  });
+  pageErrors.length = 0;
+  return unexpected;
 }
