@@ -265,7 +265,9 @@ try {
       loadAverageAfter: loadavg().map((n) => round(n, 2)),
     },
   };
-  console.log(`load average (1, 5, 15 min) before ${loadBefore.join(', ')}, after ${result.machine.loadAverageAfter.join(', ')}`);
+  console.log(
+    `load average (1, 5, 15 min) before ${loadBefore.join(', ')}, after ${result.machine.loadAverageAfter.join(', ')}`,
+  );
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   await writeFile(path.join(root, 'bench/results/records.json'), `${JSON.stringify(result, null, 2)}\n`);
   await app.close();

@@ -102,7 +102,7 @@ export async function exportModule(
         );
       if (rows.length < batchSize) return;
       const end = rows.at(-1);
-      last = { createdAt: String(end?.['weft$created']), id: String(end?.id) };
+      last = { createdAt: String(end?.weft$created), id: String(end?.id) };
     }
   }
   const day = new Date().toISOString().slice(0, 10);
