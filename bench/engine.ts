@@ -19,7 +19,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
@@ -485,6 +485,8 @@ const commit = (() => {
   }
 })();
 
+// The machine may be shared: its load before the run is part of the result.
+const loadBefore = loadavg().map(round);
 try {
   console.log(`latency: ${rate} contacts/s for ${seconds} s …`);
   const latency = await latencyPhase();
@@ -516,7 +518,14 @@ try {
     latency,
     saturation,
     raw,
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, commit },
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      node: process.version,
+      commit,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadavg().map(round),
+    },
     at: new Date().toISOString(),
   };
   await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
