@@ -10,7 +10,8 @@ function nulPath(root: unknown): string[] | undefined {
     const [value, path] = next;
     if (typeof value === 'string') {
       if (value.includes('\u0000')) return path;
-    } else if (typeof value === 'object' && value !== null) {
+    } else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) {
+      // Raw uploads (a Buffer from a CSV or XLSX body) are bytes, parsed and checked later.
       for (const [key, item] of Object.entries(value)) {
         if (key.includes('\u0000')) return [...path, key];
         pending.push([item, [...path, key]]);

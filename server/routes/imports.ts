@@ -24,26 +24,10 @@ const fileBody = {
   description: `The file itself: \`content-type: text/csv\` or \`${xlsxType}\``,
 } as const;
 
-/**
- * The raw body, held in a private field: hooks that walk a parsed body's properties (the
- * NUL guard) would otherwise visit every byte of a Buffer. Cells are checked for NUL
- * characters when read (import-values.ts).
- */
-class Upload {
-  readonly #data: Buffer;
-  constructor(data: Buffer) {
-    this.#data = data;
-  }
-  get data() {
-    return this.#data;
-  }
-}
-
 function fileOf(request: FastifyRequest) {
   const format = formatOf(request.headers['content-type']);
-  if (!(request.body instanceof Upload) || request.body.data.length === 0)
-    throw invalid('body', 'must be the file');
-  return { data: request.body.data, format };
+  if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw invalid('body', 'must be the file');
+  return { data: request.body, format };
 }
 
 /** CSV/XLSX import: preview, start (a background job), progress, failed rows, history, rollback. */
@@ -51,7 +35,7 @@ export const importRoutes: RoutePlugin = async (app) => {
   app.addContentTypeParser(
     [...csvTypes, xlsxType],
     { parseAs: 'buffer', bodyLimit: maxFileBytes },
-    (_request, body, done) => done(null, new Upload(body as Buffer)),
+    (_request, body, done) => done(null, body),
   );
 
   app.post(
