@@ -59,8 +59,9 @@ export async function startEngineWorkers(options: {
   await boss.work(pruneQueue, async () => {
     await pruneRuns(db, settings);
   });
-  // Half a second, pg-boss's shortest poll: a flow's next step should not wait long.
-  const polling = { pollingIntervalSeconds: 0.5 };
+  // Half a second, pg-boss's shortest poll: a flow's next step should not wait long; and
+  // several workers, since a step spends most of its time waiting on the database.
+  const polling = { pollingIntervalSeconds: 0.5, localConcurrency: 4 };
   await boss.work<StepJob>(queues.step, polling, async ([job]) => {
     if (job) await runtime.onStep(job);
   });

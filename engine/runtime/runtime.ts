@@ -214,7 +214,7 @@ export class FlowRuntime {
       ])
       .executeTakeFirst();
     if (!inserted) return null;
-    if (!queued) await this.#apply(trx, inserted, outcome);
+    if (!queued) await this.#apply(trx, inserted, outcome, { stored: true });
     return inserted.id;
   }
 
@@ -490,7 +490,7 @@ export class FlowRuntime {
     if (!outcome.accepted) return;
     // A failed step keeps the snapshot from before it, so "retry from the failed step" can resume there.
     const resume = outcome.status === 'failed' && event.type === 'step.failed' ? run.snapshot : undefined;
-    await this.#apply(trx, run, outcome, resume);
+    await this.#apply(trx, run, outcome, { resumeSnapshot: resume });
     const onFailure = compiled.flow.settings?.onFailureFlowId;
     if (outcome.status === 'failed' && onFailure)
       await this.#startOnFailure(trx, run, onFailure, outcome.failure);
@@ -526,8 +526,13 @@ export class FlowRuntime {
   }
 
   /** Persists an outcome and turns its actions into jobs, steps and child runs, in the caller's transaction. */
-  async #apply(trx: EngineDb, run: RunRow, outcome: StepOutcome, resumeSnapshot?: unknown): Promise<void> {
-    const status = statusOf(outcome);
+  async #saveOutcome(
+    trx: EngineDb,
+    run: RunRow,
+    outcome: StepOutcome,
+    status: RunStatus,
+    resumeSnapshot: unknown,
+  ) {
     await trx
       .updateTable('flowRuns')
       .set({
@@ -546,6 +551,19 @@ export class FlowRuntime {
       .where('id', '=', run.id)
       .execute();
     await this.#deps.onChange?.(trx, { runId: run.id, status });
+  }
+
+  async #apply(
+    trx: EngineDb,
+    run: RunRow,
+    outcome: StepOutcome,
+    options: { resumeSnapshot?: unknown; stored?: boolean } = {},
+  ): Promise<void> {
+    const { resumeSnapshot } = options;
+    const status = statusOf(outcome);
+    // A run just inserted with this snapshot needs no second write unless it already ended.
+    if (!(options.stored && !finished(status)))
+      await this.#saveOutcome(trx, run, outcome, status, resumeSnapshot);
     for (const action of outcome.actions) {
       if (action.type === 'runStep') {
         const definition = this.#deps.catalog.get(action.nodeType);

@@ -8,7 +8,7 @@ export type Db = Kysely<Database>;
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 /** Tables and columns are snake_case in PostgreSQL and camelCase in TypeScript. */
-export function createDb(connectionString: string, max = 10): Db {
+export function createDb(connectionString: string, max = 20): Db {
   const pool = new pg.Pool({ connectionString, max });
   // An idle connection dropped by the server (a restart, a shutdown) is an 'error' on the
   // pool, fatal to the process without a listener. pg discards that client and the next
