@@ -28,12 +28,14 @@ export const whenSignedOut = (callback: () => void) => {
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // A file (import uploads) travels as itself, typed by the Blob; anything else as JSON.
+  const file = body instanceof Blob;
+  if (body !== undefined) headers['content-type'] = file ? body.type : 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = localStorage.getItem(csrfKey) ?? '';
   const response = await fetch(`/api${path}`, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : file ? body : JSON.stringify(body),
     credentials: 'same-origin',
   });
   if (response.status === 204) return undefined as T;

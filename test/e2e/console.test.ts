@@ -3,6 +3,9 @@
  * (with the import worker): records, Studio, import and rollback, a restricted user.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { adminPassword, createTestApp, login } from '../helpers/app.ts';
 import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
@@ -177,4 +180,34 @@ test('studio: a module with three fields and a layout; a record through its form
   await page.getByTestId('records-table').getByText('P-7').waitFor({ state: 'detached' });
   await shot(page, 'console-10-filtered');
   assert.deepEqual(unexpectedErrors(pageErrors, ['400 POST /api/records/projects']), []);
+});
+
+test('import a 1,000-row CSV, watch it finish, roll it back', async () => {
+  const folder = await mkdtemp(path.join(tmpdir(), 'weft-e2e-'));
+  const file = path.join(folder, 'people.csv');
+  const rows = Array.from({ length: 1000 }, (_, i) => `Imported,Person${i},person${i}@example.com`);
+  await writeFile(file, ['First Name,Last Name,Email', ...rows].join('\n'));
+
+  await page.goto(`${base}/imports`);
+  await choose('Into', 'Contacts');
+  await page.locator('input[type="file"]').setInputFiles(file);
+  await page.getByTestId('import-mapping').waitFor();
+  assert.equal(await page.getByRole('textbox', { name: 'Column Last Name' }).inputValue(), 'Last Name *');
+  await shot(page, 'console-11-import-mapping');
+  await page.getByRole('button', { name: 'Start import' }).click();
+  const run = page.getByTestId('import-history').locator('tr').first();
+  await run.and(page.locator('[data-status="done"]')).waitFor({ timeout: 60_000 });
+  await run.getByText('1000 created').waitFor();
+  await shot(page, 'console-12-import-done');
+  const count = async () =>
+    ((await admin.request('GET', '/api/records/contacts?limit=500&q=Person')).json() as { items: unknown[] })
+      .items.length;
+  assert.equal(await count(), 500);
+
+  page.once('dialog', (dialog) => dialog.accept());
+  await run.getByRole('button', { name: 'Roll back' }).click();
+  await run.and(page.locator('[data-status="rolledBack"]')).waitFor();
+  await shot(page, 'console-13-rolled-back');
+  assert.equal(await count(), 0);
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
 });

@@ -1,5 +1,222 @@
-import { Alert } from '@mantine/core';
+/** Import (wizard, live progress, per-row errors, rollback from the history) and export. */
+import {
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  Paper,
+  Progress,
+  Select,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useEffect, useState } from 'react';
+import type { ImportView, RollbackView } from '../../../schemas/imports.ts';
+import { api, type User } from '../api.ts';
+import { useLive } from '../app/live.ts';
+import { done, fail, useModules, usePaged } from '../console/console-api.ts';
+import { ImportWizard } from './import-wizard.tsx';
+
+const statusColor: Record<string, string> = {
+  queued: 'gray',
+  running: 'blue',
+  done: 'green',
+  failed: 'red',
+  rolledBack: 'orange',
+};
 
 export function ImportsPage(_props: { rest: string[] }) {
-  return <Alert m="md">Coming soon.</Alert>;
+  const [me, setMe] = useState<User | null>(null);
+  useEffect(() => {
+    api<User>('GET', '/me').then(setMe, fail);
+  }, []);
+  const { items, hasMore, more, reload: reloadPage } = usePaged<ImportView>('/imports?limit=20');
+  // Pushed counters and status of imports, newer than the page until the page is read again.
+  const [live, setLive] = useState<Record<string, Partial<ImportView>>>({});
+  const reload = () => {
+    setLive({});
+    reloadPage();
+  };
+  const [errorsOf, setErrorsOf] = useState<ImportView | null>(null);
+  useLive('import.progress', (push) => {
+    const run = push.data as unknown as Pick<ImportView, 'id' | 'status' | 'processed'>;
+    setLive((current) => ({ ...current, [run.id]: run }));
+  });
+  useLive('live.resync', reload);
+
+  const history = (items ?? []).map((run) => ({ ...run, ...live[run.id] }));
+  const rollback = async (run: ImportView) => {
+    if (!window.confirm(`Delete the ${run.created} records this import created? Updates it made stay.`))
+      return;
+    const result = await api<RollbackView>('POST', `/imports/${run.id}/rollback`).catch(fail);
+    if (!result) return;
+    done(`Rolled back: ${result.deleted} records deleted`);
+    reload();
+  };
+
+  return (
+    <Stack p="md" gap="md" style={{ flex: 1, minHeight: 0, overflow: 'auto' }}>
+      <Title order={3}>Import / export</Title>
+      <ImportWizard isAdmin={me?.isAdmin ?? false} onStarted={reload} />
+      <Paper withBorder p="md">
+        <Title order={5} mb="sm">
+          Import history
+        </Title>
+        {items?.length === 0 && (
+          <Text c="dimmed" size="sm">
+            No imports yet. Choose a module and a file above.
+          </Text>
+        )}
+        <Table data-testid="import-history">
+          <Table.Tbody>
+            {history.map((run) => {
+              const total = run.total ?? 0;
+              const percent = total
+                ? Math.round((run.processed / total) * 100)
+                : run.status === 'done'
+                  ? 100
+                  : 0;
+              return (
+                <Table.Tr key={run.id} data-testid={`import-${run.id}`} data-status={run.status}>
+                  <Table.Td>
+                    <Text size="sm">{run.fileName}</Text>
+                    <Text size="xs" c="dimmed">
+                      {run.module} · {run.mode} · {new Date(run.createdAt).toLocaleString()}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td w={260}>
+                    <Progress value={percent} animated={run.status === 'running'} aria-label="Progress" />
+                    <Text size="xs" c="dimmed">
+                      {run.processed} / {run.total ?? '?'} · {run.created} created · {run.updated} updated ·{' '}
+                      {run.skipped} skipped · {run.failed} failed
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge color={statusColor[run.status]} variant="light">
+                      {run.status}
+                    </Badge>
+                    {run.error && (
+                      <Text size="xs" c="red">
+                        {run.error}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4} justify="flex-end">
+                      {run.failed > 0 && (
+                        <Button size="compact-xs" variant="subtle" onClick={() => setErrorsOf(run)}>
+                          Row errors
+                        </Button>
+                      )}
+                      {run.status === 'done' && run.created > 0 && (
+                        <Button size="compact-xs" variant="subtle" color="red" onClick={() => rollback(run)}>
+                          Roll back
+                        </Button>
+                      )}
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+        {hasMore && (
+          <Button size="xs" variant="default" onClick={more}>
+            Load more
+          </Button>
+        )}
+      </Paper>
+      <Exports isAdmin={me?.isAdmin ?? false} />
+      {errorsOf && <RowErrors run={errorsOf} onClose={() => setErrorsOf(null)} />}
+    </Stack>
+  );
+}
+
+function RowErrors({ run, onClose }: { run: ImportView; onClose: () => void }) {
+  const { items, hasMore, more } = usePaged<{ row: number; field: string | null; reason: string }>(
+    `/imports/${run.id}/errors?limit=100`,
+  );
+  return (
+    <Modal opened onClose={onClose} title={`Rows of ${run.fileName} that failed`} size="lg">
+      <Text size="sm" c="dimmed" mb="xs">
+        Row numbers count the header as row 1. Fix these rows in the file and import it again with mode “skip”
+        on a key field to add only them.
+      </Text>
+      <Table striped>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Row</Table.Th>
+            <Table.Th>Field</Table.Th>
+            <Table.Th>Reason</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items?.map((e) => (
+            <Table.Tr key={`${e.row}-${e.field}`}>
+              <Table.Td>{e.row}</Table.Td>
+              <Table.Td>{e.field ?? '—'}</Table.Td>
+              <Table.Td>{e.reason}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {hasMore && (
+        <Button size="xs" variant="default" onClick={more}>
+          Load more
+        </Button>
+      )}
+    </Modal>
+  );
+}
+
+function Exports({ isAdmin }: { isAdmin: boolean }) {
+  const modules = useModules() ?? [];
+  const [module, setModule] = useState<string | null>(null);
+  const [everything, setEverything] = useState<{ module: string; label: string; url: string }[] | null>(null);
+  const listAll = () =>
+    api<{ items: { module: string; label: string; url: string }[] }>('GET', '/exports').then(
+      (answer) => setEverything(answer.items),
+      fail,
+    );
+  return (
+    <Paper withBorder p="md">
+      <Title order={5} mb="sm">
+        Export
+      </Title>
+      <Group align="flex-end">
+        <Select
+          label="Module"
+          w={220}
+          data={modules.map((m) => ({ value: m.name, label: m.label }))}
+          value={module}
+          onChange={setModule}
+        />
+        <Button
+          component="a"
+          href={module ? `/api/exports/${module}` : undefined}
+          disabled={!module}
+          download
+        >
+          Export CSV
+        </Button>
+        {isAdmin && (
+          <Button variant="default" onClick={listAll}>
+            Export everything
+          </Button>
+        )}
+      </Group>
+      {everything && (
+        <Group mt="sm" gap="md">
+          {everything.map((item) => (
+            <Anchor key={item.module} href={item.url} download>
+              {item.label}.csv
+            </Anchor>
+          ))}
+        </Group>
+      )}
+    </Paper>
+  );
 }

@@ -1,0 +1,204 @@
+/** Upload a CSV or XLSX file, map its columns to fields from the preview, choose the mode, start. */
+import {
+  Alert,
+  Button,
+  Checkbox,
+  FileInput,
+  Group,
+  Paper,
+  ScrollArea,
+  Select,
+  Stack,
+  Table,
+  TagsInput,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useState } from 'react';
+import type { ImportView, PreviewView } from '../../../schemas/imports.ts';
+import { api } from '../api.ts';
+import { fail, fieldErrors, useModules } from '../console/console-api.ts';
+
+const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const asUpload = (file: File) =>
+  new Blob([file], { type: /\.xlsx$/i.test(file.name) ? xlsxType : 'text/csv' });
+
+export function ImportWizard({
+  isAdmin,
+  onStarted,
+}: {
+  isAdmin: boolean;
+  onStarted: (run: ImportView) => void;
+}) {
+  const modules = useModules() ?? [];
+  const [module, setModule] = useState<string | null>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const [preview, setPreview] = useState<PreviewView | null>(null);
+  const [mapping, setMapping] = useState<Record<string, string | null>>({});
+  const [mode, setMode] = useState<'create' | 'update' | 'skip'>('create');
+  const [keyField, setKeyField] = useState<string | null>(null);
+  const [tags, setTags] = useState<string[]>([]);
+  const [route, setRoute] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  const read = async (nextModule: string | null, nextFile: File | null) => {
+    setPreview(null);
+    setProblem(null);
+    if (!nextModule || !nextFile) return;
+    try {
+      const answer = await api<PreviewView>(
+        'POST',
+        `/imports/preview?module=${nextModule}&rows=5`,
+        asUpload(nextFile),
+      );
+      setPreview(answer);
+      setMapping(answer.mapping);
+    } catch (error) {
+      setProblem(`${(error as Error).message} — the file must be CSV with a header row, or XLSX.`);
+    }
+  };
+
+  const start = async () => {
+    if (!module || !file) return;
+    const query = new URLSearchParams({
+      module,
+      mode,
+      mapping: JSON.stringify(mapping),
+      fileName: file.name,
+    });
+    if (mode !== 'create' && keyField) query.set('keyField', keyField);
+    if (tags.length) query.set('tags', tags.join(','));
+    if (route) query.set('route', 'true');
+    try {
+      const run = await api<ImportView>('POST', `/imports?${query}`, asUpload(file));
+      onStarted(run);
+      setFile(null);
+      setPreview(null);
+    } catch (error) {
+      const byField = Object.entries(fieldErrors(error));
+      if (byField.length) setProblem(byField.map(([f, r]) => `${f}: ${r}`).join('; '));
+      else fail(error);
+    }
+  };
+
+  const targets = [
+    ...(isAdmin ? [{ value: 'users', label: 'Users' }] : []),
+    ...modules.map((m) => ({ value: m.name, label: m.label })),
+  ];
+  const fieldChoices = (preview?.fields ?? []).map((f) => ({
+    value: f.name,
+    label: `${f.label}${f.required ? ' *' : ''}`,
+  }));
+
+  return (
+    <Paper withBorder p="md">
+      <Stack gap="sm">
+        <Title order={5}>Import a file</Title>
+        <Group align="flex-end">
+          <Select
+            label="Into"
+            placeholder="Module"
+            data={targets}
+            value={module}
+            onChange={(value) => {
+              setModule(value);
+              read(value, file);
+            }}
+            w={220}
+          />
+          <FileInput
+            label="File (CSV or XLSX)"
+            placeholder="Choose a file"
+            accept=".csv,.xlsx,text/csv"
+            value={file}
+            onChange={(value) => {
+              setFile(value);
+              read(module, value);
+            }}
+            w={280}
+            data-testid="import-file"
+          />
+        </Group>
+        {problem && <Alert color="red">{problem}</Alert>}
+        {preview && (
+          <>
+            <Text size="sm">
+              {preview.total} rows. Match each column to a field (or ignore it); the first rows are shown
+              below.
+            </Text>
+            <ScrollArea>
+              <Table withTableBorder data-testid="import-mapping">
+                <Table.Thead>
+                  <Table.Tr>
+                    {preview.header.map((column) => (
+                      <Table.Th key={column} miw={160}>
+                        <Text size="xs" c="dimmed">
+                          {column}
+                        </Text>
+                        <Select
+                          size="xs"
+                          aria-label={`Column ${column}`}
+                          placeholder="Ignore"
+                          data={fieldChoices}
+                          value={mapping[column] ?? null}
+                          clearable
+                          onChange={(value) => setMapping({ ...mapping, [column]: value })}
+                        />
+                      </Table.Th>
+                    ))}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {preview.rows.map((row, r) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: preview rows are positional
+                    <Table.Tr key={r}>
+                      {row.map((cell, c) => (
+                        // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
+                        <Table.Td key={c}>{cell}</Table.Td>
+                      ))}
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </ScrollArea>
+            <Group align="flex-end">
+              <Select
+                label="Mode"
+                w={260}
+                data={[
+                  { value: 'create', label: 'Create a record per row' },
+                  { value: 'update', label: 'Update matching, create the rest' },
+                  { value: 'skip', label: 'Skip matching, create the rest' },
+                ]}
+                value={mode}
+                onChange={(value) => value && setMode(value as typeof mode)}
+                allowDeselect={false}
+              />
+              {mode !== 'create' && (
+                <Select
+                  label="Match rows on"
+                  w={200}
+                  data={fieldChoices}
+                  value={keyField}
+                  onChange={setKeyField}
+                />
+              )}
+              <TagsInput label="Tag imported records" w={240} value={tags} onChange={setTags} />
+              <Checkbox
+                label="Route new records"
+                checked={route}
+                onChange={(e) => setRoute(e.currentTarget.checked)}
+                mb={8}
+              />
+            </Group>
+            <Group>
+              <Button onClick={start} disabled={mode !== 'create' && !keyField}>
+                Start import
+              </Button>
+            </Group>
+          </>
+        )}
+      </Stack>
+    </Paper>
+  );
+}
