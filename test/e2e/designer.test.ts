@@ -209,7 +209,8 @@ test('the JSON view edits the canvas; invalid JSON shows its errors and keeps it
   await page.getByTestId('version-diff').locator('.monaco-diff-editor').waitFor();
   await page.getByTestId('version-diff').locator('.view-line').first().waitFor();
   await shot('05b-compare');
-  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
 });
 
 test('keyboard: copy, paste, undo, redo, delete, and the connection rules refuse a link into the trigger', async () => {
@@ -223,6 +224,12 @@ test('keyboard: copy, paste, undo, redo, delete, and the connection rules refuse
   await page.getByTestId('node-post2').waitFor();
   await page.keyboard.press('Delete');
   await page.getByTestId('node-post2').waitFor({ state: 'detached' });
+
+  // The palette works without dragging: a click (or Enter) places the node in view.
+  await page.getByTestId('palette-control.end').click();
+  await page.getByTestId('node-end').waitFor();
+  await page.keyboard.press('Delete');
+  await page.getByTestId('node-end').waitFor({ state: 'detached' });
 
   const edges = await page.locator('.react-flow__edge').count();
   await connect(handle('post', 'out'), page.getByTestId('node-trigger'));

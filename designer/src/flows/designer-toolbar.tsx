@@ -82,7 +82,13 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
   const [left, right] = sides.map(definitionOf);
   return (
     <>
-      <Modal opened={comparing} onClose={() => setComparing(false)} title="Compare versions" size="90%">
+      <Modal
+        opened={comparing}
+        onClose={() => setComparing(false)}
+        title="Compare versions"
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        size="90%"
+      >
         <Group mb="sm" grow>
           <Select
             label="Left"

@@ -13,19 +13,13 @@ import {
   ReactFlow,
   useReactFlow,
 } from '@xyflow/react';
-import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type DragEvent, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type Catalog, triggerId } from '../model/catalog.ts';
 import { type Clip, copySelection, deleteSelection, paste } from '../model/clipboard.ts';
 import { checkConnection } from '../model/connection-rules.ts';
-import {
-  type Canvas,
-  type CanvasEdge,
-  type CanvasNode,
-  defaultParams,
-  edgeIdOf,
-  newNodeId,
-} from '../model/flow-graph.ts';
+import { type Canvas, type CanvasEdge, type CanvasNode, edgeIdOf } from '../model/flow-graph.ts';
 import { autoLayout } from '../model/layout.ts';
+import { placeNode } from '../model/place-node.ts';
 import { useCanvasInfo } from './canvas-context.ts';
 import { FlowNodeView } from './flow-node.tsx';
 import type { FlowEditor } from './use-flow-editor.ts';
@@ -34,17 +28,19 @@ export const dragType = 'application/weft-node';
 const nodeTypes = { trigger: FlowNodeView, step: FlowNodeView };
 const quietKinds = new Set(['select', 'dimensions', 'position']);
 
-function carried(params: Record<string, unknown>, schema: { [key: string]: unknown }) {
-  const known = (schema.properties ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(params).filter(([key]) => key in known));
-}
-
 function typingInto(target: EventTarget | null): boolean {
   const element = target as HTMLElement | null;
   return !!element?.closest?.('input, textarea, select, [contenteditable="true"], .monaco-editor');
 }
 
-export function FlowCanvas({ editor, catalog }: { editor: FlowEditor; catalog: Catalog }) {
+interface Props {
+  editor: FlowEditor;
+  catalog: Catalog;
+  /** Set to a function that places a node of a type in view (the palette's click). */
+  placeRef?: RefObject<((type: string) => void) | null>;
+}
+
+export function FlowCanvas({ editor, catalog, placeRef }: Props) {
   const { canvas, change, changeQuietly, commit } = editor;
   const flow = useReactFlow();
   const dragBase = useRef<Canvas | null>(null);
@@ -98,44 +94,27 @@ export function FlowCanvas({ editor, catalog }: { editor: FlowEditor; catalog: C
   const onDrop = useCallback(
     (event: DragEvent) => {
       event.preventDefault();
-      const type = event.dataTransfer.getData(dragType);
-      const entry = catalog.get(type);
-      if (!entry) return;
       const position = flow.screenToFlowPosition({ x: event.clientX - 120, y: event.clientY - 28 });
-      const current = canvasRef.current;
-      const data = { nodeType: type, params: defaultParams(entry.params) };
-      if (entry.kind === 'trigger') {
-        // A flow has one trigger: dropping one replaces it, keeping its links and the params
-        // the new type also has (the module, usually).
-        change({
-          ...current,
-          nodes: current.nodes.map((n) =>
-            n.id === triggerId
-              ? {
-                  ...n,
-                  data: { ...data, params: { ...data.params, ...carried(n.data.params, entry.params) } },
-                  position,
-                  selected: true,
-                }
-              : { ...n, selected: false },
-          ),
-        });
-        return;
-      }
-      const id = newNodeId(
-        type,
-        current.nodes.map((n) => n.id),
-      );
-      change({
-        ...current,
-        nodes: [
-          ...current.nodes.map((n) => ({ ...n, selected: false })),
-          { id, type: 'step', position, data, selected: true },
-        ],
-      });
+      const placed = placeNode(canvasRef.current, catalog, event.dataTransfer.getData(dragType), position);
+      if (placed) change(placed);
     },
     [catalog, change, flow],
   );
+
+  // A click in the palette places the node in the middle of what the canvas shows.
+  useEffect(() => {
+    if (!placeRef) return;
+    placeRef.current = (type: string) => {
+      const pane = document.querySelector('.react-flow__pane')?.getBoundingClientRect();
+      if (!pane) return;
+      const centre = flow.screenToFlowPosition({ x: pane.x + pane.width / 2, y: pane.y + pane.height / 2 });
+      const placed = placeNode(canvasRef.current, catalog, type, { x: centre.x - 120, y: centre.y - 28 });
+      if (placed) change(placed);
+    };
+    return () => {
+      placeRef.current = null;
+    };
+  }, [placeRef, catalog, change, flow]);
 
   const layout = useCallback(() => {
     change(autoLayout(canvasRef.current));

@@ -1,6 +1,6 @@
 import { Badge, Box, Center, Loader, SegmentedControl, Tabs, Text } from '@mantine/core';
 import { ReactFlowProvider } from '@xyflow/react';
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { type CatalogEntry, catalogOf } from '../model/catalog.ts';
 import { deleteSelection } from '../model/clipboard.ts';
@@ -65,6 +65,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
   const editor = useFlowEditor(detail);
   const catalog = useMemo(() => catalogOf(entries), [entries]);
   const [view, setView] = useState<'canvas' | 'json'>('canvas');
+  const place = useRef<((type: string) => void) | null>(null);
   const [tab, setTab] = useState<string | null>('node');
   const [run, setRun] = useState<RunDetail | null>(null);
 
@@ -121,11 +122,11 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
           </DesignerToolbar>
           <Box style={{ display: 'flex', flex: 1, minHeight: 0 }}>
             <Box w={220} style={{ borderRight: '1px solid var(--mantine-color-gray-3)', minHeight: 0 }}>
-              <Palette entries={entries} />
+              <Palette entries={entries} onPick={(type) => place.current?.(type)} />
             </Box>
             <Box style={{ flex: 1, minWidth: 0, position: 'relative' }}>
               {view === 'canvas' ? (
-                <FlowCanvas editor={editor} catalog={catalog} />
+                <FlowCanvas editor={editor} catalog={catalog} placeRef={place} />
               ) : (
                 <Suspense
                   fallback={

@@ -3,7 +3,13 @@ import { useState } from 'react';
 import { type CatalogEntry, paletteGroups } from '../model/catalog.ts';
 import { dragType } from './flow-canvas.tsx';
 
-export function Palette({ entries }: { entries: readonly CatalogEntry[] }) {
+interface Props {
+  entries: readonly CatalogEntry[];
+  /** Places a node of the type in view: the palette works without dragging too. */
+  onPick: (type: string) => void;
+}
+
+export function Palette({ entries, onPick }: Props) {
   const [search, setSearch] = useState('');
   const groups = paletteGroups(entries, search);
   return (
@@ -31,7 +37,16 @@ export function Palette({ entries }: { entries: readonly CatalogEntry[] }) {
                   className="weft-palette-item"
                   draggable
                   data-testid={`palette-${entry.type}`}
-                  title={entry.description ?? entry.type}
+                  title={`${entry.description ?? entry.type} (drag onto the canvas, or click to add)`}
+                  role="button"
+                  tabIndex={0}
+                  onClick={() => onPick(entry.type)}
+                  onKeyDown={(event) => {
+                    if (event.key === 'Enter' || event.key === ' ') {
+                      event.preventDefault();
+                      onPick(entry.type);
+                    }
+                  }}
                   onDragStart={(event) => {
                     event.dataTransfer.setData(dragType, entry.type);
                     event.dataTransfer.effectAllowed = 'move';

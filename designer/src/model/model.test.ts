@@ -18,6 +18,7 @@ import {
   undo,
 } from './history.ts';
 import { autoLayout, nodeSize } from './layout.ts';
+import { placeNode } from './place-node.ts';
 import { describeCondition, ruleOf, simpleOf } from './simple-condition.ts';
 import { variablesFor } from './variables.ts';
 
@@ -305,4 +306,45 @@ describe('simple conditions', () => {
       const simple = simpleOf(rule);
       if (simple) assert.deepEqual(ruleOf(simple), rule);
     });
+});
+
+describe('placing palette entries', () => {
+  const at = { x: 5, y: 6 };
+  test('a trigger replaces the trigger, keeps its links and the params its schema knows', () => {
+    const withModule = new Map(catalog);
+    const created = catalog.get('trigger.recordCreated');
+    assert.ok(created);
+    withModule.set('trigger.recordCreated', {
+      ...created,
+      params: { type: 'object', properties: { module: {} } },
+    });
+    const canvas = toCanvas({
+      ...sampleFlow,
+      trigger: { type: 'trigger.manual', params: { module: 'deals', other: 1 } },
+    });
+    const placed = placeNode(canvas, withModule, 'trigger.recordCreated', at);
+    assert.deepEqual(placed?.nodes[0], {
+      id: 'trigger',
+      type: 'trigger',
+      position: at,
+      data: { nodeType: 'trigger.recordCreated', params: { module: 'deals' } },
+      selected: true,
+    });
+    assert.equal(placed?.nodes.length, canvas.nodes.length);
+    assert.deepEqual(placed?.edges, canvas.edges);
+  });
+
+  test('a step is a new selected node with its defaults; an unknown type places nothing', () => {
+    const canvas = toCanvas(sampleFlow);
+    const placed = placeNode(canvas, catalog, 'record.assign', at);
+    assert.deepEqual(placed?.nodes.at(-1), {
+      id: 'assign2',
+      type: 'step',
+      position: at,
+      data: { nodeType: 'record.assign', params: { to: 'user' } },
+      selected: true,
+    });
+    assert.equal(placed?.nodes.filter((n) => n.selected).length, 1);
+    assert.equal(placeNode(canvas, catalog, 'no.such', at), null);
+  });
 });
