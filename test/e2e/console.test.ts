@@ -211,3 +211,32 @@ test('import a 1,000-row CSV, watch it finish, roll it back', async () => {
   assert.equal(await count(), 0);
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });
+
+test('feed and notifications arrive live; clear all', async () => {
+  await page.goto(`${base}/feed`);
+  await page.getByLabel('New post').fill('Hello from the console');
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await page.getByTestId('feed').getByText('Hello from the console').waitFor();
+
+  // Another user's post on the admin's profile: it appears in the open feed and notifies the admin.
+  const rita = await login(app, 'rita', 'rita-password-1');
+  const posted = await rita.request('POST', '/api/feed', {
+    text: 'Ping from Rita',
+    targetUserId: admin.userId,
+  });
+  assert.equal(posted.statusCode, 201, posted.body);
+  await page.getByTestId('feed').getByText('Ping from Rita').waitFor();
+  await shot(page, 'console-14-feed');
+
+  await page.goto(`${base}/notifications`);
+  await page.getByTestId('notification').first().waitFor();
+  const again = await rita.request('POST', '/api/feed', { text: 'Second ping', targetUserId: admin.userId });
+  assert.equal(again.statusCode, 201, again.body);
+  await page.getByTestId('notification').nth(1).waitFor();
+  await shot(page, 'console-15-notifications');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Clear all' }).click();
+  await page.getByTestId('no-notifications').waitFor();
+  await page.locator('[data-testid="unread-count"][data-count="0"]').waitFor();
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+});
