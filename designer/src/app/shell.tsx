@@ -13,7 +13,7 @@ import {
 import type { ReactNode } from 'react';
 import type { User } from '../api.ts';
 import { ConsoleNav } from '../console/console-nav.tsx';
-import { navigate } from '../router.ts';
+import { navigate, routeOf, usePath } from '../router.ts';
 import { useUnreadCount } from './live.ts';
 
 function Bell() {
@@ -28,7 +28,13 @@ function Bell() {
         data-testid="unread-count"
         data-count={unread ?? 'offline'}
       >
-        <ActionIcon variant="subtle" color="gray" size="lg" aria-label="Notifications">
+        <ActionIcon
+          variant="subtle"
+          color="gray"
+          size="lg"
+          aria-label="Notifications"
+          onClick={() => navigate('/notifications')}
+        >
           <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
             <title>Notifications</title>
             <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9M13.7 21a2 2 0 0 1-3.4 0" />
@@ -48,6 +54,7 @@ export function Shell({
   onSignOut: () => void;
   children: ReactNode;
 }) {
+  const path = usePath();
   const initials = `${user.firstName[0] ?? ''}${user.lastName[0] ?? ''}`.toUpperCase() || user.username[0];
   return (
     <AppShell header={{ height: 52 }} navbar={{ width: 180, breakpoint: 'sm' }} padding={0}>
@@ -78,7 +85,7 @@ export function Shell({
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
-        <NavLink label="Flows" active onClick={() => navigate('/flows')} />
+        <NavLink label="Flows" active={routeOf(path).name !== 'console'} onClick={() => navigate('/flows')} />
         <ConsoleNav user={user} />
       </AppShell.Navbar>
       <AppShell.Main style={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
