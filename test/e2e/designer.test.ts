@@ -168,6 +168,11 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
   await page.getByTestId('run-view').getByText('test', { exact: true }).waitFor();
   await page.getByTestId('run-view').and(page.locator('[data-status="done"]')).waitFor({ timeout: 20_000 });
 
+  // The watched run's step, on its node.
+  await page.getByTestId('node-assign').click();
+  await page.getByRole('tab', { name: 'Node' }).click();
+  await page.getByTestId('node-step').getByText('assignedTo').waitFor();
+
   const feed = await admin.request('GET', '/api/feed?limit=20');
   assert.ok(
     feed.json().items.some((post: { text?: string }) => post.text === 'Welcome Ada'),

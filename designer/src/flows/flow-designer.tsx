@@ -178,6 +178,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                         problems={problemsByNode.get(node.id) ?? []}
                         modules={modules}
                         variables={variablesFor(editor.canvas, catalog, node.id, recordFields)}
+                        step={run?.steps.filter((s) => s.nodeId === node.id).at(-1)}
                         onParams={(params) => updateParams(editor, node.id, params)}
                         onDelete={() => editor.change(deleteSelection(editor.canvas))}
                       />

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, ScrollArea, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Code, Group, ScrollArea, Stack, Text, Title } from '@mantine/core';
 import Form from '@rjsf/mantine';
 import type { RJSFSchema } from '@rjsf/utils';
 import { useMemo } from 'react';
@@ -9,7 +9,7 @@ import { formValidator } from '../model/form-validator.ts';
 import { extraErrorsOf, formOf } from '../model/params-form.ts';
 import type { Variable } from '../model/variables.ts';
 import { ConditionField } from './condition-field.tsx';
-import type { Problem } from './flows-api.ts';
+import type { Problem, RunStep } from './flows-api.ts';
 import { VariablePicker } from './variable-picker.tsx';
 
 const fields = { condition: ConditionField };
@@ -22,9 +22,11 @@ interface Props {
   variables: readonly Variable[];
   onParams: (params: Record<string, unknown>) => void;
   onDelete: () => void;
+  /** This node's step in the run being watched, if it ran. */
+  step?: RunStep | undefined;
 }
 
-export function NodePanel({ node, entry, problems, modules, variables, onParams, onDelete }: Props) {
+export function NodePanel({ node, entry, problems, modules, variables, onParams, onDelete, step }: Props) {
   const form = useMemo(() => (entry ? formOf(entry.params as RJSFSchema, modules) : null), [entry, modules]);
   const extraErrors = useMemo(() => extraErrorsOf(problems), [problems]);
   const general = problems.filter((p) => !p.path);
@@ -47,6 +49,20 @@ export function NodePanel({ node, entry, problems, modules, variables, onParams,
             )}
           </Group>
         </Group>
+        {step && (
+          <details open data-testid="node-step">
+            <summary style={{ cursor: 'pointer', fontSize: 13 }}>
+              In the watched run: <Badge size="xs">{step.status}</Badge>
+            </summary>
+            <Code block fz={11} mt={4}>
+              {JSON.stringify(
+                { input: step.input, output: step.output, error: step.error ?? undefined },
+                null,
+                2,
+              )}
+            </Code>
+          </details>
+        )}
         {entry?.description && (
           <Text size="sm" c="dimmed">
             {entry.description}
