@@ -61,11 +61,27 @@ export async function startEngineWorkers(options: {
   });
   // Half a second, pg-boss's shortest poll: a flow's next step should not wait long; and
   // several workers, since a step spends most of its time waiting on the database.
-  const polling = { pollingIntervalSeconds: 0.5, localConcurrency: 4 };
-  await boss.work<StepJob>(queues.step, polling, async ([job]) => {
-    if (job) await runtime.onStep(job);
-  });
-  await boss.work<WaitJob>(queues.wait, polling, async ([job]) => {
+  // A batch of step jobs at a time, fetched again at once while batches come back full; each
+  // job settles on its own (a failed one is retried by itself).
+  const polling = {
+    pollingIntervalSeconds: 0.5,
+    batchSize: 8,
+    burstWhenBatchFull: true,
+    perJobResults: true,
+  } as const;
+  await boss.work<StepJob>(queues.step, polling, async (jobs) =>
+    Promise.all(
+      jobs.map(async (job) => {
+        try {
+          await runtime.onStep(job);
+          return { id: job.id, status: 'completed' as const };
+        } catch {
+          return { id: job.id, status: 'failed' as const };
+        }
+      }),
+    ),
+  );
+  await boss.work<WaitJob>(queues.wait, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
     if (job) await runtime.onWait(job);
   });
   // Time-based triggers: schedule ticks and the overdue-task scan, and schedules left unsynced.
@@ -78,12 +94,12 @@ export async function startEngineWorkers(options: {
   let again = false;
   const dispatch = async () => {
     let total = 0;
-    for (;;) {
-      const count = await dispatchPending(db, runtime, triggers, settings);
-      runtime.kick();
+    while (!stopped) {
+      const count = await dispatchPending(runtime, triggers, settings);
       total += count;
-      if (count === 0) return total;
+      if (count === 0) break;
     }
+    return total;
   };
   // One dispatch at a time per process; a wake-up during one runs another right after.
   const wake = () => {

@@ -13,7 +13,13 @@ export const queues = {
 } as const;
 
 export async function startQueue(connectionString: string, onError: (error: Error) => void): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString, schema: 'pgboss', application_name: 'weft-queue' });
+  const boss = new PgBoss({
+    connectionString,
+    schema: 'pgboss',
+    application_name: 'weft-queue',
+    // Jobs of a dead worker (missed heartbeats) are found every few seconds rather than every minute.
+    superviseIntervalSeconds: 5,
+  });
   boss.on('error', onError);
   await boss.start();
   return boss;

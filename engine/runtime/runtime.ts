@@ -96,6 +96,8 @@ export class FlowRuntime {
   readonly #deps: RuntimeDeps;
   readonly #compiledVersions = new Map<string, CompiledFlow>();
   readonly #ready: StepJob[] = [];
+  /** Steps readied by a transaction not yet known to have committed. */
+  readonly #pending = new WeakMap<EngineDb, StepJob[]>();
   readonly #inline = new Set<Promise<void>>();
   #paused = false;
 
@@ -111,7 +113,8 @@ export class FlowRuntime {
    */
   kick(): void {
     while (!this.#paused && this.#inline.size < maxInline && this.#ready.length > 0) {
-      const data = this.#ready.shift() as StepJob;
+      // Newest first: the next step of a run under way before the first step of a new one.
+      const data = this.#ready.pop() as StepJob;
       const running: Promise<void> = this.onStep({ data, retryCount: 0 }, { inline: true })
         .catch(() => undefined)
         .finally(() => {
@@ -120,6 +123,31 @@ export class FlowRuntime {
         });
       this.#inline.add(running);
     }
+  }
+
+  /**
+   * Tells the runtime that a transaction it worked in committed: the steps it readied may
+   * run now. Callers that start runs or retries in their own transactions call it after
+   * the commit; a transaction that rolled back is never passed, and its steps are dropped.
+   */
+  committed(trx: EngineDb): void {
+    const readied = this.#pending.get(trx);
+    if (readied) {
+      this.#pending.delete(trx);
+      this.#ready.push(...readied);
+    }
+    this.kick();
+  }
+
+  /** A transaction in which runs may be started or advanced: the steps it readies run once it has committed. */
+  async transaction<T>(work: (trx: EngineDb) => Promise<T>): Promise<T> {
+    let used: EngineDb | undefined;
+    const result = await this.#deps.db.transaction().execute((trx) => {
+      used = trx;
+      return work(trx);
+    });
+    if (used) this.committed(used);
+    return result;
   }
 
   /** Stops running steps inline (their jobs remain) and waits for those under way: for shutdown. */
@@ -275,7 +303,7 @@ export class FlowRuntime {
     const attemptAfter = (step: { attempt: number } | undefined) =>
       Math.max(jobAttempt, (step?.attempt ?? 0) + 1);
     try {
-      await this.#deps.db.transaction().execute(async (trx) => {
+      await this.transaction(async (trx) => {
         const run = await lockRun(trx, runId);
         if (!run || finished(run.status)) return;
         const step = await findStep(trx, runId, nodeId, iteration);
@@ -314,7 +342,7 @@ export class FlowRuntime {
       });
     } catch (error) {
       let retry: 'queue' | 'later' | undefined;
-      await this.#deps.db.transaction().execute(async (trx) => {
+      await this.transaction(async (trx) => {
         const run = await lockRun(trx, runId);
         if (!run || finished(run.status)) return;
         const attempt = attemptAfter(await findStep(trx, runId, nodeId, iteration));
@@ -353,13 +381,12 @@ export class FlowRuntime {
       });
       if (retry === 'queue') throw error; // pg-boss retries the job with the node's backoff
     }
-    this.kick();
   }
 
   /** Handles one `weft.flow.wait` job. A flow switched off while its run waited does not resume. */
   async onWait(job: { data: WaitJob }): Promise<void> {
     const { runId, nodeId, iteration } = job.data;
-    await this.#deps.db.transaction().execute(async (trx) => {
+    await this.transaction(async (trx) => {
       const run = await lockRun(trx, runId);
       if (!run || finished(run.status)) return;
       const step = await findStep(trx, runId, nodeId, iteration);
@@ -391,7 +418,6 @@ export class FlowRuntime {
       await upsertStep(trx, { runId, nodeId, iteration, nodeType: 'control.wait', status: 'done' });
       await this.#advance(trx, run, { type: 'wait.elapsed', nodeId });
     });
-    this.kick();
   }
 
   /** Stops a run: pending steps and waits find it finished and do nothing. */
@@ -632,12 +658,14 @@ export class FlowRuntime {
   }
 
   async #enqueueStep(trx: EngineDb, data: StepJob, salt = '', startAfter?: Date): Promise<void> {
-    if (!startAfter) this.#ready.push(data);
+    if (!startAfter) this.#pending.set(trx, [...(this.#pending.get(trx) ?? []), data]);
     const definition = this.#deps.catalog.get(data.nodeType);
     const retry = definition?.kind === 'action' ? definition.retry : undefined;
     await sendJob(this.#deps.boss, trx, queues.step, data, {
       id: jobId(data.runId, data.nodeId, data.iteration, salt),
       retryLimit: Math.max(0, data.maxAttempts - (data.previousAttempts ?? 0) - 1),
+      // A worker that dies mid-step stops beating: pg-boss retries the job in seconds, not after the 15-minute expiry.
+      heartbeatSeconds: 10,
       retryDelay: Math.max(1, Math.round((retry?.delayMs ?? 1000) / 1000)),
       retryBackoff: retry?.backoff === 'exponential',
       ...(retry?.maxDelayMs && { retryDelayMax: Math.round(retry.maxDelayMs / 1000) }),

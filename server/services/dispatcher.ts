@@ -7,6 +7,7 @@ import type { Flow } from '../../schemas/flow.ts';
 import type { Db } from '../db/index.ts';
 import type { Principal } from './authz.ts';
 import { getRecord } from './records.ts';
+import { runTransaction } from './run-transaction.ts';
 import type { SettingsService } from './settings.ts';
 
 /**
@@ -15,14 +16,13 @@ import type { SettingsService } from './settings.ts';
  * LOCKED, and a run is unique per (event, flow version), so nothing starts twice.
  */
 export async function dispatchPending(
-  db: Db,
   runtime: FlowRuntime,
   triggers: readonly TriggerNode[],
   settings: SettingsService,
   batchSize = 100,
 ): Promise<number> {
   const { flowChainDepth } = await settings.get();
-  return db.transaction().execute(async (trx) => {
+  return runTransaction(runtime, async (trx) => {
     const events = await trx
       .selectFrom('events')
       .select(['id', 'type', 'module', 'recordId', 'payload', 'actorId', 'causationId', 'depth'])

@@ -11,6 +11,7 @@ import { engineServices } from './engine-services.ts';
 import { problemsOf } from './flows.ts';
 import { decodeCursor, toPage } from './pagination.ts';
 import { getRecord } from './records.ts';
+import { runTransaction } from './run-transaction.ts';
 import type { SettingsService } from './settings.ts';
 
 const runColumns = [
@@ -107,7 +108,7 @@ export async function runFlowOn(
   recordIds: string[],
   mode: 'published' | 'test',
 ): Promise<string[]> {
-  const runIds = await db.transaction().execute(async (trx) => {
+  const runIds = await runTransaction(runtime, async (trx) => {
     const flow = await trx
       .selectFrom('flows')
       .select(['draft', 'publishedVersion', 'triggerModule'])
@@ -156,7 +157,6 @@ export async function runFlowOn(
     }
     return runIds;
   });
-  runtime.kick();
   return runIds;
 }
 
@@ -167,8 +167,7 @@ export async function cancelRun(db: Db, runtime: FlowRuntime, id: string) {
 }
 
 export async function retryRun(db: Db, runtime: FlowRuntime, id: string) {
-  const retried = await db.transaction().execute((trx) => runtime.retry(asEngine(trx), id));
-  runtime.kick();
+  const retried = await runTransaction(runtime, (trx) => runtime.retry(asEngine(trx), id));
   if (!retried) throw new WeftError('UNPROCESSABLE', 'Only a failed run can be retried from its failed step');
   return getRun(db, id);
 }
