@@ -240,3 +240,20 @@ test('feed and notifications arrive live; clear all', async () => {
   await page.locator('[data-testid="unread-count"][data-count="0"]').waitFor();
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });
+
+test('admin screens: every tab draws; system settings save from the schema form', async () => {
+  for (const tab of ['groups', 'sessions', 'logins', 'audit', 'changelog', 'email', 'routing', 'settings']) {
+    await page.goto(`${base}/admin/${tab}`);
+    await page.getByRole('tab', { selected: true }).waitFor();
+    await page.locator('table, form, input').first().waitFor();
+    await shot(page, `console-20-admin-${tab}`);
+  }
+  await page.getByLabel('App name').fill('Weft Test');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Settings saved').waitFor();
+  assert.equal(
+    ((await admin.request('GET', '/api/settings')).json() as { appName: string }).appName,
+    'Weft Test',
+  );
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+});

@@ -1,9 +1,10 @@
 /** Who is signed in (end a session), sign-in attempts, the audit log, and clearing record view history. */
-import { Badge, Button, Group, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail, usePaged } from '../console/console-api.ts';
+import { navigate } from '../router.ts';
 
 const when = (at: string | null) => (at ? new Date(at).toLocaleString() : '—');
 
@@ -185,6 +186,52 @@ export function AuditLog() {
         </Table.Tbody>
       </Table>
       {items?.length === 0 && <Text c="dimmed">Nothing matches.</Text>}
+      <More hasMore={hasMore} more={more} />
+    </Stack>
+  );
+}
+
+interface Change {
+  id: string;
+  module: string;
+  recordId: string;
+  action: string;
+  changes: Record<string, { before: unknown; after: unknown }>;
+  actorName: string | null;
+  at: string;
+}
+
+/** Every record change, newest first, with a link to the record. */
+export function ChangelogAdmin() {
+  const { items, hasMore, more } = usePaged<Change>('/changelog?limit=50');
+  return (
+    <Stack gap="xs">
+      {items?.length === 0 && <Text c="dimmed">No record has changed yet.</Text>}
+      <Table striped>
+        <Table.Tbody>
+          {items?.map((c) => (
+            <Table.Tr key={c.id}>
+              <Table.Td>{when(c.at)}</Table.Td>
+              <Table.Td>{c.actorName ?? 'Weft'}</Table.Td>
+              <Table.Td>
+                <Anchor size="sm" onClick={() => navigate(`/records/${c.module}/${c.recordId}`)}>
+                  {c.action} {c.module}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>
+                <Text size="xs" lineClamp={2}>
+                  {Object.entries(c.changes ?? {})
+                    .map(
+                      ([field, { before, after }]) =>
+                        `${field}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`,
+                    )
+                    .join('; ')}
+                </Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
       <More hasMore={hasMore} more={more} />
     </Stack>
   );

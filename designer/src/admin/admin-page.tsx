@@ -1,7 +1,7 @@
 /** Administration: one tab per area, the tab in the URL (/admin/<tab>). */
 import { Stack, Tabs, Title } from '@mantine/core';
 import { navigate } from '../router.ts';
-import { AuditLog, LoginHistory, Sessions } from './activity-admin.tsx';
+import { AuditLog, ChangelogAdmin, LoginHistory, Sessions } from './activity-admin.tsx';
 import { EmailAdmin } from './email-admin.tsx';
 import { GroupsAdmin } from './groups-admin.tsx';
 import { RolesAdmin } from './roles-admin.tsx';
@@ -16,6 +16,7 @@ const tabs = {
   sessions: ['Sessions', Sessions],
   logins: ['Login history', LoginHistory],
   audit: ['Audit log', AuditLog],
+  changelog: ['Changelog', ChangelogAdmin],
   settings: ['System settings', SettingsAdmin],
   email: ['Email', EmailAdmin],
   routing: ['Lead routing', RoutingAdmin],

@@ -9,10 +9,20 @@ import { SchemaForm } from './schema-form.tsx';
 
 type Values = Record<string, unknown>;
 
+/** `sessionTimeoutMinutes` → "Session timeout minutes"; SMTP and URL keep their capitals. */
+const titleOf = (name: string) => {
+  const words = name.replace(/([A-Z])/g, ' $1').toLowerCase();
+  return (words.charAt(0).toUpperCase() + words.slice(1))
+    .replace(/\bsmtp\b/i, 'SMTP')
+    .replace(/\burl\b/, 'URL');
+};
+
 /** The part of the settings schema holding these keys, for one form. */
 export function settingsPart(keys: (name: string) => boolean): RJSFSchema {
   const properties = Object.fromEntries(
-    Object.entries(settingsSchema.properties).filter(([name]) => keys(name)),
+    Object.entries(settingsSchema.properties)
+      .filter(([name]) => keys(name))
+      .map(([name, property]) => [name, { ...property, title: titleOf(name) }]),
   );
   return { type: 'object', properties } as RJSFSchema;
 }

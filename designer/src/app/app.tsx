@@ -39,7 +39,7 @@ export function App() {
   return (
     <Shell user={user} onSignOut={signOut}>
       {route.name === 'console' ? (
-        <Console path={route.path} />
+        <Console path={route.path} user={user} />
       ) : route.name === 'flow' ? (
         <FlowDesigner key={route.id} flowId={route.id} />
       ) : (

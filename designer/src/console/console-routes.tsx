@@ -1,6 +1,7 @@
 /** The workspace and admin console's screens, by path (the app's router hands these paths over). */
 import { Alert, Loader } from '@mantine/core';
 import { lazy, Suspense } from 'react';
+import type { User } from '../api.ts';
 import { RecordForm } from '../records/record-form.tsx';
 import { RecordList } from '../records/record-list.tsx';
 import { RecordPage } from '../records/record-page.tsx';
@@ -16,9 +17,9 @@ const screens: Record<string, React.LazyExoticComponent<(props: { rest: string[]
   imports: lazy(() => import('../imports/imports-page.tsx').then((m) => ({ default: m.ImportsPage }))),
 };
 
-export function Console({ path }: { path: string }) {
+export function Console({ path, user }: { path: string; user: User }) {
   const [area = '', ...rest] = path.split('/').filter(Boolean);
-  if (area === 'records') return <Records rest={rest} />;
+  if (area === 'records') return <Records rest={rest} isAdmin={user.isAdmin} />;
   const Screen = screens[area];
   if (!Screen) return <Alert m="md">Nothing here.</Alert>;
   return (
@@ -28,7 +29,7 @@ export function Console({ path }: { path: string }) {
   );
 }
 
-function Records({ rest }: { rest: string[] }) {
+function Records({ rest, isAdmin }: { rest: string[]; isAdmin: boolean }) {
   const modules = useModules();
   const [name = 'contacts', id, action] = rest;
   if (!modules) return <Loader m="md" />;
@@ -42,5 +43,5 @@ function Records({ rest }: { rest: string[] }) {
   if (id === 'new') return <RecordForm key={`new-${name}`} module={module} />;
   if (id && action === 'edit') return <RecordForm key={`edit-${id}`} module={module} id={id} />;
   if (id) return <RecordPage key={id} module={module} id={id} />;
-  return <RecordList key={name} module={module} />;
+  return <RecordList key={name} module={module} canRunFlows={isAdmin} />;
 }

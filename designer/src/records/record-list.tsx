@@ -18,8 +18,8 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import { useDebouncedValue, useLocalStorage } from '@mantine/hooks';
-import { useMemo, useState } from 'react';
-import { api } from '../api.ts';
+import { useEffect, useMemo, useState } from 'react';
+import { api, type Page } from '../api.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
@@ -30,9 +30,41 @@ function defaultColumns(module: ModuleDef): string[] {
   return [...new Set([...module.displayFields, ...own])].slice(0, 5).concat('assignedTo', 'updatedAt');
 }
 
-type Bulk = 'assign' | 'tag' | 'delete' | null;
+type Bulk = 'assign' | 'tag' | 'delete' | 'flow' | null;
 
-export function RecordList({ module }: { module: ModuleDef }) {
+interface ManualFlow {
+  id: string;
+  name: string;
+}
+
+/** Published manual flows on this module (X2CRM macros); flows are listed to admins only. */
+function useManualFlows(module: string, allowed: boolean): ManualFlow[] {
+  const [flows, setFlows] = useState<ManualFlow[]>([]);
+  useEffect(() => {
+    if (!allowed) return;
+    api<
+      Page<
+        ManualFlow & {
+          triggerType: string | null;
+          triggerModule: string | null;
+          publishedVersion: number | null;
+        }
+      >
+    >('GET', '/flows?limit=200').then(
+      (page) =>
+        setFlows(
+          page.items.filter(
+            (f) =>
+              f.triggerType === 'trigger.manual' && f.triggerModule === module && f.publishedVersion !== null,
+          ),
+        ),
+      () => setFlows([]),
+    );
+  }, [module, allowed]);
+  return flows;
+}
+
+export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunFlows: boolean }) {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search, 250);
   const [sort, setSort] = useState('-updatedAt');
@@ -45,6 +77,7 @@ export function RecordList({ module }: { module: ModuleDef }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulk, setBulk] = useState<Bulk>(null);
   const people = useAssignees();
+  const flows = useManualFlows(module.name, canRunFlows);
 
   const shown = columns.filter((name) => module.fields.some((f) => f.name === name));
   const path = useMemo(() => {
@@ -134,6 +167,11 @@ export function RecordList({ module }: { module: ModuleDef }) {
           <Button size="xs" variant="light" onClick={() => setBulk('tag')}>
             Tag
           </Button>
+          {flows.length > 0 && (
+            <Button size="xs" variant="light" onClick={() => setBulk('flow')}>
+              Run flow
+            </Button>
+          )}
           <Button size="xs" variant="light" color="red" onClick={() => setBulk('delete')}>
             Delete
           </Button>
@@ -222,6 +260,15 @@ export function RecordList({ module }: { module: ModuleDef }) {
           runBulk((id) => api('POST', `/records/${module.name}/${id}/tags`, { tags }), 'Tagged')
         }
         onDelete={() => runBulk((id) => api('DELETE', `/records/${module.name}/${id}`), 'Deleted')}
+        flows={flows}
+        onRunFlow={async (flowId) => {
+          await api('POST', `/flows/${flowId}/run`, { recordIds: [...selected] }).then(
+            () => done(`The flow is running on ${selected.size} records`),
+            fail,
+          );
+          setSelected(new Set());
+          setBulk(null);
+        }}
       />
     </Stack>
   );
@@ -235,7 +282,11 @@ function BulkModal({
   onAssign,
   onTag,
   onDelete,
+  flows,
+  onRunFlow,
 }: {
+  flows: ManualFlow[];
+  onRunFlow: (flowId: string) => void;
   bulk: Bulk;
   count: number;
   people: { value: string; label: string }[];
@@ -246,7 +297,8 @@ function BulkModal({
 }) {
   const [to, setTo] = useState<string | null>(null);
   const [tags, setTags] = useState<string[]>([]);
-  const title = bulk === 'assign' ? 'Assign' : bulk === 'tag' ? 'Tag' : 'Delete';
+  const [flow, setFlow] = useState<string | null>(null);
+  const title = { assign: 'Assign', tag: 'Tag', delete: 'Delete', flow: 'Run a flow on' }[bulk ?? 'assign'];
   return (
     <Modal opened={bulk !== null} onClose={onClose} title={`${title} ${count} records`}>
       <Stack>
@@ -263,6 +315,19 @@ function BulkModal({
             <TagsInput label="Tags to add" value={tags} onChange={setTags} />
             <Button disabled={tags.length === 0} onClick={() => onTag(tags)}>
               Add tags
+            </Button>
+          </>
+        )}
+        {bulk === 'flow' && (
+          <>
+            <Select
+              label="Flow"
+              data={flows.map((f) => ({ value: f.id, label: f.name }))}
+              value={flow}
+              onChange={setFlow}
+            />
+            <Button disabled={!flow} onClick={() => flow && onRunFlow(flow)}>
+              Run
             </Button>
           </>
         )}
