@@ -39,7 +39,7 @@ export interface FlowVersion {
   createdAt?: string;
 }
 
-export type RunStatus = 'running' | 'waiting' | 'done' | 'failed' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'done' | 'failed' | 'cancelled';
 
 export interface RunSummary {
   id: string;
@@ -72,9 +72,60 @@ export interface RunDetail extends RunSummary {
 }
 
 export const statusColor: Record<string, string> = {
+  queued: 'grape',
   running: 'blue',
   waiting: 'yellow',
   done: 'teal',
   failed: 'red',
   cancelled: 'gray',
 };
+
+/** What `POST /api/flows/:id/test-runs` answers (engine/runtime/test-run.ts). */
+export interface TestRunResult {
+  status: RunStatus;
+  path: string[];
+  steps: {
+    nodeId: string;
+    nodeType: string;
+    input: unknown;
+    output?: unknown;
+    error?: unknown;
+    note?: string;
+  }[];
+  output?: unknown;
+  failure?: unknown;
+}
+
+/** A test run's answer in the shape run views draw. */
+export function testRunDetail(
+  flowId: string,
+  module: string | null,
+  recordId: string,
+  result: TestRunResult,
+): RunDetail {
+  const now = new Date().toISOString();
+  return {
+    id: 'test-run',
+    flowId,
+    version: 0,
+    status: result.status,
+    test: true,
+    module,
+    recordId,
+    startedAt: now,
+    finishedAt: now,
+    error: result.failure ?? null,
+    steps: result.steps.map((step) => ({
+      nodeId: step.nodeId,
+      iteration: 1,
+      nodeType: step.nodeType,
+      status: step.error ? 'failed' : 'done',
+      attempt: 1,
+      input: step.input,
+      output: step.note ? { note: step.note, ...(step.output as object) } : (step.output ?? null),
+      error: step.error ?? null,
+      startedAt: now,
+      finishedAt: now,
+    })),
+  };
+}

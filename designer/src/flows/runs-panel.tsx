@@ -18,7 +18,13 @@ import { notifications } from '@mantine/notifications';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { useLive } from '../app/live.ts';
-import { type RunDetail, type RunSummary, statusColor } from './flows-api.ts';
+import {
+  type RunDetail,
+  type RunSummary,
+  statusColor,
+  type TestRunResult,
+  testRunDetail,
+} from './flows-api.ts';
 
 const pollMs = 1000;
 const settled = (status: string) => status === 'done' || status === 'failed' || status === 'cancelled';
@@ -63,6 +69,11 @@ function RunView({ runId, onShown }: { runId: string; onShown: (run: RunDetail) 
       () => api<RunDetail>('GET', `/runs/${run.id}`).then(setRun),
       fail,
     );
+  return <RunTimeline run={run} act={act} />;
+}
+
+/** A run's status, error and step timeline; `act` is absent for a test run (nothing to steer). */
+function RunTimeline({ run, act }: { run: RunDetail; act?: (what: 'cancel' | 'retry') => void }) {
   return (
     <Stack gap="xs" data-testid="run-view" data-status={run.status}>
       <Group justify="space-between">
@@ -73,12 +84,12 @@ function RunView({ runId, onShown }: { runId: string; onShown: (run: RunDetail) 
           {run.test && <Badge variant="outline">test</Badge>}
         </Group>
         <Group gap={4}>
-          {!settled(run.status) && (
+          {act && !settled(run.status) && (
             <Button size="xs" variant="default" onClick={() => act('cancel')}>
               Cancel
             </Button>
           )}
-          {run.status === 'failed' && (
+          {act && run.status === 'failed' && (
             <Button size="xs" variant="default" onClick={() => act('retry')}>
               Retry
             </Button>
@@ -172,13 +183,16 @@ export function RunsPanel({ flowId, module, saved, onRunShown }: Props) {
   }, [module]);
   useEffect(loadRecords, [loadRecords]);
 
+  const [tested, setTested] = useState<RunDetail | null>(null);
+  // A test run is synchronous and rolled back: its answer is the whole run, and nothing stays.
   const testRun = async () => {
     if (!recordId) return;
-    const answer = await api<{ runIds: string[] }>('POST', `/flows/${flowId}/test`, {
-      recordIds: [recordId],
-    }).catch(fail);
-    if (answer?.runIds[0]) setShown(answer.runIds[0]);
-    load();
+    const result = await api<TestRunResult>('POST', `/flows/${flowId}/test-runs`, { recordId }).catch(fail);
+    if (!result) return;
+    const run = testRunDetail(flowId, module ?? null, recordId, result);
+    setShown(null);
+    setTested(run);
+    onRunShown(run);
   };
 
   const onShown = useCallback(
@@ -213,6 +227,7 @@ export function RunsPanel({ flowId, module, saved, onRunShown }: Props) {
             Test run
           </Button>
         </Group>
+        {tested && !shown && <RunTimeline run={tested} />}
         {shown && <RunView runId={shown} onShown={onShown} />}
         <Text size="xs" fw={700} c="dimmed" tt="uppercase">
           History
