@@ -23,10 +23,13 @@ onTestEnd(() => browser.close());
 const { page, pageErrors } = await openPage(browser);
 
 test('records: list, record page, edit form', async () => {
+  const account = await admin.request('POST', '/api/records/accounts', { name: 'Analytical Engines' });
+  assert.equal(account.statusCode, 201, account.body);
   const created = await admin.request('POST', '/api/records/contacts', {
     firstName: 'Ada',
     lastName: 'Lovelace',
     email: 'ada@example.com',
+    company: account.json().id,
   });
   assert.equal(created.statusCode, 201, created.body);
   await signIn(page, base, 'admin', adminPassword);
@@ -39,6 +42,11 @@ test('records: list, record page, edit form', async () => {
   await page.getByRole('button', { name: 'Edit' }).click();
   await page.getByRole('button', { name: 'Save' }).waitFor();
   await shot(page, 'console-03-form');
+  // The account's page lists the contact that links to it.
+  await page.goto(`${base}/records/accounts/${account.json().id}`);
+  await page.getByRole('tab', { name: 'Related' }).click();
+  await page.getByRole('link', { name: 'Ada Lovelace' }).or(page.getByText('Ada Lovelace')).first().waitFor();
+  await shot(page, 'console-03b-related');
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });
 

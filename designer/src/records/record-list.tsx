@@ -23,7 +23,8 @@ import { api, type Page } from '../api.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
-import { type Condition, toWhere, WhereFilter } from './where-filter.tsx';
+import { WhereFilter } from './where-filter.tsx';
+import { type Condition, toWhere } from './where-rules.ts';
 
 function defaultColumns(module: ModuleDef): string[] {
   const own = module.fields.filter((f) => !f.system).map((f) => f.name);

@@ -24,6 +24,7 @@ import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
+import { RelatedRecords } from './related-records.tsx';
 
 interface ChangelogEntry {
   id: string;
@@ -139,12 +140,16 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
           <Tabs.List>
             <Tabs.Tab value="activity">Activity</Tabs.Tab>
             <Tabs.Tab value="changelog">Changelog</Tabs.Tab>
+            <Tabs.Tab value="related">Related</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="activity" style={{ flex: 1, minHeight: 0 }}>
             <Activity module={module.name} id={id} />
           </Tabs.Panel>
           <Tabs.Panel value="changelog" style={{ flex: 1, minHeight: 0 }}>
             <Changelog module={module} id={id} />
+          </Tabs.Panel>
+          <Tabs.Panel value="related" style={{ flex: 1, minHeight: 0, overflow: 'auto' }}>
+            <RelatedRecords module={module.name} id={id} />
           </Tabs.Panel>
         </Tabs>
       </Stack>

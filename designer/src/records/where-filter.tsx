@@ -1,12 +1,7 @@
 /** A filter on any field, built as a json-logic `where` the records API compiles to SQL. */
 import { ActionIcon, Button, Group, Select, Stack, TextInput } from '@mantine/core';
 import type { FieldDef } from '../console/console-api.ts';
-
-export interface Condition {
-  field: string;
-  op: string;
-  value: string;
-}
+import type { Condition } from './where-rules.ts';
 
 const operators = [
   { value: '==', label: 'is' },
@@ -17,36 +12,6 @@ const operators = [
   { value: 'empty', label: 'is empty' },
   { value: 'notEmpty', label: 'is not empty' },
 ];
-
-const numeric = new Set(['number', 'currency', 'percentage', 'rating']);
-
-function literal(field: FieldDef | undefined, value: string): unknown {
-  if (field && numeric.has(field.type) && value.trim() !== '' && !Number.isNaN(Number(value)))
-    return Number(value);
-  if (field?.type === 'boolean') return value === 'true' || value === 'yes';
-  return value;
-}
-
-/** The conditions joined with "and", or undefined when there are none. */
-export function toWhere(conditions: Condition[], fields: FieldDef[]): unknown {
-  const rules = conditions
-    .filter((c) => c.field && c.op)
-    .map((c) => {
-      const target = { var: c.field };
-      if (c.op === 'empty' || c.op === 'notEmpty') return { [c.op]: [target] };
-      return {
-        [c.op]: [
-          target,
-          literal(
-            fields.find((f) => f.name === c.field),
-            c.value,
-          ),
-        ],
-      };
-    });
-  if (rules.length === 0) return undefined;
-  return rules.length === 1 ? rules[0] : { and: rules };
-}
 
 export function WhereFilter({
   fields,
