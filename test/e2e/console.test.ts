@@ -38,6 +38,8 @@ test('records: list, record page, edit form', async () => {
   await shot(page, 'console-01-records');
   await page.getByTestId('records-table').getByText('Lovelace').click();
   await page.getByTestId('record-title').waitFor();
+  // A link shows the linked record's name, not its id.
+  await page.locator('[data-field="company"]', { hasText: 'Analytical Engines' }).waitFor();
   await shot(page, 'console-02-record');
   await page.getByRole('button', { name: 'Edit' }).click();
   await page.getByRole('button', { name: 'Save' }).waitFor();

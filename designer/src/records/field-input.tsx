@@ -172,8 +172,16 @@ export function FieldInput({
 }
 
 /** A stored value as text, for lists and the record page. */
-export function displayValue(field: FieldDef | undefined, value: unknown, people: Option[] = []): string {
+export function displayValue(
+  field: FieldDef | undefined,
+  value: unknown,
+  people: Option[] = [],
+  record?: Record<string, unknown>,
+): string {
   if (value === null || value === undefined || value === '') return '';
+  // Records carry the names of the ids they hold (links, assignments) under `_display`.
+  const named = (record?._display as Record<string, unknown> | undefined)?.[field?.name ?? ''];
+  if (typeof named === 'string' && named) return named;
   if (Array.isArray(value)) return value.join(', ');
   if (field?.type === 'boolean') return value ? 'Yes' : 'No';
   if (field?.type === 'assignment') return people.find((p) => p.value === value)?.label ?? String(value);

@@ -233,6 +233,7 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
                         module.fields.find((f) => f.name === name),
                         record[name],
                         people,
+                        record,
                       )}
                     </Table.Td>
                   ))}

@@ -5,6 +5,7 @@
  */
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Group,
@@ -117,9 +118,19 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
                   <Text size="xs" c="dimmed">
                     {field.label}
                   </Text>
-                  <Text size="sm" data-field={name}>
-                    {displayValue(field, record[name], people) || '—'}
-                  </Text>
+                  {field.type === 'link' && field.options.module && typeof record[name] === 'string' ? (
+                    <Anchor
+                      size="sm"
+                      data-field={name}
+                      onClick={() => navigate(`/records/${field.options.module}/${record[name]}`)}
+                    >
+                      {displayValue(field, record[name], people, record)}
+                    </Anchor>
+                  ) : (
+                    <Text size="sm" data-field={name}>
+                      {displayValue(field, record[name], people, record) || '—'}
+                    </Text>
+                  )}
                 </div>
               );
             }}
