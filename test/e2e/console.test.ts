@@ -41,6 +41,12 @@ test('records: list, record page, edit form', async () => {
   // A link shows the linked record's name, not its id.
   await page.locator('[data-field="company"]', { hasText: 'Analytical Engines' }).waitFor();
   await shot(page, 'console-02-record');
+  // At a tablet's width the side panel goes under the record.
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await page.getByRole('tab', { name: 'Changelog' }).click();
+  await page.getByText(/create by admin/i).first().waitFor();
+  await shot(page, 'console-02-record-tablet');
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByRole('button', { name: 'Edit' }).click();
   await page.getByRole('button', { name: 'Save' }).waitFor();
   await shot(page, 'console-03-form');
@@ -156,6 +162,8 @@ test('studio: a module with three fields and a layout; a record through its form
   await page.getByRole('button', { name: 'Take Budget off the layout' }).click();
   await page.getByTestId('palette-field-budget').dragTo(page.getByTestId('drop-0-0-0'));
   await page.getByTestId('drop-0-0-0').getByText('Budget').waitFor();
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByTestId('layout-preview').getByLabel('Budget').waitFor();
   await shot(page, 'console-08-layout');
   await page.getByRole('button', { name: 'Save as default form' }).click();
   await page.getByText('Now the default form of Projects').waitFor();

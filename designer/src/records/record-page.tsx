@@ -8,6 +8,7 @@ import {
   Anchor,
   Badge,
   Button,
+  Flex,
   Group,
   Loader,
   ScrollArea,
@@ -19,6 +20,7 @@ import {
   Timeline,
   Title,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
@@ -48,6 +50,8 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
   const [layout, setLayout] = useState<Layout | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const people = useAssignees();
+  // Below this the side panel goes under the record (tablets).
+  const narrow = useMediaQuery('(max-width: 1100px)');
 
   useEffect(() => {
     api<RecordRow>('GET', `/records/${module.name}/${id}`).then(setRecord, (e: Error) =>
@@ -81,7 +85,11 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
   };
 
   return (
-    <Group align="stretch" gap={0} wrap="nowrap" style={{ flex: 1, minHeight: 0 }}>
+    <Flex
+      direction={narrow ? 'column' : 'row'}
+      align="stretch"
+      style={{ flex: 1, minHeight: 0, overflow: 'auto' }}
+    >
       <ScrollArea style={{ flex: 1 }} p="md">
         <Stack gap="md">
           <Group justify="space-between">
@@ -137,7 +145,12 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
           />
         </Stack>
       </ScrollArea>
-      <Stack w={380} p="md" style={{ borderLeft: '1px solid var(--mantine-color-gray-3)' }}>
+      <Stack
+        w={narrow ? undefined : 380}
+        mih={narrow ? 480 : undefined}
+        p="md"
+        style={{ borderLeft: narrow ? undefined : '1px solid var(--mantine-color-gray-3)' }}
+      >
         <RecordTags
           module={module.name}
           id={id}
@@ -164,7 +177,7 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
           </Tabs.Panel>
         </Tabs>
       </Stack>
-    </Group>
+    </Flex>
   );
 }
 

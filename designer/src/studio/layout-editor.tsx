@@ -21,6 +21,8 @@ import {
 import { type DragEvent, useEffect, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { done, fail, fieldErrors, type ModuleDef } from '../console/console-api.ts';
+import { FieldInput } from '../records/field-input.tsx';
+import { LayoutView } from '../records/layout-view.tsx';
 import {
   addRow,
   addSection,
@@ -48,6 +50,7 @@ export function LayoutEditor({ module }: { module: ModuleDef }) {
   const [layouts, setLayouts] = useState<LayoutRow[] | null>(null);
   const [current, setCurrent] = useState<LayoutRow | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [preview, setPreview] = useState(false);
 
   const load = async (select?: string) => {
     const page = await api<Page<LayoutRow>>('GET', `/modules/${module.name}/layouts?limit=100`);
@@ -272,6 +275,9 @@ export function LayoutEditor({ module }: { module: ModuleDef }) {
           <Button variant="light" onClick={() => setSections(addSection(sections))}>
             Add section
           </Button>
+          <Button variant="default" onClick={() => setPreview(!preview)}>
+            {preview ? 'Hide preview' : 'Preview'}
+          </Button>
           <Button onClick={save}>Save layout</Button>
           <Button variant="default" onClick={() => makeDefault('form')}>
             Save as default form
@@ -284,6 +290,24 @@ export function LayoutEditor({ module }: { module: ModuleDef }) {
           <Text c="red" size="sm">
             {problem}
           </Text>
+        )}
+        {preview && (
+          <Paper withBorder p="md" data-testid="layout-preview">
+            <LayoutView
+              layout={{ id: current.id, name: current.name, sections }}
+              cell={(name) => {
+                const field = module.fields.find((f) => f.name === name);
+                return field ? (
+                  <FieldInput
+                    key={name}
+                    field={{ ...field, readOnly: true }}
+                    value={null}
+                    onChange={() => {}}
+                  />
+                ) : null;
+              }}
+            />
+          </Paper>
         )}
       </Stack>
     </Group>
