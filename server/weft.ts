@@ -1,11 +1,11 @@
 import type { PgBoss } from 'pg-boss';
 import { buildApp } from './app.ts';
 import { ensureAdmin } from './bootstrap.ts';
-import { createRuntime, startEngineWorkers } from './engine.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { createRuntime, startEngineWorkers } from './engine.ts';
 import { startQueue, startSystemWorkers } from './queue.ts';
 import { SettingsService } from './services/settings.ts';
 

@@ -180,7 +180,7 @@ test('a flow whose own write would trigger it again stops at the cycle, and says
   assert.equal(runs.length, 1);
 });
 
-test('a manual run on chosen records, and a test run of the draft', async () => {
+test('a manual run on chosen records, once the flow is published', async () => {
   const flow = await admin.request('POST', '/api/flows', {
     name: 'Macro',
     definition: {
@@ -202,15 +202,15 @@ test('a manual run on chosen records, and a test run of the draft', async () => 
     firstName: 'Grace',
     lastName: 'Hopper',
   });
-  const test = await admin.request('POST', `/api/flows/${flowId}/test`, { recordIds: [contact.json().id] });
-  assert.equal(test.statusCode, 202, test.body);
   const notPublished = await admin.request('POST', `/api/flows/${flowId}/run`, {
     recordIds: [contact.json().id],
   });
   assert.equal(notPublished.statusCode, 422);
+  await admin.request('POST', `/api/flows/${flowId}/publish`);
+  const started = await admin.request('POST', `/api/flows/${flowId}/run`, { recordIds: [contact.json().id] });
+  assert.equal(started.statusCode, 202, started.body);
   const [run] = await finishedRuns(flowId);
   assert.equal(run?.status, 'done');
-  assert.equal(run?.test, true);
   const posts = await db
     .selectFrom('feedPosts')
     .select('text')

@@ -143,7 +143,6 @@ export async function blocked(
           .as('sameRecord'),
     ])
     .where('flowId', '=', at.flowId)
-    .where('test', '=', false)
     .where('status', 'in', at.statuses);
   if (at.except) query = query.where('id', '<>', at.except);
   const active = await query.executeTakeFirstOrThrow();

@@ -79,7 +79,6 @@ export interface StartRequest {
   module?: string | null;
   recordId?: string | null;
   depth?: number;
-  test?: boolean;
   parent?: { runId: string; nodeId: string };
 }
 
@@ -157,65 +156,50 @@ export class FlowRuntime {
     while (this.#inline.size > 0) await Promise.allSettled([...this.#inline]);
   }
 
-  /**
-   * The machine of a run's flow version. Published versions never change, so their
-   * compiled machines are kept; a test run's draft (version 0) is read from the run itself.
-   */
+  /** The machine of a run's flow version. Published versions never change, so machines are kept. */
   async #compiled(
     trx: EngineDb,
-    run: { id?: string; flowId: string; version: number },
+    run: { flowId: string; version: number },
     definition?: Flow,
   ): Promise<CompiledFlow> {
     const key = `${run.flowId}@${run.version}`;
     const cached = this.#compiledVersions.get(key);
     if (cached) return cached;
-    const flow = definition ?? (await this.#definitionOf(trx, run));
+    const flow =
+      definition ??
+      (
+        await trx
+          .selectFrom('flowVersions')
+          .select('definition')
+          .where('flowId', '=', run.flowId)
+          .where('version', '=', run.version)
+          .executeTakeFirstOrThrow()
+      ).definition;
     const compiled = compile(
       flow,
       this.#deps.catalog,
       flow.settings?.timeZone ? { timeZone: flow.settings.timeZone } : {},
     );
-    if (run.version > 0) this.#compiledVersions.set(key, compiled);
+    this.#compiledVersions.set(key, compiled);
     return compiled;
-  }
-
-  async #definitionOf(trx: EngineDb, run: { id?: string; flowId: string; version: number }): Promise<Flow> {
-    if (run.version === 0 && run.id) {
-      const row = await trx
-        .selectFrom('flowRuns')
-        .select('definition')
-        .where('id', '=', run.id)
-        .executeTakeFirstOrThrow();
-      if (row.definition) return row.definition;
-    }
-    const row = await trx
-      .selectFrom('flowVersions')
-      .select('definition')
-      .where('flowId', '=', run.flowId)
-      .where('version', '=', run.version)
-      .executeTakeFirstOrThrow();
-    return row.definition;
   }
 
   /** Creates a run inside the caller's transaction; one per (event, flow version). Returns its id, or null if it existed. */
   async start(trx: EngineDb, request: StartRequest): Promise<string | null> {
     const compiled = await this.#compiled(trx, request, request.definition);
     const outcome = startRun(compiled, request.input, this.#deps.clock);
-    const queued =
-      !request.test &&
-      (await mustQueue(
-        trx,
-        request.flowId,
-        request.recordId ?? null,
-        compiled.flow.settings?.maxConcurrentRuns,
-      ));
+    const queued = await mustQueue(
+      trx,
+      request.flowId,
+      request.recordId ?? null,
+      compiled.flow.settings?.maxConcurrentRuns,
+    );
     const inserted = await trx
       .insertInto('flowRuns')
       .values({
         flowId: request.flowId,
         version: request.version,
         status: queued ? 'queued' : statusOf(outcome),
-        test: request.test ?? false,
         eventId: request.eventId ?? null,
         module: request.module ?? null,
         recordId: request.recordId ?? null,
@@ -223,7 +207,6 @@ export class FlowRuntime {
         parentRunId: request.parent?.runId ?? null,
         parentNodeId: request.parent?.nodeId ?? null,
         input: JSON.stringify(request.input),
-        definition: request.version === 0 ? JSON.stringify(request.definition) : null,
         snapshot: JSON.stringify(outcome.snapshot),
       })
       .onConflict((oc) =>
@@ -254,7 +237,6 @@ export class FlowRuntime {
       .select('id')
       .where('flowId', '=', flowId)
       .where('status', '=', 'queued')
-      .where('test', '=', false)
       .limit(1)
       .executeTakeFirst();
     if (!any) return;
@@ -277,7 +259,6 @@ export class FlowRuntime {
       ])
       .where('flowId', '=', flowId)
       .where('status', '=', 'queued')
-      .where('test', '=', false)
       .orderBy('startedAt')
       .limit(100)
       .forUpdate()
@@ -396,12 +377,7 @@ export class FlowRuntime {
         .select('active')
         .where('id', '=', run.flowId)
         .executeTakeFirst();
-      const test = await trx
-        .selectFrom('flowRuns')
-        .select('test')
-        .where('id', '=', runId)
-        .executeTakeFirstOrThrow();
-      if (!flow?.active && !test.test) {
+      if (!flow?.active) {
         await upsertStep(trx, {
           runId,
           nodeId,
@@ -529,11 +505,11 @@ export class FlowRuntime {
   async #startOnFailure(trx: EngineDb, run: RunRow, flowId: string, failure: unknown): Promise<void> {
     const failed = await trx
       .selectFrom('flowRuns')
-      .select(['input', 'test', 'module', 'recordId', 'depth'])
+      .select(['input', 'module', 'recordId', 'depth'])
       .where('id', '=', run.id)
       .executeTakeFirstOrThrow();
     const input = failed.input as Omit<RunInput, 'now'>;
-    if (failed.test || (input.trigger as { failedRunId?: unknown } | null)?.failedRunId) return;
+    if ((input.trigger as { failedRunId?: unknown } | null)?.failedRunId) return;
     const target = await publishedVersion(trx, flowId, { activeOnly: true });
     if (!target) return;
     await this.start(trx, {

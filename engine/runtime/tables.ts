@@ -36,7 +36,6 @@ export interface FlowRunsTable {
   flowId: string;
   version: number;
   status: RunStatus;
-  test: Generated<boolean>;
   eventId: number | null;
   module: string | null;
   recordId: string | null;
@@ -44,8 +43,6 @@ export interface FlowRunsTable {
   parentRunId: string | null;
   parentNodeId: string | null;
   input: Json<Record<string, unknown>>;
-  /** The draft a test run (version 0) runs; published versions are read from flow_versions. */
-  definition: Json<Flow> | null;
   snapshot: Json<unknown>;
   output: Json<unknown> | null;
   error: Json<unknown> | null;

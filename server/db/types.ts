@@ -1,5 +1,5 @@
-import type { EngineTables } from '../../engine/runtime/tables.ts';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { EngineTables } from '../../engine/runtime/tables.ts';
 import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
 

@@ -192,37 +192,7 @@ export const flowRoutes: RoutePlugin = async (app) => {
     },
     async (request, reply) =>
       reply.code(202).send({
-        runIds: await runFlowOn(
-          app.db,
-          runtime(),
-          principalOf(request),
-          request.params.id,
-          request.body.recordIds,
-          'published',
-        ),
-      }),
-  );
-
-  app.post(
-    '/:id/test',
-    {
-      schema: {
-        tags,
-        summary: 'Run the draft as a test run on a sample record',
-        params: idParams,
-        body: flowRunBody,
-      },
-    },
-    async (request, reply) =>
-      reply.code(202).send({
-        runIds: await runFlowOn(
-          app.db,
-          runtime(),
-          principalOf(request),
-          request.params.id,
-          request.body.recordIds,
-          'test',
-        ),
+        runIds: await runFlowOn(runtime(), principalOf(request), request.params.id, request.body.recordIds),
       }),
   );
 

@@ -59,12 +59,8 @@ export async function engineServices(
   };
   const actor: Actor = { id: ownerId, username: `workflow:${flow.name}` };
   const options = event ? { causation } : {};
-  // A test run's email stays in the outbox and its HTTP requests are not sent: captured, not performed.
-  // (A synchronous test run says so in RunInfo and has no row; a queued one has a row that says so.)
-  const testRun = async () =>
-    ('test' in run && run.test === true) ||
-    (await db.selectFrom('flowRuns').select('test').where('id', '=', run.runId).executeTakeFirst())?.test ===
-      true;
+  // A test run's email stays in the (rolled-back) outbox and its HTTP requests are not sent.
+  const testRun = run.test === true;
   return nonRetriableOnUserErrors({
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
@@ -140,7 +136,7 @@ export async function engineServices(
             reason: `${doNotEmail} asked not to be emailed (doNotEmail), and the respectDoNotEmail setting is on`,
           };
         }
-        const test = await testRun();
+        const test = testRun;
         const queued = await queueEmail(db, test ? null : (deps.boss ?? null), settings, {
           ...draft,
           runId: test ? null : run.runId,
@@ -150,7 +146,7 @@ export async function engineServices(
     },
     http: {
       request: async (request) => {
-        if (await testRun()) {
+        if (testRun) {
           const { signal: _signal, ...captured } = request;
           return { status: 0, headers: {}, body: { captured } };
         }

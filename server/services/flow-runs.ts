@@ -19,7 +19,6 @@ const runColumns = [
   'flowId',
   'version',
   'status',
-  'test',
   'eventId',
   'module',
   'recordId',
@@ -101,12 +100,10 @@ const asEngine = (db: Db) => db as unknown as EngineDb;
  * draft as a test run (version 0, never matched by events).
  */
 export async function runFlowOn(
-  db: Db,
   runtime: FlowRuntime,
   principal: Principal,
   flowId: string,
   recordIds: string[],
-  mode: 'published' | 'test',
 ): Promise<string[]> {
   const runIds = await runTransaction(runtime, async (trx) => {
     const flow = await trx
@@ -115,25 +112,15 @@ export async function runFlowOn(
       .where('id', '=', flowId)
       .executeTakeFirst();
     if (!flow) throw notFound('Flow');
-    let version = 0;
-    let definition = flow.draft;
-    if (mode === 'published') {
-      if (flow.publishedVersion === null)
-        throw new WeftError('UNPROCESSABLE', 'Publish the flow before running it');
-      version = flow.publishedVersion;
-      definition = (
-        await trx
-          .selectFrom('flowVersions')
-          .select('definition')
-          .where('flowId', '=', flowId)
-          .where('version', '=', version)
-          .executeTakeFirstOrThrow()
-      ).definition;
-    } else {
-      const problems = await problemsOf(trx, definition);
-      if (problems.length > 0)
-        throw new WeftError('FLOW_INVALID', 'Fix the draft’s problems before testing it', problems);
-    }
+    if (flow.publishedVersion === null)
+      throw new WeftError('UNPROCESSABLE', 'Publish the flow before running it');
+    const version = flow.publishedVersion;
+    const { definition } = await trx
+      .selectFrom('flowVersions')
+      .select('definition')
+      .where('flowId', '=', flowId)
+      .where('version', '=', version)
+      .executeTakeFirstOrThrow();
     const module = (definition.trigger.params as { module?: string }).module;
     if (!module)
       throw new WeftError('UNPROCESSABLE', 'The flow’s trigger names no module to take records from');
@@ -151,7 +138,6 @@ export async function runFlowOn(
         input: { record: { ...record, module }, trigger: { module, recordId }, user: { id: principal.id } },
         module,
         recordId,
-        test: mode === 'test',
       });
       if (runId) runIds.push(runId);
     }

@@ -67,7 +67,6 @@ async function flowStats(db: Db, ids: string[]) {
       sql<string | null>`(array_agg(status order by started_at desc))[1]`.as('lastStatus'),
     ])
     .where('flowId', 'in', ids)
-    .where('test', '=', false)
     .groupBy('flowId')
     .execute();
   return new Map(

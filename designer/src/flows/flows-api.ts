@@ -46,7 +46,8 @@ export interface RunSummary {
   flowId: string;
   version: number;
   status: RunStatus;
-  test: boolean;
+  /** Only a synchronous test run of the draft (never stored) says so. */
+  test?: boolean;
   module: string | null;
   recordId: string | null;
   startedAt: string;

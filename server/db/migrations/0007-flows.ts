@@ -37,7 +37,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('flow_id', 'uuid', (c) => c.notNull().references('flows.id').onDelete('cascade'))
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('test', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('event_id', 'bigint')
     .addColumn('module', 'text')
     .addColumn('record_id', 'uuid')
@@ -45,8 +44,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('parent_run_id', 'uuid', (c) => c.references('flow_runs.id').onDelete('set null'))
     .addColumn('parent_node_id', 'text')
     .addColumn('input', 'jsonb', (c) => c.notNull())
-    // Test runs run a draft (version 0): they keep the definition they started on.
-    .addColumn('definition', 'jsonb')
     .addColumn('snapshot', 'jsonb', (c) => c.notNull())
     .addColumn('output', 'jsonb')
     .addColumn('error', 'jsonb')
@@ -62,7 +59,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index flow_runs_record_idx on flow_runs (module, record_id)`.execute(db);
   // Admission (one run per record at a time, a flow's concurrency cap) counts active runs
   // on every start and release: this index holds only those, however many runs have finished.
-  await sql`create index flow_runs_active_idx on flow_runs (flow_id, record_id) where status in ('queued', 'running', 'waiting') and not test`.execute(
+  await sql`create index flow_runs_active_idx on flow_runs (flow_id, record_id) where status in ('queued', 'running', 'waiting')`.execute(
     db,
   );
 
