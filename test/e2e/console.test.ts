@@ -44,7 +44,10 @@ test('records: list, record page, edit form', async () => {
   // At a tablet's width the side panel goes under the record.
   await page.setViewportSize({ width: 820, height: 1180 });
   await page.getByRole('tab', { name: 'Changelog' }).click();
-  await page.getByText(/create by admin/i).first().waitFor();
+  await page
+    .getByText(/create by admin/i)
+    .first()
+    .waitFor();
   await shot(page, 'console-02-record-tablet');
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByRole('button', { name: 'Edit' }).click();
