@@ -35,7 +35,8 @@ export function App() {
     );
   if (user === null) return <SignIn onSignedIn={setUser} />;
 
-  const route = routeOf(path);
+  // Flows are for administrators (the API refuses others): everyone else starts on the activity feed.
+  const route = routeOf(path === '/' && !user.isAdmin ? '/feed' : path);
   return (
     <Shell user={user} onSignOut={signOut}>
       {route.name === 'console' ? (

@@ -60,7 +60,7 @@ export function Shell({
     <AppShell header={{ height: 52 }} navbar={{ width: 180, breakpoint: 'sm' }} padding={0}>
       <AppShell.Header px="md">
         <Group h="100%" justify="space-between">
-          <Title order={4} c="indigo.7" style={{ cursor: 'pointer' }} onClick={() => navigate('/flows')}>
+          <Title order={4} c="indigo.7" style={{ cursor: 'pointer' }} onClick={() => navigate('/')}>
             Weft
           </Title>
           <Group gap="sm">
@@ -85,7 +85,13 @@ export function Shell({
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
-        <NavLink label="Flows" active={routeOf(path).name !== 'console'} onClick={() => navigate('/flows')} />
+        {user.isAdmin && (
+          <NavLink
+            label="Flows"
+            active={routeOf(path).name !== 'console'}
+            onClick={() => navigate('/flows')}
+          />
+        )}
         <ConsoleNav user={user} />
       </AppShell.Navbar>
       <AppShell.Main style={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
