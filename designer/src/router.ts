@@ -18,6 +18,7 @@ export type Route =
   | { name: 'flows' }
   | { name: 'flow'; id: string }
   | { name: 'console'; path: string }
+  | { name: 'profile'; tab: 'profile' | 'preferences' | 'security' }
   | { name: 'notFound' };
 
 export function routeOf(path: string): Route {
@@ -27,5 +28,8 @@ export function routeOf(path: string): Route {
   // The workspace and admin console (designer/src/console/) routes its own screens.
   if (/^\/(records|admin|studio|feed|notifications|imports)(\/|$)/.test(path))
     return { name: 'console', path };
+  const profile = /^\/profile(?:\/(preferences|security))?$/.exec(path);
+  if (profile)
+    return { name: 'profile', tab: (profile[1] as 'preferences' | 'security' | undefined) ?? 'profile' };
   return { name: 'notFound' };
 }

@@ -4,6 +4,7 @@ import { api, hasCsrfToken, setCsrfToken, type User, whenSignedOut } from '../ap
 import { Console } from '../console/console-routes.tsx';
 import { FlowDesigner } from '../flows/flow-designer.tsx';
 import { FlowsList } from '../flows/flows-list.tsx';
+import { ProfilePage } from '../profile/profile-page.tsx';
 import { routeOf, usePath } from '../router.ts';
 import { Shell } from './shell.tsx';
 import { SignIn } from './sign-in.tsx';
@@ -41,6 +42,8 @@ export function App() {
     <Shell user={user} onSignOut={signOut}>
       {route.name === 'console' ? (
         <Console path={route.path} user={user} />
+      ) : route.name === 'profile' ? (
+        <ProfilePage tab={route.tab} onUserChange={setUser} />
       ) : route.name === 'flow' ? (
         <FlowDesigner key={route.id} flowId={route.id} />
       ) : (

@@ -78,6 +78,9 @@ export function Shell({
                     @{user.username}
                   </Text>
                 </Menu.Label>
+                <Menu.Item onClick={() => navigate('/profile')}>Profile</Menu.Item>
+                <Menu.Item onClick={() => navigate('/profile/preferences')}>Preferences</Menu.Item>
+                <Menu.Divider />
                 <Menu.Item onClick={onSignOut}>Sign out</Menu.Item>
               </Menu.Dropdown>
             </Menu>
