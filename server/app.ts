@@ -117,10 +117,9 @@ export async function buildApp(options: AppOptions) {
         defaultSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        // The SPA: 'unsafe-eval' only while some rjsf form validates with ajv (which compiles
-        // schemas to functions; designer/src/model/form-validator.ts does not: see
-        // designer/README.md); Monaco runs its language services in workers and loads its font.
-        scriptSrc: ["'self'", "'unsafe-eval'"],
+        // The SPA's forms validate with an interpreter, not compiled code (no 'unsafe-eval':
+        // designer/src/model/form-validator.ts); Monaco runs its language services in workers.
+        scriptSrc: ["'self'"],
         workerSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'", 'data:'],
         // `npm start` serves plain HTTP on the LAN; upgrading would break every script of the SPA.

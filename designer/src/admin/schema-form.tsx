@@ -1,9 +1,9 @@
 /** An rjsf form (the library the designer uses) whose API field errors show on their fields. */
 import Form from '@rjsf/mantine';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
-import validator from '@rjsf/validator-ajv8';
 import { useState } from 'react';
 import { fail, fieldErrors } from '../console/console-api.ts';
+import { formValidator } from '../model/form-validator.ts';
 
 export function SchemaForm<T extends object>({
   schema,
@@ -24,7 +24,7 @@ export function SchemaForm<T extends object>({
       schema={schema}
       uiSchema={{ ...uiSchema, 'ui:submitButtonOptions': { submitText: submitLabel } }}
       formData={data}
-      validator={validator}
+      validator={formValidator}
       extraErrors={extraErrors}
       showErrorList={false}
       noHtml5Validate
