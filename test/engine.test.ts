@@ -291,3 +291,18 @@ test('a test run runs the draft synchronously, answers every step, and leaves no
   const runs = await db.selectFrom('flowRuns').select('id').where('flowId', '=', flowId).execute();
   assert.equal(runs.length, 0, 'a test run leaves no run behind');
 });
+
+test('the runs that touched a record are listed by module and record', async () => {
+  const flowId = await publish({ ...webLeadFlow, name: 'Per record' });
+  const contact = await admin.request('POST', '/api/records/contacts', {
+    firstName: 'Rita',
+    lastName: 'Record',
+    leadSource: 'Web',
+  });
+  await finishedRuns(flowId);
+  const runs = await admin.request('GET', `/api/runs?module=contacts&recordId=${contact.json().id}`);
+  assert.equal(runs.statusCode, 200, runs.body);
+  const flowIds = runs.json().items.map((run: { flowId: string }) => run.flowId);
+  assert.ok(flowIds.includes(flowId));
+  assert.equal((await admin.request('GET', `/api/runs?recordId=${contact.json().id}`)).statusCode, 400);
+});

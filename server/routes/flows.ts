@@ -213,6 +213,25 @@ export const flowRoutes: RoutePlugin = async (app) => {
 
 export const runRoutes: RoutePlugin = async (app) => {
   app.addHook('preHandler', async (request) => requireAdmin(principalOf(request)));
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Runs, newest first; of one record with module and recordId',
+        querystring: {
+          ...runsQuery,
+          properties: {
+            ...runsQuery.properties,
+            module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
+            recordId: { type: 'string', format: 'uuid' },
+          },
+          dependencies: { recordId: ['module'], module: ['recordId'] },
+        },
+      },
+    },
+    async (request) => listRuns(app.db, request.query),
+  );
   const runtime = () => {
     if (!app.runtime) throw new WeftError('UNAVAILABLE', 'The workflow queue is not running in this process');
     return app.runtime;
