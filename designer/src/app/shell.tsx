@@ -91,7 +91,7 @@ export function Shell({
         {user.isAdmin && (
           <NavLink
             label="Flows"
-            active={routeOf(path).name !== 'console'}
+            active={['flows', 'flow'].includes(routeOf(path).name)}
             onClick={() => navigate('/flows')}
           />
         )}

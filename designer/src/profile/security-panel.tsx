@@ -75,7 +75,7 @@ function Sessions() {
                 <Table.Td>{session.ip ?? '—'}</Table.Td>
                 <Table.Td>{when(session.createdAt)}</Table.Td>
                 <Table.Td>{when(session.lastSeenAt)}</Table.Td>
-                <Table.Td ta="right">
+                <Table.Td ta="right" miw={140}>
                   {session.current ? (
                     <Badge variant="light">this session</Badge>
                   ) : (
