@@ -217,7 +217,7 @@ test('the catalogue lists every trigger, each with a conditions parameter', asyn
 });
 
 test('every X2CRM flow file imports: 201, inactive, unmapped listed, trigger params valid', async () => {
-  const folder = path.resolve(import.meta.dirname, '../../shared/x2crm-flows');
+  const folder = path.resolve(import.meta.dirname, 'fixtures/x2crm-flows');
   const files = (await readdir(folder)).filter((name) => name.endsWith('.json'));
   assert.ok(files.length >= 9);
   for (const name of files) {

@@ -10,7 +10,7 @@ import { createCatalog, defineAction, defineTrigger } from './node-types.ts';
 import { validateFlow } from './validate.ts';
 import { evaluateFormula } from './x2crm-conditions.ts';
 
-const directory = new URL('../../../shared/x2crm-flows/', import.meta.url);
+const directory = new URL('../../test/fixtures/x2crm-flows/', import.meta.url);
 const load = (name: string): unknown => JSON.parse(readFileSync(new URL(name, directory), 'utf8'));
 
 /** Every Weft action and trigger type the importer emits, with permissive schemas. */
