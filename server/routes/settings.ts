@@ -18,11 +18,14 @@ export const settingsRoutes: RoutePlugin = async (app) => {
     async (request) => {
       requireAdmin(principalOf(request));
       const patch = request.body as Partial<Settings>;
-      return app.db.transaction().execute(async (trx) => {
-        const settings = await app.settings.update(trx, patch);
+      const settings = await app.db.transaction().execute(async (trx) => {
+        const updated = await app.settings.update(trx, patch);
         await audit(trx, actorOf(request), 'settings.update', null, redactSettings(patch));
-        return redactSettings(settings);
+        return updated;
       });
+      // Again after the commit: a read between update() and the commit may have cached the old values.
+      app.settings.forget();
+      return redactSettings(settings);
     },
   );
 };

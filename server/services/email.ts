@@ -126,7 +126,8 @@ export async function deliverEmail(
       .forUpdate()
       .executeTakeFirst();
     if (row?.status !== 'queued') return null;
-    const config = await settings.get();
+    // Fresh: a message must not be parked as stored because this process's cache predates the SMTP settings.
+    const config = await settings.get({ fresh: true });
     if (!config.smtpHost) {
       // The SMTP host was removed after the message was queued: it stays readable in the outbox.
       await trx.updateTable('emailOutbox').set({ status: 'stored' }).where('id', '=', id).execute();

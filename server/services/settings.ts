@@ -25,8 +25,10 @@ export class SettingsService {
     this.#db = db;
   }
 
-  async get(): Promise<Settings> {
-    if (this.#cache && Date.now() - this.#cache.at < SettingsService.ttlMs) return this.#cache.value;
+  /** `fresh`: read the database now (another process may have changed a setting within the cache's few seconds). */
+  async get(options: { fresh?: boolean } = {}): Promise<Settings> {
+    if (!options.fresh && this.#cache && Date.now() - this.#cache.at < SettingsService.ttlMs)
+      return this.#cache.value;
     const value = await read(this.#db);
     this.#cache = { value, at: Date.now() };
     return value;
@@ -43,6 +45,11 @@ export class SettingsService {
     this.#cache = undefined;
     // Read through the caller's transaction and do not cache: outside it the change is not committed yet.
     return read(db);
+  }
+
+  /** Drops the cached values; callers of update() call it again once their transaction committed. */
+  forget(): void {
+    this.#cache = undefined;
   }
 }
 
