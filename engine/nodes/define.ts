@@ -48,6 +48,14 @@ export const conditionsParam = {
     'A condition over record, previous, trigger, user and now (json-logic, any/all/not groups); the flow starts only when it holds',
 } as const;
 
+/** The params of a trigger that needs only its module (and conditions). */
+export const moduleTriggerParams = {
+  type: 'object',
+  properties: { module: moduleParam, conditions: conditionsParam },
+  required: ['module'],
+  additionalProperties: false,
+} as const;
+
 /** What a record trigger offers `{{trigger.…}}`: the module and the record's id. */
 export const recordTriggerOutput = {
   type: 'object',

@@ -1,12 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { conditionsParam, defineTriggerNode, moduleParam, recordTriggerOutput } from '../define.ts';
+import { defineTriggerNode, moduleTriggerParams, recordTriggerOutput } from '../define.ts';
 
-const params = {
-  type: 'object',
-  properties: { module: moduleParam, conditions: conditionsParam },
-  required: ['module'],
-  additionalProperties: false,
-} as const;
+const params = moduleTriggerParams;
 
 /** X2CRM's "macro": run by hand on one record or a selection, through the API. */
 export default defineTriggerNode<FromSchema<typeof params>>({

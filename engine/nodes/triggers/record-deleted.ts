@@ -1,18 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import {
-  conditionsParam,
-  defineTriggerNode,
-  moduleParam,
-  recordInput,
-  recordTriggerOutput,
-} from '../define.ts';
+import { defineTriggerNode, moduleTriggerParams, recordInput, recordTriggerOutput } from '../define.ts';
 
-const params = {
-  type: 'object',
-  properties: { module: moduleParam, conditions: conditionsParam },
-  required: ['module'],
-  additionalProperties: false,
-} as const;
+const params = moduleTriggerParams;
 
 export default defineTriggerNode<FromSchema<typeof params>>({
   type: 'trigger.recordDeleted',
