@@ -42,6 +42,6 @@ function Records({ rest, isAdmin }: { rest: string[]; isAdmin: boolean }) {
     );
   if (id === 'new') return <RecordForm key={`new-${name}`} module={module} />;
   if (id && action === 'edit') return <RecordForm key={`edit-${id}`} module={module} id={id} />;
-  if (id) return <RecordPage key={id} module={module} id={id} />;
+  if (id) return <RecordPage key={id} module={module} id={id} showRuns={isAdmin} />;
   return <RecordList key={name} module={module} canRunFlows={isAdmin} />;
 }

@@ -105,6 +105,41 @@ export function testRunDetail(
   result: TestRunResult,
 ): RunDetail {
   const now = new Date().toISOString();
+  const stepOf = (
+    nodeId: string,
+    nodeType: string,
+    failed: boolean,
+    input: unknown,
+    output: unknown,
+    error: unknown,
+  ): RunStep => ({
+    nodeId,
+    iteration: 1,
+    nodeType,
+    status: failed ? 'failed' : 'done',
+    attempt: 1,
+    input,
+    output,
+    error,
+    startedAt: now,
+    finishedAt: now,
+  });
+  const ran = result.steps.map((step) =>
+    stepOf(
+      step.nodeId,
+      step.nodeType,
+      Boolean(step.error),
+      step.input,
+      step.note ? { note: step.note, ...(step.output as object) } : (step.output ?? null),
+      step.error ?? null,
+    ),
+  );
+  // In the order of the path, with the branches, splits and joins it went through, so the
+  // whole path is highlighted; steps off the path (a failure's) come last.
+  const onPath = result.path.flatMap((nodeId) => {
+    const steps = ran.filter((step) => step.nodeId === nodeId);
+    return steps.length > 0 ? steps : [stepOf(nodeId, 'control', false, null, null, null)];
+  });
   return {
     id: 'test-run',
     flowId,
@@ -116,17 +151,6 @@ export function testRunDetail(
     startedAt: now,
     finishedAt: now,
     error: result.failure ?? null,
-    steps: result.steps.map((step) => ({
-      nodeId: step.nodeId,
-      iteration: 1,
-      nodeType: step.nodeType,
-      status: step.error ? 'failed' : 'done',
-      attempt: 1,
-      input: step.input,
-      output: step.note ? { note: step.note, ...(step.output as object) } : (step.output ?? null),
-      error: step.error ?? null,
-      startedAt: now,
-      finishedAt: now,
-    })),
+    steps: [...onPath, ...ran.filter((step) => !result.path.includes(step.nodeId))],
   };
 }

@@ -45,7 +45,7 @@ interface Post {
   createdAt: string;
 }
 
-export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
+export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: string; showRuns: boolean }) {
   const [record, setRecord] = useState<RecordRow | null>(null);
   const [layout, setLayout] = useState<Layout | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -165,6 +165,7 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
             <Tabs.Tab value="activity">Activity</Tabs.Tab>
             <Tabs.Tab value="changelog">Changelog</Tabs.Tab>
             <Tabs.Tab value="related">Related</Tabs.Tab>
+            {showRuns && <Tabs.Tab value="runs">Runs</Tabs.Tab>}
           </Tabs.List>
           <Tabs.Panel value="activity" style={{ flex: 1, minHeight: 0 }}>
             <Activity module={module.name} id={id} />
@@ -175,6 +176,11 @@ export function RecordPage({ module, id }: { module: ModuleDef; id: string }) {
           <Tabs.Panel value="related" style={{ flex: 1, minHeight: 0, overflow: 'auto' }}>
             <RelatedRecords module={module.name} id={id} />
           </Tabs.Panel>
+          {showRuns && (
+            <Tabs.Panel value="runs" style={{ flex: 1, minHeight: 0 }}>
+              <Runs module={module} id={id} />
+            </Tabs.Panel>
+          )}
         </Tabs>
       </Stack>
     </Flex>
@@ -288,6 +294,47 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
           </Timeline.Item>
         ))}
       </Timeline>
+      {hasMore && (
+        <Button size="xs" variant="default" onClick={more}>
+          Load more
+        </Button>
+      )}
+    </ScrollArea>
+  );
+}
+
+interface RunRow {
+  id: string;
+  flowId: string;
+  version: number;
+  status: string;
+  startedAt: string;
+}
+
+/** The flow runs that acted on this record (admins: flows are administration); each opens its flow. */
+function Runs({ module, id }: { module: ModuleDef; id: string }) {
+  const { items, hasMore, more } = usePaged<RunRow>(`/runs?module=${module.name}&recordId=${id}&limit=50`);
+  return (
+    <ScrollArea h="100%" pt="sm">
+      {items?.length === 0 && (
+        <Text size="sm" c="dimmed">
+          No flow has run on this record.
+        </Text>
+      )}
+      <Stack gap={4}>
+        {items?.map((run) => (
+          <Button
+            key={run.id}
+            variant="subtle"
+            size="xs"
+            justify="space-between"
+            onClick={() => navigate(`/flows/${run.flowId}`)}
+            data-testid="record-run"
+          >
+            {run.status} · v{run.version} · {new Date(run.startedAt).toLocaleString()}
+          </Button>
+        ))}
+      </Stack>
       {hasMore && (
         <Button size="xs" variant="default" onClick={more}>
           Load more
