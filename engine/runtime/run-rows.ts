@@ -117,7 +117,7 @@ export async function mustQueue(
   recordId: string | null,
   limit: number | undefined,
 ) {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${flowId}, 0))`.execute(trx);
+  await lockFlow(trx, flowId);
   // Queued runs count too: a new run never overtakes one already waiting its turn.
   return blocked(trx, { flowId, recordId, limit, statuses: ['queued', 'running', 'waiting'] });
 }
@@ -165,4 +165,16 @@ export async function publishedVersion(trx: EngineDb, flowId: string, options: {
     .where('flows.id', '=', flowId);
   if (options.activeOnly) query = query.where('flows.active', '=', true);
   return query.executeTakeFirst();
+}
+
+/** Flows whose start lock a transaction already holds: a batch of starts takes it once. */
+const heldLocks = new WeakMap<EngineDb, Set<string>>();
+
+/** The lock that serialises starts and releases of one flow's runs, until the transaction ends. */
+export async function lockFlow(trx: EngineDb, flowId: string): Promise<void> {
+  const held = heldLocks.get(trx) ?? new Set<string>();
+  if (held.has(flowId)) return;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${flowId}, 0))`.execute(trx);
+  held.add(flowId);
+  heldLocks.set(trx, held);
 }

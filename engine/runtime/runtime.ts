@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Flow } from '../../schemas/flow.ts';
 import { type CompiledFlow, compile, type RunInput } from '../core/compile.ts';
@@ -18,6 +17,7 @@ import {
   blocked,
   findStep,
   finished,
+  lockFlow,
   lockRun,
   mustQueue,
   publishedVersion,
@@ -241,7 +241,7 @@ export class FlowRuntime {
       .executeTakeFirst();
     if (!any) return;
     // The same lock as starts take: a start and a release cannot both see a free slot.
-    await sql`select pg_advisory_xact_lock(hashtextextended(${flowId}, 0))`.execute(trx);
+    await lockFlow(trx, flowId);
     const queued = await trx
       .selectFrom('flowRuns')
       .select([

@@ -53,15 +53,27 @@ export async function dispatchPending(
               listening.map((trigger) => trigger.type),
             )
             .execute();
+    // The trigger log of the whole batch is written at once, after it.
+    const log: TriggerLogEntry[] = [];
     for (const row of events) {
       const event: EngineEvent = { ...row, depth: row.depth ?? 0 };
       for (const flow of flows) {
         if (flow.triggerModule !== null && flow.triggerModule !== event.module) continue;
         // Ticks, webhook deliveries and overdue scans are addressed to one flow.
         if (typeof event.payload.flowId === 'string' && event.payload.flowId !== flow.id) continue;
-        await startIfMatched(trx, runtime, triggers, flow, event, row.causationId, flowChainDepth);
+        const entry = await startIfMatched(
+          trx,
+          runtime,
+          triggers,
+          flow,
+          event,
+          row.causationId,
+          flowChainDepth,
+        );
+        if (entry) log.push(entry);
       }
     }
+    if (log.length > 0) await trx.insertInto('flowTriggerLog').values(log).execute();
     await trx
       .updateTable('events')
       .set({ dispatchedAt: sql`now()` })
@@ -83,7 +95,7 @@ async function startIfMatched(
   event: EngineEvent,
   causationId: number | null,
   maxDepth: number,
-): Promise<void> {
+): Promise<TriggerLogEntry | undefined> {
   const trigger = triggers.find((candidate) => candidate.type === flow.definition.trigger.type);
   if (!trigger?.events.includes(event.type)) return;
   const matched = trigger.match(event, flow.definition.trigger.params);
@@ -91,26 +103,22 @@ async function startIfMatched(
   const input = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
   // A trigger condition that does not hold starts nothing and logs nothing (X2CRM logged every event).
   if (input && !triggerConditionsHold(flow.definition, input)) return;
-  const log = (
-    outcome: 'started' | 'depth-limit' | 'cycle' | 'error',
-    runId: string | null,
-    detail: string | null,
-  ) =>
-    trx
-      .insertInto('flowTriggerLog')
-      .values({ flowId: flow.id, eventId: event.id, outcome, runId, detail })
-      .execute();
+  const log = (outcome: TriggerLogEntry['outcome'], runId: string | null, detail: string | null) => ({
+    flowId: flow.id,
+    eventId: event.id,
+    outcome,
+    runId,
+    detail,
+  });
   if (!input) {
-    await log('error', null, `${event.module} ${event.recordId} no longer exists`);
-    return;
+    return log('error', null, `${event.module} ${event.recordId} no longer exists`);
   }
   if (event.depth >= maxDepth && event.depth > 0) {
-    await log(
+    return log(
       'depth-limit',
       null,
       `the chain of flows is ${event.depth} deep; the limit (setting flowChainDepth) is ${maxDepth}`,
     );
-    return;
   }
   if (causationId !== null && event.recordId !== null) {
     // A flow that already ran in this chain on this record would only run again because of itself.
@@ -123,12 +131,11 @@ async function startIfMatched(
       .where((eb) => eb.or([eb('events.id', '=', causationId), eb('events.causationId', '=', causationId)]))
       .executeTakeFirst();
     if (earlier) {
-      await log(
+      return log(
         'cycle',
         null,
         `run ${earlier.id} of this flow already acted on this record in the same chain`,
       );
-      return;
     }
   }
   const runId = await runtime.start(trx, {
@@ -141,7 +148,15 @@ async function startIfMatched(
     recordId: event.recordId,
     depth: event.depth,
   });
-  if (runId) await log('started', runId, null);
+  return runId ? log('started', runId, null) : undefined;
+}
+
+interface TriggerLogEntry {
+  flowId: string;
+  eventId: number;
+  outcome: 'started' | 'depth-limit' | 'cycle' | 'error';
+  runId: string | null;
+  detail: string | null;
 }
 
 /** The trigger's `conditions` (X2CRM's trigger conditions) over what the run would start with. */
