@@ -2,28 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
 import { runImport } from '../server/services/import-run.ts';
-import { createTestApp, login, type Session } from './helpers/app.ts';
-import { csvOf, errorsOf, finished, imported, recordsWhere, startWorker, upload } from './helpers/imports.ts';
+import { csvOf, errorsOf, finished, imported, importTestApp, upload } from './helpers/imports.ts';
 
 /** Imports as jobs: users, permissions, progress pushed, resuming; the modes are in imports.test.ts. */
 
-const { app, db, url } = await createTestApp({ queue: true });
-await startWorker(app, db);
-const admin = await login(app);
-
-async function created(session: Session, path: string, body: unknown) {
-  const response = await session.request('POST', path, body);
-  assert.equal(response.statusCode, 201, response.body);
-  return response.json();
-}
-
-async function user(username: string, permissions: unknown) {
-  const role = await created(admin, '/api/roles', { name: `role-${username}`, permissions });
-  await created(admin, '/api/users', { username, password: `${username}-password`, roleIds: [role.id] });
-  return login(app, username, `${username}-password`);
-}
-
-const contactsWhere = (where: unknown) => recordsWhere(admin, 'contacts', where);
+const { app, db, url, admin, user, contactsWhere } = await importTestApp();
 
 test('users import through createUser, and roll back', async () => {
   const file = csvOf([

@@ -2,26 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { type SqlBool, sql } from 'kysely';
-import { createTestApp, login, type Session } from './helpers/app.ts';
-import { csvOf, errorsOf, imported, recordsWhere, startWorker, upload, xlsxType } from './helpers/imports.ts';
+import { csvOf, errorsOf, imported, importTestApp, upload, xlsxType } from './helpers/imports.ts';
 
-const { app, db } = await createTestApp({ queue: true });
-await startWorker(app, db);
-const admin = await login(app);
-
-async function created(session: Session, path: string, body: unknown) {
-  const response = await session.request('POST', path, body);
-  assert.equal(response.statusCode, 201, response.body);
-  return response.json();
-}
-
-async function user(username: string, permissions: unknown) {
-  const role = await created(admin, '/api/roles', { name: `role-${username}`, permissions });
-  await created(admin, '/api/users', { username, password: `${username}-password`, roleIds: [role.id] });
-  return login(app, username, `${username}-password`);
-}
-
-const contactsWhere = (where: unknown) => recordsWhere(admin, 'contacts', where);
+const { db, admin, created, user, contactsWhere } = await importTestApp();
 
 test('preview answers the header, the first rows and a mapping matched on names and labels', async () => {
   const file = csvOf([

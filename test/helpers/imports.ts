@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { App } from '../../server/app.ts';
 import type { Db } from '../../server/db/index.ts';
 import { startImportWorker } from '../../server/services/imports.ts';
-import type { Session } from './app.ts';
+import { createTestApp, login, type Session } from './app.ts';
 
 export const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -78,4 +78,27 @@ export async function recordsWhere(session: Session, module: string, where: unkn
   );
   assert.equal(response.statusCode, 200, response.body);
   return response.json<{ items: Record<string, unknown>[] }>().items;
+}
+
+/**
+ * An app with a queue and the import worker, signed in as admin, with the calls import
+ * tests share: create through the API, a user with a role of given permissions, filtered
+ * contacts.
+ */
+export async function importTestApp() {
+  const { app, db, url } = await createTestApp({ queue: true });
+  await startWorker(app, db);
+  const admin = await login(app);
+  async function created(session: Session, path: string, body: unknown) {
+    const response = await session.request('POST', path, body);
+    assert.equal(response.statusCode, 201, response.body);
+    return response.json();
+  }
+  async function user(username: string, permissions: unknown) {
+    const role = await created(admin, '/api/roles', { name: `role-${username}`, permissions });
+    await created(admin, '/api/users', { username, password: `${username}-password`, roleIds: [role.id] });
+    return login(app, username, `${username}-password`);
+  }
+  const contactsWhere = (where: unknown) => recordsWhere(admin, 'contacts', where);
+  return { app, db, url, admin, created, user, contactsWhere };
 }
