@@ -16,8 +16,7 @@
  *    queue of their own, the ceiling for a step job.
  * Each phase has a fresh database. Writes bench/results/engine.json.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,9 +29,23 @@ import { createDb, type Db } from '../server/db/index.ts';
 import { startEmbeddedPostgres } from '../server/embedded-postgres.ts';
 import { loadPrincipal } from '../server/services/authz.ts';
 import { createRecord } from '../server/services/records.ts';
+import { startWeftProcess, stopWeftProcess, type WeftProcess } from '../test/helpers/weft-process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const password = 'bench-admin-password';
+
+/** Weft on the bench's database, its warnings passed through, and when it was ready. */
+async function startWeft(
+  databaseUrl: string,
+  nodeOptions: string[] = [],
+): Promise<WeftProcess & { readyAt: number }> {
+  const weft = await startWeftProcess(
+    { DATABASE_URL: databaseUrl, WEFT_ADMIN_PASSWORD: password },
+    nodeOptions,
+  );
+  weft.child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[weft] ${chunk}`));
+  return { ...weft, readyAt: Date.now() };
+}
 const rate = Number(process.env.BENCH_RATE ?? 100);
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const backlog = Number(process.env.BENCH_BACKLOG ?? 5000);
@@ -76,46 +89,6 @@ async function freshDatabase(name: string): Promise<string> {
   await clusterAdmin.query(`drop database if exists ${name} with (force)`);
   await clusterAdmin.query(`create database ${name}`);
   return cluster.url(name);
-}
-
-interface Weft {
-  child: ChildProcess;
-  url: string;
-  readyAt: number;
-}
-
-async function startWeft(databaseUrl: string, nodeOptions: string[] = []): Promise<Weft> {
-  const child = spawn(process.execPath, [...nodeOptions, 'server/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      WEFT_ADMIN_PASSWORD: password,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Weft is running at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`Weft exited with ${code}:\n${output}`)));
-  });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[weft] ${chunk}`));
-  return { child, url, readyAt: Date.now() };
-}
-
-async function stopWeft(weft: Weft, signal: NodeJS.Signals): Promise<void> {
-  if (weft.child.exitCode !== null || weft.child.signalCode !== null) return;
-  const exited = once(weft.child, 'exit');
-  weft.child.kill(signal);
-  await exited;
 }
 
 /** Creates, publishes and activates the flow through the API, as an admin would. */
@@ -349,7 +322,7 @@ async function latencyPhase() {
       phasesMs: await phases(db, flowId),
     };
   } finally {
-    await stopWeft(weft, 'SIGKILL');
+    await stopWeftProcess(weft, 'SIGKILL');
     await db.destroy();
   }
 }
@@ -360,7 +333,7 @@ async function saturationPhase() {
   let weft = await startWeft(url);
   try {
     const flowId = await installFlow(weft.url);
-    await stopWeft(weft, 'SIGTERM');
+    await stopWeftProcess(weft, 'SIGTERM');
     // The backlog is written while no engine runs, so the engine alone has the CPU afterwards.
     const write = await contactWriter(db);
     const writers = 8;
@@ -390,7 +363,7 @@ async function saturationPhase() {
       from flow_runs where flow_id = ${flowId} and finished_at is not null`.execute(db);
     const elapsedSeconds = (Date.now() - weft.readyAt) / 1000;
     // The engine stops first so that its backends report their statistics as they exit.
-    await stopWeft(weft, profileDir ? 'SIGTERM' : 'SIGKILL');
+    await stopWeftProcess(weft, profileDir ? 'SIGTERM' : 'SIGKILL');
     await delay(1000);
     const activityAfter = await databaseActivity(db);
     const finishedByTheStop = await finishedRuns(db);
@@ -423,7 +396,7 @@ async function saturationPhase() {
     };
   } finally {
     // A profile is written on a clean exit only.
-    await stopWeft(weft, profileDir ? 'SIGTERM' : 'SIGKILL');
+    await stopWeftProcess(weft, profileDir ? 'SIGTERM' : 'SIGKILL');
     await db.destroy();
   }
 }

@@ -5,8 +5,6 @@
  * effect done exactly once.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'kysely';
@@ -14,52 +12,15 @@ import pg from 'pg';
 import type { Flow } from '../schemas/flow.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 import { createTestDatabase } from './helpers/db.ts';
+import { startWeftProcess, stopWeftProcess } from './helpers/weft-process.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
+const _root = path.resolve(import.meta.dirname, '..');
 const password = 'crash-test-admin-password';
 const contacts = 150;
 const accounts = 50;
 const { db, url: databaseUrl } = await createTestDatabase();
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
 /** `server/main.ts` on the test database (no embedded cluster: nothing else dies with it). */
-async function start(): Promise<Running> {
-  const child = spawn(process.execPath, ['server/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      WEFT_ADMIN_PASSWORD: password,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Weft is running at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before serving:\n${output}`)));
-  });
-  return { child, url, output: () => output };
-}
-
-async function kill(running: Running, signal: NodeJS.Signals): Promise<void> {
-  if (running.child.exitCode !== null || running.child.signalCode !== null) return;
-  const exited = once(running.child, 'exit');
-  running.child.kill(signal);
-  await exited;
-}
+const start = () => startWeftProcess({ DATABASE_URL: databaseUrl, WEFT_ADMIN_PASSWORD: password });
 
 /** A signed-in admin talking to the process over HTTP. */
 async function signIn(base: string) {
@@ -175,7 +136,7 @@ test('SIGKILL in the middle of a load of runs: after a restart every run finishe
   timeout: 240_000,
 }, async () => {
   let weft = await start();
-  onTestEnd(() => kill(weft, 'SIGKILL'));
+  onTestEnd(() => stopWeftProcess(weft, 'SIGKILL'));
   let api = await signIn(weft.url);
   const flowIds: Record<string, string> = {};
   for (const flow of [contactFlow, accountFlow]) {
@@ -224,7 +185,7 @@ test('SIGKILL in the middle of a load of runs: after a restart every run finishe
     await new Promise((resolve) => setTimeout(resolve, 100));
     atKill = { ...(await snapshot()), blockedSteps: await blockedSteps() };
   }
-  await kill(weft, 'SIGKILL');
+  await stopWeftProcess(weft, 'SIGKILL');
   // The blocked steps' backends now go on, find their client gone and roll back.
   await lock.query('rollback');
   await eventually(
@@ -322,5 +283,5 @@ test('SIGKILL in the middle of a load of runs: after a restart every run finishe
   // A job whose step committed just before the kill stays `active` in pg-boss until it
   // expires; when it runs again it finds its step settled. Not a stuck run, but worth seeing.
   console.log(`engine jobs at the end: ${JSON.stringify(after.jobs)}`);
-  await kill(weft, 'SIGTERM');
+  await stopWeftProcess(weft, 'SIGTERM');
 });

@@ -1,55 +1,23 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { createTestDatabase } from './helpers/db.ts';
+import { startWeftProcess, stopWeftProcess } from './helpers/weft-process.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
+const _root = path.resolve(import.meta.dirname, '..');
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-start-'));
 await chmod(dataDir, 0o755);
 after(() => rm(dataDir, { recursive: true, force: true }));
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Runs `npm start`'s entry point and resolves once it prints the URL it serves. */
-async function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['server/main.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', WEFT_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Weft is running at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before serving:\n${output}`)));
-  });
-  return { child, url, output: () => output };
-}
-
-async function stop(running: Running, signal: NodeJS.Signals): Promise<number | null> {
-  const exited = once(running.child, 'exit');
-  running.child.kill(signal);
-  const [code] = await exited;
-  return code as number | null;
-}
 
 function postgresProcessesFor(dir: string): string[] {
   const lines = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n');
   return lines.filter((line) => line.includes('postgres') && line.includes(dir));
 }
+
+const start = (env: Record<string, string>) => startWeftProcess({ WEFT_DATA_DIR: dataDir, ...env });
 
 let adminPassword = '';
 
@@ -62,7 +30,7 @@ test('first start: embedded PostgreSQL, healthy, admin password printed once, cl
   assert.ok(printed?.[1], weft.output());
   adminPassword = printed[1];
   assert.equal(postgresProcessesFor(dataDir).length > 0, true, 'the embedded cluster runs from the data dir');
-  assert.equal(await stop(weft, 'SIGTERM'), 0);
+  assert.equal(await stopWeftProcess(weft, 'SIGTERM'), 0);
   assert.deepEqual(postgresProcessesFor(dataDir), [], 'no postgres process is left behind');
 });
 
@@ -75,7 +43,7 @@ test('second start reuses the data: no new admin, the printed password still wor
     body: JSON.stringify({ username: 'admin', password: adminPassword }),
   });
   assert.equal(login.status, 200);
-  assert.equal(await stop(weft, 'SIGINT'), 0);
+  assert.equal(await stopWeftProcess(weft, 'SIGINT'), 0);
   assert.deepEqual(postgresProcessesFor(dataDir), []);
 });
 
@@ -94,5 +62,5 @@ test('with DATABASE_URL no embedded cluster is started and the admin password co
     body: JSON.stringify({ username: 'admin', password: 'from-the-environment' }),
   });
   assert.equal(login.status, 200);
-  assert.equal(await stop(weft, 'SIGTERM'), 0);
+  assert.equal(await stopWeftProcess(weft, 'SIGTERM'), 0);
 });
