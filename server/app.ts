@@ -70,7 +70,14 @@ export interface AppOptions {
 
 /** Bodies are never coerced (a string is not a number); query strings and params are. */
 function validatorFor(part: string) {
-  const options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
+  const options = {
+    allErrors: true,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+    // Bodies that are a union on one property (a bulk action) are checked against their own variant only.
+    discriminator: true,
+  } as const;
   const ajv = new Ajv(
     part === 'body' ? { ...options, coerceTypes: false } : { ...options, coerceTypes: 'array' },
   );

@@ -5,26 +5,46 @@ import { catalogue, type ErrorKind, type FieldProblem, WeftError } from '../erro
 
 /** Turns ajv's errors into `{field, reason}` pairs a person can act on. */
 export function fieldProblems(errors: Partial<ErrorObject>[], part: string): FieldProblem[] {
-  return errors.map((error) => {
-    const path = (error.instancePath ?? '').split('/').filter(Boolean).join('.');
-    const params = (error.params ?? {}) as Record<string, unknown>;
-    if (error.keyword === 'required') {
-      return { field: [path, params.missingProperty].filter(Boolean).join('.'), reason: 'is required' };
-    }
-    if (error.keyword === 'dependencies') {
-      return {
-        field: [path, params.missingProperty].filter(Boolean).join('.'),
-        reason: `is required with ${String(params.property)}`,
-      };
-    }
-    if (error.keyword === 'additionalProperties') {
-      return {
-        field: [path, params.additionalProperty].filter(Boolean).join('.'),
-        reason: 'is not an allowed property',
-      };
-    }
-    return { field: path || part, reason: error.message ?? 'is invalid' };
+  const problems = errors.map((error) => fieldProblem(error, part));
+  // A union's missing tag is reported by `required` and by `discriminator` alike: once is enough.
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.field}\u0000${problem.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
+}
+
+function fieldProblem(error: Partial<ErrorObject>, part: string): FieldProblem {
+  const path = (error.instancePath ?? '').split('/').filter(Boolean).join('.');
+  const params = (error.params ?? {}) as Record<string, unknown>;
+  if (error.keyword === 'required') {
+    return { field: [path, params.missingProperty].filter(Boolean).join('.'), reason: 'is required' };
+  }
+  if (error.keyword === 'dependencies') {
+    return {
+      field: [path, params.missingProperty].filter(Boolean).join('.'),
+      reason: `is required with ${String(params.property)}`,
+    };
+  }
+  if (error.keyword === 'additionalProperties') {
+    return {
+      field: [path, params.additionalProperty].filter(Boolean).join('.'),
+      reason: 'is not an allowed property',
+    };
+  }
+  if (error.keyword === 'discriminator') {
+    // A union's tag (a bulk body's `action`): missing, or naming no variant.
+    return {
+      field: [path, params.tag].filter(Boolean).join('.'),
+      reason: params.error === 'tag' ? 'is required' : 'is not one of the allowed values',
+    };
+  }
+  if (error.keyword === 'false schema') {
+    return { field: path || part, reason: 'is not allowed with the other properties given' };
+  }
+  return { field: path || part, reason: error.message ?? 'is invalid' };
 }
 
 // Fastify's own client errors, by code, mapped onto the catalogue.

@@ -1,3 +1,4 @@
+import { recordBulkBody, recordCountQuery } from '../../schemas/record-bulk.ts';
 import {
   recordBody,
   recordChangelogQuery,
@@ -8,6 +9,7 @@ import {
 import { tagsBody } from '../../schemas/tags.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import { listChangelog } from '../services/changelog.ts';
+import { bulkRecords, countRecords } from '../services/record-bulk.ts';
 import { listRecords } from '../services/record-list.ts';
 import { reassignRecords } from '../services/record-ownership.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from '../services/records.ts';
@@ -31,6 +33,37 @@ export const recordRoutes: RoutePlugin = async (app) => {
       },
     },
     async (request) => listRecords(app.db, principalOf(request), request.params.module, request.query),
+  );
+
+  app.get(
+    '/:module/count',
+    {
+      schema: {
+        tags,
+        summary: 'How many records match `where` and `q` (what a bulk action on the filter would take)',
+        params: recordModuleParams,
+        querystring: recordCountQuery,
+      },
+    },
+    async (request) => countRecords(app.db, principalOf(request), request.params.module, request.query),
+  );
+
+  app.post(
+    '/:module/bulk',
+    {
+      schema: {
+        tags,
+        summary:
+          'One action on many records (ids, or every record matching a filter): answers { matched, succeeded, failed }',
+        params: recordModuleParams,
+        body: recordBulkBody,
+      },
+    },
+    async (request) =>
+      bulkRecords(app.db, principalOf(request), actorOf(request), request.params.module, request.body, {
+        runtime: app.runtime,
+        onUnexpected: (error, id) => request.log.error({ err: error, recordId: id }, 'bulk record failed'),
+      }),
   );
 
   app.post(
