@@ -70,6 +70,51 @@ export const profileUpdateBody = {
   minProperties: 1,
 } as const;
 
+export const invitationBody = {
+  type: 'object',
+  properties: {
+    email: { ...email, type: 'string' },
+    username: {
+      ...username,
+      description: 'Defaults to one made from the email; the invitee may change it on accepting.',
+    },
+    firstName: name,
+    lastName: name,
+    roleIds: { type: 'array', items: uuid, uniqueItems: true },
+    groupIds: { type: 'array', items: uuid, uniqueItems: true },
+  },
+  required: ['email'],
+  additionalProperties: false,
+} as const;
+
+export const invitationTokenParams = {
+  type: 'object',
+  properties: { token: { type: 'string', pattern: '^[A-Za-z0-9_-]{20,128}$' } },
+  required: ['token'],
+  additionalProperties: false,
+} as const;
+
+export const invitationResponse = {
+  type: 'object',
+  properties: {
+    username: { type: 'string' },
+    firstName: { type: 'string' },
+    lastName: { type: 'string' },
+    email: { type: 'string' },
+    appName: { type: 'string' },
+    expiresAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['username', 'firstName', 'lastName', 'email', 'appName', 'expiresAt'],
+  additionalProperties: false,
+} as const;
+
+export const invitationAcceptBody = {
+  type: 'object',
+  properties: { password, username },
+  required: ['password'],
+  additionalProperties: false,
+} as const;
+
 export const passwordResetBody = {
   type: 'object',
   properties: { password },
@@ -112,6 +157,16 @@ export const userResponse = {
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
     lastLoginAt: { type: ['string', 'null'], format: 'date-time' },
+    status: {
+      type: 'string',
+      enum: ['active', 'inactive', 'invited'],
+      description: 'invited: has not accepted the emailed invitation yet (cannot sign in).',
+    },
+    invitationExpiresAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: "When an invited user's open invitation expires (null: none open).",
+    },
   },
   required: [
     'id',
@@ -130,6 +185,8 @@ export const userResponse = {
     'createdAt',
     'updatedAt',
     'lastLoginAt',
+    'status',
+    'invitationExpiresAt',
   ],
   additionalProperties: false,
 } as const;

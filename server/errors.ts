@@ -48,6 +48,11 @@ export const catalogue = {
     status: 409,
     description: 'The user-count limit setting does not allow another active user.',
   },
+  GONE: {
+    code: 'WEFT_ERR_GONE',
+    status: 410,
+    description: 'The link was good once but no longer is (an invitation expired, used or replaced).',
+  },
   PAYLOAD_TOO_LARGE: {
     code: 'WEFT_ERR_PAYLOAD_TOO_LARGE',
     status: 413,

@@ -13,6 +13,8 @@ const publicRoutes = new Set([
   'GET /api/health', // load balancers and `npm start` users
   'GET /*', // the designer's static files and SPA fallback (server/static.ts): no data, /api/* still 404s
   'POST /api/hooks/flows/:flowId', // inbound webhooks: authenticated by the HMAC signature with the flow's secret
+  'GET /api/invitations/:token', // an emailed invitation: the token is the credential (rate limited like sign-in)
+  'POST /api/invitations/:token/accept', // accepting it sets the password and signs in
 ]);
 
 const placeholder = '00000000-0000-4000-8000-000000000000';

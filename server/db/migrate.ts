@@ -10,6 +10,7 @@ import * as flows from './migrations/0007-flows.ts';
 import * as imports from './migrations/0008-imports.ts';
 import * as email from './migrations/0009-email.ts';
 import * as triggers from './migrations/0010-triggers.ts';
+import * as invitations from './migrations/0011-invitations.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008-imports': imports,
   '0009-email': email,
   '0010-triggers': triggers,
+  '0011-invitations': invitations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -28,6 +28,8 @@ export interface UsersTable {
   createdAt: DefaultedTimestamp;
   updatedAt: DefaultedTimestamp;
   lastLoginAt: Timestamp | null;
+  /** Set while the user has not accepted their invitation (inactive, no password). */
+  invitedAt: Timestamp | null;
 }
 
 export interface GroupsTable {
@@ -75,6 +77,18 @@ export interface ApiTokensTable {
   tokenHash: string;
   createdAt: DefaultedTimestamp;
   lastUsedAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+}
+
+export interface UserInvitationsTable {
+  id: Generated<string>;
+  userId: string;
+  /** sha256 of the token in the emailed link. */
+  tokenHash: string;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  expiresAt: Timestamp;
+  acceptedAt: Timestamp | null;
   revokedAt: Timestamp | null;
 }
 
@@ -383,6 +397,7 @@ export interface Database extends EngineTables {
   userRoles: UserRolesTable;
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
+  userInvitations: UserInvitationsTable;
   loginHistory: LoginHistoryTable;
   settings: SettingsTable;
   auditLog: AuditLogTable;

@@ -8,6 +8,16 @@ import { loadPrincipal, type Principal } from '../services/authz.ts';
 
 export const sessionCookie = 'weft_session';
 
+/** Hands a new session to the browser (sign-in, accepting an invitation). */
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string) {
+  reply.setCookie(sessionCookie, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: request.protocol === 'https',
+  });
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without a session or token; the public list is tested. */

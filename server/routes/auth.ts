@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { idParams, listQuery } from '../../schemas/common.ts';
 import { loginBody, tokenBody } from '../../schemas/identity.ts';
-import { actorOf, principalOf, sessionCookie } from '../plugins/auth.ts';
+import { actorOf, principalOf, sessionCookie, setSessionCookie } from '../plugins/auth.ts';
 import {
   createApiToken,
   endSession,
@@ -33,12 +33,7 @@ export const authRoutes: RoutePlugin = async (app) => {
     async (request, reply) => {
       const client = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
       const session = await login(app.db, app.settings, request.body.username, request.body.password, client);
-      reply.setCookie(sessionCookie, session.token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: request.protocol === 'https',
-      });
+      setSessionCookie(request, reply, session.token);
       return { user: await getUser(app.db, session.userId), csrfToken: session.csrfToken };
     },
   );

@@ -1,5 +1,7 @@
+import type { FastifyRequest } from 'fastify';
 import { idParams, listOf, listQuery } from '../../schemas/common.ts';
 import {
+  invitationBody,
   passwordResetBody,
   userCreateBody,
   userDeleteBody,
@@ -9,10 +11,15 @@ import {
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import { listSessions } from '../services/auth.ts';
 import { requireAdmin } from '../services/authz.ts';
+import { inviteUser, resendInvitation } from '../services/invitations.ts';
+import { exportUsers } from '../services/user-export.ts';
 import { createUser, deleteUser, getUser, listUsers, setPassword, updateUser } from '../services/users.ts';
 import type { RoutePlugin } from './route-plugin.ts';
 
 const tags = ['users'];
+
+/** Where the admin reached Weft: the invitation link points back there. */
+const baseUrlOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
 /** Reading the user directory is open to every signed-in user (assignment pickers need it); changing it is for admins. */
 export const userRoutes: RoutePlugin = async (app) => {
@@ -27,6 +34,69 @@ export const userRoutes: RoutePlugin = async (app) => {
       },
     },
     async (request) => listUsers(app.db, request.query),
+  );
+
+  app.get(
+    '/export',
+    {
+      schema: { tags, summary: "Every user as CSV, in the users import's columns; never passwords (admin)" },
+    },
+    async (request, reply) => {
+      requireAdmin(principalOf(request));
+      const csv = exportUsers(app.db);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${csv.fileName}"`)
+        .send(csv.body);
+    },
+  );
+
+  app.post(
+    '/invitations',
+    {
+      schema: {
+        tags,
+        summary:
+          'Invite a user by email: created invited (no sign-in until accepted), sent a single-use link (admin)',
+        body: invitationBody,
+        response: { 201: userResponse },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(principalOf(request));
+      const user = await inviteUser(
+        app.db,
+        app.boss,
+        app.settings,
+        actorOf(request),
+        request.body,
+        baseUrlOf(request),
+      );
+      return reply.code(201).send(user);
+    },
+  );
+
+  app.post(
+    '/:id/invitation',
+    {
+      schema: {
+        tags,
+        summary: 'Send an invited user a new link; the earlier ones stop working (admin)',
+        params: idParams,
+        response: { 200: userResponse },
+      },
+    },
+    async (request) => {
+      requireAdmin(principalOf(request));
+      return resendInvitation(
+        app.db,
+        app.boss,
+        app.settings,
+        actorOf(request),
+        request.params.id,
+        baseUrlOf(request),
+      );
+    },
   );
 
   app.get(

@@ -24,7 +24,8 @@ const defaultBatchSize = 5000;
  * contact's 28 columns: the whole of the export's budget, for what is one regex per cell.
  */
 const quote = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
-const csvLines = (rows: string[][]) => `${rows.map((row) => row.map(quote).join(',')).join('\r\n')}\r\n`;
+export const csvLines = (rows: string[][]) =>
+  `${rows.map((row) => row.map(quote).join(',')).join('\r\n')}\r\n`;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

@@ -9,7 +9,7 @@ import { fieldProblems } from '../plugins/errors.ts';
 import type { Actor } from './audit.ts';
 import { type Counts, recordProgress } from './import-progress.ts';
 import type { RowError, SourceRow } from './import-rows.ts';
-import { BadCell, cellValue, type Mapping, type Target } from './import-values.ts';
+import { BadCell, cellValue, list, type Mapping, type Target } from './import-values.ts';
 import type { SettingsService } from './settings.ts';
 import { createUser, type UserInput, updateUser } from './users.ts';
 
@@ -32,7 +32,12 @@ export const userTargets: Target[] = [
   { name: 'active', label: 'Active', type: 'boolean', required: false },
   { name: 'available', label: 'Available', type: 'boolean', required: false },
   { name: 'invisible', label: 'Invisible', type: 'boolean', required: false },
+  // Names, as the users export writes them; they replace the user's roles or groups.
+  { name: 'roles', label: 'Roles', type: 'text', required: false, multiple: true },
+  { name: 'groups', label: 'Groups', type: 'text', required: false, multiple: true },
 ];
+
+const memberships = { roles: ['roleIds', 'role'], groups: ['groupIds', 'group'] } as const;
 
 /** Fields a user can be matched on in update and skip modes. */
 export const userKeys = new Set(['id', 'username', 'email']);
@@ -49,6 +54,11 @@ const validateUpdate = ajv.compile({
 });
 
 const progressEvery = 50;
+
+async function namesToIds(db: Db, table: 'roles' | 'groups'): Promise<Map<string, string>> {
+  const rows = await db.selectFrom(table).select(['id', 'name']).execute();
+  return new Map(rows.map((row) => [row.name.toLowerCase(), row.id]));
+}
 const noNames = new Map<string, string>();
 
 export async function importUserRows(
@@ -72,6 +82,10 @@ export async function importUserRows(
   const keyIndex = header.indexOf(
     Object.entries(importRow.mapping).find(([, name]) => name === importRow.keyField)?.[0] ?? '',
   );
+  const idsByName = {
+    roles: await namesToIds(db, 'roles'),
+    groups: await namesToIds(db, 'groups'),
+  };
   let counts: Counts = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
   let errors: RowError[] = [];
   let records: { id: string; action: 'created' | 'updated' }[] = [];
@@ -91,6 +105,17 @@ export async function importUserRows(
     for (const { index, target } of columns) {
       const text = source.cells[index] ?? '';
       if (text === '') continue;
+      if (target.name === 'roles' || target.name === 'groups') {
+        const [key, noun] = memberships[target.name];
+        const ids: string[] = [];
+        for (const name of list(text)) {
+          const id = idsByName[target.name].get(name.toLowerCase());
+          if (id) ids.push(id);
+          else problems.push({ row: source.row, field: target.name, reason: `names no ${noun} "${name}"` });
+        }
+        input[key] = ids;
+        continue;
+      }
       try {
         input[target.name] =
           target.type === 'text' ? text : cellValue({ type: target.type, options: {} }, text, noNames);

@@ -77,7 +77,7 @@ const truthy = new Set(['true', '1', 'yes', 'y', 'on']);
 const falsy = new Set(['false', '0', 'no', 'n', 'off']);
 const pad = (n: number) => String(n).padStart(2, '0');
 
-function list(text: string): string[] {
+export function list(text: string): string[] {
   if (text.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(text);

@@ -39,12 +39,14 @@ const columns = [
   'createdAt',
   'updatedAt',
   'lastLoginAt',
+  'invitedAt',
 ] as const;
 
 async function withMemberships(db: Db, users: Pick<User, (typeof columns)[number]>[]): Promise<UserView[]> {
   if (users.length === 0) return [];
   const ids = users.map((user) => user.id);
-  const [roles, groups] = await Promise.all([
+  const invited = users.filter((user) => user.invitedAt !== null).map((user) => user.id);
+  const [roles, groups, invitations] = await Promise.all([
     db
       .selectFrom('userRoles')
       .innerJoin('roles', 'roles.id', 'userRoles.roleId')
@@ -52,11 +54,22 @@ async function withMemberships(db: Db, users: Pick<User, (typeof columns)[number
       .where('userRoles.userId', 'in', ids)
       .execute(),
     db.selectFrom('groupMembers').select(['userId', 'groupId']).where('userId', 'in', ids).execute(),
+    invited.length === 0
+      ? []
+      : db
+          .selectFrom('userInvitations')
+          .select(['userId', 'expiresAt'])
+          .where('userId', 'in', invited)
+          .where('acceptedAt', 'is', null)
+          .where('revokedAt', 'is', null)
+          .execute(),
   ]);
-  return users.map((user) => {
+  return users.map(({ invitedAt, ...user }) => {
     const own = roles.filter((role) => role.userId === user.id);
     return {
       ...user,
+      status: invitedAt ? 'invited' : user.active ? 'active' : 'inactive',
+      invitationExpiresAt: invitations.find((invitation) => invitation.userId === user.id)?.expiresAt ?? null,
       isAdmin: own.some((role) => role.isAdmin),
       roleIds: own.map((role) => role.id).sort(),
       groupIds: groups
@@ -135,25 +148,26 @@ export async function assertAdminRemains(db: Db): Promise<void> {
   }
 }
 
-async function assertUserLimit(db: Db, settings: SettingsService): Promise<void> {
+/** Active and invited users take a seat: an invitation is a promise of one. */
+export async function assertUserLimit(db: Db, settings: SettingsService): Promise<void> {
   const { maxUsers } = await settings.get();
   if (maxUsers === null) return;
   // Serialise concurrent creations so that two requests cannot both take the last seat.
   await sql`select pg_advisory_xact_lock(hashtext('weft.user-limit'))`.execute(db);
   const row = await db
     .selectFrom('users')
-    .where('active', '=', true)
+    .where((eb) => eb.or([eb('active', '=', true), eb('invitedAt', 'is not', null)]))
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   if (Number(row.n) > maxUsers) {
     throw new WeftError(
       'USER_LIMIT',
-      `The user limit (${maxUsers} active users) is reached; deactivate a user or raise the limit`,
+      `The user limit (${maxUsers} active or invited users) is reached; deactivate a user or raise the limit`,
     );
   }
 }
 
-async function setMemberships(db: Db, userId: string, input: UserInput): Promise<void> {
+export async function setMemberships(db: Db, userId: string, input: UserInput): Promise<void> {
   try {
     if (input.roleIds) {
       await db.deleteFrom('userRoles').where('userId', '=', userId).execute();
@@ -241,12 +255,14 @@ export async function updateUser(
   await db.transaction().execute(async (trx) => {
     const before = await trx
       .selectFrom('users')
-      .select(['active'])
+      .select(['active', 'invitedAt'])
       .where('id', '=', id)
       // Not FOR UPDATE: audit rows take FOR KEY SHARE on their actor, so two admins editing each other would deadlock.
       .forNoKeyUpdate()
       .executeTakeFirst();
     if (!before) throw notFound('User');
+    if (input.active === true && before.invitedAt)
+      throw new WeftError('UNPROCESSABLE', 'An invited user becomes active by accepting the invitation');
     const profile = profileOf(input);
     await trx
       .updateTable('users')
