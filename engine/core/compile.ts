@@ -10,6 +10,8 @@ import { assign, setup } from 'xstate';
 import type { Flow } from '../../schemas/flow.ts';
 import { type ConditionContext, test } from './conditions.ts';
 import { defaultForEachCap, type ForEachParams } from './control-nodes.ts';
+import type { ConditionFacts } from './fact-operators.ts';
+import { factsNeeded } from './facts.ts';
 import { buildGraph, edgesFrom, type FlowGraph, resolveTarget, type Scope, type Target } from './graph.ts';
 import { errorHandle, mainHandle, type NodeCatalog } from './node-types.ts';
 import { render } from './templates.ts';
@@ -22,6 +24,8 @@ export interface RunInput {
   vars?: Record<string, unknown>;
   /** ISO-8601 instant the run starts at, from the caller's clock. */
   now: string;
+  /** Answers for `userOnline` / `onList` in the conditions the start runs through; not kept. */
+  facts?: ConditionFacts;
 }
 
 export interface StepResult {
@@ -43,10 +47,15 @@ export interface RunContext {
   timeZone: string;
   /** The step whose failure ended the run (one without an error edge). */
   failure: { nodeId: string; error: unknown } | null;
+  /** The facts of the transition being computed; the stepper never persists them. */
+  facts?: ConditionFacts;
 }
 
-/** Events carry the caller's clock so that every transition sees the time it happened at. */
-export type FlowEvent =
+/**
+ * Events carry the caller's clock so that every transition sees the time it happened at,
+ * and the facts (fact-operators.ts) the conditions it leads through may ask for.
+ */
+export type FlowEvent = (
   | {
       type: 'step.done';
       nodeId: string;
@@ -58,7 +67,8 @@ export type FlowEvent =
       vars?: Record<string, unknown>;
     }
   | { type: 'step.failed'; nodeId: string; now: string; error: unknown }
-  | { type: 'wait.elapsed'; nodeId: string; now: string };
+  | { type: 'wait.elapsed'; nodeId: string; now: string }
+) & { facts?: ConditionFacts };
 
 export class CompileError extends Error {
   override name = 'CompileError';
@@ -69,8 +79,8 @@ export const failedStateId = '~failed';
 const regionEndId = (split: string, index: number) => `${split}~${index}~end`;
 
 export function conditionContext(context: RunContext): ConditionContext {
-  const { record, previous, trigger, user, vars, steps, now } = context;
-  return { record, previous, trigger, user, vars, steps, now };
+  const { record, previous, trigger, user, vars, steps, now, facts } = context;
+  return { record, previous, trigger, user, vars, steps, now, ...(facts ? { facts } : {}) };
 }
 
 function loopItems(context: RunContext, params: ForEachParams): { items: unknown[]; truncated: boolean } {
@@ -102,8 +112,10 @@ const machineSetup = setup({
         [params.nodeId]: (context.visits[params.nodeId] ?? 0) + 1,
       }),
     }),
+    // Facts answer for one transition: each event brings its own (or none).
     receive: assign(({ context, event }) => ({
       now: event.now,
+      facts: event.facts,
       record: event.type === 'step.done' && event.record !== undefined ? event.record : context.record,
       vars: event.type === 'step.done' && event.vars ? { ...context.vars, ...event.vars } : context.vars,
     })),
@@ -327,6 +339,7 @@ export function compile(flow: Flow, catalog: NodeCatalog, options: { timeZone?: 
       now: input.now,
       timeZone: input.timeZone,
       failure: null,
+      ...(input.facts ? { facts: input.facts } : {}),
     }),
     // The shapes are built from the flow at run time; xstate's config types cannot follow them.
     states: {
@@ -337,7 +350,27 @@ export function compile(flow: Flow, catalog: NodeCatalog, options: { timeZone?: 
     } as Record<string, object>,
     output: ({ context }) => ({ vars: context.vars, steps: context.steps }),
   });
-  return { machine, graph, flow, timeZone: options.timeZone ?? flow.settings?.timeZone ?? 'UTC' };
+  const conditions = branchConditions(graph);
+  return {
+    machine,
+    graph,
+    flow,
+    timeZone: options.timeZone ?? flow.settings?.timeZone ?? 'UTC',
+    /** Every branch condition of the flow, for `factRequest`. */
+    conditions,
+    /** What the flow's conditions read from the database (nothing, for most flows). */
+    facts: factsNeeded(conditions),
+  };
+}
+
+function branchConditions(graph: FlowGraph): unknown[] {
+  const rules: unknown[] = [];
+  for (const [id, definition] of graph.definitions) {
+    if (definition.role !== 'branch') continue;
+    for (const branch of definition.branches?.(graph.nodes.get(id)?.params)?.branches ?? [])
+      rules.push(branch.condition);
+  }
+  return rules;
 }
 
 function containerKey(scope: Scope): string {

@@ -7,6 +7,7 @@
  * json-logic-js in conditions.test.ts so the semantics stay the same.
  */
 import { crmOperators } from './crm-operators.ts';
+import { type ConditionFacts, factOperators } from './fact-operators.ts';
 import { forbiddenSegment, readPath, UnsafePathError } from './paths.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -20,6 +21,8 @@ export interface ConditionContext {
   vars?: unknown;
   steps?: unknown;
   now?: string;
+  /** Answers from the database for `userOnline` / `onList` (fact-operators.ts); per evaluation. */
+  facts?: ConditionFacts;
 }
 
 export interface EvaluateOptions {
@@ -30,7 +33,12 @@ export interface EvaluateOptions {
 export interface ConditionProblem {
   /** JSON pointer-like location inside the rule, e.g. `/and/1/==/0`. */
   path: string;
-  code: 'condition.unknownOperator' | 'condition.forbiddenPath' | 'condition.arity' | 'condition.tooDeep';
+  code:
+    | 'condition.unknownOperator'
+    | 'condition.forbiddenPath'
+    | 'condition.arity'
+    | 'condition.argument'
+    | 'condition.tooDeep';
   message: string;
 }
 
@@ -116,6 +124,7 @@ const standardOperators: Record<string, Operator> = {
 const operators: Readonly<Record<string, Operator>> = Object.freeze({
   ...standardOperators,
   ...crmOperators,
+  ...factOperators,
 });
 
 /** Operators that control the evaluation of their own arguments. */
@@ -262,6 +271,25 @@ function walk(
   });
 }
 
+const isLiteral = (value: unknown) => value === null || typeof value !== 'object';
+
+/**
+ * Arguments the fact operators cannot use. A list id must be written out, so that the
+ * lists a flow reads are known before it runs (facts.ts); whether the list exists is
+ * known only at run time.
+ */
+function argumentProblem(op: string, args: unknown[]): string | undefined {
+  if (op === 'onList') {
+    if (typeof args[0] !== 'string' || args[0].trim() === '')
+      return '"onList" takes a list id (a non-empty string) first';
+    if (args.length > 1 && isLiteral(args[1]) && typeof args[1] !== 'string')
+      return '"onList" takes a record id (a string or an expression) second';
+  }
+  if (op === 'userOnline' && isLiteral(args[0]) && typeof args[0] !== 'string')
+    return '"userOnline" takes a user id (a string or an expression)';
+  return undefined;
+}
+
 /** Every problem that would make the rule fail or be unsafe, without evaluating it. */
 export function validateCondition(rule: unknown): ConditionProblem[] {
   const problems: ConditionProblem[] = [];
@@ -280,6 +308,7 @@ export function validateCondition(rule: unknown): ConditionProblem[] {
         return;
       }
       const [min, max] = arity;
+      const argument = argumentProblem(op, args);
       if (args.length < min || args.length > max) {
         const expected = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
         problems.push({
@@ -287,7 +316,7 @@ export function validateCondition(rule: unknown): ConditionProblem[] {
           code: 'condition.arity',
           message: `"${op}" takes ${expected} argument(s), got ${args.length}`,
         });
-      }
+      } else if (argument) problems.push({ path, code: 'condition.argument', message: argument });
       if (op === 'var' && typeof args[0] === 'string') {
         const bad = forbiddenSegment(args[0]);
         if (bad)
@@ -322,6 +351,8 @@ export function conditionVariables(rule: unknown): string[] {
       if (typeof args[0] === 'string' && args[0] !== '') paths.add(args[0]);
       return;
     }
+    // `onList` without a record id tests the current record.
+    if (op === 'onList' && args.length === 1) paths.add('record.id');
     if (['map', 'filter', 'reduce', 'all', 'some', 'none'].includes(op)) {
       collect(args[0]);
       if (op === 'reduce') collect(args[2]);

@@ -12,6 +12,7 @@ import {
   type RunInput,
 } from './compile.ts';
 import type { WaitParams } from './control-nodes.ts';
+import { type FactRequest, MissingFactsError } from './fact-operators.ts';
 import { renderDeep } from './templates.ts';
 import { addDuration } from './time.ts';
 
@@ -44,6 +45,11 @@ export interface StepOutcome {
   output?: unknown;
   /** Why the run failed: the step that failed it, or an error inside the core (a bad rule). */
   failure?: { nodeId?: string; error: unknown };
+  /**
+   * The run failed because a condition asked what the facts did not answer. A runtime that
+   * gathers facts looks these up and advances again from the same snapshot and event.
+   */
+  missingFacts?: FactRequest;
 }
 
 /** An event as the runtime reports it; the stepper stamps it with the clock. */
@@ -80,18 +86,30 @@ export function advanceRun(
     const [next, actions] = transition(compiled.machine, snapshot, stamped);
     return settle(compiled, next, actions, next !== snapshot);
   } catch (error) {
+    const missing = missingFactsOf(error);
     return {
       snapshot: persist(compiled, snapshot),
       actions: [],
       status: 'failed',
       accepted: true,
       failure: { error: (error as Error).message },
+      ...(missing ? { missingFacts: missing.request } : {}),
     };
   }
 }
 
+/** The MissingFactsError behind an error from startRun or from inside xstate, if that is what it is. */
+export function missingFactsOf(error: unknown): MissingFactsError | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof MissingFactsError) return e;
+  return undefined;
+}
+
+/** Facts answer one transition: they are left out of what is stored. */
 function persist(compiled: CompiledFlow, snapshot: Snapshot): PersistedRun {
-  return compiled.machine.getPersistedSnapshot(snapshot) as unknown as PersistedRun;
+  const persisted = compiled.machine.getPersistedSnapshot(snapshot) as unknown as PersistedRun;
+  if (persisted.context.facts === undefined) return persisted;
+  const { facts: _facts, ...context } = persisted.context;
+  return { ...persisted, context };
 }
 
 /**
@@ -140,6 +158,7 @@ function settle(
           nodeId,
           error,
           now: context.now,
+          ...(context.facts ? { facts: context.facts } : {}),
         });
         const rest = settle(compiled, failed, more, accepted);
         return { ...rest, actions: [...actions, ...rest.actions] };
@@ -161,13 +180,20 @@ function activeStates(value: unknown, into = new Set<string>()): Set<string> {
   return into;
 }
 
-function statusOf(snapshot: Snapshot): Pick<StepOutcome, 'status' | 'output' | 'failure'> {
+function statusOf(snapshot: Snapshot): Pick<StepOutcome, 'status' | 'output' | 'failure' | 'missingFacts'> {
   if (snapshot.status === 'done') {
     return snapshot.value === '$failed'
       ? { status: 'failed', failure: snapshot.context.failure ?? { error: 'failed' } }
       : { status: 'done', output: snapshot.output };
   }
-  if (snapshot.status === 'error') return { status: 'failed', failure: { error: String(snapshot.error) } };
+  if (snapshot.status === 'error') {
+    const missing = missingFactsOf(snapshot.error);
+    return {
+      status: 'failed',
+      failure: { error: String(snapshot.error) },
+      ...(missing ? { missingFacts: missing.request } : {}),
+    };
+  }
   return { status: snapshot.hasTag('running') ? 'running' : 'waiting' };
 }
 

@@ -31,10 +31,14 @@ export interface EngineServices {
     remove(listId: string, recordId: string): Promise<{ members: number }>;
     /** Whether a record is on a list: a member of a static one, or matched by a dynamic one's filter. */
     has(listId: string, recordId: string): Promise<boolean>;
+    /** Which of these records are on the list (as `has` decides), in one query; null: no such list. */
+    membersAmong(listId: string, recordIds: string[]): Promise<string[] | null>;
   };
   presence: {
     /** Signed in, active, not invisible (server/services/presence.ts). */
     isOnline(userId: string): Promise<boolean>;
+    /** Which of these users are online, in one query. */
+    onlineAmong(userIds: string[]): Promise<string[]>;
   };
   feed: {
     post(input: {
@@ -111,6 +115,12 @@ export interface HttpAnswer {
   status: number;
   headers: Record<string, string>;
   body: unknown;
+}
+
+/** What gathering facts for conditions reads (engine/runtime/facts.ts); the dispatcher has it without a run. */
+export interface FactServices {
+  lists: Pick<EngineServices['lists'], 'membersAmong'>;
+  presence: Pick<EngineServices['presence'], 'onlineAmong'>;
 }
 
 /** Actions receive `ctx.services` typed loosely by the core; this narrows it. */

@@ -2,11 +2,13 @@ import { sql } from 'kysely';
 import type { Flow } from '../../schemas/flow.ts';
 import { compile, type RunInput } from '../core/compile.ts';
 import type { NodeCatalog } from '../core/node-types.ts';
-import { advanceRun, type Clock, type RunEvent, startRun } from '../core/stepper.ts';
+import type { Clock, RunEvent } from '../core/stepper.ts';
 import { runAction } from './action-call.ts';
 import { toStepError } from './errors.ts';
+import { advanceRunWithFacts, startRunWithFacts } from './facts.ts';
 import { stepDone } from './run-rows.ts';
 import type { RunInfo } from './runtime.ts';
+import { servicesOf } from './services.ts';
 import type { EngineDb } from './tables.ts';
 
 export interface TestStep {
@@ -85,9 +87,6 @@ export async function testRun(
     deps.catalog,
     definition.settings?.timeZone ? { timeZone: definition.settings.timeZone } : {},
   );
-  let outcome = startRun(compiled, input, deps.clock);
-  const pending = [...outcome.actions];
-  const steps: TestStep[] = [];
   const services = await deps.services(trx, {
     runId: 'test-run',
     flowId,
@@ -95,6 +94,10 @@ export async function testRun(
     depth: 0,
     test: true,
   });
+  const facts = servicesOf({ services });
+  let outcome = await startRunWithFacts(facts, compiled, input, deps.clock);
+  const pending = [...outcome.actions];
+  const steps: TestStep[] = [];
   while (pending.length > 0 && steps.length < maxSteps) {
     const action = pending.shift();
     if (!action) break;
@@ -145,7 +148,7 @@ export async function testRun(
       });
       event = { type: 'step.done', nodeId: action.nodeId, output: null };
     }
-    outcome = advanceRun(compiled, outcome.snapshot, event, deps.clock);
+    outcome = await advanceRunWithFacts(facts, compiled, outcome.snapshot, event, deps.clock);
     pending.push(...outcome.actions);
   }
   return {

@@ -1,7 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import { NonRetriableError } from '../../engine/runtime/errors.ts';
 import type { RunInfo } from '../../engine/runtime/runtime.ts';
-import type { EngineServices } from '../../engine/runtime/services.ts';
+import type { EngineServices, FactServices } from '../../engine/runtime/services.ts';
 import type { EngineDb } from '../../engine/runtime/tables.ts';
 import type { Db } from '../db/index.ts';
 import { invalid, WeftError } from '../errors.ts';
@@ -11,7 +11,7 @@ import { queueEmail, recipientAddresses } from './email.ts';
 import { createPost } from './feed.ts';
 import { userExists } from './feed-posts.ts';
 import { guardedFetch } from './http-client.ts';
-import { changeMembers, isOnList } from './lists.ts';
+import { changeMembers, isOnList, listMembersAmong } from './lists.ts';
 import { getModule } from './modules.ts';
 import { notify } from './notifications.ts';
 import { onlineUserIds } from './presence.ts';
@@ -61,6 +61,7 @@ export async function engineServices(
   const options = event ? { causation } : {};
   // A test run's email stays in the (rolled-back) outbox and its HTTP requests are not sent.
   const testRun = run.test === true;
+  const facts = factServices(db);
   return nonRetriableOnUserErrors({
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
@@ -98,9 +99,11 @@ export async function engineServices(
       add: (listId, recordId) => changeMembers(db, principal, listId, [recordId], 'add'),
       remove: (listId, recordId) => changeMembers(db, principal, listId, [recordId], 'remove'),
       has: (listId, recordId) => isOnList(db, listId, recordId),
+      membersAmong: facts.lists.membersAmong,
     },
     presence: {
       isOnline: async (userId) => (await onlineUserIds(db, new SettingsService(db))).includes(userId),
+      onlineAmong: facts.presence.onlineAmong,
     },
     feed: {
       post: async (input) => {
@@ -156,6 +159,22 @@ export async function engineServices(
       },
     },
   });
+}
+
+/**
+ * What conditions read from the database (`userOnline`, `onList`: engine/runtime/facts.ts),
+ * on any connection: the dispatcher tests trigger conditions before a run exists.
+ */
+export function factServices(db: Db): FactServices {
+  return {
+    lists: { membersAmong: (listId, recordIds) => listMembersAmong(db, listId, recordIds) },
+    presence: {
+      onlineAmong: async (userIds) => {
+        const online = new Set(await onlineUserIds(db, new SettingsService(db)));
+        return userIds.filter((id) => online.has(id));
+      },
+    },
+  };
 }
 
 /**

@@ -236,6 +236,40 @@ export async function isOnList(db: Db, listId: string, recordId: string): Promis
   return row !== undefined;
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Which of `recordIds` are on a list, as isOnList decides, in one query (flow conditions
+ * ask for several records at once). A list that does not exist has no members.
+ */
+export async function listMembersAmong(db: Db, listId: string, recordIds: string[]): Promise<string[]> {
+  const ids = [...new Set(recordIds.filter((id) => uuidPattern.test(id)))];
+  if (ids.length === 0 || !uuidPattern.test(listId)) return [];
+  const list = await db
+    .selectFrom('lists')
+    .select(['module', 'kind', 'criteria'])
+    .where('id', '=', listId)
+    .executeTakeFirst();
+  if (!list) return [];
+  if (list.kind === 'static') {
+    const rows = await db
+      .selectFrom('listMembers')
+      .select('recordId')
+      .where('listId', '=', listId)
+      .where(sql<SqlBool>`record_id = any(${ids}::uuid[])`)
+      .execute();
+    return rows.map((row) => row.recordId);
+  }
+  const module = await getModule(db, list.module);
+  const rows = await recordsDb(db)
+    .selectFrom(module.table)
+    .select('id')
+    .where(sql<SqlBool>`id = any(${ids}::uuid[])`)
+    .where(compileWhere(list.criteria, queryFieldsOf(module)))
+    .execute();
+  return rows.map((row) => String(row.id));
+}
+
 /** Lists owned by a deleted user go to their heir. */
 export async function reassignLists(trx: Db, fromUserId: string, toUserId: string): Promise<number> {
   const result = await trx

@@ -1,0 +1,133 @@
+/**
+ * Facts for conditions: the runtime's half of `userOnline` / `onList` (engine/core/
+ * fact-operators.ts). The core says what a flow's conditions will ask (`factsNeeded`,
+ * `factRequest`); this looks the answers up, one query per kind, and hands them to the
+ * stepper with the transition they are for. A flow without such conditions costs nothing:
+ * no query, the stepper called once as before.
+ */
+import type { CompiledFlow, RunInput } from '../core/compile.ts';
+import { type ConditionContext, type EvaluateOptions, test } from '../core/conditions.ts';
+import {
+  type ConditionFacts,
+  type FactRequest,
+  factRequest,
+  factsNeeded,
+  isEmptyRequest,
+  MissingFactsError,
+  mergeFacts,
+  needsFacts,
+  unanswered,
+} from '../core/facts.ts';
+import {
+  advanceRun,
+  type Clock,
+  type PersistedRun,
+  type RunEvent,
+  type StepOutcome,
+  startRun,
+} from '../core/stepper.ts';
+import type { FactServices } from './services.ts';
+
+/**
+ * Each round answers at least one new question, so this bounds a rule whose questions
+ * change with every answer (`userOnline` of a user chosen by `onList`, and so on).
+ */
+const maxRounds = 8;
+
+/** The answers to a request: who is online among the users, which records are on each list. */
+export async function gatherFacts(services: FactServices, request: FactRequest): Promise<ConditionFacts> {
+  const facts: ConditionFacts = {};
+  if (request.users.length > 0) {
+    const online = new Set(await services.presence.onlineAmong(request.users));
+    facts.online = Object.fromEntries(request.users.map((user) => [user, online.has(user)]));
+  }
+  const lists = Object.entries(request.lists).filter(([, records]) => records.length > 0);
+  if (lists.length > 0) {
+    const answers = await Promise.all(
+      lists.map(async ([list, records]) => {
+        const members = new Set(await services.lists.membersAmong(list, records));
+        return [list, Object.fromEntries(records.map((record) => [record, members.has(record)]))] as const;
+      }),
+    );
+    facts.lists = Object.fromEntries(answers);
+  }
+  return facts;
+}
+
+/**
+ * Runs `attempt` with the facts `first` asks for, then again with what it reports missing,
+ * until it needs nothing more. A question asked twice (facts that do not answer it) ends
+ * the loop: the outcome then carries the evaluator's own error.
+ */
+async function withFacts(
+  services: FactServices,
+  first: FactRequest,
+  attempt: (facts: ConditionFacts) => StepOutcome,
+): Promise<StepOutcome> {
+  let facts = isEmptyRequest(first) ? {} : await gatherFacts(services, first);
+  for (let round = 1; ; round++) {
+    const outcome = attempt(facts);
+    const missing = outcome.missingFacts && unanswered(outcome.missingFacts, facts);
+    if (!missing || isEmptyRequest(missing) || round >= maxRounds) return outcome;
+    facts = mergeFacts(facts, await gatherFacts(services, missing));
+  }
+}
+
+/** `startRun`, with the facts the conditions it passes through need. */
+export async function startRunWithFacts(
+  services: FactServices,
+  compiled: CompiledFlow,
+  input: Omit<RunInput, 'now'>,
+  clock: Clock,
+): Promise<StepOutcome> {
+  if (!needsFacts(compiled.facts)) return startRun(compiled, input, clock);
+  const context = { ...input, now: clock.now().toISOString() } as ConditionContext;
+  return withFacts(services, factRequest(compiled.conditions, context), (facts) =>
+    startRun(compiled, { ...input, facts }, clock),
+  );
+}
+
+/** `advanceRun`, with the facts the conditions the event leads through need. */
+export async function advanceRunWithFacts(
+  services: FactServices,
+  compiled: CompiledFlow,
+  persisted: PersistedRun,
+  event: RunEvent,
+  clock: Clock,
+): Promise<StepOutcome> {
+  if (!needsFacts(compiled.facts)) return advanceRun(compiled, persisted, event, clock);
+  // The context the event's transition starts from: the step's record and variables applied.
+  const before = persisted.context;
+  const after = {
+    ...before,
+    record: event.type === 'step.done' && event.record !== undefined ? event.record : before.record,
+    vars: event.type === 'step.done' && event.vars ? { ...before.vars, ...event.vars } : before.vars,
+  } as ConditionContext;
+  return withFacts(services, factRequest(compiled.conditions, after), (facts) =>
+    advanceRun(compiled, persisted, { ...event, facts }, clock),
+  );
+}
+
+/**
+ * A condition outside a run (a trigger's conditions), with the facts it needs. Throws
+ * MissingFactsError only if the rule keeps asking new questions past the round limit.
+ */
+export async function conditionHolds(
+  services: FactServices,
+  rule: unknown,
+  context: Omit<ConditionContext, 'facts'>,
+  options: EvaluateOptions = {},
+): Promise<boolean> {
+  if (!needsFacts(factsNeeded(rule))) return test(rule, context, options);
+  let facts = await gatherFacts(services, factRequest(rule, context));
+  for (let round = 1; ; round++) {
+    try {
+      return test(rule, { ...context, facts }, options);
+    } catch (error) {
+      if (!(error instanceof MissingFactsError) || round >= maxRounds) throw error;
+      const missing = unanswered(error.request, facts);
+      if (isEmptyRequest(missing)) throw error;
+      facts = mergeFacts(facts, await gatherFacts(services, missing));
+    }
+  }
+}
