@@ -1,11 +1,43 @@
 /**
  * A json-logic condition: a simple "field operator value" builder for the common case, and
  * the rule as JSON for anything richer. The builder only shows when it can represent the rule.
+ * "User is online" takes the field holding a user id; "Record is on list" picks a list.
  */
 import { Group, SegmentedControl, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import type { FieldProps } from '@rjsf/utils';
-import { useState } from 'react';
-import { operators, ruleOf, type SimpleCondition as Simple, simpleOf } from '../model/simple-condition.ts';
+import { useEffect, useState } from 'react';
+import { api } from '../api.ts';
+import {
+  operators,
+  ruleOf,
+  type SimpleCondition as Simple,
+  simpleOf,
+  takesNoField,
+  takesNoValue,
+} from '../model/simple-condition.ts';
+
+interface ListOption {
+  id: string;
+  name: string;
+  module: string;
+}
+
+/** The lists the signed-in user can read, for the "Record is on list" picker; loaded once it shows. */
+function useLists(wanted: boolean): { lists: ListOption[]; error: string | null } {
+  const [lists, setLists] = useState<ListOption[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!wanted) return;
+    let live = true;
+    api<{ items: ListOption[] }>('GET', '/lists?limit=500')
+      .then((page) => live && setLists(page.items))
+      .catch((e: Error) => live && setError(e.message));
+    return () => {
+      live = false;
+    };
+  }, [wanted]);
+  return { lists, error };
+}
 
 export function ConditionField({ formData, onChange, schema, name, fieldPathId, rawErrors }: FieldProps) {
   const simple = simpleOf(formData);
@@ -14,6 +46,14 @@ export function ConditionField({ formData, onChange, schema, name, fieldPathId, 
   const [jsonError, setJsonError] = useState<string | null>(null);
   const emit = (value: unknown) => onChange(value, fieldPathId.path);
   const current = simple ?? { field: '', op: '==', value: '' };
+  const { lists, error: listsError } = useLists(mode === 'simple' && current.op === 'onList');
+  // A list id the API did not return (deleted, or not readable) still shows, as its id.
+  const listOptions = [
+    ...lists.map((list) => ({ value: list.id, label: `${list.name} (${list.module})` })),
+    ...(current.value && !lists.some((list) => list.id === current.value)
+      ? [{ value: current.value, label: current.value }]
+      : []),
+  ];
   const set = (patch: Partial<Simple>) => {
     const next = { ...current, ...patch };
     setText(JSON.stringify(ruleOf(next), null, 2));
@@ -42,28 +82,49 @@ export function ConditionField({ formData, onChange, schema, name, fieldPathId, 
       )}
       {mode === 'simple' && simple ? (
         <Stack gap={6}>
-          <TextInput
-            size="xs"
-            label="Field"
-            placeholder="record.firstName"
-            value={current.field}
-            onChange={(e) => set({ field: e.currentTarget.value })}
-          />
+          {!takesNoField(current.op) && (
+            <TextInput
+              size="xs"
+              label={current.op === 'userOnline' ? 'User id from' : 'Field'}
+              placeholder={current.op === 'userOnline' ? 'record.assignedTo' : 'record.firstName'}
+              value={current.field}
+              onChange={(e) => set({ field: e.currentTarget.value })}
+            />
+          )}
           <Select
             size="xs"
             label="Operator"
             data={operators.map((o) => ({ ...o }))}
             value={current.op}
             allowDeselect={false}
-            onChange={(op) => set({ op: op ?? '==' })}
+            onChange={(op) =>
+              set({
+                op: op ?? '==',
+                ...(op === 'userOnline' && current.field === '' ? { field: 'record.assignedTo' } : {}),
+                ...((op === 'onList') !== (current.op === 'onList') ? { value: '' } : {}),
+              })
+            }
           />
-          {current.op !== '!!' && current.op !== '!' && (
-            <TextInput
+          {current.op === 'onList' ? (
+            <Select
               size="xs"
-              label="Value"
-              value={current.value}
-              onChange={(e) => set({ value: e.currentTarget.value })}
+              label="List"
+              placeholder="Pick a list"
+              searchable
+              data={listOptions}
+              value={current.value || null}
+              error={listsError}
+              onChange={(id) => set({ value: id ?? '' })}
             />
+          ) : (
+            !takesNoValue(current.op) && (
+              <TextInput
+                size="xs"
+                label="Value"
+                value={current.value}
+                onChange={(e) => set({ value: e.currentTarget.value })}
+              />
+            )
           )}
         </Stack>
       ) : (

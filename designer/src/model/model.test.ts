@@ -296,6 +296,13 @@ describe('simple conditions', () => {
     [{ '>': [{ var: 'record.score' }, 10] }, 'record.score is greater than 10'],
     [{ in: ['vip', { var: 'record.tags' }] }, 'record.tags contains vip'],
     [{ '!!': [{ var: 'record.email' }] }, 'record.email is not empty'],
+    [{ userOnline: [{ var: 'record.assignedTo' }] }, 'record.assignedTo: User is online'],
+    [
+      { onList: ['6f1c0d52-8f5e-4a39-9d4e-3a1f2b6c7d8e'] },
+      'Record is on list 6f1c0d52-8f5e-4a39-9d4e-3a1f2b6c7d8e',
+    ],
+    [{ onList: ['list', { var: 'vars.other' }] }, null],
+    [{ userOnline: ['6f1c0d52-8f5e-4a39-9d4e-3a1f2b6c7d8e'] }, null],
     [{ and: [{ '==': [1, 1] }] }, null],
     [{ '==': [{ var: 'a' }, { var: 'b' }] }, null],
     [true, null],

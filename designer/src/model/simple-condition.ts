@@ -10,7 +10,15 @@ export const operators = [
   { value: 'in', label: 'contains' },
   { value: '!!', label: 'is not empty' },
   { value: '!', label: 'is empty' },
+  // Read from the database when the condition is tested (engine/core/fact-operators.ts).
+  { value: 'userOnline', label: 'User is online' },
+  { value: 'onList', label: 'Record is on list' },
 ] as const;
+
+/** Operators without a value: the field is the whole question. */
+export const takesNoValue = (op: string) => op === '!!' || op === '!' || op === 'userOnline';
+/** `onList` asks about the current record: its value is the list id, and it has no field. */
+export const takesNoField = (op: string) => op === 'onList';
 
 export interface SimpleCondition {
   field: string;
@@ -28,9 +36,12 @@ export function simpleOf(rule: unknown): SimpleCondition | null {
   if (entries.length !== 1) return null;
   const [op, args] = entries[0] as [string, unknown];
   const list = Array.isArray(args) ? args : [args];
-  if (op === '!!' || op === '!') {
+  if (op === '!!' || op === '!' || op === 'userOnline') {
     const field = varOf(list[0]);
     return field === null || list.length !== 1 ? null : { field, op, value: '' };
+  }
+  if (op === 'onList') {
+    return list.length === 1 && typeof list[0] === 'string' ? { field: '', op, value: list[0] } : null;
   }
   if (!operators.some((o) => o.value === op) || list.length !== 2) return null;
   if (op === 'in') {
@@ -43,17 +54,20 @@ export function simpleOf(rule: unknown): SimpleCondition | null {
 
 export function ruleOf({ field, op, value }: SimpleCondition): unknown {
   const subject = { var: field };
-  if (op === '!!' || op === '!') return { [op]: [subject] };
+  if (takesNoValue(op)) return { [op]: [subject] };
+  if (op === 'onList') return { onList: [value] };
   if (op === 'in') return { in: [value, subject] };
   const numeric = (op === '>' || op === '<') && value.trim() !== '' && !Number.isNaN(Number(value));
   return { [op]: [subject, numeric ? Number(value) : value] };
 }
 
-/** "record.lastName equals Smith", or null when the rule is not a simple one. */
+/** "record.lastName equals Smith", "record.assignedTo: User is online", or null when the rule is not a simple one. */
 export function describeCondition(rule: unknown): string | null {
   if (rule === undefined || rule === null) return null;
   const simple = simpleOf(rule);
   if (!simple) return null;
   const label = operators.find((o) => o.value === simple.op)?.label ?? simple.op;
-  return `${simple.field} ${label}${simple.op === '!!' || simple.op === '!' ? '' : ` ${simple.value}`}`;
+  if (simple.op === 'userOnline') return `${simple.field}: ${label}`;
+  if (simple.op === 'onList') return `${label} ${simple.value}`;
+  return `${simple.field} ${label}${takesNoValue(simple.op) ? '' : ` ${simple.value}`}`;
 }
