@@ -1,4 +1,7 @@
-/** A module's records: search, filters, sort by header, column chooser, load more, bulk actions. */
+/**
+ * A module's records: search, filters, sort by header, column chooser, load more, and mass
+ * actions on the selected rows or on every record matching the filter (`bulk-actions.tsx`).
+ */
 import {
   Alert,
   Button,
@@ -6,13 +9,9 @@ import {
   Group,
   Loader,
   Menu,
-  Modal,
   ScrollArea,
-  Select,
   Stack,
   Table,
-  TagsInput,
-  Text,
   TextInput,
   Title,
   UnstyledButton,
@@ -22,6 +21,18 @@ import { useEffect, useMemo, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
+import {
+  type BulkAction,
+  BulkBar,
+  BulkModal,
+  type BulkResult,
+  BulkResultAlert,
+  type BulkTarget,
+  type ManualFlow,
+  resultLine,
+  runBulk,
+  SelectAllBanner,
+} from './bulk-actions.tsx';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { WhereFilter } from './where-filter.tsx';
 import { type Condition, toWhere } from './where-rules.ts';
@@ -29,13 +40,6 @@ import { type Condition, toWhere } from './where-rules.ts';
 function defaultColumns(module: ModuleDef): string[] {
   const own = module.fields.filter((f) => !f.system).map((f) => f.name);
   return [...new Set([...module.displayFields, ...own])].slice(0, 5).concat('assignedTo', 'updatedAt');
-}
-
-type Bulk = 'assign' | 'tag' | 'delete' | 'flow' | null;
-
-interface ManualFlow {
-  id: string;
-  name: string;
 }
 
 /** Published manual flows on this module (X2CRM macros); flows are listed to admins only. */
@@ -65,6 +69,25 @@ function useManualFlows(module: string, allowed: boolean): ManualFlow[] {
   return flows;
 }
 
+/** How many records the list's filter matches, asked only once the list has more than one page. */
+function useMatchingCount(module: string, filter: string, needed: boolean, version: number): number | null {
+  const [count, setCount] = useState<number | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version forces a recount
+  useEffect(() => {
+    setCount(null);
+    if (!needed) return;
+    let live = true;
+    api<{ count: number }>('GET', `/records/${module}/count${filter ? `?${filter}` : ''}`).then(
+      (answer) => live && setCount(answer.count),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [module, filter, needed, version]);
+  return count;
+}
+
 export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunFlows: boolean }) {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search, 250);
@@ -76,39 +99,61 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
     defaultValue: defaultColumns(module),
   });
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [bulk, setBulk] = useState<Bulk>(null);
+  // "Select all N matching": the target is the filter, not the ids.
+  const [allMatching, setAllMatching] = useState(false);
+  const [bulk, setBulk] = useState<BulkAction | null>(null);
+  const [outcome, setOutcome] = useState<{ action: BulkAction; result: BulkResult } | null>(null);
   const people = useAssignees();
   const flows = useManualFlows(module.name, canRunFlows);
 
   const shown = columns.filter((name) => module.fields.some((f) => f.name === name));
-  const path = useMemo(() => {
-    const query = new URLSearchParams({ limit: '50', sort });
+  const where = useMemo(() => toWhere(applied, module.fields), [applied, module]);
+  const filter = useMemo(() => {
+    const query = new URLSearchParams();
     if (q) query.set('q', q);
-    const where = toWhere(applied, module.fields);
     if (where) query.set('where', JSON.stringify(where));
-    return `/records/${module.name}?${query}`;
-  }, [module, q, sort, applied]);
+    return query.toString();
+  }, [q, where]);
+  const path = `/records/${module.name}?${new URLSearchParams({ limit: '50', sort })}${filter ? `&${filter}` : ''}`;
   const { items, error, hasMore, more, reload } = usePaged<RecordRow>(path);
+  const [changes, setChanges] = useState(0);
+  const matching = useMatchingCount(module.name, filter, hasMore && items !== null, changes);
+
+  // A new filter or search is a new list: what was selected in the old one is not carried over.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the filter is the trigger
+  useEffect(() => {
+    setSelected(new Set());
+    setAllMatching(false);
+  }, [module.name, filter]);
 
   const toggleSort = (name: string) => setSort(sort === name ? `-${name}` : name);
-  const toggle = (id: string) =>
-    setSelected((current) => {
-      const next = new Set(current);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
-  const all = items !== null && items.length > 0 && items.every((r) => selected.has(r.id));
+  const isSelected = (id: string) => allMatching || selected.has(id);
+  const toggle = (id: string) => {
+    // Unticking one row of "all matching" leaves the other loaded rows, by id.
+    const current = allMatching ? new Set(items?.map((r) => r.id)) : selected;
+    const next = new Set(current);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setAllMatching(false);
+    setSelected(next);
+  };
+  const all = items !== null && items.length > 0 && items.every((r) => isSelected(r.id));
+  const count = allMatching ? (matching ?? 0) : selected.size;
 
-  const runBulk = async (action: (id: string) => Promise<unknown>, message: string) => {
-    const ids = [...selected];
-    const results = await Promise.allSettled(ids.map(action));
-    const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-    if (failed.length)
-      fail(new Error(`${failed.length} of ${ids.length} failed: ${failed[0]?.reason?.message}`));
-    else done(message);
-    setSelected(new Set());
+  const run = async (params: Record<string, unknown>) => {
+    if (!bulk) return;
+    const action = bulk;
+    const target: BulkTarget = allMatching
+      ? { ...(where ? { where } : {}), ...(q ? { search: q } : {}) }
+      : { ids: [...selected] };
     setBulk(null);
+    const result = await runBulk(module.name, action, target, params).catch(fail);
+    if (!result) return;
+    setOutcome({ action, result });
+    if (result.succeeded === result.matched) done(resultLine(action, result));
+    setSelected(new Set());
+    setAllMatching(false);
+    setChanges((n) => n + 1);
     reload();
   };
 
@@ -159,24 +204,26 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
           </Button>
         )}
       </Group>
-      {selected.size > 0 && (
-        <Group gap="xs" data-testid="bulk-bar">
-          <Text size="sm">{selected.size} selected</Text>
-          <Button size="xs" variant="light" onClick={() => setBulk('assign')}>
-            Assign
-          </Button>
-          <Button size="xs" variant="light" onClick={() => setBulk('tag')}>
-            Tag
-          </Button>
-          {flows.length > 0 && (
-            <Button size="xs" variant="light" onClick={() => setBulk('flow')}>
-              Run flow
-            </Button>
-          )}
-          <Button size="xs" variant="light" color="red" onClick={() => setBulk('delete')}>
-            Delete
-          </Button>
-        </Group>
+      {outcome && (
+        <BulkResultAlert
+          action={outcome.action}
+          result={outcome.result}
+          module={module.name}
+          onClose={() => setOutcome(null)}
+        />
+      )}
+      {count > 0 && <BulkBar count={count} canRunFlows={flows.length > 0} onPick={setBulk} />}
+      {((all && hasMore) || allMatching) && (
+        <SelectAllBanner
+          pageCount={items?.length ?? 0}
+          matching={matching}
+          allMatching={allMatching}
+          onSelectAll={() => setAllMatching(true)}
+          onClear={() => {
+            setSelected(new Set());
+            setAllMatching(false);
+          }}
+        />
       )}
       {error && (
         <Alert color="red" title="The list could not be loaded">
@@ -200,7 +247,10 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
                   <Checkbox
                     aria-label="Select all"
                     checked={all}
-                    onChange={() => setSelected(all ? new Set() : new Set(items?.map((r) => r.id)))}
+                    onChange={() => {
+                      setAllMatching(false);
+                      setSelected(all ? new Set() : new Set(items?.map((r) => r.id)));
+                    }}
                   />
                 </Table.Th>
                 {shown.map((name) => {
@@ -223,7 +273,7 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
                   <Table.Td>
                     <Checkbox
                       aria-label="Select"
-                      checked={selected.has(record.id)}
+                      checked={isSelected(record.id)}
                       onChange={() => toggle(record.id)}
                     />
                   </Table.Td>
@@ -251,97 +301,14 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
         </ScrollArea>
       )}
       <BulkModal
-        bulk={bulk}
-        count={selected.size}
+        action={bulk}
+        count={count}
+        module={module}
         people={people}
-        onClose={() => setBulk(null)}
-        onAssign={(to) =>
-          runBulk((id) => api('PATCH', `/records/${module.name}/${id}`, { assignedTo: to }), 'Assigned')
-        }
-        onTag={(tags) =>
-          runBulk((id) => api('POST', `/records/${module.name}/${id}/tags`, { tags }), 'Tagged')
-        }
-        onDelete={() => runBulk((id) => api('DELETE', `/records/${module.name}/${id}`), 'Deleted')}
         flows={flows}
-        onRunFlow={async (flowId) => {
-          await api('POST', `/flows/${flowId}/run`, { recordIds: [...selected] }).then(
-            () => done(`The flow is running on ${selected.size} records`),
-            fail,
-          );
-          setSelected(new Set());
-          setBulk(null);
-        }}
+        onClose={() => setBulk(null)}
+        onRun={run}
       />
     </Stack>
-  );
-}
-
-function BulkModal({
-  bulk,
-  count,
-  people,
-  onClose,
-  onAssign,
-  onTag,
-  onDelete,
-  flows,
-  onRunFlow,
-}: {
-  flows: ManualFlow[];
-  onRunFlow: (flowId: string) => void;
-  bulk: Bulk;
-  count: number;
-  people: { value: string; label: string }[];
-  onClose: () => void;
-  onAssign: (to: string) => void;
-  onTag: (tags: string[]) => void;
-  onDelete: () => void;
-}) {
-  const [to, setTo] = useState<string | null>(null);
-  const [tags, setTags] = useState<string[]>([]);
-  const [flow, setFlow] = useState<string | null>(null);
-  const title = { assign: 'Assign', tag: 'Tag', delete: 'Delete', flow: 'Run a flow on' }[bulk ?? 'assign'];
-  return (
-    <Modal opened={bulk !== null} onClose={onClose} title={`${title} ${count} records`}>
-      <Stack>
-        {bulk === 'assign' && (
-          <>
-            <Select label="Assign to" data={people} value={to} onChange={setTo} searchable />
-            <Button disabled={!to} onClick={() => to && onAssign(to)}>
-              Assign
-            </Button>
-          </>
-        )}
-        {bulk === 'tag' && (
-          <>
-            <TagsInput label="Tags to add" value={tags} onChange={setTags} />
-            <Button disabled={tags.length === 0} onClick={() => onTag(tags)}>
-              Add tags
-            </Button>
-          </>
-        )}
-        {bulk === 'flow' && (
-          <>
-            <Select
-              label="Flow"
-              data={flows.map((f) => ({ value: f.id, label: f.name }))}
-              value={flow}
-              onChange={setFlow}
-            />
-            <Button disabled={!flow} onClick={() => flow && onRunFlow(flow)}>
-              Run
-            </Button>
-          </>
-        )}
-        {bulk === 'delete' && (
-          <>
-            <Text>Delete {count} records? This cannot be undone.</Text>
-            <Button color="red" onClick={onDelete}>
-              Delete {count} records
-            </Button>
-          </>
-        )}
-      </Stack>
-    </Modal>
   );
 }
