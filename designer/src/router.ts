@@ -15,6 +15,7 @@ export function navigate(path: string) {
 }
 
 export type Route =
+  | { name: 'home' }
   | { name: 'flows' }
   | { name: 'flow'; id: string }
   | { name: 'console'; path: string }
@@ -22,7 +23,8 @@ export type Route =
   | { name: 'notFound' };
 
 export function routeOf(path: string): Route {
-  if (path === '/' || path === '/flows') return { name: 'flows' };
+  if (path === '/') return { name: 'home' };
+  if (path === '/flows') return { name: 'flows' };
   const flow = /^\/flows\/([0-9a-f-]{36})$/.exec(path);
   if (flow?.[1]) return { name: 'flow', id: flow[1] };
   // The workspace and admin console (designer/src/console/) routes its own screens.

@@ -1,13 +1,18 @@
 import { Center, Loader } from '@mantine/core';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { api, hasCsrfToken, setCsrfToken, type User, whenSignedOut } from '../api.ts';
 import { Console } from '../console/console-routes.tsx';
 import { FlowDesigner } from '../flows/flow-designer.tsx';
 import { FlowsList } from '../flows/flows-list.tsx';
 import { ProfilePage } from '../profile/profile-page.tsx';
 import { routeOf, usePath } from '../router.ts';
+import { CurrentUser } from './current-user.ts';
 import { Shell } from './shell.tsx';
 import { SignIn } from './sign-in.tsx';
+
+const DashboardPage = lazy(() =>
+  import('../dashboard/dashboard-page.tsx').then((m) => ({ default: m.DashboardPage })),
+);
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
@@ -36,19 +41,24 @@ export function App() {
     );
   if (user === null) return <SignIn onSignedIn={setUser} />;
 
-  // Flows are for administrators (the API refuses others): everyone else starts on the activity feed.
-  const route = routeOf(path === '/' && !user.isAdmin ? '/feed' : path);
+  const route = routeOf(path);
   return (
-    <Shell user={user} onSignOut={signOut}>
-      {route.name === 'console' ? (
-        <Console path={route.path} user={user} />
-      ) : route.name === 'profile' ? (
-        <ProfilePage tab={route.tab} onUserChange={setUser} />
-      ) : route.name === 'flow' ? (
-        <FlowDesigner key={route.id} flowId={route.id} />
-      ) : (
-        <FlowsList />
-      )}
-    </Shell>
+    <CurrentUser.Provider value={user}>
+      <Shell user={user} onSignOut={signOut}>
+        {route.name === 'home' ? (
+          <Suspense fallback={<Loader m="md" />}>
+            <DashboardPage />
+          </Suspense>
+        ) : route.name === 'console' ? (
+          <Console path={route.path} user={user} />
+        ) : route.name === 'profile' ? (
+          <ProfilePage tab={route.tab} onUserChange={setUser} />
+        ) : route.name === 'flow' ? (
+          <FlowDesigner key={route.id} flowId={route.id} />
+        ) : (
+          <FlowsList />
+        )}
+      </Shell>
+    </CurrentUser.Provider>
   );
 }

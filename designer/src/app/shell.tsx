@@ -2,19 +2,29 @@ import {
   ActionIcon,
   AppShell,
   Avatar,
+  Burger,
   Group,
   Indicator,
+  Loader,
   Menu,
   NavLink,
   Text,
   Title,
   Tooltip,
+  UnstyledButton,
 } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { useLocalStorage, useMediaQuery } from '@mantine/hooks';
+import { lazy, type ReactNode, Suspense, useRef, useState } from 'react';
 import type { User } from '../api.ts';
 import { ConsoleNav } from '../console/console-nav.tsx';
 import { navigate, routeOf, usePath } from '../router.ts';
+import { linkTo } from './app-link.tsx';
 import { useUnreadCount } from './live.ts';
+
+const FeedPanel = lazy(() => import('../feed/feed-panel.tsx').then((m) => ({ default: m.FeedPanel })));
+
+/** Below this width the menu hides behind the burger and the feed panel covers the page (Mantine's `md`). */
+const narrowQuery = '(max-width: 61.99em)';
 
 function Bell() {
   const unread = useUnreadCount();
@@ -55,15 +65,93 @@ export function Shell({
   children: ReactNode;
 }) {
   const path = usePath();
+  const narrow = useMediaQuery(narrowQuery) ?? false;
   const initials = `${user.firstName[0] ?? ''}${user.lastName[0] ?? ''}`.toUpperCase() || user.username[0];
+
+  // The menu, on a narrow screen: open from the burger, closed again by going somewhere.
+  const [navOpen, setNavOpen] = useState(false);
+  const [navPath, setNavPath] = useState(path);
+  if (navPath !== path) {
+    setNavPath(path);
+    setNavOpen(false);
+  }
+
+  // The feed panel stays open or closed, per user, across pages and visits.
+  const [panelOpen, setPanelOpen] = useLocalStorage({
+    key: `weft.feedPanel.${user.id}`,
+    defaultValue: false,
+    getInitialValueInEffect: false,
+  });
+  const [focusPanel, setFocusPanel] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const burger = useRef<HTMLButtonElement>(null);
+  const openPanel = (open: boolean) => {
+    setPanelOpen(open);
+    setFocusPanel(open);
+    if (open) setNavOpen(false);
+  };
+  const closePanel = () => {
+    openPanel(false);
+    toggle.current?.focus();
+  };
+  const toggleNav = () => {
+    setNavOpen(!navOpen);
+    // Both cover the page on a narrow screen: the menu goes over the panel by closing it.
+    if (!navOpen && narrow && panelOpen) setPanelOpen(false);
+  };
+
   return (
-    <AppShell header={{ height: 52 }} navbar={{ width: 180, breakpoint: 'sm' }} padding={0}>
+    <AppShell
+      header={{ height: 52 }}
+      navbar={{ width: 180, breakpoint: 'md', collapsed: { mobile: !navOpen } }}
+      aside={{ width: 380, breakpoint: 'md', collapsed: { mobile: !panelOpen, desktop: !panelOpen } }}
+      padding={0}
+    >
       <AppShell.Header px="md">
-        <Group h="100%" justify="space-between">
-          <Title order={4} c="indigo.7" style={{ cursor: 'pointer' }} onClick={() => navigate('/')}>
-            Weft
-          </Title>
-          <Group gap="sm">
+        <Group h="100%" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger
+              ref={burger}
+              opened={navOpen}
+              onClick={toggleNav}
+              hiddenFrom="md"
+              size="sm"
+              aria-label="Navigation"
+              aria-expanded={navOpen}
+              aria-controls="weft-navbar"
+            />
+            <UnstyledButton {...linkTo('/')} component="a" aria-label="Weft home">
+              <Title order={4} c="indigo.7" component="span">
+                Weft
+              </Title>
+            </UnstyledButton>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Tooltip label={panelOpen ? 'Close the activity panel' : 'Open the activity panel'}>
+              <ActionIcon
+                ref={toggle}
+                variant={panelOpen ? 'light' : 'subtle'}
+                color={panelOpen ? 'indigo' : 'gray'}
+                size="lg"
+                aria-label="Activity panel"
+                aria-expanded={panelOpen}
+                aria-controls={panelOpen ? 'weft-feed-panel' : undefined}
+                onClick={() => openPanel(!panelOpen)}
+                data-testid="feed-panel-toggle"
+              >
+                <svg
+                  width="20"
+                  height="20"
+                  viewBox="0 0 24 24"
+                  fill="none"
+                  stroke="currentColor"
+                  strokeWidth="2"
+                  aria-hidden="true"
+                >
+                  <path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2zM8 9h8M8 13h5" />
+                </svg>
+              </ActionIcon>
+            </Tooltip>
             <Bell />
             <Menu position="bottom-end" withArrow>
               <Menu.Target>
@@ -87,17 +175,47 @@ export function Shell({
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs">
+      <AppShell.Navbar
+        p="xs"
+        id="weft-navbar"
+        aria-label="Main"
+        className="weft-navbar"
+        data-closed={!navOpen || undefined}
+        style={{ overflowY: 'auto' }}
+        onKeyDown={(event) => {
+          if (event.key !== 'Escape' || !narrow || !navOpen) return;
+          setNavOpen(false);
+          burger.current?.focus();
+        }}
+      >
+        <NavLink label="Home" active={routeOf(path).name === 'home'} {...linkTo('/')} />
         {user.isAdmin && (
           <NavLink
             label="Flows"
             active={['flows', 'flow'].includes(routeOf(path).name)}
-            onClick={() => navigate('/flows')}
+            {...linkTo('/flows')}
           />
         )}
         <ConsoleNav user={user} />
       </AppShell.Navbar>
-      <AppShell.Main style={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
+      {panelOpen && (
+        <AppShell.Aside
+          id="weft-feed-panel"
+          aria-label="Activity panel"
+          onKeyDown={(event) => {
+            // An open dropdown inside takes its own Escape (Mantine marks its target).
+            if (event.key !== 'Escape' || event.defaultPrevented) return;
+            if ((event.target as HTMLElement).closest('[data-mantine-stop-propagation]')) return;
+            event.preventDefault();
+            closePanel();
+          }}
+        >
+          <Suspense fallback={<Loader m="md" size="sm" />}>
+            <FeedPanel onClose={closePanel} focusOnOpen={focusPanel} />
+          </Suspense>
+        </AppShell.Aside>
+      )}
+      <AppShell.Main style={{ height: '100vh', display: 'flex', flexDirection: 'column', minWidth: 0 }}>
         {children}
       </AppShell.Main>
     </AppShell>

@@ -1,25 +1,21 @@
 /** The console's menu entries: a record list per visible module, then the workspace and admin screens. */
 import { NavLink } from '@mantine/core';
 import type { User } from '../api.ts';
-import { navigate, usePath } from '../router.ts';
+import { linkTo } from '../app/app-link.tsx';
+import { usePath } from '../router.ts';
 import { useModules } from './console-api.ts';
 
 export function ConsoleNav({ user }: { user: User }) {
   const path = usePath();
   const modules = useModules() ?? [];
   const link = (label: string, to: string) => (
-    <NavLink
-      key={to}
-      label={label}
-      active={path === to || path.startsWith(`${to}/`)}
-      onClick={() => navigate(to)}
-    />
+    <NavLink key={to} label={label} active={path === to || path.startsWith(`${to}/`)} {...linkTo(to)} />
   );
   return (
     <>
       {link('Activity', '/feed')}
       {link('Notifications', '/notifications')}
-      <NavLink label="Records" defaultOpened={path.startsWith('/records')}>
+      <NavLink component="button" label="Records" defaultOpened={path.startsWith('/records')}>
         {modules.filter((m) => m.visible).map((m) => link(m.label, `/records/${m.name}`))}
       </NavLink>
       {link('Import / export', '/imports')}
