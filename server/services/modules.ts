@@ -99,12 +99,35 @@ async function loadModules(db: Db, name?: string): Promise<ModuleDefinition[]> {
   }));
 }
 
+/**
+ * Transactions that read each module definition once (`pinModules`): a bulk action's chunk
+ * calls the record services hundreds of times and changes no definition. Not for a
+ * transaction that changes definitions, which must read its own changes.
+ */
+const pinned = new WeakMap<Db, Map<string, Promise<ModuleDefinition[]>>>();
+
+export function pinModules(trx: Db): void {
+  pinned.set(trx, new Map());
+}
+
+function readModules(db: Db, name?: string): Promise<ModuleDefinition[]> {
+  const memo = pinned.get(db);
+  if (!memo) return loadModules(db, name);
+  const key = name ?? '*';
+  let modules = memo.get(key);
+  if (!modules) {
+    modules = loadModules(db, name);
+    memo.set(key, modules);
+  }
+  return modules;
+}
+
 export async function listModules(db: Db): Promise<ModuleDefinition[]> {
-  return loadModules(db);
+  return readModules(db);
 }
 
 export async function findModule(db: Db, name: string): Promise<ModuleDefinition | undefined> {
-  return (await loadModules(db, name))[0];
+  return (await readModules(db, name))[0];
 }
 
 export async function getModule(db: Db, name: string): Promise<ModuleDefinition> {

@@ -7,7 +7,7 @@ import { type Actor, audit } from './audit.ts';
 import { type Principal, requireAdmin, requireScope } from './authz.ts';
 import { recordsDb } from './fields.ts';
 import { runFlowOn } from './flow-runs.ts';
-import { getModule, type ModuleDefinition } from './modules.ts';
+import { getModule, type ModuleDefinition, pinModules } from './modules.ts';
 import { accessCondition } from './record-access.ts';
 import { queryFieldsOf } from './record-list.ts';
 import { parseWhere, searchCondition } from './record-query.ts';
@@ -191,17 +191,21 @@ async function prepare(
 
 type RecordWork = (trx: Db, id: string) => Promise<unknown>;
 
+/** The answer is counts, not records: no display names to look up. */
+const quiet = { display: false } as const;
+
 /** What the action does to one record: the single-record API's own service call. */
 function workOf(principal: Principal, actor: Actor, module: string, body: RecordBulkBody): RecordWork | null {
   switch (body.action) {
     case 'assign':
-      return (trx, id) => updateRecord(trx, principal, actor, module, id, { assignedTo: body.assignedTo });
+      return (trx, id) =>
+        updateRecord(trx, principal, actor, module, id, { assignedTo: body.assignedTo }, quiet);
     case 'addTags':
-      return (trx, id) => addTags(trx, principal, actor, module, id, [...body.tags]);
+      return (trx, id) => addTags(trx, principal, actor, module, id, [...body.tags], quiet);
     case 'removeTags':
-      return (trx, id) => removeTags(trx, principal, actor, module, id, [...body.tags]);
+      return (trx, id) => removeTags(trx, principal, actor, module, id, [...body.tags], quiet);
     case 'update':
-      return (trx, id) => updateRecord(trx, principal, actor, module, id, body.values);
+      return (trx, id) => updateRecord(trx, principal, actor, module, id, body.values, quiet);
     case 'delete':
       return (trx, id) => deleteRecord(trx, principal, actor, module, id);
     case 'runFlow':
@@ -242,6 +246,7 @@ function chunksOf<T>(items: T[], size: number): T[][] {
 async function applyInChunks(db: Db, ids: string[], work: RecordWork, tally: Tally): Promise<void> {
   for (const chunk of chunksOf(ids, bulkChunk)) {
     await db.transaction().execute(async (trx) => {
+      pinModules(trx);
       for (const id of chunk) {
         await sql`savepoint weft_bulk_record`.execute(trx);
         try {

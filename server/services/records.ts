@@ -36,6 +36,11 @@ export interface WriteOptions {
    * routing is on (default true; an import may turn it off).
    */
   routing?: boolean | undefined;
+  /**
+   * Whether the answer carries `_display` (the names of linked records and assignees; default
+   * true). A bulk action answers no records and skips the lookups.
+   */
+  display?: boolean | undefined;
 }
 
 const always = sql<SqlBool>`true`;
@@ -225,7 +230,7 @@ export async function getRecord(
   principal: Principal,
   moduleName: string,
   id: string,
-  options: { viewedBy?: Actor } = {},
+  options: { viewedBy?: Actor; display?: boolean | undefined } = {},
 ): Promise<RecordValues> {
   const module = await getModule(db, moduleName);
   const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
@@ -253,6 +258,7 @@ export async function getRecord(
       });
     });
   }
+  if (options.display === false) return record;
   return (await withDisplay(db, module, [record]))[0] ?? record;
 }
 
@@ -336,6 +342,7 @@ export async function updateRecord(
       return after;
     }),
   );
+  if (options.display === false) return record;
   return (await withDisplay(db, module, [record]))[0] ?? record;
 }
 

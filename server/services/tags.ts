@@ -28,7 +28,7 @@ export async function addTags(
   tags: string[],
   options: WriteOptions = {},
 ): Promise<RecordValues> {
-  const record = await getRecord(db, principal, module, id);
+  const record = await getRecord(db, principal, module, id, { display: options.display });
   const current = (record.tags as string[] | null) ?? [];
   const added = tags.map(normalizeTag).filter((tag) => tag !== '' && !current.includes(tag));
   if (added.length === 0) return record;
@@ -44,7 +44,7 @@ export async function removeTags(
   tags: string[],
   options: WriteOptions = {},
 ): Promise<RecordValues> {
-  const record = await getRecord(db, principal, module, id);
+  const record = await getRecord(db, principal, module, id, { display: options.display });
   const current = (record.tags as string[] | null) ?? [];
   const removed = new Set(tags.map(normalizeTag));
   if (!current.some((tag) => removed.has(tag))) return record;
