@@ -35,3 +35,6 @@ export function routeOf(path: string): Route {
     return { name: 'profile', tab: (profile[1] as 'preferences' | 'security' | undefined) ?? 'profile' };
   return { name: 'notFound' };
 }
+
+/** The token of an emailed invitation link (`/invite/<token>`): a public page, drawn without the shell. */
+export const inviteTokenOf = (path: string) => /^\/invite\/([A-Za-z0-9_-]{20,128})$/.exec(path)?.[1] ?? null;

@@ -17,6 +17,9 @@ export interface AdminUser {
   roleIds: string[];
   groupIds: string[];
   lastLoginAt: string | null;
+  /** invited: has not accepted the emailed invitation yet. */
+  status: 'active' | 'inactive' | 'invited';
+  invitationExpiresAt: string | null;
 }
 
 export interface Group {

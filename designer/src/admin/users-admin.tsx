@@ -1,6 +1,8 @@
-/** Users: create, edit, deactivate / reactivate, reset password, delete with reassignment. */
+/**
+ * Users: create, invite by email (and resend), edit, deactivate / reactivate, reset password,
+ * delete with reassignment; export as CSV, import through the import wizard.
+ */
 import {
-  Badge,
   Button,
   Checkbox,
   Group,
@@ -16,10 +18,13 @@ import {
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail, fieldErrors } from '../console/console-api.ts';
+import { navigate } from '../router.ts';
 import { type AdminUser, fullName, type Role, type Group as UserGroup, useAll } from './admin-data.ts';
+import { InviteDialog, StatusBadge } from './user-invite.tsx';
 
 type Dialog =
   | { kind: 'edit'; user: AdminUser | null }
+  | { kind: 'invite' }
   | { kind: 'password'; user: AdminUser }
   | { kind: 'delete'; user: AdminUser }
   | null;
@@ -38,6 +43,12 @@ export function UsersAdmin() {
       reload();
     }, fail);
 
+  const resend = (user: AdminUser) =>
+    api('POST', `/users/${user.id}/invitation`).then(() => {
+      done(`A new invitation went to ${user.email}; the earlier link no longer works`);
+      reload();
+    }, fail);
+
   return (
     <Stack gap="sm">
       <Group justify="space-between">
@@ -45,7 +56,18 @@ export function UsersAdmin() {
           Deactivated users cannot sign in; their records stay theirs. Deleting hands everything they own to
           another user.
         </Text>
-        <Button onClick={() => setDialog({ kind: 'edit', user: null })}>New user</Button>
+        <Group gap="xs" wrap="nowrap">
+          <Button variant="default" component="a" href="/api/users/export" download>
+            Export users
+          </Button>
+          <Button variant="default" onClick={() => navigate('/imports?module=users')}>
+            Import users
+          </Button>
+          <Button variant="light" onClick={() => setDialog({ kind: 'invite' })}>
+            Invite user
+          </Button>
+          <Button onClick={() => setDialog({ kind: 'edit', user: null })}>New user</Button>
+        </Group>
       </Group>
       <Table striped data-testid="users-table">
         <Table.Thead>
@@ -64,9 +86,7 @@ export function UsersAdmin() {
               <Table.Td>{fullName(user)}</Table.Td>
               <Table.Td>{user.roleIds.map(roleName).join(', ') || '—'}</Table.Td>
               <Table.Td>
-                <Badge color={user.active ? 'green' : 'gray'} variant="light">
-                  {user.active ? 'active' : 'deactivated'}
-                </Badge>
+                <StatusBadge user={user} />
               </Table.Td>
               <Table.Td>
                 <Group gap={4} justify="flex-end">
@@ -77,16 +97,28 @@ export function UsersAdmin() {
                   >
                     Edit
                   </Button>
-                  <Button
-                    size="compact-xs"
-                    variant="subtle"
-                    onClick={() => setDialog({ kind: 'password', user })}
-                  >
-                    Reset password
-                  </Button>
-                  <Button size="compact-xs" variant="subtle" onClick={() => setActive(user, !user.active)}>
-                    {user.active ? 'Deactivate' : 'Reactivate'}
-                  </Button>
+                  {user.status === 'invited' ? (
+                    <Button size="compact-xs" variant="subtle" onClick={() => resend(user)}>
+                      Resend invitation
+                    </Button>
+                  ) : (
+                    <>
+                      <Button
+                        size="compact-xs"
+                        variant="subtle"
+                        onClick={() => setDialog({ kind: 'password', user })}
+                      >
+                        Reset password
+                      </Button>
+                      <Button
+                        size="compact-xs"
+                        variant="subtle"
+                        onClick={() => setActive(user, !user.active)}
+                      >
+                        {user.active ? 'Deactivate' : 'Reactivate'}
+                      </Button>
+                    </>
+                  )}
                   <Button
                     size="compact-xs"
                     variant="subtle"
@@ -108,6 +140,17 @@ export function UsersAdmin() {
           groups={groups ?? []}
           onClose={close}
           onSaved={() => {
+            close();
+            reload();
+          }}
+        />
+      )}
+      {dialog?.kind === 'invite' && (
+        <InviteDialog
+          roles={roles ?? []}
+          groups={groups ?? []}
+          onClose={close}
+          onInvited={() => {
             close();
             reload();
           }}

@@ -5,7 +5,8 @@ import { Console } from '../console/console-routes.tsx';
 import { FlowDesigner } from '../flows/flow-designer.tsx';
 import { FlowsList } from '../flows/flows-list.tsx';
 import { ProfilePage } from '../profile/profile-page.tsx';
-import { routeOf, usePath } from '../router.ts';
+import { inviteTokenOf, routeOf, usePath } from '../router.ts';
+import { AcceptInvite } from './accept-invite.tsx';
 import { CurrentUser } from './current-user.ts';
 import { Shell } from './shell.tsx';
 import { SignIn } from './sign-in.tsx';
@@ -33,6 +34,8 @@ export function App() {
     setUser(null);
   }, []);
 
+  const inviteToken = inviteTokenOf(path);
+  if (inviteToken) return <AcceptInvite token={inviteToken} onSignedIn={setUser} />;
   if (user === undefined)
     return (
       <Center h="100vh">

@@ -25,13 +25,16 @@ const asUpload = (file: File) =>
 
 export function ImportWizard({
   isAdmin,
+  initialModule = null,
   onStarted,
 }: {
   isAdmin: boolean;
+  /** Preselected target (`users` from the Users screen). */
+  initialModule?: string | null;
   onStarted: (run: ImportView) => void;
 }) {
   const modules = useModules() ?? [];
-  const [module, setModule] = useState<string | null>(null);
+  const [module, setModule] = useState<string | null>(initialModule);
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<PreviewView | null>(null);
   const [mapping, setMapping] = useState<Record<string, string | null>>({});

@@ -30,6 +30,8 @@ const statusColor: Record<string, string> = {
 
 export function ImportsPage(_props: { rest: string[] }) {
   const [me, setMe] = useState<User | null>(null);
+  // `/imports?module=users` (the Users screen's Import button) opens the wizard on that target.
+  const [initialModule] = useState(() => new URLSearchParams(window.location.search).get('module'));
   useEffect(() => {
     api<User>('GET', '/me').then(setMe, fail);
   }, []);
@@ -60,7 +62,7 @@ export function ImportsPage(_props: { rest: string[] }) {
   return (
     <Stack p="md" gap="md" style={{ flex: 1, minHeight: 0, overflow: 'auto' }}>
       <Title order={3}>Import / export</Title>
-      <ImportWizard isAdmin={me?.isAdmin ?? false} onStarted={reload} />
+      <ImportWizard isAdmin={me?.isAdmin ?? false} initialModule={initialModule} onStarted={reload} />
       <Paper withBorder p="md">
         <Title order={5} mb="sm">
           Import history
