@@ -97,7 +97,8 @@ async function resolveTarget(
   module: ModuleDefinition,
   target: BulkTarget,
 ): Promise<string[]> {
-  if (target.ids) return [...target.ids].sort();
+  // PostgreSQL orders uuids as their lowercase text; one record named twice is taken once.
+  if (target.ids) return [...new Set(target.ids.map((id) => id.toLowerCase()))].sort();
   const visible = await accessCondition(db, principal, module.name, 'view');
   const { where, search } = asTargetField(() =>
     filterOf(module, target.where === undefined ? undefined : JSON.stringify(target.where), target.search),
