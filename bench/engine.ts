@@ -55,6 +55,8 @@ const drainMs = Number(process.env.BENCH_DRAIN_MS ?? 30_000);
 const saturationMs = Number(process.env.BENCH_SATURATION_MS ?? 60_000);
 /** A folder: the engine's process is CPU-profiled during the saturation phase (node --cpu-prof). */
 const profileDir = process.env.BENCH_CPU_PROF;
+/** One phase only (`latency` or `saturation`), printed and not written: for working on the engine. */
+const only = process.env.BENCH_ONLY;
 
 const position = { x: 0, y: 0 };
 const flow: Flow = {
@@ -140,7 +142,7 @@ async function finishedRuns(db: Db): Promise<number> {
   const row = await db
     .selectFrom('flowRuns')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('status', 'in', ['done', 'failed', 'cancelled'])
+    .where('status', 'in', ['succeeded', 'failed', 'cancelled'])
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -262,7 +264,7 @@ async function phases(db: Db, flowId: string) {
     join rec_contacts c on c.id = r.record_id
     left join flow_steps q on q.run_id = r.id and q.node_id = 'qualify'
     left join flow_steps a on a.run_id = r.id and a.node_id = 'announce'
-    where r.flow_id = ${flowId} and r.status = 'done'`.execute(db);
+    where r.flow_id = ${flowId} and r.status = 'succeeded'`.execute(db);
   const span = (from: string, to: string) =>
     rows.rows.map((row) => {
       const a = row[from];
@@ -304,7 +306,7 @@ async function latencyPhase() {
     const rows = await sql<{ ms: number | null }>`
       select extract(epoch from (r.finished_at - c.created_at)) * 1000 as ms
       from flow_runs r join rec_contacts c on c.id = r.record_id
-      where r.flow_id = ${flowId} and r.status = 'done'`.execute(db);
+      where r.flow_id = ${flowId} and r.status = 'succeeded'`.execute(db);
     // A record without a finished run is slower than every run that finished.
     const latencies = rows.rows.map((row) => Number(row.ms)).sort((a, b) => a - b);
     while (latencies.length < total) latencies.push(Number.POSITIVE_INFINITY);
@@ -344,7 +346,16 @@ async function saturationPhase() {
       }),
     );
     const writeSeconds = (Date.now() - writeStarted) / 1000;
-    weft = await startWeft(url, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    weft = await startWeft(
+      url,
+      profileDir
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${profileDir}`,
+            ...(process.env.BENCH_PRELOAD ? ['--import', process.env.BENCH_PRELOAD] : []),
+          ]
+        : [],
+    );
     const activityBefore = await databaseActivity(db);
     const weftCpu = await cpuSeconds(Number(weft.child.pid));
     const postgresCpu = await clusterCpuSeconds();
@@ -461,51 +472,60 @@ const commit = (() => {
 // The machine may be shared: its load before the run is part of the result.
 const loadBefore = loadavg().map(round);
 try {
-  console.log(`latency: ${rate} contacts/s for ${seconds} s …`);
-  const latency = await latencyPhase();
-  console.log(JSON.stringify(latency, null, 2));
-  console.log(`saturation: a backlog of ${backlog} contacts …`);
-  const saturation = await saturationPhase();
-  console.log(JSON.stringify(saturation, null, 2));
-  console.log(`raw pg-boss: ${rawJobs} empty jobs …`);
-  const raw = await rawPgBossPhase();
-  console.log(JSON.stringify(raw, null, 2));
+  if (only === 'latency' || only === 'saturation') {
+    console.log(`${only} only (nothing written) …`);
+    const figures = only === 'latency' ? await latencyPhase() : await saturationPhase();
+    console.log(JSON.stringify(figures, null, 2));
+  } else {
+    console.log(`latency: ${rate} contacts/s for ${seconds} s …`);
+    const latency = await latencyPhase();
+    console.log(JSON.stringify(latency, null, 2));
+    console.log(`saturation: a backlog of ${backlog} contacts …`);
+    const saturation = await saturationPhase();
+    console.log(JSON.stringify(saturation, null, 2));
+    console.log(`raw pg-boss: ${rawJobs} empty jobs …`);
+    const raw = await rawPgBossPhase();
+    console.log(JSON.stringify(raw, null, 2));
 
-  const result = {
-    runsPerSecond: saturation.runsPerSecond,
-    latencyMs: latency.latencyMs,
-    rawPgBossJobsPerSecond: raw.jobsPerSecond,
-    // A run of this flow is two step jobs (the condition runs inside the dispatch).
-    runsToRawJobsRatio: Math.round((saturation.runsPerSecond / raw.jobsPerSecond) * 1000) / 1000,
-    stepJobsToRawJobsRatio: Math.round(((2 * saturation.runsPerSecond) / raw.jobsPerSecond) * 1000) / 1000,
-    targets: { runsPerSecond: 500, p95MsAt100PerSecond: 100 },
-    parameters: {
-      rate,
-      seconds,
-      backlog,
-      rawJobs,
-      drainMs,
-      saturationMs,
-      flow: 'if → record.update → feed.post',
-    },
-    latency,
-    saturation,
-    raw,
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
-      node: process.version,
-      commit,
-      loadAverageBefore: loadBefore,
-      loadAverageAfter: loadavg().map(round),
-    },
-    at: new Date().toISOString(),
-  };
-  await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
-  await writeFile(path.join(root, 'bench', 'results', 'engine.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(
-    `\nruns/s ${result.runsPerSecond} (target ≥ 500) · latency at ${rate}/s p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms (target p95 ≤ 100; null = not finished within the deadline) · raw pg-boss ${result.rawPgBossJobsPerSecond} jobs/s · runs/raw ${result.runsToRawJobsRatio}`,
-  );
+    const result = {
+      runsPerSecond: saturation.runsPerSecond,
+      latencyMs: latency.latencyMs,
+      rawPgBossJobsPerSecond: raw.jobsPerSecond,
+      // A run of this flow is two step jobs (the condition runs inside the dispatch).
+      runsToRawJobsRatio: Math.round((saturation.runsPerSecond / raw.jobsPerSecond) * 1000) / 1000,
+      stepJobsToRawJobsRatio: Math.round(((2 * saturation.runsPerSecond) / raw.jobsPerSecond) * 1000) / 1000,
+      targets: { runsPerSecond: 500, p95MsAt100PerSecond: 100 },
+      parameters: {
+        rate,
+        seconds,
+        backlog,
+        rawJobs,
+        drainMs,
+        saturationMs,
+        flow: 'if → record.update → feed.post',
+      },
+      latency,
+      saturation,
+      raw,
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        node: process.version,
+        commit,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadavg().map(round),
+      },
+      at: new Date().toISOString(),
+    };
+    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
+    await writeFile(
+      path.join(root, 'bench', 'results', 'engine.json'),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    console.log(
+      `\nruns/s ${result.runsPerSecond} (target ≥ 500) · latency at ${rate}/s p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms (target p95 ≤ 100; null = not finished within the deadline) · raw pg-boss ${result.rawPgBossJobsPerSecond} jobs/s · runs/raw ${result.runsToRawJobsRatio}`,
+    );
+  }
 } finally {
   await clusterAdmin.end();
   await cluster.stop();

@@ -58,7 +58,7 @@ export const runsQuery = {
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
     cursor: { type: 'string', maxLength: 500 },
-    status: { type: 'string', enum: ['running', 'waiting', 'done', 'failed', 'cancelled'] },
+    status: { type: 'string', enum: ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] },
   },
   additionalProperties: false,
 } as const;

@@ -27,6 +27,7 @@ import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { importRoutes } from './routes/imports.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 import { layoutRoutes } from './routes/layouts.ts';
 import { listRoutes } from './routes/lists.ts';
 import { meRoutes } from './routes/me.ts';
@@ -103,7 +104,10 @@ export async function buildApp(options: AppOptions) {
 
   app.decorate('db', options.db);
   app.decorate('boss', options.boss ?? null);
-  app.decorate('runtime', options.boss ? createRuntime(options.db, options.boss) : null);
+  app.decorate(
+    'runtime',
+    options.boss ? createRuntime(options.db, options.boss, (error) => app.log.error(error)) : null,
+  );
   // Steps this process started running inline finish before the database goes away.
   app.addHook('onClose', async () => app.runtime?.pause());
   app.decorate('settings', new SettingsService(options.db));
@@ -162,6 +166,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(authRoutes, { prefix: '/auth' });
       await api.register(meRoutes, { prefix: '/me' });
       await api.register(userRoutes, { prefix: '/users' });
+      await api.register(invitationRoutes, { prefix: '/invitations' });
       await api.register(groupRoutes, { prefix: '/groups' });
       await api.register(roleRoutes, { prefix: '/roles' });
       await api.register(moduleRoutes, { prefix: '/modules' });

@@ -6,15 +6,16 @@ import { FlowRuntime } from '../engine/runtime/runtime.ts';
 import type { EngineDb } from '../engine/runtime/tables.ts';
 import type { Db } from './db/index.ts';
 import { dispatchPending } from './services/dispatcher.ts';
-import { engineServices } from './services/engine-services.ts';
+import { engineServices, factServices } from './services/engine-services.ts';
 import { eventsChannel } from './services/events.ts';
 import { pruneRuns } from './services/flow-runs.ts';
-import { publish } from './services/live.ts';
+import { createLiveBatch } from './services/live.ts';
 import { periodicQueue, syncAllPeriodicSchedules, workPeriodic } from './services/periodic.ts';
 import type { SettingsService } from './services/settings.ts';
 import { overdueQueue, workOverdueScan } from './services/task-overdue.ts';
 
-export function createRuntime(db: Db, boss: PgBoss): FlowRuntime {
+export function createRuntime(db: Db, boss: PgBoss, onError: (error: unknown) => void): FlowRuntime {
+  const live = createLiveBatch(db, onError);
   return new FlowRuntime({
     // One database: the engine's tables are part of the server's schema.
     db: db as unknown as EngineDb,
@@ -23,9 +24,13 @@ export function createRuntime(db: Db, boss: PgBoss): FlowRuntime {
     clock: { now: () => new Date() },
     // The email service enqueues delivery jobs in the step's transaction.
     services: (trx, run) => engineServices(trx, run, { boss }),
+    facts: (trx) => factServices(trx as unknown as Db),
     // Run views (the designer) refresh on these; flows are administration, so admins receive them.
-    onChange: (trx, change) =>
-      publish(trx as unknown as Db, { type: 'run.updated', data: { ...change }, to: { admins: true } }),
+    onChange: (changes) => {
+      for (const change of changes)
+        live.send({ type: 'run.updated', data: { ...change }, to: { admins: true } });
+    },
+    onPause: () => live.flush(),
   });
 }
 

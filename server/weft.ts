@@ -51,7 +51,7 @@ export async function startWeft(config: Config, announce: Announce): Promise<Wef
     const engine = await startEngineWorkers({
       db,
       boss,
-      runtime: createRuntime(db, boss),
+      runtime: createRuntime(db, boss, (error) => announce.error('workflow engine error', error)),
       settings,
       connectionString: url,
       onError: (error) => announce.error('workflow engine error', error),

@@ -73,7 +73,7 @@ async function runFor(module: string, values: Record<string, unknown>) {
         .selectFrom('flowRuns')
         .selectAll()
         .where('recordId', '=', recordId)
-        .where('status', 'in', ['done', 'failed'])
+        .where('status', 'in', ['succeeded', 'failed'])
         .executeTakeFirst(),
     `the run for ${module} ${recordId}`,
   );
@@ -97,7 +97,7 @@ test('without an SMTP host the message stays in the outbox as stored, readable t
     lastName: 'Lovelace',
     email: 'ada@example.com',
   });
-  assert.equal(run.status, 'done', JSON.stringify(step.error));
+  assert.equal(run.status, 'succeeded', JSON.stringify(step.error));
   const output = step.output as { messageId: string; status: string };
   assert.equal(output.status, 'stored');
   const list = await admin.request('GET', '/api/email/outbox?status=stored');
@@ -120,7 +120,7 @@ test('a contact who asked not to be emailed is skipped, and the step says why', 
     email: 'quiet@example.com',
     doNotEmail: true,
   });
-  assert.equal(run.status, 'done');
+  assert.equal(run.status, 'succeeded');
   const output = step.output as { skipped: string; reason: string };
   assert.equal(output.skipped, 'doNotEmail');
   assert.match(output.reason, /quiet@example\.com.*doNotEmail/);
@@ -148,7 +148,7 @@ test('with an SMTP host a flow email arrives at the server with its rendered sub
     lastName: 'Hopper',
     email: 'grace@example.com',
   });
-  assert.equal(run.status, 'done', JSON.stringify(step.error));
+  assert.equal(run.status, 'succeeded', JSON.stringify(step.error));
   const output = step.output as { messageId: string; status: string };
   assert.equal(output.status, 'queued');
   const mail = await eventually(

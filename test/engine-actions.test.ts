@@ -47,7 +47,7 @@ test('record.create: related by a link field (fixed and polymorphic), its output
   ]);
   const contact = await create('contacts', { firstName: 'Ada', lastName: 'Lovelace' });
   const run = await runOn(flowId, String(contact.id));
-  assert.equal(run.status, 'done', JSON.stringify(run.steps));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
   const caseId = String(run.steps[0]?.output?.id);
   const created = (await admin.request('GET', `/api/records/cases/${caseId}`)).json();
   assert.equal(created.name, 'Call Lovelace');
@@ -132,7 +132,7 @@ test('record.delete: the current record, logged and emitted', async () => {
   const flowId = await manual('Delete it', [['gone', 'record.delete', {}]], 'accounts');
   const account = await create('accounts', { name: 'Doomed' });
   const run = await runOn(flowId, String(account.id));
-  assert.equal(run.status, 'done', JSON.stringify(run.steps));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
   assert.deepEqual(run.steps[0]?.output, { module: 'accounts', id: account.id });
   assert.equal((await admin.request('GET', `/api/records/accounts/${account.id}`)).statusCode, 404);
   assert.deepEqual(
@@ -154,7 +154,7 @@ test('record.tags: add, remove and clear go through the tags service and emit ta
     tags: ['old'],
   });
   const edited = await runOn(edit, String(contact.id));
-  assert.equal(edited.status, 'done', JSON.stringify(edited.steps));
+  assert.equal(edited.status, 'succeeded', JSON.stringify(edited.steps));
   assert.deepEqual(
     edited.steps.map((step) => step.output?.tags),
     [
@@ -201,7 +201,7 @@ test('task.create: on the current record, due "in 3 days", assigned like the rec
   const before = Date.now();
   const run = await runOn(flowId, String(contact.id));
   const after = Date.now();
-  assert.equal(run.status, 'done', JSON.stringify(run.steps));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
   const task = (await admin.request('GET', `/api/records/tasks/${run.steps[0]?.output?.id}`)).json();
   assert.deepEqual(
     [
@@ -228,7 +228,7 @@ test('record.comment: a feed post of type comment on the record, by the chosen a
   ]);
   const contact = await create('contacts', { firstName: 'Alan', lastName: 'Turing' });
   const run = await runOn(flowId, String(contact.id));
-  assert.equal(run.status, 'done', JSON.stringify(run.steps));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
   const feed = (
     await admin.request('GET', `/api/feed?module=contacts&recordId=${contact.id}&types=comment`)
   ).json();
@@ -246,7 +246,7 @@ test('vars.set: later steps read the variables, and the run keeps them', async (
   ]);
   const contact = await create('contacts', { firstName: 'Linus', lastName: 'T' });
   const run = await runOn(flowId, String(contact.id));
-  assert.equal(run.status, 'done', JSON.stringify(run.steps));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
   const post = await db
     .selectFrom('feedPosts')
     .select('text')
@@ -278,7 +278,7 @@ test('record.switchRelated: the contact’s account becomes the current record f
     company: account.id,
   });
   const run = await runOn(flowId, String(contact.id));
-  assert.equal(run.status, 'done', JSON.stringify(run.steps));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
   const after = (await admin.request('GET', `/api/records/accounts/${account.id}`)).json();
   assert.equal(after.description, 'Has contact Analytical Engines');
   assert.deepEqual(after.tags, ['accounts']);
@@ -348,7 +348,7 @@ test('records.find feeds a forEach: each open task of the contact is deleted, th
   const done = await create('tasks', { subject: 'c', complete: true, ...on(contact) });
   const elsewhere = await create('tasks', { subject: 'd', ...on(other) });
   const run = await runOn(flowId, String(contact.id));
-  assert.equal(run.status, 'done', JSON.stringify(run.steps));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
   assert.deepEqual(
     run.steps.map((step) => `${step.nodeId}:${step.status}`),
     ['find:done', 'drop:done', 'drop:done', 'post:done'],

@@ -68,7 +68,7 @@ test('a record created by flow A starts flow B, with causation; the depth limit 
   const [runA] = await runsOf(a);
   const [runB] = await eventually(async () => {
     const runs = await runsOf(b);
-    return runs[0]?.status === 'done' ? runs : undefined;
+    return runs[0]?.status === 'succeeded' ? runs : undefined;
   }, 'flow B to finish');
   assert.deepEqual([runA?.depth, runA?.eventId], [0, origin?.id]);
   assert.deepEqual([runB?.depth, runB?.eventId, runB?.recordId], [1, second?.id, second?.recordId]);
@@ -91,7 +91,7 @@ test('a flow that creates a record of the module it listens to runs until the de
   );
   const runs = await eventually(async () => {
     const rows = await runsOf(loop);
-    return rows.every((run) => run.status === 'done') ? rows : undefined;
+    return rows.every((run) => run.status === 'succeeded') ? rows : undefined;
   }, 'the loop’s runs to finish');
   assert.deepEqual(
     runs.map((run) => run.depth),

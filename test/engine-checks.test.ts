@@ -36,7 +36,7 @@ test('"is the record on a list" answers for members and non-members, static and 
   ] as const) {
     const flowId = await publish(checkFlow(`On list ${list} ${record}`, 'list.hasRecord', { listId: list }));
     const run = await runOn(flowId, String(record));
-    assert.equal(run.status, 'done', JSON.stringify(run.steps));
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
     assert.deepEqual(run.steps[0]?.output, { onList: expected });
   }
 });

@@ -54,7 +54,7 @@ test('runs of one flow on the same record go one after another', async () => {
   assert.equal(queuedSeen.filter((run) => run.status === 'queued').length, 1);
   const runs = await eventually(async () => {
     const all = await runsOf(flowId);
-    return all.every((run) => run.status === 'done') ? all : undefined;
+    return all.every((run) => run.status === 'succeeded') ? all : undefined;
   }, 'both runs to finish');
   const [first, second] = runs;
   assert.ok(first?.finishedAt && second?.finishedAt);
@@ -76,7 +76,7 @@ test("a flow's concurrency limit queues runs on other records too", async () => 
   }, 'one run active and one queued');
   await eventually(async () => {
     const runs = await runsOf(flowId);
-    return runs.every((run) => run.status === 'done');
+    return runs.every((run) => run.status === 'succeeded');
   }, 'both runs to finish');
   const posts = await db
     .selectFrom('feedPosts')
@@ -126,7 +126,7 @@ test('finished runs past the age limit or the per-flow cap are pruned; active ru
   const rows = [
     ...Array.from({ length: 12 }, (_, i) => ({
       ...base,
-      status: 'done' as const,
+      status: 'succeeded' as const,
       startedAt: new Date(Date.now() - i * 60_000),
       finishedAt: new Date(Date.now() - i * 60_000),
     })),
@@ -143,6 +143,6 @@ test('finished runs past the age limit or the per-flow cap are pruned; active ru
   await pruneRuns(db, app.settings);
   const left = await db.selectFrom('flowRuns').select('status').where('flowId', '=', flowId).execute();
   assert.equal(left.length, 11, 'two over the cap and one too old are gone');
-  assert.equal(left.filter((run) => run.status === 'done').length, 10);
+  assert.equal(left.filter((run) => run.status === 'succeeded').length, 10);
   assert.equal(left.filter((run) => run.status === 'waiting').length, 1);
 });

@@ -9,8 +9,9 @@ import { FlowRuntime } from '../engine/runtime/runtime.ts';
 import { servicesOf } from '../engine/runtime/services.ts';
 import type { EngineDb } from '../engine/runtime/tables.ts';
 import type { Flow } from '../schemas/flow.ts';
+import type { Db } from '../server/db/index.ts';
 import { type EngineWorkers, startEngineWorkers } from '../server/engine.ts';
-import { engineServices } from '../server/services/engine-services.ts';
+import { engineServices, factServices } from '../server/services/engine-services.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 import { eventually } from './helpers/engine.ts';
@@ -63,6 +64,7 @@ function newRuntime() {
     catalog,
     clock: { now: () => new Date() },
     services: engineServices,
+    facts: (trx) => factServices(trx as unknown as Db),
   });
 }
 
@@ -106,7 +108,7 @@ async function publish(definition: Flow): Promise<string> {
 const settled = (flowId: string) =>
   eventually(async () => {
     const run = await db.selectFrom('flowRuns').selectAll().where('flowId', '=', flowId).executeTakeFirst();
-    return run && ['done', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
+    return run && ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
   }, `a finished run of ${flowId}`);
 
 const posts = (text: string) => db.selectFrom('feedPosts').select('id').where('text', '=', text).execute();
@@ -123,7 +125,7 @@ test('a step that dies after its write is retried, and its side effect happens o
   const flowId = await publish(oneStep('Crash once', 'crash', 'crash'));
   await admin.request('POST', '/api/records/accounts', { name: 'Crash Inc' });
   const run = await settled(flowId);
-  assert.equal(run.status, 'done');
+  assert.equal(run.status, 'succeeded');
   assert.equal((await posts('side effect crash')).length, 1);
   const step = await db
     .selectFrom('flowSteps')
@@ -138,7 +140,7 @@ test('a remote asking to retry later gets its own delay, and the attempt count c
   const flowId = await publish(oneStep('Busy remote', 'later', 'later'));
   await admin.request('POST', '/api/records/accounts', { name: 'Later Ltd' });
   const run = await settled(flowId);
-  assert.equal(run.status, 'done');
+  assert.equal(run.status, 'succeeded');
   assert.equal((await posts('side effect later')).length, 1);
   const step = await db
     .selectFrom('flowSteps')
@@ -203,7 +205,7 @@ test('parallel branches join, and the flow goes on once both arrived', async () 
   });
   await admin.request('POST', '/api/records/accounts', { name: 'Parallel' });
   const run = await settled(flowId);
-  assert.equal(run.status, 'done', JSON.stringify(run.error));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
   const left = await db
     .selectFrom('feedPosts')
     .select('id')
@@ -242,7 +244,7 @@ test('a run waiting across a restart of the workers finishes after it', async ()
   await workers?.stop();
   await startWorkers(newRuntime());
   const run = await settled(flowId);
-  assert.equal(run.status, 'done');
+  assert.equal(run.status, 'succeeded');
   assert.equal((await posts('after the restart')).length, 1);
 });
 
@@ -270,7 +272,7 @@ test("a failed run starts the flow's on-failure flow with the failure", async ()
   assert.equal(run.status, 'failed');
   assert.equal((await posts('side effect fatal')).length, 0, 'every failed attempt was rolled back');
   const handled = await settled(handlerId);
-  assert.equal(handled.status, 'done');
+  assert.equal(handled.status, 'succeeded');
   assert.equal((await posts(`handled ${run.id}`)).length, 1);
 });
 
@@ -312,7 +314,7 @@ test('a flow calls another, waits for it, and uses its result', async () => {
   });
   await admin.request('POST', '/api/records/accounts', { name: 'Caller' });
   const parent = await settled(parentId);
-  assert.equal(parent.status, 'done', JSON.stringify(parent.error));
+  assert.equal(parent.status, 'succeeded', JSON.stringify(parent.error));
   const child = await settled(childId);
   assert.equal(child.parentRunId, parent.id);
   assert.equal((await posts('child said hello Caller')).length, 1);

@@ -92,13 +92,13 @@ test('a step readied by a transaction that rolled back does not run, and the run
   const run = await eventually(
     async () => {
       const row = await db.selectFrom('flowRuns').selectAll().where('flowId', '=', flowId).executeTakeFirst();
-      return row && ['done', 'failed', 'cancelled'].includes(row.status) ? row : undefined;
+      return row && ['succeeded', 'failed', 'cancelled'].includes(row.status) ? row : undefined;
     },
     async () => `the run to finish; its steps: ${await steps()}`,
   );
   const injected = await sql<{ fired: boolean }>`select is_called as fired from inject_failure`.execute(db);
   assert.equal(injected.rows[0]?.fired, true, 'the first transaction was failed');
-  assert.equal(run.status, 'done', JSON.stringify(run.error));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
   const posts = await db.selectFrom('feedPosts').select('text').where('type', '=', 'workflow').execute();
   assert.deepEqual(posts.map((post) => post.text).sort(), ['after the join', 'left branch']);
 });

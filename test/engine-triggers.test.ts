@@ -44,7 +44,7 @@ test('record viewed: opening one record runs the flow on it, as the viewer', asy
   }, 'the run of the view');
   assert.ok(run);
   const done = await finished(String(run.id));
-  assert.equal(done.status, 'done');
+  assert.equal(done.status, 'succeeded');
   assert.equal(run.recordId, contact.id);
   assert.deepEqual((run.input as { user: unknown }).user, { id: admin.userId });
   assert.equal((run.input as { record: { firstName: string } }).record.firstName, 'Vera');
@@ -116,7 +116,7 @@ test('user signed in / out: the user is the run’s user', async () => {
   });
   assert.equal(wrong.statusCode, 401);
   assert.equal((await runsOf(signedIn)).length, 1, 'a failed sign-in is not a sign-in');
-  assert.equal((await finished(String(inRun.id))).status, 'done');
+  assert.equal((await finished(String(inRun.id))).status, 'succeeded');
 });
 
 test('trigger conditions gate the flow: a false one starts nothing and logs nothing', async () => {

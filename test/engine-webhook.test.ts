@@ -56,7 +56,7 @@ test('a signed delivery is stored, answered 202, and runs the flow with its body
   assert.equal(input.trigger.headers['x-weft-delivery'], 'order-42');
   assert.equal(input.trigger.headers.cookie, undefined, 'credentials are not passed on');
   assert.equal(input.record, null);
-  assert.equal((await finished(run.id)).status, 'done');
+  assert.equal((await finished(run.id)).status, 'succeeded');
 });
 
 test('a repeated delivery id answers 200 duplicate and starts no second run, also when concurrent', async () => {

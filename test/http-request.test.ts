@@ -113,7 +113,7 @@ async function runFlow(name: string, nodes: { id: string; type: string; params: 
         .selectFrom('flowRuns')
         .selectAll()
         .where('flowId', '=', flowId)
-        .where('status', 'in', ['done', 'failed'])
+        .where('status', 'in', ['succeeded', 'failed'])
         .executeTakeFirst(),
     `a run of ${name}`,
   );
@@ -163,7 +163,7 @@ test('once allow-listed, a JSON response feeds a later step, and the body is ren
       },
     },
   ]);
-  assert.equal(run.status, 'done', JSON.stringify(step('call')?.error));
+  assert.equal(run.status, 'succeeded', JSON.stringify(step('call')?.error));
   const output = step('call')?.output as { status: number; headers: Record<string, string>; body: unknown };
   assert.equal(output.status, 201);
   assert.match(output.headers['content-type'] ?? '', /application\/json/);
@@ -179,7 +179,7 @@ test('once allow-listed, a JSON response feeds a later step, and the body is ren
   // By host name: through our own lookup, which checked what it returned.
   await admin.request('PATCH', '/api/settings', { httpAllowList: ['127.0.0.1', 'localhost'] });
   const text = await runFlow('Text', [call({ url: `${base.replace('127.0.0.1', 'localhost')}/text` })]);
-  assert.equal(text.run.status, 'done', JSON.stringify(text.step('call')?.error));
+  assert.equal(text.run.status, 'succeeded', JSON.stringify(text.step('call')?.error));
   assert.equal(bodyOf(text.step('call')), 'plain words');
   const hop = await runFlow('See other', [call({ url: `${base}/hop`, method: 'POST', body: { a: 1 } })]);
   assert.deepEqual(bodyOf(hop.step('call')), { method: 'GET' });
@@ -187,7 +187,7 @@ test('once allow-listed, a JSON response feeds a later step, and the body is ren
 
 test('a 500 is retried per the node policy until it succeeds', async () => {
   const { run, step } = await runFlow('Flaky', [call({ url: `${base}/flaky` })]);
-  assert.equal(run.status, 'done', JSON.stringify(step('call')?.error));
+  assert.equal(run.status, 'succeeded', JSON.stringify(step('call')?.error));
   assert.equal(hits.get('/flaky'), 3);
   assert.equal(step('call')?.attempt, 3);
   assert.deepEqual(bodyOf(step('call')), { ok: true });
@@ -195,7 +195,7 @@ test('a 500 is retried per the node policy until it succeeds', async () => {
 
 test('a 429 comes back after its Retry-After; a 404 fails at once as a user error', async () => {
   const limited = await runFlow('Limited', [call({ url: `${base}/limited` })]);
-  assert.equal(limited.run.status, 'done', JSON.stringify(limited.step('call')?.error));
+  assert.equal(limited.run.status, 'succeeded', JSON.stringify(limited.step('call')?.error));
   assert.equal(hits.get('/limited'), 2);
   const missing = await runFlow('Missing', [call({ url: `${base}/missing` })]);
   assert.equal(missing.run.status, 'failed');

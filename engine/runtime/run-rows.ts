@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { ActionDefinition } from '../core/node-types.ts';
 import type { RunEvent } from '../core/stepper.ts';
-import type { RuntimeDeps } from './runtime.ts';
 import type { EngineDb, FlowRunsTable, RunStatus } from './tables.ts';
 
 /**
@@ -22,7 +21,7 @@ export type RunRow = Pick<
 /** Compared with record ids when a run has none: matches no record. */
 const noRecord = '00000000-0000-0000-0000-000000000000';
 export const finished = (status: RunStatus) =>
-  status === 'done' || status === 'failed' || status === 'cancelled';
+  status === 'succeeded' || status === 'failed' || status === 'cancelled';
 
 export function stepDone(definition: ActionDefinition, nodeId: string, output: unknown): RunEvent {
   const effects = (output ?? {}) as { record?: unknown; vars?: Record<string, unknown> };
@@ -54,6 +53,48 @@ export async function lockRun(trx: EngineDb, runId: string): Promise<RunRow | un
     .executeTakeFirst();
 }
 
+/**
+ * Locks a run for one of its steps, reading with it in one query what the step needs: the
+ * step's row if any, and the flow's author and name.
+ */
+export async function lockRunForStep(trx: EngineDb, runId: string, nodeId: string, iteration: number) {
+  const row = await trx
+    .selectFrom('flowRuns as run')
+    .innerJoin('flows as flow', 'flow.id', 'run.flowId')
+    .leftJoin('flowSteps as step', (join) =>
+      join
+        .onRef('step.runId', '=', 'run.id')
+        .on('step.nodeId', '=', nodeId)
+        .on('step.iteration', '=', iteration),
+    )
+    .select([
+      'run.id',
+      'run.flowId',
+      'run.version',
+      'run.status',
+      'run.snapshot',
+      'run.parentRunId',
+      'run.parentNodeId',
+      'run.eventId',
+      'run.depth',
+      'run.causationRoot',
+      'flow.createdBy',
+      'flow.name',
+      'step.status as stepStatus',
+      'step.attempt as stepAttempt',
+    ])
+    .where('run.id', '=', runId)
+    .forUpdate('run')
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { createdBy, name, stepStatus, stepAttempt, ...run } = row;
+  return {
+    ...run,
+    flow: { createdBy, name },
+    step: stepStatus === null ? undefined : { status: stepStatus, attempt: stepAttempt ?? 0 },
+  } satisfies RunRow & Record<string, unknown>;
+}
+
 export async function findStep(trx: EngineDb, runId: string, nodeId: string, iteration: number) {
   return trx
     .selectFrom('flowSteps')
@@ -77,8 +118,6 @@ export async function upsertStep(
     output?: unknown;
     error?: unknown;
   },
-  /** Given when no run change follows in the same transaction (which would tell live views anyway). */
-  onChange?: RuntimeDeps['onChange'],
 ): Promise<void> {
   const settled = step.status === 'done' || step.status === 'failed';
   const values = {
@@ -100,26 +139,66 @@ export async function upsertStep(
     })
     .onConflict((oc) => oc.columns(['runId', 'nodeId', 'iteration']).doUpdateSet(values))
     .execute();
-  await onChange?.(trx, {
-    runId: step.runId,
-    step: { nodeId: step.nodeId, iteration: step.iteration, status: step.status },
-  });
 }
 
 /**
  * Runs of one flow on one record go one after another, and a flow may cap how many of
- * its runs are active at once. Starts of a flow are serialised by a lock, so two
- * transactions cannot both see a free slot.
+ * its runs are active at once. What is active now, for a batch of starts: runs per
+ * (flow, record) of the records they concern, and runs per flow of the capped flows.
+ * The caller holds the flows' start locks, so no other transaction starts runs meanwhile.
  */
-export async function mustQueue(
+export async function activeRuns(
   trx: EngineDb,
-  flowId: string,
-  recordId: string | null,
-  limit: number | undefined,
-) {
-  await lockFlow(trx, flowId);
+  starts: readonly { flowId: string; recordId?: string | null }[],
+  cappedFlowIds: readonly string[],
+): Promise<ActiveRuns> {
+  const active: ActiveRuns = { perRecord: new Map(), perFlow: new Map() };
+  const flowIds = [...new Set(starts.map((start) => start.flowId))];
+  const recordIds = [...new Set(starts.flatMap((start) => (start.recordId ? [start.recordId] : [])))];
   // Queued runs count too: a new run never overtakes one already waiting its turn.
-  return blocked(trx, { flowId, recordId, limit, statuses: ['queued', 'running', 'waiting'] });
+  const statuses: RunStatus[] = ['queued', 'running', 'waiting'];
+  if (flowIds.length > 0 && recordIds.length > 0) {
+    const rows = await trx
+      .selectFrom('flowRuns')
+      .select(['flowId', 'recordId', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('flowId', 'in', flowIds)
+      .where('recordId', 'in', recordIds)
+      .where('status', 'in', statuses)
+      .groupBy(['flowId', 'recordId'])
+      .execute();
+    for (const row of rows) active.perRecord.set(`${row.flowId}/${row.recordId}`, Number(row.count));
+  }
+  if (cappedFlowIds.length > 0) {
+    const rows = await trx
+      .selectFrom('flowRuns')
+      .select(['flowId', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('flowId', 'in', [...cappedFlowIds])
+      .where('status', 'in', statuses)
+      .groupBy('flowId')
+      .execute();
+    for (const row of rows) active.perFlow.set(row.flowId, Number(row.count));
+  }
+  return active;
+}
+
+export interface ActiveRuns {
+  perRecord: Map<string, number>;
+  perFlow: Map<string, number>;
+}
+
+/** Counts a new run in `active`; false when it must queue instead (its record is busy, or its flow at its cap). */
+export function takeSlot(
+  active: ActiveRuns,
+  start: { flowId: string; recordId?: string | null },
+  limit: number | undefined,
+): boolean {
+  const recordKey = start.recordId ? `${start.flowId}/${start.recordId}` : undefined;
+  const onRecord = recordKey ? (active.perRecord.get(recordKey) ?? 0) : 0;
+  const onFlow = active.perFlow.get(start.flowId) ?? 0;
+  // A queued run is active too: the runs after it on the same record queue behind it.
+  if (recordKey) active.perRecord.set(recordKey, onRecord + 1);
+  active.perFlow.set(start.flowId, onFlow + 1);
+  return onRecord === 0 && (limit === undefined || onFlow < limit);
 }
 
 export async function blocked(

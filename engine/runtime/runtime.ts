@@ -1,30 +1,28 @@
-import type { PgBoss } from 'pg-boss';
+import { randomUUID } from 'node:crypto';
+import type { JobInsert, PgBoss } from 'pg-boss';
 import type { Flow } from '../../schemas/flow.ts';
 import { type CompiledFlow, compile, type RunInput } from '../core/compile.ts';
 import type { NodeCatalog } from '../core/node-types.ts';
-import {
-  advanceRun,
-  type Clock,
-  type PersistedRun,
-  type RunEvent,
-  type StepOutcome,
-  startRun,
-} from '../core/stepper.ts';
+import type { Clock, PersistedRun, RunEvent, StepOutcome } from '../core/stepper.ts';
 import { runAction } from './action-call.ts';
 import { NonRetriableError, RetryAfterError, toStepError } from './errors.ts';
-import { jobId, queues, type StepJob, sendJob, type WaitJob } from './jobs.ts';
+import { advanceRunWithFacts, startRunWithFacts } from './facts.ts';
+import { inTransaction, jobId, queues, type StepJob, sendJob, type WaitJob } from './jobs.ts';
 import {
+  activeRuns,
   blocked,
   findStep,
   finished,
   lockFlow,
   lockRun,
-  mustQueue,
+  lockRunForStep,
   publishedVersion,
   type RunRow,
   stepDone,
+  takeSlot,
   upsertStep,
 } from './run-rows.ts';
+import type { FactServices } from './services.ts';
 import type { EngineDb, RunStatus } from './tables.ts';
 
 declare module '../core/node-types.ts' {
@@ -48,8 +46,15 @@ export interface RuntimeDeps {
   clock: Clock;
   /** The services actions use, bound to a step's transaction and its run (for causation). */
   services: (trx: EngineDb, run: RunInfo) => unknown | Promise<unknown>;
-  /** Told of every change to a run or one of its steps, inside the transaction that makes it (live views). */
-  onChange?: (trx: EngineDb, change: RunChange) => Promise<void>;
+  /** What conditions on presence and lists read (./facts.ts), on the given transaction. */
+  facts: (trx: EngineDb) => FactServices;
+  /**
+   * Told of the changes to runs and their steps once the transaction that made them has
+   * committed (live views); a rolled-back transaction tells nothing.
+   */
+  onChange?: (changes: RunChange[]) => void;
+  /** Called when the runtime pauses for shutdown: flush what `onChange` holds. */
+  onPause?: () => Promise<void>;
 }
 
 export interface RunChange {
@@ -66,6 +71,10 @@ export interface RunInfo {
   flowId: string;
   eventId: number | null;
   depth: number;
+  /** The flow's author and name, when the caller read them already (services act in their name). */
+  flow?: { createdBy: string | null; name: string };
+  /** The first event of the run's chain of causes, when read already (null: no event). */
+  causationRoot?: number | null;
   /** A rolled-back test run: services capture outbound effects (email, HTTP) instead of making them. */
   test?: boolean;
 }
@@ -79,13 +88,38 @@ export interface StartRequest {
   module?: string | null;
   recordId?: string | null;
   depth?: number;
+  /** The first event of the chain of causes: the writes of the run's steps carry it on. */
+  causationRoot?: number | null;
   parent?: { runId: string; nodeId: string };
 }
 
-const statusOf = (outcome: StepOutcome): RunStatus => outcome.status;
-/** The event a finished action sends its run: its output, and the record or variables it makes current. */
-/** Steps run inline at once per process; the rest wait their turn (or their job). */
-const maxInline = 4;
+/** What makes a run unique when an event started it. */
+const eventKey = (run: { eventId?: number | null; flowId: string; version: number }) =>
+  `${run.eventId}/${run.flowId}/${run.version}`;
+
+const statusOf = (outcome: StepOutcome): RunStatus =>
+  outcome.status === 'done' ? 'succeeded' : outcome.status;
+/** Steps run inline at once per process; the rest wait their turn. */
+const maxInline = 6;
+/** Steps readied for running inline, at most, beyond which new steps are left to the queue's workers. */
+const maxReady = 512;
+/**
+ * A step this process will run inline has its job held back this long: the job is the
+ * fallback should the process die first, and the inline attempt deletes it when it settles.
+ */
+const leaseMs = 20_000;
+
+/** A step to run inline, and the job that stands in for it until it has. */
+interface ReadyStep {
+  data: StepJob;
+  jobId: string;
+}
+
+/** A job for a step, and the step itself when this process means to run it inline. */
+interface StepEntry {
+  job: JobInsert<StepJob>;
+  ready?: ReadyStep;
+}
 /**
  * The durable half of the engine. A run's state is an xstate snapshot in `flow_runs`;
  * every change to it happens in a transaction that also records the step and enqueues
@@ -94,9 +128,11 @@ const maxInline = 4;
 export class FlowRuntime {
   readonly #deps: RuntimeDeps;
   readonly #compiledVersions = new Map<string, CompiledFlow>();
-  readonly #ready: StepJob[] = [];
+  readonly #ready: ReadyStep[] = [];
   /** Steps readied by a transaction not yet known to have committed. */
-  readonly #pending = new WeakMap<EngineDb, StepJob[]>();
+  readonly #pending = new WeakMap<EngineDb, ReadyStep[]>();
+  /** Changes to runs made by a transaction not yet known to have committed. */
+  readonly #changes = new WeakMap<EngineDb, RunChange[]>();
   readonly #inline = new Set<Promise<void>>();
   #paused = false;
 
@@ -106,15 +142,16 @@ export class FlowRuntime {
 
   /**
    * Runs the steps that became ready in this process at once, a few at a time, instead of
-   * waiting for a worker to poll their jobs. The jobs stay queued as the durable path:
-   * whichever attempt comes second finds the step settled and does nothing. Call it after
-   * the transaction that made them ready commits (a rolled-back one leaves nothing to run).
+   * waiting for a worker to poll their jobs. Their jobs are held back (`leaseMs`) as the
+   * durable path: an inline attempt deletes its job in the transaction that settles the
+   * step, and a job that comes due anyway finds the step settled and does nothing. Call it
+   * after the transaction that made them ready commits (a rolled-back one leaves nothing).
    */
   kick(): void {
     while (!this.#paused && this.#inline.size < maxInline && this.#ready.length > 0) {
       // Newest first: the next step of a run under way before the first step of a new one.
-      const data = this.#ready.pop() as StepJob;
-      const running: Promise<void> = this.onStep({ data, retryCount: 0 }, { inline: true })
+      const { data, jobId } = this.#ready.pop() as ReadyStep;
+      const running: Promise<void> = this.onStep({ data, retryCount: 0 }, { inlineJobId: jobId })
         .catch(() => undefined)
         .finally(() => {
           this.#inline.delete(running);
@@ -135,7 +172,19 @@ export class FlowRuntime {
       this.#pending.delete(trx);
       this.#ready.push(...readied);
     }
+    const changes = this.#changes.get(trx);
+    if (changes) {
+      this.#changes.delete(trx);
+      this.#deps.onChange?.(changes);
+    }
     this.kick();
+  }
+
+  /** Notes a change for live views, told once its transaction commits. */
+  #changed(trx: EngineDb, change: RunChange): void {
+    const changes = this.#changes.get(trx);
+    if (changes) changes.push(change);
+    else this.#changes.set(trx, [change]);
   }
 
   /** A transaction in which runs may be started or advanced: the steps it readies run once it has committed. */
@@ -154,6 +203,7 @@ export class FlowRuntime {
     this.#paused = true;
     this.#ready.length = 0;
     while (this.#inline.size > 0) await Promise.allSettled([...this.#inline]);
+    await this.#deps.onPause?.();
   }
 
   /** The machine of a run's flow version. Published versions never change, so machines are kept. */
@@ -186,47 +236,86 @@ export class FlowRuntime {
 
   /** Creates a run inside the caller's transaction; one per (event, flow version). Returns its id, or null if it existed. */
   async start(trx: EngineDb, request: StartRequest): Promise<string | null> {
-    const compiled = await this.#compiled(trx, request, request.definition);
-    const outcome = startRun(compiled, request.input, this.#deps.clock);
-    const queued = await mustQueue(
-      trx,
-      request.flowId,
-      request.recordId ?? null,
-      compiled.flow.settings?.maxConcurrentRuns,
-    );
-    const inserted = await trx
-      .insertInto('flowRuns')
-      .values({
+    const [id] = await this.startMany(trx, [request]);
+    return id ?? null;
+  }
+
+  /**
+   * Creates runs inside the caller's transaction, in a handful of statements however many
+   * there are (the dispatcher starts a batch of events' runs at once). Returns each
+   * request's run id, or null where its (event, flow version) had a run already.
+   */
+  async startMany(trx: EngineDb, requests: readonly StartRequest[]): Promise<(string | null)[]> {
+    if (requests.length === 0) return [];
+    const existing = await this.#existingRuns(trx, requests);
+    const fresh = requests.filter((request) => !existing.has(eventKey(request)));
+    // The same lock as releases take, in one order: a start and a release cannot both see a free slot.
+    const flowIds = [...new Set(fresh.map((request) => request.flowId))].sort();
+    for (const flowId of flowIds) await lockFlow(trx, flowId);
+    const limited = new Set<string>();
+    const prepared = [];
+    for (const request of fresh) {
+      const compiled = await this.#compiled(trx, request, request.definition);
+      if (compiled.flow.settings?.maxConcurrentRuns !== undefined) limited.add(request.flowId);
+      const outcome = await startRunWithFacts(
+        this.#deps.facts(trx),
+        compiled,
+        request.input,
+        this.#deps.clock,
+      );
+      prepared.push({ request, compiled, outcome });
+    }
+    const active = await activeRuns(trx, fresh, [...limited]);
+    const runs = prepared.map(({ request, compiled, outcome }) => {
+      // Queued runs count too: a new run never overtakes one already waiting its turn.
+      const queued = !takeSlot(active, request, compiled.flow.settings?.maxConcurrentRuns);
+      const run: RunRow = {
+        id: randomUUID(),
         flowId: request.flowId,
         version: request.version,
         status: queued ? 'queued' : statusOf(outcome),
         eventId: request.eventId ?? null,
-        module: request.module ?? null,
-        recordId: request.recordId ?? null,
-        depth: request.depth ?? 0,
         parentRunId: request.parent?.runId ?? null,
         parentNodeId: request.parent?.nodeId ?? null,
-        input: JSON.stringify(request.input),
-        snapshot: JSON.stringify(outcome.snapshot),
-      })
-      .onConflict((oc) =>
-        oc.columns(['eventId', 'flowId', 'version']).where('eventId', 'is not', null).doNothing(),
-      )
-      .returning([
-        'id',
-        'flowId',
-        'version',
-        'parentRunId',
-        'parentNodeId',
-        'status',
-        'snapshot',
-        'eventId',
-        'depth',
-      ])
-      .executeTakeFirst();
-    if (!inserted) return null;
-    if (!queued) await this.#apply(trx, inserted, outcome, { stored: true });
-    return inserted.id;
+        depth: request.depth ?? 0,
+        snapshot: outcome.snapshot,
+      };
+      return { request, outcome, queued, run };
+    });
+    if (runs.length > 0) {
+      await trx
+        .insertInto('flowRuns')
+        .values(
+          runs.map(({ request, run }) => ({
+            ...run,
+            module: request.module ?? null,
+            recordId: request.recordId ?? null,
+            causationRoot: request.causationRoot ?? null,
+            input: JSON.stringify(request.input),
+            snapshot: JSON.stringify(run.snapshot),
+          })),
+        )
+        .execute();
+    }
+    const steps: StepEntry[] = [];
+    for (const { outcome, queued, run } of runs) {
+      if (!queued) await this.#apply(trx, run, outcome, { stored: true, steps });
+    }
+    await this.#insertSteps(trx, steps);
+    const ids = new Map(runs.map(({ request, run }) => [request, run.id]));
+    return requests.map((request) => ids.get(request) ?? null);
+  }
+
+  /** The requests whose (event, flow version) already has a run: an event dispatched again after a crash. */
+  async #existingRuns(trx: EngineDb, requests: readonly StartRequest[]): Promise<Set<string>> {
+    const eventIds = [...new Set(requests.flatMap((request) => (request.eventId ? [request.eventId] : [])))];
+    if (eventIds.length === 0) return new Set();
+    const rows = await trx
+      .selectFrom('flowRuns')
+      .select(['eventId', 'flowId', 'version'])
+      .where('eventId', 'in', eventIds)
+      .execute();
+    return new Set(rows.map(eventKey));
   }
 
   /** When a run ends, the oldest queued runs of its flow that may now go, go. */
@@ -267,42 +356,43 @@ export class FlowRuntime {
       const compiled = await this.#compiled(trx, run);
       const limit = compiled.flow.settings?.maxConcurrentRuns;
       if (await blocked(trx, { ...run, limit, statuses: ['running', 'waiting'], except: run.id })) continue;
-      const outcome = startRun(compiled, run.input as Omit<RunInput, 'now'>, this.#deps.clock);
+      const input = run.input as Omit<RunInput, 'now'>;
+      const outcome = await startRunWithFacts(this.#deps.facts(trx), compiled, input, this.#deps.clock);
       await this.#apply(trx, run, outcome);
     }
   }
 
-  /** Handles one `weft.flow.step` job: runs the action, records it, advances the run. */
+  /**
+   * Handles one `weft.flow.step` job: runs the action, records it, advances the run. An
+   * inline attempt (`inlineJobId`) deletes the step's held-back job as it settles the step.
+   */
   async onStep(
     job: { data: StepJob; retryCount: number },
-    options: { inline?: boolean } = {},
+    options: { inlineJobId?: string } = {},
   ): Promise<void> {
     const { runId, nodeId, iteration, nodeType, params, maxAttempts } = job.data;
+    const { inlineJobId } = options;
     // Attempts are counted on the step row: an inline attempt, a pg-boss retry and a job
     // re-sent after a RetryAfterError (which restarts pg-boss's count) each add one.
     const jobAttempt = (job.data.previousAttempts ?? 0) + job.retryCount + 1;
     const attemptAfter = (step: { attempt: number } | undefined) =>
       Math.max(jobAttempt, (step?.attempt ?? 0) + 1);
+    const settleJob = async (trx: EngineDb) => {
+      if (inlineJobId) await this.#deps.boss.deleteJob(queues.step, inlineJobId, { db: inTransaction(trx) });
+    };
     try {
       await this.transaction(async (trx) => {
-        const run = await lockRun(trx, runId);
-        if (!run || finished(run.status)) return;
-        const step = await findStep(trx, runId, nodeId, iteration);
-        if (step && step.status !== 'running') return; // a redelivered job: the step is settled
-        const attempt = attemptAfter(step);
+        const run = await lockRunForStep(trx, runId, nodeId, iteration);
+        // Gone, finished, or the step settled already (a redelivered job): nothing to do.
+        if (!run || finished(run.status) || (run.step && run.step.status !== 'running')) {
+          await settleJob(trx);
+          return;
+        }
+        const attempt = attemptAfter(run.step);
         const definition = this.#deps.catalog.get(nodeType);
         if (definition?.kind !== 'action') {
           throw new NonRetriableError(`unknown action type "${nodeType}"`, { owner: 'system' });
         }
-        await upsertStep(trx, {
-          runId,
-          nodeId,
-          iteration,
-          nodeType,
-          status: 'running',
-          attempt,
-          input: params,
-        });
         const context = {
           runId,
           nodeId,
@@ -314,54 +404,77 @@ export class FlowRuntime {
             flowId: run.flowId,
             eventId: run.eventId,
             depth: run.depth,
+            flow: run.flow,
+            causationRoot: run.causationRoot,
           }),
           now: this.#deps.clock.now(),
         };
         const output = await runAction(definition, context, params);
-        await upsertStep(trx, { runId, nodeId, iteration, nodeType, status: 'done', attempt, output });
+        // The step's only write: a step that fails or dies mid-way leaves nothing of this transaction.
+        await upsertStep(trx, {
+          runId,
+          nodeId,
+          iteration,
+          nodeType,
+          status: 'done',
+          attempt,
+          input: params,
+          output,
+        });
         await this.#advance(trx, run, stepDone(definition, nodeId, output));
+        await settleJob(trx);
       });
     } catch (error) {
-      let retry: 'queue' | 'later' | undefined;
+      let retry = false;
       await this.transaction(async (trx) => {
         const run = await lockRun(trx, runId);
-        if (!run || finished(run.status)) return;
-        const attempt = attemptAfter(await findStep(trx, runId, nodeId, iteration));
+        const step = run && !finished(run.status) ? await findStep(trx, runId, nodeId, iteration) : undefined;
+        if (!run || finished(run.status) || (step && step.status !== 'running')) {
+          await settleJob(trx);
+          return;
+        }
+        const attempt = attemptAfter(step);
         const failure = toStepError(error);
         const retriable = !(error instanceof NonRetriableError) && attempt < maxAttempts;
-        await upsertStep(
-          trx,
-          {
-            runId,
-            nodeId,
-            iteration,
-            nodeType,
-            status: retriable ? 'running' : 'failed',
-            attempt,
-            error: failure,
-          },
-          this.#deps.onChange,
-        );
+        await upsertStep(trx, {
+          runId,
+          nodeId,
+          iteration,
+          nodeType,
+          status: retriable ? 'running' : 'failed',
+          attempt,
+          input: params,
+          error: failure,
+        });
+        this.#changed(trx, { runId, step: { nodeId, iteration, status: retriable ? 'running' : 'failed' } });
+        await settleJob(trx);
         if (!retriable) {
           await this.#advance(trx, run, { type: 'step.failed', nodeId, error: failure });
-        } else if (options.inline) {
-          // The step's queued job is the next attempt.
-        } else if (error instanceof RetryAfterError) {
-          // The remote named its own delay: a fresh job at that time replaces pg-boss's backoff.
+        } else if (inlineJobId || error instanceof RetryAfterError) {
+          // A fresh job at the retry's time replaces the deleted inline one, or pg-boss's own
+          // backoff when the remote named its delay.
+          const delayMs =
+            error instanceof RetryAfterError ? error.delayMs : this.#retryDelayMs(nodeType, attempt);
           const delayed = { ...job.data, previousAttempts: attempt };
-          await this.#enqueueStep(
-            trx,
-            delayed,
-            `attempt-${attempt + 1}`,
-            new Date(Date.now() + error.delayMs),
-          );
-          retry = 'later';
+          await this.#insertSteps(trx, [
+            this.#stepEntry(delayed, `attempt-${attempt + 1}`, new Date(Date.now() + delayMs)),
+          ]);
         } else {
-          retry = 'queue';
+          retry = true;
         }
       });
-      if (retry === 'queue') throw error; // pg-boss retries the job with the node's backoff
+      if (retry) throw error; // pg-boss retries the job with the node's backoff
     }
+  }
+
+  /** The node's backoff before the attempt after `attempt`, with jitter (what pg-boss does for queued jobs). */
+  #retryDelayMs(nodeType: string, attempt: number): number {
+    const definition = this.#deps.catalog.get(nodeType);
+    const policy = definition?.kind === 'action' ? definition.retry : undefined;
+    const base = policy?.delayMs ?? 1000;
+    const delay = policy?.backoff === 'exponential' ? base * 2 ** (attempt - 1) : base;
+    const capped = Math.min(delay, policy?.maxDelayMs ?? Number.POSITIVE_INFINITY);
+    return Math.round(capped * (0.5 + Math.random() / 2));
   }
 
   /** Handles one `weft.flow.wait` job. A flow switched off while its run waited does not resume. */
@@ -444,18 +557,15 @@ export class FlowRuntime {
       .where('nodeId', '=', failedStep.nodeId)
       .where('iteration', '=', failedStep.iteration)
       .execute();
-    await this.#enqueueStep(
-      trx,
-      {
-        runId,
-        nodeId: failedStep.nodeId,
-        iteration: failedStep.iteration,
-        nodeType: failedStep.nodeType,
-        params: failedStep.input,
-        maxAttempts,
-      },
-      `retry-${Date.now()}`,
-    );
+    const step = {
+      runId,
+      nodeId: failedStep.nodeId,
+      iteration: failedStep.iteration,
+      nodeType: failedStep.nodeType,
+      params: failedStep.input,
+      maxAttempts,
+    };
+    await this.#insertSteps(trx, [this.#stepEntry(step, `retry-${Date.now()}`)]);
     return true;
   }
 
@@ -477,7 +587,7 @@ export class FlowRuntime {
       })
       .where('id', '=', runId)
       .execute();
-    await this.#deps.onChange?.(trx, { runId, status });
+    this.#changed(trx, { runId, status });
     const { flowId } = await trx
       .selectFrom('flowRuns')
       .select('flowId')
@@ -488,7 +598,14 @@ export class FlowRuntime {
 
   async #advance(trx: EngineDb, run: RunRow, event: RunEvent): Promise<void> {
     const compiled = await this.#compiled(trx, run);
-    const outcome = advanceRun(compiled, run.snapshot as PersistedRun, event, this.#deps.clock);
+    const persisted = run.snapshot as PersistedRun;
+    const outcome = await advanceRunWithFacts(
+      this.#deps.facts(trx),
+      compiled,
+      persisted,
+      event,
+      this.#deps.clock,
+    );
     if (!outcome.accepted) return;
     // A failed step keeps the snapshot from before it, so "retry from the failed step" can resume there.
     const resume = outcome.status === 'failed' && event.type === 'step.failed' ? run.snapshot : undefined;
@@ -541,7 +658,10 @@ export class FlowRuntime {
         status,
         snapshot: JSON.stringify(outcome.snapshot),
         updatedAt: new Date(),
-        ...(status === 'done' && { output: JSON.stringify(outcome.output ?? null), finishedAt: new Date() }),
+        ...(status === 'succeeded' && {
+          output: JSON.stringify(outcome.output ?? null),
+          finishedAt: new Date(),
+        }),
         ...(status === 'failed' && {
           error: JSON.stringify({
             ...(outcome.failure ?? {}),
@@ -552,32 +672,39 @@ export class FlowRuntime {
       })
       .where('id', '=', run.id)
       .execute();
-    await this.#deps.onChange?.(trx, { runId: run.id, status });
+    this.#changed(trx, { runId: run.id, status });
   }
 
+  /**
+   * Persists an outcome and performs its actions in the caller's transaction. Step jobs go
+   * into `steps` when given (the caller inserts them with others'), else are inserted here.
+   */
   async #apply(
     trx: EngineDb,
     run: RunRow,
     outcome: StepOutcome,
-    options: { resumeSnapshot?: unknown; stored?: boolean } = {},
+    options: { resumeSnapshot?: unknown; stored?: boolean; steps?: StepEntry[] } = {},
   ): Promise<void> {
     const { resumeSnapshot } = options;
     const status = statusOf(outcome);
     // A run just inserted with this snapshot needs no second write unless it already ended.
-    if (!(options.stored && !finished(status)))
-      await this.#saveOutcome(trx, run, outcome, status, resumeSnapshot);
+    if (options.stored && !finished(status)) this.#changed(trx, { runId: run.id, status });
+    else await this.#saveOutcome(trx, run, outcome, status, resumeSnapshot);
+    const steps: StepEntry[] = [];
     for (const action of outcome.actions) {
       if (action.type === 'runStep') {
         const definition = this.#deps.catalog.get(action.nodeType);
         const maxAttempts = definition?.kind === 'action' ? (definition.retry?.attempts ?? 1) : 1;
-        await this.#enqueueStep(trx, {
-          runId: run.id,
-          nodeId: action.nodeId,
-          iteration: action.iteration,
-          nodeType: action.nodeType,
-          params: action.params,
-          maxAttempts,
-        });
+        steps.push(
+          this.#stepEntry({
+            runId: run.id,
+            nodeId: action.nodeId,
+            iteration: action.iteration,
+            nodeType: action.nodeType,
+            params: action.params,
+            maxAttempts,
+          }),
+        );
       } else if (action.type === 'scheduleWait') {
         await upsertStep(trx, {
           runId: run.id,
@@ -598,7 +725,9 @@ export class FlowRuntime {
         await this.#callFlow(trx, run, action);
       }
     }
-    if (run.parentRunId && run.parentNodeId && (status === 'done' || status === 'failed')) {
+    if (options.steps) options.steps.push(...steps);
+    else await this.#insertSteps(trx, steps);
+    if (run.parentRunId && run.parentNodeId && (status === 'succeeded' || status === 'failed')) {
       const parent = await lockRun(trx, run.parentRunId);
       const call = await trx
         .selectFrom('flowSteps')
@@ -614,13 +743,13 @@ export class FlowRuntime {
           nodeId: run.parentNodeId,
           iteration: call.iteration,
           nodeType: 'control.callFlow',
-          status: status === 'done' ? 'done' : 'failed',
+          status: status === 'succeeded' ? 'done' : 'failed',
           output: outcome.output ?? null,
         });
         await this.#advance(
           trx,
           parent,
-          status === 'done'
+          status === 'succeeded'
             ? { type: 'step.done', nodeId: run.parentNodeId, output: outcome.output ?? null }
             : {
                 type: 'step.failed',
@@ -633,20 +762,39 @@ export class FlowRuntime {
     if (finished(status)) await this.#releaseQueued(trx, run.flowId);
   }
 
-  async #enqueueStep(trx: EngineDb, data: StepJob, salt = '', startAfter?: Date): Promise<void> {
-    if (!startAfter) this.#pending.set(trx, [...(this.#pending.get(trx) ?? []), data]);
+  /**
+   * A step's job. Without a start time, and while this process has room, the step is also
+   * readied to run inline once the transaction commits, and its job held back meanwhile.
+   */
+  #stepEntry(data: StepJob, salt = '', startAfter?: Date): StepEntry {
+    const id = jobId(data.runId, data.nodeId, data.iteration, salt);
+    const inline = !startAfter && !this.#paused && this.#ready.length < maxReady;
     const definition = this.#deps.catalog.get(data.nodeType);
     const retry = definition?.kind === 'action' ? definition.retry : undefined;
-    await sendJob(this.#deps.boss, trx, queues.step, data, {
-      id: jobId(data.runId, data.nodeId, data.iteration, salt),
+    const job: JobInsert<StepJob> = {
+      id,
+      data,
       retryLimit: Math.max(0, data.maxAttempts - (data.previousAttempts ?? 0) - 1),
       // A worker that dies mid-step stops beating: pg-boss retries the job in seconds, not after the 15-minute expiry.
       heartbeatSeconds: 10,
       retryDelay: Math.max(1, Math.round((retry?.delayMs ?? 1000) / 1000)),
       retryBackoff: retry?.backoff === 'exponential',
       ...(retry?.maxDelayMs && { retryDelayMax: Math.round(retry.maxDelayMs / 1000) }),
-      ...(startAfter && { startAfter }),
-    });
+      ...(inline ? { startAfter: new Date(Date.now() + leaseMs) } : startAfter && { startAfter }),
+    };
+    return inline ? { job, ready: { data, jobId: id } } : { job };
+  }
+
+  /** Inserts step jobs in one statement; the inline ones run once the transaction commits. */
+  async #insertSteps(trx: EngineDb, steps: readonly StepEntry[]): Promise<void> {
+    if (steps.length === 0) return;
+    await this.#deps.boss.insert(
+      queues.step,
+      steps.map((step) => step.job),
+      { db: inTransaction(trx) },
+    );
+    const ready = steps.flatMap((step) => (step.ready ? [step.ready] : []));
+    if (ready.length > 0) this.#pending.set(trx, [...(this.#pending.get(trx) ?? []), ...ready]);
   }
 
   async #callFlow(

@@ -5,7 +5,7 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
 /** `queued`: waiting for an earlier run of the flow on the same record, or for the flow's concurrency limit. */
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'done' | 'failed' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 export type StepStatus = 'running' | 'done' | 'failed' | 'waiting';
 
 export interface FlowsTable {
@@ -40,6 +40,8 @@ export interface FlowRunsTable {
   module: string | null;
   recordId: string | null;
   depth: Generated<number>;
+  /** The first event of the chain of causes that started the run (null: none, e.g. a manual run). */
+  causationRoot: number | null;
   parentRunId: string | null;
   parentNodeId: string | null;
   input: Json<Record<string, unknown>>;

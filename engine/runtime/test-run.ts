@@ -22,7 +22,7 @@ export interface TestStep {
 }
 
 export interface TestRunResult {
-  status: 'done' | 'failed' | 'running' | 'waiting';
+  status: 'succeeded' | 'failed' | 'running' | 'waiting';
   /** The nodes entered, in order. */
   path: string[];
   steps: TestStep[];
@@ -152,7 +152,7 @@ export async function testRun(
     pending.push(...outcome.actions);
   }
   return {
-    status: outcome.status,
+    status: outcome.status === 'done' ? 'succeeded' : outcome.status,
     path: pathTaken(definition, new Set(Object.keys(outcome.snapshot.context.visits))),
     steps,
     ...(outcome.output !== undefined && { output: outcome.output }),

@@ -11,6 +11,7 @@ import * as imports from './migrations/0008-imports.ts';
 import * as email from './migrations/0009-email.ts';
 import * as triggers from './migrations/0010-triggers.ts';
 import * as invitations from './migrations/0011-invitations.ts';
+import * as runChains from './migrations/0012-run-chains.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-email': email,
   '0010-triggers': triggers,
   '0011-invitations': invitations,
+  '0012-run-chains': runChains,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import type { RunInput } from '../../engine/core/compile.ts';
-import { test as holds } from '../../engine/core/conditions.ts';
 import type { EngineEvent, TriggerNode } from '../../engine/nodes/define.ts';
-import type { FlowRuntime } from '../../engine/runtime/runtime.ts';
+import { conditionHolds } from '../../engine/runtime/facts.ts';
+import type { FlowRuntime, StartRequest } from '../../engine/runtime/runtime.ts';
 import type { Flow } from '../../schemas/flow.ts';
 import type { Db } from '../db/index.ts';
 import type { Principal } from './authz.ts';
+import { factServices } from './engine-services.ts';
 import { getRecord } from './records.ts';
 import { runTransaction } from './run-transaction.ts';
 import type { SettingsService } from './settings.ts';
@@ -53,26 +54,34 @@ export async function dispatchPending(
               listening.map((trigger) => trigger.type),
             )
             .execute();
-    // The trigger log of the whole batch is written at once, after it.
+    // The runs of the whole batch start at once, and its trigger log is written at once, after them.
     const log: TriggerLogEntry[] = [];
+    const starts: StartRequest[] = [];
+    const chains = new Set<string>();
     for (const row of events) {
       const event: EngineEvent = { ...row, depth: row.depth ?? 0 };
       for (const flow of flows) {
         if (flow.triggerModule !== null && flow.triggerModule !== event.module) continue;
         // Ticks, webhook deliveries and overdue scans are addressed to one flow.
         if (typeof event.payload.flowId === 'string' && event.payload.flowId !== flow.id) continue;
-        const entry = await startIfMatched(
+        const decision = await matchEvent(
           trx,
-          runtime,
           triggers,
           flow,
           event,
           row.causationId,
           flowChainDepth,
+          chains,
         );
-        if (entry) log.push(entry);
+        if (decision && 'outcome' in decision) log.push(decision);
+        else if (decision) starts.push(decision);
       }
     }
+    const runIds = await runtime.startMany(trx, starts);
+    starts.forEach((start, index) => {
+      const runId = runIds[index];
+      if (runId) log.push(logEntry(start.flowId, start.eventId as number, 'started', runId, null));
+    });
     if (log.length > 0) await trx.insertInto('flowTriggerLog').values(log).execute();
     await trx
       .updateTable('events')
@@ -87,41 +96,46 @@ export async function dispatchPending(
   });
 }
 
-async function startIfMatched(
+/**
+ * What an event means for a flow: nothing (no match), a run to start, or a trigger-log
+ * entry saying why none starts. `chains` holds the (flow, record, chain) of the runs the
+ * batch starts, so that a cycle inside one batch is caught as one across batches is.
+ */
+async function matchEvent(
   trx: Db,
-  runtime: FlowRuntime,
   triggers: readonly TriggerNode[],
   flow: { id: string; version: number; definition: Flow },
   event: EngineEvent,
   causationId: number | null,
   maxDepth: number,
-): Promise<TriggerLogEntry | undefined> {
+  chains: Set<string>,
+): Promise<StartRequest | TriggerLogEntry | undefined> {
   const trigger = triggers.find((candidate) => candidate.type === flow.definition.trigger.type);
   if (!trigger?.events.includes(event.type)) return;
   const matched = trigger.match(event, flow.definition.trigger.params);
   if (!matched) return;
   const input = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
   // A trigger condition that does not hold starts nothing and logs nothing (X2CRM logged every event).
-  if (input && !triggerConditionsHold(flow.definition, input)) return;
-  const log = (outcome: TriggerLogEntry['outcome'], runId: string | null, detail: string | null) => ({
-    flowId: flow.id,
-    eventId: event.id,
-    outcome,
-    runId,
-    detail,
-  });
-  if (!input) {
-    return log('error', null, `${event.module} ${event.recordId} no longer exists`);
+  const log = (outcome: TriggerLogEntry['outcome'], detail: string) =>
+    logEntry(flow.id, event.id, outcome, null, detail);
+  try {
+    if (input && !(await triggerConditionsHold(trx, flow.definition, input))) return;
+  } catch (error) {
+    // One flow's condition that cannot be decided must not hold up every other flow's events.
+    return log('error', `the trigger conditions could not be evaluated: ${(error as Error).message}`);
   }
+  if (!input) return log('error', `${event.module} ${event.recordId} no longer exists`);
   if (event.depth >= maxDepth && event.depth > 0) {
     return log(
       'depth-limit',
-      null,
       `the chain of flows is ${event.depth} deep; the limit (setting flowChainDepth) is ${maxDepth}`,
     );
   }
   if (causationId !== null && event.recordId !== null) {
     // A flow that already ran in this chain on this record would only run again because of itself.
+    if (chains.has(`${flow.id}/${event.recordId}/${causationId}`)) {
+      return log('cycle', 'a run of this flow on this record in the same chain starts in the same batch');
+    }
     const earlier = await trx
       .selectFrom('flowRuns')
       .innerJoin('events', 'events.id', 'flowRuns.eventId')
@@ -131,14 +145,11 @@ async function startIfMatched(
       .where((eb) => eb.or([eb('events.id', '=', causationId), eb('events.causationId', '=', causationId)]))
       .executeTakeFirst();
     if (earlier) {
-      return log(
-        'cycle',
-        null,
-        `run ${earlier.id} of this flow already acted on this record in the same chain`,
-      );
+      return log('cycle', `run ${earlier.id} of this flow already acted on this record in the same chain`);
     }
   }
-  const runId = await runtime.start(trx, {
+  if (event.recordId !== null) chains.add(`${flow.id}/${event.recordId}/${causationId ?? event.id}`);
+  return {
     flowId: flow.id,
     version: flow.version,
     definition: flow.definition,
@@ -147,9 +158,17 @@ async function startIfMatched(
     module: event.module,
     recordId: event.recordId,
     depth: event.depth,
-  });
-  return runId ? log('started', runId, null) : undefined;
+    causationRoot: causationId ?? event.id,
+  };
 }
+
+const logEntry = (
+  flowId: string,
+  eventId: number,
+  outcome: TriggerLogEntry['outcome'],
+  runId: string | null,
+  detail: string | null,
+): TriggerLogEntry => ({ flowId, eventId, outcome, runId, detail });
 
 interface TriggerLogEntry {
   flowId: string;
@@ -160,11 +179,16 @@ interface TriggerLogEntry {
 }
 
 /** The trigger's `conditions` (X2CRM's trigger conditions) over what the run would start with. */
-export function triggerConditionsHold(definition: Flow, input: Omit<RunInput, 'now'>): boolean {
+export async function triggerConditionsHold(
+  db: Db,
+  definition: Flow,
+  input: Omit<RunInput, 'now'>,
+): Promise<boolean> {
   const conditions = (definition.trigger.params as { conditions?: unknown } | null)?.conditions;
   if (conditions === undefined) return true;
   const timeZone = definition.settings?.timeZone;
-  return holds(conditions, { ...input, now: new Date().toISOString() }, timeZone ? { timeZone } : {});
+  const context = { ...input, now: new Date().toISOString() };
+  return conditionHolds(factServices(db), conditions, context, timeZone ? { timeZone } : {});
 }
 
 /** Reads every record: the trigger decides what starts a flow, not who caused the event. */

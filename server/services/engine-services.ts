@@ -33,19 +33,25 @@ export async function engineServices(
 ): Promise<EngineServices> {
   // The engine and the server share one database: the runtime's view of a transaction is the server's.
   const db = trx as unknown as Db;
-  const flow = await db
-    .selectFrom('flows')
-    .select(['createdBy', 'name'])
-    .where('id', '=', run.flowId)
-    .executeTakeFirstOrThrow();
-  const event = run.eventId
-    ? await db
-        .selectFrom('events')
-        .select(['id', 'causationId'])
-        .where('id', '=', run.eventId)
-        .executeTakeFirst()
-    : undefined;
-  const causation = { causationId: event?.causationId ?? event?.id ?? 0, depth: run.depth + 1 };
+  const flow =
+    run.flow ??
+    (await db
+      .selectFrom('flows')
+      .select(['createdBy', 'name'])
+      .where('id', '=', run.flowId)
+      .executeTakeFirstOrThrow());
+  const causationRoot =
+    run.causationRoot !== undefined
+      ? run.causationRoot
+      : run.eventId
+        ? await db
+            .selectFrom('events')
+            .select(['id', 'causationId'])
+            .where('id', '=', run.eventId)
+            .executeTakeFirst()
+            .then((event) => (event ? (event.causationId ?? event.id) : null))
+        : null;
+  const causation = { causationId: causationRoot ?? 0, depth: run.depth + 1 };
   const ownerId =
     flow.createdBy ??
     (await db.selectFrom('users').select('id').orderBy('createdAt').executeTakeFirstOrThrow()).id;
@@ -58,7 +64,7 @@ export async function engineServices(
     permissions: {},
   };
   const actor: Actor = { id: ownerId, username: `workflow:${flow.name}` };
-  const options = event ? { causation } : {};
+  const options = causationRoot !== null ? { causation } : {};
   // A test run's email stays in the (rolled-back) outbox and its HTTP requests are not sent.
   const testRun = run.test === true;
   const facts = factServices(db);

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { catalog } from '../../engine/nodes/index.ts';
-import type { FlowRuntime } from '../../engine/runtime/runtime.ts';
-import type { EngineDb } from '../../engine/runtime/tables.ts';
+import type { FlowRuntime, StartRequest } from '../../engine/runtime/runtime.ts';
+import type { EngineDb, RunStatus } from '../../engine/runtime/tables.ts';
 import { type TestRunResult, testRun } from '../../engine/runtime/test-run.ts';
 import type { Db } from '../db/index.ts';
 import { notFound, WeftError } from '../errors.ts';
@@ -47,7 +47,7 @@ export async function listRuns(
   if (query.flowId) select = select.where('flowId', '=', query.flowId);
   if (query.module && query.recordId)
     select = select.where('module', '=', query.module).where('recordId', '=', query.recordId);
-  if (query.status) select = select.where('status', '=', query.status as 'done');
+  if (query.status) select = select.where('status', '=', query.status as RunStatus);
   if (after) {
     select = select.where((eb) =>
       eb(eb.refTuple('startedAt', 'id'), '<', eb.tuple(new Date(String(after[0])), String(after[1]))),
@@ -124,14 +124,18 @@ export async function runFlowOn(
     const module = (definition.trigger.params as { module?: string }).module;
     if (!module)
       throw new WeftError('UNPROCESSABLE', 'The flow’s trigger names no module to take records from');
-    const runIds: string[] = [];
+    const starts: StartRequest[] = [];
     for (const recordId of recordIds) {
       // The caller must be able to see each record: a run shows its values.
       const record = await getRecord(trx, principal, module, recordId);
       // A macro's trigger conditions choose which of the selected records it runs on.
       const macro = { record: { ...record, module }, user: { id: principal.id } };
-      if (definition.trigger.type === 'trigger.manual' && !triggerConditionsHold(definition, macro)) continue;
-      const runId = await runtime.start(asEngine(trx), {
+      if (
+        definition.trigger.type === 'trigger.manual' &&
+        !(await triggerConditionsHold(trx, definition, macro))
+      )
+        continue;
+      starts.push({
         flowId,
         version,
         definition,
@@ -139,15 +143,15 @@ export async function runFlowOn(
         module,
         recordId,
       });
-      if (runId) runIds.push(runId);
     }
-    return runIds;
+    const runIds = await runtime.startMany(asEngine(trx), starts);
+    return runIds.filter((runId) => runId !== null);
   });
   return runIds;
 }
 
 export async function cancelRun(db: Db, runtime: FlowRuntime, id: string) {
-  const cancelled = await db.transaction().execute((trx) => runtime.cancel(asEngine(trx), id));
+  const cancelled = await runTransaction(runtime, (trx) => runtime.cancel(asEngine(trx), id));
   if (!cancelled) throw new WeftError('UNPROCESSABLE', 'Only a running or waiting run can be cancelled');
   return getRun(db, id);
 }
@@ -214,7 +218,7 @@ export async function testRunOn(
  */
 export async function pruneRuns(db: Db, settings: SettingsService): Promise<{ runs: number; log: number }> {
   const { runRetentionDays, runRetentionPerFlow } = await settings.get();
-  const finished = ['done', 'failed', 'cancelled'] as const;
+  const finished = ['succeeded', 'failed', 'cancelled'] as const;
   const byAge = await db
     .deleteFrom('flowRuns')
     .where('status', 'in', finished)
@@ -224,7 +228,7 @@ export async function pruneRuns(db: Db, settings: SettingsService): Promise<{ ru
     delete from flow_runs where id in (
       select id from (
         select id, row_number() over (partition by flow_id order by started_at desc) as rank
-        from flow_runs where status in ('done', 'failed', 'cancelled')
+        from flow_runs where status in ('succeeded', 'failed', 'cancelled')
       ) ranked where rank > ${runRetentionPerFlow}
     )`.execute(db);
   const log = await db

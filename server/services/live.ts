@@ -63,6 +63,47 @@ export async function publish(
   await sql`select pg_notify(${liveChannel}, ${payload})`.execute(db);
 }
 
+/**
+ * Messages that may travel a moment after the change they describe (run progress, which
+ * changes many times a second under load): gathered for `delayMs` and sent together, one
+ * statement and one commit for the lot rather than a NOTIFY in every writing transaction.
+ * Send them only once their change has committed.
+ */
+export function createLiveBatch(db: Db, onError: (error: unknown) => void, delayMs = 20) {
+  let queued: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let sending: Promise<void> = Promise.resolve();
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const payloads = queued;
+    queued = [];
+    if (payloads.length > 0) {
+      sending = sending
+        .then(() =>
+          sql`select pg_notify(${liveChannel}, payload) from unnest(${payloads}::text[]) as payload`.execute(
+            db,
+          ),
+        )
+        .then(() => undefined, onError);
+    }
+    return sending;
+  };
+  return {
+    send(envelope: LiveEnvelope): void {
+      const payload = JSON.stringify(envelope);
+      if (Buffer.byteLength(payload) > maxPayloadBytes) {
+        onError(new Error(`live message ${envelope.type} is too large for NOTIFY`));
+        return;
+      }
+      queued.push(payload);
+      timer ??= setTimeout(flush, delayMs);
+    },
+    /** Sends what is gathered now (shutdown). */
+    flush,
+  };
+}
+
 export function reaches(audience: Audience, principal: Principal): boolean {
   if (
     audience.module &&

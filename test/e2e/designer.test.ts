@@ -162,7 +162,10 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
   await page.getByRole('tab', { name: 'Runs' }).click();
   // The run appears without a reload: the list follows the live channel's run.updated pushes.
   await page.getByTestId('run-row').first().click();
-  await page.getByTestId('run-view').and(page.locator('[data-status="done"]')).waitFor({ timeout: 20_000 });
+  await page
+    .getByTestId('run-view')
+    .and(page.locator('[data-status="succeeded"]'))
+    .waitFor({ timeout: 20_000 });
   await page.getByTestId('node-assign').and(page.locator('.ran')).waitFor();
   await shot('03-run');
 
@@ -171,7 +174,10 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
   await page.getByRole('option', { name: 'Ada Smith' }).click();
   await page.getByRole('button', { name: 'Test run' }).click();
   await page.getByTestId('run-view').getByText('test', { exact: true }).waitFor();
-  await page.getByTestId('run-view').and(page.locator('[data-status="done"]')).waitFor({ timeout: 20_000 });
+  await page
+    .getByTestId('run-view')
+    .and(page.locator('[data-status="succeeded"]'))
+    .waitFor({ timeout: 20_000 });
 
   // The watched run's step, on its node.
   await page.getByTestId('node-assign').click();

@@ -79,7 +79,7 @@ export async function engineTestApp() {
   async function finished(runId: string): Promise<RunView> {
     return eventually(async () => {
       const run = (await admin.request('GET', `/api/runs/${runId}`)).json() as RunView;
-      return ['done', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
+      return ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
     }, `run ${runId} to finish`);
   }
 

@@ -39,7 +39,7 @@ export interface FlowVersion {
   createdAt?: string;
 }
 
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'done' | 'failed' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface RunSummary {
   id: string;
@@ -76,6 +76,7 @@ export const statusColor: Record<string, string> = {
   queued: 'grape',
   running: 'blue',
   waiting: 'yellow',
+  succeeded: 'teal',
   done: 'teal',
   failed: 'red',
   cancelled: 'gray',

@@ -27,7 +27,7 @@ import {
 } from './flows-api.ts';
 
 const pollMs = 1000;
-const settled = (status: string) => status === 'done' || status === 'failed' || status === 'cancelled';
+const settled = (status: string) => status === 'succeeded' || status === 'failed' || status === 'cancelled';
 const fail = (error: unknown): undefined => {
   notifications.show({ color: 'red', message: (error as Error).message });
 };
