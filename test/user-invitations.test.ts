@@ -148,6 +148,18 @@ test('a used link answers 410, to the look-up and to a second accept', async () 
   await login(app, 'once@example.com', password);
 });
 
+test('two accepts of one link at once: one signs in, the other is told it was used', async () => {
+  await invite({ email: 'race@example.com' });
+  const token = await tokenSentTo('race@example.com');
+  const answers = await Promise.all([
+    accept(token, { password }),
+    accept(token, { password: 'the-other-password' }),
+  ]);
+  assert.deepEqual(answers.map((answer) => answer.statusCode).sort(), [200, 410]);
+  const winner = answers.findIndex((answer) => answer.statusCode === 200);
+  await login(app, 'race@example.com', winner === 0 ? password : 'the-other-password');
+});
+
 test('an unknown link is a 404; a malformed one a 400', async () => {
   const unknown = await lookUp('x'.repeat(43));
   assert.equal(unknown.statusCode, 404);

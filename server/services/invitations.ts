@@ -241,7 +241,7 @@ async function openInvitation(db: Db, token: string, lock: boolean) {
       'users.invitedAt',
     ])
     .where('userInvitations.tokenHash', '=', sha256(token));
-  if (lock) query = query.forUpdate();
+  if (lock) query = query.forUpdate('userInvitations');
   const invitation = await query.executeTakeFirst();
   if (!invitation) throw new WeftError('NOT_FOUND', 'No such invitation: check that the link is complete');
   if (invitation.acceptedAt || !invitation.invitedAt)
@@ -287,6 +287,9 @@ export async function acceptInvitation(
   const passwordHash = await hashPassword(input.password);
   return notingProbes(db, client, () =>
     db.transaction().execute(async (trx) => {
+      // The user first, then the invitation: the order a resend locks them in.
+      const found = await openInvitation(trx, token, false);
+      await trx.selectFrom('users').select('id').where('id', '=', found.userId).forNoKeyUpdate().execute();
       const invitation = await openInvitation(trx, token, true);
       const username = input.username ?? invitation.username;
       try {
