@@ -46,7 +46,7 @@ export const catalogue = {
   USER_LIMIT: {
     code: 'WEFT_ERR_USER_LIMIT',
     status: 409,
-    description: 'The user-count limit setting does not allow another active user.',
+    description: 'The user-count limit setting does not allow another active or invited user.',
   },
   GONE: {
     code: 'WEFT_ERR_GONE',
