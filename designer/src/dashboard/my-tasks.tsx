@@ -1,8 +1,10 @@
-/** The signed-in user's open tasks, soonest due first (undated last); overdue ones stand out. */
+/**
+ * The signed-in user's open tasks, soonest due first (undated last); overdue ones stand out.
+ * Read when home opens: record writes push nothing over the live channel.
+ */
 import { Badge, Group, Text } from '@mantine/core';
 import { AppLink } from '../app/app-link.tsx';
 import { useCurrentUser } from '../app/current-user.ts';
-import { useLive } from '../app/live.ts';
 import { type RecordRow, usePaged } from '../console/console-api.ts';
 import { DashboardCard, Empty } from './dashboard-card.tsx';
 
@@ -18,8 +20,6 @@ const priorityColor: Record<string, string> = { High: 'red', Medium: 'yellow', L
 export function MyTasks({ now }: { now: Date }) {
   const me = useCurrentUser();
   const { items, error, hasMore, reload } = usePaged<RecordRow>(tasksPath(me.id));
-  // An assignment notifies its assignee: a task given to me meanwhile shows up.
-  useLive('notification.created', reload);
   return (
     <DashboardCard
       title="My open tasks"

@@ -68,7 +68,7 @@ export function ActivityFeed({
             : 'Nothing here yet. Write the first post above; flow posts and record events appear here as they happen.'}
         </Text>
       )}
-      <Stack gap="xs" data-testid="feed">
+      <Stack gap="xs" data-testid="feed" data-state={items === null ? 'loading' : 'ready'}>
         {items?.map((post) => (
           <PostCard key={post.id} post={post} onChange={reload} compact={compact} />
         ))}
