@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { type QueryCreator, sql } from 'kysely';
 import type { ActionDefinition } from '../core/node-types.ts';
 import type { RunEvent } from '../core/stepper.ts';
-import type { EngineDb, FlowRunsTable, RunStatus } from './tables.ts';
+import type { EngineDb, EngineTables, FlowRunsTable, RunStatus } from './tables.ts';
 
 /**
  * The rows behind a run: locking it, reading and writing its steps, and whether a new run
@@ -105,20 +105,20 @@ export async function findStep(trx: EngineDb, runId: string, nodeId: string, ite
     .executeTakeFirst();
 }
 
-export async function upsertStep(
-  trx: EngineDb,
-  step: {
-    runId: string;
-    nodeId: string;
-    iteration: number;
-    nodeType: string;
-    status: 'running' | 'done' | 'failed' | 'waiting';
-    attempt?: number;
-    input?: unknown;
-    output?: unknown;
-    error?: unknown;
-  },
-): Promise<void> {
+export interface StepWrite {
+  runId: string;
+  nodeId: string;
+  iteration: number;
+  nodeType: string;
+  status: 'running' | 'done' | 'failed' | 'waiting';
+  attempt?: number;
+  input?: unknown;
+  output?: unknown;
+  error?: unknown;
+}
+
+/** Inserts or updates a step's row (unique per run, node and iteration). */
+export function stepUpsert(trx: QueryCreator<EngineTables>, step: StepWrite) {
   const settled = step.status === 'done' || step.status === 'failed';
   const values = {
     status: step.status,
@@ -128,7 +128,7 @@ export async function upsertStep(
     ...(step.error !== undefined && { error: JSON.stringify(step.error) }),
     ...(settled && { finishedAt: new Date() }),
   };
-  await trx
+  return trx
     .insertInto('flowSteps')
     .values({
       runId: step.runId,
@@ -137,8 +137,11 @@ export async function upsertStep(
       nodeType: step.nodeType,
       ...values,
     })
-    .onConflict((oc) => oc.columns(['runId', 'nodeId', 'iteration']).doUpdateSet(values))
-    .execute();
+    .onConflict((oc) => oc.columns(['runId', 'nodeId', 'iteration']).doUpdateSet(values));
+}
+
+export async function upsertStep(trx: EngineDb, step: StepWrite): Promise<void> {
+  await stepUpsert(trx, step).execute();
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type QueryCreator, sql } from 'kysely';
 import type { JobInsert, PgBoss } from 'pg-boss';
 import type { Flow } from '../../schemas/flow.ts';
 import { type CompiledFlow, compile, type RunInput } from '../core/compile.ts';
@@ -18,12 +19,14 @@ import {
   lockRunForStep,
   publishedVersion,
   type RunRow,
+  type StepWrite,
   stepDone,
+  stepUpsert,
   takeSlot,
   upsertStep,
 } from './run-rows.ts';
 import type { FactServices } from './services.ts';
-import type { EngineDb, RunStatus } from './tables.ts';
+import type { EngineDb, EngineTables, RunStatus } from './tables.ts';
 
 declare module '../core/node-types.ts' {
   interface ActionRunContext {
@@ -319,15 +322,17 @@ export class FlowRuntime {
   }
 
   /** When a run ends, the oldest queued runs of its flow that may now go, go. */
-  async #releaseQueued(trx: EngineDb, flowId: string): Promise<void> {
+  async #releaseQueued(trx: EngineDb, flowId: string, options: { known?: boolean } = {}): Promise<void> {
     // Most flows have nothing queued: say so without waiting for the flow's lock.
-    const any = await trx
-      .selectFrom('flowRuns')
-      .select('id')
-      .where('flowId', '=', flowId)
-      .where('status', '=', 'queued')
-      .limit(1)
-      .executeTakeFirst();
+    const any =
+      options.known ||
+      (await trx
+        .selectFrom('flowRuns')
+        .select('id')
+        .where('flowId', '=', flowId)
+        .where('status', '=', 'queued')
+        .limit(1)
+        .executeTakeFirst());
     if (!any) return;
     // The same lock as starts take: a start and a release cannot both see a free slot.
     await lockFlow(trx, flowId);
@@ -410,8 +415,8 @@ export class FlowRuntime {
           now: this.#deps.clock.now(),
         };
         const output = await runAction(definition, context, params);
-        // The step's only write: a step that fails or dies mid-way leaves nothing of this transaction.
-        await upsertStep(trx, {
+        // The step's only write, with the run's: a step that fails or dies mid-way leaves nothing of this transaction.
+        const step: StepWrite = {
           runId,
           nodeId,
           iteration,
@@ -420,8 +425,8 @@ export class FlowRuntime {
           attempt,
           input: params,
           output,
-        });
-        await this.#advance(trx, run, stepDone(definition, nodeId, output));
+        };
+        await this.#advance(trx, run, stepDone(definition, nodeId, output), step);
         await settleJob(trx);
       });
     } catch (error) {
@@ -596,7 +601,8 @@ export class FlowRuntime {
     await this.#releaseQueued(trx, flowId);
   }
 
-  async #advance(trx: EngineDb, run: RunRow, event: RunEvent): Promise<void> {
+  /** Feeds the run an event; `step` is the step row the event settles, written with the run. */
+  async #advance(trx: EngineDb, run: RunRow, event: RunEvent, step?: StepWrite): Promise<void> {
     const compiled = await this.#compiled(trx, run);
     const persisted = run.snapshot as PersistedRun;
     const outcome = await advanceRunWithFacts(
@@ -606,10 +612,13 @@ export class FlowRuntime {
       event,
       this.#deps.clock,
     );
-    if (!outcome.accepted) return;
+    if (!outcome.accepted) {
+      if (step) await upsertStep(trx, step);
+      return;
+    }
     // A failed step keeps the snapshot from before it, so "retry from the failed step" can resume there.
     const resume = outcome.status === 'failed' && event.type === 'step.failed' ? run.snapshot : undefined;
-    await this.#apply(trx, run, outcome, { resumeSnapshot: resume });
+    await this.#apply(trx, run, outcome, { resumeSnapshot: resume, ...(step && { step }) });
     const onFailure = compiled.flow.settings?.onFailureFlowId;
     if (outcome.status === 'failed' && onFailure)
       await this.#startOnFailure(trx, run, onFailure, outcome.failure);
@@ -645,14 +654,20 @@ export class FlowRuntime {
   }
 
   /** Persists an outcome and turns its actions into jobs, steps and child runs, in the caller's transaction. */
+  /**
+   * Writes a run's new state (and the step row that led to it, in the same statement).
+   * Says whether, the run having ended, runs of its flow are queued.
+   */
   async #saveOutcome(
     trx: EngineDb,
     run: RunRow,
     outcome: StepOutcome,
     status: RunStatus,
     resumeSnapshot: unknown,
-  ) {
-    await trx
+    step: StepWrite | undefined,
+  ): Promise<boolean> {
+    const creator: QueryCreator<EngineTables> = step ? trx.with('step', (db) => stepUpsert(db, step)) : trx;
+    const update = creator
       .updateTable('flowRuns')
       .set({
         status,
@@ -670,9 +685,15 @@ export class FlowRuntime {
           finishedAt: new Date(),
         }),
       })
-      .where('id', '=', run.id)
-      .execute();
+      .where('id', '=', run.id);
     this.#changed(trx, { runId: run.id, status });
+    if (!finished(status)) {
+      await update.execute();
+      return false;
+    }
+    const queued = sql<boolean>`exists (select 1 from flow_runs queued where queued.flow_id = flow_runs.flow_id and queued.status = 'queued')`;
+    const row = await update.returning(queued.as('hasQueued')).executeTakeFirst();
+    return row?.hasQueued ?? false;
   }
 
   /**
@@ -683,13 +704,14 @@ export class FlowRuntime {
     trx: EngineDb,
     run: RunRow,
     outcome: StepOutcome,
-    options: { resumeSnapshot?: unknown; stored?: boolean; steps?: StepEntry[] } = {},
+    options: { resumeSnapshot?: unknown; stored?: boolean; steps?: StepEntry[]; step?: StepWrite } = {},
   ): Promise<void> {
     const { resumeSnapshot } = options;
     const status = statusOf(outcome);
+    let hasQueued = false;
     // A run just inserted with this snapshot needs no second write unless it already ended.
     if (options.stored && !finished(status)) this.#changed(trx, { runId: run.id, status });
-    else await this.#saveOutcome(trx, run, outcome, status, resumeSnapshot);
+    else hasQueued = await this.#saveOutcome(trx, run, outcome, status, resumeSnapshot, options.step);
     const steps: StepEntry[] = [];
     for (const action of outcome.actions) {
       if (action.type === 'runStep') {
@@ -759,7 +781,7 @@ export class FlowRuntime {
         );
       }
     }
-    if (finished(status)) await this.#releaseQueued(trx, run.flowId);
+    if (hasQueued) await this.#releaseQueued(trx, run.flowId, { known: true });
   }
 
   /**
