@@ -9,7 +9,7 @@ const { db, admin, workers, publish } = await engineTestApp();
 async function finishedRuns(flowId: string, count = 1) {
   return eventually(async () => {
     const runs = await db.selectFrom('flowRuns').selectAll().where('flowId', '=', flowId).execute();
-    const settled = runs.filter((run) => ['done', 'failed', 'cancelled'].includes(run.status));
+    const settled = runs.filter((run) => ['succeeded', 'failed', 'cancelled'].includes(run.status));
     return settled.length >= count ? settled : undefined;
   }, `${count} finished run(s) of flow ${flowId}`);
 }
@@ -79,7 +79,7 @@ test('a created contact runs the published flow: branch, assign, feed post, run 
   });
   assert.equal(contact.statusCode, 201, contact.body);
   const [run] = await finishedRuns(flowId);
-  assert.equal(run?.status, 'done', JSON.stringify(run?.error));
+  assert.equal(run?.status, 'succeeded', JSON.stringify(run?.error));
   const detail = (await admin.request('GET', `/api/runs/${run?.id}`)).json();
   assert.deepEqual(
     detail.steps.map((step: { nodeId: string; status: string }) => `${step.nodeId}:${step.status}`),
@@ -95,7 +95,7 @@ test('a created contact runs the published flow: branch, assign, feed post, run 
   assert.deepEqual(log, [{ outcome: 'started' }]);
   const list = (await admin.request('GET', '/api/flows')).json();
   const listed = list.items.find((flow: { id: string }) => flow.id === flowId);
-  assert.equal(listed.stats.lastStatus, 'done');
+  assert.equal(listed.stats.lastStatus, 'succeeded');
 });
 
 test('an event dispatched again starts no second run', async () => {
@@ -210,7 +210,7 @@ test('a manual run on chosen records, once the flow is published', async () => {
   const started = await admin.request('POST', `/api/flows/${flowId}/run`, { recordIds: [contact.json().id] });
   assert.equal(started.statusCode, 202, started.body);
   const [run] = await finishedRuns(flowId);
-  assert.equal(run?.status, 'done');
+  assert.equal(run?.status, 'succeeded');
   const posts = await db
     .selectFrom('feedPosts')
     .select('text')
@@ -287,7 +287,7 @@ test('a test run runs the draft synchronously, answers every step, and leaves no
   });
   assert.equal(response.statusCode, 200, response.body);
   const result = response.json();
-  assert.equal(result.status, 'done');
+  assert.equal(result.status, 'succeeded');
   assert.deepEqual(result.path, ['isWeb', 'assign', 'post']);
   const post = result.steps.find((step: { nodeId: string }) => step.nodeId === 'post');
   assert.equal(post.input.text, 'Dry run for Alan Turing');
