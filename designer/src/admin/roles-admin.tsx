@@ -2,10 +2,12 @@
 import {
   Button,
   Checkbox,
+  Flex,
   Group,
   NavLink,
   Paper,
   Select,
+  SimpleGrid,
   Stack,
   Table,
   Text,
@@ -24,10 +26,12 @@ export function RolesAdmin() {
   const [selected, setSelected] = useState<string | 'new' | null>(null);
   const role = roles?.find((r) => r.id === selected) ?? null;
   return (
-    <Group align="flex-start" wrap="nowrap">
-      <Stack w={220} gap={2}>
+    // The role list goes above the editor on a phone.
+    <Flex direction={{ base: 'column', xs: 'row' }} align="flex-start" gap="md">
+      <Stack w={{ base: '100%', xs: 220 }} gap={2} style={{ flexShrink: 0 }}>
         {roles?.map((r) => (
           <NavLink
+            component="button"
             key={r.id}
             label={r.name}
             description={`${r.userCount} users`}
@@ -51,7 +55,7 @@ export function RolesAdmin() {
           }}
         />
       )}
-    </Group>
+    </Flex>
   );
 }
 
@@ -87,9 +91,9 @@ function RoleEditor({ role, onSaved }: { role: Role | null; onSaved: (role: Role
   };
 
   return (
-    <Paper withBorder p="md" style={{ flex: 1 }}>
+    <Paper withBorder p="md" w="100%" style={{ flex: 1, minWidth: 0 }}>
       <Stack gap="sm">
-        <Group grow>
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <TextInput
             label="Name"
             value={name}
@@ -102,50 +106,52 @@ function RoleEditor({ role, onSaved }: { role: Role | null; onSaved: (role: Role
             error={errors.description}
             onChange={(e) => setDescription(e.target.value)}
           />
-        </Group>
+        </SimpleGrid>
         <Checkbox
           label="Administrator: every module, Studio and administration"
           checked={isAdmin}
           onChange={(e) => setIsAdmin(e.currentTarget.checked)}
         />
         {!isAdmin && (
-          <Table withTableBorder data-testid="permission-matrix">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Module</Table.Th>
-                {actions.map((action) => (
-                  <Table.Th key={action}>{action}</Table.Th>
-                ))}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((module) => (
-                <Table.Tr key={module}>
-                  <Table.Td>
-                    {module === '*' ? (
-                      <Text size="sm" fw={600}>
-                        Every other module
-                      </Text>
-                    ) : (
-                      (modules.find((m) => m.name === module)?.label ?? module)
-                    )}
-                  </Table.Td>
+          <Table.ScrollContainer minWidth={520}>
+            <Table withTableBorder data-testid="permission-matrix">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Module</Table.Th>
                   {actions.map((action) => (
-                    <Table.Td key={action}>
-                      <Select
-                        size="xs"
-                        aria-label={`${module} ${action}`}
-                        data={scopes}
-                        value={scopeOf(module, action)}
-                        onChange={(value) => value && setScope(module, action, value as Scope)}
-                        allowDeselect={false}
-                      />
-                    </Table.Td>
+                    <Table.Th key={action}>{action}</Table.Th>
                   ))}
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {rows.map((module) => (
+                  <Table.Tr key={module}>
+                    <Table.Td>
+                      {module === '*' ? (
+                        <Text size="sm" fw={600}>
+                          Every other module
+                        </Text>
+                      ) : (
+                        (modules.find((m) => m.name === module)?.label ?? module)
+                      )}
+                    </Table.Td>
+                    {actions.map((action) => (
+                      <Table.Td key={action}>
+                        <Select
+                          size="xs"
+                          aria-label={`${module} ${action}`}
+                          data={scopes}
+                          value={scopeOf(module, action)}
+                          onChange={(value) => value && setScope(module, action, value as Scope)}
+                          allowDeselect={false}
+                        />
+                      </Table.Td>
+                    ))}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
         )}
         {errors.permissions && <Text c="red">{errors.permissions}</Text>}
         <Group>

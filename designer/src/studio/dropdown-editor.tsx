@@ -3,6 +3,7 @@ import {
   ActionIcon,
   Button,
   Checkbox,
+  Flex,
   Group,
   MultiSelect,
   NavLink,
@@ -45,10 +46,16 @@ export function DropdownEditor() {
         </Button>
         <Title order={3}>Dropdowns</Title>
       </Group>
-      <Group align="flex-start" wrap="nowrap">
-        <Stack w={220} gap={2}>
+      <Flex direction={{ base: 'column', xs: 'row' }} align="flex-start" gap="md">
+        <Stack w={{ base: '100%', xs: 220 }} gap={2} style={{ flexShrink: 0 }}>
           {dropdowns?.map((d) => (
-            <NavLink key={d.id} label={d.name} active={d.id === selected} onClick={() => setSelected(d.id)} />
+            <NavLink
+              component="button"
+              key={d.id}
+              label={d.name}
+              active={d.id === selected}
+              onClick={() => setSelected(d.id)}
+            />
           ))}
           {dropdowns?.length === 0 && (
             <Text size="sm" c="dimmed">
@@ -70,7 +77,7 @@ export function DropdownEditor() {
             }}
           />
         )}
-      </Group>
+      </Flex>
     </Stack>
   );
 }
@@ -120,7 +127,7 @@ function DropdownForm({
     api('DELETE', `/dropdowns/${dropdown.id}`).then(() => onSaved(null), fail);
 
   return (
-    <Paper withBorder p="md" style={{ flex: 1 }}>
+    <Paper withBorder p="md" w="100%" style={{ flex: 1, minWidth: 0 }}>
       <Stack gap="xs">
         <TextInput label="Name" value={name} error={errors.name} onChange={(e) => setName(e.target.value)} />
         <Checkbox
