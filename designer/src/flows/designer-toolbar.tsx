@@ -115,10 +115,9 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
         px="md"
         py={8}
         justify="space-between"
-        style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}
-        wrap="nowrap"
+        style={{ borderBottom: '1px solid var(--mantine-color-gray-3)', rowGap: 8 }}
       >
-        <Group gap="sm" wrap="nowrap">
+        <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
           <ActionIcon
             variant="subtle"
             color="gray"
@@ -135,7 +134,7 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
             onChange={(e) => setName(e.currentTarget.value)}
             onBlur={rename}
             onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
-            w={340}
+            w={{ base: 180, lg: 340 }}
             styles={{ input: { fontWeight: 600, fontSize: 15 } }}
           />
           <Badge

@@ -121,7 +121,11 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
             />
           </DesignerToolbar>
           <Box style={{ display: 'flex', flex: 1, minHeight: 0 }}>
-            <Box w={220} style={{ borderRight: '1px solid var(--mantine-color-gray-3)', minHeight: 0 }}>
+            {/* Narrower palette and panel on a tablet, so the canvas keeps room. */}
+            <Box
+              w={{ base: 170, lg: 220 }}
+              style={{ flexShrink: 0, borderRight: '1px solid var(--mantine-color-gray-3)', minHeight: 0 }}
+            >
               <Palette entries={entries} onPick={(type) => place.current?.(type)} />
             </Box>
             <Box style={{ flex: 1, minWidth: 0, position: 'relative' }}>
@@ -140,8 +144,9 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
               )}
             </Box>
             <Box
-              w={360}
+              w={{ base: 290, lg: 360 }}
               style={{
+                flexShrink: 0,
                 borderLeft: '1px solid var(--mantine-color-gray-3)',
                 display: 'flex',
                 flexDirection: 'column',
