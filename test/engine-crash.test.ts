@@ -180,7 +180,7 @@ test('SIGKILL in the middle of a load of runs: after a restart every run finishe
   );
   const blockedSince = Date.now();
   let atKill = { ...(await snapshot()), blockedSteps: await blockedSteps() };
-  while (!((atKill.runs.done ?? 0) > 0 && (atKill.runs.running ?? 0) > atKill.blockedSteps)) {
+  while (!((atKill.runs.succeeded ?? 0) > 0 && (atKill.runs.running ?? 0) > atKill.blockedSteps)) {
     if (Date.now() - blockedSince > 10_000) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
     atKill = { ...(await snapshot()), blockedSteps: await blockedSteps() };
@@ -205,7 +205,7 @@ test('SIGKILL in the middle of a load of runs: after a restart every run finishe
   await eventually(
     async () => {
       const state = await snapshot();
-      const settled = (state.runs.done ?? 0) + (state.runs.failed ?? 0) + (state.runs.cancelled ?? 0);
+      const settled = (state.runs.succeeded ?? 0) + (state.runs.failed ?? 0) + (state.runs.cancelled ?? 0);
       return settled >= expected && state.undispatchedEvents === 0;
     },
     async () =>
