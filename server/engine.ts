@@ -99,7 +99,8 @@ export async function startEngineWorkers(options: {
   let again = false;
   const dispatch = async () => {
     let total = 0;
-    while (!stopped) {
+    // While the steps of runs already started wait here, new events wait in the outbox.
+    while (!stopped && !runtime.busy) {
       const count = await dispatchPending(runtime, triggers, settings);
       total += count;
       if (count === 0) break;
@@ -133,6 +134,7 @@ export async function startEngineWorkers(options: {
   await listener.connect();
   await listener.query(`listen ${eventsChannel}`);
   const poll = setInterval(wake, options.pollMs ?? 2000);
+  runtime.onIdle(wake);
   wake();
 
   return {

@@ -106,6 +106,8 @@ const statusOf = (outcome: StepOutcome): RunStatus =>
 const maxInline = 6;
 /** Steps readied for running inline, at most, beyond which new steps are left to the queue's workers. */
 const maxReady = 512;
+/** Steps readied and not yet started beyond which the runtime is busy: new runs should wait (see `busy`). */
+const busyReady = 128;
 /**
  * A step this process will run inline has its job held back this long: the job is the
  * fallback should the process die first, and the inline attempt deletes it when it settles.
@@ -138,9 +140,24 @@ export class FlowRuntime {
   readonly #changes = new WeakMap<EngineDb, RunChange[]>();
   readonly #inline = new Set<Promise<void>>();
   #paused = false;
+  #onIdle: (() => void) | undefined;
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * Whether this process has more steps ready than it runs in a moment. The dispatcher
+   * then leaves further events in the outbox (where they are safe, and another process
+   * may take them) rather than start runs whose steps would only wait here.
+   */
+  get busy(): boolean {
+    return this.#ready.length >= busyReady;
+  }
+
+  /** Called each time the runtime stops being busy. */
+  onIdle(listener: () => void): void {
+    this.#onIdle = listener;
   }
 
   /**
@@ -161,6 +178,7 @@ export class FlowRuntime {
           this.kick();
         });
       this.#inline.add(running);
+      if (this.#ready.length === busyReady - 1) this.#onIdle?.();
     }
   }
 
