@@ -103,7 +103,7 @@ const eventKey = (run: { eventId?: number | null; flowId: string; version: numbe
 const statusOf = (outcome: StepOutcome): RunStatus =>
   outcome.status === 'done' ? 'succeeded' : outcome.status;
 /** Steps run inline at once per process; the rest wait their turn. */
-const maxInline = 6;
+const maxInline = 12;
 /** Steps readied for running inline, at most, beyond which new steps are left to the queue's workers. */
 const maxReady = 512;
 /** Steps readied and not yet started beyond which the runtime is busy: new runs should wait (see `busy`). */

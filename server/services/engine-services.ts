@@ -71,8 +71,10 @@ export async function engineServices(
   return nonRetriableOnUserErrors({
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
-      create: (module, values) => createRecord(db, principal, actor, module, values, options),
-      update: (module, id, values) => updateRecord(db, principal, actor, module, id, values, options),
+      // A step's output is data for later steps, not a screen: no display names.
+      create: (module, values) => createRecord(db, principal, actor, module, values, { ...options, display: false }),
+      update: (module, id, values) =>
+        updateRecord(db, principal, actor, module, id, values, { ...options, display: false }),
       delete: (module, id) => deleteRecord(db, principal, actor, module, id, options).then(() => undefined),
       find: async (module, query) => {
         const page = await listRecords(db, principal, module, {

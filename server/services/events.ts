@@ -1,11 +1,11 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { EventType } from '../db/types.ts';
 
 /**
  * The transactional outbox. Every record write calls `emitEvent` with the transaction of
  * the write: the event commits with the change or not at all. The workflow dispatcher
- * reads events in id order; NOTIFY (delivered only on commit) wakes it without polling.
+ * reads events in id order; a NOTIFY on `eventsChannel`, sent by a trigger on the events
+ * table (migration 0013) and delivered only on commit, wakes it without polling.
  */
 
 export const eventsChannel = 'weft_events';
@@ -39,7 +39,5 @@ export async function emitEvent(trx: Db, event: NewEvent): Promise<number> {
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  // An empty payload: PostgreSQL folds identical notifications of one transaction into one wake-up.
-  await sql`select pg_notify(${eventsChannel}, '')`.execute(trx);
   return row.id;
 }

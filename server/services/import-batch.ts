@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Actor } from './audit.ts';
 import { type Changes, diff } from './changelog.ts';
-import { eventsChannel, type NewEvent } from './events.ts';
+import type { NewEvent } from './events.ts';
 import { recordsDb } from './fields.ts';
 import type { ModuleDefinition } from './modules.ts';
 import { toColumns, toRecord } from './record-schema.ts';
@@ -152,8 +152,6 @@ export async function writePlans(trx: Db, writer: Writer, plans: Plan[]): Promis
       select type, ${module.name}, "recordId", payload, ${actor.id}::uuid
       from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(type text, "recordId" uuid, payload jsonb)
     `.execute(trx);
-    // One wake-up for the dispatcher per batch, as emitEvent sends one per write.
-    await sql`select pg_notify(${eventsChannel}, '')`.execute(trx);
   }
   return written;
 }

@@ -5,7 +5,6 @@ import { WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import { type Principal, requireAdmin } from './authz.ts';
 import { diff } from './changelog.ts';
-import { eventsChannel } from './events.ts';
 import { recordsDb } from './fields.ts';
 import { getImport } from './imports.ts';
 import { getModule } from './modules.ts';
@@ -80,7 +79,6 @@ async function deleteRecords(
           })),
         )
         .execute();
-      await sql`select pg_notify(${eventsChannel}, '')`.execute(trx);
     });
     ids = await createdIds(db, importId, ids.at(-1) ?? null);
   }

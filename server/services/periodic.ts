@@ -5,7 +5,6 @@ import type { FlowProblem } from '../../engine/core/validate.ts';
 import type { PeriodicParams } from '../../engine/nodes/triggers/periodic.ts';
 import type { Flow } from '../../schemas/flow.ts';
 import type { Db } from '../db/index.ts';
-import { eventsChannel } from './events.ts';
 
 /**
  * Periodic triggers (X2CRM's PeriodicTrigger), fired exactly once per slot:
@@ -128,7 +127,6 @@ export async function onPeriodicTick(db: Db, flowId: string, createdOn: Date): P
       returning id`.execute(trx);
     const id = inserted.rows[0]?.id;
     if (id === undefined) return null;
-    await sql`select pg_notify(${eventsChannel}, '')`.execute(trx);
     return Number(id);
   });
 }

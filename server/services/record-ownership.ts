@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
-import { eventsChannel } from './events.ts';
 import { recordsDb } from './fields.ts';
 import { listModules } from './modules.ts';
 import { toRecord } from './record-schema.ts';
@@ -52,6 +51,5 @@ export async function reassignRecords(trx: Db, fromUserId: string, toUserId: str
       )
       .execute();
   }
-  if (moved > 0) await sql`select pg_notify(${eventsChannel}, '')`.execute(trx);
   return moved;
 }

@@ -38,7 +38,7 @@ export interface WriteOptions {
   routing?: boolean | undefined;
   /**
    * Whether the answer carries `_display` (the names of linked records and assignees; default
-   * true). A bulk action answers no records and skips the lookups.
+   * true). A bulk action answers no records, and a flow's step has no use for them: both skip the lookups.
    */
   display?: boolean | undefined;
 }
@@ -221,6 +221,7 @@ export async function createRecord(
       return record;
     }),
   );
+  if (options.display === false) return record;
   return (await withDisplay(db, module, [record]))[0] ?? record;
 }
 

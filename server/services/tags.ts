@@ -4,7 +4,6 @@ import { inTransaction } from '../db/transaction.ts';
 import { notFound } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
 import type { Principal } from './authz.ts';
-import { eventsChannel } from './events.ts';
 import { recordsDb } from './fields.ts';
 import { getModule, listModules } from './modules.ts';
 import { toRecord } from './record-schema.ts';
@@ -137,7 +136,6 @@ export async function deleteTag(db: Db, actor: Actor, tag: string): Promise<{ re
         .execute();
     }
     if (count === 0) throw notFound(`Tag ${name}`);
-    await sql`select pg_notify(${eventsChannel}, '')`.execute(trx);
     await audit(trx, actor, 'tag.delete', { type: 'tag', id: name }, { records: count });
     return count;
   });
