@@ -38,9 +38,10 @@ const password = 'bench-admin-password';
 async function startWeft(
   databaseUrl: string,
   nodeOptions: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<WeftProcess & { readyAt: number }> {
   const weft = await startWeftProcess(
-    { DATABASE_URL: databaseUrl, WEFT_ADMIN_PASSWORD: password },
+    { DATABASE_URL: databaseUrl, WEFT_ADMIN_PASSWORD: password, ...env },
     nodeOptions,
   );
   weft.child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[weft] ${chunk}`));
@@ -53,6 +54,8 @@ const rawJobs = Number(process.env.BENCH_RAW_JOBS ?? 20_000);
 /** How long runs may take to finish after the last record was written, per phase. */
 const drainMs = Number(process.env.BENCH_DRAIN_MS ?? 30_000);
 const saturationMs = Number(process.env.BENCH_SATURATION_MS ?? 60_000);
+/** Worker processes (WEFT_MODE=worker) started beside Weft for the saturation phase: scale-out. */
+const workerProcesses = Number(process.env.BENCH_WORKERS ?? 0);
 /** A folder: the engine's process is CPU-profiled during the saturation phase (node --cpu-prof). */
 const profileDir = process.env.BENCH_CPU_PROF;
 /** One phase only (`latency` or `saturation`), printed and not written: for working on the engine. */
@@ -356,13 +359,21 @@ async function saturationPhase() {
           ]
         : [],
     );
+    // Scale-out: worker processes (WEFT_MODE=worker) beside the first, sharing the same database.
+    const extra = await Promise.all(
+      Array.from({ length: workerProcesses }, () => startWeft(url, [], { WEFT_MODE: 'worker' })),
+    );
     const activityBefore = await databaseActivity(db);
     const weftCpu = await cpuSeconds(Number(weft.child.pid));
+    const workersCpu = await Promise.all(extra.map((worker) => cpuSeconds(Number(worker.child.pid))));
     const postgresCpu = await clusterCpuSeconds();
     const completed = await waitForRuns(db, backlog, weft.readyAt + saturationMs);
     // Where the CPU went while the engine drained (backends that exited are not counted).
+    let workersSeconds = 0;
+    for (const [index, worker] of extra.entries())
+      workersSeconds += (await cpuSeconds(Number(worker.child.pid))) - (workersCpu[index] ?? 0);
     const cpu = {
-      weftProcessSeconds: round((await cpuSeconds(Number(weft.child.pid))) - weftCpu),
+      weftProcessSeconds: round((await cpuSeconds(Number(weft.child.pid))) - weftCpu + workersSeconds),
       postgresSeconds: round((await clusterCpuSeconds()) - postgresCpu),
     };
     const work = await sql<{ runs: string; steps: string }>`
@@ -375,6 +386,7 @@ async function saturationPhase() {
     const elapsedSeconds = (Date.now() - weft.readyAt) / 1000;
     // The engine stops first so that its backends report their statistics as they exit.
     await stopWeftProcess(weft, profileDir ? 'SIGTERM' : 'SIGKILL');
+    for (const worker of extra) await stopWeftProcess(worker, 'SIGKILL');
     await delay(1000);
     const activityAfter = await databaseActivity(db);
     const finishedByTheStop = await finishedRuns(db);

@@ -13,6 +13,9 @@ for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'm
   if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 }
 
+/** The longest Unix socket path the kernel takes (sun_path is 108 bytes with its terminator). */
+const maxSocketPath = 107;
+
 export interface EmbeddedCluster {
   url: (database?: string) => string;
   stop: () => Promise<void>;
@@ -53,6 +56,11 @@ export async function startEmbeddedPostgres(
     password = (JSON.parse(await readFile(credentialsFile, 'utf8')) as { password: string }).password;
   }
   const port = await freePort();
+  // Weft talks to its own cluster over a Unix socket in the cluster's folder: a query costs
+  // less than over loopback TCP (bench/README.md). TCP stays on for other tools. The socket
+  // path has a length limit; past it, TCP only.
+  const socketDir = path.resolve(clusterDir);
+  const socket = Buffer.byteLength(path.join(socketDir, `.s.PGSQL.${port}`)) <= maxSocketPath;
   const cluster = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -62,14 +70,18 @@ export async function startEmbeddedPostgres(
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+      ...['-c', `unix_socket_directories=${socket ? socketDir : ''}`],
+    ],
     onLog: log,
     onError: (error) => log(String(error)),
   });
   if (fresh) await cluster.initialise();
   await cluster.start();
   const url = (database = 'postgres') =>
-    `postgres://weft:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+    `postgres://weft:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}` +
+    (socket ? `?host=${encodeURIComponent(socketDir)}` : '');
   if (fresh) await cluster.createDatabase('weft');
   return { url: (database = 'weft') => url(database), stop: () => cluster.stop() };
 }

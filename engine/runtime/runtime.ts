@@ -118,6 +118,8 @@ const leaseMs = 20_000;
 interface ReadyStep {
   data: StepJob;
   jobId: string;
+  /** The first step of a run just started (the next step of a run under way goes first). */
+  fresh?: boolean;
 }
 
 /** A job for a step, and the step itself when this process means to run it inline. */
@@ -133,7 +135,8 @@ interface StepEntry {
 export class FlowRuntime {
   readonly #deps: RuntimeDeps;
   readonly #compiledVersions = new Map<string, CompiledFlow>();
-  readonly #ready: ReadyStep[] = [];
+  /** Steps ready to run inline, oldest first: the next steps of runs under way, then first steps of new runs. */
+  readonly #ready: { next: ReadyStep[]; fresh: ReadyStep[] } = { next: [], fresh: [] };
   /** Steps readied by a transaction not yet known to have committed. */
   readonly #pending = new WeakMap<EngineDb, ReadyStep[]>();
   /** Changes to runs made by a transaction not yet known to have committed. */
@@ -152,7 +155,11 @@ export class FlowRuntime {
    * may take them) rather than start runs whose steps would only wait here.
    */
   get busy(): boolean {
-    return this.#ready.length >= busyReady;
+    return this.#readyCount() >= busyReady;
+  }
+
+  #readyCount(): number {
+    return this.#ready.next.length + this.#ready.fresh.length;
   }
 
   /** Called each time the runtime stops being busy. */
@@ -168,9 +175,9 @@ export class FlowRuntime {
    * after the transaction that made them ready commits (a rolled-back one leaves nothing).
    */
   kick(): void {
-    while (!this.#paused && this.#inline.size < maxInline && this.#ready.length > 0) {
-      // Newest first: the next step of a run under way before the first step of a new one.
-      const { data, jobId } = this.#ready.pop() as ReadyStep;
+    while (!this.#paused && this.#inline.size < maxInline && this.#readyCount() > 0) {
+      // Runs under way finish before new ones start; each queue in its order, so none starves.
+      const { data, jobId } = (this.#ready.next.shift() ?? this.#ready.fresh.shift()) as ReadyStep;
       const running: Promise<void> = this.onStep({ data, retryCount: 0 }, { inlineJobId: jobId })
         .catch(() => undefined)
         .finally(() => {
@@ -178,7 +185,7 @@ export class FlowRuntime {
           this.kick();
         });
       this.#inline.add(running);
-      if (this.#ready.length === busyReady - 1) this.#onIdle?.();
+      if (this.#readyCount() === busyReady - 1) this.#onIdle?.();
     }
   }
 
@@ -191,7 +198,7 @@ export class FlowRuntime {
     const readied = this.#pending.get(trx);
     if (readied) {
       this.#pending.delete(trx);
-      this.#ready.push(...readied);
+      for (const step of readied) (step.fresh ? this.#ready.fresh : this.#ready.next).push(step);
     }
     const changes = this.#changes.get(trx);
     if (changes) {
@@ -222,7 +229,8 @@ export class FlowRuntime {
   /** Stops running steps inline (their jobs remain) and waits for those under way: for shutdown. */
   async pause(): Promise<void> {
     this.#paused = true;
-    this.#ready.length = 0;
+    this.#ready.next.length = 0;
+    this.#ready.fresh.length = 0;
     while (this.#inline.size > 0) await Promise.allSettled([...this.#inline]);
     await this.#deps.onPause?.();
   }
@@ -322,6 +330,7 @@ export class FlowRuntime {
     for (const { outcome, queued, run } of runs) {
       if (!queued) await this.#apply(trx, run, outcome, { stored: true, steps });
     }
+    for (const step of steps) if (step.ready) step.ready.fresh = true;
     await this.#insertSteps(trx, steps);
     const ids = new Map(runs.map(({ request, run }) => [request, run.id]));
     return requests.map((request) => ids.get(request) ?? null);
@@ -808,7 +817,7 @@ export class FlowRuntime {
    */
   #stepEntry(data: StepJob, salt = '', startAfter?: Date): StepEntry {
     const id = jobId(data.runId, data.nodeId, data.iteration, salt);
-    const inline = !startAfter && !this.#paused && this.#ready.length < maxReady;
+    const inline = !startAfter && !this.#paused && this.#readyCount() < maxReady;
     const definition = this.#deps.catalog.get(data.nodeType);
     const retry = definition?.kind === 'action' ? definition.retry : undefined;
     const job: JobInsert<StepJob> = {

@@ -13,7 +13,7 @@ export interface WeftProcess {
 
 /**
  * Runs `npm start`'s entry point (`server/main.ts`) as a real process on a free port and
- * resolves once it prints the URL it serves.
+ * resolves once it prints the URL it serves (or, in worker mode, that it runs).
  */
 export async function startWeftProcess(
   env: Record<string, string>,
@@ -28,8 +28,9 @@ export async function startWeftProcess(
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Weft is running at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
+      // A worker (WEFT_MODE=worker) serves no HTTP: its url is empty.
+      const match = /Weft is running at (http:\/\/\S+)|Weft worker is running/.exec(output);
+      if (match) resolve(match[1] ?? '');
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
