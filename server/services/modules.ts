@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { FieldBody, FieldType, ModuleBody, ModulePatch } from '../../schemas/modules.ts';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -64,38 +65,40 @@ const moduleColumns = [
   'version',
 ] as const;
 
+/** Module definitions with their fields, in one query (every record write reads one). */
 async function loadModules(db: Db, name?: string): Promise<ModuleDefinition[]> {
-  let modules = db.selectFrom('modules').select(moduleColumns).orderBy('name');
-  let fields = db
-    .selectFrom('moduleFields')
-    .select([
-      'module',
-      'name',
-      'label',
-      'type',
-      'required',
-      'unique',
-      'searchable',
-      'readOnly',
-      'defaultValue',
-      'options',
-      'system',
-      'position',
+  let query = db
+    .selectFrom('modules')
+    .select((eb) => [
+      ...moduleColumns,
+      jsonArrayFrom(
+        eb
+          .selectFrom('moduleFields')
+          .select([
+            'name',
+            'label',
+            'type',
+            'required',
+            'unique',
+            'searchable',
+            'readOnly',
+            'defaultValue',
+            'options',
+            'system',
+            'position',
+          ])
+          .whereRef('moduleFields.module', '=', 'modules.name')
+          .orderBy('position')
+          .orderBy('name'),
+      ).as('fields'),
     ])
-    .orderBy('module')
-    .orderBy('position')
     .orderBy('name');
-  if (name !== undefined) {
-    modules = modules.where('name', '=', name);
-    fields = fields.where('module', '=', name);
-  }
-  const [moduleRows, fieldRows] = await Promise.all([modules.execute(), fields.execute()]);
-  return moduleRows.map((row) => ({
+  if (name !== undefined) query = query.where('name', '=', name);
+  const rows = await query.execute();
+  return rows.map((row) => ({
     ...row,
     table: tableOf(row.name),
-    fields: fieldRows
-      .filter((field) => field.module === row.name)
-      .map(({ module: _module, type, ...field }) => ({ ...field, type: type as FieldType })),
+    fields: row.fields.map(({ type, ...field }) => ({ ...field, type: type as FieldType })),
   }));
 }
 
