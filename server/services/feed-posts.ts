@@ -118,20 +118,41 @@ export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> 
   if (input.targetUserId && !(await userExists(db, input.targetUserId))) {
     throw invalid('targetUserId', 'is not an existing user');
   }
-  const { id } = await db
-    .insertInto('feedPosts')
-    .values({
-      type: input.type,
-      text: input.text,
-      authorId: input.authorId ?? null,
-      module: input.module ?? null,
-      recordId: input.recordId ?? null,
-      targetUserId: input.targetUserId ?? null,
-      visibility: input.visibility ?? 'public',
-    })
-    .returning('id')
+  // Written and read back as `postsQuery` shows posts, in one statement (a new post has no comments).
+  const post: FeedPostView = await db
+    .with('post', (qc) =>
+      qc
+        .insertInto('feedPosts')
+        .values({
+          type: input.type,
+          text: input.text,
+          authorId: input.authorId ?? null,
+          module: input.module ?? null,
+          recordId: input.recordId ?? null,
+          targetUserId: input.targetUserId ?? null,
+          visibility: input.visibility ?? 'public',
+        })
+        .returningAll(),
+    )
+    .selectFrom('post')
+    .leftJoin('users as author', 'author.id', 'post.authorId')
+    .select([
+      'post.id',
+      'post.type',
+      'post.text',
+      'post.authorId',
+      displayName('author').as('authorName'),
+      'post.module',
+      'post.recordId',
+      'post.targetUserId',
+      'post.visibility',
+      'post.pinned',
+      sql<number>`0`.as('commentCount'),
+      'post.createdAt',
+      'post.updatedAt',
+    ])
     .executeTakeFirstOrThrow();
-  const post = await fetchPost(db, id);
+  const { id } = post;
   await publish(
     db,
     { type: 'feed.post.created', data: post, to: await audienceOf(db, post) },
