@@ -103,3 +103,49 @@ test('a flow that creates a record of the module it listens to runs until the de
     ['seed', 'from seed', 'from from seed'],
   );
 });
+
+test('two events of one chain on one record in the same dispatch batch start the flow once, and the other is a cycle', async () => {
+  const flow = await publish(
+    straightFlow('Once per chain', { type: 'trigger.recordUpdated', params: { module: 'chain_b' } }, [
+      ['post', 'feed.post', { text: 'updated {{record.name}}' }],
+    ]),
+  );
+  const record = await create('chain_b', { name: 'twice' });
+  const update = await admin.request('PATCH', `/api/records/chain_b/${record.id}`, { name: 'twice more' });
+  assert.equal(update.statusCode, 200, update.body);
+  const [first] = await eventually(async () => {
+    const rows = await triggerLog(flow);
+    return rows.length > 0 ? rows : undefined;
+  }, 'the update to be dispatched');
+  assert.equal(first?.outcome, 'started');
+  // Two updates of one chain committed together, so that one dispatch batch reads both. Their
+  // chain starts at the record's creation, which did not run this flow (it listens to updates).
+  const original = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('id', '=', first?.eventId as number)
+    .executeTakeFirstOrThrow();
+  const creation = await db
+    .selectFrom('events')
+    .select('id')
+    .where('type', '=', 'record.created')
+    .where('recordId', '=', record.id)
+    .executeTakeFirstOrThrow();
+  const copy = {
+    type: original.type,
+    module: original.module,
+    recordId: original.recordId,
+    payload: JSON.stringify(original.payload),
+    actorId: original.actorId,
+    causationId: creation.id,
+    depth: 1,
+  };
+  const inserted = await db.insertInto('events').values([copy, copy]).returning('id').execute();
+  const log = await eventually(async () => {
+    const rows = (await triggerLog(flow)).filter((row) => inserted.some((event) => event.id === row.eventId));
+    return rows.length === 2 ? rows : undefined;
+  }, 'both events to be dispatched');
+  assert.deepEqual(log.map((row) => row.outcome).sort(), ['cycle', 'started']);
+  assert.match(String(log.find((row) => row.outcome === 'cycle')?.detail), /same chain/);
+  await admin.request('POST', `/api/flows/${flow}/deactivate`);
+});
