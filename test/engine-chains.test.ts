@@ -129,7 +129,7 @@ test('two events of one chain on one record in the same dispatch batch start the
     .selectFrom('events')
     .select('id')
     .where('type', '=', 'record.created')
-    .where('recordId', '=', record.id)
+    .where('recordId', '=', String(record.id))
     .executeTakeFirstOrThrow();
   const copy = {
     type: original.type,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FromSchema } from 'json-schema-to-ts';
+import { sql } from 'kysely';
 import { controlNodes } from '../engine/core/control-nodes.ts';
 import { createCatalog, defineAction, type NodeDefinition } from '../engine/core/node-types.ts';
 import { triggers, catalog as weftCatalog } from '../engine/nodes/index.ts';
@@ -57,7 +58,7 @@ const catalog = createCatalog([
   flaky,
 ]);
 
-function newRuntime() {
+function newRuntime(options: { leaseMs?: number } = {}) {
   return new FlowRuntime({
     db: db as unknown as EngineDb,
     boss,
@@ -65,6 +66,7 @@ function newRuntime() {
     clock: { now: () => new Date() },
     services: engineServices,
     facts: (trx) => factServices(trx as unknown as Db),
+    ...options,
   });
 }
 
@@ -318,4 +320,55 @@ test('a flow calls another, waits for it, and uses its result', async () => {
   const child = await settled(childId);
   assert.equal(child.parentRunId, parent.id);
   assert.equal((await posts('child said hello Caller')).length, 1);
+});
+
+const stepJobsOf = (runId: string) =>
+  sql<{ state: string }>`select state from pgboss.job
+    where name = 'weft.flow.step' and data->>'runId' = ${runId}`
+    .execute(db)
+    .then((result) => result.rows.map((row) => row.state));
+
+const postOnce = (name: string, text: string): Flow => ({
+  name,
+  trigger: { type: 'trigger.recordCreated', params: { module: 'accounts' } },
+  nodes: [{ id: 'post', type: 'feed.post', params: { text }, position: { x: 0, y: 100 } }],
+  edges: [{ source: 'trigger', target: 'post' }],
+});
+
+test('a step run inline deletes its held-back job as it settles', async () => {
+  const flowId = await publish(postOnce('Inline', 'inline post'));
+  await admin.request('POST', '/api/records/accounts', { name: 'Inline Co' });
+  const run = await settled(flowId);
+  assert.equal(run.status, 'succeeded');
+  assert.deepEqual(await stepJobsOf(run.id), []);
+  await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
+});
+
+test('a step readied inline by a process that never ran it runs from its job once that comes due', async () => {
+  const flowId = await publish(postOnce('Orphaned', 'orphaned post'));
+  const { definition } = await db
+    .selectFrom('flowVersions')
+    .select('definition')
+    .where('flowId', '=', flowId)
+    .executeTakeFirstOrThrow();
+  // A runtime whose transaction commits but which never hears of it: a process gone right after.
+  const gone = newRuntime({ leaseMs: 500 });
+  const runId = await db.transaction().execute((trx) =>
+    gone.start(trx as unknown as EngineDb, {
+      flowId,
+      version: 1,
+      definition,
+      input: { record: null, trigger: {}, user: null },
+    }),
+  );
+  assert.ok(runId);
+  assert.deepEqual(await stepJobsOf(runId), ['created']);
+  const run = await eventually(async () => {
+    const row = await db.selectFrom('flowRuns').selectAll().where('id', '=', runId).executeTakeFirst();
+    return row?.status === 'succeeded' ? row : undefined;
+  }, 'the orphaned step to run from its job');
+  assert.equal(run.status, 'succeeded');
+  assert.equal((await posts('orphaned post')).length, 1);
+  assert.deepEqual(await stepJobsOf(runId), ['completed']);
+  await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
 });

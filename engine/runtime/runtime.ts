@@ -58,6 +58,8 @@ export interface RuntimeDeps {
   onChange?: (changes: RunChange[]) => void;
   /** Called when the runtime pauses for shutdown: flush what `onChange` holds. */
   onPause?: () => Promise<void>;
+  /** How long the job of a step readied to run inline is held back (default `leaseMs`). */
+  leaseMs?: number;
 }
 
 export interface RunChange {
@@ -829,7 +831,9 @@ export class FlowRuntime {
       retryDelay: Math.max(1, Math.round((retry?.delayMs ?? 1000) / 1000)),
       retryBackoff: retry?.backoff === 'exponential',
       ...(retry?.maxDelayMs && { retryDelayMax: Math.round(retry.maxDelayMs / 1000) }),
-      ...(inline ? { startAfter: new Date(Date.now() + leaseMs) } : startAfter && { startAfter }),
+      ...(inline
+        ? { startAfter: new Date(Date.now() + (this.#deps.leaseMs ?? leaseMs)) }
+        : startAfter && { startAfter }),
     };
     return inline ? { job, ready: { data, jobId: id } } : { job };
   }
