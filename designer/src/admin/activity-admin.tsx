@@ -34,41 +34,43 @@ export function Sessions() {
       reload();
     }, fail);
   return (
-    <Table striped>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>User</Table.Th>
-          <Table.Th>From</Table.Th>
-          <Table.Th>Signed in</Table.Th>
-          <Table.Th>Last seen</Table.Th>
-          <Table.Th />
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {items?.map((s) => (
-          <Table.Tr key={s.id}>
-            <Table.Td>{s.username}</Table.Td>
-            <Table.Td>
-              {s.ip}{' '}
-              <Text span size="xs" c="dimmed">
-                {s.userAgent?.slice(0, 60)}
-              </Text>
-            </Table.Td>
-            <Table.Td>{when(s.createdAt)}</Table.Td>
-            <Table.Td>{when(s.lastSeenAt)}</Table.Td>
-            <Table.Td>
-              {s.current ? (
-                <Badge variant="light">this session</Badge>
-              ) : (
-                <Button size="compact-xs" variant="subtle" color="red" onClick={() => end(s)}>
-                  End session
-                </Button>
-              )}
-            </Table.Td>
+    <Table.ScrollContainer minWidth={640}>
+      <Table striped>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>User</Table.Th>
+            <Table.Th>From</Table.Th>
+            <Table.Th>Signed in</Table.Th>
+            <Table.Th>Last seen</Table.Th>
+            <Table.Th />
           </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+        </Table.Thead>
+        <Table.Tbody>
+          {items?.map((s) => (
+            <Table.Tr key={s.id}>
+              <Table.Td>{s.username}</Table.Td>
+              <Table.Td>
+                {s.ip}{' '}
+                <Text span size="xs" c="dimmed">
+                  {s.userAgent?.slice(0, 60)}
+                </Text>
+              </Table.Td>
+              <Table.Td>{when(s.createdAt)}</Table.Td>
+              <Table.Td>{when(s.lastSeenAt)}</Table.Td>
+              <Table.Td>
+                {s.current ? (
+                  <Badge variant="light">this session</Badge>
+                ) : (
+                  <Button size="compact-xs" variant="subtle" color="red" onClick={() => end(s)}>
+                    End session
+                  </Button>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
   );
 }
 
@@ -96,30 +98,32 @@ export function LoginHistory() {
         value={username}
         onChange={(e) => setUsername(e.target.value)}
       />
-      <Table striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>When</Table.Th>
-            <Table.Th>Username</Table.Th>
-            <Table.Th>Result</Table.Th>
-            <Table.Th>From</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {items?.map((a) => (
-            <Table.Tr key={a.id}>
-              <Table.Td>{when(a.at)}</Table.Td>
-              <Table.Td>{a.username}</Table.Td>
-              <Table.Td>
-                <Badge color={a.success ? 'green' : 'red'} variant="light">
-                  {a.success ? 'signed in' : (a.reason ?? 'failed')}
-                </Badge>
-              </Table.Td>
-              <Table.Td>{a.ip}</Table.Td>
+      <Table.ScrollContainer minWidth={560}>
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>When</Table.Th>
+              <Table.Th>Username</Table.Th>
+              <Table.Th>Result</Table.Th>
+              <Table.Th>From</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {items?.map((a) => (
+              <Table.Tr key={a.id}>
+                <Table.Td>{when(a.at)}</Table.Td>
+                <Table.Td>{a.username}</Table.Td>
+                <Table.Td>
+                  <Badge color={a.success ? 'green' : 'red'} variant="light">
+                    {a.success ? 'signed in' : (a.reason ?? 'failed')}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>{a.ip}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       <More hasMore={hasMore} more={more} />
     </Stack>
   );
@@ -159,32 +163,34 @@ export function AuditLog() {
           Clear record view history
         </Button>
       </Group>
-      <Table striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>When</Table.Th>
-            <Table.Th>Who</Table.Th>
-            <Table.Th>Action</Table.Th>
-            <Table.Th>Target</Table.Th>
-            <Table.Th>Details</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {items?.map((e) => (
-            <Table.Tr key={e.id}>
-              <Table.Td>{when(e.at)}</Table.Td>
-              <Table.Td>{e.actorName ?? 'Weft'}</Table.Td>
-              <Table.Td>{e.action}</Table.Td>
-              <Table.Td>{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</Table.Td>
-              <Table.Td>
-                <Text size="xs" ff="monospace" lineClamp={2}>
-                  {e.details ? JSON.stringify(e.details) : ''}
-                </Text>
-              </Table.Td>
+      <Table.ScrollContainer minWidth={720}>
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>When</Table.Th>
+              <Table.Th>Who</Table.Th>
+              <Table.Th>Action</Table.Th>
+              <Table.Th>Target</Table.Th>
+              <Table.Th>Details</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {items?.map((e) => (
+              <Table.Tr key={e.id}>
+                <Table.Td>{when(e.at)}</Table.Td>
+                <Table.Td>{e.actorName ?? 'Weft'}</Table.Td>
+                <Table.Td>{e.action}</Table.Td>
+                <Table.Td>{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</Table.Td>
+                <Table.Td>
+                  <Text size="xs" ff="monospace" lineClamp={2}>
+                    {e.details ? JSON.stringify(e.details) : ''}
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       {items?.length === 0 && <Text c="dimmed">Nothing matches.</Text>}
       <More hasMore={hasMore} more={more} />
     </Stack>
@@ -207,31 +213,33 @@ export function ChangelogAdmin() {
   return (
     <Stack gap="xs">
       {items?.length === 0 && <Text c="dimmed">No record has changed yet.</Text>}
-      <Table striped>
-        <Table.Tbody>
-          {items?.map((c) => (
-            <Table.Tr key={c.id}>
-              <Table.Td>{when(c.at)}</Table.Td>
-              <Table.Td>{c.actorName ?? 'Weft'}</Table.Td>
-              <Table.Td>
-                <Anchor size="sm" onClick={() => navigate(`/records/${c.module}/${c.recordId}`)}>
-                  {c.action} {c.module}
-                </Anchor>
-              </Table.Td>
-              <Table.Td>
-                <Text size="xs" lineClamp={2}>
-                  {Object.entries(c.changes ?? {})
-                    .map(
-                      ([field, { before, after }]) =>
-                        `${field}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`,
-                    )
-                    .join('; ')}
-                </Text>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <Table.ScrollContainer minWidth={640}>
+        <Table striped>
+          <Table.Tbody>
+            {items?.map((c) => (
+              <Table.Tr key={c.id}>
+                <Table.Td>{when(c.at)}</Table.Td>
+                <Table.Td>{c.actorName ?? 'Weft'}</Table.Td>
+                <Table.Td>
+                  <Anchor size="sm" onClick={() => navigate(`/records/${c.module}/${c.recordId}`)}>
+                    {c.action} {c.module}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="xs" lineClamp={2}>
+                    {Object.entries(c.changes ?? {})
+                      .map(
+                        ([field, { before, after }]) =>
+                          `${field}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`,
+                      )
+                      .join('; ')}
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       <More hasMore={hasMore} more={more} />
     </Stack>
   );

@@ -4,6 +4,7 @@ import {
   Badge,
   Button,
   Code,
+  Flex,
   Group,
   Loader,
   Modal,
@@ -36,8 +37,9 @@ interface Message {
 export function EmailAdmin() {
   const values = useSettings();
   return (
-    <Group align="flex-start" wrap="nowrap" gap="xl">
-      <Stack w={420} gap="sm">
+    // Delivery beside the outbox on a wide screen, above it on a tablet or phone.
+    <Flex direction={{ base: 'column', lg: 'row' }} gap="xl">
+      <Stack w={{ base: '100%', lg: 420 }} maw={420} gap="sm" style={{ flexShrink: 0 }}>
         <Title order={5}>Delivery</Title>
         {values ? (
           <>
@@ -59,7 +61,7 @@ export function EmailAdmin() {
         <TestEmail />
       </Stack>
       <Outbox />
-    </Group>
+    </Flex>
   );
 }
 
@@ -106,7 +108,7 @@ function Outbox() {
   const [open, setOpen] = useState<Message | null>(null);
   const show = (id: string) => api<Message>('GET', `/email/outbox/${id}`).then(setOpen, fail);
   return (
-    <Stack style={{ flex: 1 }} gap="xs">
+    <Stack style={{ flex: 1, minWidth: 0 }} gap="xs">
       <Group justify="space-between">
         <Title order={5}>Outbox</Title>
         <Select
@@ -124,25 +126,27 @@ function Outbox() {
           No messages. Email that flows send appears here; without an SMTP host it stays here as “stored”.
         </Text>
       )}
-      <Table striped highlightOnHover>
-        <Table.Tbody>
-          {items?.map((m) => (
-            <Table.Tr key={m.id} style={{ cursor: 'pointer' }} onClick={() => show(m.id)}>
-              <Table.Td>{new Date(m.createdAt).toLocaleString()}</Table.Td>
-              <Table.Td>{m.to.join(', ')}</Table.Td>
-              <Table.Td>{m.subject}</Table.Td>
-              <Table.Td>
-                <Badge
-                  variant="light"
-                  color={m.status === 'failed' ? 'red' : m.status === 'sent' ? 'green' : 'gray'}
-                >
-                  {m.status}
-                </Badge>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <Table.ScrollContainer minWidth={600}>
+        <Table striped highlightOnHover>
+          <Table.Tbody>
+            {items?.map((m) => (
+              <Table.Tr key={m.id} style={{ cursor: 'pointer' }} onClick={() => show(m.id)}>
+                <Table.Td>{new Date(m.createdAt).toLocaleString()}</Table.Td>
+                <Table.Td>{m.to.join(', ')}</Table.Td>
+                <Table.Td>{m.subject}</Table.Td>
+                <Table.Td>
+                  <Badge
+                    variant="light"
+                    color={m.status === 'failed' ? 'red' : m.status === 'sent' ? 'green' : 'gray'}
+                  >
+                    {m.status}
+                  </Badge>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       {hasMore && (
         <Button size="xs" variant="default" onClick={more}>
           Load more

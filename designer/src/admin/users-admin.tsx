@@ -56,7 +56,7 @@ export function UsersAdmin() {
           Deactivated users cannot sign in; their records stay theirs. Deleting hands everything they own to
           another user.
         </Text>
-        <Group gap="xs" wrap="nowrap">
+        <Group gap="xs">
           <Button variant="default" component="a" href="/api/users/export" download>
             Export users
           </Button>
@@ -69,70 +69,72 @@ export function UsersAdmin() {
           <Button onClick={() => setDialog({ kind: 'edit', user: null })}>New user</Button>
         </Group>
       </Group>
-      <Table striped data-testid="users-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Username</Table.Th>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Roles</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th />
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {users?.map((user) => (
-            <Table.Tr key={user.id}>
-              <Table.Td>{user.username}</Table.Td>
-              <Table.Td>{fullName(user)}</Table.Td>
-              <Table.Td>{user.roleIds.map(roleName).join(', ') || '—'}</Table.Td>
-              <Table.Td>
-                <StatusBadge user={user} />
-              </Table.Td>
-              <Table.Td>
-                <Group gap={4} justify="flex-end">
-                  <Button
-                    size="compact-xs"
-                    variant="subtle"
-                    onClick={() => setDialog({ kind: 'edit', user })}
-                  >
-                    Edit
-                  </Button>
-                  {user.status === 'invited' ? (
-                    <Button size="compact-xs" variant="subtle" onClick={() => resend(user)}>
-                      Resend invitation
-                    </Button>
-                  ) : (
-                    <>
-                      <Button
-                        size="compact-xs"
-                        variant="subtle"
-                        onClick={() => setDialog({ kind: 'password', user })}
-                      >
-                        Reset password
-                      </Button>
-                      <Button
-                        size="compact-xs"
-                        variant="subtle"
-                        onClick={() => setActive(user, !user.active)}
-                      >
-                        {user.active ? 'Deactivate' : 'Reactivate'}
-                      </Button>
-                    </>
-                  )}
-                  <Button
-                    size="compact-xs"
-                    variant="subtle"
-                    color="red"
-                    onClick={() => setDialog({ kind: 'delete', user })}
-                  >
-                    Delete
-                  </Button>
-                </Group>
-              </Table.Td>
+      <Table.ScrollContainer minWidth={640}>
+        <Table striped data-testid="users-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Username</Table.Th>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Roles</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th />
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {users?.map((user) => (
+              <Table.Tr key={user.id}>
+                <Table.Td>{user.username}</Table.Td>
+                <Table.Td>{fullName(user)}</Table.Td>
+                <Table.Td>{user.roleIds.map(roleName).join(', ') || '—'}</Table.Td>
+                <Table.Td>
+                  <StatusBadge user={user} />
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4} justify="flex-end">
+                    <Button
+                      size="compact-xs"
+                      variant="subtle"
+                      onClick={() => setDialog({ kind: 'edit', user })}
+                    >
+                      Edit
+                    </Button>
+                    {user.status === 'invited' ? (
+                      <Button size="compact-xs" variant="subtle" onClick={() => resend(user)}>
+                        Resend invitation
+                      </Button>
+                    ) : (
+                      <>
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          onClick={() => setDialog({ kind: 'password', user })}
+                        >
+                          Reset password
+                        </Button>
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          onClick={() => setActive(user, !user.active)}
+                        >
+                          {user.active ? 'Deactivate' : 'Reactivate'}
+                        </Button>
+                      </>
+                    )}
+                    <Button
+                      size="compact-xs"
+                      variant="subtle"
+                      color="red"
+                      onClick={() => setDialog({ kind: 'delete', user })}
+                    >
+                      Delete
+                    </Button>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       {dialog?.kind === 'edit' && (
         <UserDialog
           user={dialog.user}

@@ -4,7 +4,6 @@
  * page actually has (a container grid), so it stacks beside the open feed panel too.
  */
 import { Grid, Stack, Title } from '@mantine/core';
-import { useMemo } from 'react';
 import { useCurrentUser } from '../app/current-user.ts';
 import { ActivityFeed } from '../feed/activity-feed.tsx';
 import { FailedRuns } from './failed-runs.tsx';
@@ -13,7 +12,6 @@ import { UnreadNotifications } from './unread-notifications.tsx';
 
 export function DashboardPage() {
   const me = useCurrentUser();
-  const now = useMemo(() => new Date(), []);
   return (
     <Stack p="md" gap="sm" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} data-testid="dashboard">
       <Title order={3}>Welcome, {me.firstName || me.username}</Title>
@@ -23,7 +21,7 @@ export function DashboardPage() {
       >
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack gap="sm">
-            <MyTasks now={now} />
+            <MyTasks />
             <UnreadNotifications />
             {me.isAdmin && <FailedRuns />}
           </Stack>

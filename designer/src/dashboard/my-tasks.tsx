@@ -1,12 +1,15 @@
 /**
  * The signed-in user's open tasks, soonest due first (undated last); overdue ones stand out.
- * Read when home opens: record writes push nothing over the live channel.
+ * Record writes push nothing over the live channel, so the list is read again when the page
+ * comes back into view and every minute while it is visible.
  */
 import { Badge, Group, Text } from '@mantine/core';
+import { useState } from 'react';
 import { AppLink } from '../app/app-link.tsx';
 import { useCurrentUser } from '../app/current-user.ts';
 import { type RecordRow, usePaged } from '../console/console-api.ts';
 import { DashboardCard, Empty } from './dashboard-card.tsx';
+import { useRefreshWhileVisible } from './use-refresh.ts';
 
 const limit = 10;
 
@@ -17,9 +20,15 @@ function tasksPath(userId: string) {
 
 const priorityColor: Record<string, string> = { High: 'red', Medium: 'yellow', Low: 'gray' };
 
-export function MyTasks({ now }: { now: Date }) {
+export function MyTasks() {
   const me = useCurrentUser();
   const { items, error, hasMore, reload } = usePaged<RecordRow>(tasksPath(me.id));
+  // What is overdue is judged at the last read.
+  const [now, setNow] = useState(() => new Date());
+  useRefreshWhileVisible(() => {
+    setNow(new Date());
+    reload();
+  });
   return (
     <DashboardCard
       title="My open tasks"

@@ -151,7 +151,7 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
             </Text>
           )}
         </Group>
-        <Group gap="xs" wrap="nowrap">
+        <Group gap="xs">
           {children}
           <Tooltip label="Undo (Ctrl+Z)">
             <ActionIcon

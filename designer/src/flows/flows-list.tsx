@@ -116,102 +116,104 @@ export function FlowsList() {
           <Button onClick={create}>New flow</Button>
         </Group>
       </Group>
-      <Table highlightOnHover verticalSpacing="sm" withTableBorder>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Trigger</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th>Last run</Table.Th>
-            <Table.Th>Runs</Table.Th>
-            <Table.Th w={48} />
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {flows?.length === 0 && (
+      <Table.ScrollContainer minWidth={680}>
+        <Table highlightOnHover verticalSpacing="sm" withTableBorder>
+          <Table.Thead>
             <Table.Tr>
-              <Table.Td colSpan={6}>
-                <Text c="dimmed" ta="center" py="lg">
-                  {q ? 'No flow matches.' : 'No flows yet: create one or import a file.'}
-                </Text>
-              </Table.Td>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Trigger</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Last run</Table.Th>
+              <Table.Th>Runs</Table.Th>
+              <Table.Th w={48} />
             </Table.Tr>
-          )}
-          {flows?.map((flow) => (
-            <Table.Tr
-              key={flow.id}
-              style={{ cursor: 'pointer' }}
-              onClick={() => navigate(`/flows/${flow.id}`)}
-            >
-              <Table.Td>
-                <Text fw={500}>{flow.name}</Text>
-                {flow.description && (
-                  <Text size="xs" c="dimmed" lineClamp={1}>
-                    {flow.description}
+          </Table.Thead>
+          <Table.Tbody>
+            {flows?.length === 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={6}>
+                  <Text c="dimmed" ta="center" py="lg">
+                    {q ? 'No flow matches.' : 'No flows yet: create one or import a file.'}
                   </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm">
-                  {flow.triggerType ? (titles.get(flow.triggerType) ?? flow.triggerType) : '—'}
-                  {flow.triggerModule && (
-                    <Text span c="dimmed">
-                      {' '}
-                      · {flow.triggerModule}
+                </Table.Td>
+              </Table.Tr>
+            )}
+            {flows?.map((flow) => (
+              <Table.Tr
+                key={flow.id}
+                style={{ cursor: 'pointer' }}
+                onClick={() => navigate(`/flows/${flow.id}`)}
+              >
+                <Table.Td>
+                  <Text fw={500}>{flow.name}</Text>
+                  {flow.description && (
+                    <Text size="xs" c="dimmed" lineClamp={1}>
+                      {flow.description}
                     </Text>
                   )}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Badge variant="light" color={flow.active ? 'teal' : 'gray'}>
-                  {flow.active ? 'Active' : 'Inactive'}
-                </Badge>
-                {flow.publishedVersion === null && (
-                  <Badge variant="outline" color="gray" ml={4}>
-                    Draft
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">
+                    {flow.triggerType ? (titles.get(flow.triggerType) ?? flow.triggerType) : '—'}
+                    {flow.triggerModule && (
+                      <Text span c="dimmed">
+                        {' '}
+                        · {flow.triggerModule}
+                      </Text>
+                    )}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Badge variant="light" color={flow.active ? 'teal' : 'gray'}>
+                    {flow.active ? 'Active' : 'Inactive'}
                   </Badge>
-                )}
-              </Table.Td>
-              <Table.Td>
-                {flow.stats.lastStatus ? (
-                  <Badge variant="dot" color={statusColor[flow.stats.lastStatus] ?? 'gray'}>
-                    {flow.stats.lastStatus}
-                  </Badge>
-                ) : (
-                  <Text c="dimmed">—</Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm">
-                  {flow.stats.runs}
-                  {flow.stats.failed > 0 && (
-                    <Text span c="red">
-                      {' '}
-                      ({flow.stats.failed} failed)
-                    </Text>
+                  {flow.publishedVersion === null && (
+                    <Badge variant="outline" color="gray" ml={4}>
+                      Draft
+                    </Badge>
                   )}
-                </Text>
-              </Table.Td>
-              <Table.Td onClick={(e) => e.stopPropagation()}>
-                <Menu position="bottom-end">
-                  <Menu.Target>
-                    <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${flow.name}`}>
-                      ⋯
-                    </ActionIcon>
-                  </Menu.Target>
-                  <Menu.Dropdown>
-                    <Menu.Item onClick={() => duplicate(flow.id).catch(fail)}>Duplicate</Menu.Item>
-                    <Menu.Item onClick={() => exportFlow(flow)}>Export</Menu.Item>
-                    <Menu.Item color="red" onClick={() => remove(flow)}>
-                      Delete
-                    </Menu.Item>
-                  </Menu.Dropdown>
-                </Menu>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+                </Table.Td>
+                <Table.Td>
+                  {flow.stats.lastStatus ? (
+                    <Badge variant="dot" color={statusColor[flow.stats.lastStatus] ?? 'gray'}>
+                      {flow.stats.lastStatus}
+                    </Badge>
+                  ) : (
+                    <Text c="dimmed">—</Text>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">
+                    {flow.stats.runs}
+                    {flow.stats.failed > 0 && (
+                      <Text span c="red">
+                        {' '}
+                        ({flow.stats.failed} failed)
+                      </Text>
+                    )}
+                  </Text>
+                </Table.Td>
+                <Table.Td onClick={(e) => e.stopPropagation()}>
+                  <Menu position="bottom-end">
+                    <Menu.Target>
+                      <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${flow.name}`}>
+                        ⋯
+                      </ActionIcon>
+                    </Menu.Target>
+                    <Menu.Dropdown>
+                      <Menu.Item onClick={() => duplicate(flow.id).catch(fail)}>Duplicate</Menu.Item>
+                      <Menu.Item onClick={() => exportFlow(flow)}>Export</Menu.Item>
+                      <Menu.Item color="red" onClick={() => remove(flow)}>
+                        Delete
+                      </Menu.Item>
+                    </Menu.Dropdown>
+                  </Menu>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
     </Stack>
   );
 }

@@ -6,7 +6,6 @@ import {
   FileInput,
   Group,
   Paper,
-  ScrollArea,
   Select,
   Stack,
   Table,
@@ -129,7 +128,7 @@ export function ImportWizard({
               {preview.total} rows. Match each column to a field (or ignore it); the first rows are shown
               below.
             </Text>
-            <ScrollArea>
+            <Table.ScrollContainer minWidth={preview.header.length * 160}>
               <Table withTableBorder data-testid="import-mapping">
                 <Table.Thead>
                   <Table.Tr>
@@ -163,7 +162,7 @@ export function ImportWizard({
                   ))}
                 </Table.Tbody>
               </Table>
-            </ScrollArea>
+            </Table.ScrollContainer>
             <Group align="flex-end">
               <Select
                 label="Mode"

@@ -72,59 +72,66 @@ export function ImportsPage(_props: { rest: string[] }) {
             No imports yet. Choose a module and a file above.
           </Text>
         )}
-        <Table data-testid="import-history">
-          <Table.Tbody>
-            {history.map((run) => {
-              const total = run.total ?? 0;
-              const percent = total
-                ? Math.round((run.processed / total) * 100)
-                : run.status === 'done'
-                  ? 100
-                  : 0;
-              return (
-                <Table.Tr key={run.id} data-testid={`import-${run.id}`} data-status={run.status}>
-                  <Table.Td>
-                    <Text size="sm">{run.fileName}</Text>
-                    <Text size="xs" c="dimmed">
-                      {run.module} · {run.mode} · {new Date(run.createdAt).toLocaleString()}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td w={260}>
-                    <Progress value={percent} animated={run.status === 'running'} aria-label="Progress" />
-                    <Text size="xs" c="dimmed">
-                      {run.processed} / {run.total ?? '?'} · {run.created} created · {run.updated} updated ·{' '}
-                      {run.skipped} skipped · {run.failed} failed
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge color={statusColor[run.status]} variant="light">
-                      {run.status}
-                    </Badge>
-                    {run.error && (
-                      <Text size="xs" c="red">
-                        {run.error}
+        <Table.ScrollContainer minWidth={720}>
+          <Table data-testid="import-history">
+            <Table.Tbody>
+              {history.map((run) => {
+                const total = run.total ?? 0;
+                const percent = total
+                  ? Math.round((run.processed / total) * 100)
+                  : run.status === 'done'
+                    ? 100
+                    : 0;
+                return (
+                  <Table.Tr key={run.id} data-testid={`import-${run.id}`} data-status={run.status}>
+                    <Table.Td>
+                      <Text size="sm">{run.fileName}</Text>
+                      <Text size="xs" c="dimmed">
+                        {run.module} · {run.mode} · {new Date(run.createdAt).toLocaleString()}
                       </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4} justify="flex-end">
-                      {run.failed > 0 && (
-                        <Button size="compact-xs" variant="subtle" onClick={() => setErrorsOf(run)}>
-                          Row errors
-                        </Button>
+                    </Table.Td>
+                    <Table.Td w={260}>
+                      <Progress value={percent} animated={run.status === 'running'} aria-label="Progress" />
+                      <Text size="xs" c="dimmed">
+                        {run.processed} / {run.total ?? '?'} · {run.created} created · {run.updated} updated ·{' '}
+                        {run.skipped} skipped · {run.failed} failed
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge color={statusColor[run.status]} variant="light">
+                        {run.status}
+                      </Badge>
+                      {run.error && (
+                        <Text size="xs" c="red">
+                          {run.error}
+                        </Text>
                       )}
-                      {run.status === 'done' && run.created > 0 && (
-                        <Button size="compact-xs" variant="subtle" color="red" onClick={() => rollback(run)}>
-                          Roll back
-                        </Button>
-                      )}
-                    </Group>
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4} justify="flex-end">
+                        {run.failed > 0 && (
+                          <Button size="compact-xs" variant="subtle" onClick={() => setErrorsOf(run)}>
+                            Row errors
+                          </Button>
+                        )}
+                        {run.status === 'done' && run.created > 0 && (
+                          <Button
+                            size="compact-xs"
+                            variant="subtle"
+                            color="red"
+                            onClick={() => rollback(run)}
+                          >
+                            Roll back
+                          </Button>
+                        )}
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
         {hasMore && (
           <Button size="xs" variant="default" onClick={more}>
             Load more
@@ -147,24 +154,26 @@ function RowErrors({ run, onClose }: { run: ImportView; onClose: () => void }) {
         Row numbers count the header as row 1. Fix these rows in the file and import it again with mode “skip”
         on a key field to add only them.
       </Text>
-      <Table striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Row</Table.Th>
-            <Table.Th>Field</Table.Th>
-            <Table.Th>Reason</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {items?.map((e) => (
-            <Table.Tr key={`${e.row}-${e.field}`}>
-              <Table.Td>{e.row}</Table.Td>
-              <Table.Td>{e.field ?? '—'}</Table.Td>
-              <Table.Td>{e.reason}</Table.Td>
+      <Table.ScrollContainer minWidth={480}>
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Row</Table.Th>
+              <Table.Th>Field</Table.Th>
+              <Table.Th>Reason</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {items?.map((e) => (
+              <Table.Tr key={`${e.row}-${e.field}`}>
+                <Table.Td>{e.row}</Table.Td>
+                <Table.Td>{e.field ?? '—'}</Table.Td>
+                <Table.Td>{e.reason}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       {hasMore && (
         <Button size="xs" variant="default" onClick={more}>
           Load more

@@ -115,40 +115,42 @@ export function ApiTokens() {
         </Text>
       )}
       {tokens && tokens.length > 0 && (
-        <Table mt="sm" data-testid="token-list">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>Last used</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {tokens.map((token) => (
-              <Table.Tr key={token.id}>
-                <Table.Td>{token.name}</Table.Td>
-                <Table.Td>{when(token.createdAt)}</Table.Td>
-                <Table.Td>{token.lastUsedAt ? when(token.lastUsedAt) : 'never'}</Table.Td>
-                <Table.Td ta="right">
-                  {token.revokedAt ? (
-                    <Badge color="gray">revoked</Badge>
-                  ) : (
-                    <Button
-                      size="xs"
-                      color="red"
-                      variant="subtle"
-                      aria-label={`Revoke ${token.name}`}
-                      onClick={() => setRevoking(token)}
-                    >
-                      Revoke
-                    </Button>
-                  )}
-                </Table.Td>
+        <Table.ScrollContainer minWidth={520}>
+          <Table mt="sm" data-testid="token-list">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Created</Table.Th>
+                <Table.Th>Last used</Table.Th>
+                <Table.Th />
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {tokens.map((token) => (
+                <Table.Tr key={token.id}>
+                  <Table.Td>{token.name}</Table.Td>
+                  <Table.Td>{when(token.createdAt)}</Table.Td>
+                  <Table.Td>{token.lastUsedAt ? when(token.lastUsedAt) : 'never'}</Table.Td>
+                  <Table.Td ta="right">
+                    {token.revokedAt ? (
+                      <Badge color="gray">revoked</Badge>
+                    ) : (
+                      <Button
+                        size="xs"
+                        color="red"
+                        variant="subtle"
+                        aria-label={`Revoke ${token.name}`}
+                        onClick={() => setRevoking(token)}
+                      >
+                        Revoke
+                      </Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
       <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title="Revoke this token?">
         <Text size="sm">Scripts using "{revoking?.name}" stop working at once. This cannot be undone.</Text>

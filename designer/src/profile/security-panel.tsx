@@ -56,38 +56,40 @@ function Sessions() {
         </Text>
       )}
       {sessions && sessions.length > 0 && (
-        <Table>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Browser</Table.Th>
-              <Table.Th>IP</Table.Th>
-              <Table.Th>Signed in</Table.Th>
-              <Table.Th>Last seen</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {sessions.map((session) => (
-              <Table.Tr key={session.id}>
-                <Table.Td maw={360} style={{ overflowWrap: 'anywhere' }}>
-                  {session.userAgent ?? 'unknown'}
-                </Table.Td>
-                <Table.Td>{session.ip ?? '—'}</Table.Td>
-                <Table.Td>{when(session.createdAt)}</Table.Td>
-                <Table.Td>{when(session.lastSeenAt)}</Table.Td>
-                <Table.Td ta="right" miw={140}>
-                  {session.current ? (
-                    <Badge variant="light">this session</Badge>
-                  ) : (
-                    <Button size="xs" color="red" variant="subtle" onClick={() => end(session)}>
-                      End
-                    </Button>
-                  )}
-                </Table.Td>
+        <Table.ScrollContainer minWidth={600}>
+          <Table>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Browser</Table.Th>
+                <Table.Th>IP</Table.Th>
+                <Table.Th>Signed in</Table.Th>
+                <Table.Th>Last seen</Table.Th>
+                <Table.Th />
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {sessions.map((session) => (
+                <Table.Tr key={session.id}>
+                  <Table.Td maw={360} style={{ overflowWrap: 'anywhere' }}>
+                    {session.userAgent ?? 'unknown'}
+                  </Table.Td>
+                  <Table.Td>{session.ip ?? '—'}</Table.Td>
+                  <Table.Td>{when(session.createdAt)}</Table.Td>
+                  <Table.Td>{when(session.lastSeenAt)}</Table.Td>
+                  <Table.Td ta="right" miw={140}>
+                    {session.current ? (
+                      <Badge variant="light">this session</Badge>
+                    ) : (
+                      <Button size="xs" color="red" variant="subtle" onClick={() => end(session)}>
+                        End
+                      </Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
     </Paper>
   );
@@ -111,32 +113,34 @@ function LoginHistory() {
         </Text>
       )}
       {items && items.length > 0 && (
-        <Table>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>When</Table.Th>
-              <Table.Th>Result</Table.Th>
-              <Table.Th>IP</Table.Th>
-              <Table.Th>Browser</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((attempt) => (
-              <Table.Tr key={attempt.id}>
-                <Table.Td>{when(attempt.at)}</Table.Td>
-                <Table.Td>
-                  <Badge color={attempt.success ? 'green' : 'red'} variant="light">
-                    {attempt.success ? 'signed in' : 'failed'}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>{attempt.ip ?? '—'}</Table.Td>
-                <Table.Td maw={360} style={{ overflowWrap: 'anywhere' }}>
-                  {attempt.userAgent ?? 'unknown'}
-                </Table.Td>
+        <Table.ScrollContainer minWidth={560}>
+          <Table>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>When</Table.Th>
+                <Table.Th>Result</Table.Th>
+                <Table.Th>IP</Table.Th>
+                <Table.Th>Browser</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((attempt) => (
+                <Table.Tr key={attempt.id}>
+                  <Table.Td>{when(attempt.at)}</Table.Td>
+                  <Table.Td>
+                    <Badge color={attempt.success ? 'green' : 'red'} variant="light">
+                      {attempt.success ? 'signed in' : 'failed'}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{attempt.ip ?? '—'}</Table.Td>
+                  <Table.Td maw={360} style={{ overflowWrap: 'anywhere' }}>
+                    {attempt.userAgent ?? 'unknown'}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
       {hasMore && (
         <Button variant="subtle" mt="xs" onClick={more}>

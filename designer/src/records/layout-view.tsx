@@ -39,6 +39,7 @@ export function LayoutView({ layout, cell }: { layout: Layout; cell: (field: str
   );
 }
 
+/** A row's columns sit side by side from Mantine's `sm` (576 px); on a phone they stack. */
 function SectionRows({ section, cell }: { section: LayoutSection; cell: (field: string) => ReactNode }) {
   return (
     <Stack gap="xs">
@@ -47,7 +48,7 @@ function SectionRows({ section, cell }: { section: LayoutSection; cell: (field: 
         <Grid key={r} gutter="md">
           {row.columns.map((column, c) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: columns are positional
-            <Grid.Col key={c} span={12 / row.columns.length}>
+            <Grid.Col key={c} span={{ base: 12, sm: 12 / row.columns.length }}>
               <Stack gap="xs">{column.fields.map((field) => cell(field))}</Stack>
             </Grid.Col>
           ))}

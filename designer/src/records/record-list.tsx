@@ -239,8 +239,16 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
             : `Create the first one with “New ${module.itemName}”, or import a file from Import.`}
         </Alert>
       ) : (
+        // Scrolls both ways in its own box (not a Table.ScrollContainer: the sticky header needs
+        // the vertical scroller); each column keeps a readable width on a phone.
         <ScrollArea style={{ flex: 1 }}>
-          <Table striped highlightOnHover stickyHeader data-testid="records-table">
+          <Table
+            striped
+            highlightOnHover
+            stickyHeader
+            miw={36 + shown.length * 140}
+            data-testid="records-table"
+          >
             <Table.Thead>
               <Table.Tr>
                 <Table.Th w={36}>

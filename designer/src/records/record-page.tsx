@@ -7,6 +7,7 @@ import {
   Alert,
   Anchor,
   Badge,
+  Box,
   Button,
   Flex,
   Group,
@@ -21,13 +22,16 @@ import {
   Title,
 } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
 import { RelatedRecords } from './related-records.tsx';
+
+// Below this the side panel goes under the record (tablets, phones) and the page scrolls as one.
+const narrowQuery = '(max-width: 1100px)';
 
 interface ChangelogEntry {
   id: string;
@@ -50,8 +54,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
   const [layout, setLayout] = useState<Layout | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const people = useAssignees();
-  // Below this the side panel goes under the record (tablets).
-  const narrow = useMediaQuery('(max-width: 1100px)');
+  const narrow = useMediaQuery(narrowQuery);
 
   useEffect(() => {
     api<RecordRow>('GET', `/records/${module.name}/${id}`).then(setRecord, (e: Error) =>
@@ -84,70 +87,77 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
     }, fail);
   };
 
+  const details = (
+    <Stack gap="md">
+      <Group justify="space-between">
+        <div>
+          <Text size="sm" c="dimmed">
+            <Button variant="subtle" size="compact-sm" onClick={() => navigate(`/records/${module.name}`)}>
+              {module.label}
+            </Button>
+          </Text>
+          <Title order={3} data-testid="record-title" style={{ overflowWrap: 'anywhere' }}>
+            {title}
+          </Title>
+        </div>
+        <Group>
+          <Button variant="default" onClick={() => navigate(`/records/${module.name}/${id}/edit`)}>
+            Edit
+          </Button>
+          <Button variant="light" color="red" onClick={remove}>
+            Delete
+          </Button>
+        </Group>
+      </Group>
+      <LayoutView
+        layout={layout}
+        cell={(name) => {
+          const field = module.fields.find((f) => f.name === name);
+          if (!field) return null;
+          return (
+            <div key={name} style={{ overflowWrap: 'anywhere' }}>
+              <Text size="xs" c="dimmed">
+                {field.label}
+              </Text>
+              {field.type === 'link' && field.options.module && typeof record[name] === 'string' ? (
+                <Anchor
+                  size="sm"
+                  data-field={name}
+                  onClick={() => navigate(`/records/${field.options.module}/${record[name]}`)}
+                >
+                  {displayValue(field, record[name], people, record)}
+                </Anchor>
+              ) : (
+                <Text size="sm" data-field={name}>
+                  {displayValue(field, record[name], people, record) || '—'}
+                </Text>
+              )}
+            </div>
+          );
+        }}
+      />
+    </Stack>
+  );
+
   return (
     <Flex
       direction={narrow ? 'column' : 'row'}
       align="stretch"
-      style={{ flex: 1, minHeight: 0, overflow: 'auto' }}
+      // Side by side, the details and the tabs scroll each on their own. Stacked, the page
+      // is as tall as what it holds (it overflows the shell's fixed-height main), so the
+      // document scrolls: no short box of details scrolling above the tabs.
+      style={narrow ? { flex: '1 0 auto' } : { flex: 1, minHeight: 0 }}
+      data-testid="record-page"
     >
-      <ScrollArea style={{ flex: 1 }} p="md">
-        <Stack gap="md">
-          <Group justify="space-between">
-            <div>
-              <Text size="sm" c="dimmed">
-                <Button
-                  variant="subtle"
-                  size="compact-sm"
-                  onClick={() => navigate(`/records/${module.name}`)}
-                >
-                  {module.label}
-                </Button>
-              </Text>
-              <Title order={3} data-testid="record-title">
-                {title}
-              </Title>
-            </div>
-            <Group>
-              <Button variant="default" onClick={() => navigate(`/records/${module.name}/${id}/edit`)}>
-                Edit
-              </Button>
-              <Button variant="light" color="red" onClick={remove}>
-                Delete
-              </Button>
-            </Group>
-          </Group>
-          <LayoutView
-            layout={layout}
-            cell={(name) => {
-              const field = module.fields.find((f) => f.name === name);
-              if (!field) return null;
-              return (
-                <div key={name}>
-                  <Text size="xs" c="dimmed">
-                    {field.label}
-                  </Text>
-                  {field.type === 'link' && field.options.module && typeof record[name] === 'string' ? (
-                    <Anchor
-                      size="sm"
-                      data-field={name}
-                      onClick={() => navigate(`/records/${field.options.module}/${record[name]}`)}
-                    >
-                      {displayValue(field, record[name], people, record)}
-                    </Anchor>
-                  ) : (
-                    <Text size="sm" data-field={name}>
-                      {displayValue(field, record[name], people, record) || '—'}
-                    </Text>
-                  )}
-                </div>
-              );
-            }}
-          />
-        </Stack>
-      </ScrollArea>
+      {narrow ? (
+        <Box p="md">{details}</Box>
+      ) : (
+        <ScrollArea style={{ flex: 1 }} p="md">
+          {details}
+        </ScrollArea>
+      )}
       <Stack
         w={narrow ? undefined : 380}
-        mih={narrow ? 480 : undefined}
         p="md"
         style={{ borderLeft: narrow ? undefined : '1px solid var(--mantine-color-gray-3)' }}
       >
@@ -173,8 +183,10 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
           <Tabs.Panel value="changelog" style={{ flex: 1, minHeight: 0 }}>
             <Changelog module={module} id={id} />
           </Tabs.Panel>
-          <Tabs.Panel value="related" style={{ flex: 1, minHeight: 0, overflow: 'auto' }}>
-            <RelatedRecords module={module.name} id={id} />
+          <Tabs.Panel value="related" style={{ flex: 1, minHeight: 0 }}>
+            <TabScroll>
+              <RelatedRecords module={module.name} id={id} />
+            </TabScroll>
           </Tabs.Panel>
           {showRuns && (
             <Tabs.Panel value="runs" style={{ flex: 1, minHeight: 0 }}>
@@ -184,6 +196,18 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
         </Tabs>
       </Stack>
     </Flex>
+  );
+}
+
+/** A tab's content: its own scroller beside the details, part of the page when stacked. */
+function TabScroll({ children }: { children: ReactNode }) {
+  const narrow = useMediaQuery(narrowQuery);
+  return narrow ? (
+    <Box pt="sm">{children}</Box>
+  ) : (
+    <ScrollArea h="100%" pt="sm">
+      {children}
+    </ScrollArea>
   );
 }
 
@@ -225,7 +249,7 @@ function Activity({ module, id }: { module: string; id: string }) {
     }, fail);
   };
   return (
-    <ScrollArea h="100%" pt="sm">
+    <TabScroll>
       <Stack gap="xs">
         <Textarea
           placeholder="Write about this record"
@@ -264,7 +288,7 @@ function Activity({ module, id }: { module: string; id: string }) {
           </Button>
         )}
       </Stack>
-    </ScrollArea>
+    </TabScroll>
   );
 }
 
@@ -274,7 +298,7 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
   );
   const label = (name: string) => module.fields.find((f) => f.name === name)?.label ?? name;
   return (
-    <ScrollArea h="100%" pt="sm">
+    <TabScroll>
       {items?.length === 0 && (
         <Text size="sm" c="dimmed">
           No changes recorded.
@@ -299,7 +323,7 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
           Load more
         </Button>
       )}
-    </ScrollArea>
+    </TabScroll>
   );
 }
 
@@ -315,7 +339,7 @@ interface RunRow {
 function Runs({ module, id }: { module: ModuleDef; id: string }) {
   const { items, hasMore, more } = usePaged<RunRow>(`/runs?module=${module.name}&recordId=${id}&limit=50`);
   return (
-    <ScrollArea h="100%" pt="sm">
+    <TabScroll>
       {items?.length === 0 && (
         <Text size="sm" c="dimmed">
           No flow has run on this record.
@@ -340,6 +364,6 @@ function Runs({ module, id }: { module: ModuleDef; id: string }) {
           Load more
         </Button>
       )}
-    </ScrollArea>
+    </TabScroll>
   );
 }

@@ -59,49 +59,51 @@ export function FieldsEditor({ module }: { module: ModuleDef }) {
       <Group justify="flex-end">
         <Button onClick={() => setEditing('new')}>Add field</Button>
       </Group>
-      <Table striped data-testid="fields-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Label</Table.Th>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Type</Table.Th>
-            <Table.Th>Flags</Table.Th>
-            <Table.Th />
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {module.fields.map((field) => (
-            <Table.Tr key={field.name}>
-              <Table.Td>{field.label}</Table.Td>
-              <Table.Td ff="monospace">{field.name}</Table.Td>
-              <Table.Td>{field.type}</Table.Td>
-              <Table.Td>
-                <Group gap={4}>
-                  {field.required && <Badge size="xs">required</Badge>}
-                  {field.unique && <Badge size="xs">unique</Badge>}
-                  {field.system && (
-                    <Badge size="xs" color="gray">
-                      standard
-                    </Badge>
-                  )}
-                </Group>
-              </Table.Td>
-              <Table.Td>
-                <Group gap={4} justify="flex-end">
-                  <Button size="compact-xs" variant="subtle" onClick={() => setEditing(field)}>
-                    Customise
-                  </Button>
-                  {!field.system && (
-                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => askRemove(field)}>
-                      Remove
-                    </Button>
-                  )}
-                </Group>
-              </Table.Td>
+      <Table.ScrollContainer minWidth={640}>
+        <Table striped data-testid="fields-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Label</Table.Th>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Type</Table.Th>
+              <Table.Th>Flags</Table.Th>
+              <Table.Th />
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {module.fields.map((field) => (
+              <Table.Tr key={field.name}>
+                <Table.Td>{field.label}</Table.Td>
+                <Table.Td ff="monospace">{field.name}</Table.Td>
+                <Table.Td>{field.type}</Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {field.required && <Badge size="xs">required</Badge>}
+                    {field.unique && <Badge size="xs">unique</Badge>}
+                    {field.system && (
+                      <Badge size="xs" color="gray">
+                        standard
+                      </Badge>
+                    )}
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4} justify="flex-end">
+                    <Button size="compact-xs" variant="subtle" onClick={() => setEditing(field)}>
+                      Customise
+                    </Button>
+                    {!field.system && (
+                      <Button size="compact-xs" variant="subtle" color="red" onClick={() => askRemove(field)}>
+                        Remove
+                      </Button>
+                    )}
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       {editing && (
         <FieldDialog
           module={module}

@@ -48,34 +48,36 @@ export function ModulesList() {
           <Button onClick={() => setCreating(true)}>New module</Button>
         </Group>
       </Group>
-      <Table striped highlightOnHover>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Module</Table.Th>
-            <Table.Th>Identifier</Table.Th>
-            <Table.Th>Fields</Table.Th>
-            <Table.Th />
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {modules.map((m) => (
-            <Table.Tr
-              key={m.name}
-              style={{ cursor: 'pointer' }}
-              onClick={() => navigate(`/studio/${m.name}`)}
-            >
-              <Table.Td>{m.label}</Table.Td>
-              <Table.Td>
-                <Text ff="monospace" size="sm">
-                  {m.name}
-                </Text>
-              </Table.Td>
-              <Table.Td>{m.fields.filter((f) => !f.system).length}</Table.Td>
-              <Table.Td>{m.custom && <Badge variant="light">custom</Badge>}</Table.Td>
+      <Table.ScrollContainer minWidth={520}>
+        <Table striped highlightOnHover>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Module</Table.Th>
+              <Table.Th>Identifier</Table.Th>
+              <Table.Th>Fields</Table.Th>
+              <Table.Th />
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {modules.map((m) => (
+              <Table.Tr
+                key={m.name}
+                style={{ cursor: 'pointer' }}
+                onClick={() => navigate(`/studio/${m.name}`)}
+              >
+                <Table.Td>{m.label}</Table.Td>
+                <Table.Td>
+                  <Text ff="monospace" size="sm">
+                    {m.name}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{m.fields.filter((f) => !f.system).length}</Table.Td>
+                <Table.Td>{m.custom && <Badge variant="light">custom</Badge>}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       {creating && <CreateModule onClose={() => setCreating(false)} />}
     </Stack>
   );
