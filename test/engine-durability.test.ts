@@ -38,6 +38,9 @@ const flaky = defineAction<FromSchema<typeof flakyParams>, { posted: boolean }>(
   params: flakyParams,
   output: { type: 'object', properties: { posted: { type: 'boolean' } } },
   retry: { attempts: 3, backoff: 'fixed', delayMs: 1000 },
+  // It counts its failures in this process's memory, outside the database: a batch that
+  // rolled back would have used one up unseen.
+  external: true,
   async run(ctx, input) {
     await servicesOf(ctx).feed.post({ text: `side effect ${input.key}` });
     const left = failures.get(input.key) ?? 0;
@@ -51,11 +54,29 @@ const flaky = defineAction<FromSchema<typeof flakyParams>, { posted: boolean }>(
     return { posted: true };
   },
 });
+/** Test-only: a step that posts, then fails every time when asked to (no state outside the database). */
+const refuse = defineAction<{ text: string; fail: boolean }, { posted: boolean }>({
+  type: 'test.postOrRefuse',
+  title: 'Post, or post and refuse',
+  category: 'Test',
+  params: {
+    type: 'object',
+    properties: { text: { type: 'string' }, fail: { type: 'boolean' } },
+    required: ['text', 'fail'],
+  },
+  output: { type: 'object', properties: { posted: { type: 'boolean' } } },
+  async run(ctx, input) {
+    await servicesOf(ctx).feed.post({ text: input.text });
+    if (input.fail) throw new Error(`refused: ${input.text}`);
+    return { posted: true };
+  },
+});
 const catalog = createCatalog([
   ...controlNodes,
   ...triggers,
   ...(['feed.post', 'record.update', 'vars.set'].map((type) => weftCatalog.get(type)) as NodeDefinition[]),
   flaky,
+  refuse,
 ]);
 
 function newRuntime(options: { leaseMs?: number } = {}) {
@@ -371,4 +392,69 @@ test('a step readied inline by a process that never ran it runs from its job onc
   assert.equal((await posts('orphaned post')).length, 1);
   assert.deepEqual(await stepJobsOf(runId), ['completed']);
   await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
+});
+
+test('steps of several runs ready together run in one transaction; one that fails there runs again alone', async () => {
+  const definition: Flow = {
+    name: 'Post or refuse',
+    trigger: { type: 'trigger.manual', params: { module: 'accounts' } },
+    nodes: [
+      {
+        id: 'step',
+        type: 'test.postOrRefuse',
+        params: { text: '{{trigger.text}}', fail: '{{trigger.fail}}' },
+        position: { x: 0, y: 100 },
+      },
+    ],
+    edges: [{ source: 'trigger', target: 'step' }],
+  };
+  const flowId = await publish(definition);
+  await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
+  const runtime = newRuntime();
+  const startAll = (label: string, refused: number | null) =>
+    runtime.transaction((trx) =>
+      runtime.startMany(
+        trx,
+        [0, 1, 2, 3, 4].map((index) => ({
+          flowId,
+          version: 1,
+          definition,
+          input: {
+            record: null,
+            trigger: { text: `${label} ${index}`, fail: index === refused },
+            user: null,
+          },
+        })),
+      ),
+    );
+  const finished = (ids: (string | null)[]) =>
+    eventually(async () => {
+      const rows = await db
+        .selectFrom('flowRuns')
+        .innerJoin('flowSteps', 'flowSteps.runId', 'flowRuns.id')
+        .select(['flowRuns.id', 'flowRuns.status', 'flowSteps.startedAt', 'flowSteps.attempt'])
+        .where('flowRuns.id', 'in', ids as string[])
+        .execute();
+      return rows.length === ids.length && rows.every((row) => row.status !== 'running') ? rows : undefined;
+    }, 'the runs to finish');
+
+  // Together: one transaction (its start time is every step's), each side effect once.
+  const together = await finished(await startAll('together', null));
+  assert.deepEqual(
+    together.map((row) => row.status),
+    ['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded'],
+  );
+  assert.equal(new Set(together.map((row) => row.startedAt.getTime())).size, 1);
+  for (const index of [0, 1, 2, 3, 4]) assert.equal((await posts(`together ${index}`)).length, 1);
+
+  // One refuses: the batch rolls back, each runs alone; the refusal is recorded, the rest commit once.
+  const ids = await startAll('apart', 2);
+  const apart = await finished(ids);
+  assert.deepEqual(
+    ids.map((id) => apart.find((row) => row.id === id)?.status),
+    ['succeeded', 'succeeded', 'failed', 'succeeded', 'succeeded'],
+  );
+  for (const index of [0, 1, 3, 4]) assert.equal((await posts(`apart ${index}`)).length, 1);
+  assert.equal((await posts('apart 2')).length, 0);
+  for (const id of ids) assert.deepEqual(await stepJobsOf(id as string), []);
 });

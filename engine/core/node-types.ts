@@ -79,6 +79,11 @@ export interface ActionDefinition<P = unknown, O = unknown> {
   switchesRecord?: boolean;
   /** The step sets run variables: the runtime merges its `output.vars` into `vars` for later steps. */
   setsVars?: boolean;
+  /**
+   * The step reaches outside Weft's database (a network call). The runtime never runs it in a
+   * transaction shared with other steps, which may roll back and run again.
+   */
+  external?: boolean;
   handles: (params: unknown) => HandleSpec[];
   // Method syntax on purpose: a definition with narrow params must fit in a NodeCatalog.
   run(ctx: ActionRunContext, params: P): Promise<O>;

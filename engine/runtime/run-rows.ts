@@ -53,19 +53,36 @@ export async function lockRun(trx: EngineDb, runId: string): Promise<RunRow | un
     .executeTakeFirst();
 }
 
+/** A step of a run: what locks for steps are asked about. */
+export interface StepKey {
+  runId: string;
+  nodeId: string;
+  iteration: number;
+}
+
 /**
- * Locks a run for one of its steps, reading with it in one query what the step needs: the
- * step's row if any, and the flow's author and name.
+ * Locks runs for one step each, reading with them in one query what the steps need: each
+ * step's row if any, and the flow's author and name. Locks are taken in run id order, so
+ * two transactions locking overlapping runs do not deadlock. Keyed by run id.
  */
-export async function lockRunForStep(trx: EngineDb, runId: string, nodeId: string, iteration: number) {
-  const row = await trx
+export async function lockRunsForSteps(trx: EngineDb, steps: readonly StepKey[]) {
+  const rows = await trx
     .selectFrom('flowRuns as run')
     .innerJoin('flows as flow', 'flow.id', 'run.flowId')
     .leftJoin('flowSteps as step', (join) =>
       join
         .onRef('step.runId', '=', 'run.id')
-        .on('step.nodeId', '=', nodeId)
-        .on('step.iteration', '=', iteration),
+        .on((eb) =>
+          eb.or(
+            steps.map((key) =>
+              eb.and([
+                eb('step.runId', '=', key.runId),
+                eb('step.nodeId', '=', key.nodeId),
+                eb('step.iteration', '=', key.iteration),
+              ]),
+            ),
+          ),
+        ),
     )
     .select([
       'run.id',
@@ -83,17 +100,29 @@ export async function lockRunForStep(trx: EngineDb, runId: string, nodeId: strin
       'step.status as stepStatus',
       'step.attempt as stepAttempt',
     ])
-    .where('run.id', '=', runId)
+    .where(
+      'run.id',
+      'in',
+      steps.map((key) => key.runId),
+    )
+    .orderBy('run.id')
     .forUpdate('run')
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const { createdBy, name, stepStatus, stepAttempt, ...run } = row;
-  return {
-    ...run,
-    flow: { createdBy, name },
-    step: stepStatus === null ? undefined : { status: stepStatus, attempt: stepAttempt ?? 0 },
-  } satisfies RunRow & Record<string, unknown>;
+    .execute();
+  return new Map(
+    rows.map(({ createdBy, name, stepStatus, stepAttempt, ...run }) => [
+      run.id,
+      {
+        ...run,
+        flow: { createdBy, name },
+        step: stepStatus === null ? undefined : { status: stepStatus, attempt: stepAttempt ?? 0 },
+      } satisfies RunRow & Record<string, unknown>,
+    ]),
+  );
 }
+
+export type LockedRun = NonNullable<
+  Awaited<ReturnType<typeof lockRunsForSteps>> extends Map<string, infer R> ? R : never
+>;
 
 export async function findStep(trx: EngineDb, runId: string, nodeId: string, iteration: number) {
   return trx

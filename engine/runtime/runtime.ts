@@ -14,9 +14,10 @@ import {
   blocked,
   findStep,
   finished,
+  type LockedRun,
   lockFlow,
   lockRun,
-  lockRunForStep,
+  lockRunsForSteps,
   publishedVersion,
   type RunRow,
   type StepWrite,
@@ -98,14 +99,20 @@ export interface StartRequest {
   parent?: { runId: string; nodeId: string };
 }
 
+/** A locked run whose step is still to be done: neither gone, finished, nor settled by an earlier attempt. */
+const pending = (run: LockedRun | undefined): run is LockedRun =>
+  run !== undefined && !finished(run.status) && (!run.step || run.step.status === 'running');
+
 /** What makes a run unique when an event started it. */
 const eventKey = (run: { eventId?: number | null; flowId: string; version: number }) =>
   `${run.eventId}/${run.flowId}/${run.version}`;
 
 const statusOf = (outcome: StepOutcome): RunStatus =>
   outcome.status === 'done' ? 'succeeded' : outcome.status;
-/** Steps run inline at once per process; the rest wait their turn. */
+/** Steps (or batches of steps, see `maxBatch`) run inline at once per process; the rest wait their turn. */
 const maxInline = 12;
+/** Ready steps of different runs run in one transaction, at most. */
+const maxBatch = 8;
 /** Steps readied for running inline, at most, beyond which new steps are left to the queue's workers. */
 const maxReady = 512;
 /** Steps readied and not yet started beyond which the runtime is busy: new runs should wait (see `busy`). */
@@ -160,6 +167,36 @@ export class FlowRuntime {
     return this.#readyCount() >= busyReady;
   }
 
+  /**
+   * The next ready steps to run together: runs under way before new ones, each queue in
+   * its order so that none starves; one step per run (a step sees its run as the step
+   * before left it); a step with effects outside the database alone.
+   */
+  #takeBatch(): ReadyStep[] {
+    const batch: ReadyStep[] = [];
+    const runs = new Set<string>();
+    for (const queue of [this.#ready.next, this.#ready.fresh]) {
+      for (let index = 0; index < queue.length && batch.length < maxBatch; ) {
+        const step = queue[index] as ReadyStep;
+        const alone = this.#external(step.data.nodeType);
+        if (runs.has(step.data.runId) || (alone && batch.length > 0)) {
+          index++;
+          continue;
+        }
+        queue.splice(index, 1);
+        if (alone) return [step];
+        batch.push(step);
+        runs.add(step.data.runId);
+      }
+    }
+    return batch;
+  }
+
+  #external(nodeType: string): boolean {
+    const definition = this.#deps.catalog.get(nodeType);
+    return definition?.kind !== 'action' || definition.external === true;
+  }
+
   #readyCount(): number {
     return this.#ready.next.length + this.#ready.fresh.length;
   }
@@ -178,9 +215,13 @@ export class FlowRuntime {
    */
   kick(): void {
     while (!this.#paused && this.#inline.size < maxInline && this.#readyCount() > 0) {
-      // Runs under way finish before new ones start; each queue in its order, so none starves.
-      const { data, jobId } = (this.#ready.next.shift() ?? this.#ready.fresh.shift()) as ReadyStep;
-      const running: Promise<void> = this.onStep({ data, retryCount: 0 }, { inlineJobId: jobId })
+      const batch = this.#takeBatch();
+      const [first] = batch;
+      const work =
+        batch.length === 1 && first
+          ? this.onStep({ data: first.data, retryCount: 0 }, { inlineJobId: first.jobId })
+          : this.#runBatch(batch);
+      const running: Promise<void> = work
         .catch(() => undefined)
         .finally(() => {
           this.#inline.delete(running);
@@ -416,46 +457,8 @@ export class FlowRuntime {
     };
     try {
       await this.transaction(async (trx) => {
-        const run = await lockRunForStep(trx, runId, nodeId, iteration);
-        // Gone, finished, or the step settled already (a redelivered job): nothing to do.
-        if (!run || finished(run.status) || (run.step && run.step.status !== 'running')) {
-          await settleJob(trx);
-          return;
-        }
-        const attempt = attemptAfter(run.step);
-        const definition = this.#deps.catalog.get(nodeType);
-        if (definition?.kind !== 'action') {
-          throw new NonRetriableError(`unknown action type "${nodeType}"`, { owner: 'system' });
-        }
-        const context = {
-          runId,
-          nodeId,
-          attempt,
-          record: (run.snapshot as PersistedRun).context.record,
-          idempotencyKey: `${runId}:${nodeId}:${iteration}`,
-          services: await this.#deps.services(trx, {
-            runId,
-            flowId: run.flowId,
-            eventId: run.eventId,
-            depth: run.depth,
-            flow: run.flow,
-            causationRoot: run.causationRoot,
-          }),
-          now: this.#deps.clock.now(),
-        };
-        const output = await runAction(definition, context, params);
-        // The step's only write, with the run's: a step that fails or dies mid-way leaves nothing of this transaction.
-        const step: StepWrite = {
-          runId,
-          nodeId,
-          iteration,
-          nodeType,
-          status: 'done',
-          attempt,
-          input: params,
-          output,
-        };
-        await this.#advance(trx, run, stepDone(definition, nodeId, output), step);
+        const run = (await lockRunsForSteps(trx, [job.data])).get(runId);
+        if (pending(run)) await this.#perform(trx, job.data, run, attemptAfter(run.step));
         await settleJob(trx);
       });
     } catch (error) {
@@ -498,6 +501,78 @@ export class FlowRuntime {
         }
       });
       if (retry) throw error; // pg-boss retries the job with the node's backoff
+    }
+  }
+
+  /**
+   * Runs a step's action and records it with the run's next state, in the caller's
+   * transaction, which holds the run's lock. The step row is the step's only write: a step
+   * that fails or dies mid-way leaves nothing of it.
+   */
+  async #perform(trx: EngineDb, data: StepJob, run: LockedRun, attempt: number): Promise<void> {
+    const { runId, nodeId, iteration, nodeType, params } = data;
+    const definition = this.#deps.catalog.get(nodeType);
+    if (definition?.kind !== 'action') {
+      throw new NonRetriableError(`unknown action type "${nodeType}"`, { owner: 'system' });
+    }
+    const context = {
+      runId,
+      nodeId,
+      attempt,
+      record: (run.snapshot as PersistedRun).context.record,
+      idempotencyKey: `${runId}:${nodeId}:${iteration}`,
+      services: await this.#deps.services(trx, {
+        runId,
+        flowId: run.flowId,
+        eventId: run.eventId,
+        depth: run.depth,
+        flow: run.flow,
+        causationRoot: run.causationRoot,
+      }),
+      now: this.#deps.clock.now(),
+    };
+    const output = await runAction(definition, context, params);
+    const step: StepWrite = {
+      runId,
+      nodeId,
+      iteration,
+      nodeType,
+      status: 'done',
+      attempt,
+      input: params,
+      output,
+    };
+    await this.#advance(trx, run, stepDone(definition, nodeId, output), step);
+  }
+
+  /**
+   * Runs a few ready steps of different runs in one transaction: one lock query, one
+   * commit and one job deletion for all. Only steps whose effects stay in the database are
+   * batched (a rolled-back batch must not have called anyone). Should any step fail, the
+   * batch rolls back as if it never ran and each step runs again alone, on the path that
+   * records failures and retries.
+   */
+  async #runBatch(batch: readonly ReadyStep[]): Promise<void> {
+    try {
+      await this.transaction(async (trx) => {
+        const runs = await lockRunsForSteps(
+          trx,
+          batch.map((step) => step.data),
+        );
+        for (const { data } of batch) {
+          const run = runs.get(data.runId);
+          if (pending(run)) await this.#perform(trx, data, run, (run.step?.attempt ?? 0) + 1);
+        }
+        await this.#deps.boss.deleteJob(
+          queues.step,
+          batch.map((step) => step.jobId),
+          { db: inTransaction(trx) },
+        );
+      });
+    } catch {
+      for (const { data, jobId } of batch) {
+        await this.onStep({ data, retryCount: 0 }, { inlineJobId: jobId }).catch(() => undefined);
+      }
     }
   }
 

@@ -75,6 +75,7 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
   type: 'http.request',
   title: 'HTTP request',
   category: 'Integrations',
+  external: true,
   params,
   output,
   retry: { attempts: 3, backoff: 'exponential', delayMs: 1000, maxDelayMs: 60_000 },
