@@ -1,4 +1,5 @@
 import { Badge, Box, Center, Loader, SegmentedControl, Tabs, Text } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { ReactFlowProvider } from '@xyflow/react';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, type Page } from '../api.ts';
@@ -67,6 +68,8 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
   const [view, setView] = useState<'canvas' | 'json'>('canvas');
   const place = useRef<((type: string) => void) | null>(null);
   const [tab, setTab] = useState<string | null>('node');
+  // On a phone there is no room for three columns: canvas, then the panel, then the palette, one under another.
+  const phone = useMediaQuery('(max-width: 36em)') ?? false;
   const [run, setRun] = useState<RunDetail | null>(null);
 
   const problemsByNode = useMemo(() => {
@@ -120,15 +123,31 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
               data-testid="view-switch"
             />
           </DesignerToolbar>
-          <Box style={{ display: 'flex', flex: 1, minHeight: 0 }}>
+          <Box
+            style={
+              phone
+                ? { display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, overflowY: 'auto' }
+                : { display: 'flex', flex: 1, minHeight: 0 }
+            }
+          >
             {/* Narrower palette and panel on a tablet, so the canvas keeps room. */}
             <Box
-              w={{ base: 170, lg: 220 }}
-              style={{ flexShrink: 0, borderRight: '1px solid var(--mantine-color-gray-3)', minHeight: 0 }}
+              w={phone ? undefined : { base: 170, lg: 220 }}
+              h={phone ? '45vh' : undefined}
+              style={{
+                flexShrink: 0,
+                minHeight: 0,
+                ...(phone
+                  ? { order: 2, borderTop: '1px solid var(--mantine-color-gray-3)' }
+                  : { borderRight: '1px solid var(--mantine-color-gray-3)' }),
+              }}
             >
               <Palette entries={entries} onPick={(type) => place.current?.(type)} />
             </Box>
-            <Box style={{ flex: 1, minWidth: 0, position: 'relative' }}>
+            <Box
+              h={phone ? '60vh' : undefined}
+              style={{ flex: phone ? 'none' : 1, minWidth: 0, position: 'relative' }}
+            >
               {view === 'canvas' ? (
                 <FlowCanvas editor={editor} catalog={catalog} placeRef={place} />
               ) : (
@@ -144,10 +163,13 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
               )}
             </Box>
             <Box
-              w={{ base: 290, lg: 360 }}
+              w={phone ? undefined : { base: 290, lg: 360 }}
+              h={phone ? '70vh' : undefined}
               style={{
                 flexShrink: 0,
-                borderLeft: '1px solid var(--mantine-color-gray-3)',
+                ...(phone
+                  ? { order: 1, borderTop: '1px solid var(--mantine-color-gray-3)' }
+                  : { borderLeft: '1px solid var(--mantine-color-gray-3)' }),
                 display: 'flex',
                 flexDirection: 'column',
                 minHeight: 0,
