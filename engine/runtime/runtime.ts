@@ -110,7 +110,7 @@ const eventKey = (run: { eventId?: number | null; flowId: string; version: numbe
 const statusOf = (outcome: StepOutcome): RunStatus =>
   outcome.status === 'done' ? 'succeeded' : outcome.status;
 /** Steps (or batches of steps, see `maxBatch`) run inline at once per process; the rest wait their turn. */
-const maxInline = 12;
+const maxInline = 8;
 /** Ready steps of different runs run in one transaction, at most. */
 const maxBatch = 8;
 /** Steps readied for running inline, at most, beyond which new steps are left to the queue's workers. */
