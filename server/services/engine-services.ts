@@ -72,7 +72,8 @@ export async function engineServices(
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
       // A step's output is data for later steps, not a screen: no display names.
-      create: (module, values) => createRecord(db, principal, actor, module, values, { ...options, display: false }),
+      create: (module, values) =>
+        createRecord(db, principal, actor, module, values, { ...options, display: false }),
       update: (module, id, values) =>
         updateRecord(db, principal, actor, module, id, values, { ...options, display: false }),
       delete: (module, id) => deleteRecord(db, principal, actor, module, id, options).then(() => undefined),

@@ -44,8 +44,13 @@ test('select all records matching a filter over several pages, tag them, see the
   await page.getByRole('button', { name: 'Add filter' }).click();
   await choose('Filter field', 'Last Name');
   await page.getByLabel('Filter value').fill('Bulkson');
+  // The filtered page, answered and drawn: no row of the others is left.
+  const filtered = page.waitForResponse(
+    (response) => response.url().includes('/api/records/contacts?') && response.url().includes('where='),
+  );
   await page.getByRole('button', { name: 'Apply filters' }).click();
-  await page.getByTestId('records-table').getByText('Otherton').waitFor({ state: 'detached' });
+  await filtered;
+  await page.getByTestId('records-table').getByText('Otherton').first().waitFor({ state: 'detached' });
 
   await page.getByRole('checkbox', { name: 'Select all' }).check();
   const banner = page.getByTestId('select-all-banner');
