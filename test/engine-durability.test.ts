@@ -79,7 +79,7 @@ const catalog = createCatalog([
   refuse,
 ]);
 
-function newRuntime(options: { leaseMs?: number } = {}) {
+function newRuntime(options: { leaseMs?: number; inlineSlots?: number } = {}) {
   return new FlowRuntime({
     db: db as unknown as EngineDb,
     boss,
@@ -410,7 +410,8 @@ test('steps of several runs ready together run in one transaction; one that fail
   };
   const flowId = await publish(definition);
   await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
-  const runtime = newRuntime();
+  // One slot: five ready steps are more than the free slots, so they run as one batch.
+  const runtime = newRuntime({ inlineSlots: 1 });
   const startAll = (label: string, refused: number | null) =>
     runtime.transaction((trx) =>
       runtime.startMany(

@@ -61,6 +61,8 @@ export interface RuntimeDeps {
   onPause?: () => Promise<void>;
   /** How long the job of a step readied to run inline is held back (default `leaseMs`). */
   leaseMs?: number;
+  /** How many inline steps (or batches) run at once (default `maxInline`). */
+  inlineSlots?: number;
 }
 
 export interface RunChange {
@@ -175,7 +177,7 @@ export class FlowRuntime {
    */
   #takeBatch(): ReadyStep[] {
     // Alone while there are free slots for all (a batch's steps wait for each other), together when there are not.
-    const size = Math.min(maxBatch, Math.ceil(this.#readyCount() / (maxInline - this.#inline.size)));
+    const size = Math.min(maxBatch, Math.ceil(this.#readyCount() / (this.#slots - this.#inline.size)));
     const batch: ReadyStep[] = [];
     const runs = new Set<string>();
     for (const queue of [this.#ready.next, this.#ready.fresh]) {
@@ -200,6 +202,10 @@ export class FlowRuntime {
     return definition?.kind !== 'action' || definition.external === true;
   }
 
+  get #slots(): number {
+    return this.#deps.inlineSlots ?? maxInline;
+  }
+
   #readyCount(): number {
     return this.#ready.next.length + this.#ready.fresh.length;
   }
@@ -217,7 +223,7 @@ export class FlowRuntime {
    * after the transaction that made them ready commits (a rolled-back one leaves nothing).
    */
   kick(): void {
-    while (!this.#paused && this.#inline.size < maxInline && this.#readyCount() > 0) {
+    while (!this.#paused && this.#inline.size < this.#slots && this.#readyCount() > 0) {
       const batch = this.#takeBatch();
       const [first] = batch;
       const work =
