@@ -518,7 +518,13 @@ export class FlowRuntime {
    * transaction, which holds the run's lock. The step row is the step's only write: a step
    * that fails or dies mid-way leaves nothing of it.
    */
-  async #perform(trx: EngineDb, data: StepJob, run: LockedRun, attempt: number): Promise<void> {
+  async #perform(
+    trx: EngineDb,
+    data: StepJob,
+    run: LockedRun,
+    attempt: number,
+    steps?: StepEntry[],
+  ): Promise<void> {
     const { runId, nodeId, iteration, nodeType, params } = data;
     const definition = this.#deps.catalog.get(nodeType);
     if (definition?.kind !== 'action') {
@@ -551,12 +557,12 @@ export class FlowRuntime {
       input: params,
       output,
     };
-    await this.#advance(trx, run, stepDone(definition, nodeId, output), step);
+    await this.#advance(trx, run, stepDone(definition, nodeId, output), step, steps);
   }
 
   /**
    * Runs a few ready steps of different runs in one transaction: one lock query, one
-   * commit and one job deletion for all. Only steps whose effects stay in the database are
+   * insert of the next steps' jobs, one job deletion and one commit for all. Only steps whose effects stay in the database are
    * batched (a rolled-back batch must not have called anyone). Should any step fail, the
    * batch rolls back as if it never ran and each step runs again alone, on the path that
    * records failures and retries.
@@ -568,10 +574,13 @@ export class FlowRuntime {
           trx,
           batch.map((step) => step.data),
         );
+        // The next steps' jobs, inserted together once every step of the batch is done.
+        const steps: StepEntry[] = [];
         for (const { data } of batch) {
           const run = runs.get(data.runId);
-          if (pending(run)) await this.#perform(trx, data, run, (run.step?.attempt ?? 0) + 1);
+          if (pending(run)) await this.#perform(trx, data, run, (run.step?.attempt ?? 0) + 1, steps);
         }
+        await this.#insertSteps(trx, steps);
         await this.#deps.boss.deleteJob(
           queues.step,
           batch.map((step) => step.jobId),
@@ -715,7 +724,13 @@ export class FlowRuntime {
   }
 
   /** Feeds the run an event; `step` is the step row the event settles, written with the run. */
-  async #advance(trx: EngineDb, run: RunRow, event: RunEvent, step?: StepWrite): Promise<void> {
+  async #advance(
+    trx: EngineDb,
+    run: RunRow,
+    event: RunEvent,
+    step?: StepWrite,
+    steps?: StepEntry[],
+  ): Promise<void> {
     const compiled = await this.#compiled(trx, run);
     const persisted = run.snapshot as PersistedRun;
     const outcome = await advanceRunWithFacts(
@@ -731,7 +746,11 @@ export class FlowRuntime {
     }
     // A failed step keeps the snapshot from before it, so "retry from the failed step" can resume there.
     const resume = outcome.status === 'failed' && event.type === 'step.failed' ? run.snapshot : undefined;
-    await this.#apply(trx, run, outcome, { resumeSnapshot: resume, ...(step && { step }) });
+    await this.#apply(trx, run, outcome, {
+      resumeSnapshot: resume,
+      ...(step && { step }),
+      ...(steps && { steps }),
+    });
     const onFailure = compiled.flow.settings?.onFailureFlowId;
     if (outcome.status === 'failed' && onFailure)
       await this.#startOnFailure(trx, run, onFailure, outcome.failure);
