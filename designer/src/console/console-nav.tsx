@@ -18,6 +18,7 @@ export function ConsoleNav({ user }: { user: User }) {
       <NavLink component="button" label="Records" defaultOpened={path.startsWith('/records')}>
         {modules.filter((m) => m.visible).map((m) => link(m.label, `/records/${m.name}`))}
       </NavLink>
+      {link('Lists', '/lists')}
       {link('Import / export', '/imports')}
       {user.isAdmin && link('Studio', '/studio')}
       {user.isAdmin && link('Admin', '/admin')}

@@ -14,6 +14,7 @@ const screens: Record<string, React.LazyExoticComponent<(props: { rest: string[]
   notifications: lazy(() =>
     import('../feed/notifications-page.tsx').then((m) => ({ default: m.NotificationsPage })),
   ),
+  lists: lazy(() => import('../lists/lists-page.tsx').then((m) => ({ default: m.ListsPage }))),
   imports: lazy(() => import('../imports/imports-page.tsx').then((m) => ({ default: m.ImportsPage }))),
 };
 

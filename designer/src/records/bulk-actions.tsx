@@ -14,6 +14,7 @@ import {
   Stack,
   TagsInput,
   Text,
+  Tooltip,
   UnstyledButton,
 } from '@mantine/core';
 import { useState } from 'react';
@@ -73,10 +74,16 @@ export function BulkBar({
   count,
   canRunFlows,
   onPick,
+  onAddToList,
+  addToListBlocked,
 }: {
   count: number;
   canRunFlows: boolean;
   onPick: (action: BulkAction) => void;
+  /** "Add to list…" goes through the lists API, not the bulk one (lists-api.ts). */
+  onAddToList: () => void;
+  /** Why "Add to list…" is off for this selection, if it is. */
+  addToListBlocked: string | null;
 }) {
   return (
     <Group gap="xs" data-testid="bulk-bar">
@@ -93,6 +100,18 @@ export function BulkBar({
       <Button size="xs" variant="light" onClick={() => onPick('update')}>
         Update a field
       </Button>
+      <Tooltip label={addToListBlocked} disabled={addToListBlocked === null} multiline w={280}>
+        <Button
+          size="xs"
+          variant="light"
+          onClick={onAddToList}
+          disabled={addToListBlocked !== null}
+          // A disabled button takes no pointer events; the tooltip needs them.
+          style={addToListBlocked === null ? undefined : { pointerEvents: 'all' }}
+        >
+          Add to list…
+        </Button>
+      </Tooltip>
       {canRunFlows && (
         <Button size="xs" variant="light" onClick={() => onPick('runFlow')}>
           Run flow

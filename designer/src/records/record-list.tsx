@@ -20,6 +20,7 @@ import { useDebouncedValue, useLocalStorage } from '@mantine/hooks';
 import { useEffect, useMemo, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
+import { AddToListModal, SaveFilterModal } from '../lists/add-to-list.tsx';
 import { navigate } from '../router.ts';
 import {
   type BulkAction,
@@ -103,6 +104,7 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
   const [allMatching, setAllMatching] = useState(false);
   const [bulk, setBulk] = useState<BulkAction | null>(null);
   const [outcome, setOutcome] = useState<{ action: BulkAction; result: BulkResult } | null>(null);
+  const [listDialog, setListDialog] = useState<'add' | 'save' | null>(null);
   const people = useAssignees();
   const flows = useManualFlows(module.name, canRunFlows);
 
@@ -203,6 +205,11 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
             Apply filters
           </Button>
         )}
+        {where !== undefined && (
+          <Button size="xs" mt={4} variant="default" onClick={() => setListDialog('save')}>
+            Save filter as list
+          </Button>
+        )}
       </Group>
       {outcome && (
         <BulkResultAlert
@@ -212,7 +219,19 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
           onClose={() => setOutcome(null)}
         />
       )}
-      {count > 0 && <BulkBar count={count} canRunFlows={flows.length > 0} onPick={setBulk} />}
+      {count > 0 && (
+        <BulkBar
+          count={count}
+          canRunFlows={flows.length > 0}
+          onPick={setBulk}
+          onAddToList={() => setListDialog('add')}
+          addToListBlocked={
+            allMatching
+              ? 'A static list takes the ticked records: tick them on the page, or save the filter as a dynamic list.'
+              : null
+          }
+        />
+      )}
       {((all && hasMore) || allMatching) && (
         <SelectAllBanner
           pageCount={items?.length ?? 0}
@@ -307,6 +326,20 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
             </Group>
           )}
         </ScrollArea>
+      )}
+      {listDialog === 'add' && (
+        <AddToListModal
+          module={module}
+          ids={[...selected]}
+          onClose={() => setListDialog(null)}
+          onDone={() => {
+            setListDialog(null);
+            setSelected(new Set());
+          }}
+        />
+      )}
+      {listDialog === 'save' && (
+        <SaveFilterModal module={module} where={where} search={q} onClose={() => setListDialog(null)} />
       )}
       <BulkModal
         action={bulk}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FieldDef } from '../console/console-api.ts';
-import { toWhere } from './where-rules.ts';
+import { fromWhere, toWhere } from './where-rules.ts';
 
 const field = (name: string, type: string) => ({ name, type }) as FieldDef;
 const fields = [field('lastName', 'text'), field('dealvalue', 'currency'), field('doNotEmail', 'boolean')];
@@ -37,4 +37,24 @@ test('a number field keeps text that is not a number, for the API to refuse by n
   assert.deepEqual(toWhere([{ field: 'dealvalue', op: '==', value: 'lots' }], fields), {
     '==': [{ var: 'dealvalue' }, 'lots'],
   });
+});
+
+test('a where the builder made reads back as its conditions; any other json-logic does not', () => {
+  const conditions = [
+    { field: 'lastName', op: 'contains', value: 'smi' },
+    { field: 'dealvalue', op: '>', value: '1000' },
+    { field: 'doNotEmail', op: '==', value: 'true' },
+    { field: 'lastName', op: 'empty', value: '' },
+  ];
+  assert.deepEqual(fromWhere(toWhere(conditions, fields)), conditions);
+  assert.deepEqual(fromWhere(toWhere(conditions.slice(0, 1), fields)), conditions.slice(0, 1));
+  assert.deepEqual(fromWhere(true), []);
+  for (const other of [
+    { or: [{ '==': [{ var: 'a' }, 1] }, { '==': [{ var: 'b' }, 2] }] },
+    { in: [{ var: 'a' }, ['x']] },
+    { '==': [{ var: 'a' }, null] },
+    { and: [{ '==': [{ var: 'a' }, 1] }] },
+    false,
+  ])
+    assert.equal(fromWhere(other), null, JSON.stringify(other));
 });

@@ -36,3 +36,31 @@ export function toWhere(conditions: Condition[], fields: FieldDef[]): unknown {
   if (rules.length === 0) return undefined;
   return rules.length === 1 ? rules[0] : { and: rules };
 }
+
+const ops = new Set(['==', '!=', 'contains', '<', '>']);
+
+/**
+ * The conditions a `where` was built from, when `toWhere` could have built it (a saved
+ * dynamic list's filter, edited with the same builder); null for any other json-logic.
+ */
+export function fromWhere(where: unknown): Condition[] | null {
+  if (where === true) return [];
+  if (typeof where !== 'object' || where === null || Array.isArray(where)) return null;
+  const entries = Object.entries(where);
+  if (entries.length !== 1) return null;
+  const [op, args] = entries[0] as [string, unknown];
+  if (op === 'and') {
+    if (!Array.isArray(args) || args.length < 2) return null;
+    const parts = args.map(fromWhere);
+    return parts.every((part) => part !== null && part.length === 1) ? (parts as Condition[][]).flat() : null;
+  }
+  if (!Array.isArray(args)) return null;
+  const target = args[0] as { var?: unknown } | undefined;
+  if (typeof target?.var !== 'string') return null;
+  if ((op === 'empty' || op === 'notEmpty') && args.length === 1)
+    return [{ field: target.var, op, value: '' }];
+  const value = args[1];
+  if (!ops.has(op) || args.length !== 2 || !['string', 'number', 'boolean'].includes(typeof value))
+    return null;
+  return [{ field: target.var, op, value: String(value) }];
+}
