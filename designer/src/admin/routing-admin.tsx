@@ -1,4 +1,4 @@
-/** Lead routing and case distribution: per module, the mode and the custom round-robin rules. */
+/** Lead routing and case distribution: per module, the mode and the custom round-robin rules, and a test. */
 import {
   Alert,
   Button,
@@ -18,6 +18,7 @@ import type { routingSettingsBody } from '../../../schemas/routing.ts';
 import { ApiError, api } from '../api.ts';
 import { done, fail, fieldErrors, useModules } from '../console/console-api.ts';
 import { type AdminUser, fullName, type Group as UserGroup, useAll } from './admin-data.ts';
+import { RoutingTest } from './routing-test.tsx';
 
 type RoutingSettings = FromSchema<typeof routingSettingsBody>;
 type Rule = NonNullable<RoutingSettings['rules']>[number];
@@ -207,6 +208,10 @@ function RoutingForm({ module }: { module: string }) {
       <Group>
         <Button onClick={save}>Save routing</Button>
       </Group>
+      <RoutingTest
+        module={module}
+        names={new Map([...people, ...teams].map((option) => [option.value, option.label]))}
+      />
     </Stack>
   );
 }

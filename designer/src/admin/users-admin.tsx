@@ -1,5 +1,5 @@
 /**
- * Users: create, invite by email (and resend), edit, deactivate / reactivate, reset password,
+ * Users: create, invite by email (and resend), edit, deactivate / reactivate, reset password, their sessions,
  * delete with reassignment; export as CSV, import through the import wizard.
  */
 import {
@@ -21,12 +21,14 @@ import { done, fail, fieldErrors } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { type AdminUser, fullName, type Role, type Group as UserGroup, useAll } from './admin-data.ts';
 import { InviteDialog, StatusBadge } from './user-invite.tsx';
+import { UserSessionsDialog } from './user-sessions.tsx';
 
 type Dialog =
   | { kind: 'edit'; user: AdminUser | null }
   | { kind: 'invite' }
   | { kind: 'password'; user: AdminUser }
   | { kind: 'delete'; user: AdminUser }
+  | { kind: 'sessions'; user: AdminUser }
   | null;
 
 export function UsersAdmin() {
@@ -114,6 +116,13 @@ export function UsersAdmin() {
                         <Button
                           size="compact-xs"
                           variant="subtle"
+                          onClick={() => setDialog({ kind: 'sessions', user })}
+                        >
+                          Sessions
+                        </Button>
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
                           onClick={() => setActive(user, !user.active)}
                         >
                           {user.active ? 'Deactivate' : 'Reactivate'}
@@ -159,6 +168,7 @@ export function UsersAdmin() {
         />
       )}
       {dialog?.kind === 'password' && <PasswordDialog user={dialog.user} onClose={close} />}
+      {dialog?.kind === 'sessions' && <UserSessionsDialog user={dialog.user} onClose={close} />}
       {dialog?.kind === 'delete' && (
         <DeleteDialog
           user={dialog.user}

@@ -1,6 +1,6 @@
 /**
  * Home, where the app lands after sign-in: my open tasks, unread notifications, for
- * administrators the latest failed runs, and the activity feed. Laid out by the width the
+ * administrators the latest failed runs, who is online, and the activity feed. Laid out by the width the
  * page actually has (a container grid), so it stacks beside the open feed panel too.
  */
 import { Grid, Stack, Title } from '@mantine/core';
@@ -8,6 +8,7 @@ import { useCurrentUser } from '../app/current-user.ts';
 import { ActivityFeed } from '../feed/activity-feed.tsx';
 import { FailedRuns } from './failed-runs.tsx';
 import { MyTasks } from './my-tasks.tsx';
+import { OnlineUsers } from './online-users.tsx';
 import { UnreadNotifications } from './unread-notifications.tsx';
 
 export function DashboardPage() {
@@ -24,6 +25,7 @@ export function DashboardPage() {
             <MyTasks />
             <UnreadNotifications />
             {me.isAdmin && <FailedRuns />}
+            <OnlineUsers />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 7 }}>

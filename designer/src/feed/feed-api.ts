@@ -19,6 +19,7 @@ export interface Post {
 
 export interface Comment {
   id: string;
+  authorId: string | null;
   authorName: string | null;
   text: string;
   createdAt: string;

@@ -37,6 +37,14 @@ export function PostCard({
   const pin = () => api(post.pinned ? 'DELETE' : 'POST', `/feed/${post.id}/pin`).then(onChange, fail);
   const remove = () =>
     window.confirm('Delete this post?') && api('DELETE', `/feed/${post.id}`).then(onChange, fail);
+  // The API lets a comment's author, the post's author and administrators delete it.
+  const mayDelete = (c: Comment) => me.isAdmin || c.authorId === me.id || post.authorId === me.id;
+  const removeComment = (c: Comment) =>
+    window.confirm('Delete this comment?') &&
+    api('DELETE', `/feed/${post.id}/comments/${c.id}`).then(() => {
+      loadComments();
+      onChange();
+    }, fail);
   const recordPath = post.module && post.recordId ? `/records/${post.module}/${post.recordId}` : null;
 
   return (
@@ -92,9 +100,22 @@ export function PostCard({
       {comments && (
         <Stack gap={4} pl={compact ? 'xs' : 'md'} mt={4}>
           {comments.map((c) => (
-            <Text key={c.id} size="sm" style={{ overflowWrap: 'anywhere' }}>
-              <b>{c.authorName ?? 'Weft'}</b> {c.text}
-            </Text>
+            <Group key={c.id} gap={4} wrap="nowrap" align="flex-start" data-testid={`comment-${c.id}`}>
+              <Text size="sm" style={{ overflowWrap: 'anywhere', flex: 1 }}>
+                <b>{c.authorName ?? 'Weft'}</b> {c.text}
+              </Text>
+              {mayDelete(c) && (
+                <Button
+                  size="compact-xs"
+                  variant="subtle"
+                  color="red"
+                  aria-label="Delete comment"
+                  onClick={() => removeComment(c)}
+                >
+                  Delete
+                </Button>
+              )}
+            </Group>
           ))}
           <Group gap="xs" wrap="nowrap" align="flex-end">
             <Textarea

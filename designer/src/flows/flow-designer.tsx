@@ -208,6 +208,11 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                         step={run?.steps.filter((s) => s.nodeId === node.id).at(-1)}
                         onParams={(params) => updateParams(editor, node.id, params)}
                         onDelete={() => editor.change(deleteSelection(editor.canvas))}
+                        webhook={{
+                          flowId: detail.id,
+                          secret: detail.webhookSecret,
+                          onRotated: (webhookSecret) => onDetail({ ...detail, webhookSecret }),
+                        }}
                       />
                     </Suspense>
                   ) : (

@@ -22,6 +22,8 @@ export interface FlowSummary {
 
 export interface FlowDetail extends FlowSummary {
   draft: Flow;
+  /** Signs the inbound webhook trigger's deliveries (admins read flows). */
+  webhookSecret: string | null;
 }
 
 export interface Problem {

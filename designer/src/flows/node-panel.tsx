@@ -11,6 +11,7 @@ import type { Variable } from '../model/variables.ts';
 import { ConditionField } from './condition-field.tsx';
 import type { Problem, RunStep } from './flows-api.ts';
 import { VariablePicker } from './variable-picker.tsx';
+import { WebhookPanel } from './webhook-panel.tsx';
 
 const fields = { condition: ConditionField };
 
@@ -24,9 +25,21 @@ interface Props {
   onDelete: () => void;
   /** This node's step in the run being watched, if it ran. */
   step?: RunStep | undefined;
+  /** The flow's id and webhook secret, for the inbound webhook trigger's delivery details. */
+  webhook: { flowId: string; secret: string | null; onRotated: (secret: string) => void };
 }
 
-export function NodePanel({ node, entry, problems, modules, variables, onParams, onDelete, step }: Props) {
+export function NodePanel({
+  node,
+  entry,
+  problems,
+  modules,
+  variables,
+  onParams,
+  onDelete,
+  step,
+  webhook,
+}: Props) {
   const form = useMemo(() => (entry ? formOf(entry.params as RJSFSchema, modules) : null), [entry, modules]);
   const extraErrors = useMemo(() => extraErrorsOf(problems), [problems]);
   const general = problems.filter((p) => !p.path);
@@ -74,6 +87,7 @@ export function NodePanel({ node, entry, problems, modules, variables, onParams,
           </Alert>
         ))}
         {!entry && <Badge color="red">Unknown node type</Badge>}
+        {node.id === triggerId && node.data.nodeType === 'trigger.webhook' && <WebhookPanel {...webhook} />}
         {form && (
           <Form
             key={node.id}
