@@ -58,6 +58,8 @@ const saturationMs = Number(process.env.BENCH_SATURATION_MS ?? 60_000);
 const workerProcesses = Number(process.env.BENCH_WORKERS ?? 0);
 /** A folder: the engine's process is CPU-profiled during the saturation phase (node --cpu-prof). */
 const profileDir = process.env.BENCH_CPU_PROF;
+/** A module imported into Weft's process (`--import`): ad-hoc counters while working on the engine. */
+const preload = process.env.BENCH_PRELOAD ? ['--import', process.env.BENCH_PRELOAD] : [];
 /** One phase only (`latency` or `saturation`), printed and not written: for working on the engine. */
 const only = process.env.BENCH_ONLY;
 
@@ -288,7 +290,7 @@ async function phases(db: Db, flowId: string) {
 async function latencyPhase() {
   const url = await freshDatabase('bench_latency');
   const db = createDb(url, 10);
-  const weft = await startWeft(url);
+  const weft = await startWeft(url, preload);
   try {
     const flowId = await installFlow(weft.url);
     const write = await contactWriter(db);
@@ -349,16 +351,10 @@ async function saturationPhase() {
       }),
     );
     const writeSeconds = (Date.now() - writeStarted) / 1000;
-    weft = await startWeft(
-      url,
-      profileDir
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${profileDir}`,
-            ...(process.env.BENCH_PRELOAD ? ['--import', process.env.BENCH_PRELOAD] : []),
-          ]
-        : [],
-    );
+    weft = await startWeft(url, [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ...preload,
+    ]);
     // Scale-out: worker processes (WEFT_MODE=worker) beside the first, sharing the same database.
     const extra = await Promise.all(
       Array.from({ length: workerProcesses }, () => startWeft(url, [], { WEFT_MODE: 'worker' })),

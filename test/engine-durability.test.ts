@@ -410,7 +410,7 @@ test('steps of several runs ready together run in one transaction; one that fail
   };
   const flowId = await publish(definition);
   await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
-  // One slot: five ready steps are more than the free slots, so they run as one batch.
+  // One slot: the five ready steps run as one batch.
   const runtime = newRuntime({ inlineSlots: 1 });
   const startAll = (label: string, refused: number | null) =>
     runtime.transaction((trx) =>
