@@ -36,24 +36,7 @@ export async function dispatchPending(
     if (events.length === 0) return 0;
     const types: string[] = [...new Set(events.map((event) => event.type))];
     const listening = triggers.filter((trigger) => trigger.events.some((type) => types.includes(type)));
-    const flows =
-      listening.length === 0
-        ? []
-        : await trx
-            .selectFrom('flows')
-            .innerJoin('flowVersions', (join) =>
-              join
-                .onRef('flowVersions.flowId', '=', 'flows.id')
-                .onRef('flowVersions.version', '=', 'flows.publishedVersion'),
-            )
-            .select(['flows.id', 'flows.triggerModule', 'flowVersions.version', 'flowVersions.definition'])
-            .where('flows.active', '=', true)
-            .where(
-              'flows.triggerType',
-              'in',
-              listening.map((trigger) => trigger.type),
-            )
-            .execute();
+    const flows = listening.length === 0 ? [] : await activeFlows(trx, listening);
     // The runs of the whole batch start at once, and its trigger log is written at once, after them.
     const log: TriggerLogEntry[] = [];
     const starts: StartRequest[] = [];
@@ -93,6 +76,56 @@ export async function dispatchPending(
       )
       .execute();
     return events.length;
+  });
+}
+
+/** Published versions never change: their definitions are read once per process. */
+const definitions = new Map<string, Flow>();
+const maxDefinitions = 1000;
+
+/** The active flows whose trigger is one of these, with their published definitions. */
+async function activeFlows(trx: Db, listening: readonly TriggerNode[]) {
+  const flows = await trx
+    .selectFrom('flows')
+    .select(['id', 'triggerModule', 'publishedVersion'])
+    .where('active', '=', true)
+    .where('publishedVersion', 'is not', null)
+    .where(
+      'triggerType',
+      'in',
+      listening.map((trigger) => trigger.type),
+    )
+    .execute();
+  const key = (flow: { id: string; publishedVersion: number | null }) =>
+    `${flow.id}@${flow.publishedVersion}`;
+  const missing = flows.filter((flow) => !definitions.has(key(flow)));
+  if (missing.length > 0) {
+    if (definitions.size + missing.length > maxDefinitions) definitions.clear();
+    const rows = await trx
+      .selectFrom('flowVersions')
+      .select(['flowId', 'version', 'definition'])
+      .where((eb) =>
+        eb.or(
+          missing.map((flow) =>
+            eb.and([eb('flowId', '=', flow.id), eb('version', '=', flow.publishedVersion as number)]),
+          ),
+        ),
+      )
+      .execute();
+    for (const row of rows) definitions.set(`${row.flowId}@${row.version}`, row.definition);
+  }
+  return flows.flatMap((flow) => {
+    const definition = definitions.get(key(flow));
+    return definition
+      ? [
+          {
+            id: flow.id,
+            triggerModule: flow.triggerModule,
+            version: flow.publishedVersion as number,
+            definition,
+          },
+        ]
+      : [];
   });
 }
 
