@@ -1,6 +1,7 @@
 import type { Db } from '../db/index.ts';
 import type { ChangelogAction } from '../db/types.ts';
 import type { Actor } from './audit.ts';
+import { eventRow, type NewEvent } from './events.ts';
 import { decodeCursor, toPage } from './pagination.ts';
 
 /** Field-level history of every record write, written in the write's transaction. */
@@ -21,20 +22,33 @@ export function diff(before: Values, after: Values): Changes {
   return changes;
 }
 
-export async function writeChangelog(
-  trx: Db,
-  entry: { module: string; recordId: string; action: ChangelogAction; changes: Changes; actor: Actor },
-): Promise<void> {
+export interface ChangelogEntry {
+  module: string;
+  recordId: string;
+  action: ChangelogAction;
+  changes: Changes;
+  actor: Actor;
+}
+
+const changelogRow = (entry: ChangelogEntry) => ({
+  module: entry.module,
+  recordId: entry.recordId,
+  action: entry.action,
+  changes: JSON.stringify(entry.changes),
+  actorId: entry.actor.id,
+  actorName: entry.actor.username,
+});
+
+export async function writeChangelog(trx: Db, entry: ChangelogEntry): Promise<void> {
+  await trx.insertInto('changelog').values(changelogRow(entry)).execute();
+}
+
+/** A record write's changelog row and its outbox event, in one statement (every record write makes both). */
+export async function writeChangeAndEvent(trx: Db, entry: ChangelogEntry, event: NewEvent): Promise<void> {
   await trx
-    .insertInto('changelog')
-    .values({
-      module: entry.module,
-      recordId: entry.recordId,
-      action: entry.action,
-      changes: JSON.stringify(entry.changes),
-      actorId: entry.actor.id,
-      actorName: entry.actor.username,
-    })
+    .with('logged', (qc) => qc.insertInto('changelog').values(changelogRow(entry)))
+    .insertInto('events')
+    .values(eventRow(event))
     .execute();
 }
 

@@ -25,18 +25,23 @@ export interface NewEvent {
   causation?: Causation | undefined;
 }
 
+/** The outbox row of an event. */
+export function eventRow(event: NewEvent) {
+  return {
+    type: event.type,
+    module: event.module,
+    recordId: event.recordId,
+    payload: JSON.stringify(event.payload),
+    actorId: event.actorId,
+    causationId: event.causation?.causationId ?? null,
+    depth: event.causation?.depth ?? null,
+  };
+}
+
 export async function emitEvent(trx: Db, event: NewEvent): Promise<number> {
   const row = await trx
     .insertInto('events')
-    .values({
-      type: event.type,
-      module: event.module,
-      recordId: event.recordId,
-      payload: JSON.stringify(event.payload),
-      actorId: event.actorId,
-      causationId: event.causation?.causationId ?? null,
-      depth: event.causation?.depth ?? null,
-    })
+    .values(eventRow(event))
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;

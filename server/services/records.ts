@@ -4,7 +4,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import type { Actor } from './audit.ts';
 import type { Principal } from './authz.ts';
-import { type Changes, diff, writeChangelog } from './changelog.ts';
+import { type Changes, diff, writeChangeAndEvent } from './changelog.ts';
 import { checkDropdownValue, loadDropdown } from './dropdown-values.ts';
 import { type Causation, emitEvent } from './events.ts';
 import { columnName, indexName, recordsDb, tableOf } from './fields.ts';
@@ -208,15 +208,18 @@ export async function createRecord(
       const id = String(record.id);
       const changes = diff({}, record);
       delete changes.createdAt;
-      await writeChangelog(trx, { module: moduleName, recordId: id, action: 'create', changes, actor });
-      await emitEvent(trx, {
-        type: 'record.created',
-        module: moduleName,
-        recordId: id,
-        payload: { record },
-        actorId: actor.id,
-        causation: options.causation,
-      });
+      await writeChangeAndEvent(
+        trx,
+        { module: moduleName, recordId: id, action: 'create', changes, actor },
+        {
+          type: 'record.created',
+          module: moduleName,
+          recordId: id,
+          payload: { record },
+          actorId: actor.id,
+          causation: options.causation,
+        },
+      );
       await emitTagEvents(trx, moduleName, id, [], record.tags, actor, options.causation);
       return record;
     }),
@@ -323,21 +326,24 @@ export async function updateRecord(
       if (!row) return before;
       const after = toRecord(module, row);
       const changes = diff(before, after);
-      await writeChangelog(trx, { module: moduleName, recordId: id, action: 'update', changes, actor });
-      await emitEvent(trx, {
-        type: 'record.updated',
-        module: moduleName,
-        recordId: id,
-        payload: {
-          record: after,
-          previous: Object.fromEntries(
-            Object.entries(changes).map(([name, change]) => [name, change.before]),
-          ),
-          changed: Object.keys(changes),
+      await writeChangeAndEvent(
+        trx,
+        { module: moduleName, recordId: id, action: 'update', changes, actor },
+        {
+          type: 'record.updated',
+          module: moduleName,
+          recordId: id,
+          payload: {
+            record: after,
+            previous: Object.fromEntries(
+              Object.entries(changes).map(([name, change]) => [name, change.before]),
+            ),
+            changed: Object.keys(changes),
+          },
+          actorId: actor.id,
+          causation: options.causation,
         },
-        actorId: actor.id,
-        causation: options.causation,
-      });
+      );
       if (changes.tags)
         await emitTagEvents(trx, moduleName, id, before.tags, after.tags, actor, options.causation);
       return after;
@@ -372,15 +378,18 @@ async function unlinkReferences(
         const record = toRecord(module, row);
         const recordId = String(record.id);
         const changes = { [field.name]: { before: id, after: null } };
-        await writeChangelog(trx, { module: module.name, recordId, action: 'update', changes, actor });
-        await emitEvent(trx, {
-          type: 'record.updated',
-          module: module.name,
-          recordId,
-          payload: { record, previous: { [field.name]: id }, changed: [field.name] },
-          actorId: actor.id,
-          causation,
-        });
+        await writeChangeAndEvent(
+          trx,
+          { module: module.name, recordId, action: 'update', changes, actor },
+          {
+            type: 'record.updated',
+            module: module.name,
+            recordId,
+            payload: { record, previous: { [field.name]: id }, changed: [field.name] },
+            actorId: actor.id,
+            causation,
+          },
+        );
       }
     }
   }
@@ -403,14 +412,17 @@ export async function deleteRecord(
     await recordsDb(trx).deleteFrom(module.table).where('id', '=', id).execute();
     await trx.deleteFrom('listMembers').where('recordId', '=', id).execute();
     const changes: Changes = diff(before, {});
-    await writeChangelog(trx, { module: moduleName, recordId: id, action: 'delete', changes, actor });
-    await emitEvent(trx, {
-      type: 'record.deleted',
-      module: moduleName,
-      recordId: id,
-      payload: { record: before },
-      actorId: actor.id,
-      causation: options.causation,
-    });
+    await writeChangeAndEvent(
+      trx,
+      { module: moduleName, recordId: id, action: 'delete', changes, actor },
+      {
+        type: 'record.deleted',
+        module: moduleName,
+        recordId: id,
+        payload: { record: before },
+        actorId: actor.id,
+        causation: options.causation,
+      },
+    );
   });
 }
