@@ -114,7 +114,7 @@ const statusOf = (outcome: StepOutcome): RunStatus =>
 /** Steps (or batches of steps, see `maxBatch`) run inline at once per process; the rest wait their turn. */
 const maxInline = 8;
 /** Ready steps of different runs run in one transaction, at most. */
-const maxBatch = 8;
+const maxBatch = 16;
 /** Steps readied for running inline, at most, beyond which new steps are left to the queue's workers. */
 const maxReady = 512;
 /** Steps readied and not yet started beyond which the runtime is busy: new runs should wait (see `busy`). */
