@@ -39,10 +39,6 @@ const changelogRow = (entry: ChangelogEntry) => ({
   actorName: entry.actor.username,
 });
 
-export async function writeChangelog(trx: Db, entry: ChangelogEntry): Promise<void> {
-  await trx.insertInto('changelog').values(changelogRow(entry)).execute();
-}
-
 /** A record write's changelog row and its outbox event, in one statement (every record write makes both). */
 export async function writeChangeAndEvent(trx: Db, entry: ChangelogEntry, event: NewEvent): Promise<void> {
   await trx
