@@ -172,9 +172,9 @@ export class FlowRuntime {
   /**
    * The next ready steps to run together (fewer round trips per step leave the event loop
    * room, which matters more than a step waiting for the others of its batch): runs under
-   * way before new ones, each queue in
-   * its order so that none starves; one step per run (a step sees its run as the step
-   * before left it); a step with effects outside the database alone.
+   * way before new ones, each queue in its order so that none starves; one step per run (a
+   * step sees its run as the step before left it); a step with effects outside the
+   * database alone.
    */
   #takeBatch(): ReadyStep[] {
     const batch: ReadyStep[] = [];
@@ -223,6 +223,7 @@ export class FlowRuntime {
    */
   kick(): void {
     while (!this.#paused && this.#inline.size < this.#slots && this.#readyCount() > 0) {
+      const wasBusy = this.busy;
       const batch = this.#takeBatch();
       const [first] = batch;
       const work =
@@ -236,7 +237,7 @@ export class FlowRuntime {
           this.kick();
         });
       this.#inline.add(running);
-      if (this.#readyCount() === busyReady - 1) this.#onIdle?.();
+      if (wasBusy && !this.busy) this.#onIdle?.();
     }
   }
 
@@ -561,10 +562,10 @@ export class FlowRuntime {
 
   /**
    * Runs a few ready steps of different runs in one transaction: one lock query, one
-   * insert of the next steps' jobs, one job deletion and one commit for all. Only steps whose effects stay in the database are
-   * batched (a rolled-back batch must not have called anyone). Should any step fail, the
-   * batch rolls back as if it never ran and each step runs again alone, on the path that
-   * records failures and retries.
+   * insert of the next steps' jobs, one job deletion and one commit for all. Only steps
+   * whose effects stay in the database are batched (a rolled-back batch must not have
+   * called anyone). Should any step fail, the batch rolls back as if it never ran and each
+   * step runs again alone, on the path that records failures and retries.
    */
   async #runBatch(batch: readonly ReadyStep[]): Promise<void> {
     try {
