@@ -24,7 +24,11 @@ import { addTags, removeTags } from './tags.ts';
  * the same order and cannot deadlock each other.
  */
 
-export const bulkChunk = 200;
+/**
+ * Under PostgreSQL's 64 cached subtransactions per transaction (one savepoint each): past
+ * it, every other session's snapshot checks read pg_subtrans while the chunk is open.
+ */
+export const bulkChunk = 60;
 /** The failures answered by id; the rest are counted (`matched - succeeded`). */
 export const bulkFailuresShown = 100;
 
