@@ -8,7 +8,7 @@ import { importX2crmFlow } from './import-x2crm.ts';
 import { schemaErrors } from './json-schema.ts';
 import { createCatalog, defineAction, defineTrigger } from './node-types.ts';
 import { validateFlow } from './validate.ts';
-import { evaluateFormula } from './x2crm-conditions.ts';
+import { convertConditions, evaluateFormula, type Unmapped } from './x2crm-conditions.ts';
 
 const directory = new URL('../../test/fixtures/x2crm-flows/', import.meta.url);
 const load = (name: string): unknown => JSON.parse(readFileSync(new URL(name, directory), 'utf8'));
@@ -246,6 +246,28 @@ describe('X2CRM flow files import', () => {
       ],
     );
     assert.deepEqual(edgesOf(flow), ['trigger>n2']);
+  });
+});
+
+describe('X2CRM conditions on users and lists', () => {
+  test('"user is logged in" on a field becomes userOnline; on a username or a list, it is listed with what to use instead', () => {
+    const unmapped: Unmapped[] = [];
+    const rule = convertConditions(
+      [
+        { type: 'user_active', value: '{assignedTo}' },
+        { type: 'user_active', value: 'chames' },
+        { type: 'on_list', value: '12' },
+      ],
+      '/items/0/conditions',
+      unmapped,
+    );
+    assert.deepEqual(rule, { and: [{ userOnline: [{ var: 'record.assignedTo' }] }, false, false] });
+    assert.deepEqual(
+      unmapped.map((u) => u.path),
+      ['/items/0/conditions/1', '/items/0/conditions/2'],
+    );
+    assert.match(unmapped[0]?.reason ?? '', /User is online/);
+    assert.match(unmapped[1]?.reason ?? '', /Record is on list/);
   });
 });
 

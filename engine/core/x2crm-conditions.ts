@@ -68,6 +68,14 @@ function attribute(condition: X2Condition): unknown {
   return undefined;
 }
 
+/** Why a condition X2CRM has could not be carried over, when Weft has something close. */
+const unmappedReasons: Readonly<Record<string, string>> = {
+  workflow_status: 'process-stage conditions have no Weft equivalent yet',
+  user_active:
+    'X2CRM names the user by username; choose the user in a "User is online" condition (userOnline)',
+  on_list: 'the list is one of X2CRM\'s; choose a Weft list in a "Record is on list" condition (onList)',
+};
+
 function one(condition: X2Condition, path: string, unmapped: Unmapped[]): unknown {
   const type = String(condition.type ?? '');
   let rule: unknown;
@@ -81,15 +89,16 @@ function one(condition: X2Condition, path: string, unmapped: Unmapped[]): unknow
   } else if (Object.hasOwn(calendar, type)) {
     const op = comparisons[String(condition.operator ?? '=')];
     if (op) rule = { [op]: [{ [calendar[type] as string]: [] }, literal(condition.value)] };
+  } else if (type === 'user_active') {
+    // "The user is logged in": a field holding the user (Weft's assignment fields hold user ids).
+    const user = literal(condition.value);
+    if (typeof user === 'object' && user !== null) rule = { userOnline: [user] };
   }
   if (rule === undefined) {
     unmapped.push({
       path,
       what: `condition ${type}${condition.operator ? ` ${String(condition.operator)}` : ''}`,
-      reason:
-        type === 'workflow_status'
-          ? 'process-stage conditions have no Weft equivalent yet; the condition is replaced by false'
-          : 'no Weft equivalent for this condition; it is replaced by false',
+      reason: `${(Object.hasOwn(unmappedReasons, type) && unmappedReasons[type]) || 'no Weft equivalent for this condition'}; it is replaced by false`,
     });
     return false;
   }
