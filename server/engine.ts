@@ -9,7 +9,7 @@ import { dispatchPending } from './services/dispatcher.ts';
 import { engineServices, factServices } from './services/engine-services.ts';
 import { eventsChannel } from './services/events.ts';
 import { pruneRuns } from './services/flow-runs.ts';
-import { createLiveBatch } from './services/live.ts';
+import { createLiveBatch, deferLive, takeDeferred } from './services/live.ts';
 import { periodicQueue, syncAllPeriodicSchedules, workPeriodic } from './services/periodic.ts';
 import type { SettingsService } from './services/settings.ts';
 import { overdueQueue, workOverdueScan } from './services/task-overdue.ts';
@@ -22,8 +22,15 @@ export function createRuntime(db: Db, boss: PgBoss, onError: (error: unknown) =>
     boss,
     catalog,
     clock: { now: () => new Date() },
-    // The email service enqueues delivery jobs in the step's transaction.
-    services: (trx, run) => engineServices(trx, run, { boss }),
+    // The email service enqueues delivery jobs in the step's transaction; live messages
+    // (feed posts, notifications) wait for its commit and go out in batches.
+    services: (trx, run) => {
+      deferLive(trx as unknown as Db);
+      return engineServices(trx, run, { boss });
+    },
+    onCommitted: (trx) => {
+      for (const payload of takeDeferred(trx as unknown as Db)) live.sendPayload(payload);
+    },
     facts: (trx) => factServices(trx as unknown as Db),
     // Run views (the designer) refresh on these; flows are administration, so admins receive them.
     onChange: (changes) => {

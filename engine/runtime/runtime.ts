@@ -57,6 +57,8 @@ export interface RuntimeDeps {
    * committed (live views); a rolled-back transaction tells nothing.
    */
   onChange?: (changes: RunChange[]) => void;
+  /** Told that a transaction the runtime worked in committed: what the services held back for it may go. */
+  onCommitted?: (trx: EngineDb) => void;
   /** Called when the runtime pauses for shutdown: flush what `onChange` holds. */
   onPause?: () => Promise<void>;
   /** How long the job of a step readied to run inline is held back (default `leaseMs`). */
@@ -257,6 +259,7 @@ export class FlowRuntime {
       this.#changes.delete(trx);
       this.#deps.onChange?.(changes);
     }
+    this.#deps.onCommitted?.(trx);
     this.kick();
   }
 

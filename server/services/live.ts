@@ -60,7 +60,29 @@ export async function publish(
     if (!large) throw new Error(`live message ${envelope.type} is too large for NOTIFY`);
     payload = JSON.stringify({ ...envelope, data: large });
   }
-  await sql`select pg_notify(${liveChannel}, ${payload})`.execute(db);
+  const held = deferred.get(db);
+  if (held) held.push(payload);
+  else await sql`select pg_notify(${liveChannel}, ${payload})`.execute(db);
+}
+
+/** Transactions whose live messages wait for their commit (`deferLive`). */
+const deferred = new WeakMap<Db, string[]>();
+
+/**
+ * From now on, `publish` in this transaction holds its messages instead of a NOTIFY each;
+ * whoever commits the transaction sends them (`takeDeferred`, then a live batch), and a
+ * rolled-back transaction's are never taken. The engine's steps do this: a step that
+ * posts to the feed costs no extra statement, and its commit takes no NOTIFY lock.
+ */
+export function deferLive(trx: Db): void {
+  if (!deferred.has(trx)) deferred.set(trx, []);
+}
+
+/** The messages a committed transaction held back (see `deferLive`). */
+export function takeDeferred(trx: Db): string[] {
+  const held = deferred.get(trx) ?? [];
+  deferred.delete(trx);
+  return held;
 }
 
 /**
@@ -89,6 +111,11 @@ export function createLiveBatch(db: Db, onError: (error: unknown) => void, delay
     }
     return sending;
   };
+  /** A message already serialised (and within NOTIFY's size), as `publish` makes them. */
+  const sendPayload = (payload: string): void => {
+    queued.push(payload);
+    timer ??= setTimeout(flush, delayMs);
+  };
   return {
     send(envelope: LiveEnvelope): void {
       const payload = JSON.stringify(envelope);
@@ -96,9 +123,9 @@ export function createLiveBatch(db: Db, onError: (error: unknown) => void, delay
         onError(new Error(`live message ${envelope.type} is too large for NOTIFY`));
         return;
       }
-      queued.push(payload);
-      timer ??= setTimeout(flush, delayMs);
+      sendPayload(payload);
     },
+    sendPayload,
     /** Sends what is gathered now (shutdown). */
     flush,
   };
