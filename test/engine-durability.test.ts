@@ -459,3 +459,27 @@ test('steps of several runs ready together run in one transaction; one that fail
   assert.equal((await posts('apart 2')).length, 0);
   for (const id of ids) assert.deepEqual(await stepJobsOf(id as string), []);
 });
+
+test('steps readied but not yet run when the runtime pauses are handed to the queue at once', async () => {
+  const flowId = await publish(postOnce('Released', 'released post'));
+  const { definition } = await db
+    .selectFrom('flowVersions')
+    .select('definition')
+    .where('flowId', '=', flowId)
+    .executeTakeFirstOrThrow();
+  // No inline slot: the step waits in the runtime; its job is held back for a minute.
+  const stopping = newRuntime({ inlineSlots: 0, leaseMs: 60_000 });
+  const runId = await stopping.transaction((trx) =>
+    stopping.start(trx, { flowId, version: 1, definition, input: { record: null, trigger: {}, user: null } }),
+  );
+  assert.ok(runId);
+  await stopping.pause();
+  // The workers' queue runs it long before the minute is up.
+  const run = await eventually(async () => {
+    const row = await db.selectFrom('flowRuns').selectAll().where('id', '=', runId).executeTakeFirst();
+    return row?.status === 'succeeded' ? row : undefined;
+  }, 'the released step to run from the queue');
+  assert.equal(run.status, 'succeeded');
+  assert.equal((await posts('released post')).length, 1);
+  await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
+});

@@ -281,13 +281,38 @@ export class FlowRuntime {
     return result;
   }
 
-  /** Stops running steps inline (their jobs remain) and waits for those under way: for shutdown. */
+  /**
+   * Stops running steps inline and waits for those under way: for shutdown. The steps it
+   * readied and will not run now are handed to the queue at once, rather than when their
+   * held-back jobs come due.
+   */
   async pause(): Promise<void> {
     this.#paused = true;
+    const dropped = [...this.#ready.next, ...this.#ready.fresh];
     this.#ready.next.length = 0;
     this.#ready.fresh.length = 0;
     while (this.#inline.size > 0) await Promise.allSettled([...this.#inline]);
+    // Should the database be gone already, the jobs still come due when their time is up.
+    await this.#release(dropped).catch(() => undefined);
     await this.#deps.onPause?.();
+  }
+
+  /** Replaces the held-back jobs of steps this process will not run with jobs due now. */
+  async #release(steps: readonly ReadyStep[]): Promise<void> {
+    if (steps.length === 0) return;
+    await this.#deps.db.transaction().execute(async (trx) => {
+      const db = { db: inTransaction(trx) };
+      await this.#deps.boss.deleteJob(
+        queues.step,
+        steps.map((step) => step.jobId),
+        db,
+      );
+      // Paused, the runtime makes plain jobs: no lease, nothing readied.
+      await this.#insertSteps(
+        trx,
+        steps.map((step) => this.#stepEntry(step.data, 'released')),
+      );
+    });
   }
 
   /** The machine of a run's flow version. Published versions never change, so machines are kept. */
