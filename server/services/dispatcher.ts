@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { RunInput } from '../../engine/core/compile.ts';
+import { factsNeeded, needsFacts } from '../../engine/core/facts.ts';
 import type { EngineEvent, TriggerNode } from '../../engine/nodes/define.ts';
 import { conditionHolds } from '../../engine/runtime/facts.ts';
 import type { FlowRuntime, StartRequest } from '../../engine/runtime/runtime.ts';
@@ -221,7 +222,19 @@ export async function triggerConditionsHold(
   if (conditions === undefined) return true;
   const timeZone = definition.settings?.timeZone;
   const context = { ...input, now: new Date().toISOString() };
-  return conditionHolds(factServices(db), conditions, context, timeZone ? { timeZone } : {});
+  const decide = () => conditionHolds(factServices(db), conditions, context, timeZone ? { timeZone } : {});
+  if (!needsFacts(factsNeeded(conditions))) return decide();
+  // Conditions on presence or lists read the database: a failing read must not abort the
+  // caller's transaction (a dispatch batch, every other flow's runs with it).
+  await sql`savepoint trigger_conditions`.execute(db);
+  try {
+    const holds = await decide();
+    await sql`release savepoint trigger_conditions`.execute(db);
+    return holds;
+  } catch (error) {
+    await sql`rollback to savepoint trigger_conditions`.execute(db);
+    throw error;
+  }
 }
 
 /** Reads every record: the trigger decides what starts a flow, not who caused the event. */
