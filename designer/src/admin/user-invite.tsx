@@ -1,9 +1,10 @@
 /** Inviting users by email, and how a user's status shows on the Users screen. */
-import { Badge, Button, Group, Modal, MultiSelect, Stack, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail, fieldErrors } from '../console/console-api.ts';
 import type { AdminUser, Role, Group as UserGroup } from './admin-data.ts';
+import { MembershipFields, NameFields } from './user-fields.tsx';
 
 /** Active, deactivated, or invited (orange once the link has expired: resend it). */
 export function StatusBadge({ user }: { user: AdminUser }) {
@@ -91,33 +92,13 @@ export function InviteDialog({
           error={errors.username}
           onChange={(e) => set({ username: e.target.value })}
         />
-        <Group grow>
-          <TextInput
-            label="First name"
-            value={values.firstName}
-            error={errors.firstName}
-            onChange={(e) => set({ firstName: e.target.value })}
-          />
-          <TextInput
-            label="Last name"
-            value={values.lastName}
-            error={errors.lastName}
-            onChange={(e) => set({ lastName: e.target.value })}
-          />
-        </Group>
-        <MultiSelect
-          label="Roles"
-          data={roles.map((r) => ({ value: r.id, label: r.name }))}
-          value={values.roleIds ?? defaultRoles}
-          error={errors.roleIds}
-          onChange={(roleIds) => set({ roleIds })}
-        />
-        <MultiSelect
-          label="Groups"
-          data={groups.map((g) => ({ value: g.id, label: g.name }))}
-          value={values.groupIds}
-          error={errors.groupIds}
-          onChange={(groupIds) => set({ groupIds })}
+        <NameFields values={values} errors={errors} set={set} />
+        <MembershipFields
+          roles={roles}
+          groups={groups}
+          values={{ roleIds: values.roleIds ?? defaultRoles, groupIds: values.groupIds }}
+          errors={errors}
+          set={set}
         />
         <Button onClick={invite}>Send invitation</Button>
       </Stack>

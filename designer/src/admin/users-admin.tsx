@@ -7,7 +7,6 @@ import {
   Checkbox,
   Group,
   Modal,
-  MultiSelect,
   PasswordInput,
   Select,
   Stack,
@@ -20,6 +19,7 @@ import { api } from '../api.ts';
 import { done, fail, fieldErrors } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { type AdminUser, fullName, type Role, type Group as UserGroup, useAll } from './admin-data.ts';
+import { MembershipFields, NameFields } from './user-fields.tsx';
 import { InviteDialog, StatusBadge } from './user-invite.tsx';
 import { UserSessionsDialog } from './user-sessions.tsx';
 
@@ -250,20 +250,7 @@ function UserDialog({
             />
           </>
         )}
-        <Group grow>
-          <TextInput
-            label="First name"
-            value={values.firstName}
-            error={errors.firstName}
-            onChange={(e) => set({ firstName: e.target.value })}
-          />
-          <TextInput
-            label="Last name"
-            value={values.lastName}
-            error={errors.lastName}
-            onChange={(e) => set({ lastName: e.target.value })}
-          />
-        </Group>
+        <NameFields values={values} errors={errors} set={set} />
         <TextInput
           label="Email"
           value={values.email}
@@ -276,20 +263,7 @@ function UserDialog({
           error={errors.title}
           onChange={(e) => set({ title: e.target.value })}
         />
-        <MultiSelect
-          label="Roles"
-          data={roles.map((r) => ({ value: r.id, label: r.name }))}
-          value={values.roleIds}
-          error={errors.roleIds}
-          onChange={(roleIds) => set({ roleIds })}
-        />
-        <MultiSelect
-          label="Groups"
-          data={groups.map((g) => ({ value: g.id, label: g.name }))}
-          value={values.groupIds}
-          error={errors.groupIds}
-          onChange={(groupIds) => set({ groupIds })}
-        />
+        <MembershipFields roles={roles} groups={groups} values={values} errors={errors} set={set} />
         {user && (
           <Checkbox
             label="Available for lead routing"
