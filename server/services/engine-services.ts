@@ -12,7 +12,7 @@ import { createPost } from './feed.ts';
 import { userExists } from './feed-posts.ts';
 import { guardedFetch } from './http-client.ts';
 import { changeMembers, isOnList, listMembersAmong } from './lists.ts';
-import { getModule } from './modules.ts';
+import { getModule, pinModules } from './modules.ts';
 import { notify } from './notifications.ts';
 import { onlineUserIds } from './presence.ts';
 import { listRecords } from './record-list.ts';
@@ -33,6 +33,9 @@ export async function engineServices(
 ): Promise<EngineServices> {
   // The engine and the server share one database: the runtime's view of a transaction is the server's.
   const db = trx as unknown as Db;
+  // No action changes module definitions: the step's transaction (a batch of steps, often)
+  // reads the schema token once for all of its record writes.
+  pinModules(db);
   const flow =
     run.flow ??
     (await db

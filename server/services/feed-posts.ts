@@ -5,6 +5,7 @@ import { invalid } from '../errors.ts';
 import { type Principal, scopeFor } from './authz.ts';
 import { tableOf } from './fields.ts';
 import { type Audience, publish, type RecordFacts } from './live.ts';
+import { findModule, listModules, type ModuleDefinition } from './modules.ts';
 import { accessCondition } from './record-access.ts';
 
 /**
@@ -61,7 +62,7 @@ export function postsQuery(db: Db) {
  */
 export async function visibleTo(db: Db, principal: Principal): Promise<RawBuilder<SqlBool>> {
   if (principal.isAdmin) return sql<SqlBool>`true`;
-  const modules = await db.selectFrom('modules').select('name').execute();
+  const modules = await listModules(db);
   const aboutVisibleRecord: RawBuilder<SqlBool>[] = [];
   for (const { name } of modules) {
     if (scopeFor(principal, name, 'view') === 'none') continue;
@@ -76,25 +77,30 @@ export async function visibleTo(db: Db, principal: Principal): Promise<RawBuilde
     or feed_posts.target_user_id = ${principal.id}) and (feed_posts.module is null or ${records}))`;
 }
 
-/** Who a record belongs to, for live audiences; null when the module or the record does not exist. */
-export async function recordFacts(db: Db, module: string, recordId: string): Promise<RecordFacts | null> {
-  const known = await db.selectFrom('modules').select('name').where('name', '=', module).executeTakeFirst();
-  if (!known) return null;
-  const { rows } = await sql<{ assignedTo: string | null; visibility: string }>`
-    select assigned_to, visibility from ${sql.table(tableOf(module))} where id = ${recordId}`.execute(db);
-  const row = rows[0];
-  return row ? { assignedTo: row.assignedTo, private: row.visibility !== 'public' } : null;
+/** Who a record belongs to, as SQL over its id (a json object, or null when there is no such record). */
+function recordFactsOf(module: ModuleDefinition, recordId: RawBuilder<unknown> | string) {
+  return sql<RecordFacts | null>`(select json_build_object('assignedTo', assigned_to, 'private', visibility <> 'public')
+    from ${sql.table(module.table)} where id = ${recordId})`;
 }
 
-/** The sockets that may see a post, mirroring `visibleTo`. */
-export async function audienceOf(
-  db: Db,
-  post: Pick<FeedPostView, 'visibility' | 'authorId' | 'targetUserId' | 'module' | 'recordId'>,
-): Promise<Audience> {
+/** Who a record belongs to, for live audiences; null when the module or the record does not exist. */
+export async function recordFacts(db: Db, module: string, recordId: string): Promise<RecordFacts | null> {
+  const definition = await findModule(db, module);
+  if (!definition) return null;
+  const { rows } = await sql<{
+    facts: RecordFacts | null;
+  }>`select ${recordFactsOf(definition, recordId)} as facts`.execute(db);
+  return rows[0]?.facts ?? null;
+}
+
+type AudienceOf = Pick<FeedPostView, 'visibility' | 'authorId' | 'targetUserId' | 'module' | 'recordId'>;
+
+/** The sockets that may see a post, mirroring `visibleTo`; `record` when its facts were read already. */
+export async function audienceOf(db: Db, post: AudienceOf, record?: RecordFacts | null): Promise<Audience> {
   const audience: Audience = {};
   if (post.module && post.recordId) {
     audience.module = post.module;
-    audience.record = await recordFacts(db, post.module, post.recordId);
+    audience.record = record !== undefined ? record : await recordFacts(db, post.module, post.recordId);
   }
   if (post.visibility === 'public') return { ...audience, everyone: true };
   const users = [post.authorId, post.targetUserId].filter((id): id is string => id !== null);
@@ -118,8 +124,10 @@ export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> 
   if (input.targetUserId && !(await userExists(db, input.targetUserId))) {
     throw invalid('targetUserId', 'is not an existing user');
   }
-  // Written and read back as `postsQuery` shows posts, in one statement (a new post has no comments).
-  const post: FeedPostView = await db
+  const subject = input.module ? await findModule(db, input.module) : undefined;
+  // Written and read back as `postsQuery` shows posts, with who its record belongs to (for
+  // the live audience), in one statement; a new post has no comments.
+  const { subjectFacts, ...post } = await db
     .with('post', (qc) =>
       qc
         .insertInto('feedPosts')
@@ -150,12 +158,15 @@ export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> 
       sql<number>`0`.as('commentCount'),
       'post.createdAt',
       'post.updatedAt',
+      (subject ? recordFactsOf(subject, sql.ref('post.recordId')) : sql<RecordFacts | null>`null`).as(
+        'subjectFacts',
+      ),
     ])
     .executeTakeFirstOrThrow();
   const { id } = post;
   await publish(
     db,
-    { type: 'feed.post.created', data: post, to: await audienceOf(db, post) },
+    { type: 'feed.post.created', data: post, to: await audienceOf(db, post, subjectFacts) },
     { id, fetch: `/api/feed/${id}` },
   );
   return post;

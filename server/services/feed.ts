@@ -16,6 +16,7 @@ import {
 } from './feed-posts.ts';
 import { tableOf } from './fields.ts';
 import { publish } from './live.ts';
+import { findModule } from './modules.ts';
 import { notify } from './notifications.ts';
 import { containsPattern, decodeCursor, toPage } from './pagination.ts';
 import { accessCondition } from './record-access.ts';
@@ -50,12 +51,7 @@ export async function postAs(
   input: Pick<NewPost, 'text' | 'module' | 'recordId' | 'targetUserId' | 'visibility'>,
 ) {
   if (input.module && input.recordId) {
-    const known = await db
-      .selectFrom('modules')
-      .select('name')
-      .where('name', '=', input.module)
-      .executeTakeFirst();
-    if (!known) throw invalid('module', 'is not a module');
+    if (!(await findModule(db, input.module))) throw invalid('module', 'is not a module');
     const condition = await accessCondition(db, principal, input.module, 'view');
     const { rows } = await sql`select 1 from ${sql.table(tableOf(input.module))} where id = ${input.recordId}
       ${condition ? sql`and ${condition}` : sql``}`.execute(db);

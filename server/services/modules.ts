@@ -65,9 +65,9 @@ const moduleColumns = [
   'version',
 ] as const;
 
-/** Module definitions with their fields, in one query (every record write reads one). */
-async function loadModules(db: Db, name?: string): Promise<ModuleDefinition[]> {
-  let query = db
+/** Every module definition with its fields, in one query. */
+async function loadModules(db: Db): Promise<readonly ModuleDefinition[]> {
+  const rows = await db
     .selectFrom('modules')
     .select((eb) => [
       ...moduleColumns,
@@ -92,45 +92,79 @@ async function loadModules(db: Db, name?: string): Promise<ModuleDefinition[]> {
           .orderBy('name'),
       ).as('fields'),
     ])
-    .orderBy('name');
-  if (name !== undefined) query = query.where('name', '=', name);
-  const rows = await query.execute();
-  return rows.map((row) => ({
-    ...row,
-    table: tableOf(row.name),
-    fields: row.fields.map(({ type, ...field }) => ({ ...field, type: type as FieldType })),
-  }));
+    .orderBy('name')
+    .execute();
+  return deepFreeze(
+    rows.map((row) => ({
+      ...row,
+      table: tableOf(row.name),
+      fields: row.fields.map(({ type, ...field }) => ({ ...field, type: type as FieldType })),
+    })),
+  );
+}
+
+/** Shared definitions are read-only: a caller that changed one would change it for every later reader. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /**
- * Transactions that read each module definition once (`pinModules`): a bulk action's chunk
- * calls the record services hundreds of times and changes no definition. Not for a
- * transaction that changes definitions, which must read its own changes.
+ * Definitions by the schema token they were read under (migration 0014: a random token
+ * that every write to `modules` or `module_fields` replaces). A token names one set of
+ * definitions of one database, so the few kept serve every database this process uses.
  */
-const pinned = new WeakMap<Db, Map<string, Promise<ModuleDefinition[]>>>();
+const byToken = new Map<string, Promise<readonly ModuleDefinition[]>>();
+const keptTokens = 8;
+
+/**
+ * Transactions that read the schema token once (`pinModules`): a bulk action's chunk or a
+ * batch of flow steps calls the record services many times and changes no definition.
+ * Not for a transaction that changes definitions, which must read its own changes.
+ */
+const pinned = new WeakMap<Db, Promise<string>>();
 
 export function pinModules(trx: Db): void {
-  pinned.set(trx, new Map());
+  if (!pinned.has(trx)) pinned.set(trx, schemaToken(trx));
 }
 
-function readModules(db: Db, name?: string): Promise<ModuleDefinition[]> {
-  const memo = pinned.get(db);
-  if (!memo) return loadModules(db, name);
-  const key = name ?? '*';
-  let modules = memo.get(key);
+async function schemaToken(db: Db): Promise<string> {
+  const { rows } = await sql<{ token: string }>`select token from schema_token`.execute(db);
+  const token = rows[0]?.token;
+  if (!token) throw new Error('schema_token has no row (migration 0014)');
+  return token;
+}
+
+/** The module definitions as `db` sees them: one small query, or none in a pinned transaction. */
+async function readModules(db: Db): Promise<readonly ModuleDefinition[]> {
+  const token = await (pinned.get(db) ?? schemaToken(db));
+  let modules = byToken.get(token);
   if (!modules) {
-    modules = loadModules(db, name);
-    memo.set(key, modules);
+    modules = loadModules(db);
+    byToken.set(token, modules);
+    modules.catch(() => byToken.delete(token));
+    for (const old of byToken.keys()) if (byToken.size > keptTokens) byToken.delete(old);
   }
   return modules;
 }
 
-export async function listModules(db: Db): Promise<ModuleDefinition[]> {
+export async function listModules(db: Db): Promise<readonly ModuleDefinition[]> {
   return readModules(db);
 }
 
 export async function findModule(db: Db, name: string): Promise<ModuleDefinition | undefined> {
-  return (await readModules(db, name))[0];
+  return (await readModules(db)).find((module) => module.name === name);
+}
+
+/**
+ * Whether a module exists, read directly: for Studio changes, whose transaction changes
+ * definitions (and so the schema token) between reads, and for migrations older than the token.
+ */
+async function moduleExists(trx: Db, name: string): Promise<boolean> {
+  return (await trx.selectFrom('modules').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
 }
 
 export async function getModule(db: Db, name: string): Promise<ModuleDefinition> {
@@ -200,7 +234,7 @@ export async function checkOptions(
     if ((target === undefined) === (holder === undefined)) {
       throw invalid('options', 'a link names either its target `module` or the `moduleField` holding it');
     }
-    if (typeof target === 'string' && target !== module.name && !(await findModule(trx, target))) {
+    if (typeof target === 'string' && target !== module.name && !(await moduleExists(trx, target))) {
       throw invalid('options.module', `names no module (${target})`);
     }
     if (typeof holder === 'string' && !module.fields.some((f) => f.name === holder && f.type === 'text')) {
@@ -242,7 +276,7 @@ export interface ModuleSpec {
 
 /** Creates the metadata, the records table and every field's column in the caller's transaction. */
 export async function installModule(trx: Db, spec: ModuleSpec, fields: FieldBody[]): Promise<void> {
-  if (await findModule(trx, spec.name)) throw conflict('name', 'is taken by another module');
+  if (await moduleExists(trx, spec.name)) throw conflict('name', 'is taken by another module');
   await trx
     .insertInto('modules')
     .values({

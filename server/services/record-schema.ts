@@ -88,17 +88,18 @@ export function recordBodySchema(module: ModuleDefinition, mode: 'create' | 'upd
   };
 }
 
-const cache = new Map<string, { version: number; create: ValidateFunction; update: ValidateFunction }>();
+/** Definitions are shared and never change (services/modules.ts), so their validators are kept with them. */
+const cache = new WeakMap<ModuleDefinition, { create: ValidateFunction; update: ValidateFunction }>();
 
 function validatorsOf(module: ModuleDefinition) {
-  const cached = cache.get(module.name);
-  if (cached?.version === module.version) return cached;
-  const compiled = {
-    version: module.version,
-    create: ajv.compile(recordBodySchema(module, 'create')),
-    update: ajv.compile(recordBodySchema(module, 'update')),
-  };
-  cache.set(module.name, compiled);
+  let compiled = cache.get(module);
+  if (!compiled) {
+    compiled = {
+      create: ajv.compile(recordBodySchema(module, 'create')),
+      update: ajv.compile(recordBodySchema(module, 'update')),
+    };
+    cache.set(module, compiled);
+  }
   return compiled;
 }
 

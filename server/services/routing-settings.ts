@@ -3,6 +3,7 @@ import type { RoutingSettingsInput, RoutingSettingsView } from '../../schemas/ro
 import type { Db } from '../db/index.ts';
 import { type FieldProblem, notFound, WeftError } from '../errors.ts';
 import { type Actor, audit } from './audit.ts';
+import { findModule } from './modules.ts';
 import { criteriaProblems } from './routing-criteria.ts';
 
 const defaults = {
@@ -18,8 +19,7 @@ const defaults = {
 
 /** Routing exists for every module, standard or custom, and for nothing else. */
 export async function requireModule(db: Db, module: string): Promise<void> {
-  const row = await db.selectFrom('modules').select('name').where('name', '=', module).executeTakeFirst();
-  if (!row) throw notFound(`Module ${module}`);
+  if (!(await findModule(db, module))) throw notFound(`Module ${module}`);
 }
 
 /** A module's routing settings and rules; a module never set up answers the defaults (free for all, off). */
