@@ -164,7 +164,9 @@ export async function findModule(db: Db, name: string): Promise<ModuleDefinition
  * definitions (and so the schema token) between reads, and for migrations older than the token.
  */
 async function moduleExists(trx: Db, name: string): Promise<boolean> {
-  return (await trx.selectFrom('modules').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
+  return (
+    (await trx.selectFrom('modules').select('name').where('name', '=', name).executeTakeFirst()) !== undefined
+  );
 }
 
 export async function getModule(db: Db, name: string): Promise<ModuleDefinition> {
