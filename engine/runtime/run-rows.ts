@@ -173,6 +173,52 @@ export async function upsertStep(trx: EngineDb, step: StepWrite): Promise<void> 
   await stepUpsert(trx, step).execute();
 }
 
+/** A settled step and its run's new state, written with others' at the end of a batch (`settleRuns`). */
+export interface Settled {
+  step: StepWrite & { status: 'done' };
+  run: { id: string; status: RunStatus; snapshot: unknown; output?: unknown };
+  /** When the step was done (the batch commits later). */
+  at: Date;
+}
+
+/**
+ * Writes the settled steps of a batch and their runs' new states, in one statement
+ * whatever their number (arrays, not a row of parameters each). Returns the flows that
+ * have runs queued behind a run this finished.
+ */
+export async function settleRuns(trx: EngineDb, settled: readonly Settled[]): Promise<string[]> {
+  if (settled.length === 0) return [];
+  const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+  const column = <T>(pick: (entry: Settled) => T) => settled.map(pick);
+  const { rows } = await sql<{ flowId: string; hasQueued: boolean }>`
+    with steps as (
+      insert into flow_steps (run_id, node_id, iteration, node_type, status, attempt, input, output, finished_at)
+      select * from unnest(
+        ${column((entry) => entry.step.runId)}::uuid[], ${column((entry) => entry.step.nodeId)}::text[],
+        ${column((entry) => entry.step.iteration)}::int[], ${column((entry) => entry.step.nodeType)}::text[],
+        ${column((entry) => entry.step.status)}::text[], ${column((entry) => entry.step.attempt ?? 0)}::int[],
+        ${column((entry) => json(entry.step.input))}::jsonb[], ${column((entry) => json(entry.step.output))}::jsonb[],
+        ${column((entry) => entry.at)}::timestamptz[])
+      on conflict (run_id, node_id, iteration) do update set
+        status = excluded.status, attempt = excluded.attempt, finished_at = excluded.finished_at,
+        input = coalesce(excluded.input, flow_steps.input), output = coalesce(excluded.output, flow_steps.output)
+    )
+    update flow_runs run set
+      status = settled.status, snapshot = settled.snapshot, updated_at = settled.at,
+      output = case when settled.status = 'succeeded' then coalesce(settled.output, 'null') else run.output end,
+      finished_at = case when settled.status = 'succeeded' then settled.at else run.finished_at end
+    from unnest(
+      ${column((entry) => entry.run.id)}::uuid[], ${column((entry) => entry.run.status)}::text[],
+      ${column((entry) => json(entry.run.snapshot))}::jsonb[], ${column((entry) => json(entry.run.output))}::jsonb[],
+      ${column((entry) => entry.at)}::timestamptz[]) as settled(id, status, snapshot, output, at)
+    where run.id = settled.id
+    returning run.flow_id as "flowId", settled.status = 'succeeded' and exists (
+      select 1 from flow_runs queued where queued.flow_id = run.flow_id and queued.status = 'queued') as "hasQueued"`.execute(
+    trx,
+  );
+  return [...new Set(rows.filter((row) => row.hasQueued).map((row) => row.flowId))];
+}
+
 /**
  * Runs of one flow on one record go one after another, and a flow may cap how many of
  * its runs are active at once. What is active now, for a batch of starts: runs per

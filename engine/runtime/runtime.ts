@@ -20,7 +20,9 @@ import {
   lockRunsForSteps,
   publishedVersion,
   type RunRow,
+  type Settled,
   type StepWrite,
+  settleRuns,
   stepDone,
   stepUpsert,
   takeSlot,
@@ -139,6 +141,14 @@ interface ReadyStep {
 interface StepEntry {
   job: JobInsert<StepJob>;
   ready?: ReadyStep;
+}
+
+/** What the steps of one transaction write together at its end rather than each on its own. */
+interface BatchWrites {
+  /** The next steps' jobs. */
+  jobs: StepEntry[];
+  /** Settled steps with their runs' new states, when the caller writes them (`settleRuns`). */
+  settled?: Settled[];
 }
 /**
  * The durable half of the engine. A run's state is an xstate snapshot in `flow_runs`;
@@ -406,12 +416,12 @@ export class FlowRuntime {
         )
         .execute();
     }
-    const steps: StepEntry[] = [];
+    const batch: BatchWrites = { jobs: [] };
     for (const { outcome, queued, run } of runs) {
-      if (!queued) await this.#apply(trx, run, outcome, { stored: true, steps });
+      if (!queued) await this.#apply(trx, run, outcome, { stored: true, batch });
     }
-    for (const step of steps) if (step.ready) step.ready.fresh = true;
-    await this.#insertSteps(trx, steps);
+    for (const step of batch.jobs) if (step.ready) step.ready.fresh = true;
+    await this.#insertSteps(trx, batch.jobs);
     const ids = new Map(runs.map(({ request, run }) => [request, run.id]));
     return requests.map((request) => ids.get(request) ?? null);
   }
@@ -551,7 +561,7 @@ export class FlowRuntime {
     data: StepJob,
     run: LockedRun,
     attempt: number,
-    steps?: StepEntry[],
+    batch?: BatchWrites,
   ): Promise<void> {
     const { runId, nodeId, iteration, nodeType, params } = data;
     const definition = this.#deps.catalog.get(nodeType);
@@ -585,7 +595,7 @@ export class FlowRuntime {
       input: params,
       output,
     };
-    await this.#advance(trx, run, stepDone(definition, nodeId, output), step, steps);
+    await this.#advance(trx, run, stepDone(definition, nodeId, output), step, batch);
   }
 
   /**
@@ -602,13 +612,17 @@ export class FlowRuntime {
           trx,
           batch.map((step) => step.data),
         );
-        // The next steps' jobs, inserted together once every step of the batch is done.
-        const steps: StepEntry[] = [];
+        // The steps' rows, their runs' states and the next steps' jobs are written together
+        // once every step of the batch is done.
+        const writes: BatchWrites = { jobs: [], settled: [] };
         for (const { data } of batch) {
           const run = runs.get(data.runId);
-          if (pending(run)) await this.#perform(trx, data, run, (run.step?.attempt ?? 0) + 1, steps);
+          if (pending(run)) await this.#perform(trx, data, run, (run.step?.attempt ?? 0) + 1, writes);
         }
-        await this.#insertSteps(trx, steps);
+        for (const flowId of await settleRuns(trx, writes.settled ?? [])) {
+          await this.#releaseQueued(trx, flowId, { known: true });
+        }
+        await this.#insertSteps(trx, writes.jobs);
         await this.#deps.boss.deleteJob(
           queues.step,
           batch.map((step) => step.jobId),
@@ -757,7 +771,7 @@ export class FlowRuntime {
     run: RunRow,
     event: RunEvent,
     step?: StepWrite,
-    steps?: StepEntry[],
+    batch?: BatchWrites,
   ): Promise<void> {
     const compiled = await this.#compiled(trx, run);
     const persisted = run.snapshot as PersistedRun;
@@ -777,7 +791,7 @@ export class FlowRuntime {
     await this.#apply(trx, run, outcome, {
       resumeSnapshot: resume,
       ...(step && { step }),
-      ...(steps && { steps }),
+      ...(batch && { batch }),
     });
     const onFailure = compiled.flow.settings?.onFailureFlowId;
     if (outcome.status === 'failed' && onFailure)
@@ -813,10 +827,12 @@ export class FlowRuntime {
     });
   }
 
-  /** Persists an outcome and turns its actions into jobs, steps and child runs, in the caller's transaction. */
   /**
    * Writes a run's new state (and the step row that led to it, in the same statement).
-   * Says whether, the run having ended, runs of its flow are queued.
+   * Says whether, the run having ended, runs of its flow are queued. A step done in a
+   * batch that writes its settled steps leaves both writes to it, unless the run failed
+   * (its error keeps the snapshot to resume from), ended a called flow, or calls one: a
+   * caller's run goes on in this transaction and reads the callee's or its own row.
    */
   async #saveOutcome(
     trx: EngineDb,
@@ -825,7 +841,23 @@ export class FlowRuntime {
     status: RunStatus,
     resumeSnapshot: unknown,
     step: StepWrite | undefined,
+    batch: BatchWrites | undefined,
   ): Promise<boolean> {
+    if (
+      batch?.settled &&
+      step?.status === 'done' &&
+      status !== 'failed' &&
+      !(finished(status) && run.parentRunId) &&
+      outcome.actions.every((action) => action.type !== 'callFlow')
+    ) {
+      batch.settled.push({
+        step: { ...step, status: 'done' },
+        run: { id: run.id, status, snapshot: outcome.snapshot, output: outcome.output ?? null },
+        at: new Date(),
+      });
+      this.#changed(trx, { runId: run.id, status });
+      return false;
+    }
     const creator: QueryCreator<EngineTables> = step ? trx.with('step', (db) => stepUpsert(db, step)) : trx;
     const update = creator
       .updateTable('flowRuns')
@@ -857,21 +889,31 @@ export class FlowRuntime {
   }
 
   /**
-   * Persists an outcome and performs its actions in the caller's transaction. Step jobs go
-   * into `steps` when given (the caller inserts them with others'), else are inserted here.
+   * Persists an outcome and performs its actions in the caller's transaction. With `batch`,
+   * step jobs (and maybe the run's state, see `#saveOutcome`) go into it for the caller to
+   * write with others'; else they are written here.
    */
   async #apply(
     trx: EngineDb,
     run: RunRow,
     outcome: StepOutcome,
-    options: { resumeSnapshot?: unknown; stored?: boolean; steps?: StepEntry[]; step?: StepWrite } = {},
+    options: { resumeSnapshot?: unknown; stored?: boolean; batch?: BatchWrites; step?: StepWrite } = {},
   ): Promise<void> {
     const { resumeSnapshot } = options;
     const status = statusOf(outcome);
     let hasQueued = false;
     // A run just inserted with this snapshot needs no second write unless it already ended.
     if (options.stored && !finished(status)) this.#changed(trx, { runId: run.id, status });
-    else hasQueued = await this.#saveOutcome(trx, run, outcome, status, resumeSnapshot, options.step);
+    else
+      hasQueued = await this.#saveOutcome(
+        trx,
+        run,
+        outcome,
+        status,
+        resumeSnapshot,
+        options.step,
+        options.batch,
+      );
     const steps: StepEntry[] = [];
     for (const action of outcome.actions) {
       if (action.type === 'runStep') {
@@ -907,7 +949,7 @@ export class FlowRuntime {
         await this.#callFlow(trx, run, action);
       }
     }
-    if (options.steps) options.steps.push(...steps);
+    if (options.batch) options.batch.jobs.push(...steps);
     else await this.#insertSteps(trx, steps);
     if (run.parentRunId && run.parentNodeId && (status === 'succeeded' || status === 'failed')) {
       const parent = await lockRun(trx, run.parentRunId);
