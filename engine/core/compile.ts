@@ -327,19 +327,21 @@ export function compile(flow: Flow, catalog: NodeCatalog, options: { timeZone?: 
   const machine = machineSetup.createMachine({
     id: 'flow',
     initial: '$start',
+    // xstate's `transition` first builds a throwaway initial snapshot without any input (its
+    // inert actor scope): that one gets an empty run, not a TypeError thrown on every step.
     context: ({ input }) => ({
-      record: input.record ?? null,
-      previous: input.previous ?? null,
-      trigger: input.trigger ?? null,
-      user: input.user ?? null,
-      vars: input.vars ?? {},
+      record: input?.record ?? null,
+      previous: input?.previous ?? null,
+      trigger: input?.trigger ?? null,
+      user: input?.user ?? null,
+      vars: input?.vars ?? {},
       steps: {},
       loops: {},
       visits: {},
-      now: input.now,
-      timeZone: input.timeZone,
+      now: input?.now ?? new Date(0).toISOString(),
+      timeZone: input?.timeZone,
       failure: null,
-      ...(input.facts ? { facts: input.facts } : {}),
+      ...(input?.facts ? { facts: input.facts } : {}),
     }),
     // The shapes are built from the flow at run time; xstate's config types cannot follow them.
     states: {
