@@ -460,6 +460,92 @@ test('steps of several runs ready together run in one transaction; one that fail
   for (const id of ids) assert.deepEqual(await stepJobsOf(id as string), []);
 });
 
+test("a batch runs its runs' next steps in the same transaction; a failing one sends each first step back alone", async () => {
+  const definition: Flow = {
+    name: 'Post, then post or refuse',
+    trigger: { type: 'trigger.manual', params: { module: 'accounts' } },
+    nodes: [
+      {
+        id: 'first',
+        type: 'test.postOrRefuse',
+        params: { text: '{{trigger.text}} first', fail: false },
+        position: { x: 0, y: 100 },
+      },
+      {
+        id: 'second',
+        type: 'test.postOrRefuse',
+        params: { text: '{{trigger.text}} second', fail: '{{trigger.fail}}' },
+        position: { x: 0, y: 200 },
+      },
+    ],
+    edges: [
+      { source: 'trigger', target: 'first' },
+      { source: 'first', target: 'second' },
+    ],
+  };
+  const flowId = await publish(definition);
+  await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
+  const runtime = newRuntime({ inlineSlots: 1 });
+  const startAll = (label: string, refused: number | null) =>
+    runtime.transaction((trx) =>
+      runtime.startMany(
+        trx,
+        [0, 1, 2].map((index) => ({
+          flowId,
+          version: 1,
+          definition,
+          input: {
+            record: null,
+            trigger: { text: `${label} ${index}`, fail: index === refused },
+            user: null,
+          },
+        })),
+      ),
+    );
+  const settled = (ids: (string | null)[]) =>
+    eventually(async () => {
+      const runs = await db
+        .selectFrom('flowRuns')
+        .select(['id', 'status'])
+        .where('id', 'in', ids as string[])
+        .execute();
+      if (runs.length < ids.length || runs.some((run) => run.status === 'running')) return undefined;
+      const steps = await db
+        .selectFrom('flowSteps')
+        .select(['runId', 'nodeId', 'status', 'startedAt'])
+        .where('runId', 'in', ids as string[])
+        .orderBy('id')
+        .execute();
+      return { runs, steps };
+    }, 'the runs to finish');
+
+  // Both steps of every run in one transaction: one start time for all six step rows.
+  const chained = await settled(await startAll('chained', null));
+  assert.deepEqual(
+    chained.runs.map((run) => run.status),
+    ['succeeded', 'succeeded', 'succeeded'],
+  );
+  assert.equal(chained.steps.length, 6);
+  assert.equal(new Set(chained.steps.map((step) => step.startedAt.getTime())).size, 1);
+  for (const index of [0, 1, 2]) {
+    assert.equal((await posts(`chained ${index} first`)).length, 1);
+    assert.equal((await posts(`chained ${index} second`)).length, 1);
+  }
+
+  // A second step refuses: everything rolls back, each first step commits alone, once.
+  const ids = await startAll('refused', 1);
+  const refused = await settled(ids);
+  assert.deepEqual(
+    ids.map((id) => refused.runs.find((run) => run.id === id)?.status),
+    ['succeeded', 'failed', 'succeeded'],
+  );
+  for (const index of [0, 1, 2]) assert.equal((await posts(`refused ${index} first`)).length, 1);
+  assert.equal((await posts('refused 0 second')).length, 1);
+  assert.equal((await posts('refused 1 second')).length, 0);
+  assert.equal((await posts('refused 2 second')).length, 1);
+  for (const id of ids) assert.deepEqual(await stepJobsOf(id as string), []);
+});
+
 test('steps readied but not yet run when the runtime pauses are handed to the queue at once', async () => {
   const flowId = await publish(postOnce('Released', 'released post'));
   const { definition } = await db

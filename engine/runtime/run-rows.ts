@@ -183,13 +183,16 @@ export interface Settled {
 
 /**
  * Writes the settled steps of a batch and their runs' new states, in one statement
- * whatever their number (arrays, not a row of parameters each). Returns the flows that
- * have runs queued behind a run this finished.
+ * whatever their number (arrays, not a row of parameters each); of a run settled more
+ * than once, its last state. Returns the flows that have runs queued behind a run this
+ * finished.
  */
 export async function settleRuns(trx: EngineDb, settled: readonly Settled[]): Promise<string[]> {
   if (settled.length === 0) return [];
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
   const column = <T>(pick: (entry: Settled) => T) => settled.map(pick);
+  const last = [...new Map(settled.map((entry) => [entry.run.id, entry])).values()];
+  const runColumn = <T>(pick: (entry: Settled) => T) => last.map(pick);
   const { rows } = await sql<{ flowId: string; hasQueued: boolean }>`
     with steps as (
       insert into flow_steps (run_id, node_id, iteration, node_type, status, attempt, input, output, finished_at)
@@ -208,9 +211,9 @@ export async function settleRuns(trx: EngineDb, settled: readonly Settled[]): Pr
       output = case when settled.status = 'succeeded' then coalesce(settled.output, 'null') else run.output end,
       finished_at = case when settled.status = 'succeeded' then settled.at else run.finished_at end
     from unnest(
-      ${column((entry) => entry.run.id)}::uuid[], ${column((entry) => entry.run.status)}::text[],
-      ${column((entry) => json(entry.run.snapshot))}::jsonb[], ${column((entry) => json(entry.run.output))}::jsonb[],
-      ${column((entry) => entry.at)}::timestamptz[]) as settled(id, status, snapshot, output, at)
+      ${runColumn((entry) => entry.run.id)}::uuid[], ${runColumn((entry) => entry.run.status)}::text[],
+      ${runColumn((entry) => json(entry.run.snapshot))}::jsonb[], ${runColumn((entry) => json(entry.run.output))}::jsonb[],
+      ${runColumn((entry) => entry.at)}::timestamptz[]) as settled(id, status, snapshot, output, at)
     where run.id = settled.id
     returning run.flow_id as "flowId", settled.status = 'succeeded' and exists (
       select 1 from flow_runs queued where queued.flow_id = run.flow_id and queued.status = 'queued') as "hasQueued"`.execute(

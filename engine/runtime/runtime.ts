@@ -119,6 +119,8 @@ const statusOf = (outcome: StepOutcome): RunStatus =>
 const maxInline = 8;
 /** Ready steps of different runs run in one transaction, at most. */
 const maxBatch = 16;
+/** Rounds of steps a batch runs, at most: its own, then the next steps of its runs (see `#runBatch`). */
+const maxRounds = 4;
 /** Steps readied for running inline, at most, beyond which new steps are left to the queue's workers. */
 const maxReady = 512;
 /** Steps readied and not yet started beyond which the runtime is busy: new runs should wait (see `busy`). */
@@ -602,8 +604,11 @@ export class FlowRuntime {
    * Runs a few ready steps of different runs in one transaction: one lock query, one
    * insert of the next steps' jobs, one job deletion and one commit for all. Only steps
    * whose effects stay in the database are batched (a rolled-back batch must not have
-   * called anyone). Should any step fail, the batch rolls back as if it never ran and each
-   * step runs again alone, on the path that records failures and retries.
+   * called anyone). A step that readies the next step of its run, batchable too, runs that
+   * one in the same transaction (`#chained`), for a few rounds: its job would be inserted
+   * and deleted by this transaction, so it is never written. Should any step fail, the
+   * batch rolls back as if it never ran and each of its first steps runs again alone, on
+   * the path that records failures and retries.
    */
   async #runBatch(batch: readonly ReadyStep[]): Promise<void> {
     try {
@@ -615,9 +620,26 @@ export class FlowRuntime {
         // The steps' rows, their runs' states and the next steps' jobs are written together
         // once every step of the batch is done.
         const writes: BatchWrites = { jobs: [], settled: [] };
-        for (const { data } of batch) {
+        let round = batch.flatMap(({ data }) => {
           const run = runs.get(data.runId);
-          if (pending(run)) await this.#perform(trx, data, run, (run.step?.attempt ?? 0) + 1, writes);
+          return pending(run) ? [{ data, run }] : [];
+        });
+        for (let rounds = 1; round.length > 0; rounds++) {
+          const chainable = new Map<string, LockedRun>();
+          for (const { data, run } of round) {
+            const settled = writes.settled?.length ?? 0;
+            await this.#perform(trx, data, run, (run.step?.attempt ?? 0) + 1, writes);
+            // The run's new state is in memory only when its write was left to the batch.
+            const state = writes.settled?.[settled]?.run;
+            if (state?.id === run.id && !finished(state.status))
+              chainable.set(run.id, {
+                ...run,
+                status: state.status,
+                snapshot: state.snapshot,
+                step: undefined,
+              });
+          }
+          round = rounds < maxRounds ? this.#chained(writes, chainable) : [];
         }
         for (const flowId of await settleRuns(trx, writes.settled ?? [])) {
           await this.#releaseQueued(trx, flowId, { known: true });
@@ -634,6 +656,24 @@ export class FlowRuntime {
         await this.onStep({ data, retryCount: 0 }, { inlineJobId: jobId }).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * Takes out of a batch's next jobs one step for each run in `runs` (at most one: a step
+   * sees its run as the step before left it), where the step may run in the batch.
+   */
+  #chained(writes: BatchWrites, runs: ReadonlyMap<string, LockedRun>): { data: StepJob; run: LockedRun }[] {
+    const next: { data: StepJob; run: LockedRun }[] = [];
+    const taken = new Set<string>();
+    writes.jobs = writes.jobs.filter((entry) => {
+      const data = entry.ready?.data;
+      const run = data && runs.get(data.runId);
+      if (!data || !run || taken.has(run.id) || this.#external(data.nodeType)) return true;
+      taken.add(run.id);
+      next.push({ data, run });
+      return false;
+    });
+    return next;
   }
 
   /** The node's backoff before the attempt after `attempt`, with jitter (what pg-boss does for queued jobs). */
