@@ -126,43 +126,20 @@ export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> 
   }
   const subject = input.module ? await findModule(db, input.module) : undefined;
   // Written and read back as `postsQuery` shows posts, with who its record belongs to (for
-  // the live audience), in one statement; a new post has no comments.
-  const { subjectFacts, ...post } = await db
-    .with('post', (qc) =>
-      qc
-        .insertInto('feedPosts')
-        .values({
-          type: input.type,
-          text: input.text,
-          authorId: input.authorId ?? null,
-          module: input.module ?? null,
-          recordId: input.recordId ?? null,
-          targetUserId: input.targetUserId ?? null,
-          visibility: input.visibility ?? 'public',
-        })
-        .returningAll(),
-    )
-    .selectFrom('post')
-    .leftJoin('users as author', 'author.id', 'post.authorId')
-    .select([
-      'post.id',
-      'post.type',
-      'post.text',
-      'post.authorId',
-      displayName('author').as('authorName'),
-      'post.module',
-      'post.recordId',
-      'post.targetUserId',
-      'post.visibility',
-      'post.pinned',
-      sql<number>`0`.as('commentCount'),
-      'post.createdAt',
-      'post.updatedAt',
-      (subject ? recordFactsOf(subject, sql.ref('post.recordId')) : sql<RecordFacts | null>`null`).as(
-        'subjectFacts',
-      ),
-    ])
-    .executeTakeFirstOrThrow();
+  // the live audience), in one statement; a new post has no comments. Every flow that
+  // posts runs this, so it is plain SQL rather than built anew each time.
+  const { rows } = await sql<FeedPostView & { subjectFacts: RecordFacts | null }>`
+    with post as (
+      insert into feed_posts (type, text, author_id, module, record_id, target_user_id, visibility)
+      values (${input.type}, ${input.text}, ${input.authorId ?? null}, ${input.module ?? null},
+        ${input.recordId ?? null}, ${input.targetUserId ?? null}, ${input.visibility ?? 'public'})
+      returning *)
+    select post.id, post.type, post.text, post.author_id, ${displayName('author')} as author_name,
+      post.module, post.record_id, post.target_user_id, post.visibility, post.pinned,
+      0 as comment_count, post.created_at, post.updated_at,
+      ${subject ? recordFactsOf(subject, sql.ref('post.record_id')) : sql`null`} as subject_facts
+    from post left join users author on author.id = post.author_id`.execute(db);
+  const { subjectFacts, ...post } = rows[0] as FeedPostView & { subjectFacts: RecordFacts | null };
   const { id } = post;
   await publish(
     db,
