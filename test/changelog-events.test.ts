@@ -263,3 +263,30 @@ test('deleting a record empties the links to it as logged, emitted updates', asy
     .executeTakeFirstOrThrow();
   assert.deepEqual((event.payload as { changed: string[] }).changed, ['company']);
 });
+
+test('concurrent updates of one record: each changelog row starts where the one before ended', async () => {
+  const id = (
+    await admin.request('POST', '/api/records/contacts', { firstName: 'Race', lastName: '0' })
+  ).json().id as string;
+  const writes = await Promise.all(
+    Array.from({ length: 12 }, (_, index) =>
+      admin.request('PATCH', `/api/records/contacts/${id}`, { lastName: String(index + 1) }),
+    ),
+  );
+  for (const write of writes) assert.equal(write.statusCode, 200, write.body);
+  const updates = await db
+    .selectFrom('changelog')
+    .select('changes')
+    .where('recordId', '=', id)
+    .where('action', '=', 'update')
+    .orderBy('id')
+    .execute();
+  const steps = updates.map(
+    (row) => (row.changes as Record<string, { before: unknown; after: unknown }>).lastName,
+  );
+  assert.equal(steps.length, 12);
+  assert.equal(steps[0]?.before, '0');
+  // Each write saw the version it replaced, not the one its transaction started with.
+  for (let index = 1; index < steps.length; index++)
+    assert.equal(steps[index]?.before, steps[index - 1]?.after);
+});

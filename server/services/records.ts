@@ -292,6 +292,48 @@ async function lockForWrite(
   return toRecord(module, row);
 }
 
+/** Whether checking a write's references reads fields it does not set (`checkReferences`'s "record as it will be"). */
+function checkReadsRecord(module: ModuleDefinition, given: RecordValues): boolean {
+  return module.fields.some((field) => {
+    const holder = field.options.moduleField;
+    if (typeof holder === 'string') return field.name in given || holder in given;
+    return field.name in given && field.type === 'dropdown' && typeof field.options.dropdownId === 'string';
+  });
+}
+
+/**
+ * Locks the record, checks the caller's rights on it and writes `columns` in one
+ * statement, answering the row as it was and as it is; nothing when there is nothing to
+ * change, no such record or no right to it (`lockForWrite` then tells which).
+ */
+async function lockAndUpdate(
+  trx: Db,
+  module: ModuleDefinition,
+  id: string,
+  columns: Record<string, unknown>,
+  visible: RawBuilder<SqlBool>,
+  allowed: RawBuilder<SqlBool>,
+): Promise<{ before: RecordValues; after: RecordValues } | undefined> {
+  const table = sql.table(module.table);
+  const settings = Object.entries(columns).map(([column, value]) => sql`${sql.id(column)} = ${value}`);
+  const changing = Object.entries(columns).map(
+    ([column, value]) => sql`rec.${sql.id(column)} is distinct from ${value}`,
+  );
+  const read = ['id', ...module.fields.map((field) => columnName(field.name))];
+  // The sub-select locks the row first, so `before` is the version the update replaces.
+  const { rows } = await sql<Record<string, unknown>>`
+    update ${table} as rec set ${sql.join(settings)}, updated_at = now()
+    from (select *, ${allowed} as weft$allowed from ${table} where id = ${id} and ${visible} for update) as before
+    where rec.id = before.id and before.weft$allowed and (${sql.join(changing, sql` or `)})
+    returning rec.*, ${sql.join(read.map((column) => sql`before.${sql.id(column)} as ${sql.id(`before$${column}`)}`))}`.execute(
+    recordsDb(trx),
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const previous = Object.fromEntries(read.map((column) => [column, row[`before$${column}`]]));
+  return { before: toRecord(module, previous), after: toRecord(module, row) };
+}
+
 export async function updateRecord(
   db: Db,
   principal: Principal,
@@ -305,13 +347,18 @@ export async function updateRecord(
   const values = validateRecordInput(module, 'update', input);
   const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
   const allowed = (await accessCondition(db, principal, moduleName, 'update')) ?? always;
+  const columns = toColumns(module, values);
   const record = await withUniqueCheck(module, () =>
     inTransaction(db, async (trx) => {
-      const before = await lockForWrite(trx, module, id, 'update', visible, allowed);
-      await checkReferences(trx, module, values, { ...before, ...values });
-      const columns = toColumns(module, values);
+      // Most writes check nothing that needs the record as it was: one statement does it all.
       // PostgreSQL compares as stored ("…T10:00:00+02:00" is its UTC form, 1.50 is 1.5): a write
       // that changes nothing is no write, and leaves no changelog row, event or new updatedAt.
+      const quick = !checkReadsRecord(module, values);
+      if (quick) await checkReferences(trx, module, values, values);
+      const written = quick ? await lockAndUpdate(trx, module, id, columns, visible, allowed) : undefined;
+      if (written) return logUpdate(trx, moduleName, written.before, written.after, actor, options);
+      const before = await lockForWrite(trx, module, id, 'update', visible, allowed);
+      if (!quick) await checkReferences(trx, module, values, { ...before, ...values });
       const changing = sql.join(
         Object.entries(columns).map(([column, value]) => sql`${sql.ref(column)} is distinct from ${value}`),
         sql` or `,
@@ -324,33 +371,43 @@ export async function updateRecord(
         .returningAll()
         .executeTakeFirst();
       if (!row) return before;
-      const after = toRecord(module, row);
-      const changes = diff(before, after);
-      await writeChangeAndEvent(
-        trx,
-        { module: moduleName, recordId: id, action: 'update', changes, actor },
-        {
-          type: 'record.updated',
-          module: moduleName,
-          recordId: id,
-          payload: {
-            record: after,
-            previous: Object.fromEntries(
-              Object.entries(changes).map(([name, change]) => [name, change.before]),
-            ),
-            changed: Object.keys(changes),
-          },
-          actorId: actor.id,
-          causation: options.causation,
-        },
-      );
-      if (changes.tags)
-        await emitTagEvents(trx, moduleName, id, before.tags, after.tags, actor, options.causation);
-      return after;
+      return logUpdate(trx, moduleName, before, toRecord(module, row), actor, options);
     }),
   );
   if (options.display === false) return record;
   return (await withDisplay(db, module, [record]))[0] ?? record;
+}
+
+/** An update's changelog row, outbox event and tag events, in its transaction. Answers the record as written. */
+async function logUpdate(
+  trx: Db,
+  moduleName: string,
+  before: RecordValues,
+  after: RecordValues,
+  actor: Actor,
+  options: WriteOptions,
+): Promise<RecordValues> {
+  const id = String(after.id);
+  const changes = diff(before, after);
+  await writeChangeAndEvent(
+    trx,
+    { module: moduleName, recordId: id, action: 'update', changes, actor },
+    {
+      type: 'record.updated',
+      module: moduleName,
+      recordId: id,
+      payload: {
+        record: after,
+        previous: Object.fromEntries(Object.entries(changes).map(([name, change]) => [name, change.before])),
+        changed: Object.keys(changes),
+      },
+      actorId: actor.id,
+      causation: options.causation,
+    },
+  );
+  if (changes.tags)
+    await emitTagEvents(trx, moduleName, id, before.tags, after.tags, actor, options.causation);
+  return after;
 }
 
 /**
