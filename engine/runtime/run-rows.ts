@@ -66,48 +66,26 @@ export interface StepKey {
  * two transactions locking overlapping runs do not deadlock. Keyed by run id.
  */
 export async function lockRunsForSteps(trx: EngineDb, steps: readonly StepKey[]) {
-  const rows = await trx
-    .selectFrom('flowRuns as run')
-    .innerJoin('flows as flow', 'flow.id', 'run.flowId')
-    .leftJoin('flowSteps as step', (join) =>
-      join
-        .onRef('step.runId', '=', 'run.id')
-        .on((eb) =>
-          eb.or(
-            steps.map((key) =>
-              eb.and([
-                eb('step.runId', '=', key.runId),
-                eb('step.nodeId', '=', key.nodeId),
-                eb('step.iteration', '=', key.iteration),
-              ]),
-            ),
-          ),
-        ),
-    )
-    .select([
-      'run.id',
-      'run.flowId',
-      'run.version',
-      'run.status',
-      'run.snapshot',
-      'run.parentRunId',
-      'run.parentNodeId',
-      'run.eventId',
-      'run.depth',
-      'run.causationRoot',
-      'flow.createdBy',
-      'flow.name',
-      'step.status as stepStatus',
-      'step.attempt as stepAttempt',
-    ])
-    .where(
-      'run.id',
-      'in',
-      steps.map((key) => key.runId),
-    )
-    .orderBy('run.id')
-    .forUpdate('run')
-    .execute();
+  const { rows } = await sql<
+    RunRow & {
+      causationRoot: number | null;
+      createdBy: string | null;
+      name: string;
+      stepStatus: string | null;
+      stepAttempt: number | null;
+    }
+  >`
+    select run.id, run.flow_id, run.version, run.status, run.snapshot, run.parent_run_id, run.parent_node_id,
+      run.event_id, run.depth, run.causation_root, flow.created_by, flow.name,
+      step.status as step_status, step.attempt as step_attempt
+    from unnest(${steps.map((key) => key.runId)}::uuid[], ${steps.map((key) => key.nodeId)}::text[],
+      ${steps.map((key) => key.iteration)}::int[]) as wanted(run_id, node_id, iteration)
+    join flow_runs run on run.id = wanted.run_id
+    join flows flow on flow.id = run.flow_id
+    left join flow_steps step
+      on step.run_id = wanted.run_id and step.node_id = wanted.node_id and step.iteration = wanted.iteration
+    order by run.id
+    for update of run`.execute(trx);
   return new Map(
     rows.map(({ createdBy, name, stepStatus, stepAttempt, ...run }) => [
       run.id,

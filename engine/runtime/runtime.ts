@@ -118,7 +118,7 @@ const statusOf = (outcome: StepOutcome): RunStatus =>
 /** Steps (or batches of steps, see `maxBatch`) run inline at once per process; the rest wait their turn. */
 const maxInline = 8;
 /** Ready steps of different runs run in one transaction, at most. */
-const maxBatch = 16;
+const maxBatch = 32;
 /** Rounds of steps a batch runs, at most: its own, then the next steps of its runs (see `#runBatch`). */
 const maxRounds = 4;
 /** Steps readied for running inline, at most, beyond which new steps are left to the queue's workers. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { ChangelogAction } from '../db/types.ts';
 import type { Actor } from './audit.ts';
@@ -39,13 +40,21 @@ const changelogRow = (entry: ChangelogEntry) => ({
   actorName: entry.actor.username,
 });
 
-/** A record write's changelog row and its outbox event, in one statement (every record write makes both). */
+/**
+ * A record write's changelog row and its outbox event, in one statement (every record write
+ * makes both, so it is plain SQL rather than built anew each time).
+ */
 export async function writeChangeAndEvent(trx: Db, entry: ChangelogEntry, event: NewEvent): Promise<void> {
-  await trx
-    .with('logged', (qc) => qc.insertInto('changelog').values(changelogRow(entry)))
-    .insertInto('events')
-    .values(eventRow(event))
-    .execute();
+  const log = changelogRow(entry);
+  const row = eventRow(event);
+  await sql`
+    with logged as (
+      insert into changelog (module, record_id, action, changes, actor_id, actor_name)
+      values (${log.module}, ${log.recordId}, ${log.action}, ${log.changes}, ${log.actorId}, ${log.actorName}))
+    insert into events (type, module, record_id, payload, actor_id, causation_id, depth)
+    values (${row.type}, ${row.module}, ${row.recordId}, ${row.payload}, ${row.actorId}, ${row.causationId}, ${row.depth})`.execute(
+    trx,
+  );
 }
 
 export interface ChangelogQuery {

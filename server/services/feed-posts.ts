@@ -134,11 +134,12 @@ export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> 
       values (${input.type}, ${input.text}, ${input.authorId ?? null}, ${input.module ?? null},
         ${input.recordId ?? null}, ${input.targetUserId ?? null}, ${input.visibility ?? 'public'})
       returning *)
-    select post.id, post.type, post.text, post.author_id, ${displayName('author')} as author_name,
+    select post.id, post.type, post.text, post.author_id,
+      ${input.authorId ? sql`(select ${displayName('author')} from users author where author.id = post.author_id)` : sql`null`} as author_name,
       post.module, post.record_id, post.target_user_id, post.visibility, post.pinned,
       0 as comment_count, post.created_at, post.updated_at,
       ${subject ? recordFactsOf(subject, sql.ref('post.record_id')) : sql`null`} as subject_facts
-    from post left join users author on author.id = post.author_id`.execute(db);
+    from post`.execute(db);
   const { subjectFacts, ...post } = rows[0] as FeedPostView & { subjectFacts: RecordFacts | null };
   const { id } = post;
   await publish(

@@ -319,8 +319,9 @@ async function lockAndUpdate(
   const changing = Object.entries(columns).map(
     ([column, value]) => sql`rec.${sql.id(column)} is distinct from ${value}`,
   );
-  const read = ['id', ...module.fields.map((field) => columnName(field.name))];
-  // The sub-select locks the row first, so `before` is the version the update replaces.
+  // The sub-select locks the row first, so `before` is the version the update replaces;
+  // only the columns written can differ from the row as it is now.
+  const read = Object.keys(columns);
   const { rows } = await sql<Record<string, unknown>>`
     update ${table} as rec set ${sql.join(settings)}, updated_at = now()
     from (select *, ${allowed} as weft$allowed from ${table} where id = ${id} and ${visible} for update) as before
@@ -330,7 +331,7 @@ async function lockAndUpdate(
   );
   const row = rows[0];
   if (!row) return undefined;
-  const previous = Object.fromEntries(read.map((column) => [column, row[`before$${column}`]]));
+  const previous = { ...row, ...Object.fromEntries(read.map((column) => [column, row[`before$${column}`]])) };
   return { before: toRecord(module, previous), after: toRecord(module, row) };
 }
 
