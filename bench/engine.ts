@@ -168,12 +168,17 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** CPU seconds of this cluster's server processes: the postmaster's children (backends, walwriter, …). */
+/**
+ * CPU seconds of this cluster's server processes: the postmaster's children (backends,
+ * walwriter, …), those running and those that exited (the postmaster's reaped children's
+ * time: backends come and go as pools close idle connections, autovacuum workers too).
+ */
 async function clusterCpuSeconds(): Promise<number> {
   const postmaster = Number(
     (await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0],
   );
-  let total = 0;
+  const own = (await readFile(`/proc/${postmaster}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  let total = (Number(own[13]) + Number(own[14])) / 100;
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
