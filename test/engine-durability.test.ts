@@ -394,6 +394,28 @@ test('a step readied inline by a process that never ran it runs from its job onc
   await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
 });
 
+/** Starts `count` runs in one transaction, their trigger text "<label> <index>"; the run at `refused` is told to fail. */
+function startLabelled(
+  runtime: FlowRuntime,
+  flowId: string,
+  definition: Flow,
+  count: number,
+  label: string,
+  refused: number | null,
+) {
+  return runtime.transaction((trx) =>
+    runtime.startMany(
+      trx,
+      Array.from({ length: count }, (_, index) => ({
+        flowId,
+        version: 1,
+        definition,
+        input: { record: null, trigger: { text: `${label} ${index}`, fail: index === refused }, user: null },
+      })),
+    ),
+  );
+}
+
 test('steps of several runs ready together run in one transaction; one that fails there runs again alone', async () => {
   const definition: Flow = {
     name: 'Post or refuse',
@@ -413,21 +435,7 @@ test('steps of several runs ready together run in one transaction; one that fail
   // One slot: the five ready steps run as one batch.
   const runtime = newRuntime({ inlineSlots: 1 });
   const startAll = (label: string, refused: number | null) =>
-    runtime.transaction((trx) =>
-      runtime.startMany(
-        trx,
-        [0, 1, 2, 3, 4].map((index) => ({
-          flowId,
-          version: 1,
-          definition,
-          input: {
-            record: null,
-            trigger: { text: `${label} ${index}`, fail: index === refused },
-            user: null,
-          },
-        })),
-      ),
-    );
+    startLabelled(runtime, flowId, definition, 5, label, refused);
   const finished = (ids: (string | null)[]) =>
     eventually(async () => {
       const rows = await db
@@ -487,21 +495,7 @@ test("a batch runs its runs' next steps in the same transaction; a failing one s
   await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
   const runtime = newRuntime({ inlineSlots: 1 });
   const startAll = (label: string, refused: number | null) =>
-    runtime.transaction((trx) =>
-      runtime.startMany(
-        trx,
-        [0, 1, 2].map((index) => ({
-          flowId,
-          version: 1,
-          definition,
-          input: {
-            record: null,
-            trigger: { text: `${label} ${index}`, fail: index === refused },
-            user: null,
-          },
-        })),
-      ),
-    );
+    startLabelled(runtime, flowId, definition, 3, label, refused);
   const settled = (ids: (string | null)[]) =>
     eventually(async () => {
       const runs = await db
