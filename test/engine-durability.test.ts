@@ -394,6 +394,8 @@ test('a step readied inline by a process that never ran it runs from its job onc
   await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
 });
 
+const position = { x: 0, y: 100 };
+
 /** Starts `count` runs in one transaction, their trigger text "<label> <index>"; the run at `refused` is told to fail. */
 function startLabelled(
   runtime: FlowRuntime,
@@ -538,6 +540,63 @@ test("a batch runs its runs' next steps in the same transaction; a failing one s
   assert.equal((await posts('refused 1 second')).length, 0);
   assert.equal((await posts('refused 2 second')).length, 1);
   for (const id of ids) assert.deepEqual(await stepJobsOf(id as string), []);
+});
+
+test('a run that calls a flow after two steps of one batch goes on once the called flow ends', async () => {
+  const childId = await publish({
+    name: 'Answer',
+    trigger: { type: 'trigger.manual', params: { module: 'accounts' } },
+    nodes: [
+      { id: 'answer', type: 'vars.set', params: { values: { answer: 'yes' } }, position: { x: 0, y: 100 } },
+    ],
+    edges: [{ source: 'trigger', target: 'answer' }],
+  });
+  const definition: Flow = {
+    name: 'Post twice, ask, post the answer',
+    trigger: { type: 'trigger.manual', params: { module: 'accounts' } },
+    nodes: [
+      {
+        id: 'first',
+        type: 'test.postOrRefuse',
+        params: { text: '{{trigger.text}} first', fail: false },
+        position,
+      },
+      {
+        id: 'second',
+        type: 'test.postOrRefuse',
+        params: { text: '{{trigger.text}} second', fail: false },
+        position,
+      },
+      { id: 'ask', type: 'control.callFlow', params: { flowId: childId, input: {} }, position },
+      {
+        id: 'after',
+        type: 'test.postOrRefuse',
+        params: { text: '{{trigger.text}} heard {{steps.ask.output.vars.answer}}', fail: false },
+        position,
+      },
+    ],
+    edges: [
+      { source: 'trigger', target: 'first' },
+      { source: 'first', target: 'second' },
+      { source: 'second', target: 'ask' },
+      { source: 'ask', target: 'after' },
+    ],
+  };
+  const flowId = await publish(definition);
+  for (const id of [flowId, childId])
+    await db.updateTable('flows').set({ active: false }).where('id', '=', id).execute();
+  // One slot: the three runs' first and second steps run as one batch, whose second round calls the flow.
+  const runtime = newRuntime({ inlineSlots: 1 });
+  const ids = (await startLabelled(runtime, flowId, definition, 3, 'asking', null)) as string[];
+  const runs = await eventually(async () => {
+    const rows = await db.selectFrom('flowRuns').select(['id', 'status']).where('id', 'in', ids).execute();
+    return rows.every((row) => row.status === 'succeeded') ? rows : undefined;
+  }, 'the callers to finish');
+  assert.equal(runs.length, 3);
+  for (const index of [0, 1, 2]) {
+    assert.equal((await posts(`asking ${index} second`)).length, 1);
+    assert.equal((await posts(`asking ${index} heard yes`)).length, 1);
+  }
 });
 
 test('steps readied but not yet run when the runtime pauses are handed to the queue at once', async () => {

@@ -154,7 +154,8 @@ export async function upsertStep(trx: EngineDb, step: StepWrite): Promise<void> 
 /** A settled step and its run's new state, written with others' at the end of a batch (`settleRuns`). */
 export interface Settled {
   step: StepWrite & { status: 'done' };
-  run: { id: string; status: RunStatus; snapshot: unknown; output?: unknown };
+  /** The run's state after the step; none when a later step of the batch wrote the run itself. */
+  run?: { id: string; status: RunStatus; snapshot: unknown; output?: unknown };
   /** When the step was done (the batch commits later). */
   at: Date;
 }
@@ -169,8 +170,10 @@ export async function settleRuns(trx: EngineDb, settled: readonly Settled[]): Pr
   if (settled.length === 0) return [];
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
   const column = <T>(pick: (entry: Settled) => T) => settled.map(pick);
-  const last = [...new Map(settled.map((entry) => [entry.run.id, entry])).values()];
-  const runColumn = <T>(pick: (entry: Settled) => T) => last.map(pick);
+  const last = [
+    ...new Map(settled.flatMap(({ run, at }) => (run ? [[run.id, { ...run, at }] as const] : []))).values(),
+  ];
+  const runColumn = <T>(pick: (entry: (typeof last)[number]) => T) => last.map(pick);
   const { rows } = await sql<{ flowId: string; hasQueued: boolean }>`
     with steps as (
       insert into flow_steps (run_id, node_id, iteration, node_type, status, attempt, input, output, finished_at)
@@ -189,9 +192,9 @@ export async function settleRuns(trx: EngineDb, settled: readonly Settled[]): Pr
       output = case when settled.status = 'succeeded' then coalesce(settled.output, 'null') else run.output end,
       finished_at = case when settled.status = 'succeeded' then settled.at else run.finished_at end
     from unnest(
-      ${runColumn((entry) => entry.run.id)}::uuid[], ${runColumn((entry) => entry.run.status)}::text[],
-      ${runColumn((entry) => json(entry.run.snapshot))}::jsonb[], ${runColumn((entry) => json(entry.run.output))}::jsonb[],
-      ${runColumn((entry) => entry.at)}::timestamptz[]) as settled(id, status, snapshot, output, at)
+      ${runColumn((run) => run.id)}::uuid[], ${runColumn((run) => run.status)}::text[],
+      ${runColumn((run) => json(run.snapshot))}::jsonb[], ${runColumn((run) => json(run.output))}::jsonb[],
+      ${runColumn((run) => run.at)}::timestamptz[]) as settled(id, status, snapshot, output, at)
     where run.id = settled.id
     returning run.flow_id as "flowId", settled.status = 'succeeded' and exists (
       select 1 from flow_runs queued where queued.flow_id = run.flow_id and queued.status = 'queued') as "hasQueued"`.execute(

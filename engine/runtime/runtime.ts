@@ -625,20 +625,18 @@ export class FlowRuntime {
           return pending(run) ? [{ data, run }] : [];
         });
         for (let rounds = 1; round.length > 0; rounds++) {
-          const chainable = new Map<string, LockedRun>();
+          const held = new Map<string, { run: LockedRun; entry: Settled }>();
           for (const { data, run } of round) {
             const settled = writes.settled?.length ?? 0;
             await this.#perform(trx, data, run, (run.step?.attempt ?? 0) + 1, writes);
             // The run's new state is in memory only when its write was left to the batch.
-            const state = writes.settled?.[settled]?.run;
-            if (state?.id === run.id && !finished(state.status))
-              chainable.set(run.id, {
-                ...run,
-                status: state.status,
-                snapshot: state.snapshot,
-                step: undefined,
-              });
+            const entry = writes.settled?.[settled];
+            if (entry?.run?.id === run.id && !finished(entry.run.status)) held.set(run.id, { run, entry });
           }
+          // A run written since (a called flow it waits for ended in this round) goes no further here.
+          const chainable = new Map<string, LockedRun>();
+          for (const [id, { run, entry }] of held)
+            if (entry.run) chainable.set(id, { ...run, ...entry.run, step: undefined });
           round = rounds < maxRounds ? this.#chained(writes, chainable) : [];
         }
         for (const flowId of await settleRuns(trx, writes.settled ?? [])) {
@@ -898,6 +896,8 @@ export class FlowRuntime {
       this.#changed(trx, { runId: run.id, status });
       return false;
     }
+    // Written here, the run's state must not be overwritten by one the batch holds from before.
+    for (const entry of batch?.settled ?? []) if (entry.run?.id === run.id) delete entry.run;
     const creator: QueryCreator<EngineTables> = step ? trx.with('step', (db) => stepUpsert(db, step)) : trx;
     const update = creator
       .updateTable('flowRuns')
@@ -992,7 +992,10 @@ export class FlowRuntime {
     if (options.batch) options.batch.jobs.push(...steps);
     else await this.#insertSteps(trx, steps);
     if (run.parentRunId && run.parentNodeId && (status === 'succeeded' || status === 'failed')) {
-      const parent = await lockRun(trx, run.parentRunId);
+      const locked = await lockRun(trx, run.parentRunId);
+      // A step of the caller's (on a parallel branch) done earlier in this batch holds its newer state.
+      const held = options.batch?.settled?.findLast((entry) => entry.run?.id === run.parentRunId)?.run;
+      const parent = locked && held ? { ...locked, status: held.status, snapshot: held.snapshot } : locked;
       const call = await trx
         .selectFrom('flowSteps')
         .select('iteration')
@@ -1020,6 +1023,8 @@ export class FlowRuntime {
                 nodeId: run.parentNodeId,
                 error: outcome.failure ?? { message: 'the called flow failed' },
               },
+          undefined,
+          options.batch,
         );
       }
     }
