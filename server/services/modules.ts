@@ -125,10 +125,10 @@ const keptTokens = 8;
  * batch of flow steps calls the record services many times and changes no definition.
  * Not for a transaction that changes definitions, which must read its own changes.
  */
-const pinned = new WeakMap<Db, Promise<string>>();
+const pinned = new WeakMap<Db, { token?: Promise<string> }>();
 
 export function pinModules(trx: Db): void {
-  if (!pinned.has(trx)) pinned.set(trx, schemaToken(trx));
+  if (!pinned.has(trx)) pinned.set(trx, {});
 }
 
 async function schemaToken(db: Db): Promise<string> {
@@ -140,7 +140,8 @@ async function schemaToken(db: Db): Promise<string> {
 
 /** The module definitions as `db` sees them: one small query, or none in a pinned transaction. */
 async function readModules(db: Db): Promise<readonly ModuleDefinition[]> {
-  const token = await (pinned.get(db) ?? schemaToken(db));
+  const pin = pinned.get(db);
+  const token = await (pin ? (pin.token ??= schemaToken(db)) : schemaToken(db));
   let modules = byToken.get(token);
   if (!modules) {
     modules = loadModules(db);
