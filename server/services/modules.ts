@@ -141,7 +141,8 @@ async function schemaToken(db: Db): Promise<string> {
 /** The module definitions as `db` sees them: one small query, or none in a pinned transaction. */
 async function readModules(db: Db): Promise<readonly ModuleDefinition[]> {
   const pin = pinned.get(db);
-  const token = await (pin ? (pin.token ??= schemaToken(db)) : schemaToken(db));
+  if (pin && !pin.token) pin.token = schemaToken(db);
+  const token = await (pin?.token ?? schemaToken(db));
   let modules = byToken.get(token);
   if (!modules) {
     modules = loadModules(db);
