@@ -599,6 +599,73 @@ test('a run that calls a flow after two steps of one batch goes on once the call
   }
 });
 
+test("a called flow that ends in the batch where its caller's other branch moves on: the caller has both", async () => {
+  const childId = await publish({
+    name: 'Called beside a branch',
+    trigger: { type: 'trigger.manual', params: { module: 'accounts' } },
+    nodes: [
+      {
+        id: 'reply',
+        type: 'test.postOrRefuse',
+        params: { text: '{{trigger.text}} reply', fail: false },
+        position,
+      },
+    ],
+    edges: [{ source: 'trigger', target: 'reply' }],
+  });
+  const post = (id: string) => ({
+    id,
+    type: 'test.postOrRefuse',
+    params: { text: `{{trigger.text}} ${id}`, fail: false },
+    position,
+  });
+  // Started together, the called runs' steps go first in the batch, and their ends move the
+  // callers on before the side steps run; after a first step, the side steps of the runs
+  // under way go first, and the callers have moved on in memory when the called runs end.
+  for (const first of [false, true]) {
+    const definition: Flow = {
+      name: first ? 'Post, then call beside a branch' : 'Call beside a branch',
+      trigger: { type: 'trigger.manual', params: { module: 'accounts' } },
+      nodes: [
+        ...(first ? [post('first')] : []),
+        { id: 'split', type: 'control.parallel', params: {}, position },
+        { id: 'call', type: 'control.callFlow', params: { flowId: childId, input: {} }, position },
+        post('side'),
+        { id: 'join', type: 'control.join', params: {}, position },
+        post('done'),
+      ],
+      edges: [
+        ...(first
+          ? [
+              { source: 'trigger', target: 'first' },
+              { source: 'first', target: 'split' },
+            ]
+          : [{ source: 'trigger', target: 'split' }]),
+        { source: 'split', target: 'call' },
+        { source: 'split', target: 'side' },
+        { source: 'call', target: 'join' },
+        { source: 'side', target: 'join' },
+        { source: 'join', target: 'done' },
+      ],
+    };
+    const flowId = await publish(definition);
+    for (const id of [flowId, childId])
+      await db.updateTable('flows').set({ active: false }).where('id', '=', id).execute();
+    // One slot: the side steps and the called runs' steps run as one batch.
+    const runtime = newRuntime({ inlineSlots: 1 });
+    const label = first ? 'after a first step' : 'at once';
+    const ids = (await startLabelled(runtime, flowId, definition, 3, label, null)) as string[];
+    const runs = await eventually(async () => {
+      const rows = await db.selectFrom('flowRuns').select(['id', 'status']).where('id', 'in', ids).execute();
+      return rows.every((row) => row.status === 'succeeded') ? rows : undefined;
+    }, `the callers to finish (${label})`);
+    assert.equal(runs.length, 3);
+    for (const index of [0, 1, 2]) {
+      for (const step of ['side', 'done']) assert.equal((await posts(`${label} ${index} ${step}`)).length, 1);
+    }
+  }
+});
+
 test('steps readied but not yet run when the runtime pauses are handed to the queue at once', async () => {
   const flowId = await publish(postOnce('Released', 'released post'));
   const { definition } = await db

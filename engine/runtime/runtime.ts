@@ -151,6 +151,8 @@ interface BatchWrites {
   jobs: StepEntry[];
   /** Settled steps with their runs' new states, when the caller writes them (`settleRuns`). */
   settled?: Settled[];
+  /** Runs whose state the transaction wrote as it went (a called flow that ended moves its caller on). */
+  written?: Set<string>;
 }
 /**
  * The durable half of the engine. A run's state is an xstate snapshot in `flow_runs`;
@@ -619,14 +621,20 @@ export class FlowRuntime {
         );
         // The steps' rows, their runs' states and the next steps' jobs are written together
         // once every step of the batch is done.
-        const writes: BatchWrites = { jobs: [], settled: [] };
+        const writes: BatchWrites = { jobs: [], settled: [], written: new Set() };
         let round = batch.flatMap(({ data }) => {
           const run = runs.get(data.runId);
           return pending(run) ? [{ data, run }] : [];
         });
         for (let rounds = 1; round.length > 0; rounds++) {
           const held = new Map<string, { run: LockedRun; entry: Settled }>();
-          for (const { data, run } of round) {
+          for (const step of round) {
+            const { data } = step;
+            // A run moved on by another step of the batch is read again first (once: what this
+            // step makes of it is held in memory again).
+            const fresh = writes.written?.delete(data.runId) ? await lockRun(trx, data.runId) : undefined;
+            const run = fresh ? { ...step.run, ...fresh } : step.run;
+            if (!pending(run)) continue;
             const settled = writes.settled?.length ?? 0;
             await this.#perform(trx, data, run, (run.step?.attempt ?? 0) + 1, writes);
             // The run's new state is in memory only when its write was left to the batch.
@@ -896,8 +904,10 @@ export class FlowRuntime {
       this.#changed(trx, { runId: run.id, status });
       return false;
     }
-    // Written here, the run's state must not be overwritten by one the batch holds from before.
+    // Written here, the run's state must not be overwritten by one the batch holds from before,
+    // and a step of the batch still to run on it must read it again.
     for (const entry of batch?.settled ?? []) if (entry.run?.id === run.id) delete entry.run;
+    batch?.written?.add(run.id);
     const creator: QueryCreator<EngineTables> = step ? trx.with('step', (db) => stepUpsert(db, step)) : trx;
     const update = creator
       .updateTable('flowRuns')
