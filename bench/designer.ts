@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Flow } from '../schemas/flow.ts';
-import { designerDist } from '../server/static.ts';
+import { designerDist } from '../server/plugins/designer.ts';
 import { ensureDesignerBuilt, launchChromium } from '../test/helpers/browser.ts';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -1,7 +1,7 @@
 /**
  * The workflow engine under load, on an embedded PostgreSQL of its own. Weft runs as its
  * own process (`server/main.ts` on DATABASE_URL, exactly as deployed, so this measures
- * whatever worker settings server/engine.ts has), while this process writes contacts
+ * whatever worker settings server/automation/engine.ts has), while this process writes contacts
  * through the records service — the record.created event is what starts runs — and reads
  * the timings back from the database. A separate process keeps the load generator off the
  * engine's event loop; on 2 cores they still share the CPU with PostgreSQL.
@@ -25,10 +25,10 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import type { Flow } from '../schemas/flow.ts';
+import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
 import { createDb, type Db } from '../server/db/index.ts';
-import { startEmbeddedPostgres } from '../server/embedded-postgres.ts';
-import { loadPrincipal } from '../server/services/authz.ts';
-import { createRecord } from '../server/services/records.ts';
+import { loadPrincipal } from '../server/platform/authz.ts';
+import { createRecord } from '../server/records/records.ts';
 import { startWeftProcess, stopWeftProcess, type WeftProcess } from '../test/helpers/weft-process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -12,12 +12,12 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { buildApp } from '../server/app.ts';
-import { ensureAdmin } from '../server/bootstrap.ts';
+import { startImportWorker } from '../server/data/imports.ts';
+import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
 import { createDb } from '../server/db/index.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
-import { startEmbeddedPostgres } from '../server/embedded-postgres.ts';
+import { ensureAdmin } from '../server/identity/bootstrap.ts';
 import { startQueue } from '../server/queue.ts';
-import { startImportWorker } from '../server/services/imports.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const rowCount = Number(process.env.BENCH_ROWS ?? 100_000);

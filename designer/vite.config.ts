@@ -1,7 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-/** Built to designer/dist, which the Fastify server serves at `/` (server/static.ts). */
+/** Built to designer/dist, which the Fastify server serves at `/` (server/plugins/designer.ts). */
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],

@@ -3,7 +3,7 @@ import { moduleName } from './modules.ts';
 
 /**
  * Shapes of the records API. A record body's own schema is generated from the module's
- * definition at request time (server/services/record-schema.ts): here it is any object.
+ * definition at request time (server/studio/record-schema.ts): here it is any object.
  */
 
 export const recordModuleParams = {

@@ -9,43 +9,26 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import type { FlowRuntime } from '../engine/runtime/runtime.ts';
+import { createRuntime } from './automation/engine.ts';
+import { runFlowOn } from './automation/flow-runs.ts';
+import { automationPlugin } from './automation/plugin.ts';
+import { collaborationPlugin } from './collaboration/plugin.ts';
+import { dataPlugin } from './data/plugin.ts';
 import type { Db } from './db/index.ts';
-import { createRuntime } from './engine.ts';
+import { emailPlugin } from './email/plugin.ts';
+import { OwnershipRegistry } from './identity/ownership.ts';
+import { identityPlugin } from './identity/plugin.ts';
+import { platformPlugin } from './platform/plugin.ts';
+import { SettingsService } from './platform/settings.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { designerPlugin } from './plugins/designer.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { nulGuardPlugin } from './plugins/nul-guard.ts';
 import { websocketPlugin } from './plugins/websocket.ts';
-import { auditRoutes } from './routes/audit.ts';
-import { authRoutes } from './routes/auth.ts';
-import { changelogRoutes } from './routes/changelog.ts';
-import { dropdownRoutes } from './routes/dropdowns.ts';
-import { emailRoutes } from './routes/email.ts';
-import { exportRoutes } from './routes/exports.ts';
-import { feedRoutes } from './routes/feed.ts';
-import { flowRoutes, runRoutes } from './routes/flows.ts';
-import { groupRoutes } from './routes/groups.ts';
-import { healthRoutes } from './routes/health.ts';
-import { hookRoutes } from './routes/hooks.ts';
-import { importRoutes } from './routes/imports.ts';
-import { invitationRoutes } from './routes/invitations.ts';
-import { layoutRoutes } from './routes/layouts.ts';
-import { listRoutes } from './routes/lists.ts';
-import { meRoutes } from './routes/me.ts';
-import { moduleRoutes } from './routes/modules.ts';
-import { nodeRoutes } from './routes/nodes.ts';
-import { notificationRoutes } from './routes/notifications.ts';
-import { presenceRoutes } from './routes/presence.ts';
-import { recordViewRoutes } from './routes/record-views.ts';
-import { recordRoutes } from './routes/records.ts';
-import { roleRoutes } from './routes/roles.ts';
-import { routingRoutes } from './routes/routing.ts';
-import { settingsRoutes } from './routes/settings.ts';
-import { tagRoutes } from './routes/tags.ts';
-import { userRoutes } from './routes/users.ts';
-import { wsRoutes } from './routes/ws.ts';
-import { OwnershipRegistry } from './services/ownership.ts';
-import { SettingsService } from './services/settings.ts';
-import { designerPlugin } from './static.ts';
+import { recordsPlugin } from './records/plugin.ts';
+import type { FlowRunner } from './records/record-bulk.ts';
+import { routingPlugin } from './routing/plugin.ts';
+import { studioPlugin } from './studio/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -53,6 +36,8 @@ declare module 'fastify' {
     boss: PgBoss | null;
     /** The workflow runtime, when this process has a queue (runs can be started and steered). */
     runtime: FlowRuntime | null;
+    /** Starts a published flow on records (bulk actions' runFlow); null without a queue. */
+    runFlowOn: FlowRunner | null;
     settings: SettingsService;
     ownership: OwnershipRegistry;
     /** Every route registered, for the route-security test and the docs. */
@@ -108,6 +93,11 @@ export async function buildApp(options: AppOptions) {
     'runtime',
     options.boss ? createRuntime(options.db, options.boss, (error) => app.log.error(error)) : null,
   );
+  const runtime = app.runtime;
+  const flowRunner: FlowRunner | null = runtime
+    ? async (principal, flowId, ids) => (await runFlowOn(runtime, principal, flowId, ids)).length
+    : null;
+  app.decorate('runFlowOn', flowRunner);
   // Steps this process started running inline finish before the database goes away.
   app.addHook('onClose', async () => app.runtime?.pause());
   app.decorate('settings', new SettingsService(options.db));
@@ -162,35 +152,16 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes);
-      await api.register(authRoutes, { prefix: '/auth' });
-      await api.register(meRoutes, { prefix: '/me' });
-      await api.register(userRoutes, { prefix: '/users' });
-      await api.register(invitationRoutes, { prefix: '/invitations' });
-      await api.register(groupRoutes, { prefix: '/groups' });
-      await api.register(roleRoutes, { prefix: '/roles' });
-      await api.register(moduleRoutes, { prefix: '/modules' });
-      await api.register(recordRoutes, { prefix: '/records' });
-      await api.register(changelogRoutes, { prefix: '/changelog' });
-      await api.register(tagRoutes, { prefix: '/tags' });
-      await api.register(recordViewRoutes, { prefix: '/record-views' });
-      await api.register(listRoutes, { prefix: '/lists' });
-      await api.register(settingsRoutes, { prefix: '/settings' });
-      await api.register(auditRoutes, { prefix: '/audit' });
-      await api.register(feedRoutes, { prefix: '/feed' });
-      await api.register(notificationRoutes, { prefix: '/notifications' });
-      await api.register(presenceRoutes, { prefix: '/presence' });
-      await api.register(wsRoutes);
-      await api.register(dropdownRoutes, { prefix: '/dropdowns' });
-      await api.register(layoutRoutes, { prefix: '/modules/:module/layouts' });
-      await api.register(routingRoutes, { prefix: '/routing' });
-      await api.register(emailRoutes, { prefix: '/email' });
-      await api.register(importRoutes, { prefix: '/imports' });
-      await api.register(exportRoutes, { prefix: '/exports' });
-      await api.register(flowRoutes, { prefix: '/flows' });
-      await api.register(runRoutes, { prefix: '/runs' });
-      await api.register(nodeRoutes, { prefix: '/nodes' });
-      await api.register(hookRoutes, { prefix: '/hooks' });
+      // One encapsulated plugin per feature; each registers its own routes (server/<feature>/plugin.ts).
+      await api.register(platformPlugin);
+      await api.register(identityPlugin);
+      await api.register(studioPlugin);
+      await api.register(recordsPlugin);
+      await api.register(collaborationPlugin);
+      await api.register(routingPlugin);
+      await api.register(emailPlugin);
+      await api.register(dataPlugin);
+      await api.register(automationPlugin);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     },

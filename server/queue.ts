@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { PgBoss } from 'pg-boss';
+import { purgeExpiredPosts } from './collaboration/feed.ts';
+import { startImportWorker } from './data/imports.ts';
 import type { Db } from './db/index.ts';
-import { startEmailWorker } from './services/email.ts';
-import { purgeExpiredPosts } from './services/feed.ts';
-import { startImportWorker } from './services/imports.ts';
-import type { SettingsService } from './services/settings.ts';
+import { startEmailWorker } from './email/email.ts';
+import type { SettingsService } from './platform/settings.ts';
 
 /** Queues of the system itself; the workflow engine adds its own. */
 export const queues = {
@@ -45,8 +45,8 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
   await boss.work(queues.purgeFeed, async () => {
     await purgeExpiredPosts(db, settings);
   });
-  // CSV/XLSX imports (services/imports.ts).
+  // CSV/XLSX imports (data/imports.ts).
   await startImportWorker(boss, db, settings);
-  // Email delivery from the outbox (services/email.ts), with retries and backoff.
+  // Email delivery from the outbox (email/email.ts), with retries and backoff.
   await startEmailWorker(boss, db, settings);
 }

@@ -1,13 +1,13 @@
 import type { PgBoss } from 'pg-boss';
 import { buildApp } from './app.ts';
-import { ensureAdmin } from './bootstrap.ts';
+import { createRuntime, startEngineWorkers } from './automation/engine.ts';
 import type { Config } from './config.ts';
+import { type EmbeddedCluster, startEmbeddedPostgres } from './db/embedded-postgres.ts';
 import { createDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { type EmbeddedCluster, startEmbeddedPostgres } from './embedded-postgres.ts';
-import { createRuntime, startEngineWorkers } from './engine.ts';
+import { ensureAdmin } from './identity/bootstrap.ts';
+import { SettingsService } from './platform/settings.ts';
 import { startQueue, startSystemWorkers } from './queue.ts';
-import { SettingsService } from './services/settings.ts';
 
 export interface Weft {
   /** The URL the HTTP server listens on, or null in worker mode. */

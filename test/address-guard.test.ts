@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allowListed, forbiddenKind, refusal } from '../server/services/address-guard.ts';
+import { allowListed, forbiddenKind, refusal } from '../server/platform/address-guard.ts';
 
 test('forbiddenKind classifies every special-purpose address, IPv4 and IPv6', () => {
   const cases: [string, string | null][] = [

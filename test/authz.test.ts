@@ -8,7 +8,7 @@ import {
   type Principal,
   scopeFor,
   visibleAssignees,
-} from '../server/services/authz.ts';
+} from '../server/platform/authz.ts';
 import { createTestDatabase } from './helpers/db.ts';
 
 const principalWith = (roles: PermissionMatrix[], isAdmin = false): Principal => ({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Fastify from 'fastify';
-import { designerPlugin } from '../server/static.ts';
+import { designerPlugin } from '../server/plugins/designer.ts';
 
 const built = await mkdtemp(path.join(tmpdir(), 'weft-dist-'));
 const empty = await mkdtemp(path.join(tmpdir(), 'weft-dist-'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { Dropdown } from '../schemas/dropdowns.ts';
-import { checkDropdownValue, validateDropdownValue } from '../server/services/dropdown-values.ts';
+import { checkDropdownValue, validateDropdownValue } from '../server/studio/dropdown-values.ts';
 import { createTestApp, login, type Session } from './helpers/app.ts';
 
 const { app, db } = await createTestApp();

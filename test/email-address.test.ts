@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bareAddress, parseAddressList } from '../server/services/email-transport.ts';
+import { bareAddress, parseAddressList } from '../server/email/email-transport.ts';
 
 test('address fields: comma-separated, with display names; anything else is a 400 naming the field', () => {
   const valid: [string, string[]][] = [

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Flow } from '../schemas/flow.ts';
-import { startEngineWorkers } from '../server/engine.ts';
-import { startEmailWorker } from '../server/services/email.ts';
+import { startEngineWorkers } from '../server/automation/engine.ts';
+import { startEmailWorker } from '../server/email/email.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 import { signedInUser } from './helpers/people.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { Flow } from '../schemas/flow.ts';
-import { pruneRuns } from '../server/services/flow-runs.ts';
+import { pruneRuns } from '../server/automation/flow-runs.ts';
 import { engineTestApp, eventually } from './helpers/engine.ts';
 
 const { app, db, admin, publish } = await engineTestApp();

@@ -1,13 +1,13 @@
 /**
  * `userOnline` / `onList` conditions against the real database: the facts gathered for
- * them (engine/runtime/facts.ts over server/services/engine-services.ts), a trigger-style
+ * them (engine/runtime/facts.ts over server/automation/engine-services.ts), a trigger-style
  * condition outside any run, and the draft test run, which gathers facts for its branches.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { conditionHolds, gatherFacts } from '../engine/runtime/facts.ts';
 import type { Flow } from '../schemas/flow.ts';
-import { factServices } from '../server/services/engine-services.ts';
+import { factServices } from '../server/automation/engine-services.ts';
 import { adminPassword, createTestApp, login } from './helpers/app.ts';
 
 const { app, db } = await createTestApp();

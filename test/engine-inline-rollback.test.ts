@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { Flow } from '../schemas/flow.ts';
-import { startEngineWorkers } from '../server/engine.ts';
+import { startEngineWorkers } from '../server/automation/engine.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 

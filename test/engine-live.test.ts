@@ -4,7 +4,7 @@ import { engineTestApp, straightFlow } from './helpers/engine.ts';
 import { LiveClient } from './helpers/live-client.ts';
 
 // A flow's live messages wait for its step to commit and then go out in a batch
-// (server/services/live.ts deferLive); a step that rolls back never hands its over.
+// (server/collaboration/live.ts deferLive); a step that rolls back never hands its over.
 const { app, admin, publish, runOn, create } = await engineTestApp();
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 const wsUrl = `${address.replace(/^http/, 'ws')}/api/ws`;

@@ -6,8 +6,8 @@ import {
   periodicQueue,
   slotOf,
   syncAllPeriodicSchedules,
-} from '../server/services/periodic.ts';
-import { scanOverdueTasks } from '../server/services/task-overdue.ts';
+} from '../server/automation/periodic.ts';
+import { scanOverdueTasks } from '../server/automation/task-overdue.ts';
 import { engineTestApp, eventually, straightFlow } from './helpers/engine.ts';
 
 const { app, db, admin, publish, create } = await engineTestApp();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { catalogue } from '../server/errors.ts';
+import { catalogue } from '../server/platform/errors.ts';
 import { createTestApp, login } from './helpers/app.ts';
 
 test('every error code is unique, prefixed, documented and has a sensible status', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { loadPrincipal } from '../server/services/authz.ts';
-import { exportModule } from '../server/services/exports.ts';
+import { exportModule } from '../server/data/exports.ts';
+import { loadPrincipal } from '../server/platform/authz.ts';
 import { createTestApp, login, type Session } from './helpers/app.ts';
 import { csvOf, imported, startWorker } from './helpers/imports.ts';
 

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { PgBoss } from 'pg-boss';
+import { createPost, purgeExpiredPosts } from '../server/collaboration/feed.ts';
 import { queues, startSystemWorkers } from '../server/queue.ts';
-import { createPost, purgeExpiredPosts } from '../server/services/feed.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { signedInUser } from './helpers/people.ts';
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { Flow } from '../schemas/flow.ts';
-import { startEngineWorkers } from '../server/engine.ts';
+import { startEngineWorkers } from '../server/automation/engine.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 

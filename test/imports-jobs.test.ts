@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
-import { runImport } from '../server/services/import-run.ts';
+import { runImport } from '../server/data/import-run.ts';
 import { csvOf, errorsOf, finished, imported, importTestApp, upload } from './helpers/imports.ts';
 
 /** Imports as jobs: users, permissions, progress pushed, resuming; the modes are in imports.test.ts. */

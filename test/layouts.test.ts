@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { ExportedDropdown } from '../schemas/dropdowns.ts';
-import { WeftError } from '../server/errors.ts';
+import { WeftError } from '../server/platform/errors.ts';
 import {
   exportStudio,
   importStudioDropdowns,
   importStudioLayouts,
-} from '../server/services/studio-transfer.ts';
+} from '../server/studio/studio-transfer.ts';
 import { createTestApp, login } from './helpers/app.ts';
 
 const { app, db } = await createTestApp();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { notify } from '../server/services/notifications.ts';
+import { notify } from '../server/collaboration/notifications.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { signedInUser } from './helpers/people.ts';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
-import { WeftError } from '../server/errors.ts';
-import { applyCursor, pageOf, parseSort, type QueryField } from '../server/services/record-query.ts';
+import { WeftError } from '../server/platform/errors.ts';
+import { applyCursor, pageOf, parseSort, type QueryField } from '../server/records/record-query.ts';
 import { createTestDatabase } from './helpers/db.ts';
 
 interface KeysTable {

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
-import { addFieldColumn, createRecordsTable } from '../server/services/fields.ts';
-import {
-  parseColumns,
-  parseSort,
-  type QueryField,
-  searchCondition,
-} from '../server/services/record-query.ts';
+import { parseColumns, parseSort, type QueryField, searchCondition } from '../server/records/record-query.ts';
+import { addFieldColumn, createRecordsTable } from '../server/studio/fields.ts';
 import { createItems, fields, refusal } from './helpers/record-items.ts';
 
 const { db, pluginDb, matching } = await createItems();

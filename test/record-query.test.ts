@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { test as holds } from '../engine/core/conditions.ts';
-import { compileWhere, parseWhere } from '../server/services/record-query.ts';
+import { compileWhere, parseWhere } from '../server/records/record-query.ts';
 import { createItems, fields, refusal, rowId, rows, u1, u2, u3 } from './helpers/record-items.ts';
 
 const { db, matching } = await createItems();

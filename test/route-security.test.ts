@@ -11,7 +11,7 @@ const { app } = await createTestApp();
 const publicRoutes = new Set([
   'POST /api/auth/login', // signing in
   'GET /api/health', // load balancers and `npm start` users
-  'GET /*', // the designer's static files and SPA fallback (server/static.ts): no data, /api/* still 404s
+  'GET /*', // the designer's static files and SPA fallback (server/plugins/designer.ts): no data, /api/* still 404s
   'POST /api/hooks/flows/:flowId', // inbound webhooks: authenticated by the HMAC signature with the flow's secret
   'GET /api/invitations/:token', // an emailed invitation: the token is the credential (rate limited like sign-in)
   'POST /api/invitations/:token/accept', // accepting it sets the password and signs in

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { criteriaMatch } from '../server/services/routing-criteria.ts';
+import { criteriaMatch } from '../server/routing/routing-criteria.ts';
 import { routingFixture } from './helpers/routing.ts';
 
 const { admin, users, createGroup, configure, route, assignees, setAvailable } = await routingFixture([

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createDb } from '../server/db/index.ts';
-import { routeRecord, routeRecords } from '../server/services/routing.ts';
+import { routeRecord, routeRecords } from '../server/routing/routing.ts';
 import { login } from './helpers/app.ts';
 import { routingFixture } from './helpers/routing.ts';
 

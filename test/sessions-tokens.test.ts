@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { settingsSchema } from '../schemas/settings.ts';
-import { SettingsService } from '../server/services/settings.ts';
+import { SettingsService } from '../server/platform/settings.ts';
 import { createTestApp, login, type Session } from './helpers/app.ts';
 
 const { app, db } = await createTestApp();

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { sha256 } from '../server/services/auth.ts';
-import { readTable } from '../server/services/import-parse.ts';
+import { readTable } from '../server/data/import-parse.ts';
+import { sha256 } from '../server/identity/auth.ts';
 import { createTestApp, login, type Session } from './helpers/app.ts';
 import { finished, startWorker, upload } from './helpers/imports.ts';
 

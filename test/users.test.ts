@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { encodeCursor } from '../server/services/pagination.ts';
+import { encodeCursor } from '../server/platform/pagination.ts';
 import { createTestApp, login, type Session } from './helpers/app.ts';
 
 const { app, db } = await createTestApp();

@@ -1,7 +1,7 @@
 import type { RunInput } from '../core/compile.ts';
 import { defineTrigger, type TriggerDefinition } from '../core/node-types.ts';
 
-/** An outbox event as the engine sees it (server/services/events.ts writes them). */
+/** An outbox event as the engine sees it (server/platform/events.ts writes them). */
 export interface EngineEvent {
   id: number;
   type: string;

@@ -35,7 +35,7 @@ export interface EngineServices {
     membersAmong(listId: string, recordIds: string[]): Promise<string[] | null>;
   };
   presence: {
-    /** Signed in, active, not invisible (server/services/presence.ts). */
+    /** Signed in, active, not invisible (server/identity/presence.ts). */
     isOnline(userId: string): Promise<boolean>;
     /** Which of these users are online, in one query. */
     onlineAmong(userIds: string[]): Promise<string[]>;

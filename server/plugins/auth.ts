@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { WeftError } from '../errors.ts';
-import type { Actor } from '../services/audit.ts';
-import { resolveApiToken, resolveSession, type SessionInfo } from '../services/auth.ts';
-import { loadPrincipal, type Principal } from '../services/authz.ts';
+import { resolveApiToken, resolveSession, type SessionInfo } from '../identity/auth.ts';
+import type { Actor } from '../platform/audit.ts';
+import { loadPrincipal, type Principal } from '../platform/authz.ts';
+import { WeftError } from '../platform/errors.ts';
 
 export const sessionCookie = 'weft_session';
 

@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { catalogue, type ErrorKind, type FieldProblem, WeftError } from '../errors.ts';
+import { catalogue, type ErrorKind, type FieldProblem, WeftError } from '../platform/errors.ts';
 
 /** Turns ajv's errors into `{field, reason}` pairs a person can act on. */
 export function fieldProblems(errors: Partial<ErrorObject>[], part: string): FieldProblem[] {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { invalid } from '../errors.ts';
+import { invalid } from '../platform/errors.ts';
 
 /** The path of the first string or key holding U+0000 in a parsed JSON value, if any. */
 function nulPath(root: unknown): string[] | undefined {

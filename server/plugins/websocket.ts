@@ -1,13 +1,13 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { liveChannel } from '../services/live.ts';
-import { LiveHub } from '../services/live-hub.ts';
-import { LiveListener } from '../services/live-listener.ts';
+import { liveChannel } from '../collaboration/live.ts';
+import { LiveHub } from '../collaboration/live-hub.ts';
+import { LiveListener } from '../collaboration/live-listener.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** This process's WebSockets; routes/ws.ts adds them, the LISTEN connection feeds them. */
+    /** This process's WebSockets; collaboration/ws-routes.ts adds them, the LISTEN connection feeds them. */
     live: LiveHub;
   }
 }

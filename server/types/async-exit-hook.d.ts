@@ -1,4 +1,4 @@
-// The parts of async-exit-hook that embedded-postgres.ts uses (the package ships no types).
+// The parts of async-exit-hook that db/embedded-postgres.ts uses (the package ships no types).
 declare module 'async-exit-hook' {
   interface ExitHook {
     hookedEvents(): string[];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Locator } from 'playwright-core';
-import { startEngineWorkers } from '../../server/engine.ts';
+import { startEngineWorkers } from '../../server/automation/engine.ts';
 import { adminPassword, createTestApp, login } from '../helpers/app.ts';
 import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
 import { onTestEnd } from '../helpers/cleanup.ts';

@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { PgBoss } from 'pg-boss';
 import { type App, buildApp } from '../../server/app.ts';
-import { ensureAdmin } from '../../server/bootstrap.ts';
+import { ensureAdmin } from '../../server/identity/bootstrap.ts';
 import { onTestEnd } from './cleanup.ts';
 import { createTestDatabase } from './db.ts';
 

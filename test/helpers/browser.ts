@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { designerDist } from '../../server/static.ts';
+import { designerDist } from '../../server/plugins/designer.ts';
 
 export const chromiumPath = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Flow } from '../../schemas/flow.ts';
-import { startEngineWorkers } from '../../server/engine.ts';
+import { startEngineWorkers } from '../../server/automation/engine.ts';
 import { createTestApp, login, type Session } from './app.ts';
 import { onTestEnd } from './cleanup.ts';
 

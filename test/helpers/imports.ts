@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { App } from '../../server/app.ts';
+import { startImportWorker } from '../../server/data/imports.ts';
 import type { Db } from '../../server/db/index.ts';
-import { startImportWorker } from '../../server/services/imports.ts';
 import { createTestApp, login, type Session } from './app.ts';
 
 export const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
-import { WeftError } from '../../server/errors.ts';
-import type { QueryField } from '../../server/services/record-query.ts';
+import { WeftError } from '../../server/platform/errors.ts';
+import type { QueryField } from '../../server/records/record-query.ts';
 import { createTestDatabase } from './db.ts';
 
 interface ItemsTable {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { routeRecord } from '../../server/services/routing.ts';
+import { routeRecord } from '../../server/routing/routing.ts';
 import { createTestApp, login } from './app.ts';
 
 /**

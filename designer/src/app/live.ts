@@ -1,7 +1,7 @@
 /**
  * The live channel (`/api/ws`), one socket for the whole page: opened by the first
  * subscriber, closed with the last, reconnecting with a growing delay when it drops.
- * Pushes are `{ type, data }` (server/routes/ws.ts).
+ * Pushes are `{ type, data }` (server/collaboration/ws-routes.ts).
  */
 import { useEffect, useRef, useState } from 'react';
 

@@ -1,7 +1,7 @@
 /**
  * Calls `refresh` when the page comes back into view (its tab shown again, its window focused)
  * and every `everyMs` while it is visible: for what the live channel does not push, such as
- * record writes (server/services/live.ts sends none). A hidden tab asks nothing.
+ * record writes (server/collaboration/live.ts sends none). A hidden tab asks nothing.
  */
 import { useEffect, useRef } from 'react';
 

@@ -35,7 +35,7 @@ const output = {
 
 /**
  * X2CRM's PeriodicTrigger, firing exactly once per slot: a pg-boss schedule per active flow
- * sends ticks, and the tick's event is unique per (flow, slot) (server/services/periodic.ts).
+ * sends ticks, and the tick's event is unique per (flow, slot) (server/automation/periodic.ts).
  */
 export default defineTriggerNode<PeriodicParams>({
   type: 'trigger.periodic',

@@ -43,7 +43,7 @@ export function thresholdSeconds(params: TaskOverdueParams): number {
 
 /**
  * X2CRM's "action overdue". Time passing writes no event: a scan every minute
- * (server/services/task-overdue.ts) emits `task.overdue` for each task crossing an active
+ * (server/automation/task-overdue.ts) emits `task.overdue` for each task crossing an active
  * flow's threshold, addressed to that flow, once per (flow, task, threshold).
  */
 export default defineTriggerNode<TaskOverdueParams>({

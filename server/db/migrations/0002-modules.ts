@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import { installModule } from '../../services/modules.ts';
-import { standardModules } from '../../services/standard-modules.ts';
+import { installModule } from '../../studio/modules.ts';
+import { standardModules } from '../../studio/standard-modules.ts';
 import type { Db } from '../index.ts';
 
 /**

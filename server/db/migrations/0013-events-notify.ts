@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 
 /**
  * Every statement that writes events wakes the dispatchers (channel `weft_events`, see
- * services/events.ts): a trigger rather than a `pg_notify` after each insert, so no
+ * platform/events.ts): a trigger rather than a `pg_notify` after each insert, so no
  * writer can forget it and none pays a round trip for it. PostgreSQL delivers it on
  * commit only and folds a transaction's identical notifications into one.
  */

@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 /**
  * One row naming the current module definitions: every statement that writes `modules` or
  * `module_fields` gives it a new random token, in its own transaction. A process keeps the
- * definitions it read under their token (services/modules.ts) and reads them again only
+ * definitions it read under their token (studio/modules.ts) and reads them again only
  * when the token it sees has changed; being random, a token means one set of definitions
  * in one database, so processes and databases never mistake each other's.
  */

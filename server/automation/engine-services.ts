@@ -1,0 +1,222 @@
+import type { PgBoss } from 'pg-boss';
+import { NonRetriableError } from '../../engine/runtime/errors.ts';
+import type { RunInfo } from '../../engine/runtime/runtime.ts';
+import type { EngineServices, FactServices } from '../../engine/runtime/services.ts';
+import type { EngineDb } from '../../engine/runtime/tables.ts';
+import { createPost } from '../collaboration/feed.ts';
+import { userExists } from '../collaboration/feed-posts.ts';
+import { notify } from '../collaboration/notifications.ts';
+import type { Db } from '../db/index.ts';
+import { queueEmail, recipientAddresses } from '../email/email.ts';
+import { onlineUserIds } from '../identity/presence.ts';
+import type { Actor } from '../platform/audit.ts';
+import type { Principal } from '../platform/authz.ts';
+import { invalid, WeftError } from '../platform/errors.ts';
+import { guardedFetch } from '../platform/http-client.ts';
+import { SettingsService } from '../platform/settings.ts';
+import { changeMembers, isOnList, listMembersAmong } from '../records/lists.ts';
+import { listRecords } from '../records/record-list.ts';
+import { createRecord, deleteRecord, getRecord, updateRecord } from '../records/records.ts';
+import { addTags, removeTags } from '../records/tags.ts';
+import { routeRecord } from '../routing/routing.ts';
+import { getModule, pinModules } from '../studio/modules.ts';
+
+/**
+ * Flows act with full rights, in the name of the user who created the flow (so that
+ * records they create have an owner and the changelog names someone who can answer for
+ * the flow). Every write carries the run's causation: the chain's first event and depth.
+ */
+export async function engineServices(
+  trx: EngineDb,
+  run: RunInfo,
+  deps: { boss?: PgBoss | null } = {},
+): Promise<EngineServices> {
+  // The engine and the server share one database: the runtime's view of a transaction is the server's.
+  const db = trx as unknown as Db;
+  // No action changes module definitions: the step's transaction (a batch of steps, often)
+  // reads the schema token once for all of its record writes.
+  pinModules(db);
+  const flow =
+    run.flow ??
+    (await db
+      .selectFrom('flows')
+      .select(['createdBy', 'name'])
+      .where('id', '=', run.flowId)
+      .executeTakeFirstOrThrow());
+  const causationRoot =
+    run.causationRoot !== undefined
+      ? run.causationRoot
+      : run.eventId
+        ? await db
+            .selectFrom('events')
+            .select(['id', 'causationId'])
+            .where('id', '=', run.eventId)
+            .executeTakeFirst()
+            .then((event) => (event ? (event.causationId ?? event.id) : null))
+        : null;
+  const causation = { causationId: causationRoot ?? 0, depth: run.depth + 1 };
+  const ownerId =
+    flow.createdBy ??
+    (await db.selectFrom('users').select('id').orderBy('createdAt').executeTakeFirstOrThrow()).id;
+  const principal: Principal = {
+    id: ownerId,
+    username: `workflow:${flow.name}`,
+    isAdmin: true,
+    roleIds: [],
+    groupIds: [],
+    permissions: {},
+  };
+  const actor: Actor = { id: ownerId, username: `workflow:${flow.name}` };
+  const options = causationRoot !== null ? { causation } : {};
+  // A test run's email stays in the (rolled-back) outbox and its HTTP requests are not sent.
+  const testRun = run.test === true;
+  const facts = factServices(db);
+  return nonRetriableOnUserErrors({
+    records: {
+      get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
+      // A step's output is data for later steps, not a screen: no display names.
+      create: (module, values) =>
+        createRecord(db, principal, actor, module, values, { ...options, display: false }),
+      update: (module, id, values) =>
+        updateRecord(db, principal, actor, module, id, values, { ...options, display: false }),
+      delete: (module, id) => deleteRecord(db, principal, actor, module, id, options).then(() => undefined),
+      find: async (module, query) => {
+        const page = await listRecords(db, principal, module, {
+          limit: query.limit,
+          sort: query.sort,
+          where: query.where === undefined ? undefined : JSON.stringify(query.where),
+        });
+        return { items: page.items, more: page.nextCursor !== null };
+      },
+      linkOf: async (module, name) => {
+        const field = (await getModule(db, module)).fields.find((candidate) => candidate.name === name);
+        if (field?.type !== 'link') throw invalid(name, `is not a link field of ${module}`);
+        const { module: target, moduleField } = field.options;
+        return {
+          module: typeof target === 'string' ? target : null,
+          moduleField: typeof moduleField === 'string' ? moduleField : null,
+        };
+      },
+    },
+    tags: {
+      add: async (module, id, tags) => tagsOf(await addTags(db, principal, actor, module, id, tags, options)),
+      remove: async (module, id, tags) =>
+        tagsOf(await removeTags(db, principal, actor, module, id, tags, options)),
+      clear: async (module, id) => {
+        const current = tagsOf(await getRecord(db, principal, module, id));
+        return tagsOf(await removeTags(db, principal, actor, module, id, current, options));
+      },
+    },
+    lists: {
+      add: (listId, recordId) => changeMembers(db, principal, listId, [recordId], 'add'),
+      remove: (listId, recordId) => changeMembers(db, principal, listId, [recordId], 'remove'),
+      has: (listId, recordId) => isOnList(db, listId, recordId),
+      membersAmong: facts.lists.membersAmong,
+    },
+    presence: {
+      isOnline: async (userId) => (await onlineUserIds(db, new SettingsService(db))).includes(userId),
+      onlineAmong: facts.presence.onlineAmong,
+    },
+    feed: {
+      post: async (input) => {
+        if (input.authorId && !(await userExists(db, input.authorId)))
+          throw invalid('authorId', 'is not an existing user');
+        return createPost(db, { ...input, type: input.type ?? 'workflow' });
+      },
+    },
+    notifications: {
+      notify: (input) => notify(db, { ...input, type: 'custom' }),
+    },
+    routing: {
+      route: async (module, record) => (await routeRecord(db, module, record)).assignee,
+    },
+    email: {
+      send: async ({ doNotEmail, text, html, cc, bcc, ...message }) => {
+        // Read in the step's transaction, uncached: a setting just changed applies to the next step.
+        const settings = await new SettingsService(db).get();
+        const draft = {
+          ...message,
+          cc: cc ?? null,
+          bcc: bcc ?? null,
+          text: text ?? null,
+          html: html ?? null,
+        };
+        if (
+          doNotEmail &&
+          settings.respectDoNotEmail &&
+          recipientAddresses(draft).includes(doNotEmail.toLowerCase())
+        ) {
+          return {
+            skipped: 'doNotEmail',
+            reason: `${doNotEmail} asked not to be emailed (doNotEmail), and the respectDoNotEmail setting is on`,
+          };
+        }
+        const test = testRun;
+        const queued = await queueEmail(db, test ? null : (deps.boss ?? null), settings, {
+          ...draft,
+          runId: test ? null : run.runId,
+        });
+        return { messageId: queued.messageId, status: queued.status };
+      },
+    },
+    http: {
+      request: async (request) => {
+        if (testRun) {
+          const { signal: _signal, ...captured } = request;
+          return { status: 0, headers: {}, body: { captured } };
+        }
+        const { httpAllowList } = await new SettingsService(db).get();
+        const { url: _url, ...answer } = await guardedFetch(request, httpAllowList);
+        return answer;
+      },
+    },
+  });
+}
+
+/**
+ * What conditions read from the database (`userOnline`, `onList`: engine/runtime/facts.ts),
+ * on any connection: the dispatcher tests trigger conditions before a run exists.
+ */
+export function factServices(db: Db): FactServices {
+  return {
+    lists: { membersAmong: (listId, recordIds) => listMembersAmong(db, listId, recordIds) },
+    presence: {
+      onlineAmong: async (userIds) => {
+        const online = new Set(await onlineUserIds(db, new SettingsService(db)));
+        return userIds.filter((id) => online.has(id));
+      },
+    },
+  };
+}
+
+/**
+ * A 4xx from a service is the flow's own mistake (a bad value, a missing record):
+ * retrying cannot fix it, so the step fails at once and says why.
+ */
+function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
+  const wrap = <F extends (...args: never[]) => Promise<unknown>>(call: F): F =>
+    (async (...args: Parameters<F>) => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        if (error instanceof WeftError && error.statusCode < 500) {
+          throw new NonRetriableError(error.message, { owner: 'user', cause: error });
+        }
+        throw error;
+      }
+    }) as F;
+  return Object.fromEntries(
+    Object.entries(services).map(([area, calls]) => [
+      area,
+      Object.fromEntries(
+        Object.entries(calls).map(([name, call]) => [
+          name,
+          wrap(call as (...args: never[]) => Promise<unknown>),
+        ]),
+      ),
+    ]),
+  ) as unknown as EngineServices;
+}
+
+const tagsOf = (record: Record<string, unknown>): string[] =>
+  Array.isArray(record.tags) ? (record.tags as string[]) : [];

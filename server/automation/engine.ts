@@ -1,0 +1,162 @@
+import pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { catalog, triggers } from '../../engine/nodes/index.ts';
+import { createQueues, queues, type StepJob, type WaitJob } from '../../engine/runtime/jobs.ts';
+import { FlowRuntime } from '../../engine/runtime/runtime.ts';
+import type { EngineDb } from '../../engine/runtime/tables.ts';
+import { createLiveBatch, deferLive, takeDeferred } from '../collaboration/live.ts';
+import type { Db } from '../db/index.ts';
+import { eventsChannel } from '../platform/events.ts';
+import type { SettingsService } from '../platform/settings.ts';
+import { dispatchPending } from './dispatcher.ts';
+import { engineServices, factServices } from './engine-services.ts';
+import { pruneRuns } from './flow-runs.ts';
+import { periodicQueue, syncAllPeriodicSchedules, workPeriodic } from './periodic.ts';
+import { overdueQueue, workOverdueScan } from './task-overdue.ts';
+
+export function createRuntime(db: Db, boss: PgBoss, onError: (error: unknown) => void): FlowRuntime {
+  const live = createLiveBatch(db, onError);
+  return new FlowRuntime({
+    // One database: the engine's tables are part of the server's schema.
+    db: db as unknown as EngineDb,
+    boss,
+    catalog,
+    clock: { now: () => new Date() },
+    // The email service enqueues delivery jobs in the step's transaction; live messages
+    // (feed posts, notifications) wait for its commit and go out in batches.
+    services: (trx, run) => {
+      deferLive(trx as unknown as Db);
+      return engineServices(trx, run, { boss });
+    },
+    onCommitted: (trx) => {
+      for (const payload of takeDeferred(trx as unknown as Db)) live.sendPayload(payload);
+    },
+    facts: (trx) => factServices(trx as unknown as Db),
+    // Run views (the designer) refresh on these; flows are administration, so admins receive them.
+    onChange: (changes) => {
+      for (const change of changes)
+        live.send({ type: 'run.updated', data: { ...change }, to: { admins: true } });
+    },
+    onPause: () => live.flush(),
+  });
+}
+
+/** Hourly: finished runs past the retention settings are deleted. */
+const pruneQueue = 'weft.runs.prune';
+
+export interface EngineWorkers {
+  /** Dispatches whatever is pending now (tests call it to not wait for the poll). */
+  dispatch: () => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The engine's workers in this process: the step and wait queues, and the dispatcher,
+ * woken by NOTIFY on every committed event and polling every few seconds as a floor (a
+ * notification sent while no listener was connected is not lost: the poll finds it).
+ */
+export async function startEngineWorkers(options: {
+  db: Db;
+  boss: PgBoss;
+  runtime: FlowRuntime;
+  settings: SettingsService;
+  connectionString: string;
+  pollMs?: number;
+  onError: (error: unknown) => void;
+}): Promise<EngineWorkers> {
+  const { db, boss, runtime, settings } = options;
+  await createQueues(boss);
+  await boss.createQueue(pruneQueue, { policy: 'singleton' });
+  await boss.schedule(pruneQueue, '17 * * * *');
+  await boss.work(pruneQueue, async () => {
+    await pruneRuns(db, settings);
+  });
+  // Half a second, pg-boss's shortest poll: a flow's next step should not wait long; and
+  // several workers, since a step spends most of its time waiting on the database.
+  // A batch of step jobs at a time, fetched again at once while batches come back full; each
+  // job settles on its own (a failed one is retried by itself).
+  const polling = {
+    pollingIntervalSeconds: 0.5,
+    batchSize: 8,
+    burstWhenBatchFull: true,
+    perJobResults: true,
+  } as const;
+  await boss.work<StepJob>(queues.step, polling, async (jobs) =>
+    Promise.all(
+      jobs.map(async (job) => {
+        try {
+          await runtime.onStep(job);
+          return { id: job.id, status: 'completed' as const };
+        } catch {
+          return { id: job.id, status: 'failed' as const };
+        }
+      }),
+    ),
+  );
+  await boss.work<WaitJob>(queues.wait, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
+    if (job) await runtime.onWait(job);
+  });
+  // Time-based triggers: schedule ticks and the overdue-task scan, and schedules left unsynced.
+  await workPeriodic(db, boss);
+  await workOverdueScan(db, boss);
+  await syncAllPeriodicSchedules(db, boss);
+
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+  const dispatch = async () => {
+    let total = 0;
+    // While the steps of runs already started wait here, new events wait in the outbox.
+    while (!stopped && !runtime.busy) {
+      const count = await dispatchPending(runtime, triggers, settings);
+      total += count;
+      if (count === 0) break;
+    }
+    return total;
+  };
+  // One dispatch at a time per process; a wake-up during one runs another right after.
+  const wake = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = dispatch()
+      .then(() => undefined, options.onError)
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          wake();
+        }
+      });
+  };
+
+  const listener = new pg.Client({
+    connectionString: options.connectionString,
+    application_name: 'weft-dispatcher',
+  });
+  listener.on('notification', wake);
+  listener.on('error', options.onError);
+  await listener.connect();
+  await listener.query(`listen ${eventsChannel}`);
+  const poll = setInterval(wake, options.pollMs ?? 2000);
+  runtime.onIdle(wake);
+  wake();
+
+  return {
+    dispatch,
+    stop: async () => {
+      stopped = true;
+      clearInterval(poll);
+      await running;
+      await runtime.pause();
+      await listener.end().catch(() => undefined);
+      await boss.offWork(queues.step);
+      await boss.offWork(queues.wait);
+      await boss.offWork(pruneQueue);
+      await boss.offWork(periodicQueue);
+      await boss.offWork(overdueQueue);
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import type { FastifyInstance } from 'fastify';
+import { flowRoutes, runRoutes } from './flows-routes.ts';
+import { hookRoutes } from './hooks-routes.ts';
+import { nodeRoutes } from './nodes-routes.ts';
+
+/** Automation: flows, runs, the node catalogue and inbound webhooks. */
+export async function automationPlugin(app: FastifyInstance) {
+  await app.register(flowRoutes, { prefix: '/flows' });
+  await app.register(runRoutes, { prefix: '/runs' });
+  await app.register(nodeRoutes, { prefix: '/nodes' });
+  await app.register(hookRoutes, { prefix: '/hooks' });
+}

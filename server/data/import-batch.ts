@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../db/index.ts';
+import type { Actor } from '../platform/audit.ts';
+import { type Changes, diff } from '../records/changelog.ts';
+import type { NewEvent } from '../platform/events.ts';
+import { recordsDb } from '../studio/fields.ts';
+import type { ModuleDefinition } from '../studio/modules.ts';
+import { toColumns, toRecord } from '../studio/record-schema.ts';
+import { routeRecords } from '../routing/routing.ts';
+import type { SettingsService } from '../platform/settings.ts';
+
+/**
+ * The writes of one batch of imported rows, in the caller's transaction: one multi-row
+ * INSERT for the new records, their changelog rows and their outbox events (the same
+ * rows `createRecord` writes one by one), and an UPDATE per matched record. The outbox
+ * rule holds: every write here has its event in the same transaction.
+ */
+
+export type Values = Record<string, unknown>;
+
+export type Plan =
+  | { kind: 'create'; row: number; values: Values; route: boolean }
+  | { kind: 'update'; row: number; id: string; before: Values; values: Values };
+
+export interface Writer {
+  module: ModuleDefinition;
+  actor: Actor & { id: string };
+  settings: SettingsService;
+}
+
+export interface Written {
+  created: string[];
+  updated: string[];
+  /** Matched records whose values were already the imported ones: nothing written. */
+  unchanged: number;
+}
+
+interface Change {
+  recordId: string;
+  action: 'create' | 'update';
+  changes: Changes;
+}
+
+function tagEvents(module: string, recordId: string, before: unknown, after: unknown): NewEvent[] {
+  const old = new Set(Array.isArray(before) ? before.map(String) : []);
+  const now = new Set(Array.isArray(after) ? after.map(String) : []);
+  const events: NewEvent[] = [];
+  const event = (type: NewEvent['type'], tag: string): NewEvent => ({
+    type,
+    module,
+    recordId,
+    payload: { tag },
+    actorId: null,
+  });
+  for (const tag of now) if (!old.has(tag)) events.push(event('tag.added', tag));
+  for (const tag of old) if (!now.has(tag)) events.push(event('tag.removed', tag));
+  return events;
+}
+
+async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kind: 'create' }>[]) {
+  const { module } = writer;
+  const routed = plans.filter((plan) => plan.route);
+  // In this transaction: each record takes its own turn, given back if the batch fails.
+  const decisions = await routeRecords(
+    trx,
+    module.name,
+    routed.map((plan) => plan.values),
+    { settings: writer.settings },
+  );
+  routed.forEach((plan, index) => {
+    plan.values.assignedTo = decisions[index]?.assignee ?? null;
+  });
+  const rows = plans.map((plan) => ({
+    ...toColumns(module, plan.values),
+    id: randomUUID(),
+    created_by: writer.actor.id,
+  }));
+  return recordsDb(trx).insertInto(module.table).values(rows).returningAll().execute();
+}
+
+/** Writes the plans; throws the database's error (a unique violation…) for the caller to isolate. */
+export async function writePlans(trx: Db, writer: Writer, plans: Plan[]): Promise<Written> {
+  const { module, actor } = writer;
+  const changes: Change[] = [];
+  const events: NewEvent[] = [];
+  const written: Written = { created: [], updated: [], unchanged: 0 };
+
+  const creates = plans.filter((plan) => plan.kind === 'create');
+  if (creates.length > 0) {
+    for (const row of await insertCreated(trx, writer, creates)) {
+      const record = toRecord(module, row);
+      const recordId = String(record.id);
+      const created = diff({}, record);
+      delete created.createdAt;
+      changes.push({ recordId, action: 'create', changes: created });
+      events.push({
+        type: 'record.created',
+        module: module.name,
+        recordId,
+        payload: { record },
+        actorId: null,
+      });
+      events.push(...tagEvents(module.name, recordId, [], record.tags));
+      written.created.push(recordId);
+    }
+  }
+
+  for (const plan of plans) {
+    if (plan.kind !== 'update') continue;
+    // Compared before writing, so that a row equal to its record writes nothing at all.
+    if (Object.keys(diff(plan.before, { ...plan.before, ...plan.values })).length === 0) {
+      written.unchanged++;
+      continue;
+    }
+    const row = await recordsDb(trx)
+      .updateTable(module.table)
+      .set({ ...toColumns(module, plan.values), updated_at: sql`now()` })
+      .where('id', '=', plan.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const after = toRecord(module, row);
+    const changed = diff(plan.before, after);
+    changes.push({ recordId: plan.id, action: 'update', changes: changed });
+    events.push({
+      type: 'record.updated',
+      module: module.name,
+      recordId: plan.id,
+      payload: {
+        record: after,
+        previous: Object.fromEntries(Object.entries(changed).map(([name, change]) => [name, change.before])),
+        changed: Object.keys(changed),
+      },
+      actorId: null,
+    });
+    if (changed.tags) events.push(...tagEvents(module.name, plan.id, plan.before.tags, after.tags));
+    written.updated.push(plan.id);
+  }
+
+  // The rows travel as one JSON parameter (jsonb_to_recordset): cheaper for both sides than
+  // a parameter per value, or arrays of JSON texts that must be escaped and unescaped.
+  if (changes.length > 0) {
+    await sql`
+      insert into changelog (module, record_id, action, changes, actor_id, actor_name)
+      select ${module.name}, "recordId", action, changes, ${actor.id}::uuid, ${actor.username}
+      from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as c("recordId" uuid, action text, changes jsonb)
+    `.execute(trx);
+  }
+  if (events.length > 0) {
+    await sql`
+      insert into events (type, module, record_id, payload, actor_id)
+      select type, ${module.name}, "recordId", payload, ${actor.id}::uuid
+      from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(type text, "recordId" uuid, payload jsonb)
+    `.execute(trx);
+  }
+  return written;
+}

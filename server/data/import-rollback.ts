@@ -1,0 +1,178 @@
+import { sql } from 'kysely';
+import type { RollbackView } from '../../schemas/imports.ts';
+import type { Db } from '../db/index.ts';
+import { WeftError } from '../platform/errors.ts';
+import { type Actor, audit } from '../platform/audit.ts';
+import { type Principal, requireAdmin } from '../platform/authz.ts';
+import { diff } from '../records/changelog.ts';
+import { recordsDb } from '../studio/fields.ts';
+import { getImport } from './imports.ts';
+import { getModule } from '../studio/modules.ts';
+import type { OwnershipRegistry } from '../identity/ownership.ts';
+import { accessCondition } from '../records/record-access.ts';
+import { toRecord } from '../studio/record-schema.ts';
+import { deleteUser } from '../identity/users.ts';
+
+/**
+ * Rollback deletes the records an import created, as deletes like any other (changelog
+ * row and `record.deleted` event each), in batches. What the import overwrote stays
+ * overwritten: the old values are in the changelog, but restoring them could undo edits
+ * made since, so rollback says so instead of guessing.
+ */
+
+const batch = 1000;
+
+async function createdIds(db: Db, importId: string, after: string | null): Promise<string[]> {
+  let select = db
+    .selectFrom('importRecords')
+    .select('recordId')
+    .where('importId', '=', importId)
+    .where('action', '=', 'created');
+  if (after) select = select.where('recordId', '>', after);
+  return (await select.orderBy('recordId').limit(batch).execute()).map((row) => row.recordId);
+}
+
+async function deleteRecords(
+  db: Db,
+  principal: Principal,
+  actor: Actor,
+  moduleName: string,
+  importId: string,
+) {
+  const module = await getModule(db, moduleName);
+  const view = await accessCondition(db, principal, moduleName, 'view');
+  const allowed = await accessCondition(db, principal, moduleName, 'delete');
+  let deleted = 0;
+  let missing = 0;
+  for (let ids = await createdIds(db, importId, null); ids.length > 0; ) {
+    await db.transaction().execute(async (trx) => {
+      let remove = recordsDb(trx).deleteFrom(module.table).where('id', 'in', ids);
+      if (view) remove = remove.where(view);
+      if (allowed) remove = remove.where(allowed);
+      const rows = await remove.returningAll().execute();
+      deleted += rows.length;
+      missing += ids.length - rows.length;
+      if (rows.length === 0) return;
+      const records = rows.map((row) => toRecord(module, row));
+      await trx
+        .insertInto('changelog')
+        .values(
+          records.map((record) => ({
+            module: moduleName,
+            recordId: String(record.id),
+            action: 'delete' as const,
+            changes: JSON.stringify(diff(record, {})),
+            actorId: actor.id,
+            actorName: actor.username,
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto('events')
+        .values(
+          records.map((record) => ({
+            type: 'record.deleted' as const,
+            module: moduleName,
+            recordId: String(record.id),
+            payload: JSON.stringify({ record }),
+            actorId: actor.id,
+          })),
+        )
+        .execute();
+    });
+    ids = await createdIds(db, importId, ids.at(-1) ?? null);
+  }
+  return { deleted, missing };
+}
+
+async function deleteUsers(
+  db: Db,
+  ownership: OwnershipRegistry,
+  actor: Actor & { id: string },
+  importId: string,
+) {
+  let deleted = 0;
+  let missing = 0;
+  for (
+    let ids = await createdIds(db, importId, null);
+    ids.length > 0;
+    ids = await createdIds(db, importId, ids.at(-1) ?? null)
+  ) {
+    for (const id of ids) {
+      try {
+        // What the imported user came to own since goes to the admin rolling back.
+        await deleteUser(db, ownership, actor, id, actor.id);
+        deleted++;
+      } catch (error) {
+        if (!(error instanceof WeftError) || error.kind !== 'NOT_FOUND') throw error;
+        missing++;
+      }
+    }
+  }
+  return { deleted, missing };
+}
+
+export async function rollbackImport(
+  db: Db,
+  ownership: OwnershipRegistry,
+  principal: Principal,
+  actor: Actor & { id: string },
+  id: string,
+): Promise<RollbackView> {
+  const found = await getImport(db, principal, id);
+  if (found.status === 'rolledBack')
+    throw new WeftError('CONFLICT', 'This import is already rolled back', [
+      { field: 'status', reason: 'is rolledBack' },
+    ]);
+  if (found.status === 'queued' || found.status === 'running')
+    throw new WeftError('CONFLICT', 'This import is still running', [
+      { field: 'status', reason: `is ${found.status}` },
+    ]);
+  // Claimed first, so that two rollbacks of one import do not both run.
+  const claimed = await db
+    .updateTable('imports')
+    .set({ status: 'rolledBack', rolledBackAt: sql`now()` })
+    .where('id', '=', id)
+    .where('status', 'in', ['done', 'failed'])
+    .executeTakeFirst();
+  if (claimed.numUpdatedRows === 0n)
+    throw new WeftError('CONFLICT', 'This import is already rolled back or running');
+  let result: { deleted: number; missing: number };
+  try {
+    if (found.module === 'users') {
+      requireAdmin(principal);
+      result = await deleteUsers(db, ownership, actor, id);
+    } else {
+      result = await deleteRecords(db, principal, actor, found.module, id);
+    }
+  } catch (error) {
+    // Let it be tried again: what was deleted stays deleted, the rest is found again.
+    await db
+      .updateTable('imports')
+      .set({ status: found.status, rolledBackAt: null })
+      .where('id', '=', id)
+      .execute();
+    throw error;
+  }
+  const notReverted = Number(
+    (
+      await db
+        .selectFrom('importRecords')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where('importId', '=', id)
+        .where('action', '=', 'updated')
+        .executeTakeFirstOrThrow()
+    ).count,
+  );
+  await audit(db, actor, 'import.rollback', { type: 'import', id }, { ...result, notReverted });
+  const kept = result.missing > 0 ? ` ${result.missing} were already deleted or are outside your roles.` : '';
+  const updates =
+    notReverted > 0
+      ? ` The ${notReverted} records it updated keep the imported values: rollback cannot undo overwrites (their old values are in the changelog).`
+      : '';
+  return {
+    ...result,
+    notReverted,
+    message: `Deleted ${result.deleted} records the import created.${kept}${updates}`,
+  };
+}

@@ -1,0 +1,232 @@
+import { CompiledQuery, type SqlBool, sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import type { ImportQuery, ImportView, PreviewView } from '../../schemas/imports.ts';
+import type { Db } from '../db/index.ts';
+import { invalid, notFound, WeftError } from '../platform/errors.ts';
+import { type Principal, requireAdmin, requireScope } from '../platform/authz.ts';
+import { isMultiple } from '../studio/fields.ts';
+import { type FileFormat, readTable } from './import-parse.ts';
+import { runImport } from './import-run.ts';
+import { userKeys, userTargets } from './import-users.ts';
+import { checkMapping, suggestMapping, type Target } from './import-values.ts';
+import { getModule } from '../studio/modules.ts';
+import { decodeCursor, toPage } from '../platform/pagination.ts';
+import type { SettingsService } from '../platform/settings.ts';
+
+/** Imports as the API sees them: preview, start, history, failed rows. Rollback: import-rollback.ts. */
+
+export const importQueue = 'weft.imports.run';
+
+/** The fields a column may map to: the writable ones (users: the profile a user import sets). */
+async function targetsOf(db: Db, principal: Principal, module: string): Promise<Target[]> {
+  if (module === 'users') {
+    requireAdmin(principal);
+    return userTargets;
+  }
+  const definition = await getModule(db, module);
+  requireScope(principal, module, 'create');
+  return definition.fields
+    .filter((field) => !field.readOnly)
+    .map((field) => ({
+      name: field.name,
+      label: field.label,
+      type: field.type,
+      required: field.required && field.defaultValue === null,
+      multiple: isMultiple(field),
+    }));
+}
+
+export async function previewImport(
+  db: Db,
+  principal: Principal,
+  module: string,
+  data: Buffer,
+  format: FileFormat,
+  rows: number,
+): Promise<PreviewView> {
+  const targets = await targetsOf(db, principal, module);
+  const table = await readTable(data, format);
+  return {
+    format,
+    header: table.header,
+    rows: table.rows.slice(0, rows),
+    total: table.rows.length,
+    mapping: suggestMapping(table.header, targets),
+    fields: targets.map(({ name, label, type, required }) => ({ name, label, type, required })),
+  };
+}
+
+const viewColumns = [
+  'id',
+  'module',
+  'fileName',
+  'format',
+  'mode',
+  'keyField',
+  'mapping',
+  'route',
+  'tags',
+  'status',
+  'total',
+  'processed',
+  'created',
+  'updated',
+  'unchanged',
+  'skipped',
+  'failed',
+  'error',
+  'createdBy',
+  'createdAt',
+  'startedAt',
+  'finishedAt',
+  'rolledBackAt',
+] as const;
+
+function parseMapping(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid('mapping', 'is not valid JSON');
+  }
+}
+
+/** Checks the request against the file's header, stores the file and queues the job in one transaction. */
+export async function startImport(
+  db: Db,
+  boss: PgBoss | null,
+  principal: Principal,
+  query: ImportQuery,
+  data: Buffer,
+  format: FileFormat,
+): Promise<ImportView> {
+  if (!boss) throw new WeftError('UNAVAILABLE', 'The job queue is not running');
+  const targets = await targetsOf(db, principal, query.module);
+  const mode = query.mode ?? 'create';
+  if (mode === 'update') {
+    if (query.module === 'users') requireAdmin(principal);
+    else requireScope(principal, query.module, 'update');
+  }
+  const table = await readTable(data, format);
+  const given = parseMapping(query.mapping);
+  const mapping =
+    given === undefined ? suggestMapping(table.header, targets) : checkMapping(given, table.header, targets);
+  const keyField = query.keyField ?? null;
+  if (mode !== 'create') {
+    if (keyField === null) throw invalid('keyField', `is required in ${mode} mode`);
+    const known =
+      query.module === 'users'
+        ? userKeys.has(keyField)
+        : keyField === 'id' || targets.some((target) => target.name === keyField && !target.multiple);
+    if (!known) throw invalid('keyField', `names no field of ${query.module} rows can be matched on`);
+    if (!Object.values(mapping).includes(keyField))
+      throw invalid('keyField', `no column of the file maps to ${keyField}`);
+  }
+  if (!Object.values(mapping).some((field) => field !== null && field !== 'id'))
+    throw invalid('mapping', 'maps no column to a field');
+  const tags = (query.tags ?? '')
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
+  if (tags.length > 0 && query.module === 'users') throw invalid('tags', 'users have no tags');
+  if (query.route && query.module === 'users') throw invalid('route', 'users are not routed');
+  const row = await db.transaction().execute(async (trx) => {
+    const created = await trx
+      .insertInto('imports')
+      .values({
+        module: query.module,
+        fileName: query.fileName ?? `import.${format}`,
+        format,
+        mode,
+        keyField,
+        mapping: JSON.stringify(mapping),
+        route: query.route ?? false,
+        tags,
+        data,
+        total: table.rows.length,
+        createdBy: principal.id,
+      })
+      .returning(viewColumns)
+      .executeTakeFirstOrThrow();
+    // The job exists if and only if the import row does.
+    await boss.send(
+      importQueue,
+      { id: created.id },
+      {
+        db: {
+          executeSql: async (text: string, values?: unknown[]) => ({
+            rows: (await trx.executeQuery(CompiledQuery.raw(text, values ?? []))).rows as unknown[],
+          }),
+        },
+      },
+    );
+    return created;
+  });
+  return row;
+}
+
+/** Admins see every import; others their own. */
+function visible(db: Db, principal: Principal) {
+  let select = db.selectFrom('imports').select(viewColumns);
+  if (!principal.isAdmin) select = select.where('createdBy', '=', principal.id);
+  return select;
+}
+
+export async function getImport(db: Db, principal: Principal, id: string): Promise<ImportView> {
+  const row = await visible(db, principal).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`Import ${id}`);
+  return row;
+}
+
+export async function listImports(
+  db: Db,
+  principal: Principal,
+  query: { limit: number; cursor?: string | undefined; module?: string | undefined },
+) {
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
+  let select = visible(db, principal).select(sql<string>`to_json(created_at) #>> '{}'`.as('key'));
+  if (query.module) select = select.where('module', '=', query.module);
+  if (after)
+    select = select.where(
+      sql<SqlBool>`(created_at, id) < (${String(after[0])}::timestamptz, ${String(after[1])}::uuid)`,
+    );
+  const rows = await select
+    .orderBy('createdAt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
+  const page = toPage(rows, query.limit, (row) => [row.key, row.id]);
+  return { items: page.items.map(({ key: _key, ...item }) => item), nextCursor: page.nextCursor };
+}
+
+/** The failed rows, in file order. */
+export async function listImportErrors(
+  db: Db,
+  principal: Principal,
+  id: string,
+  query: { limit: number; cursor?: string | undefined },
+) {
+  await getImport(db, principal, id);
+  const after = decodeCursor(query.cursor, ['integer']);
+  let select = db
+    .selectFrom('importErrors')
+    .select(['id', 'row', 'field', 'reason'])
+    .where('importId', '=', id);
+  if (after) select = select.where('id', '>', String(after[0]));
+  const rows = await select
+    .orderBy('id')
+    .limit(query.limit + 1)
+    .execute();
+  const page = toPage(rows, query.limit, (row) => [Number(row.id)]);
+  return { items: page.items.map(({ id: _id, ...item }) => item), nextCursor: page.nextCursor };
+}
+
+/** The queue's worker: one import at a time per process, so two never compete for the 2 cores. */
+export async function startImportWorker(boss: PgBoss, db: Db, settings: SettingsService): Promise<void> {
+  // A long import is not expired while its worker lives (the heartbeat says so); a dead
+  // worker's job is retried within a minute, and resumes after its last committed batch.
+  await boss.createQueue(importQueue, { heartbeatSeconds: 30, expireInSeconds: 6 * 3600, retryLimit: 2 });
+  await boss.work<{ id: string }>(importQueue, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
+    if (job) await runImport(db, settings, job.data.id);
+  });
+}

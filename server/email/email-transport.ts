@@ -1,0 +1,96 @@
+import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+import type { Settings } from '../../schemas/settings.ts';
+import { invalid } from '../platform/errors.ts';
+
+/** What an SMTP server said, or why it could not be asked. */
+export interface SmtpFailure {
+  message: string;
+  code: string | null;
+  responseCode: number | null;
+  /** 5xx from the server: the message will never be taken, retrying is pointless. */
+  permanent: boolean;
+}
+
+export interface OutgoingMail {
+  messageId: string;
+  from: { name: string | null; address: string };
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  text: string | null;
+  html: string | null;
+}
+
+const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
+/** The sender every message carries; a setting, else a placeholder an admin will want to change. */
+export function senderOf(settings: Settings): { name: string | null; address: string } {
+  return { name: settings.emailFromName, address: settings.emailFromAddress ?? 'weft@localhost' };
+}
+
+/**
+ * Sends one message through the configured SMTP server, on a connection of its own (a
+ * flow's email is not frequent enough to keep a pool warm). Answers the server's reply.
+ */
+export async function sendSmtp(settings: Settings, mail: OutgoingMail): Promise<string> {
+  if (!settings.smtpHost) throw new Error('no SMTP host is configured');
+  const transport = nodemailer.createTransport({
+    host: settings.smtpHost,
+    port: settings.smtpPort,
+    secure: settings.smtpSecurity === 'tls',
+    requireTLS: settings.smtpSecurity === 'starttls',
+    ignoreTLS: settings.smtpSecurity === 'none',
+    ...(settings.smtpUser && { auth: { user: settings.smtpUser, pass: settings.smtpPassword ?? '' } }),
+    ...timeouts,
+  });
+  try {
+    const info = await transport.sendMail({
+      messageId: mail.messageId,
+      from: mail.from.name ? { name: mail.from.name, address: mail.from.address } : mail.from.address,
+      to: mail.to,
+      cc: mail.cc,
+      bcc: mail.bcc,
+      subject: mail.subject,
+      ...(mail.text !== null && { text: mail.text }),
+      ...(mail.html !== null && { html: mail.html }),
+    });
+    return String(info.response ?? '');
+  } finally {
+    transport.close();
+  }
+}
+
+export function smtpFailure(error: unknown): SmtpFailure {
+  const smtp = error as { code?: unknown; responseCode?: unknown; message?: unknown };
+  const responseCode = typeof smtp.responseCode === 'number' ? smtp.responseCode : null;
+  return {
+    message: typeof smtp.message === 'string' ? smtp.message : String(error),
+    code: typeof smtp.code === 'string' ? smtp.code : null,
+    responseCode,
+    permanent: responseCode !== null && responseCode >= 500 && responseCode < 600,
+  };
+}
+
+// Deliberately plain: the SMTP server is the judge of what exists; this only stops typos.
+const addressPattern = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;:"[\]\\]+$/;
+
+/**
+ * A comma-separated address field (`Ada <ada@example.com>, bob@example.com`) as a list of
+ * `Name <address>` strings; any entry that is not an address is a 400 naming the field.
+ */
+export function parseAddressList(field: string, value: string | null | undefined): string[] {
+  if (value === null || value === undefined || value.trim() === '') return [];
+  const parsed = addressparser(value, { flatten: true });
+  if (parsed.length === 0) throw invalid(field, `"${value.slice(0, 60)}" holds no email address`);
+  return parsed.map((entry) => {
+    if (!addressPattern.test(entry.address)) {
+      throw invalid(field, `"${(entry.address || entry.name).slice(0, 60)}" is not an email address`);
+    }
+    return entry.name ? `"${entry.name.replaceAll('"', '')}" <${entry.address}>` : entry.address;
+  });
+}
+
+/** The bare address of a `Name <address>` entry, lower-cased for comparison. */
+export const bareAddress = (entry: string) => (/<([^>]+)>$/.exec(entry)?.[1] ?? entry).toLowerCase();

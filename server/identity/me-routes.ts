@@ -1,0 +1,56 @@
+import { passwordChangeBody, profileUpdateBody, userResponse } from '../../schemas/identity.ts';
+import { WeftError } from '../platform/errors.ts';
+import { actorOf, principalOf } from '../plugins/auth.ts';
+import type { RoutePlugin } from '../plugins/route-plugin.ts';
+import { verifyPassword } from './passwords.ts';
+import { getUser, setPassword, updateUser } from './users.ts';
+
+const tags = ['me'];
+
+/** The signed-in user's own profile, password and permissions. */
+export const meRoutes: RoutePlugin = async (app) => {
+  app.get('/', { schema: { tags, summary: 'Who am I, with my effective permissions' } }, async (request) => {
+    const principal = principalOf(request);
+    return { ...(await getUser(app.db, principal.id)), permissions: principal.permissions };
+  });
+
+  app.patch(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Change my profile',
+        body: profileUpdateBody,
+        response: { 200: userResponse },
+      },
+    },
+    async (request) =>
+      updateUser(app.db, app.settings, actorOf(request), principalOf(request).id, request.body),
+  );
+
+  app.post(
+    '/password',
+    { schema: { tags, summary: 'Change my password; ends my other sessions', body: passwordChangeBody } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const user = await app.db
+        .selectFrom('users')
+        .select('passwordHash')
+        .where('id', '=', principal.id)
+        .executeTakeFirstOrThrow();
+      if (!user.passwordHash || !(await verifyPassword(request.body.currentPassword, user.passwordHash))) {
+        throw new WeftError('VALIDATION', 'currentPassword is wrong', [
+          { field: 'currentPassword', reason: 'is wrong' },
+        ]);
+      }
+      await setPassword(
+        app.db,
+        actorOf(request),
+        principal.id,
+        request.body.newPassword,
+        request.sessionInfo?.sessionId,
+      );
+      return reply.code(204).send();
+    },
+  );
+};

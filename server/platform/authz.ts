@@ -1,0 +1,121 @@
+import type { Db } from '../db/index.ts';
+import type { Action, PermissionMatrix, Scope } from '../db/types.ts';
+import { forbidden } from './errors.ts';
+
+/** Who is asking, with everything authorization needs, loaded once per request. */
+export interface Principal {
+  id: string;
+  username: string;
+  isAdmin: boolean;
+  roleIds: string[];
+  groupIds: string[];
+  /** The union of the principal's role matrices, each cell the widest scope any role grants. */
+  permissions: PermissionMatrix;
+}
+
+const rank: Record<Scope, number> = { none: 0, own: 1, groups: 2, all: 3 };
+const actions: Action[] = ['view', 'create', 'update', 'delete'];
+
+/**
+ * Each role is first read on its own (its module row, else its `*` row, cell by cell),
+ * then the widest scope wins. Merging rows before that would let one role's module row
+ * hide another role's `*` grant, and would lose an explicit `none` that overrides `*`.
+ */
+export function mergeMatrices(matrices: PermissionMatrix[]): PermissionMatrix {
+  const modules = new Set(matrices.flatMap((matrix) => Object.keys(matrix)));
+  const merged: PermissionMatrix = {};
+  for (const module of modules) {
+    const row: Partial<Record<Action, Scope>> = {};
+    for (const action of actions) {
+      for (const matrix of matrices) {
+        const scope = matrix[module]?.[action] ?? matrix['*']?.[action] ?? 'none';
+        if (rank[scope] >= rank[row[action] ?? 'none']) row[action] = scope;
+      }
+    }
+    merged[module] = row;
+  }
+  return merged;
+}
+
+export async function loadPrincipal(db: Db, userId: string): Promise<Principal | undefined> {
+  const user = await db
+    .selectFrom('users')
+    .select(['id', 'username'])
+    .where('id', '=', userId)
+    .where('active', '=', true)
+    .executeTakeFirst();
+  if (!user) return undefined;
+  const [roles, groups] = await Promise.all([
+    db
+      .selectFrom('userRoles')
+      .innerJoin('roles', 'roles.id', 'userRoles.roleId')
+      .select(['roles.id', 'roles.isAdmin', 'roles.permissions'])
+      .where('userRoles.userId', '=', userId)
+      .execute(),
+    db.selectFrom('groupMembers').select('groupId').where('userId', '=', userId).execute(),
+  ]);
+  return {
+    id: user.id,
+    username: user.username,
+    isAdmin: roles.some((role) => role.isAdmin),
+    roleIds: roles.map((role) => role.id),
+    groupIds: groups.map((group) => group.groupId),
+    permissions: mergeMatrices(roles.map((role) => role.permissions)),
+  };
+}
+
+/** The scope a principal has for an action on a module: its own row, else the `*` row, else none. */
+export function scopeFor(principal: Principal, module: string, action: Action): Scope {
+  if (principal.isAdmin) return 'all';
+  const cell = principal.permissions[module]?.[action] ?? principal.permissions['*']?.[action];
+  return cell ?? 'none';
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (!principal.isAdmin) throw forbidden('Only administrators may do this');
+}
+
+/** Throws 403 unless the principal has some scope for the action; returns that scope. */
+export function requireScope(principal: Principal, module: string, action: Action): Exclude<Scope, 'none'> {
+  const scope = scopeFor(principal, module, action);
+  if (scope === 'none') throw forbidden(`Your roles do not allow ${action} on ${module}`);
+  return scope;
+}
+
+/**
+ * The assignees (user or group ids) whose records a scope reaches, for use in a list
+ * query's WHERE clause: `null` means every record. "groups" reaches records assigned to
+ * me, to my groups, and to the members of my groups.
+ */
+export async function visibleAssignees(db: Db, principal: Principal, scope: Scope): Promise<string[] | null> {
+  switch (scope) {
+    case 'all':
+      return null;
+    case 'none':
+      return [];
+    case 'own':
+      return [principal.id];
+    case 'groups': {
+      if (principal.groupIds.length === 0) return [principal.id];
+      const members = await db
+        .selectFrom('groupMembers')
+        .select('userId')
+        .distinct()
+        .where('groupId', 'in', principal.groupIds)
+        .execute();
+      return [...new Set([principal.id, ...principal.groupIds, ...members.map((member) => member.userId)])];
+    }
+  }
+}
+
+/** For single-record checks: may the principal act on a record assigned to `assignee`? */
+export async function canActOn(
+  db: Db,
+  principal: Principal,
+  module: string,
+  action: Action,
+  assignee: string | null,
+): Promise<boolean> {
+  const reach = await visibleAssignees(db, principal, scopeFor(principal, module, action));
+  return reach === null || (assignee !== null && reach.includes(assignee));
+}
