@@ -9,7 +9,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../platform/errors.ts';
 
-export const designerDist = path.join(import.meta.dirname, '../designer/dist');
+export const designerDist = path.join(import.meta.dirname, '../../designer/dist');
 
 const notBuilt = `Weft's designer is not built yet.
 
