@@ -10,8 +10,17 @@ import { currentRecord } from './current-record.ts';
  * the step naming the rule, so it can be routed through the step's error handle.
  */
 
-const processId = { type: 'string', minLength: 1, title: 'Process id' } as const;
-const stageId = { type: 'string', minLength: 1, title: 'Stage id' } as const;
+const processId = {
+  type: 'string',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  title: 'Process id',
+  description: 'A Weft process (an X2CRM import writes a placeholder to bind)',
+} as const;
+const stageId = {
+  type: 'string',
+  pattern: '^(?!x2crm-)[A-Za-z0-9_-]{1,64}$',
+  title: 'Stage id',
+} as const;
 
 const stageParams = {
   type: 'object',

@@ -9,13 +9,13 @@ import { conditionsParam, defineTriggerNode, moduleParam, recordInput } from '..
 
 const processId = {
   type: 'string',
-  minLength: 1,
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
   title: 'Process id',
   description: 'Only this process; leave out for any',
 } as const;
 const stageId = {
   type: 'string',
-  minLength: 1,
+  pattern: '^(?!x2crm-)[A-Za-z0-9_-]{1,64}$',
   title: 'Stage id',
   description: 'Only this stage; leave out for any',
 } as const;
