@@ -8,6 +8,7 @@
 import {
   DndContext,
   type DragEndEvent,
+  type KeyboardCoordinateGetter,
   KeyboardSensor,
   PointerSensor,
   useDraggable,
@@ -49,6 +50,25 @@ import {
   useGet,
 } from './processes-api.ts';
 
+/**
+ * Arrow keys move a lifted card a whole column left or right (to the next column's top),
+ * rather than dnd-kit's default 25 pixels, so a keyboard move is a few presses.
+ */
+const columnJump: KeyboardCoordinateGetter = (event, { currentCoordinates, context }) => {
+  const step = event.code === 'ArrowRight' ? 1 : event.code === 'ArrowLeft' ? -1 : 0;
+  const card = context.collisionRect;
+  if (step === 0 || !card) return undefined;
+  const columns = [...context.droppableRects.values()].sort((a, b) => a.left - b.left);
+  const middle = card.left + card.width / 2;
+  const here = columns.findIndex((rect) => middle >= rect.left && middle <= rect.left + rect.width);
+  const target = columns[(here < 0 ? 0 : here) + step];
+  if (!target) return currentCoordinates;
+  return {
+    x: currentCoordinates.x + (target.left + (target.width - card.width) / 2 - card.left),
+    y: currentCoordinates.y + (target.top + 48 - card.top),
+  };
+};
+
 interface Pending {
   cardId: string;
   cardName: string;
@@ -78,7 +98,7 @@ export function PipelineBoard({ process }: { process: Process }) {
   });
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
-    useSensor(KeyboardSensor),
+    useSensor(KeyboardSensor, { coordinateGetter: columnJump }),
   );
 
   const commit = async (move: Pending, comments: Record<string, string>) => {
@@ -169,7 +189,7 @@ export function PipelineBoard({ process }: { process: Process }) {
       ) : (
         <DndContext sensors={sensors} onDragEnd={onDragEnd}>
           <ScrollArea type="auto" style={{ flex: 1 }}>
-            <Group align="start" wrap="nowrap" gap="sm" pb="md" data-testid="board">
+            <Group align="stretch" wrap="nowrap" gap="sm" pb="md" data-testid="board">
               {columns.map((column) => (
                 <Column
                   key={column.stageId}
@@ -207,12 +227,12 @@ function Column({
     <Stack
       ref={setNodeRef}
       gap="xs"
-      w={250}
+      miw={190}
       p="xs"
       data-testid={`column-${column.name}`}
       aria-label={`${column.name}: ${column.count} records`}
       style={{
-        flex: '0 0 auto',
+        flex: '1 1 0',
         borderRadius: 8,
         background: isOver ? 'var(--mantine-color-blue-0)' : 'var(--mantine-color-gray-0)',
         minHeight: 200,
