@@ -19,6 +19,8 @@ export const feedPostTypes = [
   'web-lead',
   // A flow's comment on a record (X2CRM's X2FlowRecordComment).
   'comment',
+  // A process stage started, completed or reverted on a record.
+  'process',
 ] as const;
 export type FeedPostType = (typeof feedPostTypes)[number];
 

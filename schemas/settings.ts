@@ -85,6 +85,26 @@ export const settingsSchema = {
       description:
         'Flows send nothing to a record whose doNotEmail is set (the step says why it sent nothing).',
     },
+    processBackdateWindowSeconds: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 315_360_000,
+      default: 86_400,
+      description:
+        'How long after a stage is completed a non-admin may revert it or change its date (0: never; null: unlimited).',
+    },
+    processBackdateRangeSeconds: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 315_360_000,
+      default: 2_592_000,
+      description: 'How far back a non-admin may date a stage completion (0: not at all; null: unlimited).',
+    },
+    processAllowReassign: {
+      type: 'boolean',
+      default: false,
+      description: 'Whether non-admins may name someone else as who completed a process stage.',
+    },
     httpAllowList: {
       type: 'array',
       maxItems: 200,

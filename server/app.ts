@@ -19,6 +19,7 @@ import { emailPlugin } from './email/plugin.ts';
 import { OwnershipRegistry } from './identity/ownership.ts';
 import { identityPlugin } from './identity/plugin.ts';
 import { platformPlugin } from './platform/plugin.ts';
+import { processesPlugin } from './processes/plugin.ts';
 import { SettingsService } from './platform/settings.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { designerPlugin } from './plugins/designer.ts';
@@ -158,6 +159,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(studioPlugin);
       await api.register(recordsPlugin);
       await api.register(collaborationPlugin);
+      await api.register(processesPlugin);
       await api.register(routingPlugin);
       await api.register(emailPlugin);
       await api.register(dataPlugin);

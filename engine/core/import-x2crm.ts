@@ -8,12 +8,21 @@
 import type { Flow, FlowEdge, FlowNode } from '../../schemas/flow.ts';
 import { triggerId } from './graph.ts';
 import { convertConditions, convertText, evaluateFormula, type Unmapped } from './x2crm-conditions.ts';
+import {
+  type Binding,
+  bindingsOf,
+  noteBinding,
+  processPlaceholder,
+  stagePlaceholder,
+} from './x2crm-processes.ts';
 
-export type { Unmapped };
+export type { Binding, Unmapped };
 
 export interface ImportResult {
   flow: Flow;
   unmapped: Unmapped[];
+  /** X2CRM process and stage numbers written as placeholders, to bind to Weft ids (x2crm-processes.ts). */
+  bindings: Binding[];
 }
 
 type Item = Record<string, unknown>;
@@ -39,6 +48,12 @@ const triggers: Readonly<Record<string, string>> = {
   PeriodicTrigger: 'trigger.periodic',
   UserLoginTrigger: 'trigger.userSignedIn',
   UserLogoutTrigger: 'trigger.userSignedOut',
+  // Processes
+  WorkflowStartTrigger: 'trigger.processStarted',
+  WorkflowCompleteTrigger: 'trigger.processCompleted',
+  WorkflowStartStageTrigger: 'trigger.stageStarted',
+  WorkflowCompleteStageTrigger: 'trigger.stageCompleted',
+  WorkflowRevertStageTrigger: 'trigger.stageReverted',
 };
 
 /** X2CRM model classes whose Weft module name is not simply the lower-cased class. */
@@ -63,6 +78,31 @@ function attributes(item: Item, ctx: Context): Params {
     list.map((a, i) => [String(a.name), text(a.value, `${ctx.path}/attributes/${i}`, ctx.unmapped)]),
   );
 }
+
+// Processes: X2CRM's process and stage numbers become placeholders to bind (x2crm-processes.ts).
+function stageAction(type: string, comment: boolean) {
+  return {
+    type,
+    params: (_item: Item, ctx: Context): Params => {
+      const raw = (name: string) => ctx.option(name);
+      noteBinding(ctx.unmapped, ctx.path, raw('workflowId'), raw('stageNumber'));
+      return {
+        processId: processPlaceholder(raw('workflowId')),
+        stageId: stagePlaceholder(raw('workflowId'), raw('stageNumber')),
+        ...(comment && raw('stageComment') ? { comment: raw('stageComment') } : {}),
+      };
+    },
+  };
+}
+
+const processActions = {
+  X2FlowWorkflowStartStage: stageAction('process.startStage', false),
+  X2FlowWorkflowCompleteStage: stageAction('process.completeStage', true),
+  X2FlowWorkflowRevertStage: stageAction('process.revertStage', false),
+  X2FlowProcessStartStage: stageAction('process.startStage', false),
+  X2FlowProcessCompleteStage: stageAction('process.completeStage', true),
+  X2FlowProcessRevertStage: stageAction('process.revertStage', false),
+};
 
 const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx: Context) => Params }>> = {
   X2FlowRecordUpdate: { type: 'record.update', params: (item, ctx) => ({ values: attributes(item, ctx) }) },
@@ -136,6 +176,7 @@ const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx:
     type: 'record.switchRelated',
     params: (item, ctx) => ({ link: ctx.option('linkField'), module: moduleOf(item.linkType) }),
   },
+  ...processActions,
 };
 
 function moduleOf(modelClass: unknown): string | undefined {
@@ -202,6 +243,13 @@ function convertTrigger(source: Item, unmapped: Unmapped[]): Flow['trigger'] {
   if (x2type === 'ActionOverdueTrigger') {
     const duration = option('duration');
     if (typeof duration === 'number') params.overdueBy = seconds(duration);
+  }
+  // Processes: the process (and stage) the trigger listens to, as placeholders to bind.
+  if (x2type.startsWith('Workflow') && Object.hasOwn(triggers, x2type)) {
+    params.processId = processPlaceholder(option('workflowId'));
+    const stage = x2type.endsWith('StageTrigger') ? option('stageNumber') : undefined;
+    if (stage !== undefined) params.stageId = stagePlaceholder(option('workflowId'), stage);
+    noteBinding(unmapped, '/trigger', option('workflowId'), stage);
   }
   if (Array.isArray(trigger.conditions) && trigger.conditions.length > 0) {
     params.conditions = convertConditions(trigger.conditions, '/trigger/conditions', unmapped);
@@ -364,5 +412,5 @@ export function importX2crmFlow(source: unknown): ImportResult {
     nodes,
     edges,
   };
-  return { flow, unmapped };
+  return { flow, unmapped, bindings: bindingsOf(flow) };
 }

@@ -74,6 +74,25 @@ export interface EngineServices {
      */
     send(message: EmailMessage): Promise<EmailSent>;
   };
+  /**
+   * A record's progress through a process, with every rule of the API (a refusal fails the
+   * step, naming the rule). Flows act as administrators: roles and backdating do not hold them back.
+   */
+  processes: {
+    change(input: {
+      processId: string;
+      module: string;
+      recordId: string;
+      action: 'start' | 'complete' | 'revert';
+      stageId: string;
+      comment?: string | null | undefined;
+    }): Promise<ProcessProgressAnswer>;
+    /** For `processStatus`: record id → stage id → status (stages not listed have not started). */
+    statusAmong(
+      processId: string,
+      recordIds: string[],
+    ): Promise<Record<string, Record<string, 'started' | 'completed'>>>;
+  };
   http: {
     /**
      * One outbound request, refused before connecting when the target is private,
@@ -117,10 +136,18 @@ export interface HttpAnswer {
   body: unknown;
 }
 
+export interface ProcessProgressAnswer {
+  processId: string;
+  currentStage: string | null;
+  completed: boolean;
+  stages: { id: string; name: string; status: 'notStarted' | 'started' | 'completed' }[];
+}
+
 /** What gathering facts for conditions reads (engine/runtime/facts.ts); the dispatcher has it without a run. */
 export interface FactServices {
   lists: Pick<EngineServices['lists'], 'membersAmong'>;
   presence: Pick<EngineServices['presence'], 'onlineAmong'>;
+  processes: Pick<EngineServices['processes'], 'statusAmong'>;
 }
 
 /** Actions receive `ctx.services` typed loosely by the core; this narrows it. */

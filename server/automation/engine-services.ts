@@ -14,6 +14,8 @@ import type { Principal } from '../platform/authz.ts';
 import { invalid, WeftError } from '../platform/errors.ts';
 import { guardedFetch } from '../platform/http-client.ts';
 import { SettingsService } from '../platform/settings.ts';
+import { changeProgress } from '../processes/progress.ts';
+import { stageStatusAmong } from '../processes/status.ts';
 import { changeMembers, isOnList, listMembersAmong } from '../records/lists.ts';
 import { listRecords } from '../records/record-list.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from '../records/records.ts';
@@ -159,6 +161,26 @@ export async function engineServices(
         return { messageId: queued.messageId, status: queued.status };
       },
     },
+    processes: {
+      change: async ({ processId, module, recordId, action, stageId, comment }) => {
+        const settings = await new SettingsService(db).get();
+        const progress = await changeProgress(
+          db,
+          principal,
+          actor,
+          settings,
+          { processId, module, recordId, changes: [{ action, stageId, comment }] },
+          { ...options, author: null },
+        );
+        return {
+          processId: progress.processId,
+          currentStage: progress.currentStage,
+          completed: progress.completed,
+          stages: progress.stages.map((stage) => ({ id: stage.id, name: stage.name, status: stage.status })),
+        };
+      },
+      statusAmong: facts.processes.statusAmong,
+    },
     http: {
       request: async (request) => {
         if (testRun) {
@@ -186,6 +208,7 @@ export function factServices(db: Db): FactServices {
         return userIds.filter((id) => online.has(id));
       },
     },
+    processes: { statusAmong: (processId, recordIds) => stageStatusAmong(db, processId, recordIds) },
   };
 }
 
@@ -200,7 +223,12 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
         return await call(...args);
       } catch (error) {
         if (error instanceof WeftError && error.statusCode < 500) {
-          throw new NonRetriableError(error.message, { owner: 'user', cause: error });
+          const rule =
+            error.code === 'WEFT_ERR_PROCESS_RULE'
+              ? (error.details as { rule?: string }[])[0]?.rule
+              : undefined;
+          const message = rule ? `process rule "${rule}" refused: ${error.message}` : error.message;
+          throw new NonRetriableError(message, { owner: 'user', cause: error });
         }
         throw error;
       }

@@ -274,9 +274,9 @@ export async function deleteFlow(db: Db, actor: Actor, id: string) {
 export async function importFlow(db: Db, actor: Actor & { id: string }, file: unknown) {
   const isX2crm = typeof file === 'object' && file !== null && 'items' in file && 'trigger' in file;
   if (isX2crm) {
-    const { flow, unmapped } = importX2crmFlow(file);
+    const { flow, unmapped, bindings } = importX2crmFlow(file);
     const created = await createFlow(db, actor, { name: flow.name, definition: flow });
-    return { flow: created, unmapped, problems: await problemsOf(db, flow) };
+    return { flow: created, unmapped, bindings, problems: await problemsOf(db, flow) };
   }
   const definition = (file as { definition?: unknown } | null)?.definition ?? file;
   const problems = await problemsOf(db, definition);
@@ -285,5 +285,5 @@ export async function importFlow(db: Db, actor: Actor & { id: string }, file: un
   }
   const flow = definition as Flow;
   const created = await createFlow(db, actor, { name: flow.name, definition: flow });
-  return { flow: created, unmapped: [], problems };
+  return { flow: created, unmapped: [], bindings: [], problems };
 }

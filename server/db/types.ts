@@ -265,7 +265,12 @@ export type EventType =
   | 'user.signedIn'
   | 'user.signedOut'
   | 'schedule.tick'
-  | 'webhook.received';
+  | 'webhook.received'
+  | 'process.started'
+  | 'process.completed'
+  | 'process.stageStarted'
+  | 'process.stageCompleted'
+  | 'process.stageReverted';
 
 export interface EventsTable {
   id: Generated<number>;
@@ -422,6 +427,50 @@ export interface Database extends EngineTables {
   emailOutbox: EmailOutboxTable;
   webhookDeliveries: WebhookDeliveriesTable;
   taskOverdueMarks: TaskOverdueMarksTable;
+  processes: ProcessesTable;
+  processProgress: ProcessProgressTable;
+  processStageStates: ProcessStageStatesTable;
+}
+
+/** A process definition; `stages` is the ordered list of schemas/processes.ts's stage shape. */
+export interface ProcessesTable {
+  id: Generated<string>;
+  name: string;
+  description: string | null;
+  modules: string[];
+  defaultFor: Generated<string[]>;
+  color: string | null;
+  financialModule: string | null;
+  financialField: string | null;
+  stages: Json<unknown[]>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+/** A record's progress: the process machine's persisted snapshot (engine/core/process-machine.ts). */
+export interface ProcessProgressTable {
+  processId: string;
+  module: string;
+  recordId: string;
+  snapshot: Json<Record<string, unknown>> | null;
+  currentStage: string | null;
+  startedAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+/** One started or completed stage of a record, derived from the snapshot in its transaction. */
+export interface ProcessStageStatesTable {
+  processId: string;
+  stageId: string;
+  module: string;
+  recordId: string;
+  status: 'started' | 'completed';
+  startedAt: Timestamp;
+  startedBy: string | null;
+  completedAt: Timestamp | null;
+  completedBy: string | null;
+  comment: string | null;
 }
 
 export type User = Selectable<UsersTable>;

@@ -25,6 +25,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
+import { ProcessWidget } from '../processes/process-widget.tsx';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
@@ -167,6 +168,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
           tags={(record.tags as string[]) ?? []}
           onChange={setRecord}
         />
+        <ProcessWidget module={module.name} id={id} />
         <Tabs
           defaultValue="activity"
           style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}
