@@ -9,7 +9,7 @@ import { fieldProblems } from '../plugins/errors.ts';
 import type { Actor } from '../platform/audit.ts';
 import { type Counts, recordProgress } from './import-progress.ts';
 import type { RowError, SourceRow } from './import-rows.ts';
-import { BadCell, cellValue, list, type Mapping, type Target } from './import-values.ts';
+import { BadCell, cellValue, list, type Mapping, type Target, unescapeFormula } from './import-values.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { createUser, type UserInput, updateUser } from '../identity/users.ts';
 
@@ -118,7 +118,7 @@ export async function importUserRows(
       }
       try {
         input[target.name] =
-          target.type === 'text' ? text : cellValue({ type: target.type, options: {} }, text, noNames);
+          target.type === 'text' ? unescapeFormula(text) : cellValue({ type: target.type, options: {} }, text, noNames);
       } catch (error) {
         if (!(error instanceof BadCell)) throw error;
         problems.push({ row: source.row, field: target.name, reason: error.message });
