@@ -9,10 +9,7 @@ const admin = await login(app);
 
 test('routing criteria round-trip exactly: save, reload, save again', async () => {
   const criteria = {
-    and: [
-      { '==': [{ var: 'leadSource' }, 'Web'] },
-      { in: [{ var: 'lastName' }, ['A', 'B']] },
-    ],
+    and: [{ '==': [{ var: 'leadSource' }, 'Web'] }, { in: [{ var: 'lastName' }, ['A', 'B']] }],
   };
   const body = {
     enabled: true,
@@ -35,4 +32,49 @@ test('routing criteria round-trip exactly: save, reload, save again', async () =
   const list = (await admin.request('GET', '/api/routing')).json();
   const contacts = (list.items ?? list).find((item: { module: string }) => item.module === 'contacts');
   assert.deepEqual(contacts.rules[0].criteria, criteria);
+});
+
+test('field names shadowing Object.prototype members are refused, and the module keeps working', async () => {
+  const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'toLocaleString'];
+  for (const name of names) {
+    const added = await admin.request('POST', '/api/modules/contacts/fields', {
+      name,
+      label: name,
+      type: 'text',
+    });
+    assert.equal(added.statusCode, 400, `${name}: ${added.body}`);
+    assert.equal(added.json().error.details[0].field, 'name');
+  }
+  const module = await admin.request('POST', '/api/modules', {
+    name: 'gadgets',
+    label: 'Gadgets',
+    fields: [{ name: 'valueOf', label: 'Value', type: 'number' }],
+  });
+  assert.equal(module.statusCode, 400, module.body);
+  // __proto__ fails the name pattern already; still a 400, never a 500.
+  const proto = await admin.request('POST', '/api/modules/contacts/fields', {
+    name: '__proto__',
+    label: 'Proto',
+    type: 'text',
+  });
+  assert.equal(proto.statusCode, 400, proto.body);
+  const contact = await admin.request('POST', '/api/records/contacts', {
+    firstName: 'Still',
+    lastName: 'Works',
+  });
+  assert.equal(contact.statusCode, 201, contact.body);
+});
+
+test('a custom module named like a built-in import target is refused, created or imported', async () => {
+  const created = await admin.request('POST', '/api/modules', { name: 'users', label: 'Users' });
+  assert.equal(created.statusCode, 400, created.body);
+  assert.equal(created.json().error.details[0].field, 'name');
+  const file = (await admin.request('GET', '/api/modules/contacts/export')).json();
+  const imported = await admin.request('POST', '/api/modules/import', {
+    ...file,
+    module: { ...file.module, name: 'users', label: 'Users' },
+  });
+  assert.equal(imported.statusCode, 400, imported.body);
+  const modules = (await admin.request('GET', '/api/modules')).json();
+  assert.ok(!(modules.items ?? modules).some((m: { name: string }) => m.name === 'users'));
 });

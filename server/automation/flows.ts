@@ -86,7 +86,7 @@ export async function listFlows(
   db: Db,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('flows').select(columns);
   if (query.q) select = select.where('flows.name', 'ilike', containsPattern(query.q));
   if (after)

@@ -53,7 +53,7 @@ export async function listLists(
   principal: Principal,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined; module?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('lists').select(columns);
   if (!principal.isAdmin) select = select.where(readable(principal));
   if (query.module) select = select.where('module', '=', query.module);
