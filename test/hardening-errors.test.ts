@@ -6,7 +6,7 @@ import { signWebhook } from '../connectors/webhook.ts';
 import { engineTestApp, straightFlow } from './helpers/engine.ts';
 
 // Issue 18: hostile input is a 4xx in the one error shape, never a 5xx.
-const { app, admin, publish } = await engineTestApp();
+const { app, admin, publish, finished } = await engineTestApp();
 
 function assertRefused(
   response: { statusCode: number; body: string },
@@ -24,7 +24,7 @@ function assertRefused(
 const json = (method: string, url: string, body: string): Promise<LightMyRequestResponse> =>
   admin.request(method, url, body, { 'content-type': 'application/json' });
 
-const forgedCursors = [
+const forgedCursors: [string, string][] = [
   ['not-base64-json', '!!!'],
   ['a bad date', Buffer.from(JSON.stringify(['not a date', 'x'])).toString('base64url')],
   [
@@ -199,4 +199,24 @@ test("Fastify's and Node's own refusals answer in the one error shape", async ()
     400,
     'unparseable JSON',
   );
+});
+
+test('a published but inactive flow run by hand runs to its end, waits included', async () => {
+  // Decided: running by hand is allowed on an inactive flow (a macro need not be switched on);
+  // only a flow switched off after a run started cancels that run at its wait (engine.test.ts).
+  const flowId = await publish(
+    straightFlow('Hardening manual', { type: 'trigger.manual', params: { module: 'contacts' } }, [
+      ['pause', 'control.wait', { duration: { amount: 1, unit: 'seconds' } }],
+      ['post', 'feed.post', { text: 'by hand' }],
+    ]),
+  );
+  const contact = (
+    await admin.request('POST', '/api/records/contacts', { firstName: 'A', lastName: 'B' })
+  ).json();
+  assert.equal((await admin.request('POST', `/api/flows/${flowId}/deactivate`)).statusCode, 200);
+  const started = await admin.request('POST', `/api/flows/${flowId}/run`, { recordIds: [contact.id] });
+  assert.equal(started.statusCode, 202, started.body);
+  const [runId] = started.json().runIds;
+  const run = await finished(runId);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run));
 });

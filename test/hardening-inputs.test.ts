@@ -78,3 +78,43 @@ test('a custom module named like a built-in import target is refused, created or
   const modules = (await admin.request('GET', '/api/modules')).json();
   assert.ok(!(modules.items ?? modules).some((m: { name: string }) => m.name === 'users'));
 });
+
+test('non-admins read only the settings they need', async () => {
+  const user = await signedInUser(app, db, admin, 'settings-reader');
+  const read = await user.request('GET', '/api/settings');
+  assert.equal(read.statusCode, 200, read.body);
+  assert.deepEqual(Object.keys(read.json()).sort(), ['appName', 'logoUrl', 'sessionTimeoutMinutes']);
+  const full = (await admin.request('GET', '/api/settings')).json();
+  for (const key of ['smtpHost', 'httpAllowList', 'loginMaxFailuresPerUser']) assert.ok(key in full, key);
+});
+
+test('lists on modules a role cannot view are hidden and cannot be created', async () => {
+  const user = await signedInUser(app, db, admin, 'no-accounts-lists', {
+    contacts: { view: 'all', create: 'all', update: 'all', delete: 'none' },
+  });
+  const hidden = await admin.request('POST', '/api/lists', {
+    name: 'Key accounts',
+    module: 'accounts',
+    kind: 'dynamic',
+    criteria: { '==': [{ var: 'name' }, 'Acme'] },
+    visibility: 'public',
+  });
+  assert.equal(hidden.statusCode, 201, hidden.body);
+  const shown = await admin.request('POST', '/api/lists', {
+    name: 'All contacts',
+    module: 'contacts',
+    kind: 'static',
+    visibility: 'public',
+  });
+  assert.equal(shown.statusCode, 201, shown.body);
+  const names = (await user.request('GET', '/api/lists')).json().items.map((l: { name: string }) => l.name);
+  assert.ok(names.includes('All contacts'));
+  assert.ok(!names.includes('Key accounts'));
+  assert.equal((await user.request('GET', `/api/lists/${hidden.json().id}`)).statusCode, 404);
+  const create = await user.request('POST', '/api/lists', {
+    name: 'Mine',
+    module: 'accounts',
+    kind: 'static',
+  });
+  assert.equal(create.statusCode, 403, create.body);
+});
