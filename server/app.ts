@@ -23,7 +23,7 @@ import { processesPlugin } from './processes/plugin.ts';
 import { SettingsService } from './platform/settings.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { designerPlugin } from './plugins/designer.ts';
-import { errorsPlugin } from './plugins/errors.ts';
+import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors.ts';
 import { nulGuardPlugin } from './plugins/nul-guard.ts';
 import { websocketPlugin } from './plugins/websocket.ts';
 import { recordsPlugin } from './records/plugin.ts';
@@ -81,6 +81,9 @@ export async function buildApp(options: AppOptions) {
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // Refusals before routing and Node's own parser errors leave in the one error shape too.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<JsonSchemaToTsProvider>();
 
   const validators = { body: validatorFor('body'), other: validatorFor('other') };

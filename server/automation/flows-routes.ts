@@ -11,7 +11,15 @@ import { requireAdmin } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
-import { cancelRun, getRun, listRuns, retryRun, runFlowOn, testRunOn } from './flow-runs.ts';
+import {
+  assertFlowExists,
+  cancelRun,
+  getRun,
+  listRuns,
+  retryRun,
+  runFlowOn,
+  testRunOn,
+} from './flow-runs.ts';
 import {
   createFlow,
   deleteFlow,
@@ -177,7 +185,10 @@ export const flowRoutes: RoutePlugin = async (app) => {
   app.get(
     '/:id/runs',
     { schema: { tags, summary: "The flow's runs, newest first", params: idParams, querystring: runsQuery } },
-    async (request) => listRuns(app.db, { ...request.query, flowId: request.params.id }),
+    async (request) => {
+      await assertFlowExists(app.db, request.params.id);
+      return listRuns(app.db, { ...request.query, flowId: request.params.id });
+    },
   );
 
   app.post(

@@ -86,7 +86,7 @@ export async function listFlows(
   db: Db,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('flows').select(columns);
   if (query.q) select = select.where('flows.name', 'ilike', containsPattern(query.q));
   if (after)
@@ -243,7 +243,11 @@ export async function setActive(db: Db, actor: Actor, id: string, active: boolea
     if (!flow) throw notFound('Flow');
     if (active && flow.publishedVersion === null)
       throw new WeftError('UNPROCESSABLE', 'Publish the flow before activating it');
-    await trx.updateTable('flows').set({ active, updatedAt: new Date() }).where('id', '=', id).execute();
+    await trx
+      .updateTable('flows')
+      .set({ active, updatedAt: new Date(), ...(!active && { deactivatedAt: new Date() }) })
+      .where('id', '=', id)
+      .execute();
     await audit(trx, actor, active ? 'flow.activate' : 'flow.deactivate', { type: 'flow', id });
   });
   return getFlow(db, id);

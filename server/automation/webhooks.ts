@@ -5,6 +5,7 @@ import type { Db } from '../db/index.ts';
 import { type Actor, audit } from '../platform/audit.ts';
 import { conflict, invalid, notFound, WeftError } from '../platform/errors.ts';
 import { emitEvent } from '../platform/events.ts';
+import { unstorable } from '../plugins/nul-guard.ts';
 
 /** Headers a flow never sees: credentials of whoever sits in front of the sender. */
 const privateHeaders = new Set(['cookie', 'authorization', 'proxy-authorization']);
@@ -46,6 +47,9 @@ export async function receiveWebhook(
     } catch {
       throw invalid('body', 'is not JSON');
     }
+    // Signed or not, a NUL, half a surrogate pair or absurd nesting cannot be stored (a 500 in SQL).
+    const problem = unstorable(body, 'body');
+    if (problem) throw problem;
   }
   const kept = Object.fromEntries(
     Object.entries(headers)

@@ -16,6 +16,7 @@ import * as eventsNotify from './migrations/0013-events-notify.ts';
 import * as schemaToken from './migrations/0014-schema-token.ts';
 import * as queuedRuns from './migrations/0015-queued-runs.ts';
 import * as processes from './migrations/0016-processes.ts';
+import * as hardening from './migrations/0019-hardening.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0014-schema-token': schemaToken,
   '0015-queued-runs': queuedRuns,
   '0016-processes': processes,
+  '0019-hardening': hardening,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -78,6 +78,8 @@ export interface ApiTokensTable {
   createdAt: DefaultedTimestamp;
   lastUsedAt: Timestamp | null;
   revokedAt: Timestamp | null;
+  /** The token that minted this one, if any: revoking it revokes this one (migration 0019). */
+  parentTokenId: Generated<string | null>;
 }
 
 export interface UserInvitationsTable {
