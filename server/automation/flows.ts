@@ -10,6 +10,7 @@ import { type Actor, audit } from '../platform/audit.ts';
 import { notFound, WeftError } from '../platform/errors.ts';
 import { containsPattern, decodeCursor, toPage } from '../platform/pagination.ts';
 import { findModule } from '../studio/modules.ts';
+import { referenceProblems } from './flow-references.ts';
 import { scheduleProblems } from './periodic.ts';
 
 const columns = [
@@ -40,6 +41,9 @@ export async function problemsOf(db: Db, definition: unknown): Promise<FlowProbl
     found ? { recordFields: ['id', 'module', ...found.fields.map((f) => f.name)] } : {},
   );
   problems.push(...scheduleProblems(definition));
+  // References are looked up only in a well-formed flow: past a malformed shape they would echo it.
+  if (!problems.some((problem) => problem.code === 'flow.schema'))
+    problems.push(...(await referenceProblems(db, definition)));
   if (typeof module === 'string' && !found) {
     problems.push({
       code: 'trigger.params',
