@@ -121,13 +121,15 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
     'contacts',
   );
   await openNode('if');
-  await page.getByLabel('Field').fill('record.lastName');
+  await page.getByRole('textbox', { name: 'Field' }).fill('last name');
+  await page.getByRole('option', { name: 'Last Name (record.lastName)' }).click();
   await page.getByLabel('Value').fill('Smith');
   await openNode('assign');
-  await page
-    .getByTestId('node-panel')
-    .getByRole('textbox', { name: /User or group id/ })
-    .fill(admin.userId);
+  // Picked by name: no id is typed.
+  const assignee = page.getByTestId('node-panel').getByRole('textbox', { name: /User or group/ });
+  await assignee.click();
+  await assignee.fill('admin');
+  await page.getByRole('option', { name: /@admin/ }).click();
   await openNode('post');
   await page
     .getByTestId('node-panel')

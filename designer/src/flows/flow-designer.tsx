@@ -5,7 +5,8 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } fro
 import { api, type Page } from '../api.ts';
 import { type CatalogEntry, catalogOf } from '../model/catalog.ts';
 import { deleteSelection } from '../model/clipboard.ts';
-import { variablesFor } from '../model/variables.ts';
+import { plainProblems } from '../model/plain-problems.ts';
+import { type FieldRef, variablesFor } from '../model/variables.ts';
 import { CanvasContext } from './canvas-context.ts';
 import { DesignerToolbar } from './designer-toolbar.tsx';
 import { FlowCanvas } from './flow-canvas.tsx';
@@ -72,12 +73,21 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
   const phone = useMediaQuery('(max-width: 36em)') ?? false;
   const [run, setRun] = useState<RunDetail | null>(null);
 
+  // Validator messages in plain words, by field label, each said once.
+  const problems = useMemo(
+    () =>
+      plainProblems(editor.problems, (id) => {
+        const type = editor.canvas.nodes.find((n) => n.id === id)?.data.nodeType;
+        return type ? catalog.get(type)?.params : undefined;
+      }),
+    [editor.problems, editor.canvas.nodes, catalog],
+  );
   const problemsByNode = useMemo(() => {
     const map = new Map<string, Problem[]>();
-    for (const problem of editor.problems)
+    for (const problem of problems)
       if (problem.nodeId) map.set(problem.nodeId, [...(map.get(problem.nodeId) ?? []), problem]);
     return map;
-  }, [editor.problems]);
+  }, [problems]);
   const runStatus = useMemo(
     () => new Map((run?.steps ?? []).map((step) => [step.nodeId, step.status] as const)),
     [run],
@@ -87,11 +97,15 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
   const selected = editor.canvas.nodes.filter((n) => n.selected);
   const node = selected.length === 1 ? selected[0] : undefined;
   const module = editor.flow.trigger.params.module;
-  const [recordFields, setRecordFields] = useState<string[]>([]);
+  const [recordFields, setRecordFields] = useState<FieldRef[]>([]);
   useEffect(() => {
     if (typeof module !== 'string') return setRecordFields([]);
-    api<{ fields: { name: string }[] }>('GET', `/modules/${module}`).then(
-      (found) => setRecordFields(['id', ...found.fields.map((f) => f.name)]),
+    api<{ fields: { name: string; label: string }[] }>('GET', `/modules/${module}`).then(
+      (found) =>
+        setRecordFields([
+          { name: 'id', label: 'Id' },
+          ...found.fields.map((f) => ({ name: f.name, label: f.label })),
+        ]),
       () => setRecordFields([]),
     );
   }, [module]);
@@ -185,9 +199,9 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                   <Tabs.Tab
                     value="problems"
                     rightSection={
-                      editor.problems.length > 0 ? (
+                      problems.length > 0 ? (
                         <Badge size="xs" color="red" data-testid="problem-count">
-                          {editor.problems.length}
+                          {problems.length}
                         </Badge>
                       ) : null
                     }
@@ -205,6 +219,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                         problems={problemsByNode.get(node.id) ?? []}
                         modules={modules}
                         variables={variablesFor(editor.canvas, catalog, node.id, recordFields)}
+                        triggerModule={typeof module === 'string' ? module : undefined}
                         step={run?.steps.filter((s) => s.nodeId === node.id).at(-1)}
                         onParams={(params) => updateParams(editor, node.id, params)}
                         onDelete={() => editor.change(deleteSelection(editor.canvas))}
@@ -223,7 +238,14 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                   )}
                 </Tabs.Panel>
                 <Tabs.Panel value="problems" style={{ flex: 1, minHeight: 0 }}>
-                  <ProblemsPanel problems={editor.problems} onPick={select} />
+                  <ProblemsPanel
+                    problems={problems}
+                    onPick={select}
+                    titleOf={(id) => {
+                      const type = editor.canvas.nodes.find((n) => n.id === id)?.data.nodeType;
+                      return (type && catalog.get(type)?.title) ?? id;
+                    }}
+                  />
                 </Tabs.Panel>
                 <Tabs.Panel value="runs" style={{ flex: 1, minHeight: 0 }}>
                   <RunsPanel

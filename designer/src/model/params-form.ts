@@ -1,7 +1,9 @@
 /**
  * A node type's params schema made ready for its form: json-logic rules (anywhere in the
- * params, switch cases included) get the condition field, long texts a textarea, a module
- * param the list of modules; server problems become the form's inline errors.
+ * params, switch cases included) get the condition field, references to users, groups,
+ * lists, records and fields (`x-weft-ref`) a picker, texts the `{{` completion (long ones a
+ * textarea), an enum its named choices (`x-weft-choices`), a module param the list of modules;
+ * server problems become the form's inline errors.
  */
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 
@@ -15,9 +17,23 @@ export function isRule(schema: unknown): boolean {
   return !shapeKeys.some((key) => key in schema);
 }
 
+/** Params whose text is long: a multi-line template input. */
+const longTexts = new Set(['text', 'body', 'html', 'description']);
+
+const isText = (schema: RJSFSchema) =>
+  schema.type === 'string' && !schema.enum && !('const' in schema) && !schema.format;
+
 function uiFor(schema: RJSFSchema, key: string): UiSchema | undefined {
+  const ref = (schema as { 'x-weft-ref'?: string })['x-weft-ref'];
+  if (ref === 'fieldValues') return { 'ui:field': 'fieldValues' };
+  if (ref) return { 'ui:widget': 'reference' };
   if (isRule(schema)) return { 'ui:field': 'condition' };
-  if (key === 'text' && schema.type === 'string') return { 'ui:widget': 'textarea' };
+  const choices = (schema as { 'x-weft-choices'?: string[] })['x-weft-choices'];
+  if (choices && schema.enum) return { 'ui:enumNames': choices };
+  if (isText(schema))
+    return longTexts.has(key)
+      ? { 'ui:widget': 'template', 'ui:options': { multiline: true } }
+      : { 'ui:widget': 'template' };
   if (schema.properties) {
     const ui: UiSchema = {};
     for (const [name, property] of Object.entries(schema.properties)) {
