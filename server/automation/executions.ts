@@ -2,8 +2,8 @@
  * Runs across every flow, as the executions page lists them: each with its flow's name, the
  * name of the record it ran on, how long it took and its error in one line; filtered by flow,
  * status, record (one record, or records of a module whose name matches), and start time.
- * One run in full adds the names and the definition of the version it ran, so a run view can
- * name every node.
+ * One run in full adds the names, the definition of the version it ran (so a run view can
+ * name every node and tell which branch an if took) and the input it started with.
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
@@ -129,7 +129,7 @@ export async function listExecutions(db: Db, query: ExecutionsQuery) {
 /** One run with its steps, names, and the definition of the version it ran (to name its nodes). */
 export async function getExecution(db: Db, id: string) {
   const run = await getRun(db, id);
-  const [flow, version, names] = await Promise.all([
+  const [flow, version, names, started] = await Promise.all([
     db.selectFrom('flows').select(['name']).where('id', '=', run.flowId).executeTakeFirst(),
     db
       .selectFrom('flowVersions')
@@ -138,6 +138,7 @@ export async function getExecution(db: Db, id: string) {
       .where('version', '=', run.version)
       .executeTakeFirst(),
     namesOf(db, [run]),
+    db.selectFrom('flowRuns').select(['input']).where('id', '=', id).executeTakeFirst(),
   ]);
   return {
     ...run,
@@ -146,5 +147,7 @@ export async function getExecution(db: Db, id: string) {
     durationMs: durationMs(run.startedAt, run.finishedAt),
     errorSummary: errorSummary(run.error),
     definition: version?.definition ?? null,
+    /** What the run started with (record, trigger, user): the values its conditions first read. */
+    input: started?.input ?? null,
   };
 }

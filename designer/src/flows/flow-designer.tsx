@@ -68,7 +68,9 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
   const catalog = useMemo(() => catalogOf(entries), [entries]);
   const [view, setView] = useState<'canvas' | 'json'>('canvas');
   const place = useRef<((type: string) => void) | null>(null);
-  const [tab, setTab] = useState<string | null>('node');
+  // `?run=<id>` (from a run's page): that run shown on the canvas, in the Runs tab.
+  const [linkedRun] = useState(() => new URLSearchParams(window.location.search).get('run'));
+  const [tab, setTab] = useState<string | null>(linkedRun ? 'runs' : 'node');
   // On a phone there is no room for three columns: canvas, then the panel, then the palette, one under another.
   const phone = useMediaQuery('(max-width: 36em)') ?? false;
   const [run, setRun] = useState<RunDetail | null>(null);
@@ -253,6 +255,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                     module={typeof module === 'string' ? module : undefined}
                     saved={editor.saved}
                     onRunShown={setRun}
+                    initialRun={linkedRun}
                   />
                 </Tabs.Panel>
               </Tabs>
