@@ -41,7 +41,7 @@ export default function ExecutionsPage() {
     const query = pageQuery(filters);
     window.history.replaceState(null, '', query ? `/runs?${query}` : '/runs');
   }, [filters]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: "now" is taken when the filters change
+  // "now" is taken when the filters change, so a range is relative to choosing it.
   const path = useMemo(() => `/runs?${apiQuery(filters, Date.now())}`, [filters]);
   const { items, error, hasMore, more, reload } = usePaged<Execution>(path);
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
