@@ -1,6 +1,6 @@
 /**
  * A text param that may hold `{{variables}}`: typing `{{` opens a completion of the variables
- * the node may use, and the `{ }` button beside it inserts one at the cursor. Either way the
+ * the node may use, and the `{…}` button beside it inserts one at the cursor. Either way the
  * variable goes in as a template (`{{record.firstName}}`) where the cursor was.
  */
 import { ActionIcon, Combobox, Text, Textarea, TextInput, Tooltip, useCombobox } from '@mantine/core';
@@ -94,7 +94,8 @@ export function TemplateInput({
     <Tooltip label="Insert a variable" withArrow>
       <ActionIcon
         variant="subtle"
-        size="sm"
+        size="md"
+        w={34}
         aria-label={`Insert a variable into ${label ?? 'the field'}`}
         disabled={variables.length === 0}
         onMouseDown={(event) => event.preventDefault()}
@@ -104,8 +105,8 @@ export function TemplateInput({
           combobox.toggleDropdown();
         }}
       >
-        <Text size="xs" fw={700}>
-          {'{ }'}
+        <Text size="xs" fw={700} style={{ whiteSpace: 'nowrap' }}>
+          {'{…}'}
         </Text>
       </ActionIcon>
     </Tooltip>
@@ -121,6 +122,7 @@ export function TemplateInput({
     size,
     value,
     rightSection: menuButton,
+    rightSectionWidth: 40,
     onSelect: remember,
     onKeyUp: remember,
     onClick: remember,
