@@ -68,3 +68,15 @@ test('server problems become inline errors at their pointer', () => {
     },
   );
 });
+
+test('an anyOf that only says which params are required is not drawn as "Option 1 / Option 2"', () => {
+  const params: RJSFSchema = {
+    type: 'object',
+    properties: { body: { type: 'string' }, html: { type: 'string' } },
+    anyOf: [{ required: ['body'] }, { required: ['html'] }],
+  };
+  const { schema } = formOf(params, []);
+  assert.equal('anyOf' in schema, false);
+  const shaped: RJSFSchema = { anyOf: [{ type: 'string' }, { type: 'number' }] };
+  assert.ok('anyOf' in formOf(shaped, []).schema, 'a real choice stays');
+});

@@ -67,6 +67,13 @@ function titled(schema: RJSFSchema, key: string): RJSFSchema {
   return schema;
 }
 
+/** An anyOf / oneOf whose branches only say which params are required: a rule, not a choice to draw. */
+const requiredOnly = (branches: unknown) =>
+  Array.isArray(branches) &&
+  branches.every(
+    (branch) => branch && typeof branch === 'object' && Object.keys(branch).every((k) => k === 'required'),
+  );
+
 export function formOf(
   params: RJSFSchema,
   modules: readonly string[],
@@ -74,7 +81,14 @@ export function formOf(
   const properties = { ...((titled(params, '').properties ?? {}) as Record<string, RJSFSchema>) };
   const module = properties.module;
   if (module?.type === 'string' && modules.length > 0) properties.module = { ...module, enum: [...modules] };
-  const schema = params.properties ? { ...params, properties } : params;
+  // rjsf would draw such a rule as "Option 1 / Option 2"; the server's problem says it in words.
+  const { anyOf, oneOf, ...rest } = params;
+  const drawn: RJSFSchema = {
+    ...rest,
+    ...(anyOf && !requiredOnly(anyOf) ? { anyOf } : {}),
+    ...(oneOf && !requiredOnly(oneOf) ? { oneOf } : {}),
+  };
+  const schema = params.properties ? { ...drawn, properties } : drawn;
   return { schema, uiSchema: { ...uiFor(schema, ''), 'ui:submitButtonOptions': { norender: true } } };
 }
 

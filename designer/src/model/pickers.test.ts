@@ -44,6 +44,29 @@ describe('plain-language problems', () => {
       assert.deepEqual(out ? { path: out.path, message: out.message } : null, expected);
     });
 
+  test('an anyOf of required params is one "Fill in … or …"', () => {
+    const email = {
+      type: 'object',
+      properties: {
+        body: { type: 'string', title: 'Text body' },
+        html: { type: 'string', title: 'HTML body' },
+      },
+      anyOf: [{ required: ['body'] }, { required: ['html'] }],
+    };
+    const found = plainProblems(
+      [
+        { code: 'node.params', nodeId: 'n', message: "must have required property 'body'", path: '' },
+        { code: 'node.params', nodeId: 'n', message: "must have required property 'html'", path: '' },
+        { code: 'node.params', nodeId: 'n', message: 'must match a schema in anyOf', path: '' },
+      ],
+      () => email,
+    );
+    assert.deepEqual(
+      found.map((p) => p.message),
+      ['Fill in Text body or HTML body'],
+    );
+  });
+
   test('the same message on the same field is said once', () => {
     const twice = [
       { code: 'node.params', nodeId: 'n', message: "must have required property 'subject'", path: '' },

@@ -41,6 +41,16 @@ function propertyAt(params: unknown, key: string): PropertySchema | undefined {
   return properties?.[key];
 }
 
+/** Whether a param is one of an anyOf / oneOf's alternatives (an email's text or HTML body). */
+function inAlternatives(params: unknown, key: string): boolean {
+  const { anyOf, oneOf } = (params ?? {}) as { anyOf?: unknown; oneOf?: unknown };
+  return [anyOf, oneOf].some(
+    (branches) =>
+      Array.isArray(branches) &&
+      branches.some((b) => ((b as { required?: unknown }).required as string[] | undefined)?.includes(key)),
+  );
+}
+
 /** "Subject" → "Enter a subject"; a reference → "Choose a user". */
 export function askFor(property: PropertySchema | undefined, key: string): string {
   const ref = property?.['x-weft-ref'];
@@ -55,10 +65,24 @@ export function plainProblem(problem: RawProblem, params: unknown): RawProblem |
   const { message } = problem;
   // An if/then's "then" failure always comes with the failure inside it, which says more.
   if (/^must match "(then|else)" schema/.test(message)) return null;
+  // "Fill in one of": an anyOf / oneOf of required params (an email's text or HTML body).
+  if (/^must match (a schema in anyOf|exactly one schema in oneOf)/.test(message) && !problem.path) {
+    const branches =
+      (params as { anyOf?: unknown; oneOf?: unknown } | undefined)?.anyOf ??
+      (params as { oneOf?: unknown } | undefined)?.oneOf;
+    const names = Array.isArray(branches)
+      ? branches.flatMap((b) =>
+          ((b as { required?: string[] }).required ?? []).map((key) => propertyAt(params, key)?.title ?? key),
+        )
+      : [];
+    if (names.length > 0) return { ...problem, message: `Fill in ${names.join(' or ')}` };
+  }
   const required = /^must have required property '([^']+)'/.exec(message);
   if (required) {
     const key = required[1] as string;
     const path = `${problem.path ?? ''}/${key}`;
+    // Said once, by the anyOf's own "Fill in … or …".
+    if (!problem.path && inAlternatives(params, key)) return null;
     if (path !== `/${key}`) return { ...problem, path, message: `Enter ${key}` };
     return { ...problem, path, message: askFor(propertyAt(params, key), key) };
   }
