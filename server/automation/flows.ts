@@ -26,6 +26,15 @@ const columns = [
   'flows.updatedAt',
 ] as const;
 
+/**
+ * Whether the draft differs from the live version (its definition is the draft it was
+ * published from, plus its number): an active flow's header and the list say so.
+ */
+const unpublishedChanges = sql<boolean>`coalesce((
+  select (v.definition - 'version') is distinct from (flows.draft - 'version')
+  from flow_versions v where v.flow_id = flows.id and v.version = flows.published_version
+), false)`.as('unpublishedChanges');
+
 export function blankFlow(name: string): Flow {
   return { name, trigger: { type: 'trigger.manual', params: { module: 'contacts' } }, nodes: [], edges: [] };
 }
@@ -91,7 +100,7 @@ export async function listFlows(
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
   const after = decodeCursor(query.cursor, 2);
-  let select = db.selectFrom('flows').select(columns);
+  let select = db.selectFrom('flows').select([...columns, unpublishedChanges]);
   if (query.q) select = select.where('flows.name', 'ilike', containsPattern(query.q));
   if (after)
     select = select.where((eb) =>
@@ -119,7 +128,7 @@ export async function listFlows(
 export async function getFlow(db: Db, id: string) {
   const flow = await db
     .selectFrom('flows')
-    .select([...columns, 'flows.draft', 'flows.webhookSecret'])
+    .select([...columns, unpublishedChanges, 'flows.draft', 'flows.webhookSecret'])
     .where('flows.id', '=', id)
     .executeTakeFirst();
   if (!flow) throw notFound('Flow');

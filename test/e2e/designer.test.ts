@@ -148,6 +148,12 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
     });
   const publish = page.getByRole('button', { name: 'Publish' });
   await publish.click();
+  // Publishing says what it changes first.
+  await page
+    .getByTestId('publish-changes')
+    .getByText(/The first version/)
+    .waitFor();
+  await page.getByRole('button', { name: 'Publish version 1' }).click();
   await page.getByText('v1 published').waitFor();
   await page.getByRole('switch', { name: 'Active' }).click({ force: true });
   await page.getByRole('switch', { name: 'Active', checked: true }).waitFor();

@@ -157,7 +157,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
     <CanvasContext value={info}>
       <ReactFlowProvider>
         <Box style={{ display: 'flex', flexDirection: 'column', height: 'calc(100vh - 52px)' }}>
-          <DesignerToolbar editor={editor} detail={detail} onDetail={onDetail}>
+          <DesignerToolbar editor={editor} detail={detail} onDetail={onDetail} catalog={catalog}>
             <SegmentedControl
               size="xs"
               value={view}
