@@ -69,7 +69,7 @@ export async function listRuns(
   return toPage(items, query.limit, (row) => [row.startedAt.toISOString(), row.id]);
 }
 
-const withoutResume = (error: unknown) => {
+export const withoutResume = (error: unknown) => {
   if (error === null || typeof error !== 'object') return error;
   const { resumeSnapshot: _internal, ...rest } = error as Record<string, unknown>;
   return rest;

@@ -10,6 +10,7 @@ import { type Actor, audit } from '../platform/audit.ts';
 import { notFound, WeftError } from '../platform/errors.ts';
 import { containsPattern, decodeCursor, toPage } from '../platform/pagination.ts';
 import { findModule } from '../studio/modules.ts';
+import { referenceProblems } from './flow-references.ts';
 import { scheduleProblems } from './periodic.ts';
 
 const columns = [
@@ -24,6 +25,15 @@ const columns = [
   'flows.createdAt',
   'flows.updatedAt',
 ] as const;
+
+/**
+ * Whether the draft differs from the live version (its definition is the draft it was
+ * published from, plus its number): an active flow's header and the list say so.
+ */
+const unpublishedChanges = sql<boolean>`coalesce((
+  select (v.definition - 'version') is distinct from (flows.draft - 'version')
+  from flow_versions v where v.flow_id = flows.id and v.version = flows.published_version
+), false)`.as('unpublishedChanges');
 
 export function blankFlow(name: string): Flow {
   return { name, trigger: { type: 'trigger.manual', params: { module: 'contacts' } }, nodes: [], edges: [] };
@@ -40,6 +50,9 @@ export async function problemsOf(db: Db, definition: unknown): Promise<FlowProbl
     found ? { recordFields: ['id', 'module', ...found.fields.map((f) => f.name)] } : {},
   );
   problems.push(...scheduleProblems(definition));
+  // References are looked up only in a well-formed flow: past a malformed shape they would echo it.
+  if (!problems.some((problem) => problem.code === 'flow.schema'))
+    problems.push(...(await referenceProblems(db, definition)));
   if (typeof module === 'string' && !found) {
     problems.push({
       code: 'trigger.params',
@@ -87,7 +100,7 @@ export async function listFlows(
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
   const after = decodeCursor(query.cursor, ['text', 'uuid']);
-  let select = db.selectFrom('flows').select(columns);
+  let select = db.selectFrom('flows').select([...columns, unpublishedChanges]);
   if (query.q) select = select.where('flows.name', 'ilike', containsPattern(query.q));
   if (after)
     select = select.where((eb) =>
@@ -115,7 +128,7 @@ export async function listFlows(
 export async function getFlow(db: Db, id: string) {
   const flow = await db
     .selectFrom('flows')
-    .select([...columns, 'flows.draft', 'flows.webhookSecret'])
+    .select([...columns, unpublishedChanges, 'flows.draft', 'flows.webhookSecret'])
     .where('flows.id', '=', id)
     .executeTakeFirst();
   if (!flow) throw notFound('Flow');

@@ -26,6 +26,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { ProcessWidget } from '../processes/process-widget.tsx';
+import { statusLabel } from '../executions/executions-api.ts';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
@@ -332,12 +333,13 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
 interface RunRow {
   id: string;
   flowId: string;
+  flowName?: string;
   version: number;
   status: string;
   startedAt: string;
 }
 
-/** The flow runs that acted on this record (admins: flows are administration); each opens its flow. */
+/** The flow runs that acted on this record (admins: flows are administration); each opens its run. */
 function Runs({ module, id }: { module: ModuleDef; id: string }) {
   const { items, hasMore, more } = usePaged<RunRow>(`/runs?module=${module.name}&recordId=${id}&limit=50`);
   return (
@@ -354,10 +356,11 @@ function Runs({ module, id }: { module: ModuleDef; id: string }) {
             variant="subtle"
             size="xs"
             justify="space-between"
-            onClick={() => navigate(`/flows/${run.flowId}`)}
+            onClick={() => navigate(`/runs/${run.id}`)}
             data-testid="record-run"
           >
-            {run.status} · v{run.version} · {new Date(run.startedAt).toLocaleString()}
+            {run.flowName ?? 'Flow'} · {statusLabel[run.status] ?? run.status} · v{run.version} ·{' '}
+            {new Date(run.startedAt).toLocaleString()}
           </Button>
         ))}
       </Stack>

@@ -10,7 +10,8 @@ const params = {
     targetUserId: {
       type: 'string',
       title: "Post to this user's feed",
-      description: 'A user id; may be a template',
+      description: 'A user, or a variable such as {{record.assignedTo}}',
+      'x-weft-ref': 'user',
     },
   },
   required: ['text'],

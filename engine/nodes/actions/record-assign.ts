@@ -6,10 +6,25 @@ import { currentRecord } from './current-record.ts';
 const params = {
   type: 'object',
   properties: {
-    to: { type: 'string', enum: ['user', 'routing'], default: 'user', title: 'Assign to' },
-    assignee: { type: 'string', title: 'User or group id', description: 'For "user"; may be a template' },
+    to: {
+      type: 'string',
+      enum: ['user', 'routing'],
+      default: 'user',
+      title: 'Assign to',
+      'x-weft-choices': ['A user or group', 'Whoever lead routing picks'],
+    },
+    assignee: {
+      type: 'string',
+      title: 'User or group',
+      description: 'Who gets the record; may be a variable such as {{record.assignedTo}}',
+      'x-weft-ref': 'assignee',
+    },
   },
   required: ['to'],
+  // A user or group is required when assigning to one; routing needs none.
+  if: { properties: { to: { const: 'user' } } },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a promise
+  then: { required: ['assignee'] },
   additionalProperties: false,
 } as const;
 
