@@ -10,6 +10,8 @@ import { moduleName } from './modules.ts';
  */
 export const feedPostTypes = [
   'post',
+  // A note (X2CRM's "Note" post type): a post by hand or by a flow that reads as a remark.
+  'note',
   'workflow',
   'notification',
   'record-created',
@@ -17,10 +19,27 @@ export const feedPostTypes = [
   'record-deleted',
   'task-completed',
   'web-lead',
+  'stage-completed',
   // A flow's comment on a record (X2CRM's X2FlowRecordComment).
   'comment',
 ] as const;
 export type FeedPostType = (typeof feedPostTypes)[number];
+
+/**
+ * The posts Weft writes by itself when something happens; each can be switched off by an
+ * administrator (setting `feedSystemPosts`). `notification` is the copy of a notification
+ * on its recipient's feed (each user may also turn that off for themselves).
+ */
+export const systemPostTypes = [
+  'record-created',
+  'record-updated',
+  'record-deleted',
+  'task-completed',
+  'web-lead',
+  'stage-completed',
+  'notification',
+] as const satisfies readonly FeedPostType[];
+export type SystemPostType = (typeof systemPostTypes)[number];
 
 export const notificationTypes = [
   'custom',
@@ -177,6 +196,23 @@ export const notificationResponse = {
   },
   required: ['id', 'type', 'text', 'module', 'recordId', 'postId', 'read', 'createdAt'],
   additionalProperties: false,
+} as const;
+
+export const notificationPreferencesResponse = {
+  type: 'object',
+  properties: {
+    postToFeed: { type: 'boolean', description: 'Copy my notifications to my activity feed (privately)' },
+    assignments: { type: 'boolean', description: 'Notify me when a record is assigned to me' },
+  },
+  required: ['postToFeed', 'assignments'],
+  additionalProperties: false,
+} as const;
+
+export const notificationPreferencesBody = {
+  type: 'object',
+  properties: notificationPreferencesResponse.properties,
+  additionalProperties: false,
+  minProperties: 1,
 } as const;
 
 export const unreadCountResponse = {

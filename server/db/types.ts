@@ -198,6 +198,14 @@ export interface FeedCommentsTable {
   createdAt: DefaultedTimestamp;
 }
 
+/** Migration 0020: a user's notification choices; no row means the defaults (both on). */
+export interface NotificationPreferencesTable {
+  userId: string;
+  postToFeed: Generated<boolean>;
+  assignments: Generated<boolean>;
+  updatedAt: DefaultedTimestamp;
+}
+
 export interface NotificationsTable {
   id: Generated<string>;
   seq: Generated<number>;
@@ -422,6 +430,7 @@ export interface Database extends EngineTables {
   emailOutbox: EmailOutboxTable;
   webhookDeliveries: WebhookDeliveriesTable;
   taskOverdueMarks: TaskOverdueMarksTable;
+  notificationPreferences: NotificationPreferencesTable;
 }
 
 export type User = Selectable<UsersTable>;

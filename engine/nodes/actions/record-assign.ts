@@ -1,12 +1,20 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineAction } from '../../core/node-types.ts';
+import { NonRetriableError } from '../../runtime/errors.ts';
 import { servicesOf } from '../../runtime/services.ts';
 import { currentRecord } from './current-record.ts';
 
 const params = {
   type: 'object',
   properties: {
-    to: { type: 'string', enum: ['user', 'routing'], default: 'user', title: 'Assign to' },
+    to: {
+      type: 'string',
+      enum: ['user', 'routing'],
+      default: 'user',
+      title: 'Assign to',
+      description:
+        "user: a user or group; routing: the module's lead routing rules, applied now whether or not the module routes new records",
+    },
     assignee: { type: 'string', title: 'User or group id', description: 'For "user"; may be a template' },
   },
   required: ['to'],
@@ -15,11 +23,19 @@ const params = {
 
 const output = {
   type: 'object',
-  properties: { assignedTo: { type: ['string', 'null'] } },
+  properties: {
+    assignedTo: { type: ['string', 'null'] },
+    reason: { type: 'string', description: 'With "routing": why lead routing chose this assignee' },
+  },
   additionalProperties: false,
 } as const;
 
-/** X2FlowRecordReassign: to a user or group, or to whoever lead routing picks. */
+/**
+ * X2FlowRecordReassign: to a user or group, or to whoever lead routing picks. Routing is
+ * applied on demand (X2CRM's "auto"): the module's rules decide even when the module does
+ * not route every new record; when they give nobody, the step fails (its error handle can
+ * take the run elsewhere) rather than leaving the record silently unassigned.
+ */
 export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>>({
   type: 'record.assign',
   title: 'Assign record',
@@ -30,8 +46,17 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
   async run(ctx, input) {
     const { module, id, values } = currentRecord(ctx.record);
     const services = servicesOf(ctx);
-    const assignedTo =
-      input.to === 'routing' ? await services.routing.route(module, values) : (input.assignee ?? null);
+    if (input.to === 'routing') {
+      const { assignee, reason } = await services.routing.routeNow(module, values);
+      if (!assignee) {
+        throw new NonRetriableError(
+          `Lead routing found nobody to assign this ${module} record to: ${reason}`,
+        );
+      }
+      await services.records.update(module, id, { assignedTo: assignee });
+      return { assignedTo: assignee, reason };
+    }
+    const assignedTo = input.assignee ?? null;
     await services.records.update(module, id, { assignedTo });
     return { assignedTo };
   },
