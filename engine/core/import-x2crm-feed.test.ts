@@ -19,8 +19,6 @@ const fileWith = (options: Record<string, unknown>) => ({
   flowName: 'Post',
 });
 
-test.each = undefined;
-
 const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
   [
     'a private note by the assignee on a named user feed, notifying',
