@@ -50,7 +50,7 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
       const { assignee, reason } = await services.routing.routeNow(module, values);
       if (!assignee) {
         throw new NonRetriableError(
-          `Lead routing found nobody to assign this ${module} record to: ${reason}`,
+          `Lead routing for ${module} found nobody to assign this record to: ${reason}`,
         );
       }
       await services.records.update(module, id, { assignedTo: assignee });
