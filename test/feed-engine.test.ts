@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { Flow } from '../schemas/flow.ts';
 import type { Session } from './helpers/app.ts';
 import { engineTestApp, eventually, type StepSpec, straightFlow } from './helpers/engine.ts';
+import { csvOf, imported, startWorker } from './helpers/imports.ts';
 import { signedInUser } from './helpers/people.ts';
 
 /**
@@ -240,4 +241,33 @@ test('assign by lead routing applies the rules on demand with routing off, and f
   const failed = await runOn(strict, String(other.id));
   assert.equal(failed.status, 'failed');
   assert.match(failed.steps[0]?.error?.message ?? '', /found nobody/);
+});
+
+test('an import that assigns records: a few are named one by one, many make one notification', async () => {
+  await startWorker(app, db);
+  await carol.request('DELETE', '/api/notifications');
+  const few = await imported(
+    admin,
+    { module: 'accounts' },
+    csvOf([
+      ['name', 'assignedTo'],
+      ['Imported One', carol.userId],
+      ['Imported Two', carol.userId],
+    ]),
+  );
+  assert.equal(few.created, 2);
+  await dispatched();
+  assert.deepEqual((await notifications(carol)).map((n) => n.text).sort(), [
+    'Account “Imported One” was assigned to you',
+    'Account “Imported Two” was assigned to you',
+  ]);
+  await carol.request('DELETE', '/api/notifications');
+  const rows = Array.from({ length: 8 }, (_, i) => [`Bulk ${i}`, carol.userId]);
+  await imported(admin, { module: 'accounts' }, csvOf([['name', 'assignedTo'], ...rows]));
+  await dispatched();
+  assert.deepEqual(
+    (await notifications(carol)).map((n) => n.text),
+    ['8 accounts were assigned to you'],
+  );
+  await carol.request('DELETE', '/api/notifications');
 });
