@@ -101,6 +101,12 @@ export const feedListQuery = {
     module: moduleName,
     recordId: uuid,
     targetUserId: uuid,
+    userId: {
+      ...uuid,
+      description: "A user's own feed (their profile): posts they wrote or that are on their feed",
+    },
+    from: { type: 'string', format: 'date-time', description: 'Posts created at or after this time' },
+    to: { type: 'string', format: 'date-time', description: 'Posts created before this time' },
   },
   dependencies: { recordId: ['module'] },
   additionalProperties: false,

@@ -220,3 +220,27 @@ test('a user may turn the feed copy of their notifications off; an admin may tur
   assert.equal((await dave.request('GET', '/api/notifications/preferences')).json().postToFeed, true);
   await alice.request('DELETE', '/api/notifications');
 });
+
+test('the feed filters by a user’s own feed (written by them or on their feed) and by a date range', async () => {
+  const marker = randomUUID();
+  const own = await alice.request('POST', '/api/feed', { text: `${marker} by alice` });
+  assert.equal(own.statusCode, 201, own.body);
+  await admin.request('POST', '/api/feed', { text: `${marker} on alice's feed`, targetUserId: alice.userId });
+  await admin.request('POST', '/api/feed', { text: `${marker} elsewhere` });
+  assert.deepEqual(
+    (await posts(admin, `userId=${alice.userId}&q=${marker}`)).map((post) => post.text).sort(),
+    [`${marker} by alice`, `${marker} on alice's feed`],
+  );
+  await sql`update feed_posts set created_at = '2020-01-02T00:00:00Z' where text = ${`${marker} elsewhere`}`.execute(
+    db,
+  );
+  const range = (from: string, to: string) =>
+    posts(admin, `q=${marker}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+  assert.deepEqual(
+    (await range('2020-01-01T00:00:00Z', '2020-01-03T00:00:00Z')).map((post) => post.text),
+    [`${marker} elsewhere`],
+  );
+  assert.equal((await range('2020-01-03T00:00:00Z', '2999-01-01T00:00:00Z')).length, 2);
+  const bad = await admin.request('GET', '/api/feed?from=yesterday');
+  assert.equal(bad.statusCode, 400);
+});
