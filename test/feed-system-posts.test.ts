@@ -244,3 +244,25 @@ test('the feed filters by a user’s own feed (written by them or on their feed)
   const bad = await admin.request('GET', '/api/feed?from=yesterday');
   assert.equal(bad.statusCode, 400);
 });
+
+test('profile: my login locations, each address with its rough place, newest first', async () => {
+  await db
+    .insertInto('loginHistory')
+    .values([
+      { username: 'alice', userId: alice.userId, success: true, ip: '8.8.4.4', userAgent: 'x' },
+      { username: 'alice', userId: alice.userId, success: true, ip: '10.1.2.3', userAgent: 'x' },
+      { username: 'alice', userId: alice.userId, success: false, ip: '9.9.9.9', userAgent: 'x' },
+    ])
+    .execute();
+  const response = await alice.request('GET', '/api/me/login-locations');
+  assert.equal(response.statusCode, 200, response.body);
+  const items = response.json<{ items: { ip: string; place: string; signIns: number }[] }>().items;
+  const byIp = Object.fromEntries(items.map((item) => [item.ip, item.place]));
+  assert.equal(byIp['8.8.4.4'], 'Internet');
+  assert.equal(byIp['10.1.2.3'], 'Local network');
+  assert.equal(byIp['9.9.9.9'], undefined, 'failed attempts are not where I signed in');
+  // Only my own: dave's list does not hold alice's addresses.
+  const daves = (await dave.request('GET', '/api/me/login-locations')).json<{ items: { ip: string }[] }>()
+    .items;
+  assert.ok(!daves.some((item) => item.ip === '8.8.4.4'));
+});
