@@ -25,6 +25,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
+import { postTypeLabel } from '../feed/post-types.ts';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
@@ -272,8 +273,8 @@ function Activity({ module, id }: { module: string; id: string }) {
               <Text size="sm" fw={600}>
                 {p.authorName ?? 'Weft'}
               </Text>
-              <Badge size="xs" variant="light">
-                {p.type}
+              <Badge size="xs" variant="light" tt="none">
+                {postTypeLabel(p.type)}
               </Badge>
               <Text size="xs" c="dimmed">
                 {new Date(p.createdAt).toLocaleString()}
