@@ -24,6 +24,7 @@ import {
 import { useMediaQuery } from '@mantine/hooks';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { useLive } from '../app/live.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { postTypeLabel } from '../feed/post-types.ts';
 import { navigate } from '../router.ts';
@@ -242,6 +243,10 @@ function RecordTags({
 
 function Activity({ module, id }: { module: string; id: string }) {
   const { items, hasMore, more, reload } = usePaged<Post>(`/feed?module=${module}&recordId=${id}&limit=20`);
+  // A post about this record pushed live (a flow's, a notification's copy) shows at once.
+  useLive('feed.post.created', (push) => {
+    if ((push.data as { recordId?: string } | undefined)?.recordId === id) reload();
+  });
   const [text, setText] = useState('');
   const post = async () => {
     await api('POST', '/feed', { text, module, recordId: id }).then(() => {
