@@ -125,6 +125,12 @@ test('an administrator switches a system post type off in the settings', async (
   await updated.click({ force: true });
   await adminPage.page.getByText('Record updated posts off').waitFor();
   assert.equal((await admin.request('GET', '/api/settings')).json().feedSystemPosts['record-updated'], false);
+  await section.getByLabel('Days to keep Web lead posts').fill('30');
+  await section.getByRole('button', { name: 'Apply retention' }).click();
+  await adminPage.page.getByText('Retention saved').waitFor();
+  assert.deepEqual((await admin.request('GET', '/api/settings')).json().feedRetentionDaysByType, {
+    'web-lead': 30,
+  });
   await shot(adminPage.page, 'feed-05-settings');
   assert.deepEqual(unexpectedErrors(adminPage.pageErrors), []);
   await adminPage.context.close();

@@ -112,7 +112,7 @@ export function FeedSettings({ values }: { values: Record<string, unknown> }) {
         </Table>
         <Group justify="flex-end" mt="sm">
           <Button onClick={saveRetention} loading={saving}>
-            Save retention
+            Apply retention
           </Button>
         </Group>
       </Paper>
