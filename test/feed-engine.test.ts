@@ -5,6 +5,7 @@ import type { Flow } from '../schemas/flow.ts';
 import type { Session } from './helpers/app.ts';
 import { engineTestApp, eventually, type StepSpec, straightFlow } from './helpers/engine.ts';
 import { csvOf, imported, startWorker } from './helpers/imports.ts';
+import { LiveClient } from './helpers/live-client.ts';
 import { signedInUser } from './helpers/people.ts';
 
 /**
@@ -270,4 +271,23 @@ test('an import that assigns records: a few are named one by one, many make one 
     ['8 accounts were assigned to you'],
   );
   await carol.request('DELETE', '/api/notifications');
+});
+
+test('record writes announce their posts to open feeds once per dispatched batch (modules only)', async () => {
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const client = await LiveClient.connect(`${address.replace('http', 'ws')}/api/ws`, {
+    cookie: carol.cookie,
+  });
+  try {
+    await create('accounts', { name: 'Announced Ltd' });
+    await dispatched();
+    for (;;) {
+      const message = await client.next('feed.post.created');
+      if (message.data.system !== true) continue;
+      assert.deepEqual(message.data, { system: true, modules: ['accounts'] });
+      break;
+    }
+  } finally {
+    client.close();
+  }
 });

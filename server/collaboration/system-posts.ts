@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { FeedPostView, SystemPostType } from '../../schemas/feed.ts';
 import type { Db } from '../db/index.ts';
 import { insertPost } from './feed-posts.ts';
+import { publish } from './live.ts';
 
 /**
  * Posts Weft writes to the activity feed by itself. Other features call `postSystemEvent`
@@ -46,5 +47,28 @@ export async function postSystemEvent(db: Db, input: SystemPostInput): Promise<F
     recordId: input.recordId ?? null,
     targetUserId: input.targetUserId ?? null,
     visibility: input.visibility ?? 'public',
+  });
+}
+
+const recordEvents = new Set(['record.created', 'record.updated', 'record.deleted']);
+
+/**
+ * Record writes post without a live push (their statement does not know the feed's
+ * audiences): the dispatcher, which reads their events in batches, calls this once per batch
+ * so that open feeds read again. One message per batch, naming only the modules concerned
+ * (no record, no text: those are read through the feed's own visibility rules).
+ */
+export async function announceRecordPosts(
+  trx: Db,
+  events: readonly { type: string; module: string | null }[],
+): Promise<void> {
+  const modules = [
+    ...new Set(events.filter((event) => recordEvents.has(event.type)).map((event) => event.module)),
+  ].filter((module): module is string => module !== null);
+  if (modules.length === 0) return;
+  await publish(trx, {
+    type: 'feed.post.created',
+    data: { system: true, modules: modules.slice(0, 50) },
+    to: { everyone: true },
   });
 }

@@ -46,7 +46,7 @@ const changelogRow = (entry: ChangelogEntry) => ({
  * write has one and the `feedSystemPosts` setting does not switch its type off), in one
  * statement: every record write makes them, so it is plain SQL rather than built anew each time.
  * The post is written without a live push (a records write does not know the feed's
- * audiences); the feed shows it on its next read.
+ * audiences); the dispatcher announces a batch's posts to open feeds (collaboration/system-posts.ts).
  */
 export async function writeChangeAndEvent(
   trx: Db,

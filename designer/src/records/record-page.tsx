@@ -245,7 +245,8 @@ function Activity({ module, id }: { module: string; id: string }) {
   const { items, hasMore, more, reload } = usePaged<Post>(`/feed?module=${module}&recordId=${id}&limit=20`);
   // A post about this record pushed live (a flow's, a notification's copy) shows at once.
   useLive('feed.post.created', (push) => {
-    if ((push.data as { recordId?: string } | undefined)?.recordId === id) reload();
+    const data = push.data as { recordId?: string; modules?: string[] } | undefined;
+    if (data?.recordId === id || data?.modules?.includes(module)) reload();
   });
   const [text, setText] = useState('');
   const post = async () => {
