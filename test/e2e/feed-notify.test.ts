@@ -135,3 +135,46 @@ test('an administrator switches a system post type off in the settings', async (
   assert.deepEqual(unexpectedErrors(adminPage.pageErrors), []);
   await adminPage.context.close();
 });
+
+test('the designer draws "Post to activity feed" with named choices: type, author, whose feed, notify', async () => {
+  const flowId = await publish(
+    straightFlow(
+      'Post about new contacts',
+      { type: 'trigger.recordCreated', params: { module: 'contacts' } },
+      [
+        [
+          'post',
+          'feed.post',
+          {
+            text: 'Welcome {{record.firstName}}',
+            type: 'note',
+            author: 'assignee',
+            feed: 'user',
+            targetUserId: bea.userId,
+            notify: true,
+          },
+        ],
+      ],
+    ),
+  );
+  const designer = await openPage(browser, { width: 1440, height: 900 });
+  await signIn(designer.page, base, 'admin', adminPassword);
+  await designer.page.goto(`${base}/flows/${flowId}`);
+  await designer.page.getByTestId('node-post').click();
+  await designer.page.getByRole('tab', { name: 'Node' }).click();
+  const panel = designer.page.getByTestId('node-panel');
+  await panel.waitFor();
+  for (const label of ['Post type', 'Author', 'Whose feed', 'Notify the user whose feed it is on']) {
+    await panel.getByText(label, { exact: true }).first().waitFor();
+  }
+  // Choices read as words, not identifiers.
+  await panel.getByText('Note', { exact: true }).or(panel.locator('input[value="Note"]')).first().waitFor();
+  await panel
+    .locator('input[value="The record\'s assignee"]')
+    .or(panel.getByText("The record's assignee", { exact: true }))
+    .first()
+    .waitFor();
+  await shot(designer.page, 'feed-06-designer-post-node');
+  assert.deepEqual(unexpectedErrors(designer.pageErrors), []);
+  await designer.context.close();
+});
