@@ -52,7 +52,6 @@ const params = {
       type: 'boolean',
       default: false,
       title: 'Notify the user whose feed it is on',
-      description: 'X2CRM\'s "Create notification?"',
     },
   },
   required: ['text'],
