@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { feedPostTypes } from './feed.ts';
+import { feedPostTypes, systemPostTypes } from './feed.ts';
 
 /**
  * System settings. Every key has a default, so a fresh install answers a full object;
@@ -55,6 +55,14 @@ export const settingsSchema = {
       additionalProperties: { type: ['integer', 'null'], minimum: 1, maximum: 36_500 },
       default: {},
       description: 'Per feed post type, overriding feedRetentionDays; null keeps that type.',
+    },
+    feedSystemPosts: {
+      type: 'object',
+      propertyNames: { enum: systemPostTypes },
+      additionalProperties: { type: 'boolean' },
+      default: {},
+      description:
+        'Which posts Weft writes to the activity feed by itself (record created / updated / deleted, task completed, web lead, stage completed, notification copies); a type left out is on.',
     },
     smtpHost: {
       type: ['string', 'null'],

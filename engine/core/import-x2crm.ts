@@ -136,10 +136,8 @@ const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx:
     type: 'record.comment',
     params: (_item, ctx) => ({ text: ctx.option('comment'), authorId: ctx.option('assignedTo') }),
   },
-  X2FlowCreateEvent: {
-    type: 'feed.post',
-    params: (_item, ctx) => ({ text: ctx.option('text'), visibility: ctx.option('visibility') }),
-  },
+  // Feed
+  X2FlowCreateEvent: { type: 'feed.post', params: (_item, ctx) => feedPostParams(ctx) },
   X2FlowCreateNotif: {
     type: 'notification.create',
     params: (_item, ctx) => ({ userId: ctx.option('user'), text: ctx.option('text') }),
@@ -205,6 +203,39 @@ function optionReader(options: unknown, path: string, unmapped: Unmapped[]): (na
   return (name) => {
     const entry = table[name] as { value?: unknown } | undefined;
     return entry === undefined ? undefined : text(entry.value, `${path}/options/${name}/value`, unmapped);
+  };
+}
+
+// Feed
+/**
+ * X2FlowCreateEvent's options: `type` (a post type from X2CRM's dropdown 113: social post,
+ * note, …), `text`, `visibility` (1 public / 0 private, as numbers or strings), `user` (the
+ * author: a username, or "auto" for the record's assignee), `feed` (whose feed: a username,
+ * "auto" for the assignee, empty for none) and `createNotif`.
+ */
+function feedPostParams(ctx: Context): Params {
+  const type = String(ctx.option('type') ?? '').toLowerCase();
+  const visibility = ctx.option('visibility');
+  const author = ctx.option('user');
+  const feed = ctx.option('feed');
+  const notify = ctx.option('createNotif');
+  const named = (value: unknown) => typeof value === 'string' && value.trim() !== '' && value !== 'auto';
+  return {
+    text: ctx.option('text'),
+    type: type.includes('note') ? 'note' : type.includes('social') || type === 'feed' ? 'post' : 'workflow',
+    visibility:
+      visibility === undefined
+        ? undefined
+        : ['0', 'private', 'false'].includes(String(visibility).toLowerCase())
+          ? 'private'
+          : 'public',
+    ...(author === 'auto'
+      ? { author: 'assignee' }
+      : named(author)
+        ? { author: 'user', authorUserId: author }
+        : {}),
+    ...(feed === 'auto' ? { feed: 'assignee' } : named(feed) ? { feed: 'user', targetUserId: feed } : {}),
+    notify: notify === undefined ? undefined : [true, 1, '1', 'true'].includes(notify as string),
   };
 }
 

@@ -43,14 +43,18 @@ export interface EngineServices {
   feed: {
     post(input: {
       text: string;
-      type?: 'post' | 'workflow' | 'comment';
-      /** null: Weft itself (the flow) wrote it. */
+      type?: 'post' | 'note' | 'workflow' | 'comment';
+      /** null: Weft itself (the flow) wrote it; 'owner': the flow's owner; else a user id (or username). */
       authorId?: string | null;
+      /** Notify the user whose feed the post is on (unless they wrote it). */
+      notifyTarget?: boolean;
+      /** These params become null, rather than failing the step, when they name no user (a record's group assignee). */
+      orNobody?: readonly ('authorId' | 'targetUserId')[];
       module?: string | null;
       recordId?: string | null;
       targetUserId?: string | null;
       visibility?: 'public' | 'private';
-    }): Promise<{ id: string }>;
+    }): Promise<{ id: string; authorId: string | null; targetUserId: string | null }>;
   };
   notifications: {
     notify(input: {
@@ -63,6 +67,11 @@ export interface EngineServices {
   routing: {
     /** The assignee lead routing picks for a record of a module (null: nobody / routing off). */
     route(module: string, record: RecordValues): Promise<string | null>;
+    /**
+     * The module's routing rules applied now, whether or not the module routes new records
+     * (taking a turn); `assignee` null when they give nobody, `reason` saying why in words.
+     */
+    routeNow(module: string, record: RecordValues): Promise<{ assignee: string | null; reason: string }>;
   };
   email: {
     /**

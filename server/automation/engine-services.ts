@@ -120,10 +120,17 @@ export async function engineServices(
       onlineAmong: facts.presence.onlineAmong,
     },
     feed: {
-      post: async (input) => {
-        if (input.authorId && !(await userExists(db, input.authorId)))
-          throw invalid('authorId', 'is not an existing user');
-        return createPost(db, { ...input, type: input.type ?? 'workflow' });
+      post: async ({ authorId, targetUserId, orNobody = [], ...input }) => {
+        const lenient = (param: 'authorId' | 'targetUserId') => orNobody.includes(param);
+        const author =
+          authorId === 'owner' ? ownerId : await userIdOf(db, authorId, 'authorId', lenient('authorId'));
+        const target = await userIdOf(db, targetUserId, 'targetUserId', lenient('targetUserId'));
+        return createPost(db, {
+          ...input,
+          authorId: author,
+          targetUserId: target,
+          type: input.type ?? 'workflow',
+        });
       },
     },
     notifications: {
@@ -131,6 +138,10 @@ export async function engineServices(
     },
     routing: {
       route: async (module, record) => (await routeRecord(db, module, record)).assignee,
+      routeNow: async (module, record) => {
+        const { assignee, reason } = await routeRecord(db, module, record, { onDemand: true });
+        return { assignee, reason };
+      },
     },
     email: {
       send: async ({ doNotEmail, text, html, cc, bcc, ...message }) => {
@@ -244,6 +255,24 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
       ),
     ]),
   ) as unknown as EngineServices;
+}
+
+/**
+ * A user named by a flow's param: an id, or a username (X2CRM's files name users so);
+ * empty is nobody. Anything else is the flow's mistake, naming the param.
+ */
+async function userIdOf(
+  db: Db,
+  value: string | null | undefined,
+  param: string,
+  orNobody = false,
+): Promise<string | null> {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  if (await userExists(db, value)) return value;
+  const user = await db.selectFrom('users').select('id').where('username', '=', value).executeTakeFirst();
+  if (!user && orNobody) return null;
+  if (!user) throw invalid(param, `is not an existing user (${value.slice(0, 100)})`);
+  return user.id;
 }
 
 const tagsOf = (record: Record<string, unknown>): string[] =>

@@ -200,6 +200,14 @@ export interface FeedCommentsTable {
   createdAt: DefaultedTimestamp;
 }
 
+/** Migration 0020: a user's notification choices; no row means the defaults (both on). */
+export interface NotificationPreferencesTable {
+  userId: string;
+  postToFeed: Generated<boolean>;
+  assignments: Generated<boolean>;
+  updatedAt: DefaultedTimestamp;
+}
+
 export interface NotificationsTable {
   id: Generated<string>;
   seq: Generated<number>;
@@ -432,6 +440,7 @@ export interface Database extends EngineTables {
   processes: ProcessesTable;
   processProgress: ProcessProgressTable;
   processStageStates: ProcessStageStatesTable;
+  notificationPreferences: NotificationPreferencesTable;
 }
 
 /** A process definition; `stages` is the ordered list of schemas/processes.ts's stage shape. */

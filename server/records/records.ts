@@ -19,6 +19,7 @@ import { toColumns, toRecord, validateRecordInput } from '../studio/record-schem
 import { type Changes, diff, writeChangeAndEvent } from './changelog.ts';
 import { accessCondition, checkAssignee } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
+import { createdPost, deletedPost, updatedPost } from './record-posts.ts';
 
 /**
  * Records of any module. Every write validates against the module's current definition,
@@ -230,6 +231,7 @@ export async function createRecord(
           actorId: actor.id,
           causation: options.causation,
         },
+        createdPost(module, record),
       );
       await emitTagEvents(trx, moduleName, id, [], record.tags, actor, options.causation);
       return record;
@@ -368,7 +370,7 @@ export async function updateRecord(
       const quick = !checkReadsRecord(module, values);
       if (quick) await checkReferences(trx, principal, module, values, values);
       const written = quick ? await lockAndUpdate(trx, module, id, columns, visible, allowed) : undefined;
-      if (written) return logUpdate(trx, moduleName, written.before, written.after, actor, options);
+      if (written) return logUpdate(trx, module, written.before, written.after, actor, options);
       const before = await lockForWrite(trx, module, id, 'update', visible, allowed);
       if (!quick) await checkReferences(trx, principal, module, values, { ...before, ...values });
       const changing = sql.join(
@@ -383,7 +385,7 @@ export async function updateRecord(
         .returningAll()
         .executeTakeFirst();
       if (!row) return before;
-      return logUpdate(trx, moduleName, before, toRecord(module, row), actor, options);
+      return logUpdate(trx, module, before, toRecord(module, row), actor, options);
     }),
   );
   if (options.display === false) return record;
@@ -393,12 +395,13 @@ export async function updateRecord(
 /** An update's changelog row, outbox event and tag events, in its transaction. Answers the record as written. */
 async function logUpdate(
   trx: Db,
-  moduleName: string,
+  module: ModuleDefinition,
   before: RecordValues,
   after: RecordValues,
   actor: Actor,
   options: WriteOptions,
 ): Promise<RecordValues> {
+  const moduleName = module.name;
   const id = String(after.id);
   const changes = diff(before, after);
   await writeChangeAndEvent(
@@ -416,6 +419,7 @@ async function logUpdate(
       actorId: actor.id,
       causation: options.causation,
     },
+    updatedPost(module, after, changes),
   );
   if (changes.tags)
     await emitTagEvents(trx, moduleName, id, before.tags, after.tags, actor, options.causation);
@@ -458,6 +462,7 @@ async function unlinkReferences(
             actorId: actor.id,
             causation,
           },
+          updatedPost(module, record, changes),
         );
       }
     }
@@ -492,6 +497,7 @@ export async function deleteRecord(
         actorId: actor.id,
         causation: options.causation,
       },
+      deletedPost(module, before),
     );
   });
 }
