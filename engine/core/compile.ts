@@ -14,7 +14,7 @@ import type { ConditionFacts } from './fact-operators.ts';
 import { factsNeeded } from './facts.ts';
 import { buildGraph, edgesFrom, type FlowGraph, resolveTarget, type Scope, type Target } from './graph.ts';
 import { errorHandle, mainHandle, type NodeCatalog } from './node-types.ts';
-import { render } from './templates.ts';
+import { defaultEnvironment, render, type TemplateEnvironment } from './templates.ts';
 
 export interface RunInput {
   record?: unknown;
@@ -45,6 +45,8 @@ export interface RunContext {
   visits: Record<string, number>;
   now: string;
   timeZone: string;
+  /** The workspace's locale and date and time formats for templates (absent: defaults). */
+  formats?: TemplateFormats;
   /** The step whose failure ended the run (one without an error edge). */
   failure: { nodeId: string; error: unknown } | null;
   /** The facts of the transition being computed; the stepper never persists them. */
@@ -61,8 +63,10 @@ export type FlowEvent = (
       nodeId: string;
       now: string;
       output?: unknown;
-      /** The step made another record current, or changed the current one. */
+      /** The step made another record current. */
       record?: unknown;
+      /** The step wrote the current record: these fields (or the whole record as written) are merged into it. */
+      recordChanges?: Record<string, unknown>;
       /** Variables the step sets (an action with `setsVars`). */
       vars?: Record<string, unknown>;
     }
@@ -78,13 +82,34 @@ export const doneStateId = '~done';
 export const failedStateId = '~failed';
 const regionEndId = (split: string, index: number) => `${split}~${index}~end`;
 
+/** The run's record after an event: another record made current, or the current one as a step wrote it. */
+function nextRecord(context: RunContext, event: FlowEvent): unknown {
+  if (event.type !== 'step.done') return context.record;
+  if (event.record !== undefined) return event.record;
+  const changes = event.recordChanges;
+  if (!changes || context.record === null || typeof context.record !== 'object') return context.record;
+  // A write answers the record without the module the run added to it: that one stays.
+  return { ...(context.record as Record<string, unknown>), ...changes };
+}
+
+export type TemplateFormats = Omit<TemplateEnvironment, 'timeZone'>;
+
+/** What templates format dates and numbers with: the run's time zone and the workspace's formats. */
+export function templateEnv(context: Pick<RunContext, 'timeZone' | 'formats'>): TemplateEnvironment {
+  return {
+    ...defaultEnvironment,
+    ...context.formats,
+    timeZone: context.timeZone ?? defaultEnvironment.timeZone,
+  };
+}
+
 export function conditionContext(context: RunContext): ConditionContext {
   const { record, previous, trigger, user, vars, steps, now, facts } = context;
   return { record, previous, trigger, user, vars, steps, now, ...(facts ? { facts } : {}) };
 }
 
 function loopItems(context: RunContext, params: ForEachParams): { items: unknown[]; truncated: boolean } {
-  const value = render(params.items, conditionContext(context));
+  const value = render(params.items, conditionContext(context), templateEnv(context));
   const list = Array.isArray(value)
     ? value
     : value === null || value === undefined || value === ''
@@ -95,7 +120,11 @@ function loopItems(context: RunContext, params: ForEachParams): { items: unknown
 }
 
 const machineSetup = setup({
-  types: {} as { context: RunContext; events: FlowEvent; input: RunInput & { timeZone: string } },
+  types: {} as {
+    context: RunContext;
+    events: FlowEvent;
+    input: RunInput & { timeZone: string; formats?: TemplateFormats };
+  },
   guards: {
     isNode: ({ event }, params: { nodeId: string }) => event.nodeId === params.nodeId,
     condition: ({ context }, params: { rule: unknown }) =>
@@ -116,7 +145,7 @@ const machineSetup = setup({
     receive: assign(({ context, event }) => ({
       now: event.now,
       facts: event.facts,
-      record: event.type === 'step.done' && event.record !== undefined ? event.record : context.record,
+      record: nextRecord(context, event),
       vars: event.type === 'step.done' && event.vars ? { ...context.vars, ...event.vars } : context.vars,
     })),
     recordOutput: assign({
@@ -166,7 +195,11 @@ const machineSetup = setup({
 type ActionRef = { type: string; params?: Record<string, unknown> };
 type TransitionConfig = { target: string; actions: ActionRef[]; guard?: ActionRef };
 
-export function compile(flow: Flow, catalog: NodeCatalog, options: { timeZone?: string } = {}) {
+export function compile(
+  flow: Flow,
+  catalog: NodeCatalog,
+  options: { timeZone?: string; formats?: TemplateFormats } = {},
+) {
   const graph = buildGraph(flow, catalog);
   const first = graph.problems[0];
   if (first) throw new CompileError(`${first.nodeId}: ${first.message}`);
@@ -340,6 +373,7 @@ export function compile(flow: Flow, catalog: NodeCatalog, options: { timeZone?: 
       visits: {},
       now: input?.now ?? new Date(0).toISOString(),
       timeZone: input?.timeZone,
+      ...(input?.formats ? { formats: input.formats } : {}),
       failure: null,
       ...(input?.facts ? { facts: input.facts } : {}),
     }),
@@ -358,6 +392,8 @@ export function compile(flow: Flow, catalog: NodeCatalog, options: { timeZone?: 
     graph,
     flow,
     timeZone: options.timeZone ?? flow.settings?.timeZone ?? 'UTC',
+    /** The workspace's locale and formats for templates; absent, the defaults. */
+    formats: options.formats,
     /** Every branch condition of the flow, for `factRequest`. */
     conditions,
     /** What the flow's conditions read from the database (nothing, for most flows). */

@@ -58,7 +58,7 @@ function templated(params: unknown, pointer: string): boolean {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return false;
     value = (value as Record<string, unknown>)[segment];
   }
-  return typeof value === 'string' && value.includes('{{');
+  return typeof value === 'string' && (value.includes('{{') || value.includes('{%'));
 }
 
 export function validateFlow(
@@ -233,13 +233,23 @@ export function validateFlow(
       }
     }
 
+    if (definition.kind === 'action' && definition.paramProblems) {
+      for (const p of definition.paramProblems(node.params))
+        problem({ code: 'node.params', nodeId: node.id, path: p.path, message: p.message });
+    }
+    const raw = definition.kind === 'action' ? (definition.rawParams ?? []) : [];
     const branching = definition.kind === 'control' ? definition.branches?.(node.params) : undefined;
     branching?.branches.forEach((branch, i) => {
       checkRule(branch.condition, node.id, `/branches/${i}`);
     });
     // Conditions are json-logic, not templates; the rest of the params may hold templates.
     const { condition: _condition, cases: _cases, ...rest } = node.params as Record<string, unknown>;
-    checkTemplates(branching ? rest : node.params, node.id);
+    const withTemplates = Object.fromEntries(
+      Object.entries(branching ? rest : (node.params as Record<string, unknown>)).filter(
+        ([key]) => !raw.includes(key),
+      ),
+    );
+    checkTemplates(withTemplates, node.id);
   }
   return problems;
 }

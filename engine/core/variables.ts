@@ -90,7 +90,12 @@ export function variableChecker(
       }
       if (part === 'error') return undefined;
       if (part !== 'output') return `a step is read as steps.${stepId}.output or steps.${stepId}.error`;
-      return !definition || schemaAllows(definition.output, inner)
+      const node = graph.nodes.get(stepId);
+      const output =
+        definition?.kind === 'action' && definition.outputOf && node
+          ? definition.outputOf(node.params)
+          : definition?.output;
+      return !definition || schemaAllows(output, inner)
         ? undefined
         : `step "${stepId}" (${definition.type}) has no output "${inner.join('.')}"`;
     }

@@ -15,7 +15,10 @@ const params = {
 
 const output = {
   type: 'object',
-  properties: { assignedTo: { type: ['string', 'null'] } },
+  properties: {
+    assignedTo: { type: ['string', 'null'] },
+    record: { type: 'object', description: 'The record as assigned: later steps see it as record' },
+  },
   additionalProperties: false,
 } as const;
 
@@ -26,13 +29,14 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
   category: 'Records',
   params,
   output,
+  updatesRecord: true,
   retry: { attempts: 3, backoff: 'exponential', delayMs: 1000 },
   async run(ctx, input) {
     const { module, id, values } = currentRecord(ctx.record);
     const services = servicesOf(ctx);
     const assignedTo =
       input.to === 'routing' ? await services.routing.route(module, values) : (input.assignee ?? null);
-    await services.records.update(module, id, { assignedTo });
-    return { assignedTo };
+    const record = await services.records.update(module, id, { assignedTo });
+    return { assignedTo, record };
   },
 });
