@@ -13,7 +13,7 @@ import { defaultForEachCap, type ForEachParams } from './control-nodes.ts';
 import type { ConditionFacts } from './fact-operators.ts';
 import { factsNeeded } from './facts.ts';
 import { buildGraph, edgesFrom, type FlowGraph, resolveTarget, type Scope, type Target } from './graph.ts';
-import { errorHandle, mainHandle, type NodeCatalog } from './node-types.ts';
+import { errorHandle, mainHandle, type NodeCatalog, type RunData } from './node-types.ts';
 import { defaultEnvironment, render, type TemplateEnvironment } from './templates.ts';
 
 export interface RunInput {
@@ -101,6 +101,12 @@ export function templateEnv(context: Pick<RunContext, 'timeZone' | 'formats'>): 
     ...context.formats,
     timeZone: context.timeZone ?? defaultEnvironment.timeZone,
   };
+}
+
+/** What an action that reads the whole run (a code step) receives: the data templates see. */
+export function runData(context: RunContext): RunData {
+  const { record, previous, trigger, user, vars, steps, now } = context;
+  return { record, previous, trigger, user, vars, steps, now };
 }
 
 export function conditionContext(context: RunContext): ConditionContext {

@@ -3,6 +3,8 @@
  * services, bound to the step's transaction and to the run (writes carry the run's
  * causation, so the events they emit start other flows with a depth, never silently).
  */
+import type { CodeLanguage, CodeResult } from '../sandbox/protocol.ts';
+
 export type RecordValues = Record<string, unknown>;
 
 export interface EngineServices {
@@ -74,6 +76,15 @@ export interface EngineServices {
      */
     send(message: EmailMessage): Promise<EmailSent>;
   };
+  code: {
+    /**
+     * Runs a code step in the sandbox pool (engine/sandbox): never on the caller's event
+     * loop. `timeLimitMs` is capped by the admin's setting; memory and output limits are the
+     * sandbox's defaults. Resolves with the output or the code's error, never rejects for the
+     * code's own failures.
+     */
+    run(request: CodeRequest): Promise<CodeResult>;
+  };
   http: {
     /**
      * One outbound request, refused before connecting when the target is private,
@@ -101,6 +112,16 @@ export interface EmailMessage {
 export type EmailSent =
   | { messageId: string; status: 'stored' | 'queued' }
   | { skipped: 'doNotEmail'; reason: string };
+
+export interface CodeRequest {
+  source: string;
+  language: CodeLanguage;
+  /** record, previous, trigger, user, vars, steps as JSON. */
+  input: Record<string, unknown>;
+  /** The run's clock, what `Date.now()` answers inside. */
+  now: number;
+  timeLimitMs?: number;
+}
 
 export interface HttpCall {
   method: string;

@@ -20,6 +20,7 @@ import { createRecord, deleteRecord, getRecord, updateRecord } from '../records/
 import { addTags, removeTags } from '../records/tags.ts';
 import { routeRecord } from '../routing/routing.ts';
 import { getModule, pinModules } from '../studio/modules.ts';
+import { runCodeStep } from './code-sandbox.ts';
 
 /**
  * Flows act with full rights, in the name of the user who created the flow (so that
@@ -158,6 +159,9 @@ export async function engineServices(
         });
         return { messageId: queued.messageId, status: queued.status };
       },
+    },
+    code: {
+      run: (request) => runCodeStep(db, request),
     },
     http: {
       request: async (request) => {
