@@ -190,3 +190,32 @@ test('publish checks paths into a code step’s declared output, and the schema 
   assert.equal(refused.statusCode, 400, refused.body);
   assert.match(refused.body, /not a valid JSON Schema/);
 });
+
+test('a value written to a typed field is converted, or the step fails naming the field and the value', async () => {
+  const flowId = await manual('Typed', [
+    [
+      'set',
+      'record.update',
+      {
+        values: {
+          rating: '{{ record.lastName | size }}',
+          doNotCall: 'yes',
+          dealvalue: '{{ 1000 | times: 1.5 }} ',
+        },
+      },
+    ],
+  ]);
+  const contact = await create('contacts', { firstName: 'Fi', lastName: 'Foo' });
+  const run = await runOn(flowId, String(contact.id));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+  const stored = (await admin.request('GET', `/api/records/contacts/${contact.id}`)).json();
+  assert.deepEqual([stored.rating, stored.doNotCall, Number(stored.dealvalue)], [3, true, 1500]);
+
+  const bad = await manual('Typed badly', [
+    ['set', 'record.update', { values: { rating: 'about {{ record.lastName }}' } }],
+  ]);
+  const failed = await runOn(bad, String(contact.id));
+  assert.equal(failed.status, 'failed');
+  assert.match(String(failed.steps[0]?.error?.message), /rating.*"about Foo" is not a number/);
+  assert.equal(failed.steps[0]?.error?.owner, 'user');
+});
