@@ -219,3 +219,29 @@ test('a value written to a typed field is converted, or the step fails naming th
   assert.match(String(failed.steps[0]?.error?.message), /rating.*"about Foo" is not a number/);
   assert.equal(failed.steps[0]?.error?.owner, 'user');
 });
+
+test('publish checks every variable against the module, linked modules and the user’s profile', async () => {
+  const problemsOf = async (text: string) => {
+    const definition = straightFlow('Vars', onContacts, [['post', 'feed.post', { text }]]);
+    const created = await admin.request('POST', '/api/flows', { name: 'Vars', definition });
+    const published = await admin.request('POST', `/api/flows/${created.json().id}/publish`);
+    return published.statusCode === 200 ? '' : published.body;
+  };
+  assert.equal(
+    await problemsOf(
+      '{{record.company.name}} {{record.assignedTo.email}} {{user.email}} {{record.tags.size}}',
+    ),
+    '',
+  );
+  assert.match(
+    await problemsOf('{{record.firstName.length}}'),
+    /record\.firstName is a text value: it has no \\"length\\"/,
+  );
+  assert.match(await problemsOf('{{record.company.nmae}}'), /record\.company has no field \\"nmae\\"/);
+  assert.match(await problemsOf('{{ user.emial | upcase }}'), /user has no field \\"emial\\"/);
+  assert.match(
+    await problemsOf('{% if record.lastNam == "x" %}y{% endif %}'),
+    /record has no field \\"lastNam\\"/,
+  );
+  assert.match(await problemsOf('{{ record.firstName | shout }}'), /unknown filter/);
+});

@@ -8,7 +8,7 @@ import { buildGraph, handleOf, triggerId } from './graph.ts';
 import { schemaErrors } from './json-schema.ts';
 import type { NodeCatalog, TriggerDefinition } from './node-types.ts';
 import { referencedVariables, templateStrings, validateTemplate } from './templates.ts';
-import { variableChecker } from './variables.ts';
+import { type RecordShape, variableChecker } from './variables.ts';
 
 export type FlowProblemCode =
   | 'flow.schema'
@@ -49,6 +49,8 @@ export interface FlowProblem {
 export interface ValidateOptions {
   /** Field names of the trigger module's records, to check `{{record.…}}`. */
   recordFields?: readonly string[];
+  /** The trigger module's fields with kinds and links (variables.ts), to check paths into them. */
+  recordShape?: RecordShape;
 }
 
 /** A template's type and format are known only once rendered, so schema errors on one are left to run time. */
@@ -147,7 +149,12 @@ export function validateFlow(
   }
   for (const structural of graph.problems) problem({ ...structural });
 
-  const checkVariable = variableChecker({ graph, trigger, recordFields: options.recordFields });
+  const checkVariable = variableChecker({
+    graph,
+    trigger,
+    recordFields: options.recordFields,
+    recordShape: options.recordShape,
+  });
   const checkRule = (rule: unknown, nodeId: string, path: string) => {
     for (const p of validateCondition(rule))
       problem({ code: 'node.condition', nodeId, path: path + p.path, message: p.message });
