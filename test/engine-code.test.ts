@@ -245,3 +245,35 @@ test('publish checks every variable against the module, linked modules and the u
   );
   assert.match(await problemsOf('{{ record.firstName | shout }}'), /unknown filter/);
 });
+
+test('{{record.company.name}} and {{record.assignedTo.email}} read the linked records, as they are at each step', async () => {
+  const account = await create('accounts', { name: 'Analytical Engines' });
+  const flowId = await manual('Links', [
+    [
+      'post',
+      'feed.post',
+      { text: '{{record.company.name}} / {{record.assignedTo.email}} / {{record.company}}' },
+    ],
+    ['rename', 'code.run', { language: 'js', source: 'return 1;' }],
+    ['post2', 'feed.post', { text: 'owner {{record.assignedTo.username | upcase}}' }],
+  ]);
+  const contact = await create('contacts', {
+    firstName: 'Gus',
+    lastName: 'Link',
+    company: account.id,
+    assignedTo: adminUser.id,
+  });
+  const run = await runOn(flowId, String(contact.id));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+  const posts = await db
+    .selectFrom('feedPosts')
+    .select('text')
+    .where('type', '=', 'workflow')
+    .orderBy('id')
+    .execute();
+  assert.ok(
+    posts.some((p) => p.text === `Analytical Engines / ${adminEmail} / ${account.id}`),
+    JSON.stringify(posts.slice(-3)),
+  );
+  assert.equal(await lastPost(), 'owner ADMIN');
+});

@@ -14,7 +14,14 @@ import type { ConditionFacts } from './fact-operators.ts';
 import { factsNeeded } from './facts.ts';
 import { buildGraph, edgesFrom, type FlowGraph, resolveTarget, type Scope, type Target } from './graph.ts';
 import { errorHandle, mainHandle, type NodeCatalog, type RunData } from './node-types.ts';
-import { defaultEnvironment, render, type TemplateEnvironment } from './templates.ts';
+import { linkPaths, withLinkedRecords } from './template-links.ts';
+import {
+  defaultEnvironment,
+  referencedVariables,
+  render,
+  type TemplateEnvironment,
+  templateStrings,
+} from './templates.ts';
 
 export interface RunInput {
   record?: unknown;
@@ -109,13 +116,20 @@ export function runData(context: RunContext): RunData {
   return { record, previous, trigger, user, vars, steps, now };
 }
 
+/** What templates read: the condition context, with the record's loaded links (template-links.ts). */
+export function templateData(context: RunContext): ConditionContext {
+  const data = conditionContext(context);
+  const links = context.facts?.links;
+  return links ? { ...data, record: withLinkedRecords(context.record, links) } : data;
+}
+
 export function conditionContext(context: RunContext): ConditionContext {
   const { record, previous, trigger, user, vars, steps, now, facts } = context;
   return { record, previous, trigger, user, vars, steps, now, ...(facts ? { facts } : {}) };
 }
 
 function loopItems(context: RunContext, params: ForEachParams): { items: unknown[]; truncated: boolean } {
-  const value = render(params.items, conditionContext(context), templateEnv(context));
+  const value = render(params.items, templateData(context), templateEnv(context));
   const list = Array.isArray(value)
     ? value
     : value === null || value === undefined || value === ''
@@ -400,11 +414,26 @@ export function compile(
     timeZone: options.timeZone ?? flow.settings?.timeZone ?? 'UTC',
     /** The workspace's locale and formats for templates; absent, the defaults. */
     formats: options.formats,
+    /** Link fields the flow's templates may read through (`company` for {{record.company.name}}). */
+    links: flowLinkPaths(graph),
     /** Every branch condition of the flow, for `factRequest`. */
     conditions,
     /** What the flow's conditions read from the database (nothing, for most flows). */
     facts: factsNeeded(conditions),
   };
+}
+
+function flowLinkPaths(graph: FlowGraph): string[] {
+  const variables: string[] = [];
+  for (const [id, node] of graph.nodes) {
+    const definition = graph.definitions.get(id);
+    const raw = definition?.kind === 'action' ? (definition.rawParams ?? []) : [];
+    for (const [key, value] of Object.entries(node.params as Record<string, unknown>)) {
+      if (raw.includes(key)) continue;
+      for (const { template } of templateStrings(value)) variables.push(...referencedVariables(template));
+    }
+  }
+  return linkPaths(variables);
 }
 
 function branchConditions(graph: FlowGraph): unknown[] {

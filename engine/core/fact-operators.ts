@@ -6,8 +6,10 @@
  * runtime can look it up and evaluate again, and a caller that supplies no facts fails
  * loudly instead of taking the `false` branch.
  */
+
 import type { Operator, OperatorScope } from './conditions.ts';
 import { readPath } from './paths.ts';
+import type { LinkFacts } from './template-links.ts';
 
 /**
  * Answers to the questions a rule asks, keyed by what was asked, so that "not asked" and
@@ -18,6 +20,8 @@ export interface ConditionFacts {
   online?: Record<string, boolean>;
   /** List id → record id → on the list (a static list's member, or matched by a dynamic list). */
   lists?: Record<string, Record<string, boolean>>;
+  /** Records the current record's link fields lead to, by path (template-links.ts); for templates. */
+  links?: LinkFacts;
 }
 
 /** Questions for the database: which users' presence, which records on which lists. */

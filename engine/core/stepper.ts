@@ -10,6 +10,7 @@ import {
   type FlowEvent,
   type RunContext,
   type RunInput,
+  templateData,
   templateEnv,
 } from './compile.ts';
 import type { ConditionContext } from './conditions.ts';
@@ -135,7 +136,7 @@ function settle(
     // A state entered and left in the same transition (a branch cut short by control.end) asks for nothing.
     if (!node || nodeId === undefined || !active.has(nodeId)) continue;
     const iteration = context.visits[nodeId] ?? 1;
-    const data = conditionContext(context);
+    const data = templateData(context);
     const env = templateEnv(context);
     if (action.type === 'runStep') {
       actions.push({
@@ -221,7 +222,7 @@ function statusOf(snapshot: Snapshot): Pick<StepOutcome, 'status' | 'output' | '
 
 function waitUntil(params: WaitParams, context: RunContext): string | undefined {
   if ('duration' in params) return addDuration(new Date(context.now), params.duration).toISOString();
-  const rendered = renderDeep(params.until, conditionContext(context), templateEnv(context));
+  const rendered = renderDeep(params.until, templateData(context), templateEnv(context));
   const date = typeof rendered === 'string' || typeof rendered === 'number' ? new Date(rendered) : undefined;
   if (!date || Number.isNaN(date.getTime())) return undefined;
   return (params.offset ? addDuration(date, params.offset) : date).toISOString();

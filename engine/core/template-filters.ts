@@ -4,6 +4,7 @@
  * its arguments and the workspace's formats (time zone, locale, date and time formats).
  * None calls anything it is given: values are JSON.
  */
+import { Drop } from 'liquidjs';
 import {
   addToDate,
   dateDifference,
@@ -37,7 +38,12 @@ export type TemplateFilterFn = (
 /** Text as templates write it: nothing for null, JSON for lists and objects. */
 export function stringify(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return value instanceof Date ? value.toISOString() : JSON.stringify(value);
+  if (typeof value === 'object') {
+    if (value instanceof Date) return value.toISOString();
+    // A linked record (template-links.ts) is the id its field holds.
+    if (value instanceof Drop) return stringify(value.valueOf());
+    return JSON.stringify(value);
+  }
   return String(value);
 }
 

@@ -24,6 +24,7 @@ import {
   TemplateValueError,
   templateFilters,
 } from './template-filters.ts';
+import { LinkedRecord, unwrapLinks } from './template-links.ts';
 
 export { defaultEnvironment, filterNames, type TemplateEnvironment } from './template-filters.ts';
 
@@ -249,6 +250,7 @@ export function referencedVariables(template: string): string[] {
 /** LiquidJS's property read (own properties only; `size`, `first`, `last`), for the fast renderer. */
 function readKey(value: unknown, key: string): unknown {
   if (value === null || value === undefined) return undefined;
+  if (value instanceof LinkedRecord) return value.read(key);
   const own = Object.hasOwn(Object(value), key) ? (value as Record<string, unknown>)[key] : undefined;
   if (typeof own === 'function') return undefined;
   if (key === 'size' && own === undefined)
@@ -294,14 +296,15 @@ export function render(
   try {
     const { fast, single } = compiled;
     if (fast) {
-      if (fast.length === 1 && typeof fast[0] === 'object') return evaluateFast(fast[0], context, env);
+      if (fast.length === 1 && typeof fast[0] === 'object')
+        return unwrapLinks(evaluateFast(fast[0], context, env));
       let text = '';
       for (const part of fast)
         text += typeof part === 'string' ? part : stringify(evaluateFast(part, context, env));
       if (text.length > templateLimits.memory) throw new TemplateValueError('the rendered text is too long');
       return text;
     }
-    if (single !== undefined) return liquid.evalValueSync(single, context) as unknown;
+    if (single !== undefined) return unwrapLinks(liquid.evalValueSync(single, context));
     return liquid.renderSync(compiled.liquid as Template[], context) as unknown;
   } catch (error) {
     throw failure(error, template);

@@ -3,11 +3,14 @@
  * services, bound to the step's transaction and to the run (writes carry the run's
  * causation, so the events they emit start other flows with a depth, never silently).
  */
+import type { LinkFacts } from '../core/template-links.ts';
 import type { CodeLanguage, CodeResult } from '../sandbox/protocol.ts';
 
 export type RecordValues = Record<string, unknown>;
 
 export interface EngineServices {
+  /** Linked records for templates, as FactServices has them (test runs read facts from here). */
+  links?: FactServices['links'];
   records: {
     get(module: string, id: string): Promise<RecordValues | null>;
     create(module: string, values: RecordValues): Promise<RecordValues>;
@@ -142,6 +145,12 @@ export interface HttpAnswer {
 export interface FactServices {
   lists: Pick<EngineServices['lists'], 'membersAmong'>;
   presence: Pick<EngineServices['presence'], 'onlineAmong'>;
+  /**
+   * The records a record's link fields lead to, by path (`company`, `company.parent`;
+   * paths that are not link fields are left out), at most three links deep; an assignment
+   * leads to the user's profile. Absent: templates read link fields as the ids they hold.
+   */
+  links?: { load(record: Record<string, unknown>, paths: readonly string[]): Promise<LinkFacts> };
 }
 
 /** Actions receive `ctx.services` typed loosely by the core; this narrows it. */

@@ -22,6 +22,7 @@ import { addTags, removeTags } from '../records/tags.ts';
 import { routeRecord } from '../routing/routing.ts';
 import { getModule, pinModules } from '../studio/modules.ts';
 import { runCodeStep } from './code-sandbox.ts';
+import { loadLinks } from './run-data.ts';
 
 /**
  * A flow's values converted to their fields' types (a template renders text): a value that
@@ -92,6 +93,7 @@ export async function engineServices(
   const testRun = run.test === true;
   const facts = factServices(db);
   return nonRetriableOnUserErrors({
+    ...(facts.links && { links: facts.links }),
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
       // A step's output is data for later steps, not a screen: no display names.
@@ -208,6 +210,7 @@ export async function engineServices(
  */
 export function factServices(db: Db): FactServices {
   return {
+    links: { load: (record, paths) => loadLinks(db, record, paths) },
     lists: { membersAmong: (listId, recordIds) => listMembersAmong(db, listId, recordIds) },
     presence: {
       onlineAmong: async (userIds) => {
