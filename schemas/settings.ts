@@ -121,6 +121,14 @@ export const settingsSchema = {
       default: '%H:%M',
       description: 'strftime format of a time of day in templates (`date: "time"`, X2CRM’s {time}).',
     },
+    appUrl: {
+      type: ['string', 'null'],
+      maxLength: 2000,
+      pattern: '^https?://',
+      default: null,
+      description:
+        'The address people open Weft at (https://crm.example.com): links to records in flow messages (X2CRM’s {link}); null writes relative links.',
+    },
     httpAllowList: {
       type: 'array',
       maxItems: 200,

@@ -5,6 +5,8 @@ import { filterNames, render, renderWithLiquid, type TemplateContext } from './t
 
 const context: TemplateContext = {
   record: {
+    id: 'c1',
+    module: 'contacts',
     firstName: 'ada',
     lastName: 'Lovelace',
     amount: 1234.5,
@@ -114,6 +116,13 @@ const cases: Array<[string, unknown, TemplateEnvironment?]> = [
   ['{{ record.amount | number_format }}', '1 235', paris],
   ['{{ record.amount | currency: "eur" }}', '€1,234.50'],
   ['{{ 0.256 | percent: 1 }}', '25.6%'],
+  // links
+  ['{{ record | record_url }}', '/records/contacts/c1'],
+  [
+    '{{ record | record_url }}',
+    'https://crm.example.com/records/contacts/c1',
+    { ...newYork, appUrl: 'https://crm.example.com/' },
+  ],
   // defaults and conversions
   ['{{ record.nothing | default: "none" }}', 'none'],
   ['{{ record.empty | default: 5 }}', 5],

@@ -20,6 +20,8 @@ export interface TemplateEnvironment {
   /** strftime formats for `date: "date"`, `date: "time"` and X2CRM's {date} / {time}. */
   dateFormat: string;
   timeFormat: string;
+  /** The address Weft is opened at (https://crm.example.com), for `record_url`; absent, links are relative. */
+  appUrl?: string;
 }
 
 export const defaultEnvironment: TemplateEnvironment = Object.freeze({
@@ -235,6 +237,20 @@ export const templateFilters: Readonly<Record<string, TemplateFilterFn>> = Objec
       minimumFractionDigits: digits,
       maximumFractionDigits: digits,
     }).format(number(v));
+  },
+
+  // Links: a record's page in Weft (X2CRM's {link})
+  record_url: (v, _args, env) => {
+    const read = (key: string) =>
+      v instanceof Drop
+        ? (v as unknown as { read(key: string): unknown }).read(key)
+        : v !== null && typeof v === 'object' && Object.hasOwn(v, key)
+          ? (v as Record<string, unknown>)[key]
+          : undefined;
+    const module = read('module');
+    const id = read('id');
+    if (typeof module !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return '';
+    return `${(env.appUrl ?? '').replace(/\/+$/, '')}/records/${encodeURIComponent(module)}/${encodeURIComponent(String(id))}`;
   },
 
   // Defaults and conversions

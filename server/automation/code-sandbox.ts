@@ -40,7 +40,12 @@ export function templateSettingsOf(settings: Settings | undefined): TemplateSett
   if (!settings) return undefined;
   return {
     timeZone: settings.timeZone,
-    formats: { locale: settings.locale, dateFormat: settings.dateFormat, timeFormat: settings.timeFormat },
+    formats: {
+      locale: settings.locale,
+      dateFormat: settings.dateFormat,
+      timeFormat: settings.timeFormat,
+      ...(settings.appUrl ? { appUrl: settings.appUrl } : {}),
+    },
   };
 }
 
