@@ -277,3 +277,35 @@ test('{{record.company.name}} and {{record.assignedTo.email}} read the linked re
   );
   assert.equal(await lastPost(), 'owner ADMIN');
 });
+
+test('POST /api/flows/code-runs runs a source on a sample record: output, logs, errors, schema mismatches', async () => {
+  const contact = await create('contacts', { firstName: 'Hal', lastName: 'Try' });
+  const body = { module: 'contacts', recordId: String(contact.id), language: 'ts' };
+  const ok = await admin.request('POST', '/api/flows/code-runs', {
+    ...body,
+    source: 'const n: string = record.firstName;\nconsole.log(user.username);\nreturn { n };',
+  });
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.deepEqual(
+    [ok.json().ok, ok.json().output, ok.json().logs],
+    [true, { n: 'Hal' }, [{ level: 'log', text: 'admin' }]],
+  );
+  const bad = (
+    await admin.request('POST', '/api/flows/code-runs', { ...body, source: 'return record.x.y;' })
+  ).json();
+  assert.deepEqual([bad.ok, bad.error.kind, bad.error.line], [false, 'runtime', 1]);
+  const off = (
+    await admin.request('POST', '/api/flows/code-runs', {
+      ...body,
+      source: 'return { n: 1 };',
+      outputSchema: { type: 'object', properties: { n: { type: 'string' } } },
+    })
+  ).json();
+  assert.equal(off.schemaErrors[0].path, '/n');
+  const missing = await admin.request('POST', '/api/flows/code-runs', {
+    ...body,
+    source: 'return 1;',
+    recordId: 'nope',
+  });
+  assert.ok(missing.statusCode >= 400 && missing.statusCode < 500, missing.body);
+});
