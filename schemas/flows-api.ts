@@ -62,3 +62,18 @@ export const runsQuery = {
   },
   additionalProperties: false,
 } as const;
+
+/** `POST /api/flows/code-runs`: a code step's source tried on a sample record, nothing published or kept. */
+export const codeRunBody = {
+  type: 'object',
+  properties: {
+    source: { type: 'string', maxLength: 100_000 },
+    language: { type: 'string', enum: ['ts', 'js'], default: 'ts' },
+    outputSchema: { type: 'object' },
+    module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
+    recordId: { type: 'string', format: 'uuid', description: 'A record of the module to run the code on' },
+    timeLimitMs: { type: 'integer', minimum: 10, maximum: 60_000 },
+  },
+  required: ['source', 'module', 'recordId'],
+  additionalProperties: false,
+} as const;

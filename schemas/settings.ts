@@ -113,6 +113,50 @@ export const settingsSchema = {
       default: false,
       description: 'Whether non-admins may name someone else as who completed a process stage.',
     },
+    codeStepMaxTimeMs: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 60_000,
+      default: 5000,
+      description: 'The longest a flow’s code step may run (its own limit defaults to 1 s).',
+    },
+    timeZone: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: 'UTC',
+      description:
+        'The workspace’s time zone (IANA name): dates in templates and X2CRM’s {date}/{time}; a flow’s own time zone wins.',
+    },
+    locale: {
+      type: 'string',
+      minLength: 2,
+      maxLength: 35,
+      default: 'en-US',
+      description: 'The workspace’s locale (BCP 47): month and day names, number formats in templates.',
+    },
+    dateFormat: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: '%Y-%m-%d',
+      description: 'strftime format of a date in templates (`date: "date"`, X2CRM’s {date}).',
+    },
+    timeFormat: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: '%H:%M',
+      description: 'strftime format of a time of day in templates (`date: "time"`, X2CRM’s {time}).',
+    },
+    appUrl: {
+      type: ['string', 'null'],
+      maxLength: 2000,
+      pattern: '^https?://',
+      default: null,
+      description:
+        'The address people open Weft at (https://crm.example.com): links to records in flow messages (X2CRM’s {link}); null writes relative links.',
+    },
     httpAllowList: {
       type: 'array',
       maxItems: 200,

@@ -188,7 +188,10 @@ const files: Record<string, { expect: Expect; unmapped: string[]; problems?: str
           ['g6', 'record.tags'],
         ],
       );
-      assert.equal(nodeOf(flow, 'g1').params.text, 'Action overdue; please resolve: {{record.link}}');
+      assert.equal(
+        nodeOf(flow, 'g1').params.text,
+        'Action overdue; please resolve: {{ record | record_url }}',
+      );
       assert.deepEqual(nodeOf(flow, 'g2').params, { duration: { amount: 2, unit: 'days' } });
       assert.deepEqual(nodeOf(flow, 'g3').params, {
         condition: { '==': [{ var: 'record.complete' }, 'yes'] },
@@ -196,7 +199,8 @@ const files: Record<string, { expect: Expect; unmapped: string[]; problems?: str
       assert.deepEqual(nodeOf(flow, 'g6').params, { action: 'add', tags: ['reassigned'] });
       assert.deepEqual(edgesOf(flow), ['trigger>g1', 'g1>g2', 'g2>g3', 'g3:true>g4', 'g3:false>g5', 'g5>g6']);
     },
-    unmapped: ['/items/0/options/text/value {link}'],
+    // {link} is the record's page now ({{ record | record_url }}): nothing left unmapped.
+    unmapped: [],
   },
 };
 

@@ -129,17 +129,9 @@ export function convertConditions(conditions: unknown, path: string, unmapped: U
 /** `Hello {firstName}, see {account.name}` → `Hello {{record.firstName}}, see {{record.account.name}}`. */
 export function convertText(text: string, path: string, unmapped: Unmapped[]): string {
   return text.replace(/\{([A-Za-z_][\w.]*)\}/g, (_match, name: string) => {
-    if (name === 'link' || name === 'date' || name === 'time') {
-      unmapped.push({
-        path,
-        what: `{${name}}`,
-        reason:
-          name === 'link'
-            ? 'X2CRM’s record link has no template equivalent yet; written as {{record.link}}'
-            : `X2CRM’s {${name}} is today's ${name}; written as {{now}} (an ISO timestamp)`,
-      });
-      return name === 'link' ? '{{record.link}}' : '{{now}}';
-    }
+    // The record's page, and today's date or time in the workspace's formats (settings).
+    if (name === 'link') return '{{ record | record_url }}';
+    if (name === 'date' || name === 'time') return `{{ now | date: "${name}" }}`;
     return `{{${variablePath(name)}}}`;
   });
 }

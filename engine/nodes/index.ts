@@ -1,5 +1,6 @@
 import { controlNodes } from '../core/control-nodes.ts';
 import { createCatalog, type NodeDefinition } from '../core/node-types.ts';
+import codeRun from './actions/code-run.ts';
 import emailSend from './actions/email-send.ts';
 import feedPost from './actions/feed-post.ts';
 import httpRequest from './actions/http-request.ts';
@@ -88,4 +89,5 @@ export const catalog = createCatalog([
   processStartStage,
   processCompleteStage,
   processRevertStage,
+  codeRun,
 ] as NodeDefinition[]);

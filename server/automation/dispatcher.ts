@@ -12,6 +12,7 @@ import type { Principal } from '../platform/authz.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { getRecord } from '../records/records.ts';
 import { factServices } from './engine-services.ts';
+import { type UserProfile, userProfiles, withUserProfile } from './run-data.ts';
 import { runTransaction } from './run-transaction.ts';
 
 /**
@@ -44,6 +45,14 @@ export async function dispatchPending(
     const types: string[] = [...new Set(events.map((event) => event.type))];
     const listening = triggers.filter((trigger) => trigger.events.some((type) => types.includes(type)));
     const flows = listening.length === 0 ? [] : await activeFlows(trx, listening);
+    // The acting users' profiles are the runs' `user`, one query for the batch.
+    const profiles =
+      flows.length === 0
+        ? new Map()
+        : await userProfiles(
+            trx,
+            events.map((event) => event.actorId),
+          );
     // The runs of the whole batch start at once, and its trigger log is written at once, after them.
     const log: TriggerLogEntry[] = [];
     const starts: StartRequest[] = [];
@@ -62,6 +71,7 @@ export async function dispatchPending(
           row.causationId,
           flowChainDepth,
           chains,
+          profiles,
         );
         if (decision && 'outcome' in decision) log.push(decision);
         else if (decision) starts.push(decision);
@@ -149,12 +159,14 @@ async function matchEvent(
   causationId: number | null,
   maxDepth: number,
   chains: Set<string>,
+  profiles: Map<string, UserProfile>,
 ): Promise<StartRequest | TriggerLogEntry | undefined> {
   const trigger = triggers.find((candidate) => candidate.type === flow.definition.trigger.type);
   if (!trigger?.events.includes(event.type)) return;
   const matched = trigger.match(event, flow.definition.trigger.params);
   if (!matched) return;
-  const input = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
+  const found = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
+  const input = found && withUserProfile(found, profiles);
   // A trigger condition that does not hold starts nothing and logs nothing (X2CRM logged every event).
   const log = (outcome: TriggerLogEntry['outcome'], detail: string) =>
     logEntry(flow.id, event.id, outcome, null, detail);

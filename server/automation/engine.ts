@@ -8,6 +8,7 @@ import { createLiveBatch, deferLive, takeDeferred } from '../collaboration/live.
 import type { Db } from '../db/index.ts';
 import { eventsChannel } from '../platform/events.ts';
 import type { SettingsService } from '../platform/settings.ts';
+import { watchTemplateSettings } from './code-sandbox.ts';
 import { dispatchPending } from './dispatcher.ts';
 import { engineServices, factServices } from './engine-services.ts';
 import { pruneRuns } from './flow-runs.ts';
@@ -16,7 +17,9 @@ import { overdueQueue, workOverdueScan } from './task-overdue.ts';
 
 export function createRuntime(db: Db, boss: PgBoss, onError: (error: unknown) => void): FlowRuntime {
   const live = createLiveBatch(db, onError);
+  const templateFormats = watchTemplateSettings(db, onError);
   return new FlowRuntime({
+    templateFormats,
     // One database: the engine's tables are part of the server's schema.
     db: db as unknown as EngineDb,
     boss,

@@ -1,5 +1,6 @@
 import { idParams, listQuery } from '../../schemas/common.ts';
 import {
+  codeRunBody,
   flowBody,
   flowCreateBody,
   flowPatchBody,
@@ -11,15 +12,9 @@ import { requireAdmin } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
+import { tryCode } from './code-try.ts';
 import { getExecution, listExecutions } from './executions.ts';
-import {
-  assertFlowExists,
-  cancelRun,
-  listRuns,
-  retryRun,
-  runFlowOn,
-  testRunOn,
-} from './flow-runs.ts';
+import { assertFlowExists, cancelRun, listRuns, retryRun, runFlowOn, testRunOn } from './flow-runs.ts';
 import {
   createFlow,
   deleteFlow,
@@ -205,6 +200,19 @@ export const flowRoutes: RoutePlugin = async (app) => {
       reply.code(202).send({
         runIds: await runFlowOn(runtime(), principalOf(request), request.params.id, request.body.recordIds),
       }),
+  );
+
+  app.post(
+    '/code-runs',
+    {
+      schema: {
+        tags,
+        summary:
+          'Run a code step’s source on a sample record in the sandbox: its output, log lines and errors; nothing is kept',
+        body: codeRunBody,
+      },
+    },
+    async (request) => tryCode(app.db, principalOf(request), request.body),
   );
 
   app.post(

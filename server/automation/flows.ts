@@ -12,6 +12,7 @@ import { containsPattern, decodeCursor, toPage } from '../platform/pagination.ts
 import { findModule } from '../studio/modules.ts';
 import { referenceProblems } from './flow-references.ts';
 import { scheduleProblems } from './periodic.ts';
+import { recordShape } from './record-shape.ts';
 
 const columns = [
   'flows.id',
@@ -44,10 +45,16 @@ export async function problemsOf(db: Db, definition: unknown): Promise<FlowProbl
   const module = (definition as { trigger?: { params?: { module?: unknown } } } | null)?.trigger?.params
     ?.module;
   const found = typeof module === 'string' ? await findModule(db, module) : undefined;
+  const shape = found ? await recordShape(db, found.name) : undefined;
   const problems = validateFlow(
     definition,
     catalog,
-    found ? { recordFields: ['id', 'module', ...found.fields.map((f) => f.name)] } : {},
+    found
+      ? {
+          recordFields: ['id', 'module', ...found.fields.map((f) => f.name)],
+          ...(shape && { recordShape: shape }),
+        }
+      : {},
   );
   problems.push(...scheduleProblems(definition));
   // References are looked up only in a well-formed flow: past a malformed shape they would echo it.
