@@ -265,7 +265,8 @@ export type EventType =
   | 'user.signedIn'
   | 'user.signedOut'
   | 'schedule.tick'
-  | 'webhook.received';
+  | 'webhook.received'
+  | 'webform.submitted';
 
 export interface EventsTable {
   id: Generated<number>;
@@ -286,6 +287,60 @@ export interface WebhookDeliveriesTable {
   deliveryId: string;
   eventId: number | null;
   receivedAt: DefaultedTimestamp;
+}
+
+// Connectors
+export type WebhookLogStatus = 'accepted' | 'duplicate' | 'refused' | 'replayed';
+
+export interface WebhookLogTable {
+  id: Generated<number>;
+  flowId: string;
+  service: string;
+  deliveryId: string | null;
+  status: WebhookLogStatus;
+  reason: string | null;
+  eventId: number | null;
+  module: string | null;
+  recordId: string | null;
+  body: Json<unknown> | null;
+  headers: Json<Record<string, string>> | null;
+  replayOf: number | null;
+  receivedAt: DefaultedTimestamp;
+}
+
+export interface WebFormsTable {
+  id: Generated<string>;
+  name: string;
+  kind: 'lead' | 'case';
+  settings: Json<Record<string, unknown>>;
+  active: Generated<boolean>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface WebFormSubmissionsTable {
+  id: Generated<string>;
+  formId: string;
+  submissionKey: string;
+  values: Json<Record<string, unknown>>;
+  ip: string | null;
+  origin: string | null;
+  status: ColumnType<'received' | 'processed' | 'failed', 'received' | 'processed' | 'failed' | undefined>;
+  outcome: string | null;
+  module: string | null;
+  recordId: string | null;
+  contactId: string | null;
+  error: string | null;
+  eventId: number | null;
+  receivedAt: DefaultedTimestamp;
+  processedAt: Timestamp | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  windowStart: Timestamp;
+  hits: number;
 }
 
 export interface TaskOverdueMarksTable {
@@ -422,6 +477,11 @@ export interface Database extends EngineTables {
   emailOutbox: EmailOutboxTable;
   webhookDeliveries: WebhookDeliveriesTable;
   taskOverdueMarks: TaskOverdueMarksTable;
+  // Connectors
+  webhookLog: WebhookLogTable;
+  webForms: WebFormsTable;
+  webFormSubmissions: WebFormSubmissionsTable;
+  rateLimits: RateLimitsTable;
 }
 
 export type User = Selectable<UsersTable>;
