@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { EngineTables } from '../../engine/runtime/tables.ts';
+import type { FormSettings } from '../../schemas/forms.ts';
 import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
 
@@ -312,7 +313,8 @@ export interface WebFormsTable {
   id: Generated<string>;
   name: string;
   kind: 'lead' | 'case';
-  settings: Json<Record<string, unknown>>;
+  settings: Json<FormSettings>;
+  stampSecret: string;
   active: Generated<boolean>;
   createdBy: string | null;
   createdAt: DefaultedTimestamp;

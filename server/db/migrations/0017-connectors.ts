@@ -27,6 +27,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('settings', 'jsonb', (c) => c.notNull())
+    // Signs the start time a rendered form carries (the minimum fill time cannot be forged).
+    .addColumn('stamp_secret', 'text', (c) => c.notNull())
     .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
     .addColumn('created_by', 'uuid')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -57,6 +59,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db,
   );
 
+  // The number a web form's service case is told ("Case 1042"), from its auto-response on.
+  await sql`create sequence web_case_number_seq start 1000`.execute(db);
+
   // Fixed-window counters shared by every process (public endpoints' per-IP and per-form limits).
   await db.schema
     .createTable('rate_limits')
@@ -69,6 +74,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('rate_limits').ifExists().execute();
+  await sql`drop sequence if exists web_case_number_seq`.execute(db);
   await db.schema.dropTable('web_form_submissions').ifExists().execute();
   await db.schema.dropTable('web_forms').ifExists().execute();
   await db.schema.dropTable('webhook_log').ifExists().execute();
