@@ -112,10 +112,12 @@ export const formParams = {
   additionalProperties: false,
 } as const;
 
-export type FormSettings = FromSchema<typeof formSettings>;
-export type FormField = FromSchema<typeof formField>;
-export type FormBody = FromSchema<typeof formBody>;
-export type FormPatch = FromSchema<typeof formPatchBody>;
+/** Defaults are filled by the server's validator; stored and written settings may omit them. */
+const optionalDefaults = { keepDefaultedPropertiesOptional: true } as const;
+export type FormSettings = FromSchema<typeof formSettings, typeof optionalDefaults>;
+export type FormField = FromSchema<typeof formField, typeof optionalDefaults>;
+export type FormBody = FromSchema<typeof formBody, typeof optionalDefaults>;
+export type FormPatch = FromSchema<typeof formPatchBody, typeof optionalDefaults>;
 
 export const formKindQuery = {
   type: 'object',

@@ -37,6 +37,8 @@ function pageHeaders(reply: FastifyReply, form: WebForm) {
     `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'${redirect}; frame-ancestors *; base-uri 'none'`,
   );
   reply.removeHeader('x-frame-options');
+  // helmet's no-referrer makes the browser send `Origin: null` with this page's own post.
+  reply.header('referrer-policy', 'same-origin');
   reply.type('text/html; charset=utf-8');
 }
 

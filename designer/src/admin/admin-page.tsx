@@ -1,5 +1,6 @@
 /** Administration: one tab per area, the tab in the URL (/admin/<tab>). */
 import { Stack, Tabs, Title } from '@mantine/core';
+import { FormsAdmin } from '../forms/forms-admin.tsx';
 import { navigate } from '../router.ts';
 import { AuditLog, ChangelogAdmin, LoginHistory, Sessions } from './activity-admin.tsx';
 import { EmailAdmin } from './email-admin.tsx';
@@ -20,6 +21,7 @@ const tabs = {
   settings: ['System settings', SettingsAdmin],
   email: ['Email', EmailAdmin],
   routing: ['Lead routing', RoutingAdmin],
+  forms: ['Web forms', FormsAdmin],
 } as const;
 
 type Tab = keyof typeof tabs;
