@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { EngineTables } from '../../engine/runtime/tables.ts';
-import type { FormSettings } from '../../schemas/forms.ts';
 import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
+import type { FormSettings } from '../../schemas/forms.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
 
 /** A timestamp read as a Date and written as a Date or an ISO string; optional on insert when it has a default. */
@@ -339,6 +339,36 @@ export interface WebFormSubmissionsTable {
   processedAt: Timestamp | null;
 }
 
+export interface HookSubscriptionsTable {
+  id: Generated<string>;
+  name: string;
+  url: string;
+  events: Json<string[]>;
+  secret: string;
+  active: Generated<boolean>;
+  maxFailures: Generated<number>;
+  consecutiveFailures: Generated<number>;
+  disabledReason: string | null;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export type HookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'gone' | 'cancelled';
+
+export interface HookDeliveriesTable {
+  id: Generated<string>;
+  subscriptionId: string;
+  eventId: number;
+  eventType: string;
+  status: ColumnType<HookDeliveryStatus, HookDeliveryStatus | undefined>;
+  attempts: Generated<number>;
+  responseStatus: number | null;
+  lastError: string | null;
+  createdAt: DefaultedTimestamp;
+  finishedAt: Timestamp | null;
+}
+
 export interface RateLimitsTable {
   key: string;
   windowStart: Timestamp;
@@ -484,6 +514,8 @@ export interface Database extends EngineTables {
   webForms: WebFormsTable;
   webFormSubmissions: WebFormSubmissionsTable;
   rateLimits: RateLimitsTable;
+  hookSubscriptions: HookSubscriptionsTable;
+  hookDeliveries: HookDeliveriesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -62,6 +62,42 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // The number a web form's service case is told ("Case 1042"), from its auto-response on.
   await sql`create sequence web_case_number_seq start 1000`.execute(db);
 
+  // Outbound hooks (X2CRM's REST hooks, as Zapier uses them): who wants which events, and each delivery.
+  await db.schema
+    .createTable('hook_subscriptions')
+    .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('url', 'text', (c) => c.notNull())
+    .addColumn('events', 'jsonb', (c) => c.notNull())
+    .addColumn('secret', 'text', (c) => c.notNull())
+    .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
+    .addColumn('max_failures', 'integer', (c) => c.notNull().defaultTo(10))
+    .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('disabled_reason', 'text')
+    .addColumn('created_by', 'uuid')
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
+  await db.schema
+    .createTable('hook_deliveries')
+    .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('subscription_id', 'uuid', (c) =>
+      c.notNull().references('hook_subscriptions.id').onDelete('cascade'),
+    )
+    .addColumn('event_id', 'bigint', (c) => c.notNull())
+    .addColumn('event_type', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('response_status', 'integer')
+    .addColumn('last_error', 'text')
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('finished_at', 'timestamptz')
+    .addUniqueConstraint('hook_deliveries_event_key', ['subscription_id', 'event_id'])
+    .execute();
+  await sql`create index hook_deliveries_subscription_idx on hook_deliveries (subscription_id, created_at desc)`.execute(
+    db,
+  );
+
   // Fixed-window counters shared by every process (public endpoints' per-IP and per-form limits).
   await db.schema
     .createTable('rate_limits')
@@ -74,6 +110,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('rate_limits').ifExists().execute();
+  await db.schema.dropTable('hook_deliveries').ifExists().execute();
+  await db.schema.dropTable('hook_subscriptions').ifExists().execute();
   await sql`drop sequence if exists web_case_number_seq`.execute(db);
   await db.schema.dropTable('web_form_submissions').ifExists().execute();
   await db.schema.dropTable('web_forms').ifExists().execute();
