@@ -16,6 +16,8 @@ import { collaborationPlugin } from './collaboration/plugin.ts';
 import { dataPlugin } from './data/plugin.ts';
 import type { Db } from './db/index.ts';
 import { emailPlugin } from './email/plugin.ts';
+import { formsPlugin } from './forms/plugin.ts';
+import { hooksPlugin } from './hooks/plugin.ts';
 import { OwnershipRegistry } from './identity/ownership.ts';
 import { identityPlugin } from './identity/plugin.ts';
 import { platformPlugin } from './platform/plugin.ts';
@@ -166,6 +168,8 @@ export async function buildApp(options: AppOptions) {
       await api.register(routingPlugin);
       await api.register(emailPlugin);
       await api.register(dataPlugin);
+      await api.register(formsPlugin);
+      await api.register(hooksPlugin);
       await api.register(automationPlugin);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

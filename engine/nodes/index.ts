@@ -40,6 +40,7 @@ import taskCompleted from './triggers/task-completed.ts';
 import taskOverdue from './triggers/task-overdue.ts';
 import userSignedIn from './triggers/user-signed-in.ts';
 import userSignedOut from './triggers/user-signed-out.ts';
+import webformSubmitted from './triggers/webform-submitted.ts';
 import webhook from './triggers/webhook.ts';
 
 /** Every trigger the dispatcher can match. */
@@ -56,6 +57,7 @@ export const triggers: readonly TriggerNode[] = [
   userSignedOut,
   periodic,
   webhook,
+  webformSubmitted,
   manual,
   processStarted,
   processCompleted,

@@ -25,6 +25,8 @@ export async function dispatchPending(
   triggers: readonly TriggerNode[],
   settings: SettingsService,
   batchSize = 100,
+  /** Also told each batch, in its transaction: outbound hooks fan out from here (hooks/hooks.ts). */
+  onEvents?: (trx: Db, events: { id: number; type: string; module: string | null }[]) => Promise<void>,
 ): Promise<number> {
   const { flowChainDepth } = await settings.get();
   return runTransaction(runtime, async (trx) => {
@@ -42,6 +44,7 @@ export async function dispatchPending(
     await notifyAssignments(trx, events);
     // The posts record writes left (in their own statements) reach open feeds now.
     await announceRecordPosts(trx, events);
+    if (onEvents) await onEvents(trx, events);
     const types: string[] = [...new Set(events.map((event) => event.type))];
     const listening = triggers.filter((trigger) => trigger.events.some((type) => types.includes(type)));
     const flows = listening.length === 0 ? [] : await activeFlows(trx, listening);

@@ -18,6 +18,7 @@ import * as queuedRuns from './migrations/0015-queued-runs.ts';
 import * as processes from './migrations/0016-processes.ts';
 import * as hardening from './migrations/0019-hardening.ts';
 import * as feedNotify from './migrations/0020-feed-notify.ts';
+import * as connectors from './migrations/0017-connectors.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0016-processes': processes,
   '0019-hardening': hardening,
   '0020-feed-notify': feedNotify,
+  '0017-connectors': connectors,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

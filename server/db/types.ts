@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { EngineTables } from '../../engine/runtime/tables.ts';
 import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
+import type { FormSettings } from '../../schemas/forms.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
 
 /** A timestamp read as a Date and written as a Date or an ISO string; optional on insert when it has a default. */
@@ -280,7 +281,8 @@ export type EventType =
   | 'process.completed'
   | 'process.stageStarted'
   | 'process.stageCompleted'
-  | 'process.stageReverted';
+  | 'process.stageReverted'
+  | 'webform.submitted';
 
 export interface EventsTable {
   id: Generated<number>;
@@ -301,6 +303,91 @@ export interface WebhookDeliveriesTable {
   deliveryId: string;
   eventId: number | null;
   receivedAt: DefaultedTimestamp;
+}
+
+// Connectors
+export type WebhookLogStatus = 'accepted' | 'duplicate' | 'refused' | 'replayed';
+
+export interface WebhookLogTable {
+  id: Generated<number>;
+  flowId: string;
+  service: string;
+  deliveryId: string | null;
+  status: WebhookLogStatus;
+  reason: string | null;
+  eventId: number | null;
+  module: string | null;
+  recordId: string | null;
+  body: Json<unknown> | null;
+  headers: Json<Record<string, string>> | null;
+  replayOf: number | null;
+  receivedAt: DefaultedTimestamp;
+}
+
+export interface WebFormsTable {
+  id: Generated<string>;
+  name: string;
+  kind: 'lead' | 'case';
+  settings: Json<FormSettings>;
+  stampSecret: string;
+  active: Generated<boolean>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface WebFormSubmissionsTable {
+  id: Generated<string>;
+  formId: string;
+  submissionKey: string;
+  values: Json<Record<string, unknown>>;
+  ip: string | null;
+  origin: string | null;
+  status: ColumnType<'received' | 'processed' | 'failed', 'received' | 'processed' | 'failed' | undefined>;
+  outcome: string | null;
+  module: string | null;
+  recordId: string | null;
+  contactId: string | null;
+  error: string | null;
+  eventId: number | null;
+  receivedAt: DefaultedTimestamp;
+  processedAt: Timestamp | null;
+}
+
+export interface HookSubscriptionsTable {
+  id: Generated<string>;
+  name: string;
+  url: string;
+  events: Json<string[]>;
+  secret: string;
+  active: Generated<boolean>;
+  maxFailures: Generated<number>;
+  consecutiveFailures: Generated<number>;
+  disabledReason: string | null;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export type HookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'gone' | 'cancelled';
+
+export interface HookDeliveriesTable {
+  id: Generated<string>;
+  subscriptionId: string;
+  eventId: number;
+  eventType: string;
+  status: ColumnType<HookDeliveryStatus, HookDeliveryStatus | undefined>;
+  attempts: Generated<number>;
+  responseStatus: number | null;
+  lastError: string | null;
+  createdAt: DefaultedTimestamp;
+  finishedAt: Timestamp | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  windowStart: Timestamp;
+  hits: number;
 }
 
 export interface TaskOverdueMarksTable {
@@ -441,6 +528,13 @@ export interface Database extends EngineTables {
   processProgress: ProcessProgressTable;
   processStageStates: ProcessStageStatesTable;
   notificationPreferences: NotificationPreferencesTable;
+  // Connectors
+  webhookLog: WebhookLogTable;
+  webForms: WebFormsTable;
+  webFormSubmissions: WebFormSubmissionsTable;
+  rateLimits: RateLimitsTable;
+  hookSubscriptions: HookSubscriptionsTable;
+  hookDeliveries: HookDeliveriesTable;
 }
 
 /** A process definition; `stages` is the ordered list of schemas/processes.ts's stage shape. */

@@ -99,7 +99,9 @@ export function NodePanel({
           </Alert>
         ))}
         {!entry && <Badge color="red">Unknown node type</Badge>}
-        {node.id === triggerId && node.data.nodeType === 'trigger.webhook' && <WebhookPanel {...webhook} />}
+        {node.id === triggerId && node.data.nodeType === 'trigger.webhook' && (
+          <WebhookPanel {...webhook} service={String(node.data.params.service ?? 'weft')} />
+        )}
         {form && (
           <Form
             key={node.id}
