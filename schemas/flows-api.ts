@@ -62,3 +62,24 @@ export const runsQuery = {
   },
   additionalProperties: false,
 } as const;
+
+/** X2CRM references of an imported flow bound to Weft ids: `{"x2crm:list:12": "<list id>"}`. */
+export const flowBindBody = {
+  type: 'object',
+  properties: {
+    values: {
+      type: 'object',
+      propertyNames: { pattern: '^x2crm:(user|group|list|record|campaign|process):.+$' },
+      additionalProperties: { type: 'string', minLength: 1 },
+      minProperties: 1,
+    },
+  },
+  required: ['values'],
+  additionalProperties: false,
+} as const;
+
+export const macrosQuery = {
+  type: 'object',
+  properties: { module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' } },
+  additionalProperties: false,
+} as const;

@@ -19,6 +19,7 @@ import taskCreate from './actions/task-create.ts';
 import userIsOnline from './actions/user-is-online.ts';
 import varsSet from './actions/vars-set.ts';
 import type { TriggerNode } from './define.ts';
+import macro from './triggers/macro.ts';
 import manual from './triggers/manual.ts';
 import periodic from './triggers/periodic.ts';
 import recordCreated from './triggers/record-created.ts';
@@ -29,6 +30,7 @@ import tagAdded from './triggers/tag-added.ts';
 import tagRemoved from './triggers/tag-removed.ts';
 import taskCompleted from './triggers/task-completed.ts';
 import taskOverdue from './triggers/task-overdue.ts';
+import taskUncompleted from './triggers/task-uncompleted.ts';
 import userSignedIn from './triggers/user-signed-in.ts';
 import userSignedOut from './triggers/user-signed-out.ts';
 import webhook from './triggers/webhook.ts';
@@ -43,11 +45,13 @@ export const triggers: readonly TriggerNode[] = [
   tagRemoved,
   taskCompleted,
   taskOverdue,
+  taskUncompleted,
   userSignedIn,
   userSignedOut,
   periodic,
   webhook,
   manual,
+  macro,
 ] as TriggerNode[];
 
 /** The node catalogue: control nodes from the core, and one file per trigger and action. */

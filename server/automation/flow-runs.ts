@@ -131,7 +131,7 @@ export async function runFlowOn(
       // A macro's trigger conditions choose which of the selected records it runs on.
       const macro = { record: { ...record, module }, user: { id: principal.id } };
       if (
-        definition.trigger.type === 'trigger.manual' &&
+        (definition.trigger.type === 'trigger.manual' || definition.trigger.type === 'trigger.macro') &&
         !(await triggerConditionsHold(trx, definition, macro))
       )
         continue;

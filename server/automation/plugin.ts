@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { flowRoutes, runRoutes } from './flows-routes.ts';
 import { hookRoutes } from './hooks-routes.ts';
+import { macroRoutes } from './macros-routes.ts';
 import { nodeRoutes } from './nodes-routes.ts';
 
 /** Automation: flows, runs, the node catalogue and inbound webhooks. */
@@ -9,4 +10,5 @@ export async function automationPlugin(app: FastifyInstance) {
   await app.register(runRoutes, { prefix: '/runs' });
   await app.register(nodeRoutes, { prefix: '/nodes' });
   await app.register(hookRoutes, { prefix: '/hooks' });
+  await app.register(macroRoutes, { prefix: '/macros' });
 }

@@ -389,6 +389,13 @@ export interface EmailOutboxTable {
   sentAt: Timestamp | null;
 }
 
+export interface FlowImportProblemsTable {
+  flowId: string;
+  kind: 'steps' | 'trigger';
+  message: string;
+  createdAt: DefaultedTimestamp;
+}
+
 export interface Database extends EngineTables {
   users: UsersTable;
   groups: GroupsTable;
@@ -422,6 +429,7 @@ export interface Database extends EngineTables {
   emailOutbox: EmailOutboxTable;
   webhookDeliveries: WebhookDeliveriesTable;
   taskOverdueMarks: TaskOverdueMarksTable;
+  flowImportProblems: FlowImportProblemsTable;
 }
 
 export type User = Selectable<UsersTable>;
