@@ -83,3 +83,34 @@ export const macrosQuery = {
   properties: { module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' } },
   additionalProperties: false,
 } as const;
+
+export const triggerLogOutcomes = ['started', 'conditions', 'depth-limit', 'cycle', 'error'] as const;
+
+/** The trigger log, newest first, of every flow or one. */
+export const triggerLogQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    cursor: { type: 'string', maxLength: 500 },
+    flowId: { type: 'string', format: 'uuid' },
+    outcome: { type: 'string', enum: triggerLogOutcomes },
+    module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
+    recordId: { type: 'string', format: 'uuid' },
+    from: { type: 'string', format: 'date-time', description: 'Entries at or after this time' },
+    to: { type: 'string', format: 'date-time', description: 'Entries before this time' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const triggerLogDeleteQuery = {
+  type: 'object',
+  properties: { flowId: { type: 'string', format: 'uuid', description: 'Only this flow’s entries' } },
+  additionalProperties: false,
+} as const;
+
+export const triggerLogIdParams = {
+  type: 'object',
+  properties: { id: { type: 'integer', minimum: 1 } },
+  required: ['id'],
+  additionalProperties: false,
+} as const;

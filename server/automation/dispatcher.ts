@@ -23,7 +23,7 @@ export async function dispatchPending(
   settings: SettingsService,
   batchSize = 100,
 ): Promise<number> {
-  const { flowChainDepth } = await settings.get();
+  const { flowChainDepth, triggerLogConditions } = await settings.get();
   return runTransaction(runtime, async (trx) => {
     const events = await trx
       .selectFrom('events')
@@ -56,6 +56,7 @@ export async function dispatchPending(
           row.causationId,
           flowChainDepth,
           chains,
+          triggerLogConditions,
         );
         if (decision && 'outcome' in decision) log.push(decision);
         else if (decision) starts.push(decision);
@@ -143,17 +144,21 @@ async function matchEvent(
   causationId: number | null,
   maxDepth: number,
   chains: Set<string>,
+  logConditions = false,
 ): Promise<StartRequest | TriggerLogEntry | undefined> {
   const trigger = triggers.find((candidate) => candidate.type === flow.definition.trigger.type);
   if (!trigger?.events.includes(event.type)) return;
   const matched = trigger.match(event, flow.definition.trigger.params);
   if (!matched) return;
   const input = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
-  // A trigger condition that does not hold starts nothing and logs nothing (X2CRM logged every event).
+  // A trigger condition that does not hold starts nothing, and logs it only when the admin
+  // asks (setting triggerLogConditions; X2CRM logged every event).
   const log = (outcome: TriggerLogEntry['outcome'], detail: string) =>
     logEntry(flow.id, event.id, outcome, null, detail);
   try {
-    if (input && !(await triggerConditionsHold(trx, flow.definition, input))) return;
+    if (input && !(await triggerConditionsHold(trx, flow.definition, input))) {
+      return logConditions ? log('conditions', 'the trigger conditions did not hold') : undefined;
+    }
   } catch (error) {
     // One flow's condition that cannot be decided must not hold up every other flow's events.
     return log('error', `the trigger conditions could not be evaluated: ${(error as Error).message}`);
@@ -207,7 +212,7 @@ const logEntry = (
 interface TriggerLogEntry {
   flowId: string;
   eventId: number;
-  outcome: 'started' | 'depth-limit' | 'cycle' | 'error';
+  outcome: 'started' | 'conditions' | 'depth-limit' | 'cycle' | 'error';
   runId: string | null;
   detail: string | null;
 }
