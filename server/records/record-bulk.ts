@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { type MacroParams, macroAllowed } from '../../engine/nodes/triggers/macro.ts';
 import { type BulkTarget, bulkLimit, type RecordBulkBody } from '../../schemas/record-bulk.ts';
 import type { Db } from '../db/index.ts';
 import { type Actor, audit } from '../platform/audit.ts';
@@ -172,8 +173,8 @@ async function prepare(
       requireScope(principal, module.name, 'delete');
       return;
     case 'runFlow': {
-      // Running flows is administration, as on POST /api/flows/:id/run.
-      requireAdmin(principal);
+      // Running flows is administration, as on POST /api/flows/:id/run, except macros for
+      // the roles they name (POST /api/macros/:id/run).
       const flow = await db
         .selectFrom('flows')
         .leftJoin('flowVersions', (join) =>
@@ -185,6 +186,14 @@ async function prepare(
         .where('flows.id', '=', body.flowId)
         .executeTakeFirst();
       if (!flow) throw notFound('Flow');
+      if (
+        !principal.isAdmin &&
+        !(
+          flow.definition?.trigger.type === 'trigger.macro' &&
+          macroAllowed(flow.definition.trigger.params as MacroParams, principal)
+        )
+      )
+        requireAdmin(principal);
       if (flow.publishedVersion === null || !flow.definition)
         throw new WeftError('UNPROCESSABLE', 'Publish the flow before running it');
       const on = (flow.definition.trigger.params as { module?: string }).module;

@@ -7,6 +7,8 @@ import { GroupsAdmin } from './groups-admin.tsx';
 import { RolesAdmin } from './roles-admin.tsx';
 import { RoutingAdmin } from './routing-admin.tsx';
 import { SettingsAdmin } from './settings-admin.tsx';
+import { TagsAdmin } from './tags-admin.tsx';
+import { TriggerLogAdmin } from './trigger-log-admin.tsx';
 import { UsersAdmin } from './users-admin.tsx';
 
 const tabs = {
@@ -20,6 +22,9 @@ const tabs = {
   settings: ['System settings', SettingsAdmin],
   email: ['Email', EmailAdmin],
   routing: ['Lead routing', RoutingAdmin],
+  // Parity
+  tags: ['Tags', TagsAdmin],
+  'trigger-log': ['Trigger log', TriggerLogAdmin],
 } as const;
 
 type Tab = keyof typeof tabs;

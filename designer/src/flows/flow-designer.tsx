@@ -6,6 +6,7 @@ import { api, type Page } from '../api.ts';
 import { type CatalogEntry, catalogOf } from '../model/catalog.ts';
 import { deleteSelection } from '../model/clipboard.ts';
 import { variablesFor } from '../model/variables.ts';
+import { BindingsPanel } from './bindings-panel.tsx';
 import { CanvasContext } from './canvas-context.ts';
 import { DesignerToolbar } from './designer-toolbar.tsx';
 import { FlowCanvas } from './flow-canvas.tsx';
@@ -223,6 +224,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                   )}
                 </Tabs.Panel>
                 <Tabs.Panel value="problems" style={{ flex: 1, minHeight: 0 }}>
+                  <BindingsPanel flow={editor.flow} setFlow={editor.setFlow} />
                   <ProblemsPanel problems={editor.problems} onPick={select} />
                 </Tabs.Panel>
                 <Tabs.Panel value="runs" style={{ flex: 1, minHeight: 0 }}>
