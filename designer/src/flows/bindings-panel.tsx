@@ -58,14 +58,16 @@ function Binding({
   reference,
   options,
   onBind,
+  titleOf,
 }: {
   reference: Reference;
   options?: Option[];
   onBind: (id: string) => void;
+  titleOf: (nodeId: string) => string;
 }) {
   const [typed, setTyped] = useState('');
   const label = `X2CRM ${nouns[reference.kind]} ${reference.kind === 'user' ? `“${reference.value}”` : reference.value}`;
-  const where = `used by ${reference.nodeIds.join(', ')}`;
+  const where = `Used by ${reference.nodeIds.map(titleOf).join(', ')}`;
   return options ? (
     <Select
       label={label}
@@ -93,8 +95,20 @@ function Binding({
   );
 }
 
-export function BindingsPanel({ flow, setFlow }: { flow: Flow; setFlow: (next: Flow) => void }) {
+export function BindingsPanel({
+  flow,
+  setFlow,
+  titleOfType,
+}: {
+  flow: Flow;
+  setFlow: (next: Flow) => void;
+  titleOfType: (type: string) => string | undefined;
+}) {
   const references = referencesOf(flow);
+  const titleOf = (nodeId: string) => {
+    const type = nodeId === 'trigger' ? flow.trigger.type : flow.nodes.find((n) => n.id === nodeId)?.type;
+    return `“${(type && titleOfType(type)) ?? nodeId}”`;
+  };
   const options = useOptions(new Set(references.map((r) => r.kind)));
   if (references.length === 0) return null;
   return (
@@ -113,6 +127,7 @@ export function BindingsPanel({ flow, setFlow }: { flow: Flow; setFlow: (next: F
           reference={reference}
           options={options[reference.kind]}
           onBind={(id) => setFlow(bindReference(flow, reference.ref, id))}
+          titleOf={titleOf}
         />
       ))}
     </Stack>

@@ -224,7 +224,11 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                   )}
                 </Tabs.Panel>
                 <Tabs.Panel value="problems" style={{ flex: 1, minHeight: 0 }}>
-                  <BindingsPanel flow={editor.flow} setFlow={editor.setFlow} />
+                  <BindingsPanel
+                    flow={editor.flow}
+                    setFlow={editor.setFlow}
+                    titleOfType={(type) => catalog.get(type)?.title}
+                  />
                   <ProblemsPanel problems={editor.problems} onPick={select} />
                 </Tabs.Panel>
                 <Tabs.Panel value="runs" style={{ flex: 1, minHeight: 0 }}>
