@@ -396,6 +396,15 @@ export interface FlowImportProblemsTable {
   createdAt: DefaultedTimestamp;
 }
 
+export type FieldAccess = 'hidden' | 'readOnly';
+
+export interface RoleFieldPermissionsTable {
+  roleId: string;
+  module: string;
+  field: string;
+  access: FieldAccess;
+}
+
 export interface Database extends EngineTables {
   users: UsersTable;
   groups: GroupsTable;
@@ -430,6 +439,7 @@ export interface Database extends EngineTables {
   webhookDeliveries: WebhookDeliveriesTable;
   taskOverdueMarks: TaskOverdueMarksTable;
   flowImportProblems: FlowImportProblemsTable;
+  roleFieldPermissions: RoleFieldPermissionsTable;
 }
 
 export type User = Selectable<UsersTable>;

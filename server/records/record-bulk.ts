@@ -8,6 +8,7 @@ import { notFound, WeftError } from '../platform/errors.ts';
 import { recordsDb } from '../studio/fields.ts';
 import { getModule, type ModuleDefinition, pinModules } from '../studio/modules.ts';
 import { validateRecordInput } from '../studio/record-schema.ts';
+import { visibleQueryFields } from './field-access.ts';
 import { accessCondition } from './record-access.ts';
 import { queryFieldsOf } from './record-list.ts';
 import { parseWhere, searchCondition } from './record-query.ts';
@@ -76,8 +77,13 @@ function asTargetField<T>(work: () => T): T {
 }
 
 /** The condition a list's `where` (json-logic, JSON-encoded) and `q` put on a module's records. */
-function filterOf(module: ModuleDefinition, where: string | undefined, q: string | undefined) {
-  const fields = queryFieldsOf(module);
+function filterOf(
+  principal: Principal,
+  module: ModuleDefinition,
+  where: string | undefined,
+  q: string | undefined,
+) {
+  const fields = visibleQueryFields(principal, module.name, queryFieldsOf(module));
   return { where: parseWhere(where, fields), search: searchCondition(q, fields) };
 }
 
@@ -90,7 +96,7 @@ export async function countRecords(
 ): Promise<{ count: number }> {
   const module = await getModule(db, moduleName);
   const visible = await accessCondition(db, principal, moduleName, 'view');
-  const { where, search } = filterOf(module, query.where, query.q);
+  const { where, search } = filterOf(principal, module, query.where, query.q);
   let select = recordsDb(db).selectFrom(module.table).select(sql<number>`count(*)::int`.as('count'));
   if (visible) select = select.where(visible);
   if (where) select = select.where(where);
@@ -110,7 +116,12 @@ async function resolveTarget(
   if (target.ids) return [...new Set(target.ids.map((id) => id.toLowerCase()))].sort();
   const visible = await accessCondition(db, principal, module.name, 'view');
   const { where, search } = asTargetField(() =>
-    filterOf(module, target.where === undefined ? undefined : JSON.stringify(target.where), target.search),
+    filterOf(
+      principal,
+      module,
+      target.where === undefined ? undefined : JSON.stringify(target.where),
+      target.search,
+    ),
   );
   let select = recordsDb(db).selectFrom(module.table).select('id');
   if (visible) select = select.where(visible);

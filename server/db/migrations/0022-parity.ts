@@ -2,7 +2,8 @@ import { type Kysely, sql } from 'kysely';
 
 /**
  * X2CRM parity for admins: what an imported flow still lacks before it may be published (a
- * flow with no steps, or waiting for an X2CRM trigger Weft never fires), kept until fixed.
+ * flow with no steps, or waiting for an X2CRM trigger Weft never fires), kept until fixed;
+ * field-level permissions per role.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -12,8 +13,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('message', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
+
+  // Field-level permissions: per role, module and field, hidden or read-only (no row: editable).
+  await db.schema
+    .createTable('role_field_permissions')
+    .addColumn('role_id', 'uuid', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+    .addColumn('module', 'text', (c) => c.notNull())
+    .addColumn('field', 'text', (c) => c.notNull())
+    .addColumn('access', 'text', (c) => c.notNull().check(sql`access in ('hidden', 'readOnly')`))
+    .addPrimaryKeyConstraint('role_field_permissions_pkey', ['role_id', 'module', 'field'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('role_field_permissions').execute();
   await db.schema.dropTable('flow_import_problems').execute();
 }
