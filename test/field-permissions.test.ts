@@ -160,3 +160,24 @@ test('forms draw the module as the clerk may use it: hidden fields absent, read-
   const all = (await admin.request('GET', '/api/modules/contacts')).json() as { fields: { name: string }[] };
   assert.ok(all.fields.some((field) => field.name === 'phone'));
 });
+
+test('an import offers no hidden or read-only field to map to', async () => {
+  const { csvOf } = await import('./helpers/imports.ts');
+  const file = csvOf([
+    ['firstName', 'lastName', 'phone', 'leadSource'],
+    ['Ida', 'Import', '1234', 'Web'],
+  ]);
+  // The same targets decide which mapping a started import accepts (checkMapping).
+  const mine = await user.request('POST', '/api/imports/preview?module=contacts', file, {
+    'content-type': 'text/csv',
+  });
+  assert.equal(mine.statusCode, 200, mine.body);
+  const fields = (mine.json().fields as { name: string }[]).map((field) => field.name);
+  assert.ok(fields.includes('firstName'));
+  assert.ok(!fields.includes('phone') && !fields.includes('leadSource'));
+  assert.equal(mine.json().mapping.phone ?? null, null);
+  const admins = await admin.request('POST', '/api/imports/preview?module=contacts', file, {
+    'content-type': 'text/csv',
+  });
+  assert.equal(admins.json().mapping.phone, 'phone');
+});
