@@ -9,6 +9,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import type { FlowRuntime } from '../engine/runtime/runtime.ts';
+import { adminPlugin } from './admin/plugin.ts';
 import { createRuntime } from './automation/engine.ts';
 import { runFlowOn } from './automation/flow-runs.ts';
 import { automationPlugin } from './automation/plugin.ts';
@@ -161,6 +162,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(routingPlugin);
       await api.register(emailPlugin);
       await api.register(dataPlugin);
+      await api.register(adminPlugin);
       await api.register(automationPlugin);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

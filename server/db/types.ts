@@ -405,6 +405,27 @@ export interface RoleFieldPermissionsTable {
   access: FieldAccess;
 }
 
+export interface MergeMoved {
+  feedPosts: Array<{ id: string; from: string }>;
+  /** `added`: the survivor joined the list through the merge (it was not on it). */
+  listMembers: Array<{ listId: string; from: string; added: boolean }>;
+  /** Link fields of other records that pointed at a merged record. */
+  links: Array<{ module: string; field: string; recordId: string; from: string }>;
+}
+
+export interface MergeLogTable {
+  id: Generated<string>;
+  module: string;
+  survivorId: string;
+  mergedIds: string[];
+  mergedRows: Json<Record<string, unknown>[]>;
+  survivorBefore: Json<Record<string, unknown>>;
+  moved: Json<MergeMoved>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  revertedAt: Timestamp | null;
+}
+
 export interface Database extends EngineTables {
   users: UsersTable;
   groups: GroupsTable;
@@ -440,6 +461,7 @@ export interface Database extends EngineTables {
   taskOverdueMarks: TaskOverdueMarksTable;
   flowImportProblems: FlowImportProblemsTable;
   roleFieldPermissions: RoleFieldPermissionsTable;
+  mergeLog: MergeLogTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -23,9 +23,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('access', 'text', (c) => c.notNull().check(sql`access in ('hidden', 'readOnly')`))
     .addPrimaryKeyConstraint('role_field_permissions_pkey', ['role_id', 'module', 'field'])
     .execute();
+
+  // Merges of duplicate records, with what is needed to revert one: the merged records' rows,
+  // the survivor's values before, and every item moved to the survivor.
+  await db.schema
+    .createTable('merge_log')
+    .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('module', 'text', (c) => c.notNull())
+    .addColumn('survivor_id', 'uuid', (c) => c.notNull())
+    .addColumn('merged_ids', sql`uuid[]`, (c) => c.notNull())
+    .addColumn('merged_rows', 'jsonb', (c) => c.notNull())
+    .addColumn('survivor_before', 'jsonb', (c) => c.notNull())
+    .addColumn('moved', 'jsonb', (c) => c.notNull())
+    .addColumn('created_by', 'uuid')
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('reverted_at', 'timestamptz')
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('merge_log').execute();
   await db.schema.dropTable('role_field_permissions').execute();
   await db.schema.dropTable('flow_import_problems').execute();
 }
