@@ -165,3 +165,46 @@ async function eventuallySaved(flowId: string, listId: string) {
   }
   assert.fail('the bound draft was not saved');
 }
+
+test('mass dedupe: a group merged field by field, then reverted from the merge log', async () => {
+  const make = async (body: Record<string, unknown>) => {
+    const response = await admin.request('POST', '/api/records/contacts', body);
+    assert.equal(response.statusCode, 201, response.body);
+    return response.json().id as string;
+  };
+  const kept = await make({
+    firstName: 'Dora',
+    lastName: 'Dupont',
+    email: 'dora@example.test',
+    title: 'Buyer',
+  });
+  const gone = await make({
+    firstName: 'Dora',
+    lastName: 'Dupond',
+    email: 'DORA@example.test',
+    title: 'Head buyer',
+  });
+  await page.goto(`${base}/admin/duplicates`);
+  const screen = page.getByTestId('dedupe');
+  const group = screen.getByTestId('duplicate-groups').getByRole('row').filter({ hasText: 'Dora Dupont' });
+  await group.getByText('Same email').waitFor();
+  await shot(page, 'parity-dedupe');
+  await group.getByRole('button', { name: 'Merge…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Merge 2 contacts' });
+  await dialog.getByRole('radio', { name: 'Dora Dupont', exact: true }).check();
+  await dialog.getByRole('radio', { name: 'Title: Head buyer from Dora Dupond' }).check();
+  await shot(page, 'parity-merge-dialog');
+  await dialog.getByRole('button', { name: 'Merge' }).click();
+  await page.getByText('2 records merged into one').waitFor();
+  const title = async (id: string) =>
+    (await sql<{ title: string }>`select title from rec_contacts where id = ${id}`.execute(db)).rows[0]
+      ?.title;
+  assert.equal(await title(kept), 'Head buyer');
+  assert.equal(await title(gone), undefined);
+  await screen.getByTestId('merge-log').getByRole('button', { name: 'Revert' }).click();
+  await page.getByText('Merge reverted').waitFor();
+  assert.equal(await title(gone), 'Head buyer');
+  assert.equal(await title(kept), 'Buyer');
+  await screen.getByTestId('merge-log').getByText('reverted').waitFor();
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+});

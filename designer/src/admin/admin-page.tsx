@@ -2,6 +2,7 @@
 import { Stack, Tabs, Title } from '@mantine/core';
 import { navigate } from '../router.ts';
 import { AuditLog, ChangelogAdmin, LoginHistory, Sessions } from './activity-admin.tsx';
+import { DedupeAdmin } from './dedupe-admin.tsx';
 import { EmailAdmin } from './email-admin.tsx';
 import { GroupsAdmin } from './groups-admin.tsx';
 import { RolesAdmin } from './roles-admin.tsx';
@@ -24,6 +25,7 @@ const tabs = {
   routing: ['Lead routing', RoutingAdmin],
   // Parity
   tags: ['Tags', TagsAdmin],
+  duplicates: ['Duplicates', DedupeAdmin],
   'trigger-log': ['Trigger log', TriggerLogAdmin],
 } as const;
 
