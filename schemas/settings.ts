@@ -34,6 +34,19 @@ export const settingsSchema = {
       default: 1000,
       description: "Most finished runs kept per flow (X2CRM's trigger log cap); older ones are deleted.",
     },
+    triggerLogMax: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 10_000_000,
+      default: 1_000_000,
+      description:
+        "Most trigger-log entries kept, all flows together (X2CRM's triggerLogMax); the oldest are deleted in the background.",
+    },
+    triggerLogConditions: {
+      type: 'boolean',
+      default: false,
+      description: 'Also log the events whose trigger conditions did not hold (no run started).',
+    },
     flowChainDepth: {
       type: 'integer',
       minimum: 0,

@@ -23,6 +23,7 @@ import taskCreate from './actions/task-create.ts';
 import userIsOnline from './actions/user-is-online.ts';
 import varsSet from './actions/vars-set.ts';
 import type { TriggerNode } from './define.ts';
+import macro from './triggers/macro.ts';
 import manual from './triggers/manual.ts';
 import periodic from './triggers/periodic.ts';
 import processCompleted from './triggers/process-completed.ts';
@@ -38,6 +39,7 @@ import tagAdded from './triggers/tag-added.ts';
 import tagRemoved from './triggers/tag-removed.ts';
 import taskCompleted from './triggers/task-completed.ts';
 import taskOverdue from './triggers/task-overdue.ts';
+import taskUncompleted from './triggers/task-uncompleted.ts';
 import userSignedIn from './triggers/user-signed-in.ts';
 import userSignedOut from './triggers/user-signed-out.ts';
 import webformSubmitted from './triggers/webform-submitted.ts';
@@ -53,6 +55,7 @@ export const triggers: readonly TriggerNode[] = [
   tagRemoved,
   taskCompleted,
   taskOverdue,
+  taskUncompleted,
   userSignedIn,
   userSignedOut,
   periodic,
@@ -64,6 +67,7 @@ export const triggers: readonly TriggerNode[] = [
   stageStarted,
   stageCompleted,
   stageReverted,
+  macro,
 ] as TriggerNode[];
 
 /** The node catalogue: control nodes from the core, and one file per trigger and action. */

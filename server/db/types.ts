@@ -491,6 +491,43 @@ export interface EmailOutboxTable {
   sentAt: Timestamp | null;
 }
 
+export interface FlowImportProblemsTable {
+  flowId: string;
+  kind: 'steps' | 'trigger';
+  message: string;
+  createdAt: DefaultedTimestamp;
+}
+
+export type FieldAccess = 'hidden' | 'readOnly';
+
+export interface RoleFieldPermissionsTable {
+  roleId: string;
+  module: string;
+  field: string;
+  access: FieldAccess;
+}
+
+export interface MergeMoved {
+  feedPosts: Array<{ id: string; from: string }>;
+  /** `added`: the survivor joined the list through the merge (it was not on it). */
+  listMembers: Array<{ listId: string; from: string; added: boolean }>;
+  /** Link fields of other records that pointed at a merged record. */
+  links: Array<{ module: string; field: string; recordId: string; from: string }>;
+}
+
+export interface MergeLogTable {
+  id: Generated<string>;
+  module: string;
+  survivorId: string;
+  mergedIds: string[];
+  mergedRows: Json<Record<string, unknown>[]>;
+  survivorBefore: Json<Record<string, unknown>>;
+  moved: Json<MergeMoved>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  revertedAt: Timestamp | null;
+}
+
 export interface Database extends EngineTables {
   users: UsersTable;
   groups: GroupsTable;
@@ -535,6 +572,10 @@ export interface Database extends EngineTables {
   rateLimits: RateLimitsTable;
   hookSubscriptions: HookSubscriptionsTable;
   hookDeliveries: HookDeliveriesTable;
+  // Parity
+  flowImportProblems: FlowImportProblemsTable;
+  roleFieldPermissions: RoleFieldPermissionsTable;
+  mergeLog: MergeLogTable;
 }
 
 /** A process definition; `stages` is the ordered list of schemas/processes.ts's stage shape. */
