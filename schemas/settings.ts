@@ -85,6 +85,90 @@ export const settingsSchema = {
       description:
         'Flows send nothing to a record whose doNotEmail is set (the step says why it sent nothing).',
     },
+    // Marketing (server/marketing/).
+    trackingBaseUrl: {
+      type: ['string', 'null'],
+      maxLength: 500,
+      pattern: '^https?://[^/?#]+(/[^?#]*)?$',
+      default: null,
+      description:
+        "Weft's public address as recipients reach it (https://crm.example.com): tracking pixels, links and unsubscribe pages point there. Null: no tracking is added.",
+    },
+    bulkEmailLimit: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 1_000_000,
+      default: null,
+      description:
+        'Most campaign emails sent per interval (a soft limit); null: as fast as the server takes them.',
+    },
+    bulkEmailIntervalSeconds: { type: 'integer', minimum: 1, maximum: 86_400, default: 60 },
+    bulkEmailAccountId: {
+      type: ['string', 'null'],
+      format: 'uuid',
+      default: null,
+      description: 'The sending account of campaigns that name none; null: the system SMTP settings.',
+    },
+    notificationEmailAccountId: { type: ['string', 'null'], format: 'uuid', default: null },
+    webLeadEmailAccountId: { type: ['string', 'null'], format: 'uuid', default: null },
+    caseEmailAccountId: { type: ['string', 'null'], format: 'uuid', default: null },
+    emailSignature: {
+      type: ['string', 'null'],
+      maxLength: 20_000,
+      default: null,
+      description: 'The global signature (HTML), appended to templated mail.',
+    },
+    emailSignatureMode: {
+      type: 'string',
+      enum: ['global', 'user'],
+      default: 'global',
+      description:
+        "global: everyone signs with emailSignature; user: with their own sending account's signature.",
+    },
+    unsubscribeCategories: {
+      type: 'array',
+      maxItems: 50,
+      items: { type: 'string', minLength: 1, maxLength: 80 },
+      default: ['Newsletters', 'Promotions', 'Events'],
+      description: 'What a recipient may unsubscribe from one by one; a template or newsletter names one.',
+    },
+    unsubscribePageText: {
+      type: 'string',
+      maxLength: 20_000,
+      default: 'Choose what you no longer want to receive: (PLACE_OPP)',
+      description: 'The "do not email" page; (PLACE_OPP) is replaced by the list of categories.',
+    },
+    unsubscribedPageText: {
+      type: 'string',
+      maxLength: 20_000,
+      default: 'You have been unsubscribed. Thank you.',
+      description: 'The "Email Unsubscribed Page" text, shown once a recipient has unsubscribed.',
+    },
+    unsubscribeLinkText: { type: 'string', minLength: 1, maxLength: 200, default: 'Unsubscribe' },
+    bounceDoNotEmailAfter: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 100,
+      default: 3,
+      description: 'After this many hard bounces an address is unsubscribed from everything; null: never.',
+    },
+    smsAccountSid: { type: ['string', 'null'], maxLength: 100, default: null },
+    smsAuthToken: {
+      type: ['string', 'null'],
+      maxLength: 200,
+      default: null,
+      writeOnly: true,
+      description: 'Never answered back.',
+    },
+    smsFromNumber: { type: ['string', 'null'], maxLength: 30, default: null },
+    smsApiBaseUrl: {
+      type: 'string',
+      maxLength: 500,
+      pattern: '^https?://',
+      default: 'https://api.twilio.com',
+      description: 'A Twilio-compatible REST API.',
+    },
+    targetedContentTimeoutMs: { type: 'integer', minimum: 50, maximum: 10_000, default: 1500 },
     httpAllowList: {
       type: 'array',
       maxItems: 200,

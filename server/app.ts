@@ -18,6 +18,7 @@ import type { Db } from './db/index.ts';
 import { emailPlugin } from './email/plugin.ts';
 import { OwnershipRegistry } from './identity/ownership.ts';
 import { identityPlugin } from './identity/plugin.ts';
+import { marketingPlugin } from './marketing/plugin.ts';
 import { platformPlugin } from './platform/plugin.ts';
 import { SettingsService } from './platform/settings.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -161,6 +162,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(routingPlugin);
       await api.register(emailPlugin);
       await api.register(dataPlugin);
+      await api.register(marketingPlugin);
       await api.register(automationPlugin);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -15,6 +15,7 @@ import * as runChains from './migrations/0012-run-chains.ts';
 import * as eventsNotify from './migrations/0013-events-notify.ts';
 import * as schemaToken from './migrations/0014-schema-token.ts';
 import * as queuedRuns from './migrations/0015-queued-runs.ts';
+import * as marketing from './migrations/0023-marketing.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0013-events-notify': eventsNotify,
   '0014-schema-token': schemaToken,
   '0015-queued-runs': queuedRuns,
+  '0023-marketing': marketing,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
