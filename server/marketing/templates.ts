@@ -147,15 +147,6 @@ export async function deleteTemplate(db: Db, id: string) {
   if (Number(deleted.numDeletedRows) === 0) throw notFound('Template');
 }
 
-const htmlEscapes: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => htmlEscapes[c] as string);
-
 /** The same data with every string HTML-escaped: a record's values are text, never markup, in an HTML body. */
 function escapedDeep(value: unknown): unknown {
   if (typeof value === 'string') return escapeHtml(value);
