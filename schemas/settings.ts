@@ -168,6 +168,14 @@ export const settingsSchema = {
       default: 'https://api.twilio.com',
       description: 'A Twilio-compatible REST API.',
     },
+    webTrackingHosts: {
+      type: 'array',
+      maxItems: 50,
+      items: { type: 'string', minLength: 1, maxLength: 255 },
+      default: [],
+      description:
+        'Host names of your website (where the tracker snippet runs): tracked links to them carry weft_v, which lets the snippet recognise the visitor.',
+    },
     targetedContentTimeoutMs: { type: 'integer', minimum: 50, maximum: 10_000, default: 1500 },
     httpAllowList: {
       type: 'array',

@@ -33,7 +33,7 @@ export function signingKey(db: Db): Promise<Buffer> {
 }
 
 /** What a token grants: `o` the open pixel, `c<n>` the n-th link of the mail, `u` unsubscribing. */
-export type TokenPurpose = 'o' | 'u' | `c${number}`;
+export type TokenPurpose = 'o' | 'u' | 'v' | 's' | `c${number}`;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -53,7 +53,7 @@ export function verifyToken(key: Buffer, token: string): { messageId: string; pu
   const parts = token.split('.');
   if (parts.length !== 3) return null;
   const [messageId = '', purpose = '', given = ''] = parts;
-  if (!uuidPattern.test(messageId) || !/^(o|u|c\d{1,4})$/.test(purpose)) return null;
+  if (!uuidPattern.test(messageId) || !/^(o|u|v|s|c\d{1,4})$/.test(purpose)) return null;
   const expected = Buffer.from(signature(key, `${messageId}.${purpose}`));
   const actual = Buffer.from(given);
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;

@@ -2,11 +2,13 @@ import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import { idParams } from '../../schemas/common.ts';
 import { tokenParams } from '../../schemas/marketing.ts';
-import { invalid } from '../platform/errors.ts';
+import { invalid, WeftError } from '../platform/errors.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { addSubscribers } from './newsletters.ts';
 import { adminHtml, escapeHtml, page, unsubscribePage } from './pages.ts';
+import { smsStatusCallback } from './sms.ts';
 import { messageForToken, recordClick, recordOpen, unsubscribe } from './tracking.ts';
+import { recordVisit, requestContent, trackerScript, withVisitorToken } from './web.ts';
 
 const tags = ['tracking'];
 const pixel = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -82,9 +84,11 @@ export const trackingRoutes: RoutePlugin = async (app) => {
       },
     },
     async (request, reply) => {
-      const url = await recordClick(app.db, request.params.token);
-      if (!url) return notFoundPage(reply);
-      return reply.header('cache-control', 'no-store').redirect(url, 302);
+      const click = await recordClick(app.db, request.params.token);
+      if (!click) return notFoundPage(reply);
+      const { webTrackingHosts } = await app.settings.get();
+      const target = await withVisitorToken(app.db, click.url, click.messageId, webTrackingHosts);
+      return reply.header('cache-control', 'no-store').redirect(target, 302);
     },
   );
 
@@ -177,6 +181,105 @@ export const trackingRoutes: RoutePlugin = async (app) => {
             `<p>${escapeHtml(request.body.email)} is subscribed. Thank you.</p>`,
           ),
         );
+    },
+  );
+
+  // The web tracker: a script for the customer's site and what it reports. Cross-origin by
+  // design, without credentials: the answers hold nothing but the visitor's own id/content.
+  const cors = { 'access-control-allow-origin': '*', 'cache-control': 'no-store' };
+  const parseJson = (body: unknown): Record<string, unknown> => {
+    try {
+      const value = typeof body === 'string' ? JSON.parse(body) : body;
+      if (value && typeof value === 'object' && !Array.isArray(value))
+        return value as Record<string, unknown>;
+    } catch {}
+    throw invalid('body', 'is not a JSON object');
+  };
+  const text = (value: unknown, field: string, max: number, required = false) => {
+    if (value === undefined || value === null || value === '') {
+      if (required) throw invalid(field, 'is required');
+      return null;
+    }
+    if (typeof value !== 'string' || value.length > max)
+      throw invalid(field, `must be text of at most ${max} characters`);
+    return value;
+  };
+
+  app.get(
+    '/web.js',
+    { config: open, schema: { tags, summary: 'The web tracker snippet for your website' } },
+    async (_request, reply) => {
+      const { trackingBaseUrl } = await app.settings.get();
+      if (!trackingBaseUrl) throw new WeftError('UNPROCESSABLE', 'set trackingBaseUrl in the settings first');
+      return reply.headers(cors).type('text/javascript; charset=utf-8').send(trackerScript(trackingBaseUrl));
+    },
+  );
+
+  app.post(
+    '/web/visit',
+    { config: open, schema: { tags, summary: 'A page view reported by the tracker' } },
+    async (request, reply) => {
+      const body = parseJson(request.body);
+      const url = text(body.url, 'url', 2000, true) as string;
+      if (!/^https?:\/\//i.test(url)) throw invalid('url', 'must be an http(s) URL');
+      const answer = await recordVisit(app.db, {
+        url,
+        visitor: text(body.visitor, 'visitor', 64),
+        link: text(body.link, 'link', 200),
+        referrer: text(body.referrer, 'referrer', 2000),
+      });
+      return reply.headers(cors).send(answer);
+    },
+  );
+
+  app.post(
+    '/web/content',
+    {
+      config: open,
+      schema: {
+        tags,
+        summary: 'Targeted content for the visitor on a page (flows answer; null: keep the default)',
+      },
+    },
+    async (request, reply) => {
+      const body = parseJson(request.body);
+      const url = text(body.url, 'url', 2000, true) as string;
+      const { targetedContentTimeoutMs } = await app.settings.get();
+      const answer = await requestContent(
+        app.db,
+        { visitor: text(body.visitor, 'visitor', 64), url },
+        targetedContentTimeoutMs,
+      );
+      return reply.headers(cors).send(answer);
+    },
+  );
+
+  app.post(
+    '/sms/:token',
+    {
+      config: open,
+      schema: {
+        tags,
+        summary: "The SMS provider's status callback (Twilio's MessageStatus), signed per message",
+        params: tokenParams,
+        body: {
+          type: 'object',
+          properties: {
+            MessageStatus: { type: 'string', maxLength: 40 },
+            ErrorCode: { type: 'string', maxLength: 40 },
+          },
+          required: ['MessageStatus'],
+        },
+      },
+    },
+    async (request, reply) => {
+      const known = await smsStatusCallback(
+        app.db,
+        request.params.token,
+        request.body.MessageStatus,
+        request.body.ErrorCode ?? null,
+      );
+      return reply.code(known ? 204 : 404).send();
     },
   );
 };

@@ -101,7 +101,7 @@ export async function recordOpen(db: Db, token: string): Promise<boolean> {
  * A click: answers the URL to redirect to, which can only be one of the links the mail
  * carried (the token holds its index). A click is also an open.
  */
-export async function recordClick(db: Db, token: string): Promise<string | null> {
+export async function recordClick(db: Db, token: string): Promise<{ url: string; messageId: string } | null> {
   return inTransaction(db, async (trx) => {
     const found = await messageForToken(trx, token, 'c');
     if (!found) return null;
@@ -140,7 +140,7 @@ export async function recordClick(db: Db, token: string): Promise<string | null>
         actorId: null,
       });
     }
-    return url;
+    return { url, messageId: message.id };
   });
 }
 
@@ -208,6 +208,22 @@ export async function mayEmail(db: Db, address: string, category: string | null)
     .where('category', 'in', category ? ['*', category] : ['*'])
     .executeTakeFirst();
   return row === undefined;
+}
+
+/** Which of these addresses unsubscribed from all email. */
+export async function unsubscribedFromAll(db: Db, addresses: string[]): Promise<string[]> {
+  if (addresses.length === 0) return [];
+  const rows = await db
+    .selectFrom('emailUnsubscribes')
+    .select('address')
+    .where('category', '=', '*')
+    .where(
+      'address',
+      'in',
+      addresses.map((address) => address.toLowerCase()),
+    )
+    .execute();
+  return rows.map((row) => row.address);
 }
 
 /** Whether a record was sent a mail that was opened, optionally of a campaign or template, within a window. */
