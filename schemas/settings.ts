@@ -5,6 +5,8 @@ import { feedPostTypes } from './feed.ts';
  * System settings. Every key has a default, so a fresh install answers a full object;
  * later areas (email, workflows, routing) add their keys here.
  */
+const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 export const settingsSchema = {
   type: 'object',
   properties: {
@@ -105,13 +107,13 @@ export const settingsSchema = {
     bulkEmailIntervalSeconds: { type: 'integer', minimum: 1, maximum: 86_400, default: 60 },
     bulkEmailAccountId: {
       type: ['string', 'null'],
-      format: 'uuid',
+      pattern: uuidPattern,
       default: null,
       description: 'The sending account of campaigns that name none; null: the system SMTP settings.',
     },
-    notificationEmailAccountId: { type: ['string', 'null'], format: 'uuid', default: null },
-    webLeadEmailAccountId: { type: ['string', 'null'], format: 'uuid', default: null },
-    caseEmailAccountId: { type: ['string', 'null'], format: 'uuid', default: null },
+    notificationEmailAccountId: { type: ['string', 'null'], pattern: uuidPattern, default: null },
+    webLeadEmailAccountId: { type: ['string', 'null'], pattern: uuidPattern, default: null },
+    caseEmailAccountId: { type: ['string', 'null'], pattern: uuidPattern, default: null },
     emailSignature: {
       type: ['string', 'null'],
       maxLength: 20_000,

@@ -2,12 +2,12 @@ import { Readable } from 'node:stream';
 import { type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { type Principal, requireAdmin } from '../platform/authz.ts';
-import { columnName, isMultiple, recordsDb } from '../studio/fields.ts';
-import { listText } from './import-values.ts';
-import { type FieldDefinition, getModule, listModules } from '../studio/modules.ts';
 import { accessCondition } from '../records/record-access.ts';
 import { queryFieldsOf } from '../records/record-list.ts';
 import { parseWhere } from '../records/record-query.ts';
+import { columnName, isMultiple, recordsDb } from '../studio/fields.ts';
+import { type FieldDefinition, getModule, listModules } from '../studio/modules.ts';
+import { listText } from './import-values.ts';
 
 /**
  * CSV export of a module: the records the caller may view, optionally filtered by

@@ -2,16 +2,16 @@ import { CompiledQuery, type SqlBool, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { ImportQuery, ImportView, PreviewView } from '../../schemas/imports.ts';
 import type { Db } from '../db/index.ts';
-import { invalid, notFound, WeftError } from '../platform/errors.ts';
 import { type Principal, requireAdmin, requireScope } from '../platform/authz.ts';
+import { invalid, notFound, WeftError } from '../platform/errors.ts';
+import { decodeCursor, toPage } from '../platform/pagination.ts';
+import type { SettingsService } from '../platform/settings.ts';
 import { isMultiple } from '../studio/fields.ts';
+import { getModule } from '../studio/modules.ts';
 import { type FileFormat, readTable } from './import-parse.ts';
 import { runImport } from './import-run.ts';
 import { userKeys, userTargets } from './import-users.ts';
 import { checkMapping, suggestMapping, type Target } from './import-values.ts';
-import { getModule } from '../studio/modules.ts';
-import { decodeCursor, toPage } from '../platform/pagination.ts';
-import type { SettingsService } from '../platform/settings.ts';
 
 /** Imports as the API sees them: preview, start, history, failed rows. Rollback: import-rollback.ts. */
 

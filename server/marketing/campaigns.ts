@@ -251,7 +251,7 @@ async function queueMembers(
 ): Promise<LaunchSummary> {
   const unsubscribed = sql`exists (select 1 from email_unsubscribes u
     where u.address = m.address and (u.category = '*' or u.category = ${category ?? '*'}))`;
-  const counts = await sql<{ no_address: string; dne: string; unsubscribed: string }>`
+  const counts = await sql<{ noAddress: string; dne: string; unsubscribed: string }>`
     with m as (${members})
     select count(*) filter (where address is null or address = '') as no_address,
            count(*) filter (where address <> '' and dne) as dne,
@@ -273,7 +273,7 @@ async function queueMembers(
     queued: Number(inserted.rows[0]?.count ?? 0),
     doNotEmail: Number(row?.dne ?? 0),
     unsubscribed: Number(row?.unsubscribed ?? 0),
-    noAddress: Number(row?.no_address ?? 0),
+    noAddress: Number(row?.noAddress ?? 0),
   };
 }
 

@@ -28,7 +28,7 @@ const unlimitedBatch = 500;
 interface Recipient {
   id: string;
   module: string | null;
-  record_id: string | null;
+  recordId: string | null;
   address: string;
   name: string | null;
 }
@@ -162,8 +162,8 @@ async function sendAll(
     : undefined;
   const byModule = new Map<string, string[]>();
   for (const row of rows)
-    if (row.module && row.record_id)
-      byModule.set(row.module, [...(byModule.get(row.module) ?? []), row.record_id]);
+    if (row.module && row.recordId)
+      byModule.set(row.module, [...(byModule.get(row.module) ?? []), row.recordId]);
   const records = new Map<string, Record<string, unknown>>();
   for (const [module, ids] of byModule)
     for (const [id, record] of await recordsOf(db, module, ids)) records.set(id, record);
@@ -174,7 +174,7 @@ async function sendAll(
     const outcomes = await Promise.all(
       rows.map(async (row): Promise<Outcome> => {
         const messageId = `<${row.id}@${domain}>`;
-        const record = (row.record_id && records.get(row.record_id)) || {
+        const record = (row.recordId && records.get(row.recordId)) || {
           email: row.address,
           name: row.name,
         };
@@ -241,7 +241,10 @@ export async function startCampaignWorker(
   settings: SettingsService,
   options: { pollingIntervalSeconds?: number } = {},
 ): Promise<void> {
+  // A worker that dies mid-batch stops beating: its job is retried after heartbeatSeconds,
+  // not after the queue's 15-minute expiry.
   await boss.createQueue(campaignQueue, {
+    heartbeatSeconds: 10,
     retryLimit: 50,
     retryDelay: 5,
     retryBackoff: true,
