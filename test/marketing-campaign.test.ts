@@ -169,7 +169,7 @@ test('Chromium opens the mail: the pixel loads, a click lands on the link, unsub
   await page.getByLabel('Promotions').check();
   await page.getByRole('button', { name: 'Unsubscribe' }).click();
   await page.getByRole('heading', { name: 'Unsubscribed' }).waitFor();
-  assert.match(await page.locator('body').innerText(), /person77@example\.com: Promotions/);
+  assert.match(String(await page.locator('body').textContent()), /person77@example\.com: Promotions/);
 
   const unsubscribed = await db.selectFrom('emailUnsubscribes').selectAll().execute();
   assert.deepEqual(
