@@ -50,23 +50,48 @@ const addressOf = (value: string) => {
 
 const messageIdPattern = /^Message-ID:\s*(<[^>\s]+>)/im;
 
-function contentOf(attachment: Attachment): string {
+function contentOf(attachment: Attachment | undefined): string | null {
+  if (!attachment) return null;
   return Buffer.isBuffer(attachment.content)
     ? attachment.content.toString('utf8')
     : String(attachment.content);
 }
 
+/**
+ * The delivery-status part of a multipart/report, read from the raw message: mailparser
+ * keeps message/delivery-status to itself. The part is 7-bit text by RFC 3464.
+ */
+function deliveryStatusPart(raw: string, boundary: string | undefined): string | null {
+  if (!boundary) return null;
+  for (const part of raw.split(`--${boundary}`)) {
+    const split = part.search(/\r?\n\r?\n/);
+    if (split === -1) continue;
+    const headers = part.slice(0, split);
+    if (/^content-type:\s*message\/(global-)?delivery-status/im.test(headers))
+      return part.slice(split).trim();
+  }
+  return null;
+}
+
 export async function parseBounce(raw: string | Buffer): Promise<ParsedBounce | null> {
-  const mail = await simpleParser(raw, { skipHtmlToText: true, skipTextLinks: true, skipImageLinks: true });
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  const mail = await simpleParser(text, { skipHtmlToText: true, skipTextLinks: true, skipImageLinks: true });
   const parts = mail.attachments ?? [];
-  const status = parts.find((part) => /delivery-status/i.test(part.contentType));
+  const type = mail.headers.get('content-type') as
+    | { value?: string; params?: Record<string, string> }
+    | undefined;
+  const statusText =
+    type?.value?.toLowerCase() === 'multipart/report'
+      ? deliveryStatusPart(text, type.params?.boundary)
+      : null;
+  const status = statusText ?? contentOf(parts.find((part) => /delivery-status/i.test(part.contentType)));
   const original = parts.find((part) =>
     /^(message\/rfc822|text\/rfc822-headers|message\/rfc822-headers)$/i.test(part.contentType),
   );
-  const originalText = original ? contentOf(original) : (mail.text ?? '');
+  const originalText = contentOf(original) ?? mail.text ?? '';
   const originalMessageId = messageIdPattern.exec(originalText)?.[1] ?? null;
   if (status) {
-    const blocks = fieldBlocks(contentOf(status));
+    const blocks = fieldBlocks(status);
     const recipients = blocks
       .filter((fields) => fields['final-recipient'] || fields['original-recipient'])
       .map((fields): BounceRecipient => {
@@ -91,7 +116,10 @@ export async function parseBounce(raw: string | Buffer): Promise<ParsedBounce | 
       subject,
     ) || /^(mailer-daemon|postmaster)@/.test(from);
   if (!looksLikeBounce) return null;
-  const body = mail.text ?? '';
+  // The notice proper, without the copy of the original message that follows it.
+  const body =
+    (mail.text ?? '').split(/^-{3,}.*(?:copy of the message|original message|undelivered message).*$/im)[0] ??
+    '';
   const code = /\b([45]\.\d{1,3}\.\d{1,3})\b/.exec(body)?.[1] ?? (/\b5\d\d\b/.exec(body) ? '5.0.0' : null);
   const addresses = [
     ...new Set(
