@@ -28,7 +28,7 @@ export function routeOf(path: string): Route {
   const flow = /^\/flows\/([0-9a-f-]{36})$/.exec(path);
   if (flow?.[1]) return { name: 'flow', id: flow[1] };
   // The workspace and admin console (designer/src/console/) routes its own screens.
-  if (/^\/(records|lists|admin|studio|feed|notifications|imports)(\/|$)/.test(path))
+  if (/^\/(records|lists|admin|studio|feed|notifications|imports|marketing)(\/|$)/.test(path))
     return { name: 'console', path };
   const profile = /^\/profile(?:\/(preferences|security))?$/.exec(path);
   if (profile)
