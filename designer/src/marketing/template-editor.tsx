@@ -185,7 +185,8 @@ export function TemplateEditor({ id }: { id: string | null }) {
               <Group justify="space-between">
                 <Text fw={600}>Preview</Text>
                 <Text size="xs" c="dimmed">
-                  {preview?.record ? 'with the newest contact' : 'no contact to preview with yet'}
+                  {preview?.rendered &&
+                    (preview.record ? 'with the newest contact' : 'no contact to preview with yet')}
                 </Text>
               </Group>
               {preview && preview.problems.length > 0 && (
