@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
-import type { MessageState } from '../db/types.ts';
 import { emitEvent } from '../platform/events.ts';
 import { signingKey, verifyToken } from './keys.ts';
 
@@ -54,94 +53,65 @@ function eventPayload(message: Message, extra: Record<string, unknown> = {}) {
   };
 }
 
-/** The state a mail moves to, never back: sent < opened < clicked < unsubscribed. */
-const rank: Partial<Record<MessageState, number>> = {
-  sent: 1,
-  bounced: 1,
-  opened: 2,
-  clicked: 3,
-  unsubscribed: 4,
-};
-function advance(current: MessageState, next: 'opened' | 'clicked' | 'unsubscribed'): MessageState {
-  return (rank[current] ?? 0) < (rank[next] ?? 0) ? next : current;
-}
+/** What a tracking event carries for flows (the trigger's `trigger.*`), built in SQL from the mail's row. */
+const payloadSql = (extra: ReturnType<typeof sql> = sql`'{}'::jsonb`) => sql`jsonb_build_object(
+  'messageId', id, 'campaignId', campaign_id, 'newsletterId', newsletter_id,
+  'templateId', template_id, 'address', address) || ${extra}`;
 
-/** An open (the pixel loaded): the first one per mail counts and triggers. */
+/**
+ * An open (the pixel loaded): the first one per mail counts and triggers. One statement:
+ * the tracking endpoints answer thousands of requests a second, and every open after the
+ * first changes nothing.
+ */
 export async function recordOpen(db: Db, token: string): Promise<boolean> {
-  return inTransaction(db, async (trx) => {
-    const found = await messageForToken(trx, token, 'o');
-    if (!found) return false;
-    const first = await trx
-      .updateTable('marketingMessages')
-      .set({
-        openedAt: new Date(),
-        state: sql`case when state in ('sent', 'bounced') then 'opened' else state end`,
-      })
-      .where('id', '=', found.message.id)
-      .where('openedAt', 'is', null)
-      .returning('id')
-      .executeTakeFirst();
-    if (!first) return true;
-    await trx
-      .insertInto('marketingEvents')
-      .values({ messageId: found.message.id, campaignId: found.message.campaignId, kind: 'open' })
-      .execute();
-    await emitEvent(trx, {
-      type: 'email.opened',
-      module: found.message.module,
-      recordId: found.message.recordId,
-      payload: eventPayload(found.message),
-      actorId: null,
-    });
-    return true;
-  });
+  const verified = verifyToken(await signingKey(db), token);
+  if (verified?.purpose !== 'o') return false;
+  const { rows } = await sql<{ found: boolean }>`
+    with target as (select id, opened_at from marketing_messages where id = ${verified.messageId}),
+    opened as (
+      update marketing_messages m
+      set opened_at = now(), state = case when m.state in ('sent', 'bounced') then 'opened' else m.state end
+      from target where m.id = target.id and target.opened_at is null and m.opened_at is null
+      returning m.id, m.campaign_id, m.newsletter_id, m.template_id, m.module, m.record_id, m.address),
+    logged as (insert into marketing_events (message_id, campaign_id, kind) select id, campaign_id, 'open' from opened),
+    evented as (
+      insert into events (type, module, record_id, payload)
+      select 'email.opened', module, record_id, ${payloadSql()} from opened)
+    select exists (select 1 from target) as found`.execute(db);
+  return rows[0]?.found === true;
 }
 
 /**
  * A click: answers the URL to redirect to, which can only be one of the links the mail
- * carried (the token holds its index). A click is also an open.
+ * carried (the token holds its index). A click is also an open. The first click of each
+ * link triggers.
  */
 export async function recordClick(db: Db, token: string): Promise<{ url: string; messageId: string } | null> {
-  return inTransaction(db, async (trx) => {
-    const found = await messageForToken(trx, token, 'c');
-    if (!found) return null;
-    const index = Number(found.purpose.slice(1));
-    const links = found.message.links;
-    const url = Array.isArray(links) ? links[index] : undefined;
-    if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return null;
-    const message = found.message;
-    const before = await trx
-      .selectFrom('marketingEvents')
-      .select('id')
-      .where('messageId', '=', message.id)
-      .where('kind', '=', 'click')
-      .where('url', '=', url)
-      .limit(1)
-      .executeTakeFirst();
-    await trx
-      .updateTable('marketingMessages')
-      .set({
-        openedAt: sql`coalesce(opened_at, now())`,
-        clickedAt: sql`coalesce(clicked_at, now())`,
-        state: advance(message.state, 'clicked'),
-      })
-      .where('id', '=', message.id)
-      .execute();
-    await trx
-      .insertInto('marketingEvents')
-      .values({ messageId: message.id, campaignId: message.campaignId, kind: 'click', url })
-      .execute();
-    if (!before) {
-      await emitEvent(trx, {
-        type: 'email.clicked',
-        module: message.module,
-        recordId: message.recordId,
-        payload: eventPayload(message, { url }),
-        actorId: null,
-      });
-    }
-    return { url, messageId: message.id };
-  });
+  const verified = verifyToken(await signingKey(db), token);
+  if (verified?.purpose[0] !== 'c') return null;
+  const index = Number(verified.purpose.slice(1));
+  const { rows } = await sql<{ url: string | null }>`
+    with target as (
+      select id, links ->> ${index}::int as url from marketing_messages
+      where id = ${verified.messageId} and links ->> ${index}::int ~* '^https?://'),
+    first as (
+      select target.id from target where not exists (
+        select 1 from marketing_events e where e.message_id = target.id and e.kind = 'click' and e.url = target.url)),
+    clicked as (
+      update marketing_messages m set
+        opened_at = coalesce(m.opened_at, now()), clicked_at = coalesce(m.clicked_at, now()),
+        state = case when m.state in ('sent', 'bounced', 'opened') then 'clicked' else m.state end
+      from target where m.id = target.id
+      returning m.id, m.campaign_id, m.newsletter_id, m.template_id, m.module, m.record_id, m.address, target.url),
+    logged as (
+      insert into marketing_events (message_id, campaign_id, kind, url) select id, campaign_id, 'click', url from clicked),
+    evented as (
+      insert into events (type, module, record_id, payload)
+      select 'email.clicked', module, record_id, ${payloadSql(sql`jsonb_build_object('url', url)`)}
+      from clicked where id in (select id from first))
+    select url from target`.execute(db);
+  const url = rows[0]?.url;
+  return url ? { url, messageId: verified.messageId } : null;
 }
 
 /**
