@@ -223,7 +223,7 @@ test('an X2CRM flow with a workflow_status condition imports with its bindings s
   assert.equal(imported.statusCode, 201, imported.body);
   const body = imported.json();
   assert.deepEqual(
-    body.bindings.map((b: { placeholder: string }) => b.placeholder),
+    body.processBindings.map((b: { placeholder: string }) => b.placeholder),
     ['x2crm-process-2', 'x2crm-stage-2-7'],
   );
   assert.ok(body.unmapped.some((u: { what: string }) => u.what === 'X2CRM process 2, stage 7'));

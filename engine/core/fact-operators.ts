@@ -6,8 +6,10 @@
  * runtime can look it up and evaluate again, and a caller that supplies no facts fails
  * loudly instead of taking the `false` branch.
  */
+
 import type { Operator, OperatorScope } from './conditions.ts';
 import { readPath } from './paths.ts';
+import type { LinkFacts } from './template-links.ts';
 
 /**
  * Answers to the questions a rule asks, keyed by what was asked, so that "not asked" and
@@ -23,6 +25,8 @@ export interface ConditionFacts {
    * no stage has started none (stages not listed have not started).
    */
   processes?: Record<string, Record<string, Record<string, 'started' | 'completed'>>>;
+  /** Records the current record's link fields lead to, by path (template-links.ts); for templates. */
+  links?: LinkFacts;
 }
 
 /** Questions for the database: which users' presence, which records on which lists, in which processes. */

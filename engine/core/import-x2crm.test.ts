@@ -116,7 +116,8 @@ const files: Record<string, { expect: Expect; unmapped: string[]; problems?: str
         module: 'contacts',
         conditions: { and: [{ changed: ['firstName'] }, { '==': [{ var: 'record.firstName' }, 'test'] }] },
       });
-      assert.deepEqual(nodeOf(flow, 'n2').params, { userId: 'admin', text: 'test' });
+      // A username: resolved to the Weft user with that username when the server imports it.
+      assert.deepEqual(nodeOf(flow, 'n2').params, { userId: 'x2crm:user:admin', text: 'test' });
     },
     unmapped: [],
   },
@@ -174,7 +175,7 @@ const files: Record<string, { expect: Expect; unmapped: string[]; problems?: str
       assert.deepEqual(flow.trigger.params, {
         module: 'tasks',
         overdueBy: { amount: 2, unit: 'days' },
-        conditions: { '!=': [{ var: 'record.assignedTo' }, 'chames'] },
+        conditions: { '!=': [{ var: 'record.assignedTo' }, 'x2crm:user:chames'] },
       });
       assert.equal(flow.trigger.type, 'trigger.taskOverdue');
       assert.deepEqual(
@@ -188,7 +189,10 @@ const files: Record<string, { expect: Expect; unmapped: string[]; problems?: str
           ['g6', 'record.tags'],
         ],
       );
-      assert.equal(nodeOf(flow, 'g1').params.text, 'Action overdue; please resolve: {{record.link}}');
+      assert.equal(
+        nodeOf(flow, 'g1').params.text,
+        'Action overdue; please resolve: {{ record | record_url }}',
+      );
       assert.deepEqual(nodeOf(flow, 'g2').params, { duration: { amount: 2, unit: 'days' } });
       assert.deepEqual(nodeOf(flow, 'g3').params, {
         condition: { '==': [{ var: 'record.complete' }, 'yes'] },
@@ -196,7 +200,8 @@ const files: Record<string, { expect: Expect; unmapped: string[]; problems?: str
       assert.deepEqual(nodeOf(flow, 'g6').params, { action: 'add', tags: ['reassigned'] });
       assert.deepEqual(edgesOf(flow), ['trigger>g1', 'g1>g2', 'g2>g3', 'g3:true>g4', 'g3:false>g5', 'g5>g6']);
     },
-    unmapped: ['/items/0/options/text/value {link}'],
+    // {link} is the record's page now ({{ record | record_url }}): nothing left unmapped.
+    unmapped: [],
   },
 };
 
@@ -337,7 +342,7 @@ describe('X2CRM flow files import', () => {
 });
 
 describe('X2CRM conditions on users and lists', () => {
-  test('"user is logged in" on a field becomes userOnline; on a username or a list, it is listed with what to use instead', () => {
+  test('"user is logged in" and "on list" become userOnline and onList, usernames and list ids as references to bind', () => {
     const unmapped: Unmapped[] = [];
     const rule = convertConditions(
       [
@@ -348,13 +353,14 @@ describe('X2CRM conditions on users and lists', () => {
       '/items/0/conditions',
       unmapped,
     );
-    assert.deepEqual(rule, { and: [{ userOnline: [{ var: 'record.assignedTo' }] }, false, false] });
-    assert.deepEqual(
-      unmapped.map((u) => u.path),
-      ['/items/0/conditions/1', '/items/0/conditions/2'],
-    );
-    assert.match(unmapped[0]?.reason ?? '', /User is online/);
-    assert.match(unmapped[1]?.reason ?? '', /Record is on list/);
+    assert.deepEqual(rule, {
+      and: [
+        { userOnline: [{ var: 'record.assignedTo' }] },
+        { userOnline: ['x2crm:user:chames'] },
+        { onList: ['x2crm:list:12'] },
+      ],
+    });
+    assert.deepEqual(unmapped, []);
   });
 });
 

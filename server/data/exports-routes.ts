@@ -1,7 +1,7 @@
 import { exportIndexResponse, exportParams, exportQuery } from '../../schemas/imports.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { exportIndex, exportModule } from './exports.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
+import { exportIndex, exportModule } from './exports.ts';
 
 const tags = ['exports'];
 

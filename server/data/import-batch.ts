@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Actor } from '../platform/audit.ts';
-import { type Changes, diff } from '../records/changelog.ts';
 import type { NewEvent } from '../platform/events.ts';
+import type { SettingsService } from '../platform/settings.ts';
+import { type Changes, diff } from '../records/changelog.ts';
+import { routeRecords } from '../routing/routing.ts';
 import { recordsDb } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
 import { toColumns, toRecord } from '../studio/record-schema.ts';
-import { routeRecords } from '../routing/routing.ts';
-import type { SettingsService } from '../platform/settings.ts';
 
 /**
  * The writes of one batch of imported rows, in the caller's transaction: one multi-row

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
+import { publish } from '../collaboration/live.ts';
 import type { Db } from '../db/index.ts';
 import type { RowError } from './import-rows.ts';
-import { publish } from '../collaboration/live.ts';
 
 /** An import's counters and failed rows, written in the transaction of the rows they count. */
 

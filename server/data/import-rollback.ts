@@ -1,17 +1,17 @@
 import { sql } from 'kysely';
 import type { RollbackView } from '../../schemas/imports.ts';
 import type { Db } from '../db/index.ts';
-import { WeftError } from '../platform/errors.ts';
+import type { OwnershipRegistry } from '../identity/ownership.ts';
+import { deleteUser } from '../identity/users.ts';
 import { type Actor, audit } from '../platform/audit.ts';
 import { type Principal, requireAdmin } from '../platform/authz.ts';
+import { WeftError } from '../platform/errors.ts';
 import { diff } from '../records/changelog.ts';
-import { recordsDb } from '../studio/fields.ts';
-import { getImport } from './imports.ts';
-import { getModule } from '../studio/modules.ts';
-import type { OwnershipRegistry } from '../identity/ownership.ts';
 import { accessCondition } from '../records/record-access.ts';
+import { recordsDb } from '../studio/fields.ts';
+import { getModule } from '../studio/modules.ts';
 import { toRecord } from '../studio/record-schema.ts';
-import { deleteUser } from '../identity/users.ts';
+import { getImport } from './imports.ts';
 
 /**
  * Rollback deletes the records an import created, as deletes like any other (changelog

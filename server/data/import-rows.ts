@@ -1,14 +1,14 @@
 import { type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { ImportMode } from '../db/types.ts';
-import { WeftError } from '../platform/errors.ts';
 import type { Principal } from '../platform/authz.ts';
+import { WeftError } from '../platform/errors.ts';
 import { checkDropdownValue, loadDropdown } from '../studio/dropdown-values.ts';
 import { columnName, isMultiple, recordsDb, tableOf } from '../studio/fields.ts';
-import type { Plan, Values } from './import-batch.ts';
-import { BadCell, cellValue } from './import-values.ts';
 import type { FieldDefinition, ModuleDefinition } from '../studio/modules.ts';
 import { toRecord, validateRecordInput } from '../studio/record-schema.ts';
+import type { Plan, Values } from './import-batch.ts';
+import { BadCell, cellValue } from './import-values.ts';
 
 /**
  * From a batch of rows to the plans the batch writes: each row's values, whether it

@@ -2,17 +2,17 @@ import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { ImportsTable } from '../db/types.ts';
-import { WeftError } from '../platform/errors.ts';
 import { loadPrincipal, type Principal, requireScope, visibleAssignees } from '../platform/authz.ts';
+import { WeftError } from '../platform/errors.ts';
+import type { SettingsService } from '../platform/settings.ts';
+import { accessCondition } from '../records/record-access.ts';
 import { columnName, indexName } from '../studio/fields.ts';
+import { getModule, type ModuleDefinition } from '../studio/modules.ts';
 import { type Plan, type Writer, type Written, writePlans } from './import-batch.ts';
 import { readTable } from './import-parse.ts';
 import { type Counts, pushProgress, recordProgress } from './import-progress.ts';
 import { keyOf, type Preparer, prepareBatch, type RowError, type SourceRow } from './import-rows.ts';
 import { importUserRows } from './import-users.ts';
-import { getModule, type ModuleDefinition } from '../studio/modules.ts';
-import { accessCondition } from '../records/record-access.ts';
-import type { SettingsService } from '../platform/settings.ts';
 
 /**
  * The import job. Rows go in batches; each batch commits its records, changelog rows,

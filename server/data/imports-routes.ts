@@ -13,10 +13,10 @@ import {
 } from '../../schemas/imports.ts';
 import { invalid } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
+import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { csvTypes, formatOf, xlsxType } from './import-parse.ts';
 import { rollbackImport } from './import-rollback.ts';
 import { getImport, listImportErrors, listImports, previewImport, startImport } from './imports.ts';
-import type { RoutePlugin } from '../plugins/route-plugin.ts';
 
 const tags = ['imports'];
 const maxFileBytes = 100 * 1024 * 1024;

@@ -1,6 +1,6 @@
+import { requireAdmin } from '../platform/authz.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
-import { requireAdmin } from '../platform/authz.ts';
 import { exportUsers } from './user-export.ts';
 
 const tags = ['users'];
