@@ -256,12 +256,6 @@ export function describeSeconds(value: number): string {
   return `${value} seconds`;
 }
 
-/** The stage after `stageId` in the process's current order, if any. */
-function nextOf(definition: ProcessDefinition, stageId: string): ProcessStageDefinition | undefined {
-  const index = definition.stages.findIndex((stage) => stage.id === stageId);
-  return index < 0 ? undefined : definition.stages[index + 1];
-}
-
 function laterThan(definition: ProcessDefinition, stageId: string, other: string): boolean {
   const ids = definition.stages.map((stage) => stage.id);
   const a = ids.indexOf(other);
