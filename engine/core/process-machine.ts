@@ -193,7 +193,11 @@ export function refusal(
     stage.roles.length > 0 &&
     !stage.roles.some((role) => event.actor.roleIds.includes(role))
   )
-    return { rule: 'role', field: 'stageId', message: `your roles may not move the stage "${stage.name}"` };
+    return {
+      rule: 'role',
+      field: 'stageId',
+      message: `Your roles do not allow moving the stage "${stage.name}"`,
+    };
   const status = statusOf(context, stage.id);
   const progress = context.stages[stage.id];
   switch (event.type) {

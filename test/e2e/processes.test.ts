@@ -125,7 +125,7 @@ test('a restricted user moves the card across the board, is asked for the commen
   // "Proposal" belongs to managers: completing it is refused, the card stays, the reason shows.
   await page.getByRole('button', { name: 'Move Big deal to' }).click();
   await page.getByRole('menuitem', { name: 'Won' }).click();
-  await page.getByRole('alert').getByText('your roles may not move the stage "Proposal"').waitFor();
+  await page.getByRole('alert').getByText('Your roles do not allow moving the stage "Proposal"').waitFor();
   await column(page, 'Proposal').getByText('Big deal').waitFor();
   assert.equal(await count(page, 'Won').textContent(), '0');
   await shot(page, 'board-refused');
