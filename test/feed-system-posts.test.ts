@@ -266,3 +266,12 @@ test('profile: my login locations, each address with its rough place, newest fir
     .items;
   assert.ok(!daves.some((item) => item.ip === '8.8.4.4'));
 });
+
+test("a user's login locations: to administrators and to themselves only", async () => {
+  assert.equal((await admin.request('GET', `/api/users/${alice.userId}/login-locations`)).statusCode, 200);
+  assert.equal((await alice.request('GET', `/api/users/${alice.userId}/login-locations`)).statusCode, 200);
+  const refused = await dave.request('GET', `/api/users/${alice.userId}/login-locations`);
+  assert.equal(refused.statusCode, 403);
+  const missing = await admin.request('GET', `/api/users/${randomUUID()}/login-locations`);
+  assert.equal(missing.statusCode, 404);
+});
