@@ -22,6 +22,8 @@ export const feedPostTypes = [
   'stage-completed',
   // A flow's comment on a record (X2CRM's X2FlowRecordComment).
   'comment',
+  // A process stage started, completed or reverted on a record.
+  'process',
 ] as const;
 export type FeedPostType = (typeof feedPostTypes)[number];
 

@@ -34,6 +34,19 @@ export const settingsSchema = {
       default: 1000,
       description: "Most finished runs kept per flow (X2CRM's trigger log cap); older ones are deleted.",
     },
+    triggerLogMax: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 10_000_000,
+      default: 1_000_000,
+      description:
+        "Most trigger-log entries kept, all flows together (X2CRM's triggerLogMax); the oldest are deleted in the background.",
+    },
+    triggerLogConditions: {
+      type: 'boolean',
+      default: false,
+      description: 'Also log the events whose trigger conditions did not hold (no run started).',
+    },
     flowChainDepth: {
       type: 'integer',
       minimum: 0,
@@ -92,6 +105,70 @@ export const settingsSchema = {
       default: true,
       description:
         'Flows send nothing to a record whose doNotEmail is set (the step says why it sent nothing).',
+    },
+    processBackdateWindowSeconds: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 315_360_000,
+      default: 86_400,
+      description:
+        'How long after a stage is completed a non-admin may revert it or change its date (0: never; null: unlimited).',
+    },
+    processBackdateRangeSeconds: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 315_360_000,
+      default: 2_592_000,
+      description: 'How far back a non-admin may date a stage completion (0: not at all; null: unlimited).',
+    },
+    processAllowReassign: {
+      type: 'boolean',
+      default: false,
+      description: 'Whether non-admins may name someone else as who completed a process stage.',
+    },
+    codeStepMaxTimeMs: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 60_000,
+      default: 5000,
+      description: 'The longest a flow’s code step may run (its own limit defaults to 1 s).',
+    },
+    timeZone: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: 'UTC',
+      description:
+        'The workspace’s time zone (IANA name): dates in templates and X2CRM’s {date}/{time}; a flow’s own time zone wins.',
+    },
+    locale: {
+      type: 'string',
+      minLength: 2,
+      maxLength: 35,
+      default: 'en-US',
+      description: 'The workspace’s locale (BCP 47): month and day names, number formats in templates.',
+    },
+    dateFormat: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: '%Y-%m-%d',
+      description: 'strftime format of a date in templates (`date: "date"`, X2CRM’s {date}).',
+    },
+    timeFormat: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: '%H:%M',
+      description: 'strftime format of a time of day in templates (`date: "time"`, X2CRM’s {time}).',
+    },
+    appUrl: {
+      type: ['string', 'null'],
+      maxLength: 2000,
+      pattern: '^https?://',
+      default: null,
+      description:
+        'The address people open Weft at (https://crm.example.com): links to records in flow messages (X2CRM’s {link}); null writes relative links.',
     },
     httpAllowList: {
       type: 'array',

@@ -3,9 +3,14 @@
  * services, bound to the step's transaction and to the run (writes carry the run's
  * causation, so the events they emit start other flows with a depth, never silently).
  */
+import type { LinkFacts } from '../core/template-links.ts';
+import type { CodeLanguage, CodeResult } from '../sandbox/protocol.ts';
+
 export type RecordValues = Record<string, unknown>;
 
 export interface EngineServices {
+  /** Linked records for templates, as FactServices has them (test runs read facts from here). */
+  links?: FactServices['links'];
   records: {
     get(module: string, id: string): Promise<RecordValues | null>;
     create(module: string, values: RecordValues): Promise<RecordValues>;
@@ -83,6 +88,34 @@ export interface EngineServices {
      */
     send(message: EmailMessage): Promise<EmailSent>;
   };
+  /**
+   * A record's progress through a process, with every rule of the API (a refusal fails the
+   * step, naming the rule). Flows act as administrators: roles and backdating do not hold them back.
+   */
+  processes: {
+    change(input: {
+      processId: string;
+      module: string;
+      recordId: string;
+      action: 'start' | 'complete' | 'revert';
+      stageId: string;
+      comment?: string | null | undefined;
+    }): Promise<ProcessProgressAnswer>;
+    /** For `processStatus`: record id → stage id → status (stages not listed have not started). */
+    statusAmong(
+      processId: string,
+      recordIds: string[],
+    ): Promise<Record<string, Record<string, 'started' | 'completed'>>>;
+  };
+  code: {
+    /**
+     * Runs a code step in the sandbox pool (engine/sandbox): never on the caller's event
+     * loop. `timeLimitMs` is capped by the admin's setting; memory and output limits are the
+     * sandbox's defaults. Resolves with the output or the code's error, never rejects for the
+     * code's own failures.
+     */
+    run(request: CodeRequest): Promise<CodeResult>;
+  };
   http: {
     /**
      * One outbound request, refused before connecting when the target is private,
@@ -111,6 +144,16 @@ export type EmailSent =
   | { messageId: string; status: 'stored' | 'queued' }
   | { skipped: 'doNotEmail'; reason: string };
 
+export interface CodeRequest {
+  source: string;
+  language: CodeLanguage;
+  /** record, previous, trigger, user, vars, steps as JSON. */
+  input: Record<string, unknown>;
+  /** The run's clock, what `Date.now()` answers inside. */
+  now: number;
+  timeLimitMs?: number;
+}
+
 export interface HttpCall {
   method: string;
   url: string;
@@ -126,10 +169,24 @@ export interface HttpAnswer {
   body: unknown;
 }
 
+export interface ProcessProgressAnswer {
+  processId: string;
+  currentStage: string | null;
+  completed: boolean;
+  stages: { id: string; name: string; status: 'notStarted' | 'started' | 'completed' }[];
+}
+
 /** What gathering facts for conditions reads (engine/runtime/facts.ts); the dispatcher has it without a run. */
 export interface FactServices {
   lists: Pick<EngineServices['lists'], 'membersAmong'>;
   presence: Pick<EngineServices['presence'], 'onlineAmong'>;
+  processes: Pick<EngineServices['processes'], 'statusAmong'>;
+  /**
+   * The records a record's link fields lead to, by path (`company`, `company.parent`;
+   * paths that are not link fields are left out), at most three links deep; an assignment
+   * leads to the user's profile. Absent: templates read link fields as the ids they hold.
+   */
+  links?: { load(record: Record<string, unknown>, paths: readonly string[]): Promise<LinkFacts> };
 }
 
 /** Actions receive `ctx.services` typed loosely by the core; this narrows it. */

@@ -1,4 +1,5 @@
 import type { PgBoss } from 'pg-boss';
+import { FieldValueError, toFieldTypes } from '../../engine/core/field-values.ts';
 import { NonRetriableError } from '../../engine/runtime/errors.ts';
 import type { RunInfo } from '../../engine/runtime/runtime.ts';
 import type { EngineServices, FactServices } from '../../engine/runtime/services.ts';
@@ -14,12 +15,34 @@ import type { Principal } from '../platform/authz.ts';
 import { invalid, WeftError } from '../platform/errors.ts';
 import { guardedFetch } from '../platform/http-client.ts';
 import { SettingsService } from '../platform/settings.ts';
+import { changeProgress } from '../processes/progress.ts';
+import { stageStatusAmong } from '../processes/status.ts';
 import { changeMembers, isOnList, listMembersAmong } from '../records/lists.ts';
 import { listRecords } from '../records/record-list.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from '../records/records.ts';
 import { addTags, removeTags } from '../records/tags.ts';
 import { routeRecord } from '../routing/routing.ts';
 import { getModule, pinModules } from '../studio/modules.ts';
+import { runCodeStep } from './code-sandbox.ts';
+import { loadLinks } from './run-data.ts';
+
+/**
+ * A flow's values converted to their fields' types (a template renders text): a value that
+ * cannot be is a 400 naming the field and the value, so the step fails as the user's error.
+ */
+async function typed(
+  db: Db,
+  module: string,
+  values: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const { fields } = await getModule(db, module);
+  try {
+    return toFieldTypes(fields, values);
+  } catch (error) {
+    if (error instanceof FieldValueError) throw invalid(error.field, error.reason);
+    throw error;
+  }
+}
 
 /**
  * Flows act with full rights, in the name of the user who created the flow (so that
@@ -72,13 +95,20 @@ export async function engineServices(
   const testRun = run.test === true;
   const facts = factServices(db);
   return nonRetriableOnUserErrors({
+    ...(facts.links && { links: facts.links }),
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
       // A step's output is data for later steps, not a screen: no display names.
-      create: (module, values) =>
-        createRecord(db, principal, actor, module, values, { ...options, display: false }),
-      update: (module, id, values) =>
-        updateRecord(db, principal, actor, module, id, values, { ...options, display: false }),
+      create: async (module, values) =>
+        createRecord(db, principal, actor, module, await typed(db, module, values), {
+          ...options,
+          display: false,
+        }),
+      update: async (module, id, values) =>
+        updateRecord(db, principal, actor, module, id, await typed(db, module, values), {
+          ...options,
+          display: false,
+        }),
       delete: (module, id) => deleteRecord(db, principal, actor, module, id, options).then(() => undefined),
       find: async (module, query) => {
         const page = await listRecords(db, principal, module, {
@@ -170,6 +200,29 @@ export async function engineServices(
         return { messageId: queued.messageId, status: queued.status };
       },
     },
+    processes: {
+      change: async ({ processId, module, recordId, action, stageId, comment }) => {
+        const settings = await new SettingsService(db).get();
+        const progress = await changeProgress(
+          db,
+          principal,
+          actor,
+          settings,
+          { processId, module, recordId, changes: [{ action, stageId, comment }] },
+          { ...options, author: null },
+        );
+        return {
+          processId: progress.processId,
+          currentStage: progress.currentStage,
+          completed: progress.completed,
+          stages: progress.stages.map((stage) => ({ id: stage.id, name: stage.name, status: stage.status })),
+        };
+      },
+      statusAmong: facts.processes.statusAmong,
+    },
+    code: {
+      run: (request) => runCodeStep(db, request),
+    },
     http: {
       request: async (request) => {
         if (testRun) {
@@ -190,6 +243,7 @@ export async function engineServices(
  */
 export function factServices(db: Db): FactServices {
   return {
+    links: { load: (record, paths) => loadLinks(db, record, paths) },
     lists: { membersAmong: (listId, recordIds) => listMembersAmong(db, listId, recordIds) },
     presence: {
       onlineAmong: async (userIds) => {
@@ -197,6 +251,7 @@ export function factServices(db: Db): FactServices {
         return userIds.filter((id) => online.has(id));
       },
     },
+    processes: { statusAmong: (processId, recordIds) => stageStatusAmong(db, processId, recordIds) },
   };
 }
 
@@ -211,7 +266,12 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
         return await call(...args);
       } catch (error) {
         if (error instanceof WeftError && error.statusCode < 500) {
-          throw new NonRetriableError(error.message, { owner: 'user', cause: error });
+          const rule =
+            error.code === 'WEFT_ERR_PROCESS_RULE'
+              ? (error.details as { rule?: string }[])[0]?.rule
+              : undefined;
+          const message = rule ? `process rule "${rule}" refused: ${error.message}` : error.message;
+          throw new NonRetriableError(message, { owner: 'user', cause: error });
         }
         throw error;
       }

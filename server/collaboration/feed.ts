@@ -76,7 +76,7 @@ export interface FeedQuery {
 
 /** Pinned posts first, then the newest; keyset-paged on (pinned, createdAt, seq). */
 export async function listPosts(db: Db, principal: Principal, query: FeedQuery) {
-  const after = decodeCursor(query.cursor, 3);
+  const after = decodeCursor(query.cursor, ['integer', 'timestamp', 'integer']);
   let select = postsQuery(db)
     .select('feedPosts.seq')
     .where(await visibleTo(db, principal));

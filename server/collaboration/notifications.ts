@@ -130,7 +130,7 @@ export async function listNotifications(
   userId: string,
   query: { limit: number; cursor?: string | undefined; unread?: boolean | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['timestamp', 'integer']);
   let select = db
     .selectFrom('notifications')
     .select([...columns, 'seq'])

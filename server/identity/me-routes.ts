@@ -48,7 +48,13 @@ export const meRoutes: RoutePlugin = async (app) => {
 
   app.post(
     '/password',
-    { schema: { tags, summary: 'Change my password; ends my other sessions', body: passwordChangeBody } },
+    {
+      schema: {
+        tags,
+        summary: 'Change my password; ends my other sessions and revokes my API tokens',
+        body: passwordChangeBody,
+      },
+    },
     async (request, reply) => {
       const principal = principalOf(request);
       const user = await app.db

@@ -86,7 +86,7 @@ export interface ChangelogQuery {
 
 /** Newest first; filters by module, record and the user who made the change. */
 export async function listChangelog(db: Db, query: ChangelogQuery) {
-  const after = decodeCursor(query.cursor, 1);
+  const after = decodeCursor(query.cursor, ['integer']);
   let select = db
     .selectFrom('changelog')
     .select(['id', 'module', 'recordId', 'action', 'changes', 'actorId', 'actorName', 'at']);

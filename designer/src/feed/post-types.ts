@@ -12,6 +12,7 @@ export const postTypeLabels: Record<FeedPostType, string> = {
   'task-completed': 'Task completed',
   'web-lead': 'Web lead',
   'stage-completed': 'Stage completed',
+  process: 'Process',
   comment: 'Comment',
 };
 

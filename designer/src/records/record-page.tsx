@@ -26,6 +26,8 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { useLive } from '../app/live.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
+import { ProcessWidget } from '../processes/process-widget.tsx';
+import { statusLabel } from '../executions/executions-api.ts';
 import { postTypeLabel } from '../feed/post-types.ts';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
@@ -169,6 +171,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
           tags={(record.tags as string[]) ?? []}
           onChange={setRecord}
         />
+        <ProcessWidget module={module.name} id={id} />
         <Tabs
           defaultValue="activity"
           style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}
@@ -339,12 +342,13 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
 interface RunRow {
   id: string;
   flowId: string;
+  flowName?: string;
   version: number;
   status: string;
   startedAt: string;
 }
 
-/** The flow runs that acted on this record (admins: flows are administration); each opens its flow. */
+/** The flow runs that acted on this record (admins: flows are administration); each opens its run. */
 function Runs({ module, id }: { module: ModuleDef; id: string }) {
   const { items, hasMore, more } = usePaged<RunRow>(`/runs?module=${module.name}&recordId=${id}&limit=50`);
   return (
@@ -361,10 +365,11 @@ function Runs({ module, id }: { module: ModuleDef; id: string }) {
             variant="subtle"
             size="xs"
             justify="space-between"
-            onClick={() => navigate(`/flows/${run.flowId}`)}
+            onClick={() => navigate(`/runs/${run.id}`)}
             data-testid="record-run"
           >
-            {run.status} · v{run.version} · {new Date(run.startedAt).toLocaleString()}
+            {run.flowName ?? 'Flow'} · {statusLabel[run.status] ?? run.status} · v{run.version} ·{' '}
+            {new Date(run.startedAt).toLocaleString()}
           </Button>
         ))}
       </Stack>

@@ -46,7 +46,8 @@ const params = {
     targetUserId: {
       type: 'string',
       title: "Post to this user's feed",
-      description: 'With "A chosen user\'s feed": a user id or username; may be a template',
+      description: 'With "A chosen user\'s feed": a user, or a variable such as {{record.assignedTo}}',
+      'x-weft-ref': 'user',
     },
     notify: {
       type: 'boolean',

@@ -12,12 +12,23 @@ const params = {
       enum: ['user', 'routing'],
       default: 'user',
       title: 'Assign to',
-      description:
-        "user: a user or group; routing: the module's lead routing rules, applied now whether or not the module routes new records",
+      'x-weft-choices': [
+        'A user or group',
+        "Whoever the module's lead routing picks (applied now, even where the module does not route new records)",
+      ],
     },
-    assignee: { type: 'string', title: 'User or group id', description: 'For "user"; may be a template' },
+    assignee: {
+      type: 'string',
+      title: 'User or group',
+      description: 'Who gets the record; may be a variable such as {{record.assignedTo}}',
+      'x-weft-ref': 'assignee',
+    },
   },
   required: ['to'],
+  // A user or group is required when assigning to one; routing needs none.
+  if: { properties: { to: { const: 'user' } } },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a promise
+  then: { required: ['assignee'] },
   additionalProperties: false,
 } as const;
 
@@ -26,6 +37,7 @@ const output = {
   properties: {
     assignedTo: { type: ['string', 'null'] },
     reason: { type: 'string', description: 'With "routing": why lead routing chose this assignee' },
+    record: { type: 'object', description: 'The record as assigned: later steps see it as record' },
   },
   additionalProperties: false,
 } as const;
@@ -42,6 +54,7 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
   category: 'Records',
   params,
   output,
+  updatesRecord: true,
   retry: { attempts: 3, backoff: 'exponential', delayMs: 1000 },
   async run(ctx, input) {
     const { module, id, values } = currentRecord(ctx.record);
@@ -53,11 +66,11 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
           `Lead routing for ${module} found nobody to assign this record to: ${reason}`,
         );
       }
-      await services.records.update(module, id, { assignedTo: assignee });
-      return { assignedTo: assignee, reason };
+      const record = await services.records.update(module, id, { assignedTo: assignee });
+      return { assignedTo: assignee, reason, record };
     }
     const assignedTo = input.assignee ?? null;
-    await services.records.update(module, id, { assignedTo });
-    return { assignedTo };
+    const record = await services.records.update(module, id, { assignedTo });
+    return { assignedTo, record };
   },
 });
