@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { Flow } from '../schemas/flow.ts';
+import { processSubmission } from '../server/forms/form-process.ts';
 import type { Session } from './helpers/app.ts';
 import { engineTestApp, eventually, type StepSpec, straightFlow } from './helpers/engine.ts';
 import { csvOf, imported, startWorker } from './helpers/imports.ts';
@@ -290,4 +291,61 @@ test('record writes announce their posts to open feeds once per dispatched batch
   } finally {
     client.close();
   }
+});
+
+test('a web form lead is a web-lead post on its contact, unless switched off', async () => {
+  const form = await admin.request('POST', '/api/forms', {
+    name: 'Contact us',
+    kind: 'lead',
+    settings: {
+      fields: [
+        { name: 'firstName', label: 'First name', required: true },
+        { name: 'lastName', label: 'Last name', required: true },
+        { name: 'email', label: 'Email', required: true },
+      ],
+      minFillSeconds: 0,
+    },
+  });
+  assert.equal(form.statusCode, 201, form.body);
+  const formId = form.json().id as string;
+  const submitAndProcess = async (email: string, ip: string) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: `/api/public/forms/${formId}/submit`,
+      payload: { firstName: 'Lin', lastName: 'Webb', email },
+      remoteAddress: ip,
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.ok(response.statusCode < 400, response.body);
+    const row = await db
+      .selectFrom('webFormSubmissions')
+      .select('id')
+      .where('formId', '=', formId)
+      .orderBy('receivedAt', 'desc')
+      .executeTakeFirstOrThrow();
+    await processSubmission(db, app.boss ?? null, app.settings, row.id);
+    return (
+      await db
+        .selectFrom('webFormSubmissions')
+        .select('contactId')
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow()
+    ).contactId as string;
+  };
+  const contactId = await submitAndProcess('lin@example.com', '10.9.0.1');
+  const posts = (
+    await admin.request('GET', `/api/feed?module=contacts&recordId=${contactId}&types=web-lead`)
+  ).json<{ items: { text: string }[] }>().items;
+  assert.deepEqual(
+    posts.map((post) => post.text),
+    ['Web lead from the form “Contact us”: Lin Webb'],
+  );
+  await admin.request('PATCH', '/api/settings', { feedSystemPosts: { 'web-lead': false } });
+  const quiet = await submitAndProcess('lin.two@example.com', '10.9.0.2');
+  assert.equal(
+    (await admin.request('GET', `/api/feed?module=contacts&recordId=${quiet}&types=web-lead`)).json().items
+      .length,
+    0,
+  );
+  await admin.request('PATCH', '/api/settings', { feedSystemPosts: {} });
 });

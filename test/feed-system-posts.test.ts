@@ -114,7 +114,7 @@ test('each type is switched off by an administrator, from the next write on', as
   await settings({ feedSystemPosts: {} });
 });
 
-test('postSystemEvent: other features post typed system posts (web lead, stage completed), unless switched off', async () => {
+test('postSystemEvent: other features post typed system posts (web lead, process stage), unless switched off', async () => {
   const id = await create('contacts', { firstName: 'Web', lastName: 'Lead' });
   const lead = await postSystemEvent(db, {
     type: 'web-lead',
@@ -123,10 +123,10 @@ test('postSystemEvent: other features post typed system posts (web lead, stage c
     recordId: id,
   });
   assert.equal(lead?.type, 'web-lead');
-  await settings({ feedSystemPosts: { 'stage-completed': false } });
+  await settings({ feedSystemPosts: { process: false } });
   assert.equal(
     await postSystemEvent(db, {
-      type: 'stage-completed',
+      type: 'process',
       text: 'Stage done',
       module: 'contacts',
       recordId: id,
@@ -135,19 +135,19 @@ test('postSystemEvent: other features post typed system posts (web lead, stage c
   );
   await settings({ feedSystemPosts: {} });
   const stage = await postSystemEvent(db, {
-    type: 'stage-completed',
+    type: 'process',
     text: 'Sales: stage 2 “Qualified” completed',
     actorId: alice.userId,
     module: 'contacts',
     recordId: id,
   });
   assert.deepEqual(
-    (await posts(admin, `module=contacts&recordId=${id}&types=web-lead&types=stage-completed`)).map((p) => [
+    (await posts(admin, `module=contacts&recordId=${id}&types=web-lead&types=process`)).map((p) => [
       p.type,
       p.authorId,
     ]),
     [
-      ['stage-completed', alice.userId],
+      ['process', alice.userId],
       ['web-lead', null],
     ],
   );
