@@ -167,6 +167,7 @@ test('the designer draws "Post to activity feed" with named choices: type, autho
   for (const label of ['Post type', 'Author', 'Whose feed', 'Notify the user whose feed it is on']) {
     await panel.getByText(label, { exact: true }).first().waitFor();
   }
+  await shot(designer.page, 'feed-06-designer-post-node');
   // Choices read as words, not identifiers.
   await panel.getByText('Note', { exact: true }).or(panel.locator('input[value="Note"]')).first().waitFor();
   await panel
