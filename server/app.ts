@@ -21,6 +21,7 @@ import { formsPlugin } from './forms/plugin.ts';
 import { hooksPlugin } from './hooks/plugin.ts';
 import { OwnershipRegistry } from './identity/ownership.ts';
 import { identityPlugin } from './identity/plugin.ts';
+import { marketingPlugin } from './marketing/plugin.ts';
 import { platformPlugin } from './platform/plugin.ts';
 import { SettingsService } from './platform/settings.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -172,6 +173,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(formsPlugin);
       await api.register(hooksPlugin);
       await api.register(adminPlugin);
+      await api.register(marketingPlugin);
       await api.register(automationPlugin);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

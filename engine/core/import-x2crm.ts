@@ -64,7 +64,22 @@ const triggers: Readonly<Record<string, string>> = {
   WorkflowRevertStageTrigger: 'trigger.stageReverted',
   // Parity
   ...parityTriggerTypes,
+  // Marketing
+  EmailOpenTrigger: 'trigger.emailOpened',
+  CampaignEmailOpenTrigger: 'trigger.campaignEmailOpened',
+  CampaignEmailClickTrigger: 'trigger.campaignEmailClicked',
+  CampaignUnsubscribeTrigger: 'trigger.campaignUnsubscribed',
+  NewsletterEmailClickTrigger: 'trigger.newsletterEmailClicked',
+  NewsletterUnsubscribeTrigger: 'trigger.newsletterUnsubscribed',
+  WebActivityTrigger: 'trigger.webActivity',
+  CampaignWebActivityTrigger: 'trigger.campaignWebActivity',
+  TargetedContentRequestTrigger: 'trigger.targetedContentRequested',
 };
+
+/** X2CRM's marketing triggers: about contacts, narrowed by a URL; their campaign or newsletter ids name nothing in Weft. */
+const marketingTriggers = new Set(
+  Object.keys(triggers).filter((name) => /Email|Unsubscribe|WebActivity|TargetedContent/.test(name)),
+);
 
 /** X2CRM model classes whose Weft module name is not simply the lower-cased class. */
 const modules: Readonly<Record<string, string>> = {
@@ -129,7 +144,46 @@ const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx:
   ...processActions,
   // Parity
   ...parityActions(attributes, moduleOf),
+  // Marketing
+  X2FlowRecordNewsletterAdd: {
+    type: 'newsletter.add',
+    params: (_item, ctx) => ({ newsletterId: foreignId(ctx, 'listId', 'newsletter') }),
+  },
+  X2FlowCampaignLaunch: {
+    type: 'campaign.launch',
+    params: (_item, ctx) => ({ campaignId: foreignId(ctx, 'campaign', 'campaign') }),
+  },
+  X2FlowSms: {
+    type: 'sms.send',
+    params: (_item, ctx) => {
+      if (ctx.option('from') !== undefined)
+        ctx.unmapped.push({
+          path: `${ctx.path}/options/from`,
+          what: 'Send As (Twilio credentials)',
+          reason: 'Weft sends through the SMS settings (smsAccountSid, smsAuthToken, smsFromNumber)',
+        });
+      return { to: ctx.option('to'), body: ctx.option('message') };
+    },
+  },
+  X2FlowPushWebContent: {
+    type: 'web.pushContent',
+    params: (_item, ctx) => ({ requestId: '{{trigger.requestId}}', content: ctx.option('content') ?? '' }),
+  },
 };
+
+/**
+ * An X2CRM record id (a campaign, a newsletter list) kept as written, with a note: it names
+ * nothing in Weft until someone picks the Weft record it stands for.
+ */
+function foreignId(ctx: Context, option: string, what: string): unknown {
+  const value = ctx.option(option);
+  ctx.unmapped.push({
+    path: `${ctx.path}/options/${option}`,
+    what: `${what} ${String(value ?? '')}`.trim(),
+    reason: `an X2CRM id names no Weft ${what}: choose the ${what} in this step`,
+  });
+  return value === undefined ? undefined : String(value);
+}
 
 function moduleOf(modelClass: unknown): string | undefined {
   if (typeof modelClass !== 'string' || modelClass === '') return undefined;
@@ -221,6 +275,29 @@ function convertTrigger(source: Item, unmapped: Unmapped[]): Flow['trigger'] {
   }
   if (Array.isArray(trigger.conditions) && trigger.conditions.length > 0) {
     params.conditions = convertConditions(trigger.conditions, '/trigger/conditions', unmapped);
+  }
+  // Marketing
+  if (marketingTriggers.has(x2type)) {
+    params.module ??= 'contacts';
+    const options = (trigger.options ?? {}) as Record<string, { value?: unknown; operator?: unknown }>;
+    const url = option('url');
+    if (typeof url === 'string' && url !== '') {
+      params.url = url;
+      const operator = options.url?.operator;
+      if (operator !== undefined && operator !== 'contains')
+        unmapped.push({
+          path: '/trigger/options/url/operator',
+          what: `URL ${String(operator)}`,
+          reason: 'Weft filters URLs by "contains" only',
+        });
+    }
+    for (const name of ['campaign', 'newsletter', 'template'])
+      if (option(name) !== undefined && option(name) !== '')
+        unmapped.push({
+          path: `/trigger/options/${name}`,
+          what: `${name} ${String(option(name))}`,
+          reason: `an X2CRM id names no Weft ${name}: the trigger listens to every one until you choose it`,
+        });
   }
   const type = triggers[x2type];
   if (!type) {
