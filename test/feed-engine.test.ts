@@ -47,7 +47,7 @@ async function dispatched() {
   }, 'every event dispatched');
 }
 
-test('feed.post: type, author (owner, assignee, a user by username), whose feed, and notify', async () => {
+test('feed.post: type, author (owner, assignee, a chosen user), whose feed, and notify', async () => {
   const flowId = await manual('Post variants', [
     ['note', 'feed.post', { text: 'A note by the owner', type: 'note', author: 'owner' }],
     [
@@ -57,7 +57,7 @@ test('feed.post: type, author (owner, assignee, a user by username), whose feed,
         text: 'To the assignee',
         type: 'post',
         author: 'user',
-        authorUserId: 'carol',
+        authorUserId: carol.userId,
         feed: 'assignee',
         notify: true,
       },
@@ -96,11 +96,23 @@ test('feed.post: type, author (owner, assignee, a user by username), whose feed,
   assert.ok((await notifications(bob)).some((n) => n.type === 'profile-post' && n.text.startsWith('carol')));
   assert.ok(!(await notifications(carol)).some((n) => n.type === 'profile-post'));
 
-  // A user that does not exist fails the step, naming the param; a group assignee is nobody.
-  const bad = await manual('Unknown author', [
-    ['p', 'feed.post', { text: 'x', author: 'user', authorUserId: 'nobody-here' }],
+  // A user that does not exist is refused at publishing; one a template names at run time
+  // (here a username held in the record's title) fails the step, naming the param.
+  const refused = await admin.request(
+    'POST',
+    '/api/flows/validate',
+    straightFlow('Unknown author', { type: 'trigger.manual', params: { module: 'contacts' } }, [
+      ['p', 'feed.post', { text: 'x', author: 'user', authorUserId: 'nobody-here' }],
+    ]),
+  );
+  assert.match(JSON.stringify(refused.json()), /authorUserId/);
+  const bad = await manual('Author from the record', [
+    ['p', 'feed.post', { text: 'x', author: 'user', authorUserId: '{{record.title}}' }],
   ]);
-  const failed = await runOn(bad, String(contact.id));
+  const named = await create('contacts', { firstName: 'Named', lastName: 'Author', title: 'carol' });
+  assert.equal((await runOn(bad, String(named.id))).status, 'succeeded', 'a username is taken for its user');
+  const nobody = await create('contacts', { firstName: 'No', lastName: 'Author', title: 'nobody-here' });
+  const failed = await runOn(bad, String(nobody.id));
   assert.equal(failed.status, 'failed');
   assert.match(failed.steps[0]?.error?.message ?? '', /authorId.*not an existing user/);
   await bob.request('DELETE', '/api/notifications');
