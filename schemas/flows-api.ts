@@ -84,7 +84,7 @@ export const flowBindBody = {
   properties: {
     values: {
       type: 'object',
-      propertyNames: { pattern: '^x2crm:(user|group|list|record|campaign|process):.+$' },
+      propertyNames: { pattern: '^x2crm:(user|group|list|record|campaign|process|stage):.+$' },
       additionalProperties: { type: 'string', minLength: 1 },
       minProperties: 1,
     },

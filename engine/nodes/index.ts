@@ -1,7 +1,7 @@
 import { controlNodes } from '../core/control-nodes.ts';
 import { createCatalog, type NodeDefinition } from '../core/node-types.ts';
-import codeRun from './actions/code-run.ts';
 import campaignLaunch from './actions/campaign-launch.ts';
+import codeRun from './actions/code-run.ts';
 import emailOpenedCheck from './actions/email-opened-check.ts';
 import emailSend from './actions/email-send.ts';
 import feedPost from './actions/feed-post.ts';
@@ -28,12 +28,12 @@ import userIsOnline from './actions/user-is-online.ts';
 import varsSet from './actions/vars-set.ts';
 import webContentPush from './actions/web-content-push.ts';
 import type { TriggerNode } from './define.ts';
-import macro from './triggers/macro.ts';
 import campaignEmailClicked from './triggers/campaign-email-clicked.ts';
 import campaignEmailOpened from './triggers/campaign-email-opened.ts';
 import campaignUnsubscribed from './triggers/campaign-unsubscribed.ts';
 import campaignWebActivity from './triggers/campaign-web-activity.ts';
 import emailOpened from './triggers/email-opened.ts';
+import macro from './triggers/macro.ts';
 import manual from './triggers/manual.ts';
 import newsletterEmailClicked from './triggers/newsletter-email-clicked.ts';
 import newsletterUnsubscribed from './triggers/newsletter-unsubscribed.ts';
@@ -55,8 +55,8 @@ import taskOverdue from './triggers/task-overdue.ts';
 import taskUncompleted from './triggers/task-uncompleted.ts';
 import userSignedIn from './triggers/user-signed-in.ts';
 import userSignedOut from './triggers/user-signed-out.ts';
-import webformSubmitted from './triggers/webform-submitted.ts';
 import webActivity from './triggers/web-activity.ts';
+import webformSubmitted from './triggers/webform-submitted.ts';
 import webhook from './triggers/webhook.ts';
 
 /** Every trigger the dispatcher can match. */

@@ -221,7 +221,7 @@ export async function engineServices(
           actor,
           settings,
           { processId, module, recordId, changes: [{ action, stageId, comment }] },
-          { ...options, author: null },
+          { ...options, author: null, names: false },
         );
         return {
           processId: progress.processId,
