@@ -19,7 +19,6 @@ export const feedPostTypes = [
   'record-deleted',
   'task-completed',
   'web-lead',
-  'stage-completed',
   // A flow's comment on a record (X2CRM's X2FlowRecordComment).
   'comment',
   // A process stage started, completed or reverted on a record.
@@ -38,7 +37,8 @@ export const systemPostTypes = [
   'record-deleted',
   'task-completed',
   'web-lead',
-  'stage-completed',
+  // A process stage started, completed or reverted (server/processes).
+  'process',
   'notification',
 ] as const satisfies readonly FeedPostType[];
 export type SystemPostType = (typeof systemPostTypes)[number];

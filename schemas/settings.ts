@@ -77,7 +77,7 @@ export const settingsSchema = {
       additionalProperties: { type: 'boolean' },
       default: {},
       description:
-        'Which posts Weft writes to the activity feed by itself (record created / updated / deleted, task completed, web lead, stage completed, notification copies); a type left out is on.',
+        'Which posts Weft writes to the activity feed by itself (record created / updated / deleted, task completed, web lead, process stages, notification copies); a type left out is on.',
     },
     smtpHost: {
       type: ['string', 'null'],

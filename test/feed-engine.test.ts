@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { Flow } from '../schemas/flow.ts';
+import { processSubmission } from '../server/forms/form-process.ts';
 import type { Session } from './helpers/app.ts';
 import { engineTestApp, eventually, type StepSpec, straightFlow } from './helpers/engine.ts';
 import { csvOf, imported, startWorker } from './helpers/imports.ts';
@@ -46,7 +47,7 @@ async function dispatched() {
   }, 'every event dispatched');
 }
 
-test('feed.post: type, author (owner, assignee, a user by username), whose feed, and notify', async () => {
+test('feed.post: type, author (owner, assignee, a chosen user), whose feed, and notify', async () => {
   const flowId = await manual('Post variants', [
     ['note', 'feed.post', { text: 'A note by the owner', type: 'note', author: 'owner' }],
     [
@@ -56,7 +57,7 @@ test('feed.post: type, author (owner, assignee, a user by username), whose feed,
         text: 'To the assignee',
         type: 'post',
         author: 'user',
-        authorUserId: 'carol',
+        authorUserId: carol.userId,
         feed: 'assignee',
         notify: true,
       },
@@ -95,11 +96,23 @@ test('feed.post: type, author (owner, assignee, a user by username), whose feed,
   assert.ok((await notifications(bob)).some((n) => n.type === 'profile-post' && n.text.startsWith('carol')));
   assert.ok(!(await notifications(carol)).some((n) => n.type === 'profile-post'));
 
-  // A user that does not exist fails the step, naming the param; a group assignee is nobody.
-  const bad = await manual('Unknown author', [
-    ['p', 'feed.post', { text: 'x', author: 'user', authorUserId: 'nobody-here' }],
+  // A user that does not exist is refused at publishing; one a template names at run time
+  // (here a username held in the record's title) fails the step, naming the param.
+  const refused = await admin.request(
+    'POST',
+    '/api/flows/validate',
+    straightFlow('Unknown author', { type: 'trigger.manual', params: { module: 'contacts' } }, [
+      ['p', 'feed.post', { text: 'x', author: 'user', authorUserId: 'nobody-here' }],
+    ]),
+  );
+  assert.match(JSON.stringify(refused.json()), /authorUserId/);
+  const bad = await manual('Author from the record', [
+    ['p', 'feed.post', { text: 'x', author: 'user', authorUserId: '{{record.title}}' }],
   ]);
-  const failed = await runOn(bad, String(contact.id));
+  const named = await create('contacts', { firstName: 'Named', lastName: 'Author', title: 'carol' });
+  assert.equal((await runOn(bad, String(named.id))).status, 'succeeded', 'a username is taken for its user');
+  const nobody = await create('contacts', { firstName: 'No', lastName: 'Author', title: 'nobody-here' });
+  const failed = await runOn(bad, String(nobody.id));
   assert.equal(failed.status, 'failed');
   assert.match(failed.steps[0]?.error?.message ?? '', /authorId.*not an existing user/);
   await bob.request('DELETE', '/api/notifications');
@@ -290,4 +303,61 @@ test('record writes announce their posts to open feeds once per dispatched batch
   } finally {
     client.close();
   }
+});
+
+test('a web form lead is a web-lead post on its contact, unless switched off', async () => {
+  const form = await admin.request('POST', '/api/forms', {
+    name: 'Contact us',
+    kind: 'lead',
+    settings: {
+      fields: [
+        { name: 'firstName', label: 'First name', required: true },
+        { name: 'lastName', label: 'Last name', required: true },
+        { name: 'email', label: 'Email', required: true },
+      ],
+      minFillSeconds: 0,
+    },
+  });
+  assert.equal(form.statusCode, 201, form.body);
+  const formId = form.json().id as string;
+  const submitAndProcess = async (email: string, ip: string) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: `/api/public/forms/${formId}/submit`,
+      payload: { firstName: 'Lin', lastName: 'Webb', email },
+      remoteAddress: ip,
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.ok(response.statusCode < 400, response.body);
+    const row = await db
+      .selectFrom('webFormSubmissions')
+      .select('id')
+      .where('formId', '=', formId)
+      .orderBy('receivedAt', 'desc')
+      .executeTakeFirstOrThrow();
+    await processSubmission(db, app.boss ?? null, app.settings, row.id);
+    return (
+      await db
+        .selectFrom('webFormSubmissions')
+        .select('contactId')
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow()
+    ).contactId as string;
+  };
+  const contactId = await submitAndProcess('lin@example.com', '10.9.0.1');
+  const posts = (
+    await admin.request('GET', `/api/feed?module=contacts&recordId=${contactId}&types=web-lead`)
+  ).json<{ items: { text: string }[] }>().items;
+  assert.deepEqual(
+    posts.map((post) => post.text),
+    ['Web lead from the form “Contact us”: Lin Webb'],
+  );
+  await admin.request('PATCH', '/api/settings', { feedSystemPosts: { 'web-lead': false } });
+  const quiet = await submitAndProcess('lin.two@example.com', '10.9.0.2');
+  assert.equal(
+    (await admin.request('GET', `/api/feed?module=contacts&recordId=${quiet}&types=web-lead`)).json().items
+      .length,
+    0,
+  );
+  await admin.request('PATCH', '/api/settings', { feedSystemPosts: {} });
 });

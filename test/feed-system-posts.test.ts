@@ -114,7 +114,7 @@ test('each type is switched off by an administrator, from the next write on', as
   await settings({ feedSystemPosts: {} });
 });
 
-test('postSystemEvent: other features post typed system posts (web lead, stage completed), unless switched off', async () => {
+test('postSystemEvent: other features post typed system posts (web lead, process stage), unless switched off', async () => {
   const id = await create('contacts', { firstName: 'Web', lastName: 'Lead' });
   const lead = await postSystemEvent(db, {
     type: 'web-lead',
@@ -123,10 +123,10 @@ test('postSystemEvent: other features post typed system posts (web lead, stage c
     recordId: id,
   });
   assert.equal(lead?.type, 'web-lead');
-  await settings({ feedSystemPosts: { 'stage-completed': false } });
+  await settings({ feedSystemPosts: { process: false } });
   assert.equal(
     await postSystemEvent(db, {
-      type: 'stage-completed',
+      type: 'process',
       text: 'Stage done',
       module: 'contacts',
       recordId: id,
@@ -135,19 +135,19 @@ test('postSystemEvent: other features post typed system posts (web lead, stage c
   );
   await settings({ feedSystemPosts: {} });
   const stage = await postSystemEvent(db, {
-    type: 'stage-completed',
+    type: 'process',
     text: 'Sales: stage 2 “Qualified” completed',
     actorId: alice.userId,
     module: 'contacts',
     recordId: id,
   });
   assert.deepEqual(
-    (await posts(admin, `module=contacts&recordId=${id}&types=web-lead&types=stage-completed`)).map((p) => [
+    (await posts(admin, `module=contacts&recordId=${id}&types=web-lead&types=process`)).map((p) => [
       p.type,
       p.authorId,
     ]),
     [
-      ['stage-completed', alice.userId],
+      ['process', alice.userId],
       ['web-lead', null],
     ],
   );
@@ -265,4 +265,13 @@ test('profile: my login locations, each address with its rough place, newest fir
   const daves = (await dave.request('GET', '/api/me/login-locations')).json<{ items: { ip: string }[] }>()
     .items;
   assert.ok(!daves.some((item) => item.ip === '8.8.4.4'));
+});
+
+test("a user's login locations: to administrators and to themselves only", async () => {
+  assert.equal((await admin.request('GET', `/api/users/${alice.userId}/login-locations`)).statusCode, 200);
+  assert.equal((await alice.request('GET', `/api/users/${alice.userId}/login-locations`)).statusCode, 200);
+  const refused = await dave.request('GET', `/api/users/${alice.userId}/login-locations`);
+  assert.equal(refused.statusCode, 403);
+  const missing = await admin.request('GET', `/api/users/${randomUUID()}/login-locations`);
+  assert.equal(missing.statusCode, 404);
 });

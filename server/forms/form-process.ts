@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { render } from '../../engine/core/templates.ts';
+import { postSystemEvent } from '../collaboration/system-posts.ts';
 import type { Db } from '../db/index.ts';
 import { queueEmail } from '../email/email.ts';
 import type { Actor } from '../platform/audit.ts';
@@ -207,6 +208,18 @@ async function processOne(
     },
     actorId: null,
   });
+  // The activity feed's "web lead received" (issue 20), unless an administrator switched that type off.
+  if (form.kind === 'lead' && outcome !== 'skipped') {
+    const name = [contact.firstName, contact.lastName]
+      .filter((part) => typeof part === 'string' && part)
+      .join(' ');
+    await postSystemEvent(trx, {
+      type: 'web-lead',
+      text: `Web lead from the form “${form.name}”${name ? `: ${name}` : ''}`,
+      module: 'contacts',
+      recordId: contactId,
+    });
+  }
   if (settings.autoResponse && email) {
     const person = await getRecord(trx, principal, 'contacts', contactId, { display: false });
     if (person.doNotEmail !== true) {

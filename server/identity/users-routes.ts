@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { idParams, listOf, listQuery } from '../../schemas/common.ts';
 import {
   invitationBody,
+  loginLocationsResponse,
   passwordResetBody,
   userCreateBody,
   userDeleteBody,
@@ -13,6 +14,7 @@ import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { listSessions } from './auth.ts';
 import { inviteUser, resendInvitation } from './invitations.ts';
+import { loginLocations } from './login-locations.ts';
 import { createUser, deleteUser, getUser, listUsers, setPassword, updateUser } from './users.ts';
 
 const tags = ['users'];
@@ -87,6 +89,24 @@ export const userRoutes: RoutePlugin = async (app) => {
     '/:id',
     { schema: { tags, summary: 'One user', params: idParams, response: { 200: userResponse } } },
     async (request) => getUser(app.db, request.params.id),
+  );
+
+  app.get(
+    '/:id/login-locations',
+    {
+      schema: {
+        tags,
+        summary: 'Where a user signs in from, for their profile (admin, or the user themselves)',
+        params: idParams,
+        response: { 200: loginLocationsResponse },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.id !== request.params.id) requireAdmin(principal);
+      await getUser(app.db, request.params.id);
+      return { items: await loginLocations(app.db, request.params.id) };
+    },
   );
 
   app.post(

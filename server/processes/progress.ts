@@ -15,8 +15,8 @@ import {
 } from '../../engine/core/process-machine.ts';
 import type { Stage } from '../../schemas/processes.ts';
 import type { Settings } from '../../schemas/settings.ts';
-import { createPost } from '../collaboration/feed.ts';
 import { publish } from '../collaboration/live.ts';
+import { postSystemEvent } from '../collaboration/system-posts.ts';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Actor } from '../platform/audit.ts';
@@ -295,10 +295,11 @@ export async function changeProgress(
         const comment = step.kind === 'completed' ? after.stages[step.stageId]?.comment : null;
         return `${step.kind === 'reverted' ? `reverted "${stageName(step.stageId)}" (${step.from} → ${step.to})` : `${step.kind} "${stageName(step.stageId)}"`}${comment ? `: ${comment}` : ''}`;
       });
-      await createPost(trx, {
+      // A system post (issue 20): an administrator may switch the type off (`feedSystemPosts`).
+      await postSystemEvent(trx, {
         type: 'process',
         text: `${process.name} — ${record.name}: ${lines.join('; ')}`,
-        authorId: options.author !== undefined ? options.author : principal.id,
+        actorId: options.author !== undefined ? options.author : principal.id,
         module: input.module,
         recordId: input.recordId,
       });

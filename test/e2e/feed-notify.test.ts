@@ -167,6 +167,7 @@ test('the designer draws "Post to activity feed" with named choices: type, autho
   for (const label of ['Post type', 'Author', 'Whose feed', 'Notify the user whose feed it is on']) {
     await panel.getByText(label, { exact: true }).first().waitFor();
   }
+  await shot(designer.page, 'feed-06-designer-post-node');
   // Choices read as words, not identifiers.
   await panel.getByText('Note', { exact: true }).or(panel.locator('input[value="Note"]')).first().waitFor();
   await panel
@@ -177,4 +178,22 @@ test('the designer draws "Post to activity feed" with named choices: type, autho
   await shot(designer.page, 'feed-06-designer-post-node');
   assert.deepEqual(unexpectedErrors(designer.pageErrors), []);
   await designer.context.close();
+});
+
+test("a post's author opens their profile: details, their activity, open tasks; sign-in places only for admins", async () => {
+  await page.goto(`${base}/feed`);
+  const post = page
+    .getByTestId('feed')
+    .locator('[data-testid^="post-"]')
+    .filter({ hasText: 'Contact “Ada Lovelace” created' });
+  await post.getByRole('link', { name: 'Weft Administrator' }).click();
+  const person = page.getByTestId('person-page');
+  await person.getByRole('heading', { name: 'Weft Administrator' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/people/${admin.userId}`);
+  await person.getByText('Contact details').waitFor();
+  await page.getByTestId('person-feed').getByText('Contact “Ada Lovelace” created').waitFor();
+  await person.getByText('Open tasks', { exact: true }).waitFor();
+  assert.equal(await page.getByTestId('login-locations').count(), 0, 'not for a colleague');
+  await shot(page, 'feed-07-person');
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
 });

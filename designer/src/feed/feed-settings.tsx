@@ -21,7 +21,7 @@ const descriptions: Record<SystemPostType, string> = {
   'record-deleted': 'A record is deleted (seen by whoever deleted it, its assignee and administrators)',
   'task-completed': 'A task is marked complete',
   'web-lead': 'A web form brings in a new lead',
-  'stage-completed': 'A process stage is completed',
+  process: 'A process stage is started, completed or reverted',
   notification: "A copy of each notification on its recipient's feed (each user may also turn it off)",
 };
 

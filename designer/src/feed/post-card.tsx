@@ -52,9 +52,15 @@ export function PostCard({
     <Paper withBorder p={compact ? 'xs' : 'sm'} data-testid={`post-${post.id}`}>
       <Group justify="space-between" gap={4}>
         <Group gap={6}>
-          <Text fw={600} size="sm">
-            {post.authorName ?? 'Weft'}
-          </Text>
+          {post.authorId ? (
+            <AppLink to={`/people/${post.authorId}`} fw={600} size="sm" c="inherit">
+              {post.authorName ?? 'Someone'}
+            </AppLink>
+          ) : (
+            <Text fw={600} size="sm">
+              Weft
+            </Text>
+          )}
           <Badge size="xs" variant="light" tt="none">
             {postTypeLabel(post.type)}
           </Badge>

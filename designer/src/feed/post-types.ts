@@ -11,8 +11,7 @@ export const postTypeLabels: Record<FeedPostType, string> = {
   'record-deleted': 'Record deleted',
   'task-completed': 'Task completed',
   'web-lead': 'Web lead',
-  'stage-completed': 'Stage completed',
-  process: 'Process',
+  process: 'Process stage',
   comment: 'Comment',
 };
 

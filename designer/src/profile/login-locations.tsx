@@ -12,23 +12,33 @@ interface LoginLocation {
   lastAt: string;
 }
 
-export function LoginLocations() {
+/** Mine, or (`userId`, administrators) another user's. */
+export function LoginLocations({
+  userId,
+  title = 'Where I sign in from',
+}: {
+  userId?: string;
+  title?: string;
+}) {
   const [items, setItems] = useState<LoginLocation[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<{ items: LoginLocation[] }>('GET', '/me/login-locations').then(
+    api<{ items: LoginLocation[] }>(
+      'GET',
+      userId ? `/users/${userId}/login-locations` : '/me/login-locations',
+    ).then(
       (page) => setItems(page.items),
       (reason: Error) => setError(reason.message),
     );
-  }, []);
+  }, [userId]);
   return (
     <Paper withBorder p="md" data-testid="login-locations">
       <Title order={5} mb="sm">
-        Where I sign in from
+        {title}
       </Title>
       {error && (
         <Text size="sm" c="red">
-          Could not load your sign-in places: {error}
+          Could not load the sign-in places: {error}
         </Text>
       )}
       {items?.length === 0 && (

@@ -289,7 +289,9 @@ function Activity({ module, id }: { module: string; id: string }) {
                 {new Date(p.createdAt).toLocaleString()}
               </Text>
             </Group>
-            <Text size="sm">{p.text}</Text>
+            <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+              {p.text}
+            </Text>
           </div>
         ))}
         {hasMore && (
