@@ -51,6 +51,10 @@ export function referencesOf(definition: unknown): Reference[] {
     { ...flow?.trigger, id: 'trigger' },
     ...(Array.isArray(flow?.nodes) ? flow.nodes : []),
   ];
+  // After "switch to a related record" the current record may be of another module: steps
+  // without a module of their own are then not checked against the trigger's.
+  const switches = nodes.some((node) => node.type === 'record.switchRelated');
+  const currentModule = switches ? undefined : triggerModule;
   const found: Reference[] = [];
   for (const node of nodes) {
     if (typeof node.type !== 'string' || typeof node.id !== 'string') continue;
@@ -68,7 +72,7 @@ export function referencesOf(definition: unknown): Reference[] {
         title: property.title ?? key,
         kind,
         value: params[key],
-        module: node.id === 'trigger' ? triggerModule : (ownModule ?? triggerModule),
+        module: node.id === 'trigger' ? triggerModule : (ownModule ?? currentModule),
       });
     }
   }
