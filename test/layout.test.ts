@@ -40,7 +40,8 @@ function featureGraph(): Map<string, Set<string>> {
     for (const file of sourceFiles(path.join(serverDirectory, feature))) {
       for (const target of importsOf(file)) {
         const [top, folder] = target.split(path.sep);
-        if (top === 'server' && folder && folder !== feature && graph.has(folder)) graph.get(feature)?.add(folder);
+        if (top === 'server' && folder && folder !== feature && graph.has(folder))
+          graph.get(feature)?.add(folder);
       }
     }
   }

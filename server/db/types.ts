@@ -492,6 +492,7 @@ export interface MarketingTables {
     subject: string | null;
     lastError: string | null;
     createdAt: DefaultedTimestamp;
+    attemptedAt: Timestamp | null;
     sentAt: Timestamp | null;
     openedAt: Timestamp | null;
     clickedAt: Timestamp | null;

@@ -24,6 +24,8 @@ import { renderTemplate } from './templates.ts';
  */
 
 const unlimitedBatch = 500;
+/** How many mails of a batch are marked attempted, sent and settled together. */
+const chunkSize = 20;
 
 interface Recipient {
   id: string;
@@ -87,11 +89,21 @@ export async function deliverBatch(db: Db, boss: PgBoss, settingsService: Settin
     if (campaign.status !== 'running' && campaign.status !== 'scheduled') return null;
     if (campaign.status === 'scheduled')
       await trx.updateTable('campaigns').set({ status: 'running' }).where('id', '=', campaign.id).execute();
+    // What an earlier attempt of this batch claimed and never tried goes back to the queue;
+    // what it tried and did not settle may have gone out, so it is not sent again.
+    await trx
+      .updateTable('marketingMessages')
+      .set({ state: 'queued' })
+      .where('campaignId', '=', campaign.id)
+      .where('state', '=', 'sending')
+      .where('attemptedAt', 'is', null)
+      .execute();
     await trx
       .updateTable('marketingMessages')
       .set({
         state: 'failed',
-        lastError: 'interrupted while sending: not sent again, so that nobody gets it twice',
+        lastError:
+          'interrupted while sending (the process stopped): it may have gone out; not sent again, so that nobody gets it twice',
       })
       .where('campaignId', '=', campaign.id)
       .where('state', '=', 'sending')
@@ -170,49 +182,59 @@ async function sendAll(
   const domain = sender.from.address.split('@')[1] ?? 'weft';
   const now = new Date();
   const transport = sender.smtp ? pooledTransport(sender.smtp) : null;
+  // A few at a time: mark them attempted, send, write what happened. A process that dies
+  // mid-batch leaves at most one chunk whose fate is unknown (marked interrupted, never
+  // resent); the mails it never tried go back to the queue.
+  const send = async (row: Recipient): Promise<Outcome> => {
+    const messageId = `<${row.id}@${domain}>`;
+    const record = (row.recordId && records.get(row.recordId)) || { email: row.address, name: row.name };
+    let subject = template.subject;
+    try {
+      const rendered = renderTemplate(template, { record, user: user ?? null, now });
+      subject = rendered.subject;
+      const tracked = trackMail(key, settings.trackingBaseUrl ?? '', row.id, rendered, {
+        unsubscribeText: settings.unsubscribeLinkText,
+        signature: sender.signature,
+      });
+      if (!transport)
+        throw new Error('no SMTP server is configured (neither an account nor the system settings)');
+      await transport.sendMail({
+        messageId,
+        from: sender.from.name
+          ? { name: sender.from.name, address: sender.from.address }
+          : sender.from.address,
+        to: row.name ? { name: row.name, address: row.address } : row.address,
+        subject,
+        ...(tracked.text !== null && { text: tracked.text }),
+        ...(tracked.html !== null && { html: tracked.html }),
+        headers: tracked.headers,
+      });
+      return { id: row.id, state: 'sent', messageId, subject, links: tracked.links, error: null };
+    } catch (error) {
+      return {
+        id: row.id,
+        state: 'failed',
+        messageId,
+        subject,
+        links: [],
+        error: String((error as Error).message ?? error),
+      };
+    }
+  };
   try {
-    const outcomes = await Promise.all(
-      rows.map(async (row): Promise<Outcome> => {
-        const messageId = `<${row.id}@${domain}>`;
-        const record = (row.recordId && records.get(row.recordId)) || {
-          email: row.address,
-          name: row.name,
-        };
-        let subject = template.subject;
-        try {
-          const rendered = renderTemplate(template, { record, user: user ?? null, now });
-          subject = rendered.subject;
-          const tracked = trackMail(key, settings.trackingBaseUrl ?? '', row.id, rendered, {
-            unsubscribeText: settings.unsubscribeLinkText,
-            signature: sender.signature,
-          });
-          if (!transport)
-            throw new Error('no SMTP server is configured (neither an account nor the system settings)');
-          await transport.sendMail({
-            messageId,
-            from: sender.from.name
-              ? { name: sender.from.name, address: sender.from.address }
-              : sender.from.address,
-            to: row.name ? { name: row.name, address: row.address } : row.address,
-            subject,
-            ...(tracked.text !== null && { text: tracked.text }),
-            ...(tracked.html !== null && { html: tracked.html }),
-            headers: tracked.headers,
-          });
-          return { id: row.id, state: 'sent', messageId, subject, links: tracked.links, error: null };
-        } catch (error) {
-          return {
-            id: row.id,
-            state: 'failed',
-            messageId,
-            subject,
-            links: [],
-            error: String((error as Error).message ?? error),
-          };
-        }
-      }),
-    );
-    await settle(db, outcomes);
+    for (let start = 0; start < rows.length; start += chunkSize) {
+      const chunk = rows.slice(start, start + chunkSize);
+      await db
+        .updateTable('marketingMessages')
+        .set({ attemptedAt: new Date() })
+        .where(
+          'id',
+          'in',
+          chunk.map((row) => row.id),
+        )
+        .execute();
+      await settle(db, await Promise.all(chunk.map(send)));
+    }
   } finally {
     transport?.close();
   }
