@@ -620,3 +620,49 @@ test('the tracker counts: an earlier email was opened (check step)', async () =>
   }>`select count(*) as n from events where type = 'email.opened'`.execute(db);
   assert.equal(Number(after.rows[0]?.n), 1, 'a second open emits nothing');
 });
+
+test('a flow launches a campaign (X2FlowCampaignLaunch); a scheduled one waits for its time', async () => {
+  const list = await admin.request('POST', '/api/lists', {
+    module: 'contacts',
+    name: 'Just Bob',
+    kind: 'static',
+  });
+  assert.equal(list.statusCode, 201, list.body);
+  await admin.request('POST', `/api/lists/${list.json().id}/members`, { recordIds: [other.id] });
+  const template = await admin.request('POST', '/api/marketing/templates', {
+    name: 'Flowed',
+    subject: 'Hi',
+    text: 'Hi',
+  });
+  const campaign = await admin.request('POST', '/api/marketing/campaigns', {
+    name: 'From a flow',
+    listId: list.json().id,
+    templateId: template.json().id,
+  });
+  const flowId = await publish(
+    straightFlow('Launch', { type: 'trigger.manual', params: { module: 'contacts' } }, [
+      ['launch', 'campaign.launch', { campaignId: campaign.json().id }],
+    ]),
+  );
+  const run = await runOn(flowId, String(other.id));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+  assert.deepEqual(run.steps[0]?.output, { status: 'running', queued: 1 });
+  const again = await runOn(flowId, String(other.id));
+  assert.equal(again.status, 'failed', 'a campaign launches once');
+
+  const later = new Date(Date.now() + 3_600_000).toISOString();
+  const scheduled = await admin.request('POST', '/api/marketing/campaigns', {
+    name: 'Later',
+    listId: list.json().id,
+    templateId: template.json().id,
+    scheduledAt: later,
+  });
+  const launched = await admin.request('POST', `/api/marketing/campaigns/${scheduled.json().id}/launch`, {});
+  assert.equal(launched.statusCode, 200, launched.body);
+  assert.equal(launched.json().status, 'scheduled');
+  const job = await sql<{ start_after: Date }>`
+    select start_after from pgboss.job where name = 'weft.marketing.campaign' and data->>'campaignId' = ${scheduled.json().id}`.execute(
+    db.withoutPlugins(),
+  );
+  assert.equal(new Date(job.rows[0]?.start_after ?? 0).toISOString(), later);
+});

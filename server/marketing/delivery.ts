@@ -7,7 +7,7 @@ import { columnName, recordsDb } from '../studio/fields.ts';
 import { findModule } from '../studio/modules.ts';
 import { pooledTransport, senderFor } from './accounts.ts';
 import { trackMail } from './compose.ts';
-import { type CampaignJob, campaignQueue, enqueueBatch } from './delivery-queue.ts';
+import { type CampaignJob, campaignQueue, enqueueBatch, ensureCampaignQueue } from './delivery-queue.ts';
 import { signingKey } from './keys.ts';
 import { renderTemplate } from './templates.ts';
 
@@ -263,15 +263,7 @@ export async function startCampaignWorker(
   settings: SettingsService,
   options: { pollingIntervalSeconds?: number } = {},
 ): Promise<void> {
-  // A worker that dies mid-batch stops beating: its job is retried after heartbeatSeconds,
-  // not after the queue's 15-minute expiry.
-  await boss.createQueue(campaignQueue, {
-    heartbeatSeconds: 10,
-    retryLimit: 50,
-    retryDelay: 5,
-    retryBackoff: true,
-    retryDelayMax: 300,
-  });
+  await ensureCampaignQueue(boss);
   await boss.work<CampaignJob>(
     campaignQueue,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 },
