@@ -354,6 +354,11 @@ test("a flow's send-email step can use a template, rendered for the record", asy
   assert.equal(row.subject, 'Welcome Bob');
   assert.equal(row.text, 'Dear Bob');
   assert.deepEqual(row.to, ['bob@example.com']);
+  // It is logged on the record with the rest of its email.
+  const log = await admin.request('GET', `/api/marketing/records/contacts/${other.id}/emails`);
+  const logged = log.json().items.find((item: { id: string }) => item.id === row.id);
+  assert.equal(logged.source, 'flow');
+  assert.equal(logged.subject, 'Welcome Bob');
 });
 
 const fixture = (name: string, messageId: string | null) =>

@@ -1,9 +1,10 @@
-/** A record's marketing email (campaigns, newsletters) with what came back: the record page's Email tab. */
+/** Email sent about a record (campaigns, newsletters, flows) with what came back: the record page's Email tab. */
 import { Alert, Badge, Group, Loader, Stack, Text } from '@mantine/core';
 import { AppLink } from '../app/app-link.tsx';
 import { useLoad } from './marketing-api.ts';
 
 interface Sent {
+  source: 'marketing' | 'flow';
   id: string;
   campaignId: string | null;
   campaignName: string | null;
@@ -27,6 +28,7 @@ const stateColor: Record<string, string> = {
   unsubscribed: 'orange',
   bounced: 'red',
   failed: 'red',
+  stored: 'gray',
 };
 
 const when = (value: string | null) => (value ? new Date(value).toLocaleString() : null);
@@ -43,7 +45,7 @@ export function RecordEmails({ module, id }: { module: string; id: string }) {
   if (data.items.length === 0)
     return (
       <Text size="sm" c="dimmed">
-        No campaign or newsletter email has been sent to this record.
+        No email has been sent about this record.
       </Text>
     );
   return (
@@ -61,6 +63,8 @@ export function RecordEmails({ module, id }: { module: string; id: string }) {
           <Text size="xs" c="dimmed">
             {mail.campaignId && mail.campaignName ? (
               <AppLink to={`/marketing/campaigns/${mail.campaignId}`}>{mail.campaignName}</AppLink>
+            ) : mail.source === 'flow' ? (
+              'From a flow'
             ) : (
               'Newsletter'
             )}{' '}
