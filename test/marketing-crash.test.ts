@@ -154,10 +154,10 @@ test('a worker killed mid-batch: the campaign finishes elsewhere and nobody is m
     JSON.stringify(rows.filter((r) => !['sent', 'failed'].includes(r.state))),
   );
   for (const row of interrupted) assert.match(String(row.lastError), /interrupted/);
-  // A batch sends 20 at a time: only the chunk under way at the kill can be of unknown fate.
-  assert.ok(interrupted.length <= 20, `${interrupted.length} interrupted: only one chunk may be`);
+  // A batch sends two chunks of 20 at a time: only those under way at the kill can be of unknown fate.
+  assert.ok(interrupted.length <= 40, `${interrupted.length} interrupted: only the chunks under way may be`);
   assert.equal(new Set(received).size, received.length, 'nobody got the mail twice');
-  assert.ok(received.length >= 280, 'everyone but the interrupted chunk got it');
+  assert.ok(received.length >= 260, 'everyone but the interrupted chunks got it');
   const got = new Set(received);
   for (const row of sent) assert.ok(got.has(row.address), `${row.address} is marked sent and got it`);
   console.log(

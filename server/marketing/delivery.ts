@@ -26,6 +26,8 @@ import { renderTemplate } from './templates.ts';
 const unlimitedBatch = 500;
 /** How many mails of a batch are marked attempted, sent and settled together. */
 const chunkSize = 20;
+/** Chunks sent at once: at most lanes × chunkSize mails are of unknown fate when a process dies. */
+const lanes = 2;
 
 interface Recipient {
   id: string;
@@ -222,19 +224,26 @@ async function sendAll(
     }
   };
   try {
-    for (let start = 0; start < rows.length; start += chunkSize) {
-      const chunk = rows.slice(start, start + chunkSize);
-      await db
-        .updateTable('marketingMessages')
-        .set({ attemptedAt: new Date() })
-        .where(
-          'id',
-          'in',
-          chunk.map((row) => row.id),
-        )
-        .execute();
-      await settle(db, await Promise.all(chunk.map(send)));
-    }
+    // Two chunks in flight keep the SMTP connections busy while a chunk's outcomes are written.
+    const chunks: Recipient[][] = [];
+    for (let start = 0; start < rows.length; start += chunkSize)
+      chunks.push(rows.slice(start, start + chunkSize));
+    let next = 0;
+    const lane = async () => {
+      for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
+        await db
+          .updateTable('marketingMessages')
+          .set({ attemptedAt: new Date() })
+          .where(
+            'id',
+            'in',
+            chunk.map((row) => row.id),
+          )
+          .execute();
+        await settle(db, await Promise.all(chunk.map(send)));
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     transport?.close();
   }
