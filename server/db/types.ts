@@ -492,6 +492,7 @@ export interface MarketingTables {
     subject: string | null;
     lastError: string | null;
     createdAt: DefaultedTimestamp;
+    batch: number | null;
     attemptedAt: Timestamp | null;
     sentAt: Timestamp | null;
     openedAt: Timestamp | null;

@@ -79,7 +79,6 @@ type Outcome = {
 
 export async function deliverBatch(db: Db, boss: PgBoss, settingsService: SettingsService, job: CampaignJob) {
   const settings = await settingsService.get({ fresh: true });
-  const started = Date.now();
   const claim = await db.transaction().execute(async (trx) => {
     const campaign = await trx
       .selectFrom('campaigns')
@@ -112,13 +111,15 @@ export async function deliverBatch(db: Db, boss: PgBoss, settingsService: Settin
       .execute();
     const size = settings.bulkEmailLimit ?? unlimitedBatch;
     const { rows } = await sql<Recipient>`
-      update marketing_messages set state = 'sending'
+      update marketing_messages set state = 'sending', batch = ${job.batch}
       where id in (select id from marketing_messages where campaign_id = ${campaign.id} and state = 'queued'
                    order by id limit ${size} for update skip locked)
       returning id, module, record_id, address, name`.execute(trx);
     return { campaign, rows };
   });
   if (!claim) return;
+  // The interval runs from the moment this batch starts sending: the next one starts a full interval later.
+  const started = Date.now();
   const { campaign, rows } = claim;
   if (rows.length > 0) await sendAll(db, settings, campaign, rows);
   await db.transaction().execute(async (trx) => {
