@@ -354,8 +354,24 @@ test("a flow's send-email step can use a template, rendered for the record", asy
     .where('recordId', '=', String(other.id))
     .executeTakeFirstOrThrow();
   assert.equal(row.subject, 'Welcome Bob');
-  assert.equal(row.text, 'Dear Bob');
+  assert.match(String(row.text), /^Dear Bob\n\nUnsubscribe: https:\/\/crm\.example\.com\/api\/t\/u\//);
   assert.deepEqual(row.to, ['bob@example.com']);
+  // Tracked like campaign mail: its pixel marks the templated mail opened.
+  const pixel = /https:\/\/crm\.example\.com(\/api\/t\/o\/[^"]+)"/.exec(String(row.html))?.[1];
+  assert.ok(pixel, String(row.html));
+  assert.equal((await app.inject({ method: 'GET', url: pixel })).statusCode, 200);
+  const tracked = await db
+    .selectFrom('marketingMessages')
+    .selectAll()
+    .where('templateId', '=', template.id)
+    .executeTakeFirstOrThrow();
+  assert.equal(tracked.recordId, other.id);
+  assert.ok(tracked.openedAt);
+  // It is logged on the record with the rest of its email.
+  const log = await admin.request('GET', `/api/marketing/records/contacts/${other.id}/emails`);
+  const logged = log.json().items.find((item: { id: string }) => item.id === row.id);
+  assert.equal(logged.source, 'flow');
+  assert.equal(logged.subject, 'Welcome Bob');
 });
 
 const fixture = (name: string, messageId: string | null) =>
@@ -601,10 +617,16 @@ test('targeted content: a flow answers for the visitor; with no flow the page ke
 });
 
 test('the tracker counts: an earlier email was opened (check step)', async () => {
-  const message = await sentMessage('bob@example.com', String(other.id), []);
+  const template = await admin.request('POST', '/api/marketing/templates', {
+    name: 'Check',
+    subject: 'x',
+    text: 'y',
+  });
+  const templateId = template.json().id as string;
+  const message = await sentMessage('bob@example.com', String(other.id), [], { templateId });
   const flowId = await publish(
     straightFlow('Opened?', { type: 'trigger.manual', params: { module: 'contacts' } }, [
-      ['check', 'email.wasOpened', { withinDays: 1 }],
+      ['check', 'email.wasOpened', { templateId, withinDays: 1 }],
     ]),
   );
   assert.deepEqual((await runOn(flowId, String(other.id))).steps[0]?.output, { opened: false });
@@ -612,13 +634,60 @@ test('the tracker counts: an earlier email was opened (check step)', async () =>
   assert.equal(pixel.statusCode, 200);
   assert.equal(pixel.headers['content-type'], 'image/gif');
   assert.deepEqual((await runOn(flowId, String(other.id))).steps[0]?.output, { opened: true });
-  const count = await sql<{
-    n: string;
-  }>`select count(*) as n from events where type = 'email.opened'`.execute(db);
-  assert.equal(Number(count.rows[0]?.n), 1);
+  const opens = async () => {
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from events where type = 'email.opened' and payload->>'messageId' = ${message.id}`.execute(
+      db,
+    );
+    return Number(rows[0]?.n);
+  };
+  assert.equal(await opens(), 1);
   await app.inject({ method: 'GET', url: `/api/t/o/${signToken(key, message.id, 'o')}` });
-  const after = await sql<{
-    n: string;
-  }>`select count(*) as n from events where type = 'email.opened'`.execute(db);
-  assert.equal(Number(after.rows[0]?.n), 1, 'a second open emits nothing');
+  assert.equal(await opens(), 1, 'a second open emits nothing');
+});
+
+test('a flow launches a campaign (X2FlowCampaignLaunch); a scheduled one waits for its time', async () => {
+  const list = await admin.request('POST', '/api/lists', {
+    module: 'contacts',
+    name: 'Just Bob',
+    kind: 'static',
+  });
+  assert.equal(list.statusCode, 201, list.body);
+  await admin.request('POST', `/api/lists/${list.json().id}/members`, { recordIds: [other.id] });
+  const template = await admin.request('POST', '/api/marketing/templates', {
+    name: 'Flowed',
+    subject: 'Hi',
+    text: 'Hi',
+  });
+  const campaign = await admin.request('POST', '/api/marketing/campaigns', {
+    name: 'From a flow',
+    listId: list.json().id,
+    templateId: template.json().id,
+  });
+  const flowId = await publish(
+    straightFlow('Launch', { type: 'trigger.manual', params: { module: 'contacts' } }, [
+      ['launch', 'campaign.launch', { campaignId: campaign.json().id }],
+    ]),
+  );
+  const run = await runOn(flowId, String(other.id));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+  assert.deepEqual(run.steps[0]?.output, { status: 'running', queued: 1 });
+  const again = await runOn(flowId, String(other.id));
+  assert.equal(again.status, 'failed', 'a campaign launches once');
+
+  const later = new Date(Date.now() + 3_600_000).toISOString();
+  const scheduled = await admin.request('POST', '/api/marketing/campaigns', {
+    name: 'Later',
+    listId: list.json().id,
+    templateId: template.json().id,
+    scheduledAt: later,
+  });
+  const launched = await admin.request('POST', `/api/marketing/campaigns/${scheduled.json().id}/launch`, {});
+  assert.equal(launched.statusCode, 200, launched.body);
+  assert.equal(launched.json().status, 'scheduled');
+  const job = await sql<{ start_after: Date }>`
+    select start_after from pgboss.job where name = 'weft.marketing.campaign' and data->>'campaignId' = ${scheduled.json().id}`.execute(
+    db.withoutPlugins(),
+  );
+  assert.equal(new Date(job.rows[0]?.start_after ?? 0).toISOString(), later);
 });

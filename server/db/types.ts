@@ -631,6 +631,8 @@ export interface MarketingTables {
     subject: string | null;
     lastError: string | null;
     createdAt: DefaultedTimestamp;
+    batch: number | null;
+    attemptedAt: Timestamp | null;
     sentAt: Timestamp | null;
     openedAt: Timestamp | null;
     clickedAt: Timestamp | null;

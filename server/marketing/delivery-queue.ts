@@ -27,3 +27,18 @@ export async function enqueueBatch(
     ...(at && { startAfter: at }),
   });
 }
+
+/**
+ * The queue, made by whichever process needs it first (a web process launching a campaign
+ * before any worker started). A worker that dies mid-batch stops beating: its job is retried
+ * after heartbeatSeconds, not after the queue's 15-minute expiry.
+ */
+export async function ensureCampaignQueue(boss: PgBoss): Promise<void> {
+  await boss.createQueue(campaignQueue, {
+    heartbeatSeconds: 10,
+    retryLimit: 50,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
+  });
+}

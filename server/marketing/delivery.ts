@@ -7,7 +7,7 @@ import { columnName, recordsDb } from '../studio/fields.ts';
 import { findModule } from '../studio/modules.ts';
 import { pooledTransport, senderFor } from './accounts.ts';
 import { trackMail } from './compose.ts';
-import { type CampaignJob, campaignQueue, enqueueBatch } from './delivery-queue.ts';
+import { type CampaignJob, campaignQueue, enqueueBatch, ensureCampaignQueue } from './delivery-queue.ts';
 import { signingKey } from './keys.ts';
 import { renderTemplate } from './templates.ts';
 
@@ -24,6 +24,10 @@ import { renderTemplate } from './templates.ts';
  */
 
 const unlimitedBatch = 500;
+/** How many mails of a batch are marked attempted, sent and settled together. */
+const chunkSize = 20;
+/** Chunks sent at once: at most lanes × chunkSize mails are of unknown fate when a process dies. */
+const lanes = 2;
 
 interface Recipient {
   id: string;
@@ -75,7 +79,6 @@ type Outcome = {
 
 export async function deliverBatch(db: Db, boss: PgBoss, settingsService: SettingsService, job: CampaignJob) {
   const settings = await settingsService.get({ fresh: true });
-  const started = Date.now();
   const claim = await db.transaction().execute(async (trx) => {
     const campaign = await trx
       .selectFrom('campaigns')
@@ -87,24 +90,36 @@ export async function deliverBatch(db: Db, boss: PgBoss, settingsService: Settin
     if (campaign.status !== 'running' && campaign.status !== 'scheduled') return null;
     if (campaign.status === 'scheduled')
       await trx.updateTable('campaigns').set({ status: 'running' }).where('id', '=', campaign.id).execute();
+    // What an earlier attempt of this batch claimed and never tried goes back to the queue;
+    // what it tried and did not settle may have gone out, so it is not sent again.
+    await trx
+      .updateTable('marketingMessages')
+      .set({ state: 'queued' })
+      .where('campaignId', '=', campaign.id)
+      .where('state', '=', 'sending')
+      .where('attemptedAt', 'is', null)
+      .execute();
     await trx
       .updateTable('marketingMessages')
       .set({
         state: 'failed',
-        lastError: 'interrupted while sending: not sent again, so that nobody gets it twice',
+        lastError:
+          'interrupted while sending (the process stopped): it may have gone out; not sent again, so that nobody gets it twice',
       })
       .where('campaignId', '=', campaign.id)
       .where('state', '=', 'sending')
       .execute();
     const size = settings.bulkEmailLimit ?? unlimitedBatch;
     const { rows } = await sql<Recipient>`
-      update marketing_messages set state = 'sending'
+      update marketing_messages set state = 'sending', batch = ${job.batch}
       where id in (select id from marketing_messages where campaign_id = ${campaign.id} and state = 'queued'
                    order by id limit ${size} for update skip locked)
       returning id, module, record_id, address, name`.execute(trx);
     return { campaign, rows };
   });
   if (!claim) return;
+  // The interval runs from the moment this batch starts sending: the next one starts a full interval later.
+  const started = Date.now();
   const { campaign, rows } = claim;
   if (rows.length > 0) await sendAll(db, settings, campaign, rows);
   await db.transaction().execute(async (trx) => {
@@ -170,49 +185,66 @@ async function sendAll(
   const domain = sender.from.address.split('@')[1] ?? 'weft';
   const now = new Date();
   const transport = sender.smtp ? pooledTransport(sender.smtp) : null;
+  // A few at a time: mark them attempted, send, write what happened. A process that dies
+  // mid-batch leaves at most one chunk whose fate is unknown (marked interrupted, never
+  // resent); the mails it never tried go back to the queue.
+  const send = async (row: Recipient): Promise<Outcome> => {
+    const messageId = `<${row.id}@${domain}>`;
+    const record = (row.recordId && records.get(row.recordId)) || { email: row.address, name: row.name };
+    let subject = template.subject;
+    try {
+      const rendered = renderTemplate(template, { record, user: user ?? null, now });
+      subject = rendered.subject;
+      const tracked = trackMail(key, settings.trackingBaseUrl ?? '', row.id, rendered, {
+        unsubscribeText: settings.unsubscribeLinkText,
+        signature: sender.signature,
+      });
+      if (!transport)
+        throw new Error('no SMTP server is configured (neither an account nor the system settings)');
+      await transport.sendMail({
+        messageId,
+        from: sender.from.name
+          ? { name: sender.from.name, address: sender.from.address }
+          : sender.from.address,
+        to: row.name ? { name: row.name, address: row.address } : row.address,
+        subject,
+        ...(tracked.text !== null && { text: tracked.text }),
+        ...(tracked.html !== null && { html: tracked.html }),
+        headers: tracked.headers,
+      });
+      return { id: row.id, state: 'sent', messageId, subject, links: tracked.links, error: null };
+    } catch (error) {
+      return {
+        id: row.id,
+        state: 'failed',
+        messageId,
+        subject,
+        links: [],
+        error: String((error as Error).message ?? error),
+      };
+    }
+  };
   try {
-    const outcomes = await Promise.all(
-      rows.map(async (row): Promise<Outcome> => {
-        const messageId = `<${row.id}@${domain}>`;
-        const record = (row.recordId && records.get(row.recordId)) || {
-          email: row.address,
-          name: row.name,
-        };
-        let subject = template.subject;
-        try {
-          const rendered = renderTemplate(template, { record, user: user ?? null, now });
-          subject = rendered.subject;
-          const tracked = trackMail(key, settings.trackingBaseUrl ?? '', row.id, rendered, {
-            unsubscribeText: settings.unsubscribeLinkText,
-            signature: sender.signature,
-          });
-          if (!transport)
-            throw new Error('no SMTP server is configured (neither an account nor the system settings)');
-          await transport.sendMail({
-            messageId,
-            from: sender.from.name
-              ? { name: sender.from.name, address: sender.from.address }
-              : sender.from.address,
-            to: row.name ? { name: row.name, address: row.address } : row.address,
-            subject,
-            ...(tracked.text !== null && { text: tracked.text }),
-            ...(tracked.html !== null && { html: tracked.html }),
-            headers: tracked.headers,
-          });
-          return { id: row.id, state: 'sent', messageId, subject, links: tracked.links, error: null };
-        } catch (error) {
-          return {
-            id: row.id,
-            state: 'failed',
-            messageId,
-            subject,
-            links: [],
-            error: String((error as Error).message ?? error),
-          };
-        }
-      }),
-    );
-    await settle(db, outcomes);
+    // Two chunks in flight keep the SMTP connections busy while a chunk's outcomes are written.
+    const chunks: Recipient[][] = [];
+    for (let start = 0; start < rows.length; start += chunkSize)
+      chunks.push(rows.slice(start, start + chunkSize));
+    let next = 0;
+    const lane = async () => {
+      for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
+        await db
+          .updateTable('marketingMessages')
+          .set({ attemptedAt: new Date() })
+          .where(
+            'id',
+            'in',
+            chunk.map((row) => row.id),
+          )
+          .execute();
+        await settle(db, await Promise.all(chunk.map(send)));
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     transport?.close();
   }
@@ -241,15 +273,7 @@ export async function startCampaignWorker(
   settings: SettingsService,
   options: { pollingIntervalSeconds?: number } = {},
 ): Promise<void> {
-  // A worker that dies mid-batch stops beating: its job is retried after heartbeatSeconds,
-  // not after the queue's 15-minute expiry.
-  await boss.createQueue(campaignQueue, {
-    heartbeatSeconds: 10,
-    retryLimit: 50,
-    retryDelay: 5,
-    retryBackoff: true,
-    retryDelayMax: 300,
-  });
+  await ensureCampaignQueue(boss);
   await boss.work<CampaignJob>(
     campaignQueue,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 },

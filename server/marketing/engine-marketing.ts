@@ -3,6 +3,8 @@ import type { EngineServices } from '../../engine/runtime/services.ts';
 import type { Db } from '../db/index.ts';
 import { SettingsService } from '../platform/settings.ts';
 import { launchCampaign } from './campaigns.ts';
+import { trackMail } from './compose.ts';
+import { signingKey } from './keys.ts';
 import { addSubscribers } from './newsletters.ts';
 import { sendSms } from './sms.ts';
 import { renderTemplate } from './templates.ts';
@@ -26,8 +28,42 @@ export function marketingServices(
         .where('id', '=', templateId)
         .executeTakeFirst();
       if (!template) return null;
+      const rendered = renderTemplate(template, { record, user: deps.user, now: new Date() });
+      const config = await settings();
+      const address = typeof record?.email === 'string' ? record.email.trim().toLowerCase() : '';
+      const recordId = typeof record?.id === 'string' ? record.id : null;
+      // Tracked like campaign mail (opens, clicks, unsubscribe link), so that "email opened"
+      // hears it and the record's log shows what came back; the row commits with the step.
+      if (!config.trackingBaseUrl || !address || !recordId || deps.testRun)
+        return { ...rendered, category: template.category };
+      const message = await db
+        .insertInto('marketingMessages')
+        .values({
+          templateId,
+          category: template.category,
+          module: typeof record?.module === 'string' ? record.module : null,
+          recordId,
+          address,
+          state: 'sent',
+          subject: rendered.subject,
+          links: '[]',
+          sentAt: new Date(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const tracked = trackMail(await signingKey(db), config.trackingBaseUrl, message.id, rendered, {
+        unsubscribeText: config.unsubscribeLinkText,
+        signature: config.emailSignature,
+      });
+      await db
+        .updateTable('marketingMessages')
+        .set({ links: JSON.stringify(tracked.links) })
+        .where('id', '=', message.id)
+        .execute();
       return {
-        ...renderTemplate(template, { record, user: deps.user, now: new Date() }),
+        subject: rendered.subject,
+        html: tracked.html,
+        text: tracked.text,
         category: template.category,
       };
     },

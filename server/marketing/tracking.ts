@@ -220,9 +220,12 @@ export async function earlierEmailOpened(
   return (await select.limit(1).executeTakeFirst()) !== undefined;
 }
 
-/** Every marketing mail sent about a record, newest first, with its tracking state (the record's email log). */
+/**
+ * Every email sent about a record, newest first: marketing mail with its tracking state,
+ * and flows' mail from the outbox (its delivery state; flows' mail carries no tracking).
+ */
 export async function emailsOfRecord(db: Db, module: string, recordId: string) {
-  const items = await db
+  const marketing = await db
     .selectFrom('marketingMessages')
     .leftJoin('campaigns', 'campaigns.id', 'marketingMessages.campaignId')
     .select([
@@ -245,5 +248,32 @@ export async function emailsOfRecord(db: Db, module: string, recordId: string) {
     .orderBy('marketingMessages.createdAt', 'desc')
     .limit(200)
     .execute();
-  return { items };
+  const outbox = await db
+    .selectFrom('emailOutbox')
+    .select(['id', 'subject', 'to', 'status', 'createdAt', 'sentAt', 'runId'])
+    .where('module', '=', module)
+    .where('recordId', '=', recordId)
+    .orderBy('createdAt', 'desc')
+    .limit(200)
+    .execute();
+  const items = [
+    ...marketing.map((mail) => ({ source: 'marketing' as const, ...mail })),
+    ...outbox.map((mail) => ({
+      source: 'flow' as const,
+      id: mail.id,
+      campaignId: null,
+      campaignName: null,
+      templateId: null,
+      subject: mail.subject,
+      address: mail.to.join(', '),
+      state: mail.status,
+      createdAt: mail.createdAt,
+      sentAt: mail.sentAt,
+      openedAt: null,
+      clickedAt: null,
+      unsubscribedAt: null,
+      bouncedAt: null,
+    })),
+  ].sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime());
+  return { items: items.slice(0, 200) };
 }

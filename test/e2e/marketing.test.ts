@@ -94,3 +94,19 @@ test('a campaign from the screens: created, launched, its progress and opens sho
   await shot(page, 'marketing-campaign');
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });
+
+test("the record page's Email tab shows the campaign mail and that it was opened", async () => {
+  const opened = await db
+    .selectFrom('marketingMessages')
+    .select('recordId')
+    .where('openedAt', 'is not', null)
+    .executeTakeFirstOrThrow();
+  await page.goto(`${base}/records/contacts/${opened.recordId}`);
+  await page.getByRole('tab', { name: 'Email' }).click();
+  const log = page.getByTestId('record-emails');
+  await log.getByText(/News for Reader\d+/).waitFor();
+  await log.getByText('opened', { exact: true }).waitFor();
+  await log.getByRole('link', { name: 'Autumn' }).waitFor();
+  await shot(page, 'marketing-record-email');
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+});

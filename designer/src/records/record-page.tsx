@@ -29,6 +29,7 @@ import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console
 import { statusLabel } from '../executions/executions-api.ts';
 import { postTypeLabel } from '../feed/post-types.ts';
 import { ProcessWidget } from '../processes/process-widget.tsx';
+import { RecordEmails } from '../marketing/record-emails.tsx';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
@@ -58,6 +59,8 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
   const [layout, setLayout] = useState<Layout | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const people = useAssignees();
+  // Records with an address may have marketing email (designer/src/marketing/record-emails.tsx).
+  const hasEmail = module.fields.some((field) => field.name === 'email');
   const narrow = useMediaQuery(narrowQuery);
 
   useEffect(() => {
@@ -180,6 +183,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
             <Tabs.Tab value="activity">Activity</Tabs.Tab>
             <Tabs.Tab value="changelog">Changelog</Tabs.Tab>
             <Tabs.Tab value="related">Related</Tabs.Tab>
+            {hasEmail && <Tabs.Tab value="email">Email</Tabs.Tab>}
             {showRuns && <Tabs.Tab value="runs">Runs</Tabs.Tab>}
           </Tabs.List>
           <Tabs.Panel value="activity" style={{ flex: 1, minHeight: 0 }}>
@@ -193,6 +197,13 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
               <RelatedRecords module={module.name} id={id} />
             </TabScroll>
           </Tabs.Panel>
+          {hasEmail && (
+            <Tabs.Panel value="email" style={{ flex: 1, minHeight: 0 }}>
+              <TabScroll>
+                <RecordEmails module={module.name} id={id} />
+              </TabScroll>
+            </Tabs.Panel>
+          )}
           {showRuns && (
             <Tabs.Panel value="runs" style={{ flex: 1, minHeight: 0 }}>
               <Runs module={module} id={id} />

@@ -105,6 +105,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     subject text,
     last_error text,
     created_at timestamptz not null default now(),
+    -- The campaign's delivery batch that claimed it.
+    batch integer,
+    -- Set just before the SMTP attempt (20 at a time): a mail claimed but never tried is safe to send again.
+    attempted_at timestamptz,
     sent_at timestamptz,
     opened_at timestamptz,
     clicked_at timestamptz,
