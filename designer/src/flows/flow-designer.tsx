@@ -204,6 +204,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                         entry={catalog.get(node.data.nodeType)}
                         problems={problemsByNode.get(node.id) ?? []}
                         modules={modules}
+                        module={typeof module === 'string' ? module : undefined}
                         variables={variablesFor(editor.canvas, catalog, node.id, recordFields)}
                         step={run?.steps.filter((s) => s.nodeId === node.id).at(-1)}
                         onParams={(params) => updateParams(editor, node.id, params)}
