@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { feedPostTypes } from './feed.ts';
+import { feedPostTypes, systemPostTypes } from './feed.ts';
 
 /**
  * System settings. Every key has a default, so a fresh install answers a full object;
@@ -56,6 +56,14 @@ export const settingsSchema = {
       default: {},
       description: 'Per feed post type, overriding feedRetentionDays; null keeps that type.',
     },
+    feedSystemPosts: {
+      type: 'object',
+      propertyNames: { enum: systemPostTypes },
+      additionalProperties: { type: 'boolean' },
+      default: {},
+      description:
+        'Which posts Weft writes to the activity feed by itself (record created / updated / deleted, task completed, web lead, stage completed, notification copies); a type left out is on.',
+    },
     smtpHost: {
       type: ['string', 'null'],
       maxLength: 255,
@@ -84,6 +92,26 @@ export const settingsSchema = {
       default: true,
       description:
         'Flows send nothing to a record whose doNotEmail is set (the step says why it sent nothing).',
+    },
+    processBackdateWindowSeconds: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 315_360_000,
+      default: 86_400,
+      description:
+        'How long after a stage is completed a non-admin may revert it or change its date (0: never; null: unlimited).',
+    },
+    processBackdateRangeSeconds: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 315_360_000,
+      default: 2_592_000,
+      description: 'How far back a non-admin may date a stage completion (0: not at all; null: unlimited).',
+    },
+    processAllowReassign: {
+      type: 'boolean',
+      default: false,
+      description: 'Whether non-admins may name someone else as who completed a process stage.',
     },
     codeStepMaxTimeMs: {
       type: 'integer',

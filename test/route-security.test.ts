@@ -15,6 +15,13 @@ const publicRoutes = new Set([
   'POST /api/hooks/flows/:flowId', // inbound webhooks: authenticated by the HMAC signature with the flow's secret
   'GET /api/invitations/:token', // an emailed invitation: the token is the credential (rate limited like sign-in)
   'POST /api/invitations/:token/accept', // accepting it sets the password and signs in
+  // Web forms (server/forms/): posted by customers' sites; rate limited in PostgreSQL, honeypot,
+  // signed fill-time stamp, allowed origins, stored before acknowledged. The form's id names it.
+  'GET /api/public/forms/:id', // the hosted form page
+  'GET /api/public/forms/:id/thanks', // its thank-you page
+  'GET /api/public/forms/:id/definition', // what the embed script draws
+  'GET /api/public/forms/:id/embed.js', // the embed script
+  'POST /api/public/forms/:id/submit', // a submission
 ]);
 
 const placeholder = '00000000-0000-4000-8000-000000000000';

@@ -8,12 +8,21 @@
 import type { Flow, FlowEdge, FlowNode } from '../../schemas/flow.ts';
 import { triggerId } from './graph.ts';
 import { convertConditions, convertText, evaluateFormula, type Unmapped } from './x2crm-conditions.ts';
+import {
+  type Binding,
+  bindingsOf,
+  noteBinding,
+  processPlaceholder,
+  stagePlaceholder,
+} from './x2crm-processes.ts';
 
-export type { Unmapped };
+export type { Binding, Unmapped };
 
 export interface ImportResult {
   flow: Flow;
   unmapped: Unmapped[];
+  /** X2CRM process and stage numbers written as placeholders, to bind to Weft ids (x2crm-processes.ts). */
+  bindings: Binding[];
 }
 
 type Item = Record<string, unknown>;
@@ -39,6 +48,12 @@ const triggers: Readonly<Record<string, string>> = {
   PeriodicTrigger: 'trigger.periodic',
   UserLoginTrigger: 'trigger.userSignedIn',
   UserLogoutTrigger: 'trigger.userSignedOut',
+  // Processes
+  WorkflowStartTrigger: 'trigger.processStarted',
+  WorkflowCompleteTrigger: 'trigger.processCompleted',
+  WorkflowStartStageTrigger: 'trigger.stageStarted',
+  WorkflowCompleteStageTrigger: 'trigger.stageCompleted',
+  WorkflowRevertStageTrigger: 'trigger.stageReverted',
 };
 
 /** X2CRM model classes whose Weft module name is not simply the lower-cased class. */
@@ -63,6 +78,31 @@ function attributes(item: Item, ctx: Context): Params {
     list.map((a, i) => [String(a.name), text(a.value, `${ctx.path}/attributes/${i}`, ctx.unmapped)]),
   );
 }
+
+// Processes: X2CRM's process and stage numbers become placeholders to bind (x2crm-processes.ts).
+function stageAction(type: string, comment: boolean) {
+  return {
+    type,
+    params: (_item: Item, ctx: Context): Params => {
+      const raw = (name: string) => ctx.option(name);
+      noteBinding(ctx.unmapped, ctx.path, raw('workflowId'), raw('stageNumber'));
+      return {
+        processId: processPlaceholder(raw('workflowId')),
+        stageId: stagePlaceholder(raw('workflowId'), raw('stageNumber')),
+        ...(comment && raw('stageComment') ? { comment: raw('stageComment') } : {}),
+      };
+    },
+  };
+}
+
+const processActions = {
+  X2FlowWorkflowStartStage: stageAction('process.startStage', false),
+  X2FlowWorkflowCompleteStage: stageAction('process.completeStage', true),
+  X2FlowWorkflowRevertStage: stageAction('process.revertStage', false),
+  X2FlowProcessStartStage: stageAction('process.startStage', false),
+  X2FlowProcessCompleteStage: stageAction('process.completeStage', true),
+  X2FlowProcessRevertStage: stageAction('process.revertStage', false),
+};
 
 const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx: Context) => Params }>> = {
   X2FlowRecordUpdate: { type: 'record.update', params: (item, ctx) => ({ values: attributes(item, ctx) }) },
@@ -96,10 +136,8 @@ const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx:
     type: 'record.comment',
     params: (_item, ctx) => ({ text: ctx.option('comment'), authorId: ctx.option('assignedTo') }),
   },
-  X2FlowCreateEvent: {
-    type: 'feed.post',
-    params: (_item, ctx) => ({ text: ctx.option('text'), visibility: ctx.option('visibility') }),
-  },
+  // Feed
+  X2FlowCreateEvent: { type: 'feed.post', params: (_item, ctx) => feedPostParams(ctx) },
   X2FlowCreateNotif: {
     type: 'notification.create',
     params: (_item, ctx) => ({ userId: ctx.option('user'), text: ctx.option('text') }),
@@ -136,6 +174,7 @@ const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx:
     type: 'record.switchRelated',
     params: (item, ctx) => ({ link: ctx.option('linkField'), module: moduleOf(item.linkType) }),
   },
+  ...processActions,
 };
 
 function moduleOf(modelClass: unknown): string | undefined {
@@ -164,6 +203,39 @@ function optionReader(options: unknown, path: string, unmapped: Unmapped[]): (na
   return (name) => {
     const entry = table[name] as { value?: unknown } | undefined;
     return entry === undefined ? undefined : text(entry.value, `${path}/options/${name}/value`, unmapped);
+  };
+}
+
+// Feed
+/**
+ * X2FlowCreateEvent's options: `type` (a post type from X2CRM's dropdown 113: social post,
+ * note, …), `text`, `visibility` (1 public / 0 private, as numbers or strings), `user` (the
+ * author: a username, or "auto" for the record's assignee), `feed` (whose feed: a username,
+ * "auto" for the assignee, empty for none) and `createNotif`.
+ */
+function feedPostParams(ctx: Context): Params {
+  const type = String(ctx.option('type') ?? '').toLowerCase();
+  const visibility = ctx.option('visibility');
+  const author = ctx.option('user');
+  const feed = ctx.option('feed');
+  const notify = ctx.option('createNotif');
+  const named = (value: unknown) => typeof value === 'string' && value.trim() !== '' && value !== 'auto';
+  return {
+    text: ctx.option('text'),
+    type: type.includes('note') ? 'note' : type.includes('social') || type === 'feed' ? 'post' : 'workflow',
+    visibility:
+      visibility === undefined
+        ? undefined
+        : ['0', 'private', 'false'].includes(String(visibility).toLowerCase())
+          ? 'private'
+          : 'public',
+    ...(author === 'auto'
+      ? { author: 'assignee' }
+      : named(author)
+        ? { author: 'user', authorUserId: author }
+        : {}),
+    ...(feed === 'auto' ? { feed: 'assignee' } : named(feed) ? { feed: 'user', targetUserId: feed } : {}),
+    notify: notify === undefined ? undefined : [true, 1, '1', 'true'].includes(notify as string),
   };
 }
 
@@ -202,6 +274,13 @@ function convertTrigger(source: Item, unmapped: Unmapped[]): Flow['trigger'] {
   if (x2type === 'ActionOverdueTrigger') {
     const duration = option('duration');
     if (typeof duration === 'number') params.overdueBy = seconds(duration);
+  }
+  // Processes: the process (and stage) the trigger listens to, as placeholders to bind.
+  if (x2type.startsWith('Workflow') && Object.hasOwn(triggers, x2type)) {
+    params.processId = processPlaceholder(option('workflowId'));
+    const stage = x2type.endsWith('StageTrigger') ? option('stageNumber') : undefined;
+    if (stage !== undefined) params.stageId = stagePlaceholder(option('workflowId'), stage);
+    noteBinding(unmapped, '/trigger', option('workflowId'), stage);
   }
   if (Array.isArray(trigger.conditions) && trigger.conditions.length > 0) {
     params.conditions = convertConditions(trigger.conditions, '/trigger/conditions', unmapped);
@@ -364,5 +443,5 @@ export function importX2crmFlow(source: unknown): ImportResult {
     nodes,
     edges,
   };
-  return { flow, unmapped };
+  return { flow, unmapped, bindings: bindingsOf(flow) };
 }

@@ -8,6 +8,9 @@ import listAdd from './actions/list-add.ts';
 import listHasRecord from './actions/list-has-record.ts';
 import listRemove from './actions/list-remove.ts';
 import notificationCreate from './actions/notification-create.ts';
+import processCompleteStage from './actions/process-complete-stage.ts';
+import processRevertStage from './actions/process-revert-stage.ts';
+import processStartStage from './actions/process-start-stage.ts';
 import recordAssign from './actions/record-assign.ts';
 import recordComment from './actions/record-comment.ts';
 import recordCreate from './actions/record-create.ts';
@@ -22,16 +25,22 @@ import varsSet from './actions/vars-set.ts';
 import type { TriggerNode } from './define.ts';
 import manual from './triggers/manual.ts';
 import periodic from './triggers/periodic.ts';
+import processCompleted from './triggers/process-completed.ts';
+import processStarted from './triggers/process-started.ts';
 import recordCreated from './triggers/record-created.ts';
 import recordDeleted from './triggers/record-deleted.ts';
 import recordUpdated from './triggers/record-updated.ts';
 import recordViewed from './triggers/record-viewed.ts';
+import stageCompleted from './triggers/stage-completed.ts';
+import stageReverted from './triggers/stage-reverted.ts';
+import stageStarted from './triggers/stage-started.ts';
 import tagAdded from './triggers/tag-added.ts';
 import tagRemoved from './triggers/tag-removed.ts';
 import taskCompleted from './triggers/task-completed.ts';
 import taskOverdue from './triggers/task-overdue.ts';
 import userSignedIn from './triggers/user-signed-in.ts';
 import userSignedOut from './triggers/user-signed-out.ts';
+import webformSubmitted from './triggers/webform-submitted.ts';
 import webhook from './triggers/webhook.ts';
 
 /** Every trigger the dispatcher can match. */
@@ -48,7 +57,13 @@ export const triggers: readonly TriggerNode[] = [
   userSignedOut,
   periodic,
   webhook,
+  webformSubmitted,
   manual,
+  processStarted,
+  processCompleted,
+  stageStarted,
+  stageCompleted,
+  stageReverted,
 ] as TriggerNode[];
 
 /** The node catalogue: control nodes from the core, and one file per trigger and action. */
@@ -73,5 +88,8 @@ export const catalog = createCatalog([
   listHasRecord,
   userIsOnline,
   recordsFind,
+  processStartStage,
+  processCompleteStage,
+  processRevertStage,
   codeRun,
 ] as NodeDefinition[]);

@@ -51,6 +51,17 @@ export async function gatherFacts(services: FactServices, request: FactRequest):
     );
     facts.lists = Object.fromEntries(answers);
   }
+  const processes = Object.entries(request.processes ?? {}).filter(([, records]) => records.length > 0);
+  if (processes.length > 0) {
+    const answers = await Promise.all(
+      processes.map(async ([process, records]) => {
+        const known = await services.processes.statusAmong(process, records);
+        // Every record asked about is answered: one with no stage started maps to {}.
+        return [process, Object.fromEntries(records.map((record) => [record, known[record] ?? {}]))] as const;
+      }),
+    );
+    facts.processes = Object.fromEntries(answers);
+  }
   return facts;
 }
 

@@ -48,14 +48,18 @@ export interface EngineServices {
   feed: {
     post(input: {
       text: string;
-      type?: 'post' | 'workflow' | 'comment';
-      /** null: Weft itself (the flow) wrote it. */
+      type?: 'post' | 'note' | 'workflow' | 'comment';
+      /** null: Weft itself (the flow) wrote it; 'owner': the flow's owner; else a user id (or username). */
       authorId?: string | null;
+      /** Notify the user whose feed the post is on (unless they wrote it). */
+      notifyTarget?: boolean;
+      /** These params become null, rather than failing the step, when they name no user (a record's group assignee). */
+      orNobody?: readonly ('authorId' | 'targetUserId')[];
       module?: string | null;
       recordId?: string | null;
       targetUserId?: string | null;
       visibility?: 'public' | 'private';
-    }): Promise<{ id: string }>;
+    }): Promise<{ id: string; authorId: string | null; targetUserId: string | null }>;
   };
   notifications: {
     notify(input: {
@@ -68,6 +72,11 @@ export interface EngineServices {
   routing: {
     /** The assignee lead routing picks for a record of a module (null: nobody / routing off). */
     route(module: string, record: RecordValues): Promise<string | null>;
+    /**
+     * The module's routing rules applied now, whether or not the module routes new records
+     * (taking a turn); `assignee` null when they give nobody, `reason` saying why in words.
+     */
+    routeNow(module: string, record: RecordValues): Promise<{ assignee: string | null; reason: string }>;
   };
   email: {
     /**
@@ -78,6 +87,25 @@ export interface EngineServices {
      * (if the respectDoNotEmail setting is on) and the answer says why.
      */
     send(message: EmailMessage): Promise<EmailSent>;
+  };
+  /**
+   * A record's progress through a process, with every rule of the API (a refusal fails the
+   * step, naming the rule). Flows act as administrators: roles and backdating do not hold them back.
+   */
+  processes: {
+    change(input: {
+      processId: string;
+      module: string;
+      recordId: string;
+      action: 'start' | 'complete' | 'revert';
+      stageId: string;
+      comment?: string | null | undefined;
+    }): Promise<ProcessProgressAnswer>;
+    /** For `processStatus`: record id → stage id → status (stages not listed have not started). */
+    statusAmong(
+      processId: string,
+      recordIds: string[],
+    ): Promise<Record<string, Record<string, 'started' | 'completed'>>>;
   };
   code: {
     /**
@@ -141,10 +169,18 @@ export interface HttpAnswer {
   body: unknown;
 }
 
+export interface ProcessProgressAnswer {
+  processId: string;
+  currentStage: string | null;
+  completed: boolean;
+  stages: { id: string; name: string; status: 'notStarted' | 'started' | 'completed' }[];
+}
+
 /** What gathering facts for conditions reads (engine/runtime/facts.ts); the dispatcher has it without a run. */
 export interface FactServices {
   lists: Pick<EngineServices['lists'], 'membersAmong'>;
   presence: Pick<EngineServices['presence'], 'onlineAmong'>;
+  processes: Pick<EngineServices['processes'], 'statusAmong'>;
   /**
    * The records a record's link fields lead to, by path (`company`, `company.parent`;
    * paths that are not link fields are left out), at most three links deep; an assignment

@@ -5,6 +5,8 @@ import type { EngineEvent, TriggerNode } from '../../engine/nodes/define.ts';
 import { conditionHolds } from '../../engine/runtime/facts.ts';
 import type { FlowRuntime, StartRequest } from '../../engine/runtime/runtime.ts';
 import type { Flow } from '../../schemas/flow.ts';
+import { notifyAssignments } from '../collaboration/assignment-notifications.ts';
+import { announceRecordPosts } from '../collaboration/system-posts.ts';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
 import type { SettingsService } from '../platform/settings.ts';
@@ -23,6 +25,8 @@ export async function dispatchPending(
   triggers: readonly TriggerNode[],
   settings: SettingsService,
   batchSize = 100,
+  /** Also told each batch, in its transaction: outbound hooks fan out from here (hooks/hooks.ts). */
+  onEvents?: (trx: Db, events: { id: number; type: string; module: string | null }[]) => Promise<void>,
 ): Promise<number> {
   const { flowChainDepth } = await settings.get();
   return runTransaction(runtime, async (trx) => {
@@ -36,6 +40,11 @@ export async function dispatchPending(
       .skipLocked()
       .execute();
     if (events.length === 0) return 0;
+    // Assignees hear of their new records with the batch that dispatches the events (issue 16).
+    await notifyAssignments(trx, events);
+    // The posts record writes left (in their own statements) reach open feeds now.
+    await announceRecordPosts(trx, events);
+    if (onEvents) await onEvents(trx, events);
     const types: string[] = [...new Set(events.map((event) => event.type))];
     const listening = triggers.filter((trigger) => trigger.events.some((type) => types.includes(type)));
     const flows = listening.length === 0 ? [] : await activeFlows(trx, listening);

@@ -15,6 +15,8 @@ import type { Principal } from '../platform/authz.ts';
 import { invalid, WeftError } from '../platform/errors.ts';
 import { guardedFetch } from '../platform/http-client.ts';
 import { SettingsService } from '../platform/settings.ts';
+import { changeProgress } from '../processes/progress.ts';
+import { stageStatusAmong } from '../processes/status.ts';
 import { changeMembers, isOnList, listMembersAmong } from '../records/lists.ts';
 import { listRecords } from '../records/record-list.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from '../records/records.ts';
@@ -146,10 +148,17 @@ export async function engineServices(
       onlineAmong: facts.presence.onlineAmong,
     },
     feed: {
-      post: async (input) => {
-        if (input.authorId && !(await userExists(db, input.authorId)))
-          throw invalid('authorId', 'is not an existing user');
-        return createPost(db, { ...input, type: input.type ?? 'workflow' });
+      post: async ({ authorId, targetUserId, orNobody = [], ...input }) => {
+        const lenient = (param: 'authorId' | 'targetUserId') => orNobody.includes(param);
+        const author =
+          authorId === 'owner' ? ownerId : await userIdOf(db, authorId, 'authorId', lenient('authorId'));
+        const target = await userIdOf(db, targetUserId, 'targetUserId', lenient('targetUserId'));
+        return createPost(db, {
+          ...input,
+          authorId: author,
+          targetUserId: target,
+          type: input.type ?? 'workflow',
+        });
       },
     },
     notifications: {
@@ -157,6 +166,10 @@ export async function engineServices(
     },
     routing: {
       route: async (module, record) => (await routeRecord(db, module, record)).assignee,
+      routeNow: async (module, record) => {
+        const { assignee, reason } = await routeRecord(db, module, record, { onDemand: true });
+        return { assignee, reason };
+      },
     },
     email: {
       send: async ({ doNotEmail, text, html, cc, bcc, ...message }) => {
@@ -186,6 +199,26 @@ export async function engineServices(
         });
         return { messageId: queued.messageId, status: queued.status };
       },
+    },
+    processes: {
+      change: async ({ processId, module, recordId, action, stageId, comment }) => {
+        const settings = await new SettingsService(db).get();
+        const progress = await changeProgress(
+          db,
+          principal,
+          actor,
+          settings,
+          { processId, module, recordId, changes: [{ action, stageId, comment }] },
+          { ...options, author: null },
+        );
+        return {
+          processId: progress.processId,
+          currentStage: progress.currentStage,
+          completed: progress.completed,
+          stages: progress.stages.map((stage) => ({ id: stage.id, name: stage.name, status: stage.status })),
+        };
+      },
+      statusAmong: facts.processes.statusAmong,
     },
     code: {
       run: (request) => runCodeStep(db, request),
@@ -218,6 +251,7 @@ export function factServices(db: Db): FactServices {
         return userIds.filter((id) => online.has(id));
       },
     },
+    processes: { statusAmong: (processId, recordIds) => stageStatusAmong(db, processId, recordIds) },
   };
 }
 
@@ -232,7 +266,12 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
         return await call(...args);
       } catch (error) {
         if (error instanceof WeftError && error.statusCode < 500) {
-          throw new NonRetriableError(error.message, { owner: 'user', cause: error });
+          const rule =
+            error.code === 'WEFT_ERR_PROCESS_RULE'
+              ? (error.details as { rule?: string }[])[0]?.rule
+              : undefined;
+          const message = rule ? `process rule "${rule}" refused: ${error.message}` : error.message;
+          throw new NonRetriableError(message, { owner: 'user', cause: error });
         }
         throw error;
       }
@@ -248,6 +287,24 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
       ),
     ]),
   ) as unknown as EngineServices;
+}
+
+/**
+ * A user named by a flow's param: an id, or a username (X2CRM's files name users so);
+ * empty is nobody. Anything else is the flow's mistake, naming the param.
+ */
+async function userIdOf(
+  db: Db,
+  value: string | null | undefined,
+  param: string,
+  orNobody = false,
+): Promise<string | null> {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  if (await userExists(db, value)) return value;
+  const user = await db.selectFrom('users').select('id').where('username', '=', value).executeTakeFirst();
+  if (!user && orNobody) return null;
+  if (!user) throw invalid(param, `is not an existing user (${value.slice(0, 100)})`);
+  return user.id;
 }
 
 const tagsOf = (record: Record<string, unknown>): string[] =>

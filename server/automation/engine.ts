@@ -6,6 +6,7 @@ import { FlowRuntime } from '../../engine/runtime/runtime.ts';
 import type { EngineDb } from '../../engine/runtime/tables.ts';
 import { createLiveBatch, deferLive, takeDeferred } from '../collaboration/live.ts';
 import type { Db } from '../db/index.ts';
+import { fanOutHooks } from '../hooks/hooks.ts';
 import { eventsChannel } from '../platform/events.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { watchTemplateSettings } from './code-sandbox.ts';
@@ -111,7 +112,9 @@ export async function startEngineWorkers(options: {
     let total = 0;
     // While the steps of runs already started wait here, new events wait in the outbox.
     while (!stopped && !runtime.busy) {
-      const count = await dispatchPending(runtime, triggers, settings);
+      const count = await dispatchPending(runtime, triggers, settings, 100, (trx, events) =>
+        fanOutHooks(trx, boss, events),
+      );
       total += count;
       if (count === 0) break;
     }

@@ -33,6 +33,12 @@ const runColumns = [
   'finishedAt',
 ] as const;
 
+/** The runs of a flow that does not exist are a 404, not an empty page (`GET /api/flows/:id/runs`). */
+export async function assertFlowExists(db: Db, flowId: string): Promise<void> {
+  const flow = await db.selectFrom('flows').select('id').where('id', '=', flowId).executeTakeFirst();
+  if (!flow) throw notFound('Flow');
+}
+
 export async function listRuns(
   db: Db,
   query: {
@@ -44,7 +50,7 @@ export async function listRuns(
     cursor?: string | undefined;
   },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
   let select = db.selectFrom('flowRuns').select(runColumns);
   if (query.flowId) select = select.where('flowId', '=', query.flowId);
   if (query.module && query.recordId)
@@ -65,7 +71,7 @@ export async function listRuns(
   return toPage(items, query.limit, (row) => [row.startedAt.toISOString(), row.id]);
 }
 
-const withoutResume = (error: unknown) => {
+export const withoutResume = (error: unknown) => {
   if (error === null || typeof error !== 'object') return error;
   const { resumeSnapshot: _internal, ...rest } = error as Record<string, unknown>;
   return rest;

@@ -10,6 +10,7 @@ import { type Actor, audit } from '../platform/audit.ts';
 import { notFound, WeftError } from '../platform/errors.ts';
 import { containsPattern, decodeCursor, toPage } from '../platform/pagination.ts';
 import { findModule } from '../studio/modules.ts';
+import { referenceProblems } from './flow-references.ts';
 import { scheduleProblems } from './periodic.ts';
 import { recordShape } from './record-shape.ts';
 
@@ -25,6 +26,15 @@ const columns = [
   'flows.createdAt',
   'flows.updatedAt',
 ] as const;
+
+/**
+ * Whether the draft differs from the live version (its definition is the draft it was
+ * published from, plus its number): an active flow's header and the list say so.
+ */
+const unpublishedChanges = sql<boolean>`coalesce((
+  select (v.definition - 'version') is distinct from (flows.draft - 'version')
+  from flow_versions v where v.flow_id = flows.id and v.version = flows.published_version
+), false)`.as('unpublishedChanges');
 
 export function blankFlow(name: string): Flow {
   return { name, trigger: { type: 'trigger.manual', params: { module: 'contacts' } }, nodes: [], edges: [] };
@@ -47,6 +57,9 @@ export async function problemsOf(db: Db, definition: unknown): Promise<FlowProbl
       : {},
   );
   problems.push(...scheduleProblems(definition));
+  // References are looked up only in a well-formed flow: past a malformed shape they would echo it.
+  if (!problems.some((problem) => problem.code === 'flow.schema'))
+    problems.push(...(await referenceProblems(db, definition)));
   if (typeof module === 'string' && !found) {
     problems.push({
       code: 'trigger.params',
@@ -93,8 +106,8 @@ export async function listFlows(
   db: Db,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
-  let select = db.selectFrom('flows').select(columns);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
+  let select = db.selectFrom('flows').select([...columns, unpublishedChanges]);
   if (query.q) select = select.where('flows.name', 'ilike', containsPattern(query.q));
   if (after)
     select = select.where((eb) =>
@@ -122,7 +135,7 @@ export async function listFlows(
 export async function getFlow(db: Db, id: string) {
   const flow = await db
     .selectFrom('flows')
-    .select([...columns, 'flows.draft', 'flows.webhookSecret'])
+    .select([...columns, unpublishedChanges, 'flows.draft', 'flows.webhookSecret'])
     .where('flows.id', '=', id)
     .executeTakeFirst();
   if (!flow) throw notFound('Flow');
@@ -250,7 +263,11 @@ export async function setActive(db: Db, actor: Actor, id: string, active: boolea
     if (!flow) throw notFound('Flow');
     if (active && flow.publishedVersion === null)
       throw new WeftError('UNPROCESSABLE', 'Publish the flow before activating it');
-    await trx.updateTable('flows').set({ active, updatedAt: new Date() }).where('id', '=', id).execute();
+    await trx
+      .updateTable('flows')
+      .set({ active, updatedAt: new Date(), ...(!active && { deactivatedAt: new Date() }) })
+      .where('id', '=', id)
+      .execute();
     await audit(trx, actor, active ? 'flow.activate' : 'flow.deactivate', { type: 'flow', id });
   });
   return getFlow(db, id);
@@ -281,9 +298,9 @@ export async function deleteFlow(db: Db, actor: Actor, id: string) {
 export async function importFlow(db: Db, actor: Actor & { id: string }, file: unknown) {
   const isX2crm = typeof file === 'object' && file !== null && 'items' in file && 'trigger' in file;
   if (isX2crm) {
-    const { flow, unmapped } = importX2crmFlow(file);
+    const { flow, unmapped, bindings } = importX2crmFlow(file);
     const created = await createFlow(db, actor, { name: flow.name, definition: flow });
-    return { flow: created, unmapped, problems: await problemsOf(db, flow) };
+    return { flow: created, unmapped, bindings, problems: await problemsOf(db, flow) };
   }
   const definition = (file as { definition?: unknown } | null)?.definition ?? file;
   const problems = await problemsOf(db, definition);
@@ -292,5 +309,5 @@ export async function importFlow(db: Db, actor: Actor & { id: string }, file: un
   }
   const flow = definition as Flow;
   const created = await createFlow(db, actor, { name: flow.name, definition: flow });
-  return { flow: created, unmapped: [], problems };
+  return { flow: created, unmapped: [], bindings: [], problems };
 }

@@ -15,6 +15,10 @@ import * as runChains from './migrations/0012-run-chains.ts';
 import * as eventsNotify from './migrations/0013-events-notify.ts';
 import * as schemaToken from './migrations/0014-schema-token.ts';
 import * as queuedRuns from './migrations/0015-queued-runs.ts';
+import * as processes from './migrations/0016-processes.ts';
+import * as hardening from './migrations/0019-hardening.ts';
+import * as feedNotify from './migrations/0020-feed-notify.ts';
+import * as connectors from './migrations/0017-connectors.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -33,6 +37,10 @@ const migrations: Record<string, Migration> = {
   '0013-events-notify': eventsNotify,
   '0014-schema-token': schemaToken,
   '0015-queued-runs': queuedRuns,
+  '0016-processes': processes,
+  '0019-hardening': hardening,
+  '0020-feed-notify': feedNotify,
+  '0017-connectors': connectors,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

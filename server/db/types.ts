@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { EngineTables } from '../../engine/runtime/tables.ts';
 import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
+import type { FormSettings } from '../../schemas/forms.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
 
 /** A timestamp read as a Date and written as a Date or an ISO string; optional on insert when it has a default. */
@@ -78,6 +79,8 @@ export interface ApiTokensTable {
   createdAt: DefaultedTimestamp;
   lastUsedAt: Timestamp | null;
   revokedAt: Timestamp | null;
+  /** The token that minted this one, if any: revoking it revokes this one (migration 0019). */
+  parentTokenId: Generated<string | null>;
 }
 
 export interface UserInvitationsTable {
@@ -198,6 +201,14 @@ export interface FeedCommentsTable {
   createdAt: DefaultedTimestamp;
 }
 
+/** Migration 0020: a user's notification choices; no row means the defaults (both on). */
+export interface NotificationPreferencesTable {
+  userId: string;
+  postToFeed: Generated<boolean>;
+  assignments: Generated<boolean>;
+  updatedAt: DefaultedTimestamp;
+}
+
 export interface NotificationsTable {
   id: Generated<string>;
   seq: Generated<number>;
@@ -265,7 +276,13 @@ export type EventType =
   | 'user.signedIn'
   | 'user.signedOut'
   | 'schedule.tick'
-  | 'webhook.received';
+  | 'webhook.received'
+  | 'process.started'
+  | 'process.completed'
+  | 'process.stageStarted'
+  | 'process.stageCompleted'
+  | 'process.stageReverted'
+  | 'webform.submitted';
 
 export interface EventsTable {
   id: Generated<number>;
@@ -286,6 +303,91 @@ export interface WebhookDeliveriesTable {
   deliveryId: string;
   eventId: number | null;
   receivedAt: DefaultedTimestamp;
+}
+
+// Connectors
+export type WebhookLogStatus = 'accepted' | 'duplicate' | 'refused' | 'replayed';
+
+export interface WebhookLogTable {
+  id: Generated<number>;
+  flowId: string;
+  service: string;
+  deliveryId: string | null;
+  status: WebhookLogStatus;
+  reason: string | null;
+  eventId: number | null;
+  module: string | null;
+  recordId: string | null;
+  body: Json<unknown> | null;
+  headers: Json<Record<string, string>> | null;
+  replayOf: number | null;
+  receivedAt: DefaultedTimestamp;
+}
+
+export interface WebFormsTable {
+  id: Generated<string>;
+  name: string;
+  kind: 'lead' | 'case';
+  settings: Json<FormSettings>;
+  stampSecret: string;
+  active: Generated<boolean>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface WebFormSubmissionsTable {
+  id: Generated<string>;
+  formId: string;
+  submissionKey: string;
+  values: Json<Record<string, unknown>>;
+  ip: string | null;
+  origin: string | null;
+  status: ColumnType<'received' | 'processed' | 'failed', 'received' | 'processed' | 'failed' | undefined>;
+  outcome: string | null;
+  module: string | null;
+  recordId: string | null;
+  contactId: string | null;
+  error: string | null;
+  eventId: number | null;
+  receivedAt: DefaultedTimestamp;
+  processedAt: Timestamp | null;
+}
+
+export interface HookSubscriptionsTable {
+  id: Generated<string>;
+  name: string;
+  url: string;
+  events: Json<string[]>;
+  secret: string;
+  active: Generated<boolean>;
+  maxFailures: Generated<number>;
+  consecutiveFailures: Generated<number>;
+  disabledReason: string | null;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export type HookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'gone' | 'cancelled';
+
+export interface HookDeliveriesTable {
+  id: Generated<string>;
+  subscriptionId: string;
+  eventId: number;
+  eventType: string;
+  status: ColumnType<HookDeliveryStatus, HookDeliveryStatus | undefined>;
+  attempts: Generated<number>;
+  responseStatus: number | null;
+  lastError: string | null;
+  createdAt: DefaultedTimestamp;
+  finishedAt: Timestamp | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  windowStart: Timestamp;
+  hits: number;
 }
 
 export interface TaskOverdueMarksTable {
@@ -422,6 +524,58 @@ export interface Database extends EngineTables {
   emailOutbox: EmailOutboxTable;
   webhookDeliveries: WebhookDeliveriesTable;
   taskOverdueMarks: TaskOverdueMarksTable;
+  processes: ProcessesTable;
+  processProgress: ProcessProgressTable;
+  processStageStates: ProcessStageStatesTable;
+  notificationPreferences: NotificationPreferencesTable;
+  // Connectors
+  webhookLog: WebhookLogTable;
+  webForms: WebFormsTable;
+  webFormSubmissions: WebFormSubmissionsTable;
+  rateLimits: RateLimitsTable;
+  hookSubscriptions: HookSubscriptionsTable;
+  hookDeliveries: HookDeliveriesTable;
+}
+
+/** A process definition; `stages` is the ordered list of schemas/processes.ts's stage shape. */
+export interface ProcessesTable {
+  id: Generated<string>;
+  name: string;
+  description: string | null;
+  modules: string[];
+  defaultFor: Generated<string[]>;
+  color: string | null;
+  financialModule: string | null;
+  financialField: string | null;
+  stages: Json<unknown[]>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+/** A record's progress: the process machine's persisted snapshot (engine/core/process-machine.ts). */
+export interface ProcessProgressTable {
+  processId: string;
+  module: string;
+  recordId: string;
+  snapshot: Json<Record<string, unknown>> | null;
+  currentStage: string | null;
+  startedAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+/** One started or completed stage of a record, derived from the snapshot in its transaction. */
+export interface ProcessStageStatesTable {
+  processId: string;
+  stageId: string;
+  module: string;
+  recordId: string;
+  status: 'started' | 'completed';
+  startedAt: Timestamp;
+  startedBy: string | null;
+  completedAt: Timestamp | null;
+  completedBy: string | null;
+  comment: string | null;
 }
 
 export type User = Selectable<UsersTable>;

@@ -110,7 +110,8 @@ export const userRoutes: RoutePlugin = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Edit, deactivate (`active: false`) or reactivate a user (admin)',
+        summary:
+          'Edit, deactivate (`active: false`: ends sessions, revokes API tokens) or reactivate a user (admin)',
         params: idParams,
         body: userUpdateBody,
         response: { 200: userResponse },
@@ -127,7 +128,7 @@ export const userRoutes: RoutePlugin = async (app) => {
     {
       schema: {
         tags,
-        summary: "Reset a user's password; ends their sessions (admin)",
+        summary: "Reset a user's password; ends their sessions and revokes their API tokens (admin)",
         params: idParams,
         body: passwordResetBody,
       },

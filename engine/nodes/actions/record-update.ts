@@ -10,6 +10,7 @@ const params = {
       type: 'object',
       title: 'Fields to set',
       description: 'Field name → new value; `{{…}}` templates are rendered first',
+      'x-weft-ref': 'fieldValues',
       minProperties: 1,
     },
   },
