@@ -16,9 +16,9 @@ import * as eventsNotify from './migrations/0013-events-notify.ts';
 import * as schemaToken from './migrations/0014-schema-token.ts';
 import * as queuedRuns from './migrations/0015-queued-runs.ts';
 import * as processes from './migrations/0016-processes.ts';
+import * as connectors from './migrations/0017-connectors.ts';
 import * as hardening from './migrations/0019-hardening.ts';
 import * as feedNotify from './migrations/0020-feed-notify.ts';
-import * as connectors from './migrations/0017-connectors.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
