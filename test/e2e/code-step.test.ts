@@ -140,6 +140,7 @@ test('write a code step with a type error, see it inline, fix it, run it on a sa
   await page.getByRole('tab', { name: 'Problems' }).click();
   await page.getByTestId('no-problems').waitFor();
   await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('button', { name: 'Publish version 1' }).click();
   await page.getByText('v1 published').waitFor();
 
   const flow = (await admin.request('GET', `/api/flows/${flowId}`)).json();
@@ -157,5 +158,67 @@ test('write a code step with a type error, see it inline, fix it, run it on a sa
     feed.json().items.some((post: { text?: string }) => post.text === 'Hello Ada'),
     feed.body,
   );
+  assert.deepEqual(pageErrors, []);
+});
+
+test('Studio’s JSON view of a module: schema errors inline, a preview of what changes, applied at once', async () => {
+  const created = await admin.request('POST', '/api/modules', {
+    name: 'projects',
+    label: 'Projects',
+    itemName: 'Project',
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  await admin.request('POST', '/api/modules/projects/fields', { name: 'code', label: 'Code', type: 'text' });
+  await admin.request('POST', '/api/records/projects', { name: 'Apollo', code: 'AP' });
+  const fields = (await admin.request('GET', '/api/modules/projects')).json().fields as Array<
+    Record<string, unknown>
+  >;
+  const keep = fields
+    .filter((f) => f.name !== 'code')
+    .map(({ name, label, type }) => ({ name, label, type }));
+
+  await page.goto(`${base}/studio/projects/json`);
+  const editor = page.getByTestId('definition-json').locator('.monaco-editor');
+  await editor.waitFor();
+  // The module's fields are loaded into the editor (only the lines in view are drawn).
+  await page.getByTestId('definition-json').getByText('"name"').first().waitFor();
+
+  await pasteIntoEditor(
+    editor,
+    JSON.stringify([...keep, { name: 'phase', label: 'Phase', type: 'txt' }], null, 2),
+  );
+  await page
+    .getByTestId('definition-problems')
+    .waitFor()
+    .catch(async (error) => {
+      await shot('studio-01-no-problems');
+      throw error;
+    });
+  await page
+    .getByTestId('definition-problems')
+    .getByText(/Line 45: Value is not accepted/)
+    .waitFor();
+  await shot('studio-01-schema-error');
+
+  await pasteIntoEditor(
+    editor,
+    JSON.stringify([...keep, { name: 'phase', label: 'Phase', type: 'text' }], null, 2),
+  );
+  await page.getByTestId('definition-problems').waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Preview changes' }).click();
+  const preview = page.getByTestId('definition-preview');
+  await preview.getByText('phase (text)').waitFor();
+  await preview.getByText('code — 1 record loses its value').waitFor();
+  await page
+    .getByRole('button', { name: 'Preview changes' })
+    .and(page.locator(':not([data-loading])'))
+    .waitFor();
+  await shot('studio-02-preview');
+  await page.getByRole('button', { name: 'Apply (deletes 1 stored value)' }).click();
+  await page.getByTestId('definition-applied').getByText('Applied: 1 added, 1 removed, 0 changed.').waitFor();
+  const after = (await admin.request('GET', '/api/modules/projects')).json().fields as Array<{
+    name: string;
+  }>;
+  assert.ok(after.some((f) => f.name === 'phase') && !after.some((f) => f.name === 'code'));
   assert.deepEqual(pageErrors, []);
 });

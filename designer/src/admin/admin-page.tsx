@@ -1,8 +1,8 @@
 /** Administration: one tab per area, the tab in the URL (/admin/<tab>). */
 import { Stack, Tabs, Title } from '@mantine/core';
-import { ProcessSettings } from '../processes/process-settings.tsx';
 import { FormsAdmin } from '../forms/forms-admin.tsx';
 import { OutboundHooksAdmin } from '../hooks/outbound-hooks-admin.tsx';
+import { ProcessSettings } from '../processes/process-settings.tsx';
 import { navigate } from '../router.ts';
 import { AuditLog, ChangelogAdmin, LoginHistory, Sessions } from './activity-admin.tsx';
 import { EmailAdmin } from './email-admin.tsx';

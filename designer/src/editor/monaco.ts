@@ -8,6 +8,7 @@ import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
 import TsWorker from 'monaco-editor/language/typescript/ts.worker?worker';
 import { flowSchema } from '../../../schemas/flow.ts';
+import { moduleDefinitionBody } from '../../../schemas/modules.ts';
 
 self.MonacoEnvironment = {
   getWorker: (_id: string, label: string) =>
@@ -25,7 +26,15 @@ monaco.json.jsonDefaults.setDiagnosticsOptions({
   validate: true,
   allowComments: false,
   enableSchemaRequest: false,
-  schemas: [{ uri: flowSchema.$id, fileMatch: [flowModelUri.toString()], schema: flowSchema }],
+  schemas: [
+    { uri: flowSchema.$id, fileMatch: [flowModelUri.toString()], schema: flowSchema },
+    // Studio's JSON view of a module: its fields, as PUT /api/modules/:name/definition takes them.
+    {
+      uri: 'https://weft.dev/schemas/module-fields.json',
+      fileMatch: ['weft://module/*'],
+      schema: moduleDefinitionBody.properties.fields,
+    },
+  ],
 });
 
 // Code steps run in QuickJS: the language's own library, no DOM, no Node.
