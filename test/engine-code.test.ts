@@ -309,3 +309,49 @@ test('POST /api/flows/code-runs runs a source on a sample record: output, logs, 
   });
   assert.ok(missing.statusCode >= 400 && missing.statusCode < 500, missing.body);
 });
+
+test('an If step can test a linked record’s field; a trigger condition cannot, and says so at publish', async () => {
+  const account = await create('accounts', { name: 'Initech' });
+  const definition = {
+    name: 'Branch on link',
+    trigger: onContacts,
+    nodes: [
+      {
+        id: 'check',
+        type: 'control.if',
+        params: { condition: { '==': [{ var: 'record.company.name' }, 'Initech'] } },
+        position: { x: 0, y: 100 },
+      },
+      {
+        id: 'yes',
+        type: 'feed.post',
+        params: { text: 'linked yes {{record.company}}' },
+        position: { x: 0, y: 200 },
+      },
+      { id: 'no', type: 'feed.post', params: { text: 'linked no' }, position: { x: 200, y: 200 } },
+    ],
+    edges: [
+      { source: 'trigger', target: 'check' },
+      { source: 'check', sourceHandle: 'true', target: 'yes' },
+      { source: 'check', sourceHandle: 'false', target: 'no' },
+    ],
+  };
+  const flowId = await publish(definition);
+  const contact = await create('contacts', { firstName: 'Ivy', lastName: 'Link', company: account.id });
+  const run = await runOn(flowId, String(contact.id));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+  assert.equal(await lastPost(), `linked yes ${account.id}`);
+
+  const gated = {
+    ...definition,
+    name: 'Gated on link',
+    trigger: {
+      ...onContacts,
+      params: { ...onContacts.params, conditions: { '==': [{ var: 'record.company.name' }, 'x'] } },
+    },
+  };
+  const created = await admin.request('POST', '/api/flows', { name: gated.name, definition: gated });
+  const refused = await admin.request('POST', `/api/flows/${created.json().id}/publish`);
+  assert.equal(refused.statusCode, 400, refused.body);
+  assert.match(refused.body, /trigger conditions cannot read linked records/);
+});
