@@ -5,6 +5,8 @@ import { feedPostTypes, systemPostTypes } from './feed.ts';
  * System settings. Every key has a default, so a fresh install answers a full object;
  * later areas (email, workflows, routing) add their keys here.
  */
+const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 export const settingsSchema = {
   type: 'object',
   properties: {
@@ -33,6 +35,19 @@ export const settingsSchema = {
       maximum: 1_000_000,
       default: 1000,
       description: "Most finished runs kept per flow (X2CRM's trigger log cap); older ones are deleted.",
+    },
+    triggerLogMax: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 10_000_000,
+      default: 1_000_000,
+      description:
+        "Most trigger-log entries kept, all flows together (X2CRM's triggerLogMax); the oldest are deleted in the background.",
+    },
+    triggerLogConditions: {
+      type: 'boolean',
+      default: false,
+      description: 'Also log the events whose trigger conditions did not hold (no run started).',
     },
     flowChainDepth: {
       type: 'integer',
@@ -157,6 +172,98 @@ export const settingsSchema = {
       description:
         'The address people open Weft at (https://crm.example.com): links to records in flow messages (X2CRM’s {link}); null writes relative links.',
     },
+    // Marketing (server/marketing/).
+    trackingBaseUrl: {
+      type: ['string', 'null'],
+      maxLength: 500,
+      pattern: '^https?://[^/?#]+(/[^?#]*)?$',
+      default: null,
+      description:
+        "Weft's public address as recipients reach it (https://crm.example.com): tracking pixels, links and unsubscribe pages point there. Null: no tracking is added.",
+    },
+    bulkEmailLimit: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 1_000_000,
+      default: null,
+      description:
+        'Most campaign emails sent per interval (a soft limit); null: as fast as the server takes them.',
+    },
+    bulkEmailIntervalSeconds: { type: 'integer', minimum: 1, maximum: 86_400, default: 60 },
+    bulkEmailAccountId: {
+      type: ['string', 'null'],
+      pattern: uuidPattern,
+      default: null,
+      description: 'The sending account of campaigns that name none; null: the system SMTP settings.',
+    },
+    notificationEmailAccountId: { type: ['string', 'null'], pattern: uuidPattern, default: null },
+    webLeadEmailAccountId: { type: ['string', 'null'], pattern: uuidPattern, default: null },
+    caseEmailAccountId: { type: ['string', 'null'], pattern: uuidPattern, default: null },
+    emailSignature: {
+      type: ['string', 'null'],
+      maxLength: 20_000,
+      default: null,
+      description: 'The global signature (HTML), appended to templated mail.',
+    },
+    emailSignatureMode: {
+      type: 'string',
+      enum: ['global', 'user'],
+      default: 'global',
+      description:
+        "global: everyone signs with emailSignature; user: with their own sending account's signature.",
+    },
+    unsubscribeCategories: {
+      type: 'array',
+      maxItems: 50,
+      items: { type: 'string', minLength: 1, maxLength: 80 },
+      default: ['Newsletters', 'Promotions', 'Events'],
+      description: 'What a recipient may unsubscribe from one by one; a template or newsletter names one.',
+    },
+    unsubscribePageText: {
+      type: 'string',
+      maxLength: 20_000,
+      default: 'Choose what you no longer want to receive: (PLACE_OPP)',
+      description: 'The "do not email" page; (PLACE_OPP) is replaced by the list of categories.',
+    },
+    unsubscribedPageText: {
+      type: 'string',
+      maxLength: 20_000,
+      default: 'You have been unsubscribed. Thank you.',
+      description: 'The "Email Unsubscribed Page" text, shown once a recipient has unsubscribed.',
+    },
+    unsubscribeLinkText: { type: 'string', minLength: 1, maxLength: 200, default: 'Unsubscribe' },
+    bounceDoNotEmailAfter: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 100,
+      default: 3,
+      description: 'After this many hard bounces an address is unsubscribed from everything; null: never.',
+    },
+    smsAccountSid: { type: ['string', 'null'], maxLength: 100, default: null },
+    smsAuthToken: {
+      type: ['string', 'null'],
+      maxLength: 200,
+      default: null,
+      writeOnly: true,
+      description: 'Never answered back.',
+    },
+    smsFromNumber: { type: ['string', 'null'], maxLength: 30, default: null },
+    smsApiBaseUrl: {
+      type: 'string',
+      maxLength: 500,
+      pattern: '^https?://',
+      default: 'https://api.twilio.com',
+      description: 'A Twilio-compatible REST API.',
+    },
+    webTrackingHosts: {
+      type: 'array',
+      maxItems: 50,
+      items: { type: 'string', minLength: 1, maxLength: 255 },
+      default: [],
+      description:
+        'Host names of your website (where the tracker snippet runs): tracked links to them carry weft_v, which lets the snippet recognise the visitor.',
+    },
+    targetedContentTimeoutMs: { type: 'integer', minimum: 50, maximum: 10_000, default: 1500 },
     httpAllowList: {
       type: 'array',
       maxItems: 200,

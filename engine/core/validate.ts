@@ -34,7 +34,9 @@ export type FlowProblemCode =
   | 'edge.sharedHandle'
   | 'structure.crossesScope'
   | 'structure.ambiguousJoin'
-  | 'structure.cycle';
+  | 'structure.cycle'
+  | 'import.binding'
+  | 'import.incomplete';
 
 export interface FlowProblem {
   code: FlowProblemCode;

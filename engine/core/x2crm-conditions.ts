@@ -1,5 +1,6 @@
 /** X2CRM condition lists and `{variable}` text, translated to json-logic and Weft templates. */
 import { noteBinding, processPlaceholder, stagePlaceholder } from './x2crm-processes.ts';
+import { x2ref } from './x2crm-refs.ts';
 
 export interface Unmapped {
   /** JSON pointer into the X2CRM flow file. */
@@ -50,10 +51,30 @@ function variablePath(name: string): string {
   return name.startsWith('user.') ? name : `record.${name}`;
 }
 
+/**
+ * Fields that hold a user in X2CRM (by username, or a group by its id) and a Weft id here:
+ * the value becomes a reference that the import resolves (Parity).
+ */
+const userFields = new Set(['assignedTo', 'createdBy', 'updatedBy', 'completedBy', 'owner']);
+
+function userValue(value: unknown): unknown {
+  if (typeof value !== 'string' || value.trim() === '' || /^\{.*\}$/.test(value.trim())) return value;
+  const text = value.trim();
+  if (text === 'Anyone') return value;
+  return /^\d+$/.test(text) ? x2ref('group', text) : x2ref('user', text);
+}
+
 function attribute(condition: X2Condition): unknown {
   const field = String(condition.name ?? '');
   const operator = String(condition.operator ?? '=');
   const subject = { var: `record.${field}` };
+  if (userFields.has(field)) {
+    const values = String(condition.value ?? '').split(',');
+    if (operator === 'list' || operator === 'notList') {
+      return { [operator === 'list' ? 'inList' : 'notInList']: [subject, values.map(userValue)] };
+    }
+    condition = { ...condition, value: userValue(condition.value) };
+  }
   const value = literal(condition.value);
   if (operator === 'changed') return { changed: [field] };
   if (operator === 'empty') return { empty: [subject] };
@@ -104,9 +125,15 @@ function one(condition: X2Condition, path: string, unmapped: Unmapped[]): unknow
       noteBinding(unmapped, path, condition.workflowId, condition.stageNumber);
     }
   } else if (type === 'user_active') {
-    // "The user is logged in": a field holding the user (Weft's assignment fields hold user ids).
+    // "The user is logged in": a field holding the user (Weft's assignment fields hold user ids),
+    // or a username, resolved at import.
     const user = literal(condition.value);
     if (typeof user === 'object' && user !== null) rule = { userOnline: [user] };
+    else if (typeof condition.value === 'string' && condition.value.trim() !== '')
+      rule = { userOnline: [x2ref('user', condition.value.trim())] };
+  } else if (type === 'on_list' && String(condition.value ?? '').trim() !== '') {
+    // X2CRM's list id: a reference the admin binds to a Weft list before publishing.
+    rule = { onList: [x2ref('list', String(condition.value).trim())] };
   }
   if (rule === undefined) {
     unmapped.push({

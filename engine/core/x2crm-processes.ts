@@ -1,18 +1,20 @@
 /**
  * X2CRM names processes (its "workflows") and their stages by number: a process id, and a
  * stage's position in it. Weft's are a uuid and a stable stage id, which no file can know.
- * The importer writes placeholders (`x2crm-process-2`, `x2crm-stage-2-7`) that the
- * validator refuses, lists each one in the import's `unmapped` and `bindings`, and the
- * designer (or the caller) binds them to a Weft process and stage — never a silent `false`.
+ * The importer writes references (`x2crm:process:2`, `x2crm:stage:2/7`: x2crm-refs.ts) that
+ * the validator refuses, lists each one in the import's `unmapped` and `bindings`, and the
+ * designer's bindings panel (or `POST /api/flows/:id/bindings`) binds them to a Weft process
+ * and stage — never a silent `false`.
  */
 import type { Unmapped } from './x2crm-conditions.ts';
+import { x2ref } from './x2crm-refs.ts';
 
-export const processPlaceholder = (workflowId: unknown) =>
-  `x2crm-process-${String(workflowId ?? '').trim() || 'unknown'}`;
+const part = (value: unknown) => String(value ?? '').trim() || 'unknown';
+export const processPlaceholder = (workflowId: unknown) => x2ref('process', part(workflowId));
 export const stagePlaceholder = (workflowId: unknown, stageNumber: unknown) =>
-  `x2crm-stage-${String(workflowId ?? '').trim() || 'unknown'}-${String(stageNumber ?? '').trim() || 'unknown'}`;
+  x2ref('stage', `${part(workflowId)}/${part(stageNumber)}`);
 
-export const isPlaceholder = (value: unknown) => typeof value === 'string' && value.startsWith('x2crm-');
+export const isPlaceholder = (value: unknown) => typeof value === 'string' && value.startsWith('x2crm:');
 
 /** Notes the binding a converted item needs, in `unmapped` (where every import problem is listed). */
 export function noteBinding(
@@ -43,7 +45,7 @@ export interface Binding {
 export function bindingsOf(flow: unknown): Binding[] {
   const text = JSON.stringify(flow);
   const found = new Map<string, Binding>();
-  for (const match of text.matchAll(/x2crm-(process|stage)-([A-Za-z0-9_]+)(?:-([A-Za-z0-9_]+))?/g)) {
+  for (const match of text.matchAll(/x2crm:(process|stage):([A-Za-z0-9_]+)(?:\/([A-Za-z0-9_]+))?/g)) {
     const [placeholder, kind, processId, stageNumber] = match as unknown as [
       string,
       'process' | 'stage',

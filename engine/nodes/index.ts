@@ -1,12 +1,15 @@
 import { controlNodes } from '../core/control-nodes.ts';
 import { createCatalog, type NodeDefinition } from '../core/node-types.ts';
+import campaignLaunch from './actions/campaign-launch.ts';
 import codeRun from './actions/code-run.ts';
+import emailOpenedCheck from './actions/email-opened-check.ts';
 import emailSend from './actions/email-send.ts';
 import feedPost from './actions/feed-post.ts';
 import httpRequest from './actions/http-request.ts';
 import listAdd from './actions/list-add.ts';
 import listHasRecord from './actions/list-has-record.ts';
 import listRemove from './actions/list-remove.ts';
+import newsletterAdd from './actions/newsletter-add.ts';
 import notificationCreate from './actions/notification-create.ts';
 import processCompleteStage from './actions/process-complete-stage.ts';
 import processRevertStage from './actions/process-revert-stage.ts';
@@ -19,11 +22,21 @@ import recordSwitchRelated from './actions/record-switch-related.ts';
 import recordTags from './actions/record-tags.ts';
 import recordUpdate from './actions/record-update.ts';
 import recordsFind from './actions/records-find.ts';
+import smsSend from './actions/sms-send.ts';
 import taskCreate from './actions/task-create.ts';
 import userIsOnline from './actions/user-is-online.ts';
 import varsSet from './actions/vars-set.ts';
+import webContentPush from './actions/web-content-push.ts';
 import type { TriggerNode } from './define.ts';
+import campaignEmailClicked from './triggers/campaign-email-clicked.ts';
+import campaignEmailOpened from './triggers/campaign-email-opened.ts';
+import campaignUnsubscribed from './triggers/campaign-unsubscribed.ts';
+import campaignWebActivity from './triggers/campaign-web-activity.ts';
+import emailOpened from './triggers/email-opened.ts';
+import macro from './triggers/macro.ts';
 import manual from './triggers/manual.ts';
+import newsletterEmailClicked from './triggers/newsletter-email-clicked.ts';
+import newsletterUnsubscribed from './triggers/newsletter-unsubscribed.ts';
 import periodic from './triggers/periodic.ts';
 import processCompleted from './triggers/process-completed.ts';
 import processStarted from './triggers/process-started.ts';
@@ -36,10 +49,13 @@ import stageReverted from './triggers/stage-reverted.ts';
 import stageStarted from './triggers/stage-started.ts';
 import tagAdded from './triggers/tag-added.ts';
 import tagRemoved from './triggers/tag-removed.ts';
+import targetedContent from './triggers/targeted-content.ts';
 import taskCompleted from './triggers/task-completed.ts';
 import taskOverdue from './triggers/task-overdue.ts';
+import taskUncompleted from './triggers/task-uncompleted.ts';
 import userSignedIn from './triggers/user-signed-in.ts';
 import userSignedOut from './triggers/user-signed-out.ts';
+import webActivity from './triggers/web-activity.ts';
 import webformSubmitted from './triggers/webform-submitted.ts';
 import webhook from './triggers/webhook.ts';
 
@@ -53,6 +69,7 @@ export const triggers: readonly TriggerNode[] = [
   tagRemoved,
   taskCompleted,
   taskOverdue,
+  taskUncompleted,
   userSignedIn,
   userSignedOut,
   periodic,
@@ -64,6 +81,17 @@ export const triggers: readonly TriggerNode[] = [
   stageStarted,
   stageCompleted,
   stageReverted,
+  macro,
+  // Marketing
+  emailOpened,
+  campaignEmailOpened,
+  campaignEmailClicked,
+  campaignUnsubscribed,
+  newsletterEmailClicked,
+  newsletterUnsubscribed,
+  webActivity,
+  campaignWebActivity,
+  targetedContent,
 ] as TriggerNode[];
 
 /** The node catalogue: control nodes from the core, and one file per trigger and action. */
@@ -92,4 +120,10 @@ export const catalog = createCatalog([
   processCompleteStage,
   processRevertStage,
   codeRun,
+  // Marketing
+  newsletterAdd,
+  campaignLaunch,
+  emailOpenedCheck,
+  smsSend,
+  webContentPush,
 ] as NodeDefinition[]);

@@ -116,6 +116,36 @@ export interface EngineServices {
      */
     run(request: CodeRequest): Promise<CodeResult>;
   };
+  /** Email marketing (server/marketing/), for its actions. */
+  marketing: {
+    /** A template rendered for the current record; null when there is no such template. */
+    renderTemplate(
+      templateId: string,
+      record: RecordValues | null,
+    ): Promise<{ subject: string; html: string | null; text: string | null; category: string | null } | null>;
+    /** Puts a record on a newsletter (a record without an address is a 4xx). */
+    addToNewsletter(newsletterId: string, module: string, recordId: string): Promise<{ added: boolean }>;
+    /** Launches a draft campaign now. */
+    launchCampaign(campaignId: string): Promise<{ status: string; queued: number }>;
+    /** Whether a marketing email to the record was opened (optionally of a campaign or template, within a window). */
+    earlierEmailOpened(query: {
+      module: string;
+      recordId: string;
+      campaignId?: string | undefined;
+      templateId?: string | undefined;
+      withinSeconds?: number | undefined;
+    }): Promise<boolean>;
+    /** One text message through the configured provider; nothing when the record said "do not text". */
+    sendSms(message: {
+      to: string;
+      body: string;
+      module: string | null;
+      recordId: string | null;
+      idempotencyKey: string;
+    }): Promise<{ id: string; status: string; providerId: string | null }>;
+    /** Answers a targeted-content request of the web tracker (the first answer wins). */
+    pushWebContent(requestId: string, content: string): Promise<{ delivered: boolean }>;
+  };
   http: {
     /**
      * One outbound request, refused before connecting when the target is private,

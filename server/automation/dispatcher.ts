@@ -28,7 +28,7 @@ export async function dispatchPending(
   /** Also told each batch, in its transaction: outbound hooks fan out from here (hooks/hooks.ts). */
   onEvents?: (trx: Db, events: { id: number; type: string; module: string | null }[]) => Promise<void>,
 ): Promise<number> {
-  const { flowChainDepth } = await settings.get();
+  const { flowChainDepth, triggerLogConditions } = await settings.get();
   return runTransaction(runtime, async (trx) => {
     const events = await trx
       .selectFrom('events')
@@ -75,6 +75,7 @@ export async function dispatchPending(
           flowChainDepth,
           chains,
           profiles,
+          triggerLogConditions,
         );
         if (decision && 'outcome' in decision) log.push(decision);
         else if (decision) starts.push(decision);
@@ -163,6 +164,7 @@ async function matchEvent(
   maxDepth: number,
   chains: Set<string>,
   profiles: Map<string, UserProfile>,
+  logConditions = false,
 ): Promise<StartRequest | TriggerLogEntry | undefined> {
   const trigger = triggers.find((candidate) => candidate.type === flow.definition.trigger.type);
   if (!trigger?.events.includes(event.type)) return;
@@ -170,11 +172,14 @@ async function matchEvent(
   if (!matched) return;
   const found = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
   const input = found && withUserProfile(found, profiles);
-  // A trigger condition that does not hold starts nothing and logs nothing (X2CRM logged every event).
+  // A trigger condition that does not hold starts nothing, and logs it only when the admin
+  // asks (setting triggerLogConditions; X2CRM logged every event).
   const log = (outcome: TriggerLogEntry['outcome'], detail: string) =>
     logEntry(flow.id, event.id, outcome, null, detail);
   try {
-    if (input && !(await triggerConditionsHold(trx, flow.definition, input))) return;
+    if (input && !(await triggerConditionsHold(trx, flow.definition, input))) {
+      return logConditions ? log('conditions', 'the trigger conditions did not hold') : undefined;
+    }
   } catch (error) {
     // One flow's condition that cannot be decided must not hold up every other flow's events.
     return log('error', `the trigger conditions could not be evaluated: ${(error as Error).message}`);
@@ -228,7 +233,7 @@ const logEntry = (
 interface TriggerLogEntry {
   flowId: string;
   eventId: number;
-  outcome: 'started' | 'depth-limit' | 'cycle' | 'error';
+  outcome: 'started' | 'conditions' | 'depth-limit' | 'cycle' | 'error';
   runId: string | null;
   detail: string | null;
 }

@@ -10,6 +10,8 @@ import { notify } from '../collaboration/notifications.ts';
 import type { Db } from '../db/index.ts';
 import { queueEmail, recipientAddresses } from '../email/email.ts';
 import { onlineUserIds } from '../identity/presence.ts';
+import { marketingServices } from '../marketing/engine-marketing.ts';
+import { unsubscribedFromAll } from '../marketing/tracking.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { Principal } from '../platform/authz.ts';
 import { invalid, WeftError } from '../platform/errors.ts';
@@ -192,6 +194,16 @@ export async function engineServices(
             reason: `${doNotEmail} asked not to be emailed (doNotEmail), and the respectDoNotEmail setting is on`,
           };
         }
+        // An address that unsubscribed from all email (or bounced too often) is not emailed either.
+        const unsubscribed = settings.respectDoNotEmail
+          ? await unsubscribedFromAll(db, recipientAddresses(draft))
+          : [];
+        if (unsubscribed.length > 0) {
+          return {
+            skipped: 'doNotEmail',
+            reason: `${unsubscribed.join(', ')} unsubscribed from all email, and the respectDoNotEmail setting is on`,
+          };
+        }
         const test = testRun;
         const queued = await queueEmail(db, test ? null : (deps.boss ?? null), settings, {
           ...draft,
@@ -209,7 +221,7 @@ export async function engineServices(
           actor,
           settings,
           { processId, module, recordId, changes: [{ action, stageId, comment }] },
-          { ...options, author: null },
+          { ...options, author: null, names: false },
         );
         return {
           processId: progress.processId,
@@ -223,6 +235,7 @@ export async function engineServices(
     code: {
       run: (request) => runCodeStep(db, request),
     },
+    marketing: marketingServices(db, { boss: deps.boss ?? null, user: { id: ownerId }, testRun }),
     http: {
       request: async (request) => {
         if (testRun) {

@@ -15,6 +15,7 @@ import { engineServices } from './engine-services.ts';
 import { problemsOf } from './flows.ts';
 import { userProfiles } from './run-data.ts';
 import { runTransaction } from './run-transaction.ts';
+import { trimTriggerLog } from './trigger-log.ts';
 
 const runColumns = [
   'id',
@@ -141,7 +142,7 @@ export async function runFlowOn(
       // A macro's trigger conditions choose which of the selected records it runs on.
       const macro = { record: { ...record, module }, user };
       if (
-        definition.trigger.type === 'trigger.manual' &&
+        (definition.trigger.type === 'trigger.manual' || definition.trigger.type === 'trigger.macro') &&
         !(await triggerConditionsHold(trx, definition, macro))
       )
         continue;
@@ -236,7 +237,7 @@ export async function testRunOn(
  * their steps; trigger-log rows go with the same age limit. Active runs are never touched.
  */
 export async function pruneRuns(db: Db, settings: SettingsService): Promise<{ runs: number; log: number }> {
-  const { runRetentionDays, runRetentionPerFlow } = await settings.get();
+  const { runRetentionDays, runRetentionPerFlow, triggerLogMax } = await settings.get();
   const finished = ['succeeded', 'failed', 'cancelled'] as const;
   const byAge = await db
     .deleteFrom('flowRuns')
@@ -254,8 +255,9 @@ export async function pruneRuns(db: Db, settings: SettingsService): Promise<{ ru
     .deleteFrom('flowTriggerLog')
     .where('createdAt', '<', sql<Date>`now() - make_interval(days => ${runRetentionDays})`)
     .executeTakeFirst();
+  const overCap = await trimTriggerLog(db, triggerLogMax);
   return {
     runs: Number(byAge.numDeletedRows) + Number(byCap.numAffectedRows ?? 0n),
-    log: Number(log.numDeletedRows),
+    log: Number(log.numDeletedRows) + overCap,
   };
 }

@@ -1,6 +1,7 @@
 import { idParams, listQuery } from '../../schemas/common.ts';
 import {
   codeRunBody,
+  flowBindBody,
   flowBody,
   flowCreateBody,
   flowPatchBody,
@@ -16,8 +17,10 @@ import { tryCode } from './code-try.ts';
 import { getExecution, listExecutions } from './executions.ts';
 import { assertFlowExists, cancelRun, listRuns, retryRun, runFlowOn, testRunOn } from './flow-runs.ts';
 import {
+  bindFlow,
   createFlow,
   deleteFlow,
+  flowBindings,
   getFlow,
   importFlow,
   listFlows,
@@ -175,6 +178,32 @@ export const flowRoutes: RoutePlugin = async (app) => {
         .header('content-disposition', `attachment; filename="${file}.weft-flow.json"`)
         .send({ format: 'weft-flow', definition: flow.draft });
     },
+  );
+
+  app.get(
+    '/:id/bindings',
+    {
+      schema: {
+        tags,
+        summary:
+          'What an imported X2CRM flow still needs: X2CRM ids and usernames to bind, and its import problems',
+        params: idParams,
+      },
+    },
+    async (request) => flowBindings(app.db, request.params.id),
+  );
+
+  app.post(
+    '/:id/bindings',
+    {
+      schema: {
+        tags,
+        summary: 'Bind X2CRM references of the draft to Weft users, groups, lists or records',
+        params: idParams,
+        body: flowBindBody,
+      },
+    },
+    async (request) => bindFlow(app.db, actorOf(request), request.params.id, request.body.values),
   );
 
   app.get(

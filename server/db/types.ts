@@ -282,7 +282,13 @@ export type EventType =
   | 'process.stageStarted'
   | 'process.stageCompleted'
   | 'process.stageReverted'
-  | 'webform.submitted';
+  | 'webform.submitted'
+  // Marketing (server/marketing/tracking.ts): what came back from a mail or the website.
+  | 'email.opened'
+  | 'email.clicked'
+  | 'email.unsubscribed'
+  | 'web.activity'
+  | 'web.contentRequested';
 
 export interface EventsTable {
   id: Generated<number>;
@@ -491,7 +497,206 @@ export interface EmailOutboxTable {
   sentAt: Timestamp | null;
 }
 
-export interface Database extends EngineTables {
+export interface FlowImportProblemsTable {
+  flowId: string;
+  kind: 'steps' | 'trigger';
+  message: string;
+  createdAt: DefaultedTimestamp;
+}
+
+export type FieldAccess = 'hidden' | 'readOnly';
+
+export interface RoleFieldPermissionsTable {
+  roleId: string;
+  module: string;
+  field: string;
+  access: FieldAccess;
+}
+
+export interface MergeMoved {
+  feedPosts: Array<{ id: string; from: string }>;
+  /** `added`: the survivor joined the list through the merge (it was not on it). */
+  listMembers: Array<{ listId: string; from: string; added: boolean }>;
+  /** Link fields of other records that pointed at a merged record. */
+  links: Array<{ module: string; field: string; recordId: string; from: string }>;
+}
+
+export interface MergeLogTable {
+  id: Generated<string>;
+  module: string;
+  survivorId: string;
+  mergedIds: string[];
+  mergedRows: Json<Record<string, unknown>[]>;
+  survivorBefore: Json<Record<string, unknown>>;
+  moved: Json<MergeMoved>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  revertedAt: Timestamp | null;
+}
+
+// Marketing (migration 0023, server/marketing/).
+export type MessageState =
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'failed'
+  | 'bounced'
+  | 'opened'
+  | 'clicked'
+  | 'unsubscribed';
+
+export interface LaunchSummary {
+  queued: number;
+  doNotEmail: number;
+  unsubscribed: number;
+  noAddress: number;
+}
+
+export interface MarketingTables {
+  marketingKeys: { id: number; signingKey: Buffer; createdAt: DefaultedTimestamp };
+  emailTemplates: {
+    id: Generated<string>;
+    name: string;
+    category: string | null;
+    module: Generated<string>;
+    subject: string;
+    html: string | null;
+    text: string | null;
+    createdBy: string | null;
+    createdAt: DefaultedTimestamp;
+    updatedAt: DefaultedTimestamp;
+  };
+  emailAccounts: {
+    id: Generated<string>;
+    ownerId: string | null;
+    name: string;
+    fromAddress: string;
+    fromName: string | null;
+    host: string;
+    port: number;
+    security: 'none' | 'starttls' | 'tls';
+    username: string | null;
+    passwordCipher: string | null;
+    signature: string | null;
+    createdAt: DefaultedTimestamp;
+    updatedAt: DefaultedTimestamp;
+  };
+  newsletters: {
+    id: Generated<string>;
+    name: string;
+    category: string | null;
+    createdAt: DefaultedTimestamp;
+  };
+  newsletterSubscribers: {
+    newsletterId: string;
+    address: string;
+    name: string | null;
+    module: string | null;
+    recordId: string | null;
+    createdAt: DefaultedTimestamp;
+    unsubscribedAt: Timestamp | null;
+  };
+  campaigns: {
+    id: Generated<string>;
+    name: string;
+    listId: string | null;
+    newsletterId: string | null;
+    templateId: string;
+    accountId: string | null;
+    status: ColumnType<
+      'draft' | 'scheduled' | 'running' | 'paused' | 'done' | 'cancelled',
+      'draft' | 'scheduled' | 'running' | 'paused' | 'done' | 'cancelled' | undefined
+    >;
+    scheduledAt: Timestamp | null;
+    launchedAt: Timestamp | null;
+    finishedAt: Timestamp | null;
+    batch: Generated<number>;
+    summary: Json<LaunchSummary> | null;
+    createdBy: string | null;
+    createdAt: DefaultedTimestamp;
+  };
+  marketingMessages: {
+    id: Generated<string>;
+    campaignId: string | null;
+    newsletterId: string | null;
+    templateId: string | null;
+    category: string | null;
+    module: string | null;
+    recordId: string | null;
+    address: string;
+    name: string | null;
+    state: ColumnType<MessageState, MessageState | undefined>;
+    links: Json<string[]>;
+    messageId: string | null;
+    subject: string | null;
+    lastError: string | null;
+    createdAt: DefaultedTimestamp;
+    sentAt: Timestamp | null;
+    openedAt: Timestamp | null;
+    clickedAt: Timestamp | null;
+    unsubscribedAt: Timestamp | null;
+    bouncedAt: Timestamp | null;
+  };
+  marketingEvents: {
+    id: Generated<number>;
+    messageId: string;
+    campaignId: string | null;
+    kind: 'open' | 'click' | 'unsubscribe' | 'bounce';
+    url: string | null;
+    at: DefaultedTimestamp;
+  };
+  emailUnsubscribes: { address: string; category: string; createdAt: DefaultedTimestamp };
+  emailBounces: {
+    address: string;
+    hard: Generated<number>;
+    soft: Generated<number>;
+    lastAt: DefaultedTimestamp;
+    lastReason: string | null;
+  };
+  webVisitors: {
+    id: string;
+    module: string | null;
+    recordId: string | null;
+    campaignId: string | null;
+    createdAt: DefaultedTimestamp;
+    seenAt: DefaultedTimestamp;
+  };
+  webActivity: {
+    id: Generated<number>;
+    visitorId: string;
+    module: string | null;
+    recordId: string | null;
+    campaignId: string | null;
+    url: string;
+    referrer: string | null;
+    at: DefaultedTimestamp;
+  };
+  webContentRequests: {
+    id: Generated<string>;
+    visitorId: string | null;
+    module: string | null;
+    recordId: string | null;
+    url: string | null;
+    content: string | null;
+    answeredAt: Timestamp | null;
+    createdAt: DefaultedTimestamp;
+  };
+  smsMessages: {
+    id: Generated<string>;
+    module: string | null;
+    recordId: string | null;
+    toNumber: string;
+    body: string;
+    providerId: string | null;
+    status: string;
+    error: string | null;
+    idempotencyKey: string | null;
+    createdAt: DefaultedTimestamp;
+    updatedAt: DefaultedTimestamp;
+  };
+}
+
+export interface Database extends EngineTables, MarketingTables {
   users: UsersTable;
   groups: GroupsTable;
   groupMembers: GroupMembersTable;
@@ -535,6 +740,10 @@ export interface Database extends EngineTables {
   rateLimits: RateLimitsTable;
   hookSubscriptions: HookSubscriptionsTable;
   hookDeliveries: HookDeliveriesTable;
+  // Parity
+  flowImportProblems: FlowImportProblemsTable;
+  roleFieldPermissions: RoleFieldPermissionsTable;
+  mergeLog: MergeLogTable;
 }
 
 /** A process definition; `stages` is the ordered list of schemas/processes.ts's stage shape. */

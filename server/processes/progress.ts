@@ -16,7 +16,6 @@ import {
 import type { Stage } from '../../schemas/processes.ts';
 import type { Settings } from '../../schemas/settings.ts';
 import { createPost } from '../collaboration/feed.ts';
-import { recordFacts } from '../collaboration/feed-posts.ts';
 import { publish } from '../collaboration/live.ts';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -73,6 +72,8 @@ export interface ChangeOptions {
   causation?: Causation | undefined;
   /** Who the feed post names as author (null: Weft itself, for flows). */
   author?: string | null;
+  /** Whether the answer names who completed each stage (a flow's step has no use for it). */
+  names?: boolean;
 }
 
 export function ruleSettings(settings: Settings): ProcessRuleSettings {
@@ -103,34 +104,42 @@ async function checkRecord(
   process: ProcessView,
   module: string,
   recordId: string,
+  forUpdate = false,
 ) {
   if (!process.modules.includes(module))
     throw invalid('module', `is not a module the process "${process.name}" applies to`);
   const definition = await getModule(db, module);
   const visible = await accessCondition(db, principal, module, 'view');
+  let allowed: Awaited<ReturnType<typeof accessCondition>> = null;
+  if (forUpdate) {
+    try {
+      allowed = await accessCondition(db, principal, module, 'update');
+    } catch {
+      throw forbidden(`Your roles do not allow moving ${definition.label} through a process`);
+    }
+  }
+  // One read: the record's name, who it belongs to (the live audience) and whether the
+  // caller's update scope reaches it.
   const row = await sql<{
     id: string;
     name: string | null;
-  }>`select id, ${displayExpression(definition)} as name
+    assignedTo: string | null;
+    private: boolean;
+    allowed: boolean;
+  }>`select id, ${displayExpression(definition)} as name, assigned_to, visibility <> 'public' as private,
+      ${allowed ?? sql`true`} as allowed
     from ${sql.table(tableOf(module))} where id = ${recordId} ${visible ? sql`and ${visible}` : sql``}`.execute(
     db,
   );
   const record = row.rows[0];
   if (!record) throw notFound(`${definition.itemName} ${recordId}`);
-  return { definition, name: record.name ?? recordId };
-}
-
-async function canUpdate(db: Db, principal: Principal, module: string, recordId: string) {
-  let allowed: Awaited<ReturnType<typeof accessCondition>>;
-  try {
-    allowed = await accessCondition(db, principal, module, 'update');
-  } catch {
-    throw forbidden(`Your roles do not allow moving ${module} records through a process`);
-  }
-  if (!allowed) return;
-  const { rows } =
-    await sql`select 1 from ${sql.table(tableOf(module))} where id = ${recordId} and ${allowed}`.execute(db);
-  if (rows.length === 0) throw forbidden(`Your roles do not allow moving this record through a process`);
+  if (record.allowed !== true)
+    throw forbidden('Your roles do not allow moving this record through a process');
+  return {
+    definition,
+    name: record.name ?? recordId,
+    facts: { assignedTo: record.assignedTo, private: record.private === true },
+  };
 }
 
 function refused(
@@ -169,21 +178,18 @@ export async function changeProgress(
 ): Promise<ProgressView> {
   return inTransaction(db, async (trx) => {
     const process = await getProcess(trx, input.processId);
-    const record = await checkRecord(trx, principal, process, input.module, input.recordId);
-    await canUpdate(trx, principal, input.module, input.recordId);
+    const record = await checkRecord(trx, principal, process, input.module, input.recordId, true);
     const definition = machineDefinition(process);
     const machine = machineOf(process);
-    await trx
+    // Creates the progress row on the first change and locks it either way (a no-op update
+    // takes the row lock): concurrent changes of one record's progress go one at a time.
+    const row = await trx
       .insertInto('processProgress')
       .values({ processId: process.id, module: input.module, recordId: input.recordId, snapshot: null })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-    const row = await trx
-      .selectFrom('processProgress')
-      .select(['snapshot', 'module'])
-      .where('processId', '=', process.id)
-      .where('recordId', '=', input.recordId)
-      .forUpdate()
+      .onConflict((oc) =>
+        oc.columns(['processId', 'recordId']).doUpdateSet({ module: sql`process_progress.module` }),
+      )
+      .returning(['snapshot', 'module'])
       .executeTakeFirstOrThrow();
     if (row.module !== input.module) throw invalid('module', 'is not the module of this record');
     let stored = row.snapshot as PersistedProgress | null;
@@ -251,28 +257,15 @@ export async function changeProgress(
     ]);
 
     const stageName = (id: string) => process.stages.find((stage) => stage.id === id)?.name ?? id;
-    if (changed.size > 0 || edited.length > 0) {
-      const changes = Object.fromEntries([
-        ...[...changed].map(([id, step]) => [`${process.name}: ${stageName(id)}`, step]),
-        ...edited
-          .filter((id) => !changed.has(id))
-          .map((id) => [
-            `${process.name}: ${stageName(id)}`,
-            { before: before.stages[id] ?? null, after: after.stages[id] ?? null },
-          ]),
-      ]);
-      await trx
-        .insertInto('changelog')
-        .values({
-          module: input.module,
-          recordId: input.recordId,
-          action: 'update',
-          changes: JSON.stringify(changes),
-          actorId: actor.id,
-          actorName: actor.username,
-        })
-        .execute();
-    }
+    const changes = Object.fromEntries([
+      ...[...changed].map(([id, step]) => [`${process.name}: ${stageName(id)}`, step]),
+      ...edited
+        .filter((id) => !changed.has(id))
+        .map((id) => [
+          `${process.name}: ${stageName(id)}`,
+          { before: before.stages[id] ?? null, after: after.stages[id] ?? null },
+        ]),
+    ]);
     const base = { processId: process.id, processName: process.name };
     const events: NewEvent[] = [];
     const event = (type: NewEvent['type'], payload: Record<string, unknown>) =>
@@ -295,7 +288,7 @@ export async function changeProgress(
       });
     }
     if (!isComplete(definition, before) && isComplete(definition, after)) event('process.completed', {});
-    if (events.length > 0) await trx.insertInto('events').values(events.map(eventRow)).execute();
+    if (Object.keys(changes).length > 0) await writeChangelogAndEvents(trx, actor, input, changes, events);
 
     if (stageEvents.length > 0) {
       const lines = stageEvents.map((step) => {
@@ -310,7 +303,6 @@ export async function changeProgress(
         recordId: input.recordId,
       });
     }
-    const view = await progressView(trx, process, input.module, input.recordId, stored);
     if (changed.size > 0 || edited.length > 0) {
       await publish(trx, {
         type: 'process.progress',
@@ -323,17 +315,17 @@ export async function changeProgress(
         to: {
           everyone: true,
           module: input.module,
-          record: await recordFacts(trx, input.module, input.recordId),
+          record: record.facts,
         },
       });
     }
-    return view;
+    return progressView(trx, process, input.module, input.recordId, stored, options.names !== false);
   });
 }
 
 const rank = (status: StageStatus) => (status === 'notStarted' ? 0 : status === 'started' ? 1 : 2);
 
-/** The per-stage rows of the stages that changed, derived from the new context. */
+/** The per-stage rows of the stages that changed, derived from the new context, in one statement. */
 async function writeStageRows(
   trx: Db,
   processId: string,
@@ -344,31 +336,52 @@ async function writeStageRows(
 ) {
   const ids = [...new Set(stageIds)];
   if (ids.length === 0) return;
-  await trx
-    .deleteFrom('processStageStates')
-    .where('processId', '=', processId)
-    .where('recordId', '=', recordId)
-    .where('stageId', 'in', ids)
-    .execute();
-  const rows = ids.flatMap((stageId) => {
-    const progress = context.stages[stageId];
-    if (!progress) return [];
-    return [
-      {
-        processId,
-        stageId,
-        module,
-        recordId,
-        status: progress.status,
-        startedAt: progress.startedAt,
-        startedBy: progress.startedBy,
-        completedAt: progress.completedAt ?? null,
-        completedBy: progress.completedBy ?? null,
-        comment: progress.comment ?? null,
-      },
-    ];
+  const present = ids.filter((id) => context.stages[id] !== undefined);
+  const gone = ids.filter((id) => context.stages[id] === undefined);
+  const rows = present.map((stageId) => {
+    const progress = context.stages[stageId] as NonNullable<ProgressContext['stages'][string]>;
+    return sql`(${processId}::uuid, ${stageId}, ${module}, ${recordId}::uuid, ${progress.status}, ${progress.startedAt}::timestamptz,
+      ${progress.startedBy ?? null}::uuid, ${progress.completedAt ?? null}::timestamptz, ${progress.completedBy ?? null}::uuid, ${progress.comment ?? null})`;
   });
-  if (rows.length > 0) await trx.insertInto('processStageStates').values(rows).execute();
+  // The deleted and the written stages are different keys, so one statement does both.
+  await sql`with gone as (
+      delete from process_stage_states where process_id = ${processId} and record_id = ${recordId}
+        and stage_id = any(${gone}::text[]))
+    ${
+      rows.length === 0
+        ? sql`select 1`
+        : sql`insert into process_stage_states (process_id, stage_id, module, record_id, status, started_at, started_by,
+        completed_at, completed_by, comment) values ${sql.join(rows)}
+      on conflict (process_id, record_id, stage_id) do update set status = excluded.status, started_at = excluded.started_at,
+        started_by = excluded.started_by, completed_at = excluded.completed_at, completed_by = excluded.completed_by,
+        comment = excluded.comment`
+    }`.execute(trx);
+}
+
+/** The changelog row of a change and its outbox events, in one statement. */
+async function writeChangelogAndEvents(
+  trx: Db,
+  actor: Actor,
+  input: { module: string; recordId: string },
+  changes: Record<string, unknown>,
+  events: NewEvent[],
+) {
+  const log = sql`insert into changelog (module, record_id, action, changes, actor_id, actor_name)
+    values (${input.module}, ${input.recordId}, 'update', ${JSON.stringify(changes)}, ${actor.id}, ${actor.username})`;
+  if (events.length === 0) {
+    await log.execute(trx);
+    return;
+  }
+  const values = events
+    .map(eventRow)
+    .map(
+      (row) =>
+        sql`(${row.type}, ${row.module}, ${row.recordId}::uuid, ${row.payload}::jsonb, ${row.actorId}::uuid, ${row.causationId}::bigint, ${row.depth}::int)`,
+    );
+  await sql`with logged as (${log})
+    insert into events (type, module, record_id, payload, actor_id, causation_id, depth) values ${sql.join(values)}`.execute(
+    trx,
+  );
 }
 
 async function progressView(
@@ -377,12 +390,15 @@ async function progressView(
   module: string,
   recordId: string,
   stored: PersistedProgress | null,
+  withNames = true,
 ): Promise<ProgressView> {
   const definition = machineDefinition(process);
   const context = currentProgress(definition, stored);
-  const userIds = [
-    ...new Set(Object.values(context.stages).flatMap((stage) => [stage.completedBy, stage.startedBy])),
-  ].filter((id): id is string => typeof id === 'string');
+  const userIds = !withNames
+    ? []
+    : [
+        ...new Set(Object.values(context.stages).flatMap((stage) => [stage.completedBy, stage.startedBy])),
+      ].filter((id): id is string => typeof id === 'string');
   const users =
     userIds.length === 0
       ? []

@@ -17,6 +17,7 @@ import {
 } from '../studio/modules.ts';
 import { toColumns, toRecord, validateRecordInput } from '../studio/record-schema.ts';
 import { type Changes, diff, writeChangeAndEvent } from './changelog.ts';
+import { checkWritable } from './field-access.ts';
 import { accessCondition, checkAssignee } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
 import { createdPost, deletedPost, updatedPost } from './record-posts.ts';
@@ -200,6 +201,7 @@ export async function createRecord(
 ): Promise<RecordValues> {
   const module = await getModule(db, moduleName);
   const values = { ...validateRecordInput(module, 'create', input) };
+  checkWritable(principal, module, values);
   const routed = !('assignedTo' in values) && options.routing !== false && (await routingOn(db, moduleName));
   if (!routed) {
     // Unassigned input goes to its creator, within what the creator's scope allows.
@@ -359,6 +361,7 @@ export async function updateRecord(
 ): Promise<RecordValues> {
   const module = await getModule(db, moduleName);
   const values = validateRecordInput(module, 'update', input);
+  checkWritable(principal, module, values);
   const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
   const allowed = (await accessCondition(db, principal, moduleName, 'update')) ?? always;
   const columns = toColumns(module, values);

@@ -17,7 +17,7 @@ import type { RoutingDecision } from '../../schemas/routing.ts';
 import type { Db } from '../db/index.ts';
 import { SettingsService } from '../platform/settings.ts';
 import { CandidatePool, type Candidates } from './routing-candidates.ts';
-import { criteriaMatch } from './routing-criteria.ts';
+import { criteriaMatch, routingFacts } from './routing-criteria.ts';
 
 export interface RouteOptions {
   /** The admin's dry run: who would get the records, even with routing off, without taking turns. */
@@ -166,8 +166,13 @@ async function customRoundRobin(
 
   return async (record) => {
     const passed: string[] = [];
+    const facts = await routingFacts(
+      trx,
+      rules.map((rule) => rule.criteria),
+      record.id,
+    );
     for (const [index, rule] of rules.entries()) {
-      if (!criteriaMatch(rule.criteria, record)) continue;
+      if (!criteriaMatch(rule.criteria, record, facts)) continue;
       const eligible = await candidatesOf(rule);
       if (eligible.ids.length === 0) {
         passed.push(`rules[${index}] matched but nobody was eligible${eligible.note}`);

@@ -125,7 +125,7 @@ test('a restricted user moves the card across the board, is asked for the commen
   // "Proposal" belongs to managers: completing it is refused, the card stays, the reason shows.
   await page.getByRole('button', { name: 'Move Big deal to' }).click();
   await page.getByRole('menuitem', { name: 'Won' }).click();
-  await page.getByRole('alert').getByText('your roles may not move the stage "Proposal"').waitFor();
+  await page.getByRole('alert').getByText('Your roles do not allow moving the stage "Proposal"').waitFor();
   await column(page, 'Proposal').getByText('Big deal').waitFor();
   assert.equal(await count(page, 'Won').textContent(), '0');
   await shot(page, 'board-refused');
@@ -145,6 +145,11 @@ test('an administrator moves it on with the keyboard; the funnel changes', async
   const before = await values.allTextContents();
   assert.equal(before[3]?.split(' ')[0], '0', 'nothing reached Won yet');
 
+  const stages = (await admin.request('GET', `/api/processes/${processId}`)).json().stages as {
+    id: string;
+    name: string;
+  }[];
+  const idOf = (name: string) => stages.find((stage) => stage.name === name)?.id ?? '';
   await page.goto(`${base}/processes/${processId}/board`);
   await column(page, 'Proposal').getByText('Big deal').waitFor();
   // Keyboard drag: focus the handle, Space picks the card up, an arrow moves it a column, Space drops it.
@@ -156,6 +161,21 @@ test('an administrator moves it on with the keyboard; the funnel changes', async
   await column(page, 'Won').getByText('Big deal').waitFor();
   assert.equal(await count(page, 'Won').textContent(), '1');
   await shot(page, 'board-moved');
+
+  // Someone else's move arrives live: reverted through the API, the card goes back to "Proposal".
+  const reverted = await admin.request('POST', `/api/processes/${processId}/records/${deal.id}/move`, {
+    module: 'opportunities',
+    toStageId: idOf('Proposal'),
+  });
+  assert.equal(reverted.statusCode, 200, reverted.body);
+  await column(page, 'Proposal').getByText('Big deal').waitFor();
+  assert.equal(await count(page, 'Won').textContent(), '0');
+  const forward = await admin.request('POST', `/api/processes/${processId}/records/${deal.id}/move`, {
+    module: 'opportunities',
+    toStageId: idOf('Won'),
+  });
+  assert.equal(forward.statusCode, 200, forward.body);
+  await column(page, 'Won').getByText('Big deal').waitFor();
 
   await page.getByRole('tab', { name: 'Funnel' }).click();
   await page.getByTestId('funnel').waitFor();

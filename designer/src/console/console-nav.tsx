@@ -20,6 +20,7 @@ export function ConsoleNav({ user }: { user: User }) {
       </NavLink>
       {link('Lists', '/lists')}
       {link('Processes', '/processes')}
+      {link('Marketing', '/marketing')}
       {link('Import / export', '/imports')}
       {user.isAdmin && link('Studio', '/studio')}
       {user.isAdmin && link('Admin', '/admin')}

@@ -19,6 +19,9 @@ const screens: Record<string, React.LazyExoticComponent<(props: { rest: string[]
   processes: lazy(() =>
     import('../processes/processes-page.tsx').then((m) => ({ default: m.ProcessesPage })),
   ),
+  marketing: lazy(() =>
+    import('../marketing/marketing-page.tsx').then((m) => ({ default: m.MarketingPage })),
+  ),
 };
 
 export function Console({ path, user }: { path: string; user: User }) {

@@ -5,18 +5,22 @@
  */
 import * as monaco from 'monaco-editor';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import HtmlWorker from 'monaco-editor/language/html/html.worker?worker';
 import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
 import TsWorker from 'monaco-editor/language/typescript/ts.worker?worker';
 import { flowSchema } from '../../../schemas/flow.ts';
 import { moduleDefinitionBody } from '../../../schemas/modules.ts';
 
 self.MonacoEnvironment = {
+  // HTML for email templates (designer/src/marketing/html-editor.tsx), TypeScript for code steps.
   getWorker: (_id: string, label: string) =>
     label === 'json'
       ? new JsonWorker()
-      : label === 'typescript' || label === 'javascript'
-        ? new TsWorker()
-        : new EditorWorker(),
+      : label === 'html'
+        ? new HtmlWorker()
+        : label === 'typescript' || label === 'javascript'
+          ? new TsWorker()
+          : new EditorWorker(),
 };
 
 /** The JSON view's model: the one the flow schema applies to. */

@@ -61,7 +61,7 @@ const columnJump: KeyboardCoordinateGetter = (event, { currentCoordinates, conte
   const columns = [...context.droppableRects.values()].sort((a, b) => a.left - b.left);
   const middle = card.left + card.width / 2;
   const here = columns.findIndex((rect) => middle >= rect.left && middle <= rect.left + rect.width);
-  const target = columns[(here < 0 ? 0 : here) + step];
+  const target = columns[Math.max(here, 0) + step];
   if (!target) return currentCoordinates;
   return {
     x: currentCoordinates.x + (target.left + (target.width - card.width) / 2 - card.left),

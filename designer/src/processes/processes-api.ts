@@ -107,11 +107,8 @@ export function useGet<T>(path: string | null): { data: T | null; error: string 
 export function refusalText(error: unknown): string {
   const details = (error as { details?: { reason?: string; stageName?: string }[] }).details;
   const first = Array.isArray(details) ? details[0] : undefined;
-  if (first?.reason)
-    return first.stageName && !first.reason.includes(first.stageName)
-      ? `${first.stageName}: ${first.reason}`
-      : first.reason;
-  return (error as Error).message;
+  const text = first?.reason ?? (error as Error).message;
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export const money = (value: number | null) =>

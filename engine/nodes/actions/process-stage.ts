@@ -18,7 +18,7 @@ const processId = {
 } as const;
 const stageId = {
   type: 'string',
-  pattern: '^(?!x2crm-)[A-Za-z0-9_-]{1,64}$',
+  pattern: '^[A-Za-z0-9_-]{1,64}$',
   title: 'Stage id',
 } as const;
 
