@@ -7,6 +7,7 @@
  */
 import { sql } from 'kysely';
 import type { FlowProblem } from '../../engine/core/validate.ts';
+import { parseRef } from '../../engine/core/x2crm-refs.ts';
 import { catalog } from '../../engine/nodes/index.ts';
 import type { Db } from '../db/index.ts';
 import { findModule } from '../studio/modules.ts';
@@ -127,6 +128,8 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
       continue;
     }
     if (typeof value !== 'string' || templated(value)) continue;
+    // An X2CRM reference an import left is the bindings' problem (x2crm-import.ts), named once there.
+    if (parseRef(value)) continue;
     if (kind === 'field') {
       const module = reference.module ? await findModule(db, reference.module) : undefined;
       if (module && !module.fields.some((f) => f.name === value))
