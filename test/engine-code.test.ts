@@ -80,6 +80,7 @@ test('a code step computes from the run’s data; later steps read its declared 
       {
         language: 'ts',
         source: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the code step's own JavaScript
           'const name: string = `${record.firstName} ${record.lastName}`;',
           'console.log("computing for", name);',
           'return { total: (record.lastName as string).length * 10, name, when: new Date().getUTCFullYear() > 2000 };',

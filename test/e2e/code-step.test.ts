@@ -93,6 +93,7 @@ test('write a code step with a type error, see it inline, fix it, run it on a sa
   // A type error: the record's lastName is a string (or null), not a number.
   await pasteIntoEditor(
     editor,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the code step's own JavaScript
     'const size: number = record.lastName;\nconsole.log("greeting", record.firstName);\nreturn { greeting: `Hello ${record.firstName}`, size };',
   );
   const problems = page.getByTestId('code-problems');
@@ -103,6 +104,7 @@ test('write a code step with a type error, see it inline, fix it, run it on a sa
 
   await pasteIntoEditor(
     editor,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the code step's own JavaScript
     'const size: number = (record.lastName ?? "").length;\nconsole.log("greeting", record.firstName);\nreturn { greeting: `Hello ${record.firstName}`, size };',
   );
   await problems.getByText('No problems').waitFor();
@@ -123,7 +125,7 @@ test('write a code step with a type error, see it inline, fix it, run it on a sa
   const result = page.getByTestId('code-run-result');
   await result.waitFor().catch(async (error) => {
     await shot('code-02-no-result');
-    console.log(await page.getByTestId('code-step-editor').innerText(), pageErrors);
+    console.log(await page.getByTestId('code-step-editor').textContent(), pageErrors);
     throw error;
   });
   await result
