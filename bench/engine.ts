@@ -104,6 +104,7 @@ const codeFlow: Flow = {
       params: {
         language: 'ts',
         source:
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the code step's own TypeScript
           'const name: string = String(record.firstName);\nreturn { greeting: `Hi ${name.toUpperCase()}`, score: name.length * 7 };',
         outputSchema: {
           type: 'object',

@@ -42,6 +42,7 @@ console.log(render(typical, context, env));
 const result = {
   machine: `${os.cpus()[0]?.model ?? 'unknown'} × ${os.availableParallelism()}`,
   node: process.version,
+  loadAverageBefore: os.loadavg().map((n) => Math.round(n * 100) / 100),
   template: typical,
   typicalRendersPerSecond: measure('5-variable template', () => render(typical, context, env)),
   typicalLiquidOnlyRendersPerSecond: measure('same, LiquidJS alone', () =>

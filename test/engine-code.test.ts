@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { engineTestApp, type StepSpec, straightFlow } from './helpers/engine.ts';
+import { engineTestApp, eventually, type StepSpec, straightFlow } from './helpers/engine.ts';
 
 const { db, admin, publish, runOn, create } = await engineTestApp();
 
@@ -80,6 +80,7 @@ test('a code step computes from the run’s data; later steps read its declared 
       {
         language: 'ts',
         source: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the code step's own JavaScript
           'const name: string = `${record.firstName} ${record.lastName}`;',
           'console.log("computing for", name);',
           'return { total: (record.lastName as string).length * 10, name, when: new Date().getUTCFullYear() > 2000 };',
@@ -308,4 +309,95 @@ test('POST /api/flows/code-runs runs a source on a sample record: output, logs, 
     recordId: 'nope',
   });
   assert.ok(missing.statusCode >= 400 && missing.statusCode < 500, missing.body);
+});
+
+test('an If step can test a linked record’s field; a trigger condition cannot, and says so at publish', async () => {
+  const account = await create('accounts', { name: 'Initech' });
+  const definition = {
+    name: 'Branch on link',
+    trigger: onContacts,
+    nodes: [
+      {
+        id: 'check',
+        type: 'control.if',
+        params: { condition: { '==': [{ var: 'record.company.name' }, 'Initech'] } },
+        position: { x: 0, y: 100 },
+      },
+      {
+        id: 'yes',
+        type: 'feed.post',
+        params: { text: 'linked yes {{record.company}}' },
+        position: { x: 0, y: 200 },
+      },
+      { id: 'no', type: 'feed.post', params: { text: 'linked no' }, position: { x: 200, y: 200 } },
+    ],
+    edges: [
+      { source: 'trigger', target: 'check' },
+      { source: 'check', sourceHandle: 'true', target: 'yes' },
+      { source: 'check', sourceHandle: 'false', target: 'no' },
+    ],
+  };
+  const flowId = await publish(definition);
+  const contact = await create('contacts', { firstName: 'Ivy', lastName: 'Link', company: account.id });
+  const run = await runOn(flowId, String(contact.id));
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+  assert.equal(await lastPost(), `linked yes ${account.id}`);
+
+  const gated = {
+    ...definition,
+    name: 'Gated on link',
+    trigger: {
+      ...onContacts,
+      params: { ...onContacts.params, conditions: { '==': [{ var: 'record.company.name' }, 'x'] } },
+    },
+  };
+  const created = await admin.request('POST', '/api/flows', { name: gated.name, definition: gated });
+  const refused = await admin.request('POST', `/api/flows/${created.json().id}/publish`);
+  assert.equal(refused.statusCode, 400, refused.body);
+  assert.match(refused.body, /trigger conditions cannot read linked records/);
+});
+
+test('workspace settings: time zone, locale and formats reach templates; a bad zone or locale is a 400', async () => {
+  const bad = await admin.request('PATCH', '/api/settings', { timeZone: 'Mars/Olympus' });
+  assert.equal(bad.statusCode, 400, bad.body);
+  assert.match(bad.body, /timeZone/);
+  const badLocale = await admin.request('PATCH', '/api/settings', { locale: 'not a locale!' });
+  assert.equal(badLocale.statusCode, 400, badLocale.body);
+  const set = await admin.request('PATCH', '/api/settings', {
+    timeZone: 'Europe/Paris',
+    locale: 'fr-FR',
+    dateFormat: '%d/%m/%Y',
+    timeFormat: '%Hh%M',
+    appUrl: 'https://crm.example.com',
+  });
+  assert.equal(set.statusCode, 200, set.body);
+  const flowId = await manual('Formats', [
+    [
+      'post',
+      'feed.post',
+      {
+        text: '{{ "2026-03-14T10:05:00Z" | date }} {{ "2026-03-14" | date: "%A" }} {{ 1234.5 | number_format: 1 }} {{ record | record_url }}',
+      },
+    ],
+  ]);
+  const contact = await create('contacts', { firstName: 'Jo', lastName: 'Zone' });
+  // The engine reads settings through a cache of a few seconds: the run may start before it sees them.
+  const expected = `14/03/2026 11h05 samedi 1 234,5 https://crm.example.com/records/contacts/${contact.id}`;
+  const seen = await eventually(
+    async () => {
+      const run = await runOn(flowId, String(contact.id));
+      const text = (await lastPost())?.replace(/\u202f|\u00a0/g, ' ');
+      return run.status === 'succeeded' && text === expected ? text : undefined;
+    },
+    'the workspace formats in a rendered post',
+    15_000,
+  );
+  assert.equal(seen, expected);
+  await admin.request('PATCH', '/api/settings', {
+    timeZone: 'UTC',
+    locale: 'en-US',
+    dateFormat: '%Y-%m-%d',
+    timeFormat: '%H:%M',
+    appUrl: null,
+  });
 });

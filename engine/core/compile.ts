@@ -8,7 +8,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { Flow } from '../../schemas/flow.ts';
-import { type ConditionContext, test } from './conditions.ts';
+import { type ConditionContext, conditionVariables, test } from './conditions.ts';
 import { defaultForEachCap, type ForEachParams } from './control-nodes.ts';
 import type { ConditionFacts } from './fact-operators.ts';
 import { factsNeeded } from './facts.ts';
@@ -148,7 +148,7 @@ const machineSetup = setup({
   guards: {
     isNode: ({ event }, params: { nodeId: string }) => event.nodeId === params.nodeId,
     condition: ({ context }, params: { rule: unknown }) =>
-      test(params.rule, conditionContext(context), { timeZone: context.timeZone }),
+      test(params.rule, templateData(context), { timeZone: context.timeZone }),
     loopHasItem: ({ context }, params: { loop: string }) => {
       const loop = context.loops[params.loop];
       return loop !== undefined && loop.index < loop.items.length;
@@ -414,8 +414,8 @@ export function compile(
     timeZone: options.timeZone ?? flow.settings?.timeZone ?? 'UTC',
     /** The workspace's locale and formats for templates; absent, the defaults. */
     formats: options.formats,
-    /** Link fields the flow's templates may read through (`company` for {{record.company.name}}). */
-    links: flowLinkPaths(graph),
+    /** Link fields the flow's templates and conditions may read through (`company` for {{record.company.name}}). */
+    links: flowLinkPaths(graph, conditions),
     /** Every branch condition of the flow, for `factRequest`. */
     conditions,
     /** What the flow's conditions read from the database (nothing, for most flows). */
@@ -423,8 +423,8 @@ export function compile(
   };
 }
 
-function flowLinkPaths(graph: FlowGraph): string[] {
-  const variables: string[] = [];
+function flowLinkPaths(graph: FlowGraph, conditions: readonly unknown[]): string[] {
+  const variables: string[] = conditions.flatMap((rule) => conditionVariables(rule));
   for (const [id, node] of graph.nodes) {
     const definition = graph.definitions.get(id);
     const raw = definition?.kind === 'action' ? (definition.rawParams ?? []) : [];

@@ -6,7 +6,6 @@
 import { initialTransition, type SnapshotFrom, transition } from 'xstate';
 import {
   type CompiledFlow,
-  conditionContext,
   type FlowEvent,
   type RunContext,
   type RunInput,

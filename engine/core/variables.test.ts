@@ -47,3 +47,13 @@ for (const [path, problem] of cases) {
     else assert.equal(found, undefined);
   });
 }
+
+test('links are not followed from the previous record or in trigger conditions', () => {
+  assert.match(
+    String(
+      shapeProblem(contacts, ['company', 'name'], 'previous', 'the previous record’s links are not followed'),
+    ),
+    /previous\.company\.name: the previous record’s links are not followed/,
+  );
+  assert.equal(shapeProblem(contacts, ['company'], 'record', 'no links here'), undefined);
+});

@@ -51,6 +51,8 @@ export function shapeProblem(
   shape: RecordShape,
   segments: readonly string[],
   label: string,
+  /** Why links cannot be followed here (trigger conditions, the previous record), if they cannot. */
+  noLinks?: string,
 ): string | undefined {
   let current: RecordShape = shape;
   let where = label;
@@ -64,6 +66,7 @@ export function shapeProblem(
     if (field.kind === 'value')
       return `${where}.${segment} is a ${field.type} value: it has no "${next}" (use a filter, e.g. | size)`;
     if (field.kind === 'list') return undefined;
+    if (noLinks) return `${where}.${segment}.${next}: ${noLinks}`;
     if (field.depthLimit)
       return `links are followed at most ${maxLinkDepth} deep ("${where}.${segment}.${next}")`;
     if (!field.to) return undefined;
@@ -132,7 +135,16 @@ export function variableChecker(
       if (trigger && !trigger.providesRecord)
         return `the trigger ${trigger.type} starts runs without a record`;
       if (recordShape && rest.length > 0 && !(nodeId !== undefined && switched.has(nodeId)))
-        return shapeProblem(recordShape, rest, root);
+        return shapeProblem(
+          recordShape,
+          rest,
+          root,
+          nodeId === undefined
+            ? 'trigger conditions cannot read linked records; test it in an If step after the trigger'
+            : root === 'previous'
+              ? 'the previous record’s links are not followed; read record.… instead'
+              : undefined,
+        );
       const field = rest[0];
       if (!recordFields || field === undefined || (nodeId !== undefined && switched.has(nodeId)))
         return undefined;

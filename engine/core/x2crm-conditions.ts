@@ -154,7 +154,7 @@ export function convertConditions(conditions: unknown, path: string, unmapped: U
 }
 
 /** `Hello {firstName}, see {account.name}` → `Hello {{record.firstName}}, see {{record.account.name}}`. */
-export function convertText(text: string, path: string, unmapped: Unmapped[]): string {
+export function convertText(text: string, _path: string, _unmapped: Unmapped[]): string {
   return text.replace(/\{([A-Za-z_][\w.]*)\}/g, (_match, name: string) => {
     // The record's page, and today's date or time in the workspace's formats (settings).
     if (name === 'link') return '{{ record | record_url }}';

@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { createSandboxPool } from './pool.ts';
 import type { CodeErrorKind, CodeResult } from './protocol.ts';
 
-const pool = createSandboxPool({ size: 2, graceMs: 1500 });
+// The default size: the cores less one, so the caller keeps a core (one worker on this 2-core machine).
+const pool = createSandboxPool({ graceMs: 1500 });
 before(() => pool.warm());
 after(() => pool.close());
 
@@ -220,6 +221,11 @@ describe('code steps: the abuse suite', () => {
 });
 
 test('50 code steps at once do not block the event loop', async () => {
+  // The same measurement with nothing to do first: on a shared machine the loop is delayed anyway.
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  idle.enable();
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  idle.disable();
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   const started = performance.now();
@@ -231,11 +237,10 @@ test('50 code steps at once do not block the event loop', async () => {
   const elapsed = performance.now() - started;
   histogram.disable();
   assert.equal(results.filter((r) => r.ok).length, 50);
-  const p99 = histogram.percentile(99) / 1e6;
-  const max = histogram.max / 1e6;
+  const ms = (h: ReturnType<typeof monitorEventLoopDelay>, p: number) => (h.percentile(p) / 1e6).toFixed(1);
   console.log(
-    `# 50 code steps in ${elapsed.toFixed(0)} ms; event-loop delay p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+    `# 50 code steps in ${elapsed.toFixed(0)} ms; event-loop delay p50 ${ms(histogram, 50)} ms, p99 ${ms(histogram, 99)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms (idle loop: p50 ${ms(idle, 50)}, p99 ${ms(idle, 99)}, max ${(idle.max / 1e6).toFixed(1)} ms)`,
   );
   // A sanity bound only (the machine is shared): the work itself takes far longer than this.
-  assert.ok(max < 250, `event loop blocked for ${max.toFixed(1)} ms`);
+  assert.ok(histogram.max / 1e6 < 250, `event loop blocked for ${(histogram.max / 1e6).toFixed(1)} ms`);
 });

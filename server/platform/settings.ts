@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import { sql } from 'kysely';
 import { type Settings, settingsSchema } from '../../schemas/settings.ts';
 import type { Db } from '../db/index.ts';
+import { invalid } from './errors.ts';
 
 // Defaults come from the schema itself, so adding a setting is one line in schemas/settings.ts.
 const withDefaults = new Ajv({ useDefaults: true, strict: false }).compile(settingsSchema);
@@ -29,6 +30,24 @@ async function settingsToken(db: Db): Promise<string> {
  * a read asks for the token (one tiny query) and reads the settings again only when it is
  * new, so a change made by any process applies to the next event, not after a delay.
  */
+/** A time zone or locale the templates could not format with is refused here, not at every step. */
+function checkFormats(patch: Partial<Settings>): void {
+  if (patch.timeZone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: patch.timeZone });
+    } catch {
+      throw invalid('timeZone', `"${patch.timeZone}" is not a time zone (an IANA name such as Europe/Paris)`);
+    }
+  }
+  if (patch.locale !== undefined) {
+    try {
+      Intl.getCanonicalLocales(patch.locale);
+    } catch {
+      throw invalid('locale', `"${patch.locale}" is not a locale (such as en-US or fr-FR)`);
+    }
+  }
+}
+
 export class SettingsService {
   #db: Db;
   #cache: { value: Settings; token: string } | undefined;
@@ -47,6 +66,7 @@ export class SettingsService {
   }
 
   async update(db: Db, patch: Partial<Settings>): Promise<Settings> {
+    checkFormats(patch);
     for (const [key, value] of Object.entries(patch)) {
       await db
         .insertInto('settings')
