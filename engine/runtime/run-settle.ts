@@ -194,6 +194,7 @@ async function saveOutcome(
     await update.execute();
     return false;
   }
+  await core.lockLimitedFlows(trx, [run]);
   const queued = sql<boolean>`exists (select 1 from flow_runs queued where queued.flow_id = flow_runs.flow_id and queued.status = 'queued')`;
   const row = await update.returning(queued.as('hasQueued')).executeTakeFirst();
   return row?.hasQueued ?? false;

@@ -13,7 +13,7 @@ import { type CompiledFlow, compile, type RunInput, type TemplateFormats } from 
 import type { NodeCatalog } from '../core/node-types.ts';
 import type { Clock, StepOutcome } from '../core/stepper.ts';
 import { inTransaction, jobId, queues, type StepJob } from './jobs.ts';
-import { finished, type LockedRun, type Settled } from './run-rows.ts';
+import { finished, type LockedRun, lockFlow, type Settled } from './run-rows.ts';
 import type { FactServices } from './services.ts';
 import type { EngineDb, RunStatus } from './tables.ts';
 
@@ -299,5 +299,20 @@ export class RuntimeCore {
     );
     const ready = steps.flatMap((step) => (step.ready ? [step.ready] : []));
     if (ready.length > 0) this.readied.set(trx, [...(this.readied.get(trx) ?? []), ...ready]);
+  }
+
+  /**
+   * Runs ending, of flows with a concurrency limit, take their flows' locks before looking for
+   * runs queued behind them: a start that queued one holds that lock until it commits, so the
+   * look sees its run (without the lock, a run queued a moment before the end stayed queued).
+   * Flows without a limit never queue, and pay nothing.
+   */
+  async lockLimitedFlows(trx: EngineDb, runs: readonly { flowId: string; version: number }[]): Promise<void> {
+    const limited = new Set<string>();
+    for (const run of runs) {
+      const compiled = await this.compiled(trx, run);
+      if (compiled.flow.settings?.maxConcurrentRuns !== undefined) limited.add(run.flowId);
+    }
+    for (const flowId of [...limited].sort()) await lockFlow(trx, flowId);
   }
 }

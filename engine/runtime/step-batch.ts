@@ -222,6 +222,11 @@ export async function runBatch(core: RuntimeCore, batch: readonly ReadyStep[]): 
           if (entry.run) chainable.set(id, { ...run, ...entry.run, step: undefined });
         round = rounds < maxRounds ? chained(core, writes, chainable) : [];
       }
+      const ending = (writes.settled ?? []).flatMap((entry) => {
+        const run = entry.run && finished(entry.run.status) ? runs.get(entry.run.id) : undefined;
+        return run ? [run] : [];
+      });
+      await core.lockLimitedFlows(trx, ending);
       for (const flowId of await settleRuns(trx, writes.settled ?? [])) {
         await releaseQueued(core, trx, flowId, { known: true });
       }
