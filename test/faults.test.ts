@@ -103,3 +103,82 @@ test('SMTP down: emails are stored and retried with backoff; back up, each is se
     addresses.map(() => 'succeeded'),
   );
 });
+
+test('an HTTP target that hangs: each call times out, is retried per its policy, and frees its slot', async () => {
+  // A server that accepts every request and never answers.
+  const open = new Set<net.Socket>();
+  let requests = 0;
+  const hanging = net.createServer((socket) => {
+    open.add(socket);
+    socket.on('data', () => {
+      requests++;
+    });
+    socket.on('close', () => open.delete(socket));
+  });
+  await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+  onTestEnd(() => new Promise<void>((resolve) => hanging.close(() => resolve())));
+  const { port } = hanging.address() as net.AddressInfo;
+  assert.equal(
+    (await admin.request('PATCH', '/api/settings', { httpAllowList: ['127.0.0.1'] })).statusCode,
+    200,
+  );
+  const flow = async (name: string, steps: Parameters<typeof straightFlow>[2]) => {
+    const created = await admin.request('POST', '/api/flows', {
+      name,
+      definition: straightFlow(name, { type: 'trigger.manual', params: { module: 'contacts' } }, steps),
+    });
+    const id = created.json().id as string;
+    assert.equal((await admin.request('POST', `/api/flows/${id}/publish`)).statusCode, 200);
+    return id;
+  };
+  const hangs = await flow('Call a hanging server', [
+    ['call', 'http.request', { url: `http://127.0.0.1:${port}/slow`, timeoutSeconds: 0.3 }],
+  ]);
+  const quick = await flow('Quick', [['post', 'feed.post', { text: 'still moving' }]]);
+  // More runs than a process runs steps inline at once (8): a leaked slot would stall the rest.
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const contact = await admin.request('POST', '/api/records/contacts', {
+      firstName: `H${i}`,
+      lastName: 'X',
+    });
+    ids.push(contact.json().id);
+  }
+  const started = await admin.request('POST', `/api/flows/${hangs}/run`, { recordIds: ids });
+  assert.equal(started.statusCode, 202, started.body);
+  const runs = await eventually(
+    async () => {
+      const rows = await db
+        .selectFrom('flowRuns')
+        .select('id')
+        .where('flowId', '=', hangs)
+        .where('status', '=', 'failed')
+        .execute();
+      return rows.length === 12 ? rows : undefined;
+    },
+    'every call to time out and fail after its retries',
+    60_000,
+  );
+  const steps = await db
+    .selectFrom('flowSteps')
+    .select(['attempt', 'error'])
+    .where(
+      'runId',
+      'in',
+      runs.map((run) => run.id),
+    )
+    .execute();
+  for (const step of steps) {
+    assert.equal(step.attempt, 3, 'the node policy: three attempts');
+    assert.match(JSON.stringify(step.error), /timed out after 300 ms/);
+  }
+  assert.equal(requests, 36, 'every attempt reached the server');
+  await eventually(async () => open.size === 0, 'every timed-out connection to be closed');
+  // The slots are free: another run goes through at once.
+  const after = await admin.request('POST', `/api/flows/${quick}/run`, { recordIds: [ids[0]] });
+  const [runId] = after.json().runIds;
+  await eventually(async () => {
+    const run = await db.selectFrom('flowRuns').select('status').where('id', '=', runId).executeTakeFirst();
+    return run?.status === 'succeeded';
+  }, 'a later run to succeed');
+});
