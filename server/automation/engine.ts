@@ -93,9 +93,10 @@ export async function startEngineWorkers(options: {
       }),
     ),
   );
-  // Waits due together (a drip's thousands of contacts) resume a hundred at a time in one
-  // transaction each, fetched again at once while batches come back full; their next steps
-  // run inline through the batched step path. A wait the batch could not resume is retried alone.
+  // Waits due together (a drip's thousands of contacts) resume in batches, one transaction
+  // each (two batches at once), fetched again at once while batches come back full; the steps
+  // after them run chained in the same transaction, as a batch of steps does (onWaits). A
+  // wait the batch could not resume is retried alone.
   await boss.work<WaitJob>(
     queues.wait,
     {
