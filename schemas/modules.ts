@@ -149,3 +149,26 @@ export type FieldBody = FromSchema<typeof fieldBody>;
 export type FieldPatch = FromSchema<typeof fieldPatchBody>;
 export type ModuleBody = FromSchema<typeof moduleBody>;
 export type ModulePatch = FromSchema<typeof modulePatchBody>;
+
+/** A role's field-level permissions: each listed field hidden or read-only; the rest editable. */
+export const fieldRulesBody = {
+  type: 'object',
+  properties: {
+    rules: {
+      type: 'array',
+      maxItems: 5000,
+      items: {
+        type: 'object',
+        properties: {
+          module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
+          field: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' },
+          access: { type: 'string', enum: ['hidden', 'readOnly'] },
+        },
+        required: ['module', 'field', 'access'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['rules'],
+  additionalProperties: false,
+} as const;

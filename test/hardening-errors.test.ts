@@ -124,7 +124,7 @@ test('a NUL or half a surrogate anywhere in a signed webhook body is a 400', asy
       headers: {
         'content-type': 'application/json',
         'x-weft-timestamp': timestamp,
-        'x-weft-signature': signWebhook(secret, timestamp, body),
+        'x-weft-signature': signWebhook(secret, timestamp, `nul-${index}`, body),
         'x-weft-delivery': `nul-${index}`,
       },
     });

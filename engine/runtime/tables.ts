@@ -74,7 +74,7 @@ export interface FlowTriggerLogTable {
   id: Generated<number>;
   flowId: string;
   eventId: number | null;
-  outcome: 'started' | 'depth-limit' | 'cycle' | 'error';
+  outcome: 'started' | 'conditions' | 'depth-limit' | 'cycle' | 'error';
   runId: string | null;
   detail: string | null;
   createdAt: Timestamp;

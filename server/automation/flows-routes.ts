@@ -1,5 +1,7 @@
 import { idParams, listQuery } from '../../schemas/common.ts';
 import {
+  codeRunBody,
+  flowBindBody,
   flowBody,
   flowCreateBody,
   flowPatchBody,
@@ -11,18 +13,14 @@ import { requireAdmin } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
+import { tryCode } from './code-try.ts';
+import { getExecution, listExecutions } from './executions.ts';
+import { assertFlowExists, cancelRun, listRuns, retryRun, runFlowOn, testRunOn } from './flow-runs.ts';
 import {
-  assertFlowExists,
-  cancelRun,
-  getRun,
-  listRuns,
-  retryRun,
-  runFlowOn,
-  testRunOn,
-} from './flow-runs.ts';
-import {
+  bindFlow,
   createFlow,
   deleteFlow,
+  flowBindings,
   getFlow,
   importFlow,
   listFlows,
@@ -183,6 +181,32 @@ export const flowRoutes: RoutePlugin = async (app) => {
   );
 
   app.get(
+    '/:id/bindings',
+    {
+      schema: {
+        tags,
+        summary:
+          'What an imported X2CRM flow still needs: X2CRM ids and usernames to bind, and its import problems',
+        params: idParams,
+      },
+    },
+    async (request) => flowBindings(app.db, request.params.id),
+  );
+
+  app.post(
+    '/:id/bindings',
+    {
+      schema: {
+        tags,
+        summary: 'Bind X2CRM references of the draft to Weft users, groups, lists or records',
+        params: idParams,
+        body: flowBindBody,
+      },
+    },
+    async (request) => bindFlow(app.db, actorOf(request), request.params.id, request.body.values),
+  );
+
+  app.get(
     '/:id/runs',
     { schema: { tags, summary: "The flow's runs, newest first", params: idParams, querystring: runsQuery } },
     async (request) => {
@@ -208,6 +232,19 @@ export const flowRoutes: RoutePlugin = async (app) => {
   );
 
   app.post(
+    '/code-runs',
+    {
+      schema: {
+        tags,
+        summary:
+          'Run a code step’s source on a sample record in the sandbox: its output, log lines and errors; nothing is kept',
+        body: codeRunBody,
+      },
+    },
+    async (request) => tryCode(app.db, principalOf(request), request.body),
+  );
+
+  app.post(
     '/:id/test-runs',
     {
       schema: {
@@ -229,19 +266,24 @@ export const runRoutes: RoutePlugin = async (app) => {
     {
       schema: {
         tags: ['runs'],
-        summary: 'Runs, newest first; of one record with module and recordId',
+        summary:
+          'Runs of every flow, newest first, with flow and record names, duration and error summary; by flow, status, start time (from ≤ startedAt < to), one record (module and recordId) or records of a module whose name contains q',
         querystring: {
           ...runsQuery,
           properties: {
             ...runsQuery.properties,
+            flowId: { type: 'string', format: 'uuid' },
             module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
             recordId: { type: 'string', format: 'uuid' },
+            q: { type: 'string', minLength: 1, maxLength: 200 },
+            from: { type: 'string', format: 'date-time' },
+            to: { type: 'string', format: 'date-time' },
           },
-          dependencies: { recordId: ['module'], module: ['recordId'] },
+          dependencies: { recordId: ['module'], q: ['module'] },
         },
       },
     },
-    async (request) => listRuns(app.db, request.query),
+    async (request) => listExecutions(app.db, request.query),
   );
   const runtime = () => {
     if (!app.runtime) throw new WeftError('UNAVAILABLE', 'The workflow queue is not running in this process');
@@ -249,8 +291,14 @@ export const runRoutes: RoutePlugin = async (app) => {
   };
   app.get(
     '/:id',
-    { schema: { tags: ['runs'], summary: 'A run with its step timeline', params: idParams } },
-    async (request) => getRun(app.db, request.params.id),
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'A run with its step timeline, names, and the definition of the version it ran',
+        params: idParams,
+      },
+    },
+    async (request) => getExecution(app.db, request.params.id),
   );
   app.post(
     '/:id/cancel',

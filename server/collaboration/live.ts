@@ -17,6 +17,7 @@ export type LiveMessageType =
   | 'notification.read'
   | 'notification.cleared'
   | 'feed.post.created'
+  | 'process.progress'
   | 'feed.comment.created'
   | 'import.progress'
   | 'run.updated';

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { type Principal, requireAdmin } from '../platform/authz.ts';
+import { hiddenFields, visibleQueryFields } from '../records/field-access.ts';
 import { accessCondition } from '../records/record-access.ts';
 import { queryFieldsOf } from '../records/record-list.ts';
 import { parseWhere } from '../records/record-query.ts';
@@ -87,10 +88,13 @@ export async function exportModule(
 ): Promise<CsvExport> {
   const module = await getModule(db, moduleName);
   const visible = await accessCondition(db, principal, moduleName, 'view');
-  const filter = parseWhere(where, queryFieldsOf(module));
-  const names = ['id', ...module.fields.map((field) => field.name)];
-  const columns = ['id', ...module.fields.map((field) => columnName(field.name))];
-  const writers = [(value: unknown) => String(value), ...module.fields.map(cellWriter)];
+  const filter = parseWhere(where, visibleQueryFields(principal, moduleName, queryFieldsOf(module)));
+  // Fields hidden from the caller's roles are not exported.
+  const hidden = hiddenFields(principal, moduleName);
+  const exported = module.fields.filter((field) => !hidden.has(field.name));
+  const names = ['id', ...exported.map((field) => field.name)];
+  const columns = ['id', ...exported.map((field) => columnName(field.name))];
+  const writers = [(value: unknown) => String(value), ...exported.map(cellWriter)];
   async function* chunks() {
     yield csvLines([names]);
     let last: { createdAt: string; id: string } | null = null;

@@ -2,7 +2,7 @@ import { CompiledQuery, type SqlBool, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { ImportQuery, ImportView, PreviewView } from '../../schemas/imports.ts';
 import type { Db } from '../db/index.ts';
-import { type Principal, requireAdmin, requireScope } from '../platform/authz.ts';
+import { fieldAccessFor, type Principal, requireAdmin, requireScope } from '../platform/authz.ts';
 import { invalid, notFound, WeftError } from '../platform/errors.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import type { SettingsService } from '../platform/settings.ts';
@@ -25,8 +25,9 @@ async function targetsOf(db: Db, principal: Principal, module: string): Promise<
   }
   const definition = await getModule(db, module);
   requireScope(principal, module, 'create');
+  // Fields hidden or read-only for the caller's roles are no target either (field-level permissions).
   return definition.fields
-    .filter((field) => !field.readOnly)
+    .filter((field) => !field.readOnly && fieldAccessFor(principal, module, field.name) === 'editable')
     .map((field) => ({
       name: field.name,
       label: field.label,

@@ -79,6 +79,12 @@ export const catalogue = {
     status: 422,
     description: 'The request is well-formed but breaks a business rule; the message says which.',
   },
+  PROCESS_RULE: {
+    code: 'WEFT_ERR_PROCESS_RULE',
+    status: 422,
+    description:
+      'A process rule refused the stage change; details name the rule (state, prerequisite, role, comment, backdateRange, backdateWindow, reassign) and the stage.',
+  },
   RATE_LIMITED: {
     code: 'WEFT_ERR_RATE_LIMITED',
     status: 429,

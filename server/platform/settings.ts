@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { sql } from 'kysely';
 import { type Settings, settingsSchema } from '../../schemas/settings.ts';
 import type { Db } from '../db/index.ts';
 
@@ -15,22 +16,33 @@ async function read(db: Db): Promise<Settings> {
   return stored as Settings;
 }
 
-/** Reads every setting, stored or default. Cached per process for a few seconds; writes here clear it. */
+async function settingsToken(db: Db): Promise<string> {
+  const { rows } = await sql<{ token: string }>`select token from settings_token`.execute(db);
+  const token = rows[0]?.token;
+  if (!token) throw new Error('settings_token has no row (migration 0020)');
+  return token;
+}
+
+/**
+ * Reads every setting, stored or default. Kept per process under the database's settings
+ * token (migration 0020: a random token that every statement writing `settings` replaces):
+ * a read asks for the token (one tiny query) and reads the settings again only when it is
+ * new, so a change made by any process applies to the next event, not after a delay.
+ */
 export class SettingsService {
   #db: Db;
-  #cache: { value: Settings; at: number } | undefined;
-  static readonly ttlMs = 5_000;
+  #cache: { value: Settings; token: string } | undefined;
 
   constructor(db: Db) {
     this.#db = db;
   }
 
-  /** `fresh`: read the database now (another process may have changed a setting within the cache's few seconds). */
+  /** `fresh`: read the settings themselves now, whatever the token says. */
   async get(options: { fresh?: boolean } = {}): Promise<Settings> {
-    if (!options.fresh && this.#cache && Date.now() - this.#cache.at < SettingsService.ttlMs)
-      return this.#cache.value;
+    const token = await settingsToken(this.#db);
+    if (!options.fresh && this.#cache?.token === token) return this.#cache.value;
     const value = await read(this.#db);
-    this.#cache = { value, at: Date.now() };
+    this.#cache = { value, token };
     return value;
   }
 
@@ -47,7 +59,7 @@ export class SettingsService {
     return read(db);
   }
 
-  /** Drops the cached values; callers of update() call it again once their transaction committed. */
+  /** Drops the cached values (the token would tell anyway; kept for callers that commit a change). */
   forget(): void {
     this.#cache = undefined;
   }

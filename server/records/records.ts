@@ -17,8 +17,10 @@ import {
 } from '../studio/modules.ts';
 import { toColumns, toRecord, validateRecordInput } from '../studio/record-schema.ts';
 import { type Changes, diff, writeChangeAndEvent } from './changelog.ts';
+import { checkWritable } from './field-access.ts';
 import { accessCondition, checkAssignee } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
+import { createdPost, deletedPost, updatedPost } from './record-posts.ts';
 
 /**
  * Records of any module. Every write validates against the module's current definition,
@@ -199,6 +201,7 @@ export async function createRecord(
 ): Promise<RecordValues> {
   const module = await getModule(db, moduleName);
   const values = { ...validateRecordInput(module, 'create', input) };
+  checkWritable(principal, module, values);
   const routed = !('assignedTo' in values) && options.routing !== false && (await routingOn(db, moduleName));
   if (!routed) {
     // Unassigned input goes to its creator, within what the creator's scope allows.
@@ -230,6 +233,7 @@ export async function createRecord(
           actorId: actor.id,
           causation: options.causation,
         },
+        createdPost(module, record),
       );
       await emitTagEvents(trx, moduleName, id, [], record.tags, actor, options.causation);
       return record;
@@ -357,6 +361,7 @@ export async function updateRecord(
 ): Promise<RecordValues> {
   const module = await getModule(db, moduleName);
   const values = validateRecordInput(module, 'update', input);
+  checkWritable(principal, module, values);
   const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
   const allowed = (await accessCondition(db, principal, moduleName, 'update')) ?? always;
   const columns = toColumns(module, values);
@@ -368,7 +373,7 @@ export async function updateRecord(
       const quick = !checkReadsRecord(module, values);
       if (quick) await checkReferences(trx, principal, module, values, values);
       const written = quick ? await lockAndUpdate(trx, module, id, columns, visible, allowed) : undefined;
-      if (written) return logUpdate(trx, moduleName, written.before, written.after, actor, options);
+      if (written) return logUpdate(trx, module, written.before, written.after, actor, options);
       const before = await lockForWrite(trx, module, id, 'update', visible, allowed);
       if (!quick) await checkReferences(trx, principal, module, values, { ...before, ...values });
       const changing = sql.join(
@@ -383,7 +388,7 @@ export async function updateRecord(
         .returningAll()
         .executeTakeFirst();
       if (!row) return before;
-      return logUpdate(trx, moduleName, before, toRecord(module, row), actor, options);
+      return logUpdate(trx, module, before, toRecord(module, row), actor, options);
     }),
   );
   if (options.display === false) return record;
@@ -393,12 +398,13 @@ export async function updateRecord(
 /** An update's changelog row, outbox event and tag events, in its transaction. Answers the record as written. */
 async function logUpdate(
   trx: Db,
-  moduleName: string,
+  module: ModuleDefinition,
   before: RecordValues,
   after: RecordValues,
   actor: Actor,
   options: WriteOptions,
 ): Promise<RecordValues> {
+  const moduleName = module.name;
   const id = String(after.id);
   const changes = diff(before, after);
   await writeChangeAndEvent(
@@ -416,6 +422,7 @@ async function logUpdate(
       actorId: actor.id,
       causation: options.causation,
     },
+    updatedPost(module, after, changes),
   );
   if (changes.tags)
     await emitTagEvents(trx, moduleName, id, before.tags, after.tags, actor, options.causation);
@@ -458,6 +465,7 @@ async function unlinkReferences(
             actorId: actor.id,
             causation,
           },
+          updatedPost(module, record, changes),
         );
       }
     }
@@ -492,6 +500,7 @@ export async function deleteRecord(
         actorId: actor.id,
         causation: options.causation,
       },
+      deletedPost(module, before),
     );
   });
 }

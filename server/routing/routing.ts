@@ -22,6 +22,11 @@ import { criteriaMatch } from './routing-criteria.ts';
 export interface RouteOptions {
   /** The admin's dry run: who would get the records, even with routing off, without taking turns. */
   dryRun?: boolean;
+  /**
+   * Routing asked for now (a flow's "assign by lead routing"): the module's rules apply, and
+   * turns are taken, whether or not the module routes every new record.
+   */
+  onDemand?: boolean;
   /** The process's settings service (its cache); by default settings are read through `trx`. */
   settings?: SettingsService;
 }
@@ -101,7 +106,8 @@ async function plannerFor(
     .executeTakeFirst();
   const always = (plan: Plan) => async () => plan;
   if (!config) return always(nobody(`routing is not set up for ${module}`));
-  if (!config.enabled && !options.dryRun) return always(nobody(`routing is off for ${module}`));
+  if (!config.enabled && !options.dryRun && !options.onDemand)
+    return always(nobody(`routing is off for ${module}`));
   const pool = new CandidatePool(trx, config, options.settings ?? new SettingsService(trx));
 
   switch (config.mode) {

@@ -8,7 +8,7 @@ import {
   moduleParams,
   modulePatchBody,
 } from '../../schemas/modules.ts';
-import { requireAdmin } from '../platform/authz.ts';
+import { fieldAccessFor, type Principal, requireAdmin } from '../platform/authz.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { addField, removeField, updateField } from './module-fields.ts';
@@ -19,10 +19,14 @@ const tags = ['modules'];
 
 /** Studio. Every signed-in user reads definitions (forms and lists are drawn from them); admins change them. */
 export const moduleRoutes: RoutePlugin = async (app) => {
-  app.get('/', { schema: { tags, summary: 'Every module with its fields' } }, async () => ({
-    items: await listModules(app.db),
-    nextCursor: null,
-  }));
+  app.get(
+    '/',
+    { schema: { tags, summary: 'Every module with its fields, as the caller may use them' } },
+    async (request) => ({
+      items: (await listModules(app.db)).map((module) => asSeenBy(principalOf(request), module)),
+      nextCursor: null,
+    }),
+  );
 
   app.post(
     '/',
@@ -46,7 +50,7 @@ export const moduleRoutes: RoutePlugin = async (app) => {
   app.get(
     '/:name',
     { schema: { tags, summary: 'One module with its fields', params: moduleParams } },
-    async (request) => getModule(app.db, request.params.name),
+    async (request) => asSeenBy(principalOf(request), await getModule(app.db, request.params.name)),
   );
 
   app.get(
@@ -97,7 +101,7 @@ export const moduleRoutes: RoutePlugin = async (app) => {
     '/:name/fields',
     { schema: { tags, summary: "A module's fields", params: moduleParams } },
     async (request) => ({
-      items: (await getModule(app.db, request.params.name)).fields,
+      items: asSeenBy(principalOf(request), await getModule(app.db, request.params.name)).fields,
       nextCursor: null,
     }),
   );
@@ -145,3 +149,20 @@ export const moduleRoutes: RoutePlugin = async (app) => {
     },
   );
 };
+
+/**
+ * A module as a caller's forms should draw it: fields hidden from the caller's roles left out,
+ * read-only ones marked `readOnly` (field-level permissions; the records API enforces them).
+ */
+function asSeenBy<M extends { name: string; fields: Array<{ name: string; readOnly: boolean }> }>(
+  principal: Principal,
+  module: M,
+): M {
+  if (principal.isAdmin || !principal.fieldAccess?.[module.name]) return module;
+  const fields = module.fields.flatMap((field) => {
+    const access = fieldAccessFor(principal, module.name, field.name);
+    if (access === 'hidden') return [];
+    return [access === 'readOnly' ? { ...field, readOnly: true } : field];
+  });
+  return { ...module, fields };
+}

@@ -11,6 +11,8 @@ import { CurrentUser } from './current-user.ts';
 import { Shell } from './shell.tsx';
 import { SignIn } from './sign-in.tsx';
 
+const ExecutionsPage = lazy(() => import('../executions/executions-page.tsx'));
+const RunPage = lazy(() => import('../executions/run-page.tsx'));
 const DashboardPage = lazy(() =>
   import('../dashboard/dashboard-page.tsx').then((m) => ({ default: m.DashboardPage })),
 );
@@ -56,6 +58,14 @@ export function App() {
           <Console path={route.path} user={user} />
         ) : route.name === 'profile' ? (
           <ProfilePage tab={route.tab} onUserChange={setUser} />
+        ) : route.name === 'runs' ? (
+          <Suspense fallback={<Loader m="md" />}>
+            <ExecutionsPage />
+          </Suspense>
+        ) : route.name === 'run' ? (
+          <Suspense fallback={<Loader m="md" />}>
+            <RunPage key={route.id} runId={route.id} />
+          </Suspense>
         ) : route.name === 'flow' ? (
           <FlowDesigner key={route.id} flowId={route.id} />
         ) : (

@@ -19,6 +19,8 @@ export function ConsoleNav({ user }: { user: User }) {
         {modules.filter((m) => m.visible).map((m) => link(m.label, `/records/${m.name}`))}
       </NavLink>
       {link('Lists', '/lists')}
+      {link('Processes', '/processes')}
+      {link('Marketing', '/marketing')}
       {link('Import / export', '/imports')}
       {user.isAdmin && link('Studio', '/studio')}
       {user.isAdmin && link('Admin', '/admin')}

@@ -4,11 +4,14 @@
  */
 import * as monaco from 'monaco-editor';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import HtmlWorker from 'monaco-editor/language/html/html.worker?worker';
 import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
 import { flowSchema } from '../../../schemas/flow.ts';
 
 self.MonacoEnvironment = {
-  getWorker: (_id: string, label: string) => (label === 'json' ? new JsonWorker() : new EditorWorker()),
+  // HTML for email templates (designer/src/marketing/html-editor.tsx).
+  getWorker: (_id: string, label: string) =>
+    label === 'json' ? new JsonWorker() : label === 'html' ? new HtmlWorker() : new EditorWorker(),
 };
 
 /** The JSON view's model: the one the flow schema applies to. */

@@ -7,6 +7,7 @@ import { useCurrentUser } from '../app/current-user.ts';
 import { useLive } from '../app/live.ts';
 import { fail } from '../console/console-api.ts';
 import type { Comment, Post } from './feed-api.ts';
+import { postTypeLabel } from './post-types.ts';
 
 export function PostCard({
   post,
@@ -54,8 +55,8 @@ export function PostCard({
           <Text fw={600} size="sm">
             {post.authorName ?? 'Weft'}
           </Text>
-          <Badge size="xs" variant="light">
-            {post.type}
+          <Badge size="xs" variant="light" tt="none">
+            {postTypeLabel(post.type)}
           </Badge>
           {post.pinned && (
             <Badge size="xs" color="orange">

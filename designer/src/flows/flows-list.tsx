@@ -50,7 +50,9 @@ export function FlowsList() {
   useEffect(load, [load]);
 
   const create = async () => {
-    const name = `New flow ${new Date().toLocaleString()}`;
+    const taken = new Set((flows ?? []).map((flow) => flow.name));
+    let name = 'Untitled flow';
+    for (let n = 2; taken.has(name); n++) name = `Untitled flow ${n}`;
     const flow = await api<FlowSummary>('POST', '/flows', { name }).catch(fail);
     if (flow) navigate(`/flows/${flow.id}`);
   };
@@ -79,14 +81,16 @@ export function FlowsList() {
     if (!file) return;
     try {
       const parsed: unknown = JSON.parse(await file.text());
-      const answer = await api<{ flow: FlowSummary; unmapped: unknown[]; problems: Problem[] }>(
-        'POST',
-        '/flows/import',
-        parsed,
-      );
+      const answer = await api<{
+        flow: FlowSummary;
+        unmapped: unknown[];
+        problems: Problem[];
+        usersNotFound?: string[];
+        bindings?: unknown[];
+      }>('POST', '/flows/import', parsed);
       notifications.show({
         color: answer.unmapped.length > 0 || answer.problems.length > 0 ? 'yellow' : 'teal',
-        message: `Imported "${answer.flow.name}"${answer.unmapped.length > 0 ? `; ${answer.unmapped.length} step(s) could not be mapped` : ''}${answer.problems.length > 0 ? `; ${answer.problems.length} problem(s) to fix` : ''}`,
+        message: `Imported "${answer.flow.name}"${answer.unmapped.length > 0 ? `; ${answer.unmapped.length} item(s) could not be mapped` : ''}${answer.usersNotFound?.length ? `; no Weft user for ${answer.usersNotFound.join(', ')}` : ''}${answer.bindings?.length ? `; ${answer.bindings.length} X2CRM reference(s) to choose (Problems tab)` : ''}${answer.problems.length > 0 ? `; ${answer.problems.length} problem(s) to fix` : ''}`,
       });
       navigate(`/flows/${answer.flow.id}`);
     } catch (error) {
@@ -167,10 +171,19 @@ export function FlowsList() {
                   <Badge variant="light" color={flow.active ? 'teal' : 'gray'}>
                     {flow.active ? 'Active' : 'Inactive'}
                   </Badge>
-                  {flow.publishedVersion === null && (
+                  {flow.publishedVersion === null ? (
                     <Badge variant="outline" color="gray" ml={4}>
                       Draft
                     </Badge>
+                  ) : (
+                    <Text
+                      size="xs"
+                      c={flow.unpublishedChanges ? 'orange.8' : 'dimmed'}
+                      data-testid="flow-version"
+                    >
+                      v{flow.publishedVersion} {flow.active ? 'live' : 'published'}
+                      {flow.unpublishedChanges && ' · unpublished changes'}
+                    </Text>
                   )}
                 </Table.Td>
                 <Table.Td>

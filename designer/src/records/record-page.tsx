@@ -24,7 +24,11 @@ import {
 import { useMediaQuery } from '@mantine/hooks';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { useLive } from '../app/live.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
+import { ProcessWidget } from '../processes/process-widget.tsx';
+import { statusLabel } from '../executions/executions-api.ts';
+import { postTypeLabel } from '../feed/post-types.ts';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
@@ -167,6 +171,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
           tags={(record.tags as string[]) ?? []}
           onChange={setRecord}
         />
+        <ProcessWidget module={module.name} id={id} />
         <Tabs
           defaultValue="activity"
           style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}
@@ -241,6 +246,11 @@ function RecordTags({
 
 function Activity({ module, id }: { module: string; id: string }) {
   const { items, hasMore, more, reload } = usePaged<Post>(`/feed?module=${module}&recordId=${id}&limit=20`);
+  // A post about this record pushed live (a flow's, a notification's copy) shows at once.
+  useLive('feed.post.created', (push) => {
+    const data = push.data as { recordId?: string; modules?: string[] } | undefined;
+    if (data?.recordId === id || data?.modules?.includes(module)) reload();
+  });
   const [text, setText] = useState('');
   const post = async () => {
     await api('POST', '/feed', { text, module, recordId: id }).then(() => {
@@ -272,8 +282,8 @@ function Activity({ module, id }: { module: string; id: string }) {
               <Text size="sm" fw={600}>
                 {p.authorName ?? 'Weft'}
               </Text>
-              <Badge size="xs" variant="light">
-                {p.type}
+              <Badge size="xs" variant="light" tt="none">
+                {postTypeLabel(p.type)}
               </Badge>
               <Text size="xs" c="dimmed">
                 {new Date(p.createdAt).toLocaleString()}
@@ -330,12 +340,13 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
 interface RunRow {
   id: string;
   flowId: string;
+  flowName?: string;
   version: number;
   status: string;
   startedAt: string;
 }
 
-/** The flow runs that acted on this record (admins: flows are administration); each opens its flow. */
+/** The flow runs that acted on this record (admins: flows are administration); each opens its run. */
 function Runs({ module, id }: { module: ModuleDef; id: string }) {
   const { items, hasMore, more } = usePaged<RunRow>(`/runs?module=${module.name}&recordId=${id}&limit=50`);
   return (
@@ -352,10 +363,11 @@ function Runs({ module, id }: { module: ModuleDef; id: string }) {
             variant="subtle"
             size="xs"
             justify="space-between"
-            onClick={() => navigate(`/flows/${run.flowId}`)}
+            onClick={() => navigate(`/runs/${run.id}`)}
             data-testid="record-run"
           >
-            {run.status} · v{run.version} · {new Date(run.startedAt).toLocaleString()}
+            {run.flowName ?? 'Flow'} · {statusLabel[run.status] ?? run.status} · v{run.version} ·{' '}
+            {new Date(run.startedAt).toLocaleString()}
           </Button>
         ))}
       </Stack>
