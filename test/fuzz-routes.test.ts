@@ -8,10 +8,11 @@ import { createTestApp, login } from './helpers/app.ts';
  * reaches the most code): generated bad bodies, path parameters and query strings, with a
  * fixed seed. Every answer must be below 500 and every 4xx in the one error shape
  * `{ error: { code, message, details? } }`. FUZZ_RUNS sets the cases per route (the default
- * is sized so the file takes about a minute on the shared 2-core machine: 45 a route, 6,300
- * requests in about 60 s at load average 15; 60 a route took 82 s), FUZZ_SEED the seed.
+ * is sized so the file takes about a minute on the shared 2-core machine: with 230 routes at
+ * load average 15-20, 25 a route took 99 s for the file; 15 a route, about 3,400 requests),
+ * FUZZ_SEED the seed. A few hundred a route does not fit a minute here: run FUZZ_RUNS=300 apart.
  */
-const runs = Number(process.env.FUZZ_RUNS ?? 45);
+const runs = Number(process.env.FUZZ_RUNS ?? 15);
 const seed = Number(process.env.FUZZ_SEED ?? 18);
 
 // With a queue, as deployed: health is up and routes that start runs reach the runtime.
@@ -31,6 +32,13 @@ const document = app.swagger() as { paths: Record<string, Record<string, Operati
 
 // Routes that would end the fuzzer's own session, or that are not HTTP request/response.
 const skipped = new Set(['POST /api/auth/logout', 'GET /api/ws', 'GET /api/openapi.json']);
+
+/**
+ * Routes that answer a person's browser or mail client rather than a program (the tracking
+ * pixel, link redirects, the unsubscribe page, under /api/t/): their refusals are a page or a
+ * pixel, not JSON. For them only "below 500" is held.
+ */
+const forPeople = (path: string) => path.startsWith('/api/t/');
 
 const zero = '00000000-0000-0000-0000-000000000000';
 /** Text meant to break things: NUL, halves of surrogate pairs, SQL and template syntax, huge numbers. */
@@ -117,13 +125,15 @@ const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
     .map(([method, operation]) => ({ path, method, operation })),
 );
 
-test(`every route of the OpenAPI document answers generated bad input below 500, in the error shape (${runs} cases a route)`, async () => {
+test(`the OpenAPI document lists the routes to fuzz`, () => {
   assert.ok(operations.length > 100, `${operations.length} operations`);
-  const started = Date.now();
-  let requests = 0;
-  for (const { path, method, operation } of operations) {
-    const label = `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
-    if (skipped.has(label)) continue;
+});
+
+// One test per operation: a failure names its route, and no single test runs for minutes.
+for (const { path, method, operation } of operations) {
+  const label = `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
+  if (skipped.has(label)) continue;
+  test(`${label}: ${runs} generated bad inputs, each below 500 and in the error shape`, async () => {
     const parameters = operation.parameters ?? [];
     const pathParams = parameters.filter((parameter) => parameter.in === 'path');
     const queryParams = parameters.filter((parameter) => parameter.in === 'query');
@@ -138,39 +148,31 @@ test(`every route of the OpenAPI document answers generated bad input below 500,
       ),
       body: method === 'get' || method === 'delete' ? fc.constant(undefined) : bodies(operation),
     });
-    await fc
-      .assert(
-        fc.asyncProperty(input, async ({ params, query, body }) => {
-          let url = path;
-          pathParams.forEach((parameter, index) => {
-            url = url.replace(`{${parameter.name}}`, encode(String(params[index] ?? '')));
-          });
-          if (query.length > 0)
-            url += `?${query.map(([key, value]) => `${encode(key)}=${encode(value)}`).join('&')}`;
-          requests++;
-          const response = await admin.request(
-            method.toUpperCase(),
-            url,
-            body === undefined ? undefined : body,
+    await fc.assert(
+      fc.asyncProperty(input, async ({ params, query, body }) => {
+        let url = path;
+        pathParams.forEach((parameter, index) => {
+          url = url.replace(`{${parameter.name}}`, encode(String(params[index] ?? '')));
+        });
+        if (query.length > 0)
+          url += `?${query.map(([key, value]) => `${encode(key)}=${encode(value)}`).join('&')}`;
+        const response = await admin.request(
+          method.toUpperCase(),
+          url,
+          body === undefined ? undefined : body,
+        );
+        if (response.statusCode >= 500) return false;
+        if (response.statusCode >= 400 && !forPeople(path)) {
+          const answer = response.json() as { error?: { code?: unknown; message?: unknown } };
+          return (
+            typeof answer.error?.code === 'string' &&
+            /^WEFT_ERR_[A-Z_]+$/.test(answer.error.code) &&
+            typeof answer.error.message === 'string'
           );
-          if (response.statusCode >= 500) return false;
-          if (response.statusCode >= 400) {
-            const answer = response.json() as { error?: { code?: unknown; message?: unknown } };
-            return (
-              typeof answer.error?.code === 'string' &&
-              /^WEFT_ERR_[A-Z_]+$/.test(answer.error.code) &&
-              typeof answer.error.message === 'string'
-            );
-          }
-          return true;
-        }),
-        { numRuns: runs, seed, endOnFailure: true },
-      )
-      .catch((error: Error) => {
-        throw new Error(`${label}: ${error.message}`);
-      });
-  }
-  console.log(
-    `fuzz: ${requests} requests over ${operations.length} operations in ${Date.now() - started} ms`,
-  );
-});
+        }
+        return true;
+      }),
+      { numRuns: runs, seed, endOnFailure: true },
+    );
+  });
+}
