@@ -20,7 +20,7 @@ import {
 } from './runtime-core.ts';
 import { onStep, runBatch, takeBatch } from './step-batch.ts';
 import type { EngineDb } from './tables.ts';
-import { cancel, onWait, retry } from './waits-retries.ts';
+import { cancel, onWait, onWaits, retry } from './waits-retries.ts';
 
 export type { RunChange, RunInfo, RuntimeDeps, StartRequest } from './runtime-core.ts';
 
@@ -148,9 +148,14 @@ export class FlowRuntime {
     return onStep(this.#core, job, options);
   }
 
-  /** Handles one `weft.flow.wait` job. A flow switched off while its run waited does not resume. */
+  /** Handles one `weft.flow.wait` job. A flow switched off after its run started does not resume it. */
   onWait(job: { data: WaitJob }): Promise<void> {
     return onWait(this.#core, job);
+  }
+
+  /** Handles wait jobs due together in one batch (./waits-retries.ts); answers which failed. */
+  onWaits(jobs: readonly { id: string; data: WaitJob }[]): Promise<{ id: string; failed: boolean }[]> {
+    return onWaits(this.#core, jobs);
   }
 
   /** Stops a run: pending steps and waits find it finished and do nothing. */

@@ -197,39 +197,12 @@ export async function runBatch(core: RuntimeCore, batch: readonly ReadyStep[]): 
       // The steps' rows, their runs' states and the next steps' jobs are written together
       // once every step of the batch is done.
       const writes: BatchWrites = { jobs: [], settled: [], written: new Set() };
-      let round = batch.flatMap(({ data }) => {
+      const round = batch.flatMap(({ data }) => {
         const run = runs.get(data.runId);
         return pending(run) ? [{ data, run }] : [];
       });
-      for (let rounds = 1; round.length > 0; rounds++) {
-        const held = new Map<string, { run: LockedRun; entry: Settled }>();
-        for (const step of round) {
-          const { data } = step;
-          // A run moved on by another step of the batch is read again first (once: what this
-          // step makes of it is held in memory again).
-          const fresh = writes.written?.delete(data.runId) ? await lockRun(trx, data.runId) : undefined;
-          const run = fresh ? { ...step.run, ...fresh } : step.run;
-          if (!pending(run)) continue;
-          const settled = writes.settled?.length ?? 0;
-          await perform(core, trx, data, run, (run.step?.attempt ?? 0) + 1, writes);
-          // The run's new state is in memory only when its write was left to the batch.
-          const entry = writes.settled?.[settled];
-          if (entry?.run?.id === run.id && !finished(entry.run.status)) held.set(run.id, { run, entry });
-        }
-        // A run written since (a called flow it waits for ended in this round) goes no further here.
-        const chainable = new Map<string, LockedRun>();
-        for (const [id, { run, entry }] of held)
-          if (entry.run) chainable.set(id, { ...run, ...entry.run, step: undefined });
-        round = rounds < maxRounds ? chained(core, writes, chainable) : [];
-      }
-      const ending = (writes.settled ?? []).flatMap((entry) => {
-        const run = entry.run && finished(entry.run.status) ? runs.get(entry.run.id) : undefined;
-        return run ? [run] : [];
-      });
-      await core.lockLimitedFlows(trx, ending);
-      for (const flowId of await settleRuns(trx, writes.settled ?? [])) {
-        await releaseQueued(core, trx, flowId, { known: true });
-      }
+      await runRounds(core, trx, round, writes);
+      await settleBatch(core, trx, writes, runs);
       await core.insertSteps(trx, writes.jobs);
       await core.deps.boss.deleteJob(
         queues.step,
@@ -242,6 +215,53 @@ export async function runBatch(core: RuntimeCore, batch: readonly ReadyStep[]): 
       await onStep(core, { data, retryCount: 0 }, { inlineJobId: jobId }).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Runs `round` (ready steps of different runs, their runs locked by the caller) in the
+ * caller's transaction, then, for a few rounds, each run's next step where it may run in
+ * the batch (`chained`). What they write is left in `writes` for the caller to flush.
+ */
+export async function runRounds(
+  core: RuntimeCore,
+  trx: EngineDb,
+  first: { data: StepJob; run: LockedRun }[],
+  writes: BatchWrites,
+): Promise<void> {
+  let round = first;
+  for (let rounds = 1; round.length > 0; rounds++) {
+    const held = new Map<string, { run: LockedRun; entry: Settled }>();
+    for (const step of round) {
+      const { data } = step;
+      // A run moved on by another step of the batch is read again first (once: what this
+      // step makes of it is held in memory again).
+      const fresh = writes.written?.delete(data.runId) ? await lockRun(trx, data.runId) : undefined;
+      const run = fresh ? { ...step.run, ...fresh } : step.run;
+      if (!pending(run)) continue;
+      const settled = writes.settled?.length ?? 0;
+      await perform(core, trx, data, run, (run.step?.attempt ?? 0) + 1, writes);
+      // The run's new state is in memory only when its write was left to the batch.
+      const entry = writes.settled?.[settled];
+      if (entry?.run?.id === run.id && !finished(entry.run.status)) held.set(run.id, { run, entry });
+    }
+    round = rounds < maxRounds ? chainedFrom(core, writes, held) : [];
+  }
+}
+
+/**
+ * The runs `held` in memory after a round (their new state not written yet) whose next
+ * step may run in the same transaction, with that step (`chained`).
+ */
+export function chainedFrom(
+  core: RuntimeCore,
+  writes: BatchWrites,
+  held: ReadonlyMap<string, { run: LockedRun; entry: Settled }>,
+): { data: StepJob; run: LockedRun }[] {
+  // A run written since (a called flow it waits for ended in this round) goes no further here.
+  const chainable = new Map<string, LockedRun>();
+  for (const [id, { run, entry }] of held)
+    if (entry.run) chainable.set(id, { ...run, ...entry.run, step: undefined });
+  return chained(core, writes, chainable);
 }
 
 /**
@@ -264,4 +284,25 @@ function chained(
     return false;
   });
   return next;
+}
+
+/**
+ * Writes what a batch left to its end (its settled steps and its runs' states, in one
+ * statement) and lets queued runs of the flows whose runs ended go. Runs of flows with a
+ * concurrency limit lock their flows first (RuntimeCore.lockLimitedFlows).
+ */
+export async function settleBatch(
+  core: RuntimeCore,
+  trx: EngineDb,
+  writes: BatchWrites,
+  runs: ReadonlyMap<string, LockedRun>,
+): Promise<void> {
+  const ending = (writes.settled ?? []).flatMap((entry) => {
+    const run = entry.run && finished(entry.run.status) ? runs.get(entry.run.id) : undefined;
+    return run ? [run] : [];
+  });
+  await core.lockLimitedFlows(trx, ending);
+  for (const flowId of await settleRuns(trx, writes.settled ?? [])) {
+    await releaseQueued(core, trx, flowId, { known: true });
+  }
 }

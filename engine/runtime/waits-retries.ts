@@ -5,10 +5,111 @@
  */
 
 import type { WaitJob } from './jobs.ts';
-import { findStep, finished, lockRun, upsertStep } from './run-rows.ts';
-import { advance, finish } from './run-settle.ts';
-import type { RuntimeCore } from './runtime-core.ts';
+import {
+  findStep,
+  finished,
+  type LockedRun,
+  lockRun,
+  lockRunsForSteps,
+  type Settled,
+  settleRuns,
+  upsertStep,
+} from './run-rows.ts';
+import { advance, finish, releaseQueued } from './run-settle.ts';
+import type { BatchWrites, RuntimeCore } from './runtime-core.ts';
+import { chainedFrom, runRounds, settleBatch } from './step-batch.ts';
 import type { EngineDb } from './tables.ts';
+
+/** Whether a run's flow was switched off after the run started (then its wait cancels it). */
+function switchedOff(flow: { active: boolean; deactivatedAt: Date | null; startedAt: Date } | undefined) {
+  return (
+    !flow ||
+    (!flow.active && flow.deactivatedAt !== null && flow.deactivatedAt.getTime() >= flow.startedAt.getTime())
+  );
+}
+
+async function cancelAtWait(core: RuntimeCore, trx: EngineDb, runId: string, wait: WaitJob): Promise<void> {
+  const message = 'the flow was deactivated while this run waited';
+  await upsertStep(trx, { ...wait, runId, nodeType: 'control.wait', status: 'failed', error: { message } });
+  await finish(core, trx, runId, 'cancelled', null, { message });
+}
+
+/**
+ * Handles `weft.flow.wait` jobs that came due together (a drip's 10,000 contacts waiting the
+ * same day) in one transaction, on the batched step path: one statement locks every run
+ * with its wait's row, one reads their flows, each run advances in memory, and their step
+ * rows and new states are written in a few statements for all, and the steps after the
+ * waits run in the same transaction, chained as `runBatch` chains a run's next steps (those
+ * with effects outside the database are readied instead, and run inline after the commit). Should anything fail, the batch rolls back and each wait is handled alone
+ * (`onWait`), which records what went wrong. Answers, per job, whether it failed.
+ */
+export async function onWaits(
+  core: RuntimeCore,
+  jobs: readonly { id: string; data: WaitJob }[],
+): Promise<{ id: string; failed: boolean }[]> {
+  // One wait per run in a batch (a run sees its state as the step before left it); the rest alone after.
+  const seen = new Set<string>();
+  const batch = jobs.filter((job) => !seen.has(job.data.runId) && seen.add(job.data.runId));
+  const alone = jobs.filter((job) => !batch.includes(job));
+  if (batch.length > 1) {
+    try {
+      await core.transaction(async (trx) => {
+        const runs = await lockRunsForSteps(
+          trx,
+          batch.map((job) => job.data),
+        );
+        const flows = new Map(
+          (
+            await trx
+              .selectFrom('flowRuns')
+              .innerJoin('flows', 'flows.id', 'flowRuns.flowId')
+              .select(['flowRuns.id', 'flows.active', 'flows.deactivatedAt', 'flowRuns.startedAt'])
+              .where(
+                'flowRuns.id',
+                'in',
+                batch.map((job) => job.data.runId),
+              )
+              .execute()
+          ).map(({ id, ...flow }) => [id, flow]),
+        );
+        const writes: BatchWrites = { jobs: [], settled: [], written: new Set() };
+        const held = new Map<string, { run: LockedRun; entry: Settled }>();
+        for (const { data } of batch) {
+          const run = runs.get(data.runId);
+          if (!run || finished(run.status) || run.step?.status !== 'waiting') continue;
+          if (switchedOff(flows.get(data.runId))) {
+            await cancelAtWait(core, trx, run.id, data);
+            continue;
+          }
+          const step = { ...data, nodeType: 'control.wait', status: 'done' as const };
+          const settled = writes.settled?.length ?? 0;
+          await advance(core, trx, run, { type: 'wait.elapsed', nodeId: data.nodeId }, step, writes);
+          const entry = writes.settled?.[settled];
+          if (entry?.run?.id === run.id && !finished(entry.run.status)) held.set(run.id, { run, entry });
+        }
+        // The steps after the waits run in this transaction too, as a batch of steps chains a
+        // run's next steps (./step-batch.ts): no job is written for them, no second commit.
+        await runRounds(core, trx, chainedFrom(core, writes, held), writes);
+        await settleBatch(core, trx, writes, runs);
+        await core.insertSteps(trx, writes.jobs);
+      });
+    } catch {
+      alone.unshift(...batch);
+    }
+  } else alone.unshift(...batch);
+  const results: { id: string; failed: boolean }[] = batch
+    .filter((job) => !alone.includes(job))
+    .map((job) => ({ id: job.id, failed: false }));
+  for (const job of alone) {
+    results.push(
+      await onWait(core, job).then(
+        () => ({ id: job.id, failed: false }),
+        () => ({ id: job.id, failed: true }),
+      ),
+    );
+  }
+  return results;
+}
 
 /**
  * Handles one `weft.flow.wait` job. A flow switched off after its run started does not
@@ -28,23 +129,8 @@ export async function onWait(core: RuntimeCore, job: { data: WaitJob }): Promise
       .select(['flows.active', 'flows.deactivatedAt', 'flowRuns.startedAt'])
       .where('flowRuns.id', '=', runId)
       .executeTakeFirst();
-    const switchedOff =
-      !flow ||
-      (!flow.active &&
-        flow.deactivatedAt !== null &&
-        flow.deactivatedAt.getTime() >= flow.startedAt.getTime());
-    if (switchedOff) {
-      await upsertStep(trx, {
-        runId,
-        nodeId,
-        iteration,
-        nodeType: 'control.wait',
-        status: 'failed',
-        error: { message: 'the flow was deactivated while this run waited' },
-      });
-      await finish(core, trx, run.id, 'cancelled', null, {
-        message: 'the flow was deactivated while this run waited',
-      });
+    if (switchedOff(flow)) {
+      await cancelAtWait(core, trx, runId, job.data);
       return;
     }
     await upsertStep(trx, { runId, nodeId, iteration, nodeType: 'control.wait', status: 'done' });

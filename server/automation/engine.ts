@@ -97,9 +97,25 @@ export async function startEngineWorkers(options: {
       }),
     ),
   );
-  await boss.work<WaitJob>(queues.wait, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
-    if (job) await runtime.onWait(job);
-  });
+  // Waits due together (a drip's thousands of contacts) resume in batches, one transaction
+  // each (two batches at once), fetched again at once while batches come back full; the steps
+  // after them run chained in the same transaction, as a batch of steps does (onWaits). A
+  // wait the batch could not resume is retried alone.
+  await boss.work<WaitJob>(
+    queues.wait,
+    {
+      pollingIntervalSeconds: 0.5,
+      batchSize: 250,
+      burstWhenBatchFull: true,
+      perJobResults: true,
+      localConcurrency: 2,
+    },
+    async (jobs) =>
+      (await runtime.onWaits(jobs)).map(({ id, failed }) => ({
+        id,
+        status: failed ? ('failed' as const) : ('completed' as const),
+      })),
+  );
   // Time-based triggers: schedule ticks and the overdue-task scan, and schedules left unsynced.
   await workPeriodic(db, boss);
   await workOverdueScan(db, boss);
