@@ -20,6 +20,7 @@ import { formsPlugin } from './forms/plugin.ts';
 import { hooksPlugin } from './hooks/plugin.ts';
 import { OwnershipRegistry } from './identity/ownership.ts';
 import { identityPlugin } from './identity/plugin.ts';
+import { inboundMailPlugin } from './inbound-mail/plugin.ts';
 import { platformPlugin } from './platform/plugin.ts';
 import { SettingsService } from './platform/settings.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -165,6 +166,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(dataPlugin);
       await api.register(formsPlugin);
       await api.register(hooksPlugin);
+      await api.register(inboundMailPlugin);
       await api.register(automationPlugin);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -6,6 +6,7 @@ import type { Db } from './db/index.ts';
 import { startEmailWorker } from './email/email.ts';
 import { startFormWorker } from './forms/form-process.ts';
 import { startHookWorker } from './hooks/hooks.ts';
+import { startMailPoller } from './inbound-mail/imap-poller.ts';
 import type { SettingsService } from './platform/settings.ts';
 
 /** Queues of the system itself; the workflow engine adds its own. */
@@ -55,4 +56,6 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
   await startFormWorker(boss, db, settings);
   // Outbound hooks (hooks/hooks.ts): signed deliveries with retries, backoff and auto-disable.
   await startHookWorker(boss, db, settings);
+  // IMAP mailboxes (inbound-mail/imap-poller.ts), each at its own interval.
+  await startMailPoller(boss, db);
 }

@@ -19,6 +19,8 @@ import taskCreate from './actions/task-create.ts';
 import userIsOnline from './actions/user-is-online.ts';
 import varsSet from './actions/vars-set.ts';
 import type { TriggerNode } from './define.ts';
+import emailInbound from './triggers/email-inbound.ts';
+import emailOutbound from './triggers/email-outbound.ts';
 import manual from './triggers/manual.ts';
 import periodic from './triggers/periodic.ts';
 import recordCreated from './triggers/record-created.ts';
@@ -49,6 +51,8 @@ export const triggers: readonly TriggerNode[] = [
   periodic,
   webhook,
   webformSubmitted,
+  emailInbound,
+  emailOutbound,
   manual,
 ] as TriggerNode[];
 

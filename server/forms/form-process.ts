@@ -111,7 +111,7 @@ async function processOne(
     .where('webFormSubmissions.id', '=', submissionId)
     .forUpdate('webFormSubmissions')
     .executeTakeFirst();
-  if (!submission || submission.status !== 'received') return null;
+  if (submission?.status !== 'received') return null;
   const form: WebForm = {
     id: submission.formId,
     name: submission.name,
