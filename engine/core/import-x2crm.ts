@@ -39,7 +39,36 @@ const triggers: Readonly<Record<string, string>> = {
   PeriodicTrigger: 'trigger.periodic',
   UserLoginTrigger: 'trigger.userSignedIn',
   UserLogoutTrigger: 'trigger.userSignedOut',
+  // Connectors
+  WebleadTrigger: 'trigger.webformSubmitted',
+  InboundEmailTrigger: 'trigger.emailInbound',
+  OutboundEmailTrigger: 'trigger.emailOutbound',
 };
+
+// Connectors: X2CRM's email triggers filter on parts of the message; Weft's take "contains".
+const emailFilters = ['from', 'to', 'subject', 'body'] as const;
+
+function convertConnectorTrigger(x2type: string, trigger: Item, params: Params, unmapped: Unmapped[]): void {
+  if (x2type === 'WebleadTrigger') {
+    // One web form in X2CRM: Weft's trigger listens to every form unless narrowed to one.
+    delete params.module;
+    return;
+  }
+  if (x2type !== 'InboundEmailTrigger' && x2type !== 'OutboundEmailTrigger') return;
+  const options = (trigger.options ?? {}) as Record<string, { value?: unknown; operator?: unknown }>;
+  for (const name of emailFilters) {
+    const entry = options[name];
+    if (!entry || entry.value === undefined || entry.value === '') continue;
+    const operator = String(entry.operator ?? 'contains');
+    if (operator === 'contains' || operator === '=') params[name] = String(entry.value);
+    else
+      unmapped.push({
+        path: `/trigger/options/${name}`,
+        what: `${name} ${operator} ${String(entry.value)}`,
+        reason: 'Weft’s email triggers filter with "contains" only; add a trigger condition instead',
+      });
+  }
+}
 
 /** X2CRM model classes whose Weft module name is not simply the lower-cased class. */
 const modules: Readonly<Record<string, string>> = {
@@ -206,6 +235,7 @@ function convertTrigger(source: Item, unmapped: Unmapped[]): Flow['trigger'] {
   if (Array.isArray(trigger.conditions) && trigger.conditions.length > 0) {
     params.conditions = convertConditions(trigger.conditions, '/trigger/conditions', unmapped);
   }
+  convertConnectorTrigger(x2type, trigger, params, unmapped);
   const type = triggers[x2type];
   if (!type) {
     unmapped.push({
