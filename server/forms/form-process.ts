@@ -10,6 +10,7 @@ import { emitEvent } from '../platform/events.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { createRecord, getRecord, updateRecord } from '../records/records.ts';
 import { recordsDb, tableOf } from '../studio/fields.ts';
+import { getModule } from '../studio/modules.ts';
 import { formsQueue } from './form-submit.ts';
 import { type FormKind, formModules, type WebForm } from './forms.ts';
 
@@ -129,8 +130,10 @@ async function processOne(
   const { contact, record, tags } = split(form.kind, form, submission.values);
   const email = typeof contact.email === 'string' ? contact.email : undefined;
   if (form.kind === 'lead') {
-    if (settings.leadSource) contact.leadSource = settings.leadSource;
-    contact.leadtype ??= 'Web';
+    // Standard contact fields an admin may have removed in Studio: set only when present.
+    const fields = new Set((await getModule(trx, 'contacts')).fields.map((field) => field.name));
+    if (settings.leadSource && fields.has('leadSource')) contact.leadSource = settings.leadSource;
+    if (fields.has('leadtype')) contact.leadtype ??= 'Web';
   }
   const existingId = email ? await contactByEmail(trx, email) : undefined;
   let outcome: Outcome;

@@ -10,6 +10,7 @@ import type { Principal } from '../platform/authz.ts';
 import { emitEvent } from '../platform/events.ts';
 import { createRecord } from '../records/records.ts';
 import { recordsDb, tableOf } from '../studio/fields.ts';
+import { getModule } from '../studio/modules.ts';
 
 export type InboundMailSettings = FromSchema<
   typeof inboundMailSettings,
@@ -281,7 +282,14 @@ async function applyRules(
       principal,
       actor,
       'contacts',
-      { ...names, email: address, leadSource: 'None', leadtype: 'E-Mail' },
+      {
+        ...names,
+        email: address,
+        // A standard field an admin may have removed in Studio: set only when present.
+        ...((await getModule(trx, 'contacts')).fields.some((field) => field.name === 'leadtype')
+          ? { leadtype: 'E-Mail' }
+          : {}),
+      },
       { display: false },
     );
     return { id: String(created.id), created: true };
