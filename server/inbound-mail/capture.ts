@@ -1,10 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { FromSchema } from 'json-schema-to-ts';
 import { sql } from 'kysely';
-import { type AddressObject, simpleParser } from 'mailparser';
+import {
+  forwardedSender,
+  namesOf,
+  type ParsedEmail,
+  parseEmail,
+  zapLineBreaks,
+} from '../../connectors/email.ts';
 import type { inboundMailSettings } from '../../schemas/inbound-mail.ts';
 import type { Db } from '../db/index.ts';
-import type { EmailAttachment } from '../db/types.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { Principal } from '../platform/authz.ts';
 import { emitEvent } from '../platform/events.ts';
@@ -18,19 +22,9 @@ export type InboundMailSettings = FromSchema<
 >;
 
 /** A message as the dropbox rules and other features' handlers see it. */
-export interface InboundMessage {
+export interface InboundMessage extends Omit<ParsedEmail, 'parseError'> {
   id: string;
   source: string;
-  messageId: string;
-  from: { address: string; name: string } | null;
-  to: string[];
-  cc: string[];
-  subject: string;
-  text: string;
-  attachments: EmailAttachment[];
-  headers: Map<string, unknown>;
-  /** The message's own MIME type (a bounce is multipart/report). */
-  contentType: string | null;
 }
 
 /**
@@ -66,16 +60,6 @@ export type CaptureResult =
       outcome: Record<string, unknown>;
     };
 
-const bare = (list: AddressObject | AddressObject[] | undefined) =>
-  (Array.isArray(list) ? list : list ? [list] : [])
-    .flatMap((group) => group.value)
-    .flatMap((entry) => (entry.group ? entry.group : [entry]))
-    .map((entry) => (entry.address ?? '').toLowerCase())
-    .filter(Boolean);
-
-const header = (raw: Buffer, name: string) =>
-  new RegExp(`^${name}:\\s*(.+)$`, 'im').exec(raw.subarray(0, 64 * 1024).toString('latin1'))?.[1]?.trim();
-
 export async function readSettings(db: Db): Promise<InboundMailSettings> {
   const row = await db
     .selectFrom('inboundMailSettings')
@@ -92,40 +76,9 @@ export async function readSettings(db: Db): Promise<InboundMailSettings> {
  * it). A message that cannot be parsed is kept, raw, with its parse error.
  */
 export async function captureInboundMessage(db: Db, input: CaptureInput): Promise<CaptureResult> {
-  let parsed: Awaited<ReturnType<typeof simpleParser>> | undefined;
-  let parseError: string | null = null;
-  try {
-    parsed = await simpleParser(input.raw, {
-      skipHtmlToText: false,
-      skipTextToHtml: true,
-      skipImageLinks: true,
-    });
-    if (!parsed.from && !parsed.messageId && !parsed.subject && parsed.headers.size === 0)
-      parseError = 'no header could be read: this is not a MIME message';
-  } catch (error) {
-    parseError = (error as Error).message;
-  }
-  const messageId =
-    parsed?.messageId ??
-    header(input.raw, 'Message-ID') ??
-    `<${createHash('sha256').update(input.raw).digest('hex')}@weft.no-message-id>`;
-  const from = parsed?.from?.value[0];
-  const message: Omit<InboundMessage, 'id'> = {
-    source: input.source,
-    messageId,
-    from: from?.address ? { address: from.address.toLowerCase(), name: from.name ?? '' } : null,
-    to: [...new Set([...bare(parsed?.to), ...(input.envelopeTo ?? []).map((a) => a.toLowerCase())])],
-    cc: bare(parsed?.cc),
-    subject: parsed?.subject ?? '',
-    text: parsed?.text ?? '',
-    attachments: (parsed?.attachments ?? []).map((attachment) => ({
-      filename: attachment.filename ?? null,
-      contentType: attachment.contentType,
-      size: attachment.size,
-    })),
-    headers: parsed?.headers ?? new Map(),
-    contentType: (parsed?.headers.get('content-type') as { value?: string } | undefined)?.value ?? null,
-  };
+  const { parseError, ...parsed } = await parseEmail(input.raw, input.envelopeTo);
+  const { messageId } = parsed;
+  const message: Omit<InboundMessage, 'id'> = { source: input.source, ...parsed };
   const malformed = parseError !== null;
   const work = async (trx: Db): Promise<CaptureResult> => {
     const row = await trx
@@ -226,30 +179,6 @@ async function contactByEmail(trx: Db, email: string): Promise<string | undefine
     .limit(1)
     .executeTakeFirst();
   return row ? String(row.id) : undefined;
-}
-
-/** "Ann Lee" → Ann / Lee; without a display name, the address's local part (when allowed). */
-function namesOf(address: string, display: string, withoutNames: boolean) {
-  const parts = display.replace(/["']/g, '').trim().split(/\s+/).filter(Boolean);
-  if (parts.length >= 2) return { firstName: parts.slice(0, -1).join(' '), lastName: parts.at(-1) as string };
-  if (parts.length === 1) return { firstName: parts[0] as string, lastName: '-' };
-  if (!withoutNames) return null;
-  const local = address.split('@')[0] ?? address;
-  return { firstName: local, lastName: '-' };
-}
-
-/** Joins the lines of each paragraph (X2CRM's "zap line breaks"); blank lines stay. */
-export const zapLineBreaks = (text: string) =>
-  text
-    .replace(/\r\n/g, '\n')
-    .split(/\n{2,}/)
-    .map((paragraph) => paragraph.replace(/\s*\n\s*/g, ' ').trim())
-    .join('\n\n');
-
-/** The original sender of a forwarded conversation, from the forwarded header block. */
-export function forwardedSender(text: string): { address: string; name: string } | null {
-  const match = /^(?:>\s*)?From:\s*(?:"?([^"<\n]*?)"?\s*)?<?([^\s<>@]+@[^\s<>]+)>?\s*$/im.exec(text);
-  return match?.[2] ? { address: match[2].toLowerCase(), name: (match[1] ?? '').trim() } : null;
 }
 
 async function applyRules(
