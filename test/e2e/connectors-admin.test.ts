@@ -44,6 +44,9 @@ test('a Stripe webhook flow: its secret set from the panel, its deliveries liste
   await panel.getByLabel('From the sender').fill(secret);
   await panel.getByRole('button', { name: 'Save secret' }).click();
   await page.getByText('Secret saved: deliveries are now verified with it').waitFor();
+  await shot(page, 'webhook-panel');
+  // The trigger's form adds nothing the flow would then refuse (an empty mapping).
+  await page.getByRole('tab', { name: 'Problems', exact: true }).waitFor();
   const stored = await db
     .selectFrom('flows')
     .select('webhookSecret')
