@@ -98,3 +98,28 @@ test('Admin → Outbound hooks: subscribe a URL to events; the secret is shown o
   ]);
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });
+
+test('Admin → Email capture: dropbox and support addresses saved; a malformed message shows its parse error', async () => {
+  const { captureInboundMessage } = await import('../../server/inbound-mail/capture.ts');
+  await captureInboundMessage(db, { source: 'smtp', raw: Buffer.from('\u0000 not mail') });
+  await page.goto(`${base}/admin/email-capture`);
+  const screen = page.getByTestId('email-capture');
+  await screen.getByLabel('Dropbox addresses').fill('dropbox@crm.example.com');
+  await screen.getByLabel('Dropbox addresses').press('Enter');
+  await screen.getByLabel('Support addresses').fill('support@example.com');
+  await screen.getByLabel('Support addresses').press('Enter');
+  await screen.getByLabel('Create contacts from emails').check();
+  await screen.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Email capture settings saved').waitFor();
+  await screen.getByText('no header could be read: this is not a MIME message').waitFor();
+  await shot(page, 'email-capture');
+  const saved = await db.selectFrom('inboundMailSettings').select('settings').executeTakeFirstOrThrow();
+  assert.deepEqual(saved.settings, {
+    captureAddresses: ['dropbox@crm.example.com'],
+    supportAddresses: ['support@example.com'],
+    createContacts: true,
+    createContactsWithoutNames: false,
+    zapLineBreaks: false,
+  });
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+});

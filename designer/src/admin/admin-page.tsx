@@ -1,6 +1,7 @@
 /** Administration: one tab per area, the tab in the URL (/admin/<tab>). */
 import { Stack, Tabs, Title } from '@mantine/core';
 import { FormsAdmin } from '../forms/forms-admin.tsx';
+import { EmailCaptureAdmin } from '../hooks/email-capture-admin.tsx';
 import { OutboundHooksAdmin } from '../hooks/outbound-hooks-admin.tsx';
 import { navigate } from '../router.ts';
 import { AuditLog, ChangelogAdmin, LoginHistory, Sessions } from './activity-admin.tsx';
@@ -24,6 +25,7 @@ const tabs = {
   routing: ['Lead routing', RoutingAdmin],
   forms: ['Web forms', FormsAdmin],
   hooks: ['Outbound hooks', OutboundHooksAdmin],
+  'email-capture': ['Email capture', EmailCaptureAdmin],
 } as const;
 
 type Tab = keyof typeof tabs;
