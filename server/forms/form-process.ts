@@ -138,6 +138,8 @@ async function processOne(
   const existingId = email ? await contactByEmail(trx, email) : undefined;
   let outcome: Outcome;
   let contactId: string;
+  // The contact as written (create and update answer it); read only when left as it was.
+  let person: Record<string, unknown> | undefined;
   const withTags = async (id: string | undefined) => {
     if (tags.length === 0) return {};
     const current = id ? (await getRecord(trx, principal, 'contacts', id)).tags : [];
@@ -146,7 +148,7 @@ async function processOne(
   if (existingId && (form.kind === 'case' || settings.matching !== 'duplicate')) {
     contactId = existingId;
     if (form.kind === 'lead' && (settings.matching ?? 'update') === 'update') {
-      await updateRecord(
+      person = await updateRecord(
         trx,
         principal,
         actor,
@@ -167,11 +169,13 @@ async function processOne(
       { routing, display: false },
     );
     contactId = String(created.id);
+    person = created;
     outcome = existingId ? 'duplicate' : form.kind === 'lead' ? 'created' : 'case-created';
   }
   let module = 'contacts';
   let recordId = contactId;
   let caseNumber: number | undefined;
+  let written = person;
   if (form.kind === 'case') {
     const { rows } = await sql<{ n: string }>`select nextval('web_case_number_seq') as n`.execute(trx);
     caseNumber = Number(rows[0]?.n);
@@ -192,8 +196,9 @@ async function processOne(
     );
     module = 'cases';
     recordId = String(created.id);
+    written = created;
   }
-  const written = await getRecord(trx, principal, module, recordId, { display: false });
+  written ??= await getRecord(trx, principal, module, recordId, { display: false });
   const eventId = await emitEvent(trx, {
     type: 'webform.submitted',
     module,
@@ -211,7 +216,7 @@ async function processOne(
     actorId: null,
   });
   if (settings.autoResponse && email) {
-    const person = await getRecord(trx, principal, 'contacts', contactId, { display: false });
+    person ??= await getRecord(trx, principal, 'contacts', contactId, { display: false });
     if (person.doNotEmail !== true) {
       const context = { record: { ...submission.values, ...contact, ...written, caseNumber } };
       await queueEmail(trx, boss, await settingsService.get(), {
