@@ -21,6 +21,7 @@ import { formsPlugin } from './forms/plugin.ts';
 import { hooksPlugin } from './hooks/plugin.ts';
 import { OwnershipRegistry } from './identity/ownership.ts';
 import { identityPlugin } from './identity/plugin.ts';
+import { inboundMailPlugin } from './inbound-mail/plugin.ts';
 import { marketingPlugin } from './marketing/plugin.ts';
 import { platformPlugin } from './platform/plugin.ts';
 import { SettingsService } from './platform/settings.ts';
@@ -172,6 +173,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(dataPlugin);
       await api.register(formsPlugin);
       await api.register(hooksPlugin);
+      await api.register(inboundMailPlugin);
       await api.register(adminPlugin);
       await api.register(marketingPlugin);
       await api.register(automationPlugin);

@@ -13,6 +13,14 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** `all` (HTTP + workers, the default) or `worker` (workers only, to scale out). */
   mode: 'all' | 'worker';
+  /** The inbound SMTP listener (inbound-mail/smtp-listener.ts): off unless WEFT_SMTP_PORT is set. */
+  smtp: {
+    port: number;
+    host: string;
+    maxBytes: number;
+    acceptedDomains: string[];
+    auth: { username: string; password: string } | undefined;
+  } | null;
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -36,5 +44,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     shutdownTimeoutMs: integer('WEFT_SHUTDOWN_TIMEOUT_MS', env.WEFT_SHUTDOWN_TIMEOUT_MS, 10_000),
     mode,
+    smtp: env.WEFT_SMTP_PORT
+      ? {
+          port: integer('WEFT_SMTP_PORT', env.WEFT_SMTP_PORT, 2525),
+          host: env.WEFT_SMTP_HOST || env.HOST || '127.0.0.1',
+          maxBytes: integer('WEFT_SMTP_MAX_BYTES', env.WEFT_SMTP_MAX_BYTES, 10 * 1024 * 1024),
+          acceptedDomains: (env.WEFT_SMTP_DOMAINS ?? '')
+            .split(',')
+            .map((d) => d.trim())
+            .filter(Boolean),
+          auth:
+            env.WEFT_SMTP_USER && env.WEFT_SMTP_PASSWORD
+              ? { username: env.WEFT_SMTP_USER, password: env.WEFT_SMTP_PASSWORD }
+              : undefined,
+        }
+      : null,
   };
 }

@@ -6,6 +6,7 @@ import type { Db } from './db/index.ts';
 import { startEmailWorker } from './email/email.ts';
 import { startFormWorker } from './forms/form-process.ts';
 import { startHookWorker } from './hooks/hooks.ts';
+import { startMailPoller } from './inbound-mail/imap-poller.ts';
 import { startCampaignWorker } from './marketing/delivery.ts';
 import type { SettingsService } from './platform/settings.ts';
 
@@ -58,4 +59,6 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
   await startHookWorker(boss, db, settings);
   // Campaign delivery at the bulk limit (marketing/delivery.ts); resumes running campaigns.
   await startCampaignWorker(boss, db, settings);
+  // IMAP mailboxes (inbound-mail/imap-poller.ts), each at its own interval.
+  await startMailPoller(boss, db);
 }

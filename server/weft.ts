@@ -6,6 +6,7 @@ import { type EmbeddedCluster, startEmbeddedPostgres } from './db/embedded-postg
 import { createDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { ensureAdmin } from './identity/bootstrap.ts';
+import { startSmtpListener } from './inbound-mail/smtp-listener.ts';
 import { SettingsService } from './platform/settings.ts';
 import { startQueue, startSystemWorkers } from './queue.ts';
 
@@ -65,6 +66,15 @@ export async function startWeft(config: Config, announce: Announce): Promise<Wef
       );
     } else if (admin.created) {
       announce.info('Created user "admin" with the password from WEFT_ADMIN_PASSWORD');
+    }
+
+    if (config.smtp) {
+      const listener = await startSmtpListener(db, {
+        ...config.smtp,
+        onError: (error) => announce.error('SMTP listener error', error),
+      });
+      undo.push(() => listener.close());
+      announce.info(`Email capture: SMTP listener on ${config.smtp.host}:${listener.port}`);
     }
 
     if (config.mode === 'worker') return { url: null, stop };

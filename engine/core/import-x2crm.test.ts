@@ -317,7 +317,7 @@ describe('X2CRM flow files import', () => {
   test('unknown actions, triggers and formulas are listed, not dropped silently', () => {
     const { flow, unmapped } = importX2crmFlow({
       version: '5.2',
-      trigger: { type: 'InboundEmailTrigger', options: [] },
+      trigger: { type: 'CampaignWebActivityTrigger', options: [] },
       items: [
         { id: 1, type: 'X2FlowSendSms', options: {} },
         {
@@ -331,13 +331,61 @@ describe('X2CRM flow files import', () => {
     assert.deepEqual(
       unmapped.map((u) => `${u.path} ${u.what}`),
       [
-        '/trigger InboundEmailTrigger',
+        '/trigger CampaignWebActivityTrigger',
         '/items/0 X2FlowSendSms',
         '/items/1/options/delay/value formula =strtotime("tomorrow")',
         '/items/1 X2FlowWait',
       ],
     );
     assert.deepEqual(edgesOf(flow), ['trigger>n2']);
+  });
+});
+
+describe('X2CRM connector triggers', () => {
+  test('WebleadTrigger → web form submitted (any form)', () => {
+    const { flow, unmapped } = importX2crmFlow({
+      version: '5.2',
+      trigger: { type: 'WebleadTrigger', modelClass: 'Contacts', options: {} },
+      items: [],
+      flowName: 'Web leads',
+    });
+    assert.deepEqual(flow.trigger.type, 'trigger.webformSubmitted');
+    assert.deepEqual(flow.trigger.params, {});
+    assert.deepEqual(unmapped, []);
+  });
+
+  test('Inbound and outbound email triggers keep their from/to/subject/body filters; other operators are listed', () => {
+    const inbound = importX2crmFlow({
+      version: '5.2',
+      trigger: {
+        type: 'InboundEmailTrigger',
+        options: {
+          subject: { value: 'invoice', operator: 'contains' },
+          from: { value: 'billing@example.com', operator: '=' },
+          body: { value: 'spam', operator: 'noContains' },
+        },
+      },
+      items: [],
+      flowName: 'Invoices',
+    });
+    assert.equal(inbound.flow.trigger.type, 'trigger.emailInbound');
+    assert.deepEqual(inbound.flow.trigger.params, { subject: 'invoice', from: 'billing@example.com' });
+    assert.deepEqual(
+      inbound.unmapped.map((u) => `${u.path} ${u.what}`),
+      ['/trigger/options/body body noContains spam'],
+    );
+    const outbound = importX2crmFlow({
+      version: '5.2',
+      trigger: {
+        type: 'OutboundEmailTrigger',
+        modelClass: 'Contacts',
+        options: { to: { value: '@acme.com' } },
+      },
+      items: [],
+      flowName: 'Mail to Acme',
+    });
+    assert.equal(outbound.flow.trigger.type, 'trigger.emailOutbound');
+    assert.deepEqual(outbound.flow.trigger.params, { module: 'contacts', to: '@acme.com' });
   });
 });
 

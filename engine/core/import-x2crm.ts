@@ -74,12 +74,41 @@ const triggers: Readonly<Record<string, string>> = {
   WebActivityTrigger: 'trigger.webActivity',
   CampaignWebActivityTrigger: 'trigger.campaignWebActivity',
   TargetedContentRequestTrigger: 'trigger.targetedContentRequested',
+  // Connectors
+  WebleadTrigger: 'trigger.webformSubmitted',
+  InboundEmailTrigger: 'trigger.emailInbound',
+  OutboundEmailTrigger: 'trigger.emailOutbound',
 };
 
 /** X2CRM's marketing triggers: about contacts, narrowed by a URL; their campaign or newsletter ids name nothing in Weft. */
 const marketingTriggers = new Set(
   Object.keys(triggers).filter((name) => /Email|Unsubscribe|WebActivity|TargetedContent/.test(name)),
 );
+
+// Connectors: X2CRM's email triggers filter on parts of the message; Weft's take "contains".
+const emailFilters = ['from', 'to', 'subject', 'body'] as const;
+
+function convertConnectorTrigger(x2type: string, trigger: Item, params: Params, unmapped: Unmapped[]): void {
+  if (x2type === 'WebleadTrigger') {
+    // One web form in X2CRM: Weft's trigger listens to every form unless narrowed to one.
+    delete params.module;
+    return;
+  }
+  if (x2type !== 'InboundEmailTrigger' && x2type !== 'OutboundEmailTrigger') return;
+  const options = (trigger.options ?? {}) as Record<string, { value?: unknown; operator?: unknown }>;
+  for (const name of emailFilters) {
+    const entry = options[name];
+    if (!entry || entry.value === undefined || entry.value === '') continue;
+    const operator = String(entry.operator ?? 'contains');
+    if (operator === 'contains' || operator === '=') params[name] = String(entry.value);
+    else
+      unmapped.push({
+        path: `/trigger/options/${name}`,
+        what: `${name} ${operator} ${String(entry.value)}`,
+        reason: 'Weft’s email triggers filter with "contains" only; add a trigger condition instead',
+      });
+  }
+}
 
 /** X2CRM model classes whose Weft module name is not simply the lower-cased class. */
 const modules: Readonly<Record<string, string>> = {
@@ -299,6 +328,7 @@ function convertTrigger(source: Item, unmapped: Unmapped[]): Flow['trigger'] {
           reason: `an X2CRM id names no Weft ${name}: the trigger listens to every one until you choose it`,
         });
   }
+  convertConnectorTrigger(x2type, trigger, params, unmapped);
   const type = triggers[x2type];
   if (!type) {
     unmapped.push({

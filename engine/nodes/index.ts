@@ -32,7 +32,9 @@ import campaignEmailClicked from './triggers/campaign-email-clicked.ts';
 import campaignEmailOpened from './triggers/campaign-email-opened.ts';
 import campaignUnsubscribed from './triggers/campaign-unsubscribed.ts';
 import campaignWebActivity from './triggers/campaign-web-activity.ts';
+import emailInbound from './triggers/email-inbound.ts';
 import emailOpened from './triggers/email-opened.ts';
+import emailOutbound from './triggers/email-outbound.ts';
 import macro from './triggers/macro.ts';
 import manual from './triggers/manual.ts';
 import newsletterEmailClicked from './triggers/newsletter-email-clicked.ts';
@@ -75,6 +77,8 @@ export const triggers: readonly TriggerNode[] = [
   periodic,
   webhook,
   webformSubmitted,
+  emailInbound,
+  emailOutbound,
   manual,
   processStarted,
   processCompleted,

@@ -208,6 +208,7 @@ export async function engineServices(
         const queued = await queueEmail(db, test ? null : (deps.boss ?? null), settings, {
           ...draft,
           runId: test ? null : run.runId,
+          causation: options.causation,
         });
         return { messageId: queued.messageId, status: queued.status };
       },

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { WebhookMapping } from '../../engine/nodes/triggers/webhook.ts';
+import type { ActiveMapping as WebhookMapping } from '../../engine/nodes/triggers/webhook.ts';
 import type { Db } from '../db/index.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { Principal } from '../platform/authz.ts';

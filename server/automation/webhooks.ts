@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { verifierOf } from '../../connectors/services.ts';
 import { slackChallenge } from '../../connectors/slack.ts';
-import type { WebhookTriggerParams } from '../../engine/nodes/triggers/webhook.ts';
+import { activeMapping, type WebhookTriggerParams } from '../../engine/nodes/triggers/webhook.ts';
 import type { Db } from '../db/index.ts';
 import type { WebhookLogStatus } from '../db/types.ts';
 import { type Actor, audit } from '../platform/audit.ts';
@@ -165,7 +165,7 @@ async function accept(
   status: Extract<WebhookLogStatus, 'accepted' | 'replayed'>,
   replayOf: number | null,
 ): Promise<{ eventId: number; mapping: MappingOutcome | null }> {
-  const { mapping: mapped } = flow.params;
+  const mapped = activeMapping(flow.params.mapping);
   const mapping = mapped ? await applyMapping(trx, await ownerOf(trx, flow)(), mapped, delivery.body) : null;
   const recordId = mapping && 'recordId' in mapping ? (mapping.recordId ?? null) : null;
   const eventId = await emitEvent(trx, {

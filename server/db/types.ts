@@ -283,6 +283,8 @@ export type EventType =
   | 'process.stageCompleted'
   | 'process.stageReverted'
   | 'webform.submitted'
+  | 'email.inbound'
+  | 'email.outbound'
   // Marketing (server/marketing/tracking.ts): what came back from a mail or the website.
   | 'email.opened'
   | 'email.clicked'
@@ -388,6 +390,72 @@ export interface HookDeliveriesTable {
   lastError: string | null;
   createdAt: DefaultedTimestamp;
   finishedAt: Timestamp | null;
+}
+
+export interface MailboxesTable {
+  id: Generated<string>;
+  name: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  username: string;
+  passwordEncrypted: string;
+  folder: Generated<string>;
+  purpose: ColumnType<'dropbox' | 'support', 'dropbox' | 'support' | undefined>;
+  pollSeconds: Generated<number>;
+  active: Generated<boolean>;
+  uidValidity: number | null;
+  lastUid: Generated<number>;
+  lastPolledAt: Timestamp | null;
+  lastError: string | null;
+  createdAt: DefaultedTimestamp;
+}
+
+export interface EmailAttachment {
+  filename: string | null;
+  contentType: string;
+  size: number;
+}
+
+export interface InboundMessagesTable {
+  id: Generated<string>;
+  source: string;
+  mailboxId: string | null;
+  uidValidity: number | null;
+  uid: number | null;
+  messageId: string;
+  fromAddress: string | null;
+  toAddresses: Json<string[]> | null;
+  ccAddresses: Json<string[]> | null;
+  subject: string | null;
+  body: string | null;
+  attachments: Json<EmailAttachment[]> | null;
+  size: number;
+  status: 'captured' | 'ignored' | 'malformed';
+  parseError: string | null;
+  raw: Buffer | null;
+  outcome: Json<Record<string, unknown>> | null;
+  receivedAt: DefaultedTimestamp;
+}
+
+export interface RecordEmailsTable {
+  id: Generated<string>;
+  module: string;
+  recordId: string;
+  direction: 'inbound' | 'outbound';
+  messageId: string | null;
+  fromAddress: string | null;
+  toAddresses: Json<string[]> | null;
+  subject: string | null;
+  body: string | null;
+  attachments: Json<EmailAttachment[]> | null;
+  inboundMessageId: string | null;
+  at: DefaultedTimestamp;
+}
+
+export interface InboundMailSettingsTable {
+  id: number;
+  settings: Json<Record<string, unknown>>;
 }
 
 export interface RateLimitsTable {
@@ -742,6 +810,10 @@ export interface Database extends EngineTables, MarketingTables {
   rateLimits: RateLimitsTable;
   hookSubscriptions: HookSubscriptionsTable;
   hookDeliveries: HookDeliveriesTable;
+  mailboxes: MailboxesTable;
+  inboundMessages: InboundMessagesTable;
+  recordEmails: RecordEmailsTable;
+  inboundMailSettings: InboundMailSettingsTable;
   // Parity
   flowImportProblems: FlowImportProblemsTable;
   roleFieldPermissions: RoleFieldPermissionsTable;

@@ -4,6 +4,7 @@ import { inTransaction } from '../../engine/runtime/jobs.ts';
 import type { Settings } from '../../schemas/settings.ts';
 import type { Db } from '../db/index.ts';
 import { invalid, notFound, WeftError } from '../platform/errors.ts';
+import { type Causation, emitEvent } from '../platform/events.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import {
@@ -34,6 +35,8 @@ export interface EmailDraft {
   runId?: string | null;
   /** The caller's key for this message: queueing it again stores nothing new. */
   idempotencyKey?: string | null;
+  /** Set when a flow sends: the `email.outbound` event belongs to the flow's chain (no endless loops). */
+  causation?: Causation | undefined;
 }
 
 export type QueuedEmail = { id: string; messageId: string; status: 'stored' | 'queued' };
@@ -86,6 +89,37 @@ export async function queueEmail(
       .where('idempotencyKey', '=', String(draft.idempotencyKey))
       .executeTakeFirstOrThrow();
     return { ...existing, status: existing.status === 'stored' ? 'stored' : 'queued' };
+  }
+  if (draft.module && draft.recordId) {
+    // Logged on the record it is about, and the outbound email trigger's event (X2CRM's OutboundEmailTrigger).
+    await trx
+      .insertInto('recordEmails')
+      .values({
+        module: draft.module,
+        recordId: draft.recordId,
+        direction: 'outbound',
+        messageId: inserted.messageId,
+        fromAddress: from.address,
+        toAddresses: JSON.stringify([...to, ...cc]),
+        subject: draft.subject,
+        body: draft.text ?? draft.html ?? null,
+      })
+      .execute();
+    await emitEvent(trx, {
+      type: 'email.outbound',
+      module: draft.module,
+      recordId: draft.recordId,
+      payload: {
+        messageId: inserted.messageId,
+        from: from.address,
+        to,
+        cc,
+        subject: draft.subject,
+        body: draft.text ?? '',
+      },
+      actorId: null,
+      causation: draft.causation,
+    });
   }
   if (deliver && boss) {
     // The outbox id is the job id: the message is enqueued once, whatever happens.

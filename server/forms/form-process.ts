@@ -11,6 +11,7 @@ import { emitEvent } from '../platform/events.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { createRecord, getRecord, updateRecord } from '../records/records.ts';
 import { recordsDb, tableOf } from '../studio/fields.ts';
+import { getModule } from '../studio/modules.ts';
 import { formsQueue } from './form-submit.ts';
 import { type FormKind, formModules, type WebForm } from './forms.ts';
 
@@ -112,7 +113,7 @@ async function processOne(
     .where('webFormSubmissions.id', '=', submissionId)
     .forUpdate('webFormSubmissions')
     .executeTakeFirst();
-  if (!submission || submission.status !== 'received') return null;
+  if (submission?.status !== 'received') return null;
   const form: WebForm = {
     id: submission.formId,
     name: submission.name,
@@ -130,12 +131,16 @@ async function processOne(
   const { contact, record, tags } = split(form.kind, form, submission.values);
   const email = typeof contact.email === 'string' ? contact.email : undefined;
   if (form.kind === 'lead') {
-    if (settings.leadSource) contact.leadSource = settings.leadSource;
-    contact.leadtype ??= 'Web';
+    // Standard contact fields an admin may have removed in Studio: set only when present.
+    const fields = new Set((await getModule(trx, 'contacts')).fields.map((field) => field.name));
+    if (settings.leadSource && fields.has('leadSource')) contact.leadSource = settings.leadSource;
+    if (fields.has('leadtype')) contact.leadtype ??= 'Web';
   }
   const existingId = email ? await contactByEmail(trx, email) : undefined;
   let outcome: Outcome;
   let contactId: string;
+  // The contact as written (create and update answer it); read only when left as it was.
+  let person: Record<string, unknown> | undefined;
   const withTags = async (id: string | undefined) => {
     if (tags.length === 0) return {};
     const current = id ? (await getRecord(trx, principal, 'contacts', id)).tags : [];
@@ -144,7 +149,7 @@ async function processOne(
   if (existingId && (form.kind === 'case' || settings.matching !== 'duplicate')) {
     contactId = existingId;
     if (form.kind === 'lead' && (settings.matching ?? 'update') === 'update') {
-      await updateRecord(
+      person = await updateRecord(
         trx,
         principal,
         actor,
@@ -165,11 +170,13 @@ async function processOne(
       { routing, display: false },
     );
     contactId = String(created.id);
+    person = created;
     outcome = existingId ? 'duplicate' : form.kind === 'lead' ? 'created' : 'case-created';
   }
   let module = 'contacts';
   let recordId = contactId;
   let caseNumber: number | undefined;
+  let written = person;
   if (form.kind === 'case') {
     const { rows } = await sql<{ n: string }>`select nextval('web_case_number_seq') as n`.execute(trx);
     caseNumber = Number(rows[0]?.n);
@@ -190,8 +197,9 @@ async function processOne(
     );
     module = 'cases';
     recordId = String(created.id);
+    written = created;
   }
-  const written = await getRecord(trx, principal, module, recordId, { display: false });
+  written ??= await getRecord(trx, principal, module, recordId, { display: false });
   const eventId = await emitEvent(trx, {
     type: 'webform.submitted',
     module,
@@ -221,7 +229,7 @@ async function processOne(
     });
   }
   if (settings.autoResponse && email) {
-    const person = await getRecord(trx, principal, 'contacts', contactId, { display: false });
+    person ??= await getRecord(trx, principal, 'contacts', contactId, { display: false });
     if (person.doNotEmail !== true) {
       const context = { record: { ...submission.values, ...contact, ...written, caseNumber } };
       await queueEmail(trx, boss, await settingsService.get(), {

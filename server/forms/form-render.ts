@@ -5,8 +5,8 @@
  * definition that script reads.
  */
 import { randomBytes } from 'node:crypto';
+import { controlFields } from '../../connectors/web-form.ts';
 import type { FieldProblem } from '../platform/errors.ts';
-import { controlFields } from './form-submit.ts';
 import type { ResolvedField, WebForm } from './forms.ts';
 
 const escapes: Record<string, string> = {

@@ -1,5 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
+import { botProblem, type SubmittedValues, submissionKey } from '../../connectors/web-form.ts';
 import { inTransaction as bossTransaction } from '../../engine/runtime/jobs.ts';
 import type { Db } from '../db/index.ts';
 import { type FieldProblem, forbidden, notFound, WeftError } from '../platform/errors.ts';
@@ -10,24 +10,36 @@ import { hitLimits } from './rate-limit.ts';
 
 export const formsQueue = 'weft.forms.process';
 
-/** Names of the fields Weft adds to every rendered form. */
-export const controlFields = {
-  honeypot: '_weft_hp',
-  stamp: '_weft_t',
-  key: '_weft_key',
-} as const;
-
-/** Public bodies are a few fields of text. */
-export const maxFormBodyBytes = 64 * 1024;
-const maxStampAgeMs = 7 * 24 * 3600_000;
-
-export type SubmittedValues = Record<string, string | string[] | undefined>;
-
 interface FormRow extends WebForm {
   stampSecret: string;
 }
 
-export async function loadPublicForm(db: Db, id: string): Promise<FormRow> {
+/**
+ * Public posts read their form (and its module fields) from a per-process cache of two
+ * seconds: a busy form costs no lookups per post, and an admin's change (or switching it
+ * off) reaches every process within two seconds.
+ */
+const cacheMs = 2_000;
+const cache = new Map<
+  string,
+  { at: number; form: FormRow; modules: Awaited<ReturnType<typeof formModules>> }
+>();
+
+async function cachedForm(db: Db, id: string, nowMs: number) {
+  const hit = cache.get(id);
+  if (hit && nowMs - hit.at < cacheMs) {
+    if (!hit.form.active) throw notFound('Form');
+    return hit;
+  }
+  const form = await loadPublicForm(db, id, true);
+  const entry = { at: nowMs, form, modules: await formModules(db) };
+  if (cache.size > 1000) cache.clear();
+  cache.set(id, entry);
+  if (!form.active) throw notFound('Form');
+  return entry;
+}
+
+export async function loadPublicForm(db: Db, id: string, inactiveToo = false): Promise<FormRow> {
   const form = await db
     .selectFrom('webForms')
     .select([
@@ -43,26 +55,8 @@ export async function loadPublicForm(db: Db, id: string): Promise<FormRow> {
     ])
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!form?.active) throw notFound('Form');
+  if (!form || (!form.active && !inactiveToo)) throw notFound('Form');
   return form as FormRow;
-}
-
-/** `<ms>.<hmac>`: when the form was rendered, signed so that a bot cannot backdate it. */
-export function issueStamp(form: { id: string; stampSecret: string }, nowMs: number): string {
-  const mac = createHmac('sha256', form.stampSecret).update(`${form.id}.${nowMs}`).digest('base64url');
-  return `${nowMs}.${mac}`;
-}
-
-function stampProblem(form: FormRow, stamp: string, nowMs: number): string | undefined {
-  const [ms, mac] = stamp.split('.');
-  if (!ms || !mac || !/^\d{1,15}$/.test(ms)) return 'is not a stamp this form issued';
-  const expected = issueStamp(form, Number(ms));
-  if (expected.length !== stamp.length || expected !== stamp) return 'is not a stamp this form issued';
-  const age = nowMs - Number(ms);
-  if (age < (form.settings.minFillSeconds ?? 3) * 1000)
-    return 'the form was sent too quickly: please try again';
-  if (age > maxStampAgeMs) return 'the form is too old: reload the page and send it again';
-  return undefined;
 }
 
 const truthy = new Set(['on', 'true', '1', 'yes']);
@@ -147,7 +141,7 @@ export async function submitForm(
   input: SubmitInput,
   ownOrigin: string,
 ): Promise<SubmitResult> {
-  const form = await loadPublicForm(db, input.formId);
+  const { form, modules } = await cachedForm(db, input.formId, input.nowMs);
   const { settings } = form;
   if (!originAllowed(form, input.origin, ownOrigin))
     throw forbidden(`This form does not accept submissions from ${input.origin}`);
@@ -161,25 +155,17 @@ export async function submitForm(
   );
   const bot = (field: string, reason: string) =>
     new WeftError('UNPROCESSABLE', `The submission looks automated: ${field} ${reason}`, [{ field, reason }]);
-  const honeypot = input.posted[controlFields.honeypot];
-  if (honeypot !== undefined && honeypot !== '') throw bot(controlFields.honeypot, 'must be left empty');
-  const stamp = input.posted[controlFields.stamp];
-  if (typeof stamp === 'string' && stamp !== '') {
-    const problem = stampProblem(form, stamp, input.nowMs);
-    if (problem) throw bot(controlFields.stamp, problem);
-  }
-  const modules = await formModules(db);
+  const automated = botProblem(
+    { id: form.id, stampSecret: form.stampSecret, minFillSeconds: settings.minFillSeconds ?? 3 },
+    input.posted,
+    input.nowMs,
+  );
+  if (automated) throw bot(automated.field, automated.reason);
   const { fields } = resolveFields(form.kind, settings, modules);
   const { values, problems } = checkValues(fields, modules, input.posted);
   if (problems.length > 0)
     throw new WeftError('VALIDATION', problems.map((p) => `${p.field} ${p.reason}`).join('; '), problems);
-  const given = input.posted[controlFields.key];
-  const key =
-    typeof given === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(given)
-      ? `key:${given}`
-      : `hash:${createHash('sha256')
-          .update(JSON.stringify([values, input.ip, Math.floor(input.nowMs / 600_000)]))
-          .digest('hex')}`;
+  const key = submissionKey(input.posted, values, input.ip, input.nowMs);
   if (!boss) throw new WeftError('UNAVAILABLE', 'Submissions are not taken while the queue is not running');
   return db.transaction().execute(async (trx) => {
     const stored = await trx

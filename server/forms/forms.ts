@@ -40,18 +40,28 @@ export function resolveFields(
   const problems: FieldProblem[] = [];
   const fields: ResolvedField[] = [];
   const seen = new Set<string>();
-  settings.fields.forEach((entry, index) => {
+  for (const [index, entry] of settings.fields.entries()) {
     const at = `settings.fields.${index}.name`;
     const toContact = kind === 'lead' || entry.name.startsWith('contact.');
-    if (kind === 'lead' && entry.name.startsWith('contact.'))
-      return problems.push({ field: at, reason: 'a web lead form names contact fields without contact.' });
+    if (kind === 'lead' && entry.name.startsWith('contact.')) {
+      problems.push({ field: at, reason: 'a web lead form names contact fields without contact.' });
+      continue;
+    }
     const module = toContact ? modules.contacts : modules.cases;
     const field = entry.name.replace(/^contact\./, '');
     const definition = module.fields.find((candidate) => candidate.name === field);
-    if (!definition) return problems.push({ field: at, reason: `is not a field of ${module.label}` });
-    if (definition.readOnly || ['assignment', 'link'].includes(definition.type))
-      return problems.push({ field: at, reason: 'cannot be filled in by a visitor' });
-    if (seen.has(entry.name)) return problems.push({ field: at, reason: 'is on the form twice' });
+    if (!definition) {
+      problems.push({ field: at, reason: `is not a field of ${module.label}` });
+      continue;
+    }
+    if (definition.readOnly || ['assignment', 'link'].includes(definition.type)) {
+      problems.push({ field: at, reason: 'cannot be filled in by a visitor' });
+      continue;
+    }
+    if (seen.has(entry.name)) {
+      problems.push({ field: at, reason: 'is on the form twice' });
+      continue;
+    }
     seen.add(entry.name);
     if (entry.hidden && (entry.value === undefined || entry.value === ''))
       problems.push({
@@ -59,7 +69,7 @@ export function resolveFields(
         reason: 'a hidden field needs its fixed value',
       });
     fields.push({ ...entry, module: toContact ? 'contacts' : 'cases', field, definition });
-  });
+  }
   // Every record the form writes must be creatable from it.
   const demand = (module: ModuleDefinition, prefix: string, skip: Set<string>) => {
     for (const definition of module.fields) {

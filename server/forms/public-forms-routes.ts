@@ -1,18 +1,12 @@
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { issueStamp, maxFormBodyBytes, type SubmittedValues } from '../../connectors/web-form.ts';
 import { formParams, submissionBody } from '../../schemas/forms.ts';
 import { type FieldProblem, WeftError } from '../platform/errors.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { embedScript, hostedPage, publicFields, thanksPage } from './form-render.ts';
-import {
-  issueStamp,
-  loadPublicForm,
-  maxFormBodyBytes,
-  originAllowed,
-  type SubmittedValues,
-  submitForm,
-} from './form-submit.ts';
+import { loadPublicForm, originAllowed, submitForm } from './form-submit.ts';
 import { formModules, resolveFields, type WebForm } from './forms.ts';
 
 const tags = ['public forms'];

@@ -239,7 +239,7 @@ export async function deliverHook(
     ])
     .where('hookDeliveries.id', '=', deliveryId)
     .executeTakeFirst();
-  if (!row || row.status !== 'pending') return;
+  if (row?.status !== 'pending') return;
   if (!row.active) {
     await finish(db, deliveryId, 'cancelled', null, 'the subscription is turned off');
     return;

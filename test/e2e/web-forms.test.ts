@@ -163,10 +163,7 @@ test('a visitor on another site submits the script-embedded form (JSON over fetc
   await visitor.page.getByRole('status').getByText('Thank you: we received your message.').waitFor();
   await shot(visitor.page, 'web-form-embedded');
   await checkLead('grace@example.com', 'script snippet');
-  assert.deepEqual(
-    unexpectedErrors(visitor.pageErrors, ['422 POST /api/public/forms/' + formId + '/submit']),
-    [],
-  );
+  assert.deepEqual(unexpectedErrors(visitor.pageErrors, [`422 POST /api/public/forms/${formId}/submit`]), []);
   await visitor.context.close();
 });
 

@@ -1,6 +1,7 @@
 /** Administration: one tab per area, the tab in the URL (/admin/<tab>). */
 import { Stack, Tabs, Title } from '@mantine/core';
 import { FormsAdmin } from '../forms/forms-admin.tsx';
+import { EmailCaptureAdmin } from '../hooks/email-capture-admin.tsx';
 import { OutboundHooksAdmin } from '../hooks/outbound-hooks-admin.tsx';
 import { ProcessSettings } from '../processes/process-settings.tsx';
 import { navigate } from '../router.ts';
@@ -29,6 +30,7 @@ const tabs = {
   processes: ['Processes', ProcessSettings],
   forms: ['Web forms', FormsAdmin],
   hooks: ['Outbound hooks', OutboundHooksAdmin],
+  'email-capture': ['Email capture', EmailCaptureAdmin],
   // Parity
   tags: ['Tags', TagsAdmin],
   duplicates: ['Duplicates', DedupeAdmin],

@@ -110,7 +110,7 @@ export function WebhookPanel({
       )}
       <Group gap={4} align="flex-end" wrap="nowrap">
         <PasswordInput
-          label="Use the sender’s secret"
+          label="From the sender"
           description="Stripe, Slack and Shopify sign with a secret they give you: paste it here."
           value={given}
           onChange={(event) => setGiven(event.currentTarget.value)}

@@ -95,8 +95,8 @@ export function WebhookDeliveries({
                 {items.map((delivery) => (
                   <Table.Tr key={delivery.id}>
                     <Table.Td>{new Date(delivery.receivedAt).toLocaleString()}</Table.Td>
-                    <Table.Td>
-                      <Badge color={colors[delivery.status]} variant="light">
+                    <Table.Td miw={110}>
+                      <Badge color={colors[delivery.status]} variant="light" style={{ overflow: 'visible' }}>
                         {labels[delivery.status]}
                       </Badge>
                     </Table.Td>

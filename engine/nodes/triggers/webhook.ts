@@ -20,13 +20,22 @@ export const webhookMappingSchema = {
       description: 'Record field → path in the JSON body, dotted (data.object.email, items.0.sku)',
       propertyNames: fieldName,
       additionalProperties: { type: 'string', pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+){0,15}$' },
-      minProperties: 1,
       maxProperties: 100,
     },
-    onMatch: { enum: ['update', 'skip'], title: 'When a record matches', default: 'update' },
-    onNoMatch: { enum: ['create', 'skip'], title: 'When none matches', default: 'create' },
+    // No `default`s here: the designer's form would fill them in and make an empty mapping.
+    onMatch: {
+      enum: ['update', 'skip'],
+      title: 'When a record matches',
+      description: 'update (when empty) or skip',
+    },
+    onNoMatch: {
+      enum: ['create', 'skip'],
+      title: 'When none matches',
+      description: 'create (when empty) or skip',
+    },
   },
-  required: ['module', 'fields'],
+  // Nothing is required: the designer's form makes an empty object, which means "no mapping"
+  // (a mapping needs a module and at least one field: `activeMapping`).
   additionalProperties: false,
 } as const;
 
@@ -59,6 +68,14 @@ const params = {
 
 export type WebhookTriggerParams = FromSchema<typeof params>;
 export type WebhookMapping = FromSchema<typeof webhookMappingSchema>;
+export type ActiveMapping = WebhookMapping & { module: string; fields: Record<string, string> };
+
+/** The flow's mapping when it names a module and at least one field, else none. */
+export function activeMapping(mapping: WebhookMapping | undefined): ActiveMapping | undefined {
+  return mapping?.module && mapping.fields && Object.keys(mapping.fields).length > 0
+    ? (mapping as ActiveMapping)
+    : undefined;
+}
 
 const output = {
   type: 'object',
@@ -91,7 +108,7 @@ export default defineTriggerNode<WebhookTriggerParams>({
   output,
   providesRecord: true,
   events: ['webhook.received'],
-  moduleOf: (params) => params.mapping?.module ?? null,
+  moduleOf: (params) => activeMapping(params.mapping)?.module ?? null,
   match: (event) => ({
     record: null,
     trigger: {

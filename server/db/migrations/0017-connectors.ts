@@ -98,6 +98,76 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db,
   );
 
+  // Inbound mail: IMAP mailboxes Weft polls (password encrypted: inbound-mail/secrets.ts), every
+  // message captured once (by Message-ID per source, and by UID per mailbox), and the emails
+  // logged on records.
+  await db.schema
+    .createTable('mailboxes')
+    .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('host', 'text', (c) => c.notNull())
+    .addColumn('port', 'integer', (c) => c.notNull())
+    .addColumn('tls', 'boolean', (c) => c.notNull())
+    .addColumn('username', 'text', (c) => c.notNull())
+    .addColumn('password_encrypted', 'text', (c) => c.notNull())
+    .addColumn('folder', 'text', (c) => c.notNull().defaultTo('INBOX'))
+    .addColumn('purpose', 'text', (c) => c.notNull().defaultTo('dropbox'))
+    .addColumn('poll_seconds', 'integer', (c) => c.notNull().defaultTo(60))
+    .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
+    .addColumn('uid_validity', 'bigint')
+    .addColumn('last_uid', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('last_polled_at', 'timestamptz')
+    .addColumn('last_error', 'text')
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
+  await db.schema
+    .createTable('inbound_messages')
+    .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    // 'smtp', or the mailbox's id: a Message-ID counts once per source.
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('mailbox_id', 'uuid', (c) => c.references('mailboxes.id').onDelete('set null'))
+    .addColumn('uid_validity', 'bigint')
+    .addColumn('uid', 'bigint')
+    .addColumn('message_id', 'text', (c) => c.notNull())
+    .addColumn('from_address', 'text')
+    .addColumn('to_addresses', 'jsonb')
+    .addColumn('cc_addresses', 'jsonb')
+    .addColumn('subject', 'text')
+    .addColumn('body', 'text')
+    .addColumn('attachments', 'jsonb')
+    .addColumn('size', 'integer', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('parse_error', 'text')
+    .addColumn('raw', 'bytea')
+    .addColumn('outcome', 'jsonb')
+    .addColumn('received_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addUniqueConstraint('inbound_messages_message_key', ['source', 'message_id'])
+    .execute();
+  await sql`create unique index inbound_messages_uid_key on inbound_messages (mailbox_id, uid_validity, uid) where uid is not null`.execute(
+    db,
+  );
+  await db.schema
+    .createTable('record_emails')
+    .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('module', 'text', (c) => c.notNull())
+    .addColumn('record_id', 'text', (c) => c.notNull())
+    .addColumn('direction', 'text', (c) => c.notNull())
+    .addColumn('message_id', 'text')
+    .addColumn('from_address', 'text')
+    .addColumn('to_addresses', 'jsonb')
+    .addColumn('subject', 'text')
+    .addColumn('body', 'text')
+    .addColumn('attachments', 'jsonb')
+    .addColumn('inbound_message_id', 'uuid')
+    .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
+  await sql`create index record_emails_record_idx on record_emails (module, record_id, at desc)`.execute(db);
+  await db.schema
+    .createTable('inbound_mail_settings')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('settings', 'jsonb', (c) => c.notNull())
+    .execute();
+
   // Fixed-window counters shared by every process (public endpoints' per-IP and per-form limits).
   await db.schema
     .createTable('rate_limits')
@@ -110,6 +180,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('rate_limits').ifExists().execute();
+  await db.schema.dropTable('inbound_mail_settings').ifExists().execute();
+  await db.schema.dropTable('record_emails').ifExists().execute();
+  await db.schema.dropTable('inbound_messages').ifExists().execute();
+  await db.schema.dropTable('mailboxes').ifExists().execute();
   await db.schema.dropTable('hook_deliveries').ifExists().execute();
   await db.schema.dropTable('hook_subscriptions').ifExists().execute();
   await sql`drop sequence if exists web_case_number_seq`.execute(db);
