@@ -6,7 +6,9 @@ import type { Db } from './db/index.ts';
 import { startEmailWorker } from './email/email.ts';
 import { startFormWorker } from './forms/form-process.ts';
 import { startHookWorker } from './hooks/hooks.ts';
+import { onInboundMessage } from './inbound-mail/capture.ts';
 import { startMailPoller } from './inbound-mail/imap-poller.ts';
+import { bounceHandler } from './marketing/bounces.ts';
 import { startCampaignWorker } from './marketing/delivery.ts';
 import type { SettingsService } from './platform/settings.ts';
 
@@ -59,6 +61,8 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
   await startHookWorker(boss, db, settings);
   // Campaign delivery at the bulk limit (marketing/delivery.ts); resumes running campaigns.
   await startCampaignWorker(boss, db, settings);
+  // Bounce reports arriving through email capture mark their recipients bounced (marketing/bounces.ts).
+  onInboundMessage(bounceHandler);
   // IMAP mailboxes (inbound-mail/imap-poller.ts), each at its own interval.
   await startMailPoller(boss, db);
 }

@@ -13,8 +13,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { startEmailWorker } from '../server/email/email.ts';
+import { captureInboundMessage, onInboundMessage } from '../server/inbound-mail/capture.ts';
 import { senderFor } from '../server/marketing/accounts.ts';
-import { handleBounceMail, parseBounce } from '../server/marketing/bounces.ts';
+import { bounceHandler, handleBounceMail, parseBounce } from '../server/marketing/bounces.ts';
 import { signingKey, signToken } from '../server/marketing/keys.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 import { engineTestApp, eventually, straightFlow } from './helpers/engine.ts';
@@ -379,6 +380,35 @@ const fixture = (name: string, messageId: string | null) =>
     'MESSAGE_ID_LINE',
     messageId ? `Message-ID: ${messageId}` : 'X-Nothing: here',
   );
+
+test('a bounce report arriving through email capture marks the mail bounced and goes no further', async () => {
+  const off = onInboundMessage(bounceHandler);
+  onTestEnd(async () => off());
+  const lost = await create('contacts', { firstName: 'Lost', lastName: 'Mail', email: 'lost@example.com' });
+  const sent = await sentMessage('lost@example.com', String(lost.id), []);
+  const report = fixture('postfix-hard.eml', sent.messageId).replaceAll(
+    'gone@example.com',
+    'lost@example.com',
+  );
+  const captured = await captureInboundMessage(db, { source: 'smtp', raw: Buffer.from(report) });
+  assert.ok(!captured.duplicate);
+  assert.deepEqual(captured.outcome, { handled: true }, 'not logged on a record by the dropbox rules');
+  const row = await db
+    .selectFrom('marketingMessages')
+    .select('state')
+    .where('id', '=', sent.id)
+    .executeTakeFirstOrThrow();
+  assert.equal(row.state, 'bounced');
+  // Ordinary mail is not the bounce handler's: it goes on to the dropbox rules.
+  const letter = await captureInboundMessage(db, {
+    source: 'smtp',
+    raw: Buffer.from(
+      'From: friend@example.com\r\nTo: crm@weft.test\r\nSubject: Lunch?\r\nMessage-ID: <lunch@example.com>\r\n\r\nTomorrow?',
+    ),
+  });
+  assert.ok(!letter.duplicate);
+  assert.notDeepEqual(letter.outcome, { handled: true });
+});
 
 test('bounces: DSN reports and plain notices are parsed; the mail is marked bounced; enough hard bounces unsubscribe', async () => {
   await admin.request('PATCH', '/api/settings', { bounceDoNotEmailAfter: 2 });

@@ -25,6 +25,8 @@ export type InboundMailSettings = FromSchema<
 export interface InboundMessage extends Omit<ParsedEmail, 'parseError'> {
   id: string;
   source: string;
+  /** The message as received, for handlers that read more than its parsed parts (bounce reports). */
+  raw: Buffer;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function readSettings(db: Db): Promise<InboundMailSettings> {
 export async function captureInboundMessage(db: Db, input: CaptureInput): Promise<CaptureResult> {
   const { parseError, ...parsed } = await parseEmail(input.raw, input.envelopeTo);
   const { messageId } = parsed;
-  const message: Omit<InboundMessage, 'id'> = { source: input.source, ...parsed };
+  const message: Omit<InboundMessage, 'id'> = { source: input.source, raw: input.raw, ...parsed };
   const malformed = parseError !== null;
   const work = async (trx: Db): Promise<CaptureResult> => {
     const row = await trx

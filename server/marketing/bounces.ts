@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { type Attachment, simpleParser } from 'mailparser';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
+import type { InboundHandler, InboundMessage } from '../inbound-mail/capture.ts';
 import { SettingsService } from '../platform/settings.ts';
 
 /**
@@ -216,3 +217,22 @@ export async function handleBounceMail(db: Db, raw: string | Buffer) {
     );
   return { ...parsed, results };
 }
+
+/** What a delivery failure looks like before it is read: a report, or a notice from the mail system. */
+const looksLikeBounce = (message: InboundMessage) =>
+  message.contentType?.toLowerCase() === 'multipart/report' ||
+  /^(mailer-daemon|postmaster)@/i.test(message.from?.address ?? '') ||
+  /undeliver|delivery (status notification|failure|has failed)|failure notice|returned mail/i.test(
+    message.subject,
+  );
+
+/**
+ * Email capture's first look at each inbound message (registered in server/queue.ts): a
+ * bounce report about mail Weft sent marks its recipients bounced and goes no further; any
+ * other message goes on to the dropbox rules.
+ */
+export const bounceHandler: InboundHandler = async (trx, message) => {
+  if (!looksLikeBounce(message)) return undefined;
+  const bounce = await handleBounceMail(trx, message.raw);
+  return bounce && bounce.results.length > 0 ? 'handled' : undefined;
+};
