@@ -10,6 +10,12 @@ export const settingsSchema = {
   properties: {
     appName: { type: 'string', minLength: 1, maxLength: 80, default: 'Weft' },
     logoUrl: { type: ['string', 'null'], maxLength: 2000, default: null },
+    defaultTheme: {
+      type: 'string',
+      enum: ['light', 'dark', 'auto'],
+      default: 'light',
+      description: 'The colour scheme the app opens in (auto: as the device prefers).',
+    },
     sessionTimeoutMinutes: { type: 'integer', minimum: 5, maximum: 43_200, default: 60 },
     maxUsers: {
       type: ['integer', 'null'],

@@ -426,6 +426,13 @@ export interface MergeLogTable {
   revertedAt: Timestamp | null;
 }
 
+export interface BrandingLogoTable {
+  id: number;
+  contentType: string;
+  data: Buffer;
+  updatedAt: DefaultedTimestamp;
+}
+
 export interface Database extends EngineTables {
   users: UsersTable;
   groups: GroupsTable;
@@ -462,6 +469,7 @@ export interface Database extends EngineTables {
   flowImportProblems: FlowImportProblemsTable;
   roleFieldPermissions: RoleFieldPermissionsTable;
   mergeLog: MergeLogTable;
+  brandingLogo: BrandingLogoTable;
 }
 
 export type User = Selectable<UsersTable>;

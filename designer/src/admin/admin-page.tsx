@@ -2,6 +2,7 @@
 import { Stack, Tabs, Title } from '@mantine/core';
 import { navigate } from '../router.ts';
 import { AuditLog, ChangelogAdmin, LoginHistory, Sessions } from './activity-admin.tsx';
+import { BrandingAdmin } from './branding-admin.tsx';
 import { DedupeAdmin } from './dedupe-admin.tsx';
 import { EmailAdmin } from './email-admin.tsx';
 import { GroupsAdmin } from './groups-admin.tsx';
@@ -24,6 +25,7 @@ const tabs = {
   email: ['Email', EmailAdmin],
   routing: ['Lead routing', RoutingAdmin],
   // Parity
+  branding: ['Branding', BrandingAdmin],
   tags: ['Tags', TagsAdmin],
   duplicates: ['Duplicates', DedupeAdmin],
   'trigger-log': ['Trigger log', TriggerLogAdmin],

@@ -39,9 +39,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('reverted_at', 'timestamptz')
     .execute();
+
+  // The uploaded logo (one row): shown on the sign-in page, in the header and in emails.
+  await db.schema
+    .createTable('branding_logo')
+    .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+    .addColumn('content_type', 'text', (c) => c.notNull())
+    .addColumn('data', 'bytea', (c) => c.notNull())
+    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('branding_logo').execute();
   await db.schema.dropTable('merge_log').execute();
   await db.schema.dropTable('role_field_permissions').execute();
   await db.schema.dropTable('flow_import_problems').execute();
