@@ -26,6 +26,7 @@ test('the standard modules exist with X2CRM field names and real columns', async
   const modules = response.json().items as { name: string; fields: { name: string; system: boolean }[] }[];
   assert.deepEqual(modules.map((m) => m.name).sort(), [
     'accounts',
+    'bugreports',
     'cases',
     'contacts',
     'opportunities',
