@@ -29,6 +29,7 @@ import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
 import { RelatedRecords } from './related-records.tsx';
+import { SimilarCases } from './similar-cases.tsx';
 
 // Below this the side panel goes under the record (tablets, phones) and the page scrolls as one.
 const narrowQuery = '(max-width: 1100px)';
@@ -175,6 +176,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
             <Tabs.Tab value="activity">Activity</Tabs.Tab>
             <Tabs.Tab value="changelog">Changelog</Tabs.Tab>
             <Tabs.Tab value="related">Related</Tabs.Tab>
+            {module.name === 'cases' && <Tabs.Tab value="similar">Similar solved cases</Tabs.Tab>}
             {showRuns && <Tabs.Tab value="runs">Runs</Tabs.Tab>}
           </Tabs.List>
           <Tabs.Panel value="activity" style={{ flex: 1, minHeight: 0 }}>
@@ -188,6 +190,13 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
               <RelatedRecords module={module.name} id={id} />
             </TabScroll>
           </Tabs.Panel>
+          {module.name === 'cases' && (
+            <Tabs.Panel value="similar" style={{ flex: 1, minHeight: 0 }}>
+              <TabScroll>
+                <SimilarCases id={id} />
+              </TabScroll>
+            </Tabs.Panel>
+          )}
           {showRuns && (
             <Tabs.Panel value="runs" style={{ flex: 1, minHeight: 0 }}>
               <Runs module={module} id={id} />
