@@ -75,3 +75,18 @@ test("transfer all of one user's records to another, keeping the user", async ()
     403,
   );
 });
+
+test('a module that is not searchable refuses a search of its records', async () => {
+  assert.equal(
+    (await admin.request('POST', '/api/modules', { name: 'secrets', label: 'Secrets', searchable: false }))
+      .statusCode,
+    201,
+  );
+  assert.equal((await admin.request('POST', '/api/records/secrets', { name: 'Vault' })).statusCode, 201);
+  const refused = await admin.request('GET', '/api/records/secrets?q=Vault');
+  assert.equal(refused.statusCode, 400);
+  assert.equal(refused.json().error.details[0].field, 'q');
+  assert.equal((await admin.request('GET', '/api/records/secrets')).json().items.length, 1);
+  assert.equal((await admin.request('PATCH', '/api/modules/secrets', { searchable: true })).statusCode, 200);
+  assert.equal((await admin.request('GET', '/api/records/secrets?q=Vault')).json().items.length, 1);
+});
