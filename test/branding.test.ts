@@ -17,7 +17,12 @@ const put = (body: Buffer | string, type: string) =>
 
 test('the branding is public: name, theme, and the logo once uploaded', async () => {
   const anonymous = await app.inject({ method: 'GET', url: '/api/branding' });
-  assert.deepEqual(anonymous.json(), { appName: 'Weft', defaultTheme: 'light', logoUrl: null });
+  assert.deepEqual(anonymous.json(), {
+    appName: 'Weft',
+    defaultTheme: 'light',
+    logoUrl: null,
+    menu: { items: ['feed', 'notifications', 'records', 'lists', 'imports'], moduleOrder: [] },
+  });
   assert.equal(
     (await admin.request('PATCH', '/api/settings', { appName: 'Acme CRM', defaultTheme: 'dark' })).statusCode,
     200,

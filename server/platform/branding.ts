@@ -28,11 +28,12 @@ const signatures: Array<[type: string, test: (data: Buffer) => boolean]> = [
 ];
 
 export async function branding(db: Db, settings: SettingsService) {
-  const { appName, defaultTheme } = await settings.get();
+  const { appName, defaultTheme, menuItems, moduleOrder } = await settings.get();
   const logo = await db.selectFrom('brandingLogo').select('updatedAt').where('id', '=', 1).executeTakeFirst();
   return {
     appName,
     defaultTheme,
+    menu: { items: menuItems, moduleOrder },
     // The timestamp makes the URL change when the logo does, so browsers may cache it.
     logoUrl: logo ? `/api/branding/logo?v=${new Date(logo.updatedAt).getTime()}` : null,
   };

@@ -228,6 +228,19 @@ test('branding: name and logo set on the Branding tab show on the sign-in page, 
   assert.equal(await page.title(), 'Acme CRM');
   await shot(page, 'parity-branding');
 
+  // Menu order and visibility: Lists hidden, Cases first under Records.
+  const menu = await admin.request('PATCH', '/api/settings', {
+    menuItems: ['records', 'feed', 'notifications', 'imports'],
+    moduleOrder: ['cases'],
+  });
+  assert.equal(menu.statusCode, 200, menu.body);
+  await page.goto(`${base}/records/contacts`);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Contacts' }).waitFor();
+  assert.equal(await nav.getByRole('link', { name: 'Lists' }).count(), 0);
+  const records = await nav.locator('a[href^="/records/"]').allTextContents();
+  assert.equal(records[0], 'Service Cases');
+
   const { page: visitor } = await openPage(browser);
   await visitor.goto(base);
   await visitor.getByRole('heading', { name: 'Sign in to Acme CRM' }).waitFor();

@@ -5,6 +5,8 @@ export interface Branding {
   appName: string;
   logoUrl: string | null;
   defaultTheme: 'light' | 'dark' | 'auto';
+  /** Menu entries everyone sees, in order, and the order of modules under Records (admin settings). */
+  menu?: { items: string[]; moduleOrder: string[] };
 }
 
 let current: Branding = { appName: 'Weft', logoUrl: null, defaultTheme: 'light' };
