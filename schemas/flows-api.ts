@@ -63,13 +63,28 @@ export const runsQuery = {
   additionalProperties: false,
 } as const;
 
+/** `POST /api/flows/code-runs`: a code step's source tried on a sample record, nothing published or kept. */
+export const codeRunBody = {
+  type: 'object',
+  properties: {
+    source: { type: 'string', maxLength: 100_000 },
+    language: { type: 'string', enum: ['ts', 'js'], default: 'ts' },
+    outputSchema: { type: 'object' },
+    module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
+    recordId: { type: 'string', format: 'uuid', description: 'A record of the module to run the code on' },
+    timeLimitMs: { type: 'integer', minimum: 10, maximum: 60_000 },
+  },
+  required: ['source', 'module', 'recordId'],
+  additionalProperties: false,
+} as const;
+
 /** X2CRM references of an imported flow bound to Weft ids: `{"x2crm:list:12": "<list id>"}`. */
 export const flowBindBody = {
   type: 'object',
   properties: {
     values: {
       type: 'object',
-      propertyNames: { pattern: '^x2crm:(user|group|list|record|campaign|process):.+$' },
+      propertyNames: { pattern: '^x2crm:(user|group|list|record|campaign|process|stage):.+$' },
       additionalProperties: { type: 'string', minLength: 1 },
       minProperties: 1,
     },

@@ -158,6 +158,23 @@ export const fieldDeleteQuery = {
 } as const;
 
 export type FieldBody = FromSchema<typeof fieldBody>;
+/**
+ * A module's fields as one JSON document (Studio's JSON view): applied as one transaction,
+ * or previewed (`dryRun`). Removing a field that holds data needs `confirm`.
+ */
+export const moduleDefinitionBody = {
+  $id: 'https://weft.dev/schemas/module-definition.json',
+  type: 'object',
+  properties: {
+    fields: { type: 'array', items: fieldBody, maxItems: 500 },
+    confirm: { type: 'boolean', description: 'Drop the data of removed fields' },
+    dryRun: { type: 'boolean', description: 'Only say what would change' },
+  },
+  required: ['fields'],
+  additionalProperties: false,
+} as const;
+
+export type ModuleDefinitionBody = FromSchema<typeof moduleDefinitionBody>;
 export type FieldPatch = FromSchema<typeof fieldPatchBody>;
 export type ModuleBody = FromSchema<typeof moduleBody>;
 export type ModulePatch = FromSchema<typeof modulePatchBody>;

@@ -21,7 +21,10 @@ test('the branding is public: name, theme, and the logo once uploaded', async ()
     appName: 'Weft',
     defaultTheme: 'light',
     logoUrl: null,
-    menu: { items: ['feed', 'notifications', 'records', 'lists', 'imports'], moduleOrder: [] },
+    menu: {
+      items: ['feed', 'notifications', 'records', 'lists', 'processes', 'marketing', 'imports'],
+      moduleOrder: [],
+    },
   });
   assert.equal(
     (await admin.request('PATCH', '/api/settings', { appName: 'Acme CRM', defaultTheme: 'dark' })).statusCode,

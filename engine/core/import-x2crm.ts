@@ -15,12 +15,21 @@ import {
   unmappableActions,
   unmappableTriggers,
 } from './x2crm-parity.ts';
+import {
+  type Binding,
+  bindingsOf,
+  noteBinding,
+  processPlaceholder,
+  stagePlaceholder,
+} from './x2crm-processes.ts';
 
-export type { Unmapped };
+export type { Binding, Unmapped };
 
 export interface ImportResult {
   flow: Flow;
   unmapped: Unmapped[];
+  /** X2CRM process and stage numbers written as placeholders, to bind to Weft ids (x2crm-processes.ts). */
+  bindings: Binding[];
   /** Why the flow cannot be published as imported (no steps, or no Weft trigger), if so. */
   problem?: { kind: 'steps' | 'trigger'; message: string };
 }
@@ -47,9 +56,30 @@ const triggers: Readonly<Record<string, string>> = {
   PeriodicTrigger: 'trigger.periodic',
   UserLoginTrigger: 'trigger.userSignedIn',
   UserLogoutTrigger: 'trigger.userSignedOut',
+  // Processes
+  WorkflowStartTrigger: 'trigger.processStarted',
+  WorkflowCompleteTrigger: 'trigger.processCompleted',
+  WorkflowStartStageTrigger: 'trigger.stageStarted',
+  WorkflowCompleteStageTrigger: 'trigger.stageCompleted',
+  WorkflowRevertStageTrigger: 'trigger.stageReverted',
   // Parity
   ...parityTriggerTypes,
+  // Marketing
+  EmailOpenTrigger: 'trigger.emailOpened',
+  CampaignEmailOpenTrigger: 'trigger.campaignEmailOpened',
+  CampaignEmailClickTrigger: 'trigger.campaignEmailClicked',
+  CampaignUnsubscribeTrigger: 'trigger.campaignUnsubscribed',
+  NewsletterEmailClickTrigger: 'trigger.newsletterEmailClicked',
+  NewsletterUnsubscribeTrigger: 'trigger.newsletterUnsubscribed',
+  WebActivityTrigger: 'trigger.webActivity',
+  CampaignWebActivityTrigger: 'trigger.campaignWebActivity',
+  TargetedContentRequestTrigger: 'trigger.targetedContentRequested',
 };
+
+/** X2CRM's marketing triggers: about contacts, narrowed by a URL; their campaign or newsletter ids name nothing in Weft. */
+const marketingTriggers = new Set(
+  Object.keys(triggers).filter((name) => /Email|Unsubscribe|WebActivity|TargetedContent/.test(name)),
+);
 
 /** X2CRM model classes whose Weft module name is not simply the lower-cased class. */
 const modules: Readonly<Record<string, string>> = {
@@ -74,20 +104,86 @@ function attributes(item: Item, ctx: Context): Params {
   );
 }
 
+// Processes: X2CRM's process and stage numbers become placeholders to bind (x2crm-processes.ts).
+function stageAction(type: string, comment: boolean) {
+  return {
+    type,
+    params: (_item: Item, ctx: Context): Params => {
+      const raw = (name: string) => ctx.option(name);
+      noteBinding(ctx.unmapped, ctx.path, raw('workflowId'), raw('stageNumber'));
+      return {
+        processId: processPlaceholder(raw('workflowId')),
+        stageId: stagePlaceholder(raw('workflowId'), raw('stageNumber')),
+        ...(comment && raw('stageComment') ? { comment: raw('stageComment') } : {}),
+      };
+    },
+  };
+}
+
+const processActions = {
+  X2FlowWorkflowStartStage: stageAction('process.startStage', false),
+  X2FlowWorkflowCompleteStage: stageAction('process.completeStage', true),
+  X2FlowWorkflowRevertStage: stageAction('process.revertStage', false),
+  X2FlowProcessStartStage: stageAction('process.startStage', false),
+  X2FlowProcessCompleteStage: stageAction('process.completeStage', true),
+  X2FlowProcessRevertStage: stageAction('process.revertStage', false),
+};
+
 const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx: Context) => Params }>> = {
   X2FlowRecordUpdate: { type: 'record.update', params: (item, ctx) => ({ values: attributes(item, ctx) }) },
   X2FlowRecordDelete: { type: 'record.delete', params: () => ({}) },
+  // Feed
   X2FlowCreateEvent: {
     type: 'feed.post',
-    params: (_item, ctx) => ({ text: ctx.option('text'), visibility: ctx.option('visibility') }),
+    params: (_item, ctx) => feedPostParams(ctx),
   },
   X2FlowRecordChange: {
     type: 'record.switchRelated',
     params: (item, ctx) => ({ link: ctx.option('linkField'), module: moduleOf(item.linkType) }),
   },
+  ...processActions,
   // Parity
   ...parityActions(attributes, moduleOf),
+  // Marketing
+  X2FlowRecordNewsletterAdd: {
+    type: 'newsletter.add',
+    params: (_item, ctx) => ({ newsletterId: foreignId(ctx, 'listId', 'newsletter') }),
+  },
+  X2FlowCampaignLaunch: {
+    type: 'campaign.launch',
+    params: (_item, ctx) => ({ campaignId: foreignId(ctx, 'campaign', 'campaign') }),
+  },
+  X2FlowSms: {
+    type: 'sms.send',
+    params: (_item, ctx) => {
+      if (ctx.option('from') !== undefined)
+        ctx.unmapped.push({
+          path: `${ctx.path}/options/from`,
+          what: 'Send As (Twilio credentials)',
+          reason: 'Weft sends through the SMS settings (smsAccountSid, smsAuthToken, smsFromNumber)',
+        });
+      return { to: ctx.option('to'), body: ctx.option('message') };
+    },
+  },
+  X2FlowPushWebContent: {
+    type: 'web.pushContent',
+    params: (_item, ctx) => ({ requestId: '{{trigger.requestId}}', content: ctx.option('content') ?? '' }),
+  },
 };
+
+/**
+ * An X2CRM record id (a campaign, a newsletter list) kept as written, with a note: it names
+ * nothing in Weft until someone picks the Weft record it stands for.
+ */
+function foreignId(ctx: Context, option: string, what: string): unknown {
+  const value = ctx.option(option);
+  ctx.unmapped.push({
+    path: `${ctx.path}/options/${option}`,
+    what: `${what} ${String(value ?? '')}`.trim(),
+    reason: `an X2CRM id names no Weft ${what}: choose the ${what} in this step`,
+  });
+  return value === undefined ? undefined : String(value);
+}
 
 function moduleOf(modelClass: unknown): string | undefined {
   if (typeof modelClass !== 'string' || modelClass === '') return undefined;
@@ -118,6 +214,39 @@ function optionReader(options: unknown, path: string, unmapped: Unmapped[]): (na
   };
 }
 
+// Feed
+/**
+ * X2FlowCreateEvent's options: `type` (a post type from X2CRM's dropdown 113: social post,
+ * note, …), `text`, `visibility` (1 public / 0 private, as numbers or strings), `user` (the
+ * author: a username, or "auto" for the record's assignee), `feed` (whose feed: a username,
+ * "auto" for the assignee, empty for none) and `createNotif`.
+ */
+function feedPostParams(ctx: Context): Params {
+  const type = String(ctx.option('type') ?? '').toLowerCase();
+  const visibility = ctx.option('visibility');
+  const author = ctx.option('user');
+  const feed = ctx.option('feed');
+  const notify = ctx.option('createNotif');
+  const named = (value: unknown) => typeof value === 'string' && value.trim() !== '' && value !== 'auto';
+  return {
+    text: ctx.option('text'),
+    type: type.includes('note') ? 'note' : type.includes('social') || type === 'feed' ? 'post' : 'workflow',
+    visibility:
+      visibility === undefined
+        ? undefined
+        : ['0', 'private', 'false'].includes(String(visibility).toLowerCase())
+          ? 'private'
+          : 'public',
+    ...(author === 'auto'
+      ? { author: 'assignee' }
+      : named(author)
+        ? { author: 'user', authorUserId: author }
+        : {}),
+    ...(feed === 'auto' ? { feed: 'assignee' } : named(feed) ? { feed: 'user', targetUserId: feed } : {}),
+    notify: notify === undefined ? undefined : [true, 1, '1', 'true'].includes(notify as string),
+  };
+}
+
 /** Drops undefined params so that absent X2CRM options stay absent. */
 function clean(params: Params): Params {
   return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
@@ -137,8 +266,38 @@ function convertTrigger(source: Item, unmapped: Unmapped[]): Flow['trigger'] {
     };
     params.cron = ['minutes', 'hours', 'dayOfMonth', 'month', 'dayOfWeek'].map(field).join(' ');
   }
+  // Processes: the process (and stage) the trigger listens to, as placeholders to bind.
+  if (x2type.startsWith('Workflow') && Object.hasOwn(triggers, x2type)) {
+    params.processId = processPlaceholder(option('workflowId'));
+    const stage = x2type.endsWith('StageTrigger') ? option('stageNumber') : undefined;
+    if (stage !== undefined) params.stageId = stagePlaceholder(option('workflowId'), stage);
+    noteBinding(unmapped, '/trigger', option('workflowId'), stage);
+  }
   if (Array.isArray(trigger.conditions) && trigger.conditions.length > 0) {
     params.conditions = convertConditions(trigger.conditions, '/trigger/conditions', unmapped);
+  }
+  // Marketing
+  if (marketingTriggers.has(x2type)) {
+    params.module ??= 'contacts';
+    const options = (trigger.options ?? {}) as Record<string, { value?: unknown; operator?: unknown }>;
+    const url = option('url');
+    if (typeof url === 'string' && url !== '') {
+      params.url = url;
+      const operator = options.url?.operator;
+      if (operator !== undefined && operator !== 'contains')
+        unmapped.push({
+          path: '/trigger/options/url/operator',
+          what: `URL ${String(operator)}`,
+          reason: 'Weft filters URLs by "contains" only',
+        });
+    }
+    for (const name of ['campaign', 'newsletter', 'template'])
+      if (option(name) !== undefined && option(name) !== '')
+        unmapped.push({
+          path: `/trigger/options/${name}`,
+          what: `${name} ${String(option(name))}`,
+          reason: `an X2CRM id names no Weft ${name}: the trigger listens to every one until you choose it`,
+        });
   }
   const type = triggers[x2type];
   if (!type) {
@@ -320,5 +479,5 @@ export function importX2crmFlow(source: unknown): ImportResult {
     nodes,
     edges,
   };
-  return { flow, unmapped, ...(problem ? { problem } : {}) };
+  return { flow, unmapped, bindings: bindingsOf(flow), ...(problem ? { problem } : {}) };
 }

@@ -1,4 +1,5 @@
 /** X2CRM condition lists and `{variable}` text, translated to json-logic and Weft templates. */
+import { noteBinding, processPlaceholder, stagePlaceholder } from './x2crm-processes.ts';
 import { x2ref } from './x2crm-refs.ts';
 
 export interface Unmapped {
@@ -91,7 +92,7 @@ function attribute(condition: X2Condition): unknown {
 
 /** Why a condition X2CRM has could not be carried over, when Weft has something close. */
 const unmappedReasons: Readonly<Record<string, string>> = {
-  workflow_status: 'process-stage conditions have no Weft equivalent yet',
+  workflow_status: 'the stage state is not one of started, completed, notStarted, notCompleted',
   user_active:
     'X2CRM names the user by username; choose the user in a "User is online" condition (userOnline)',
   on_list: 'the list is one of X2CRM\'s; choose a Weft list in a "Record is on list" condition (onList)',
@@ -110,6 +111,19 @@ function one(condition: X2Condition, path: string, unmapped: Unmapped[]): unknow
   } else if (Object.hasOwn(calendar, type)) {
     const op = comparisons[String(condition.operator ?? '=')];
     if (op) rule = { [op]: [{ [calendar[type] as string]: [] }, literal(condition.value)] };
+  } else if (type === 'workflow_status') {
+    // Processes: X2CRM's process and stage numbers become placeholders bound after import.
+    const state = String(condition.stageState ?? '');
+    if (['started', 'completed', 'notStarted', 'notCompleted'].includes(state)) {
+      rule = {
+        processStatus: [
+          processPlaceholder(condition.workflowId),
+          stagePlaceholder(condition.workflowId, condition.stageNumber),
+          state,
+        ],
+      };
+      noteBinding(unmapped, path, condition.workflowId, condition.stageNumber);
+    }
   } else if (type === 'user_active') {
     // "The user is logged in": a field holding the user (Weft's assignment fields hold user ids),
     // or a username, resolved at import.
@@ -140,19 +154,11 @@ export function convertConditions(conditions: unknown, path: string, unmapped: U
 }
 
 /** `Hello {firstName}, see {account.name}` → `Hello {{record.firstName}}, see {{record.account.name}}`. */
-export function convertText(text: string, path: string, unmapped: Unmapped[]): string {
+export function convertText(text: string, _path: string, _unmapped: Unmapped[]): string {
   return text.replace(/\{([A-Za-z_][\w.]*)\}/g, (_match, name: string) => {
-    if (name === 'link' || name === 'date' || name === 'time') {
-      unmapped.push({
-        path,
-        what: `{${name}}`,
-        reason:
-          name === 'link'
-            ? 'X2CRM’s record link has no template equivalent yet; written as {{record.link}}'
-            : `X2CRM’s {${name}} is today's ${name}; written as {{now}} (an ISO timestamp)`,
-      });
-      return name === 'link' ? '{{record.link}}' : '{{now}}';
-    }
+    // The record's page, and today's date or time in the workspace's formats (settings).
+    if (name === 'link') return '{{ record | record_url }}';
+    if (name === 'date' || name === 'time') return `{{ now | date: "${name}" }}`;
     return `{{${variablePath(name)}}}`;
   });
 }

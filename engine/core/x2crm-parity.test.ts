@@ -44,7 +44,7 @@ const triggerClasses: Record<string, string | null> = {
   RecordTagRemoveTrigger: 'trigger.tagRemoved',
   RecordUpdateTrigger: 'trigger.recordUpdated',
   RecordViewTrigger: 'trigger.recordViewed',
-  TargetedContentRequestTrigger: null,
+  TargetedContentRequestTrigger: 'trigger.targetedContentRequested',
   UserLoginTrigger: 'trigger.userSignedIn',
   UserLogoutTrigger: 'trigger.userSignedOut',
   VoipInboundTrigger: null,

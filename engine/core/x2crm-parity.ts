@@ -227,8 +227,6 @@ export const unmappableTriggers: Readonly<Record<string, string>> = {
   LocationTrigger:
     'Weft records no contact locations (X2CRM logged them from its mobile app and web tracker), so nothing could fire it',
   VoipInboundTrigger: 'Weft has no telephony (VoIP) integration that reports inbound calls',
-  TargetedContentRequestTrigger:
-    'Weft serves no embeddable "targeted content" snippet for web pages to request',
   RecordInactiveTrigger:
     'X2CRM 7.1 ships it as incomplete (not offered in its designer); a periodic flow with a "last updated before" condition does the same',
 };

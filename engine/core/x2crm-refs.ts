@@ -6,7 +6,7 @@
  * problem that stops publishing, named with its node — never a silent `false`.
  */
 
-export const refKinds = ['user', 'group', 'list', 'record', 'campaign', 'process'] as const;
+export const refKinds = ['user', 'group', 'list', 'record', 'campaign', 'process', 'stage'] as const;
 export type RefKind = (typeof refKinds)[number];
 
 const refPattern = new RegExp(`^x2crm:(${refKinds.join('|')}):(.+)$`);
@@ -85,10 +85,16 @@ const nouns: Readonly<Record<RefKind, string>> = {
   record: 'record',
   campaign: 'campaign',
   process: 'process',
+  stage: 'process stage',
 };
 
 /** What the admin is asked: "X2CRM list 12: choose the Weft list to use". */
 export function refMessage(use: Pick<RefUse, 'kind' | 'value'>): string {
+  if (use.kind === 'stage') {
+    // Processes: `<process id>/<stage number>`, X2CRM's way of naming a stage.
+    const [process, stage] = use.value.split('/');
+    return `X2CRM process ${process}, stage ${stage}: choose the Weft process stage to use`;
+  }
   return use.kind === 'user'
     ? `X2CRM user "${use.value}" has no Weft user with that username: choose the user to use`
     : `X2CRM ${nouns[use.kind]} ${use.value}: choose the Weft ${nouns[use.kind]} to use`;

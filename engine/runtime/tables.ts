@@ -18,6 +18,8 @@ export interface FlowsTable {
   triggerType: string | null;
   triggerModule: string | null;
   webhookSecret: string | null;
+  /** When the flow was last switched off (migration 0019): waits of runs started before then are cancelled. */
+  deactivatedAt: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   createdBy: string | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;

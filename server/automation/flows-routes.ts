@@ -1,5 +1,6 @@
 import { idParams, listQuery } from '../../schemas/common.ts';
 import {
+  codeRunBody,
   flowBindBody,
   flowBody,
   flowCreateBody,
@@ -12,7 +13,9 @@ import { requireAdmin } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
-import { cancelRun, getRun, listRuns, retryRun, runFlowOn, testRunOn } from './flow-runs.ts';
+import { tryCode } from './code-try.ts';
+import { getExecution, listExecutions } from './executions.ts';
+import { assertFlowExists, cancelRun, listRuns, retryRun, runFlowOn, testRunOn } from './flow-runs.ts';
 import {
   bindFlow,
   createFlow,
@@ -206,7 +209,10 @@ export const flowRoutes: RoutePlugin = async (app) => {
   app.get(
     '/:id/runs',
     { schema: { tags, summary: "The flow's runs, newest first", params: idParams, querystring: runsQuery } },
-    async (request) => listRuns(app.db, { ...request.query, flowId: request.params.id }),
+    async (request) => {
+      await assertFlowExists(app.db, request.params.id);
+      return listRuns(app.db, { ...request.query, flowId: request.params.id });
+    },
   );
 
   app.post(
@@ -223,6 +229,19 @@ export const flowRoutes: RoutePlugin = async (app) => {
       reply.code(202).send({
         runIds: await runFlowOn(runtime(), principalOf(request), request.params.id, request.body.recordIds),
       }),
+  );
+
+  app.post(
+    '/code-runs',
+    {
+      schema: {
+        tags,
+        summary:
+          'Run a code step’s source on a sample record in the sandbox: its output, log lines and errors; nothing is kept',
+        body: codeRunBody,
+      },
+    },
+    async (request) => tryCode(app.db, principalOf(request), request.body),
   );
 
   app.post(
@@ -247,19 +266,24 @@ export const runRoutes: RoutePlugin = async (app) => {
     {
       schema: {
         tags: ['runs'],
-        summary: 'Runs, newest first; of one record with module and recordId',
+        summary:
+          'Runs of every flow, newest first, with flow and record names, duration and error summary; by flow, status, start time (from ≤ startedAt < to), one record (module and recordId) or records of a module whose name contains q',
         querystring: {
           ...runsQuery,
           properties: {
             ...runsQuery.properties,
+            flowId: { type: 'string', format: 'uuid' },
             module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
             recordId: { type: 'string', format: 'uuid' },
+            q: { type: 'string', minLength: 1, maxLength: 200 },
+            from: { type: 'string', format: 'date-time' },
+            to: { type: 'string', format: 'date-time' },
           },
-          dependencies: { recordId: ['module'], module: ['recordId'] },
+          dependencies: { recordId: ['module'], q: ['module'] },
         },
       },
     },
-    async (request) => listRuns(app.db, request.query),
+    async (request) => listExecutions(app.db, request.query),
   );
   const runtime = () => {
     if (!app.runtime) throw new WeftError('UNAVAILABLE', 'The workflow queue is not running in this process');
@@ -267,8 +291,14 @@ export const runRoutes: RoutePlugin = async (app) => {
   };
   app.get(
     '/:id',
-    { schema: { tags: ['runs'], summary: 'A run with its step timeline', params: idParams } },
-    async (request) => getRun(app.db, request.params.id),
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'A run with its step timeline, names, and the definition of the version it ran',
+        params: idParams,
+      },
+    },
+    async (request) => getExecution(app.db, request.params.id),
   );
   app.post(
     '/:id/cancel',

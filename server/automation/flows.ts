@@ -10,7 +10,9 @@ import { type Actor, audit } from '../platform/audit.ts';
 import { notFound, WeftError } from '../platform/errors.ts';
 import { containsPattern, decodeCursor, toPage } from '../platform/pagination.ts';
 import { findModule } from '../studio/modules.ts';
+import { referenceProblems } from './flow-references.ts';
 import { scheduleProblems } from './periodic.ts';
+import { recordShape } from './record-shape.ts';
 import {
   bindAnswers,
   bindingProblems,
@@ -33,6 +35,15 @@ const columns = [
   'flows.updatedAt',
 ] as const;
 
+/**
+ * Whether the draft differs from the live version (its definition is the draft it was
+ * published from, plus its number): an active flow's header and the list say so.
+ */
+const unpublishedChanges = sql<boolean>`coalesce((
+  select (v.definition - 'version') is distinct from (flows.draft - 'version')
+  from flow_versions v where v.flow_id = flows.id and v.version = flows.published_version
+), false)`.as('unpublishedChanges');
+
 export function blankFlow(name: string): Flow {
   return { name, trigger: { type: 'trigger.manual', params: { module: 'contacts' } }, nodes: [], edges: [] };
 }
@@ -42,12 +53,21 @@ export async function problemsOf(db: Db, definition: unknown): Promise<FlowProbl
   const module = (definition as { trigger?: { params?: { module?: unknown } } } | null)?.trigger?.params
     ?.module;
   const found = typeof module === 'string' ? await findModule(db, module) : undefined;
+  const shape = found ? await recordShape(db, found.name) : undefined;
   const problems = validateFlow(
     definition,
     catalog,
-    found ? { recordFields: ['id', 'module', ...found.fields.map((f) => f.name)] } : {},
+    found
+      ? {
+          recordFields: ['id', 'module', ...found.fields.map((f) => f.name)],
+          ...(shape && { recordShape: shape }),
+        }
+      : {},
   );
   problems.push(...scheduleProblems(definition));
+  // References are looked up only in a well-formed flow: past a malformed shape they would echo it.
+  if (!problems.some((problem) => problem.code === 'flow.schema'))
+    problems.push(...(await referenceProblems(db, definition)));
   // Parity: X2CRM ids and usernames an import could not resolve.
   problems.push(...bindingProblems(definition));
   if (typeof module === 'string' && !found) {
@@ -96,8 +116,8 @@ export async function listFlows(
   db: Db,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
-  let select = db.selectFrom('flows').select(columns);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
+  let select = db.selectFrom('flows').select([...columns, unpublishedChanges]);
   if (query.q) select = select.where('flows.name', 'ilike', containsPattern(query.q));
   if (after)
     select = select.where((eb) =>
@@ -125,7 +145,7 @@ export async function listFlows(
 export async function getFlow(db: Db, id: string) {
   const flow = await db
     .selectFrom('flows')
-    .select([...columns, 'flows.draft', 'flows.webhookSecret'])
+    .select([...columns, unpublishedChanges, 'flows.draft', 'flows.webhookSecret'])
     .where('flows.id', '=', id)
     .executeTakeFirst();
   if (!flow) throw notFound('Flow');
@@ -257,7 +277,11 @@ export async function setActive(db: Db, actor: Actor, id: string, active: boolea
     if (!flow) throw notFound('Flow');
     if (active && flow.publishedVersion === null)
       throw new WeftError('UNPROCESSABLE', 'Publish the flow before activating it');
-    await trx.updateTable('flows').set({ active, updatedAt: new Date() }).where('id', '=', id).execute();
+    await trx
+      .updateTable('flows')
+      .set({ active, updatedAt: new Date(), ...(!active && { deactivatedAt: new Date() }) })
+      .where('id', '=', id)
+      .execute();
     await audit(trx, actor, active ? 'flow.activate' : 'flow.deactivate', { type: 'flow', id });
   });
   return getFlow(db, id);
@@ -299,6 +323,8 @@ export async function importFlow(db: Db, actor: Actor & { id: string }, file: un
       unmapped: imported.unmapped,
       usersNotFound: notFound,
       bindings: bindingsOf(flow),
+      // Processes: X2CRM process and stage numbers, bound by choosing a Weft process and stage on the node.
+      processBindings: imported.bindings,
       problems: [...(await problemsOf(db, flow)), ...(await importProblems(db, created.id, flow))],
     };
   }
@@ -309,7 +335,14 @@ export async function importFlow(db: Db, actor: Actor & { id: string }, file: un
   }
   const flow = definition as Flow;
   const created = await createFlow(db, actor, { name: flow.name, definition: flow });
-  return { flow: created, unmapped: [], usersNotFound: [], bindings: bindingsOf(flow), problems };
+  return {
+    flow: created,
+    unmapped: [],
+    usersNotFound: [],
+    bindings: bindingsOf(flow),
+    processBindings: [],
+    problems,
+  };
 }
 
 /** The X2CRM references an imported draft still needs bound, and its import problems. */

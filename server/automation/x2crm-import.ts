@@ -92,7 +92,8 @@ export async function bindAnswers(db: Db, definition: Flow, answers: Record<stri
       bad.push({ field, reason: 'the flow has no such X2CRM reference left to bind' });
       continue;
     }
-    if (!uuid.test(id)) {
+    // Processes: a stage is named by its stable id within its process, not a uuid.
+    if (binding.kind === 'stage' ? !/^[A-Za-z0-9_-]{1,64}$/.test(id) : !uuid.test(id)) {
       bad.push({ field, reason: `not a Weft ${binding.kind} id` });
       continue;
     }

@@ -26,7 +26,21 @@ const defaultBatchSize = 5000;
  */
 const quote = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
 export const csvLines = (rows: string[][]) =>
-  `${rows.map((row) => row.map(quote).join(',')).join('\r\n')}\r\n`;
+  `${rows.map((row) => row.map((cell) => quote(formulaSafe(cell))).join(',')).join('\r\n')}\r\n`;
+
+const formulaStart = /^'*[=+\-@\t\r]/;
+const plainNumber = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * CSV formula injection (OWASP): a cell a spreadsheet would run as a formula — starting with
+ * `=`, `+`, `-`, `@`, tab or CR — is written with a leading `'`, which spreadsheets show as
+ * text. A plain number (`-5`, `+1.5e3`) is left alone: it is no formula. A value that already
+ * starts with quotes before such a character gets one more, so that the importer, which takes
+ * one leading `'` off such a cell (`unescapeFormula`), reads back exactly what was exported.
+ */
+export function formulaSafe(cell: string): string {
+  return formulaStart.test(cell) && !plainNumber.test(cell) ? `'${cell}` : cell;
+}
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

@@ -184,7 +184,7 @@ export async function listImports(
   principal: Principal,
   query: { limit: number; cursor?: string | undefined; module?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, ['text', 'uuid']);
+  const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
   let select = visible(db, principal).select(sql<string>`to_json(created_at) #>> '{}'`.as('key'));
   if (query.module) select = select.where('module', '=', query.module);
   if (after)

@@ -86,7 +86,7 @@ export async function listRecords(
     .execute();
   const page = pageOf(rows, query.limit, sorts);
   const records = page.items.map((row) => toRecord(module, row));
-  const shown = (await withDisplay(db, module, records)).map((record) =>
+  const shown = (await withDisplay(db, module, records, principal)).map((record) =>
     Object.fromEntries(Object.entries(record).filter(([name]) => name === '_display' || names.has(name))),
   );
   return { items: shown.map((record) => redact(principal, moduleName, record)), nextCursor: page.nextCursor };

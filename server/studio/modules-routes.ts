@@ -5,6 +5,7 @@ import {
   fieldParams,
   fieldPatchBody,
   moduleBody,
+  moduleDefinitionBody,
   moduleDeleteQuery,
   moduleParams,
   modulePatchBody,
@@ -12,6 +13,7 @@ import {
 import { fieldAccessFor, type Principal, requireAdmin } from '../platform/authz.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
+import { applyDefinition } from './module-definition.ts';
 import { addField, removeField, updateField } from './module-fields.ts';
 import { exportModule, importModule } from './module-transfer.ts';
 import { createModule, deleteModule, getModule, listModules, updateModule } from './modules.ts';
@@ -112,6 +114,23 @@ export const moduleRoutes: RoutePlugin = async (app) => {
       items: asSeenBy(principalOf(request), await getModule(app.db, request.params.name)).fields,
       nextCursor: null,
     }),
+  );
+
+  app.put(
+    '/:name/definition',
+    {
+      schema: {
+        tags,
+        summary:
+          'Write the module’s fields as one document (admin): added, removed and altered in one transaction; dryRun previews',
+        params: moduleParams,
+        body: moduleDefinitionBody,
+      },
+    },
+    async (request) => {
+      requireAdmin(principalOf(request));
+      return applyDefinition(app.db, actorOf(request), request.params.name, request.body);
+    },
   );
 
   app.post(

@@ -121,13 +121,15 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
     'contacts',
   );
   await openNode('if');
-  await page.getByLabel('Field').fill('record.lastName');
+  await page.getByRole('textbox', { name: 'Field' }).fill('last name');
+  await page.getByRole('option', { name: 'Last Name (record.lastName)' }).click();
   await page.getByLabel('Value').fill('Smith');
   await openNode('assign');
-  await page
-    .getByTestId('node-panel')
-    .getByRole('textbox', { name: /User or group id/ })
-    .fill(admin.userId);
+  // Picked by name: no id is typed.
+  const assignee = page.getByTestId('node-panel').getByRole('textbox', { name: /User or group/ });
+  await assignee.click();
+  await assignee.fill('admin');
+  await page.getByRole('option', { name: /@admin/ }).click();
   await openNode('post');
   await page
     .getByTestId('node-panel')
@@ -146,6 +148,12 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
     });
   const publish = page.getByRole('button', { name: 'Publish' });
   await publish.click();
+  // Publishing says what it changes first.
+  await page
+    .getByTestId('publish-changes')
+    .getByText(/The first version/)
+    .waitFor();
+  await page.getByRole('button', { name: 'Publish version 1' }).click();
   await page.getByText('v1 published').waitFor();
   await page.getByRole('switch', { name: 'Active' }).click({ force: true });
   await page.getByRole('switch', { name: 'Active', checked: true }).waitFor();

@@ -1,5 +1,8 @@
 /** Administration: one tab per area, the tab in the URL (/admin/<tab>). */
 import { Stack, Tabs, Title } from '@mantine/core';
+import { FormsAdmin } from '../forms/forms-admin.tsx';
+import { OutboundHooksAdmin } from '../hooks/outbound-hooks-admin.tsx';
+import { ProcessSettings } from '../processes/process-settings.tsx';
 import { navigate } from '../router.ts';
 import { AuditLog, ChangelogAdmin, LoginHistory, Sessions } from './activity-admin.tsx';
 import { BrandingAdmin } from './branding-admin.tsx';
@@ -24,6 +27,9 @@ const tabs = {
   settings: ['System settings', SettingsAdmin],
   email: ['Email', EmailAdmin],
   routing: ['Lead routing', RoutingAdmin],
+  processes: ['Processes', ProcessSettings],
+  forms: ['Web forms', FormsAdmin],
+  hooks: ['Outbound hooks', OutboundHooksAdmin],
   // Parity
   branding: ['Branding', BrandingAdmin],
   tags: ['Tags', TagsAdmin],

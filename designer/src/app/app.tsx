@@ -4,6 +4,7 @@ import { api, hasCsrfToken, setCsrfToken, type User, whenSignedOut } from '../ap
 import { Console } from '../console/console-routes.tsx';
 import { FlowDesigner } from '../flows/flow-designer.tsx';
 import { FlowsList } from '../flows/flows-list.tsx';
+import { PersonPage } from '../profile/person-page.tsx';
 import { ProfilePage } from '../profile/profile-page.tsx';
 import { inviteTokenOf, routeOf, usePath } from '../router.ts';
 import { AcceptInvite } from './accept-invite.tsx';
@@ -11,6 +12,8 @@ import { CurrentUser } from './current-user.ts';
 import { Shell } from './shell.tsx';
 import { SignIn } from './sign-in.tsx';
 
+const ExecutionsPage = lazy(() => import('../executions/executions-page.tsx'));
+const RunPage = lazy(() => import('../executions/run-page.tsx'));
 const DashboardPage = lazy(() =>
   import('../dashboard/dashboard-page.tsx').then((m) => ({ default: m.DashboardPage })),
 );
@@ -56,6 +59,16 @@ export function App() {
           <Console path={route.path} user={user} />
         ) : route.name === 'profile' ? (
           <ProfilePage tab={route.tab} onUserChange={setUser} />
+        ) : route.name === 'person' ? (
+          <PersonPage key={route.id} id={route.id} />
+        ) : route.name === 'runs' ? (
+          <Suspense fallback={<Loader m="md" />}>
+            <ExecutionsPage />
+          </Suspense>
+        ) : route.name === 'run' ? (
+          <Suspense fallback={<Loader m="md" />}>
+            <RunPage key={route.id} runId={route.id} />
+          </Suspense>
         ) : route.name === 'flow' ? (
           <FlowDesigner key={route.id} flowId={route.id} />
         ) : (

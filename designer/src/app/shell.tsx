@@ -202,6 +202,13 @@ export function Shell({
             {...linkTo('/flows')}
           />
         )}
+        {user.isAdmin && (
+          <NavLink
+            label="Flow runs"
+            active={['runs', 'run'].includes(routeOf(path).name)}
+            {...linkTo('/runs')}
+          />
+        )}
         <ConsoleNav user={user} />
       </AppShell.Navbar>
       {panelOpen && (

@@ -27,6 +27,8 @@ export function ConsoleNav({ user }: { user: User }) {
       </NavLink>
     ),
     lists: link('Lists', '/lists'),
+    processes: link('Processes', '/processes'),
+    marketing: link('Marketing', '/marketing'),
     imports: link('Import / export', '/imports'),
   };
   const items = menu?.items ?? Object.keys(entries);

@@ -26,19 +26,19 @@ export function FailedRuns() {
   return (
     <DashboardCard
       title="Failed flow runs"
-      all={['All flows', '/flows']}
+      all={['All failed runs', '/runs?status=failed']}
       loading={items === null}
       error={error}
       onRetry={reload}
       testId="failed-runs"
     >
       {items?.length === 0 && (
-        <Empty>No failed runs. When a run fails it shows here; its flow's Runs tab retries it.</Empty>
+        <Empty>No failed runs. When a run fails it shows here; open it to see why and retry it.</Empty>
       )}
       {items?.map((run) => (
         <div key={run.id} data-testid="failed-run">
           <Group gap={6} justify="space-between" wrap="nowrap">
-            <AppLink to={`/flows/${run.flowId}`} style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
+            <AppLink to={`/runs/${run.id}`} style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
               {flows.get(run.flowId) ?? 'A deleted flow'}
             </AppLink>
             <Text size="xs" c="dimmed">

@@ -14,6 +14,7 @@ const nouns: Record<Reference['kind'], string> = {
   record: 'record',
   campaign: 'campaign',
   process: 'process',
+  stage: 'process stage',
 };
 
 function useOptions(kinds: Set<string>) {
@@ -46,6 +47,23 @@ function useOptions(kinds: Set<string>) {
           page.items.map((l) => ({ value: l.id, label: `${l.name} (${l.module})` })),
         ]),
       );
+    // Processes: a process by name; a stage as "process — stage" (its stable id).
+    if (kinds.has('process') || kinds.has('stage'))
+      wanted.push(
+        api<Page<{ id: string; name: string; stages: { id: string; name: string }[] }>>(
+          'GET',
+          '/processes',
+        ).then((page) => ['process', page.items.map((p) => ({ value: p.id, label: p.name }))]),
+        api<Page<{ id: string; name: string; stages: { id: string; name: string }[] }>>(
+          'GET',
+          '/processes',
+        ).then((page) => [
+          'stage',
+          page.items.flatMap((p) =>
+            p.stages.map((stage) => ({ value: stage.id, label: `${p.name} — ${stage.name}` })),
+          ),
+        ]),
+      );
     Promise.all(wanted).then(
       (entries) => setOptions(Object.fromEntries(entries)),
       () => undefined,
@@ -66,7 +84,10 @@ function Binding({
   titleOf: (nodeId: string) => string;
 }) {
   const [typed, setTyped] = useState('');
-  const label = `X2CRM ${nouns[reference.kind]} ${reference.kind === 'user' ? `“${reference.value}”` : reference.value}`;
+  const label =
+    reference.kind === 'stage'
+      ? `X2CRM process ${reference.value.split('/')[0]}, stage ${reference.value.split('/')[1]}`
+      : `X2CRM ${nouns[reference.kind]} ${reference.kind === 'user' ? `“${reference.value}”` : reference.value}`;
   const where = `Used by ${reference.nodeIds.map(titleOf).join(', ')}`;
   return options ? (
     <Select

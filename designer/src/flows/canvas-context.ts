@@ -8,6 +8,8 @@ export interface CanvasInfo {
   problemsByNode: ReadonlyMap<string, Problem[]>;
   /** Step status per node id of the run being watched, to highlight the path taken. */
   runStatus: ReadonlyMap<string, string>;
+  /** The "+" under a node's handle: choose a node to add there, linked. */
+  addFrom?: (nodeId: string, handle: string) => void;
 }
 
 export const CanvasContext = createContext<CanvasInfo>({

@@ -15,6 +15,8 @@ import {
   takesNoField,
   takesNoValue,
 } from '../model/simple-condition.ts';
+import type { Variable } from '../model/variables.ts';
+import type { ParamsFormContext } from './reference-fields.tsx';
 
 interface ListOption {
   id: string;
@@ -39,7 +41,55 @@ function useLists(wanted: boolean): { lists: ListOption[]; error: string | null 
   return { lists, error };
 }
 
-export function ConditionField({ formData, onChange, schema, name, fieldPathId, rawErrors }: FieldProps) {
+/**
+ * The condition's field: a variable the rule reads, picked by its label and written as its path
+ * (`record.leadSource`, no braces: json-logic's `var`). A path typed in JSON earlier still shows.
+ */
+function VariableSelect({
+  label,
+  value,
+  variables,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  variables: readonly Variable[];
+  onChange: (path: string) => void;
+}) {
+  const groups = [...new Set(variables.map((v) => v.group))];
+  const data = groups.map((group) => ({
+    group,
+    items: variables
+      .filter((v) => v.group === group)
+      .map((v) => ({ value: v.path, label: v.label ? `${v.label} (${v.path})` : v.path })),
+  }));
+  if (value && !variables.some((v) => v.path === value))
+    data.unshift({ group: 'Typed', items: [{ value, label: value }] });
+  return (
+    <Select
+      size="xs"
+      label={label}
+      placeholder="Choose a field"
+      searchable
+      data={data}
+      value={value || null}
+      onChange={(path) => onChange(path ?? '')}
+      nothingFoundMessage="No field matches"
+      comboboxProps={{ withinPortal: false }}
+    />
+  );
+}
+
+export function ConditionField({
+  formData,
+  onChange,
+  schema,
+  name,
+  fieldPathId,
+  rawErrors,
+  registry,
+}: FieldProps) {
+  const variables = (registry.formContext as Partial<ParamsFormContext> | undefined)?.variables ?? [];
   const simple = simpleOf(formData);
   const [mode, setMode] = useState<'simple' | 'json'>(simple ? 'simple' : 'json');
   const [text, setText] = useState(() => JSON.stringify(formData ?? null, null, 2));
@@ -83,12 +133,11 @@ export function ConditionField({ formData, onChange, schema, name, fieldPathId, 
       {mode === 'simple' && simple ? (
         <Stack gap={6}>
           {!takesNoField(current.op) && (
-            <TextInput
-              size="xs"
-              label={current.op === 'userOnline' ? 'User id from' : 'Field'}
-              placeholder={current.op === 'userOnline' ? 'record.assignedTo' : 'record.firstName'}
+            <VariableSelect
+              label={current.op === 'userOnline' ? 'The user in' : 'Field'}
               value={current.field}
-              onChange={(e) => set({ field: e.currentTarget.value })}
+              variables={variables}
+              onChange={(field) => set({ field })}
             />
           )}
           <Select

@@ -13,8 +13,11 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { lazy, type ReactNode, Suspense, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
+import type { Flow } from '../../../schemas/flow.ts';
 import { api, type Page } from '../api.ts';
+import type { Catalog } from '../model/catalog.ts';
+import { differs, flowChanges } from '../model/flow-changes.ts';
 import { metaOf, toCanvas, toFlow } from '../model/flow-graph.ts';
 import { canRedo, canUndo } from '../model/history.ts';
 import { navigate } from '../router.ts';
@@ -34,10 +37,12 @@ interface Props {
   editor: FlowEditor;
   detail: FlowDetail;
   onDetail: (detail: FlowDetail) => void;
+  /** Names node types in "what publishing changes". */
+  catalog: Catalog;
   children: ReactNode;
 }
 
-export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
+export function DesignerToolbar({ editor, detail, onDetail, catalog, children }: Props) {
   const [name, setName] = useState(detail.name);
   const [versions, setVersions] = useState<FlowVersion[]>([]);
   const [busy, setBusy] = useState(false);
@@ -54,6 +59,32 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
   ];
   const reload = () => api<FlowDetail>('GET', `/flows/${detail.id}`).then(onDetail);
 
+  // The live version, to tell whether the draft differs from it and how.
+  const [live, setLive] = useState<Flow | null>(null);
+  const [liveLoaded, setLiveLoaded] = useState(detail.publishedVersion === null);
+  useEffect(() => {
+    if (detail.publishedVersion === null) {
+      setLive(null);
+      setLiveLoaded(true);
+      return;
+    }
+    let current = true;
+    api<FlowVersion>('GET', `/flows/${detail.id}/versions/${detail.publishedVersion}`).then((version) => {
+      if (!current) return;
+      setLive(toFlow(metaOf(version.definition), toCanvas(version.definition)));
+      setLiveLoaded(true);
+    }, fail);
+    return () => {
+      current = false;
+    };
+  }, [detail.id, detail.publishedVersion]);
+  const changed = liveLoaded && differs(live, editor.flow);
+  const [confirming, setConfirming] = useState(false);
+  const changes = useMemo(
+    () => (confirming ? flowChanges(live, editor.flow, (type) => catalog.get(type)?.title ?? type) : []),
+    [confirming, live, editor.flow, catalog],
+  );
+
   const rename = async () => {
     const trimmed = name.trim();
     if (!trimmed || trimmed === detail.name) return setName(detail.name);
@@ -62,6 +93,7 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
   };
 
   const publish = async () => {
+    setConfirming(false);
     setBusy(true);
     try {
       const answer = await api<{ version: number }>('POST', `/flows/${detail.id}/publish`);
@@ -78,10 +110,44 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
     await api('POST', `/flows/${detail.id}/${active ? 'activate' : 'deactivate'}`).then(reload, fail);
   };
 
-  const blocked = editor.problems.length > 0 || !editor.saved;
+  const blocked = editor.problems.length > 0 || !editor.saved || !changed;
+  const why =
+    editor.problems.length > 0
+      ? 'Fix the problems first'
+      : !editor.saved
+        ? 'Saving the draft…'
+        : `Nothing changed since version ${detail.publishedVersion}`;
   const [left, right] = sides.map(definitionOf);
   return (
     <>
+      <Modal
+        opened={confirming}
+        onClose={() => setConfirming(false)}
+        title={`Publish version ${(detail.publishedVersion ?? 0) + 1}`}
+        data-testid="publish-dialog"
+      >
+        <Text size="sm" mb="xs">
+          {detail.publishedVersion === null
+            ? 'This becomes the live version:'
+            : `What changes from version ${detail.publishedVersion}, which runs now:`}
+        </Text>
+        <ul style={{ margin: 0, paddingLeft: 20 }} data-testid="publish-changes">
+          {changes.map((change) => (
+            <li key={change}>
+              <Text size="sm">{change}</Text>
+            </li>
+          ))}
+        </ul>
+        <Text size="xs" c="dimmed" mt="sm">
+          Runs already under way finish on the version they started on.
+        </Text>
+        <Group justify="flex-end" mt="md">
+          <Button variant="default" onClick={() => setConfirming(false)}>
+            Not now
+          </Button>
+          <Button onClick={publish}>Publish version {(detail.publishedVersion ?? 0) + 1}</Button>
+        </Group>
+      </Modal>
       <Modal
         opened={comparing}
         onClose={() => setComparing(false)}
@@ -145,11 +211,15 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
           >
             {saveLabels[editor.saveState]}
           </Badge>
-          {detail.publishedVersion !== null && (
-            <Text size="xs" c="dimmed">
-              v{detail.publishedVersion} published
-            </Text>
-          )}
+          <Text
+            size="xs"
+            c={changed && detail.publishedVersion !== null ? 'orange.8' : 'dimmed'}
+            data-testid="live-state"
+          >
+            {detail.publishedVersion === null
+              ? 'Not published yet'
+              : `v${detail.publishedVersion} ${detail.active ? 'live' : 'published'}${changed ? ' · unpublished changes' : ''}`}
+          </Text>
         </Group>
         <Group gap="xs">
           {children}
@@ -218,11 +288,8 @@ export function DesignerToolbar({ editor, detail, onDetail, children }: Props) {
             onChange={(e) => setActive(e.currentTarget.checked)}
             data-testid="active-switch"
           />
-          <Tooltip
-            label={editor.problems.length > 0 ? 'Fix the problems first' : 'Saving the draft…'}
-            disabled={!blocked}
-          >
-            <Button size="xs" onClick={publish} disabled={blocked} loading={busy}>
+          <Tooltip label={why} disabled={!blocked}>
+            <Button size="xs" onClick={() => setConfirming(true)} disabled={blocked} loading={busy}>
               Publish
             </Button>
           </Tooltip>

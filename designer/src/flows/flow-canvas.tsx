@@ -7,6 +7,7 @@ import {
   Controls,
   type Edge,
   type EdgeChange,
+  MarkerType,
   MiniMap,
   type Node,
   type NodeChange,
@@ -19,12 +20,13 @@ import { type Clip, copySelection, deleteSelection, paste } from '../model/clipb
 import { checkConnection } from '../model/connection-rules.ts';
 import { type Canvas, type CanvasEdge, type CanvasNode, edgeIdOf } from '../model/flow-graph.ts';
 import { autoLayout } from '../model/layout.ts';
-import { placeNode } from '../model/place-node.ts';
+import { freeHandle, freeSpot, placeAfter, placeNode } from '../model/place-node.ts';
 import { useCanvasInfo } from './canvas-context.ts';
 import { FlowNodeView } from './flow-node.tsx';
 import type { FlowEditor } from './use-flow-editor.ts';
 
 export const dragType = 'application/weft-node';
+const arrow = { type: MarkerType.ArrowClosed, width: 18, height: 18 };
 const nodeTypes = { trigger: FlowNodeView, step: FlowNodeView };
 const quietKinds = new Set(['select', 'dimensions', 'position']);
 
@@ -101,14 +103,28 @@ export function FlowCanvas({ editor, catalog, placeRef }: Props) {
     [catalog, change, flow],
   );
 
-  // A click in the palette places the node in the middle of what the canvas shows.
+  // A click in the palette adds the node after the selected one, linked; with none selected,
+  // in the middle of what the canvas shows. Never on top of another node.
   useEffect(() => {
     if (!placeRef) return;
     placeRef.current = (type: string) => {
+      const current = canvasRef.current;
+      const selected = current.nodes.filter((n) => n.selected);
+      const only = selected.length === 1 ? selected[0] : undefined;
+      const handle =
+        only && catalog.get(type)?.kind !== 'trigger' ? freeHandle(current, catalog, only.id) : null;
+      if (only && handle) {
+        const placed = placeAfter(current, catalog, type, only.id, handle);
+        if (placed) return change(placed);
+      }
       const pane = document.querySelector('.react-flow__pane')?.getBoundingClientRect();
       if (!pane) return;
       const centre = flow.screenToFlowPosition({ x: pane.x + pane.width / 2, y: pane.y + pane.height / 2 });
-      const placed = placeNode(canvasRef.current, catalog, type, { x: centre.x - 120, y: centre.y - 28 });
+      const spot =
+        catalog.get(type)?.kind === 'trigger'
+          ? { x: centre.x - 120, y: centre.y - 28 }
+          : freeSpot(current, { x: centre.x - 120, y: centre.y - 28 });
+      const placed = placeNode(current, catalog, type, spot);
       if (placed) change(placed);
     };
     return () => {
@@ -141,18 +157,25 @@ export function FlowCanvas({ editor, catalog, placeRef }: Props) {
   }, [change, editor.undo, editor.redo, layout, flow]);
 
   const { runStatus } = useCanvasInfo();
-  // The path the watched run took: edges between two nodes that both ran.
+  // Edges point at their target and say which handle they leave (true / false, a case,
+  // error); the path the watched run took (both ends ran) is highlighted.
   const edges = useMemo(
     () =>
-      runStatus.size === 0
-        ? (canvas.edges as Edge[])
-        : canvas.edges.map((e) =>
-            runStatus.has(e.target) && (e.source === triggerId || runStatus.has(e.source))
-              ? { ...e, className: 'ran', animated: true }
-              : e,
-          ),
+      canvas.edges.map((e): Edge => {
+        const labelled: Edge = {
+          ...e,
+          markerEnd: arrow,
+          ...(e.sourceHandle && e.sourceHandle !== 'out' ? { label: e.sourceHandle } : {}),
+        };
+        return runStatus.size > 0 &&
+          runStatus.has(e.target) &&
+          (e.source === triggerId || runStatus.has(e.source))
+          ? { ...labelled, className: 'ran', animated: true }
+          : labelled;
+      }),
     [canvas.edges, runStatus],
   );
+  const [minimap, setMinimap] = useState(() => window.innerWidth >= 1200);
   // A big flow opens at full size on its trigger rather than fitted: fitted, every node is
   // drawn too small to read, and drawing them all is what makes opening and panning slow.
   const big = canvas.nodes.length > 150;
@@ -203,8 +226,18 @@ export function FlowCanvas({ editor, catalog, placeRef }: Props) {
         >
           ⇅
         </button>
+        <button
+          type="button"
+          className="react-flow__controls-button"
+          title={minimap ? 'Hide the map' : 'Show the map'}
+          aria-label={minimap ? 'Hide the map' : 'Show the map'}
+          aria-pressed={minimap}
+          onClick={() => setMinimap((shown) => !shown)}
+        >
+          ▦
+        </button>
       </Controls>
-      <MiniMap pannable zoomable nodeStrokeWidth={3} />
+      {minimap && <MiniMap pannable zoomable nodeStrokeWidth={3} />}
     </ReactFlow>
   );
 }

@@ -28,7 +28,7 @@ function summary(params: Record<string, unknown>): string {
 type Props = NodeProps & { data: CanvasNode['data'] };
 
 export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: Props) {
-  const { catalog, problemsByNode, runStatus } = useCanvasInfo();
+  const { catalog, problemsByNode, runStatus, addFrom } = useCanvasInfo();
   const entry = catalog.get(data.nodeType);
   const problems = problemsByNode.get(id) ?? [];
   const handles = handlesOf(entry, data.params);
@@ -65,8 +65,8 @@ export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: P
         <div className="weft-node-title">{entry?.title ?? data.nodeType}</div>
         <div className="weft-node-sub">
           {isTrigger
-            ? summary(data.params) || data.nodeType
-            : `${id} · ${summary(data.params) || data.nodeType}`}
+            ? summary(data.params) || entry?.category
+            : `${id} · ${summary(data.params) || entry?.category}`}
         </div>
       </div>
       {handles.map((handle, index) => {
@@ -85,6 +85,22 @@ export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: P
               <span className="weft-handle-label" style={{ left }}>
                 {handle.label}
               </span>
+            )}
+            {addFrom && (
+              <button
+                type="button"
+                className="weft-add nodrag nopan"
+                style={{ left }}
+                title={`Add a step after ${handle.label || 'this node'}`}
+                aria-label={`Add a step after ${entry?.title ?? id}${handle.label ? ` (${handle.label})` : ''}`}
+                data-testid={`add-${id}-${handle.id}`}
+                onClick={(event) => {
+                  event.stopPropagation();
+                  addFrom(id, handle.id);
+                }}
+              >
+                +
+              </button>
             )}
           </div>
         );

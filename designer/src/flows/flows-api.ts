@@ -17,6 +17,8 @@ export interface FlowSummary {
   triggerType: string | null;
   triggerModule: string | null;
   updatedAt: string;
+  /** The draft differs from the published version. */
+  unpublishedChanges?: boolean;
   stats: FlowStats;
 }
 

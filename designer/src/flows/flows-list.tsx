@@ -50,7 +50,9 @@ export function FlowsList() {
   useEffect(load, [load]);
 
   const create = async () => {
-    const name = `New flow ${new Date().toLocaleString()}`;
+    const taken = new Set((flows ?? []).map((flow) => flow.name));
+    let name = 'Untitled flow';
+    for (let n = 2; taken.has(name); n++) name = `Untitled flow ${n}`;
     const flow = await api<FlowSummary>('POST', '/flows', { name }).catch(fail);
     if (flow) navigate(`/flows/${flow.id}`);
   };
@@ -169,10 +171,19 @@ export function FlowsList() {
                   <Badge variant="light" color={flow.active ? 'teal' : 'gray'}>
                     {flow.active ? 'Active' : 'Inactive'}
                   </Badge>
-                  {flow.publishedVersion === null && (
+                  {flow.publishedVersion === null ? (
                     <Badge variant="outline" color="gray" ml={4}>
                       Draft
                     </Badge>
+                  ) : (
+                    <Text
+                      size="xs"
+                      c={flow.unpublishedChanges ? 'orange.8' : 'dimmed'}
+                      data-testid="flow-version"
+                    >
+                      v{flow.publishedVersion} {flow.active ? 'live' : 'published'}
+                      {flow.unpublishedChanges && ' · unpublished changes'}
+                    </Text>
                   )}
                 </Table.Td>
                 <Table.Td>

@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Code, Group, ScrollArea, Stack, Text, Title } from '@mantine/core';
 import Form from '@rjsf/mantine';
 import type { RJSFSchema } from '@rjsf/utils';
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import type { CatalogEntry } from '../model/catalog.ts';
 import { triggerId } from '../model/catalog.ts';
 import type { CanvasNode } from '../model/flow-graph.ts';
@@ -10,10 +10,19 @@ import { extraErrorsOf, formOf } from '../model/params-form.ts';
 import type { Variable } from '../model/variables.ts';
 import { ConditionField } from './condition-field.tsx';
 import type { Problem, RunStep } from './flows-api.ts';
-import { VariablePicker } from './variable-picker.tsx';
+import {
+  FieldValuesField,
+  type ParamsFormContext,
+  ReferenceWidget,
+  TemplateWidget,
+} from './reference-fields.tsx';
 import { WebhookPanel } from './webhook-panel.tsx';
 
-const fields = { condition: ConditionField };
+const fields = { condition: ConditionField, fieldValues: FieldValuesField };
+const widgets = { reference: ReferenceWidget, template: TemplateWidget };
+const CodeStepEditor = lazy(() => import('../editor/code-step-editor.tsx'));
+/** A code step's source and output schema have their own editor: its form keeps the rest. */
+const codeParams = ['source', 'outputSchema'];
 
 interface Props {
   node: CanvasNode;
@@ -21,6 +30,8 @@ interface Props {
   problems: readonly Problem[];
   modules: readonly string[];
   variables: readonly Variable[];
+  /** The trigger's module: the current record's, which pickers of fields and records use. */
+  triggerModule: string | undefined;
   onParams: (params: Record<string, unknown>) => void;
   onDelete: () => void;
   /** This node's step in the run being watched, if it ran. */
@@ -35,12 +46,24 @@ export function NodePanel({
   problems,
   modules,
   variables,
+  triggerModule,
   onParams,
   onDelete,
   step,
   webhook,
 }: Props) {
-  const form = useMemo(() => (entry ? formOf(entry.params as RJSFSchema, modules) : null), [entry, modules]);
+  const formContext: ParamsFormContext = useMemo(
+    () => ({ variables, triggerModule, params: node.data.params }),
+    [variables, triggerModule, node.data.params],
+  );
+  const isCode = node.data.nodeType === 'code.run';
+  const form = useMemo(() => {
+    if (!entry) return null;
+    const built = formOf(entry.params as RJSFSchema, modules);
+    if (!isCode) return built;
+    const hidden = Object.fromEntries(codeParams.map((name) => [name, { 'ui:widget': 'hidden' }]));
+    return { schema: built.schema, uiSchema: { ...built.uiSchema, ...hidden } };
+  }, [entry, modules, isCode]);
   const extraErrors = useMemo(() => extraErrorsOf(problems), [problems]);
   const general = problems.filter((p) => !p.path);
   return (
@@ -54,7 +77,6 @@ export function NodePanel({
             </Text>
           </div>
           <Group gap={4} wrap="nowrap">
-            {node.id !== triggerId && <VariablePicker variables={variables} />}
             {node.id !== triggerId && (
               <Button size="xs" variant="subtle" color="red" onClick={onDelete}>
                 Delete
@@ -87,17 +109,32 @@ export function NodePanel({
           </Alert>
         ))}
         {!entry && <Badge color="red">Unknown node type</Badge>}
-        {node.id === triggerId && node.data.nodeType === 'trigger.webhook' && <WebhookPanel {...webhook} />}
+        {node.id === triggerId && node.data.nodeType === 'trigger.webhook' && (
+          <WebhookPanel {...webhook} service={String(node.data.params.service ?? 'weft')} />
+        )}
+        {isCode && (
+          <Suspense fallback={<Text size="xs">Loading the code editor…</Text>}>
+            <CodeStepEditor
+              nodeId={node.id}
+              module={triggerModule}
+              params={node.data.params}
+              onParams={(params) => onParams(params as Record<string, unknown>)}
+            />
+          </Suspense>
+        )}
         {form && (
           <Form
             key={node.id}
             schema={form.schema}
             uiSchema={form.uiSchema}
             fields={fields}
+            widgets={widgets}
+            formContext={formContext}
             formData={node.data.params}
             validator={formValidator}
+            // The server's problems (plain words, on their field) are the only errors shown:
+            // validating here too would say each one twice.
             extraErrors={extraErrors}
-            liveValidate="onChange"
             showErrorList={false}
             noHtml5Validate
             onChange={(event) => onParams((event.formData ?? {}) as Record<string, unknown>)}

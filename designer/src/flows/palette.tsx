@@ -7,9 +7,11 @@ interface Props {
   entries: readonly CatalogEntry[];
   /** Places a node of the type in view: the palette works without dragging too. */
   onPick: (type: string) => void;
+  /** Put the caret in the search box (the "+" dialog). */
+  autoFocus?: boolean;
 }
 
-export function Palette({ entries, onPick }: Props) {
+export function Palette({ entries, onPick, autoFocus = false }: Props) {
   const [search, setSearch] = useState('');
   const groups = paletteGroups(entries, search);
   return (
@@ -18,6 +20,8 @@ export function Palette({ entries, onPick }: Props) {
         size="xs"
         placeholder="Search nodes"
         aria-label="Search nodes"
+        data-autofocus={autoFocus || undefined}
+        autoFocus={autoFocus}
         value={search}
         onChange={(e) => setSearch(e.currentTarget.value)}
       />

@@ -4,9 +4,12 @@ import type { Problem } from './flows-api.ts';
 export function ProblemsPanel({
   problems,
   onPick,
+  titleOf,
 }: {
   problems: readonly Problem[];
   onPick: (nodeId: string) => void;
+  /** The node's name as the canvas shows it. */
+  titleOf: (nodeId: string) => string;
 }) {
   if (problems.length === 0)
     return (
@@ -27,17 +30,9 @@ export function ProblemsPanel({
           >
             <Group gap={6} wrap="nowrap" align="flex-start">
               <Badge size="xs" color="red" variant="light" style={{ flexShrink: 0 }}>
-                {problem.nodeId ?? 'flow'}
+                {problem.nodeId ? titleOf(problem.nodeId) : 'Flow'}
               </Badge>
-              <Text size="xs">
-                {problem.message}
-                {problem.path && (
-                  <Text span c="dimmed">
-                    {' '}
-                    ({problem.path})
-                  </Text>
-                )}
-              </Text>
+              <Text size="xs">{problem.message}</Text>
             </Group>
           </UnstyledButton>
         ))}

@@ -144,13 +144,15 @@ interface Props {
   /** Unsaved changes: a test run reads the saved draft. */
   saved: boolean;
   onRunShown: (run: RunDetail | null) => void;
+  /** A run to show at once (the designer opened from a run's page). */
+  initialRun?: string | null;
 }
 
-export function RunsPanel({ flowId, module, saved, onRunShown }: Props) {
+export function RunsPanel({ flowId, module, saved, onRunShown, initialRun = null }: Props) {
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [records, setRecords] = useState<RecordRow[]>([]);
   const [recordId, setRecordId] = useState<string | null>(null);
-  const [shown, setShown] = useState<string | null>(null);
+  const [shown, setShown] = useState<string | null>(initialRun);
 
   const load = useCallback(
     () =>

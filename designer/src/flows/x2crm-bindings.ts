@@ -5,8 +5,8 @@
  */
 import type { Flow } from '../../../schemas/flow.ts';
 
-export type RefKind = 'user' | 'group' | 'list' | 'record' | 'campaign' | 'process';
-const pattern = /^x2crm:(user|group|list|record|campaign|process):(.+)$/;
+export type RefKind = 'user' | 'group' | 'list' | 'record' | 'campaign' | 'process' | 'stage';
+const pattern = /^x2crm:(user|group|list|record|campaign|process|stage):(.+)$/;
 
 export interface Reference {
   ref: string;

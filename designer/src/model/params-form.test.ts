@@ -16,7 +16,7 @@ test('what counts as a json-logic rule', () => {
   for (const [schema, expected] of cases) assert.equal(isRule(schema), expected, JSON.stringify(schema));
 });
 
-test('rules get the condition field at any depth, texts a textarea, modules a list', () => {
+test('rules get the condition field at any depth, texts the template input, references a picker, modules a list', () => {
   const params: RJSFSchema = {
     type: 'object',
     properties: {
@@ -28,13 +28,21 @@ test('rules get the condition field at any depth, texts a textarea, modules a li
         items: { type: 'object', properties: { handle: { type: 'string' }, condition: {} } },
       },
       unit: { enum: ['minutes'] },
+      to: { type: 'string', enum: ['user', 'routing'], 'x-weft-choices': ['A user', 'Routing'] },
+      assignee: { type: 'string', 'x-weft-ref': 'assignee' },
+      values: { type: 'object', 'x-weft-ref': 'fieldValues' },
+      subject: { type: 'string' },
     },
-  };
+  } as RJSFSchema;
   const { schema, uiSchema } = formOf(params, ['contacts', 'deals']);
   assert.deepEqual(uiSchema, {
     conditions: { 'ui:field': 'condition' },
-    text: { 'ui:widget': 'textarea' },
-    cases: { items: { condition: { 'ui:field': 'condition' } } },
+    text: { 'ui:widget': 'template', 'ui:options': { multiline: true } },
+    cases: { items: { handle: { 'ui:widget': 'template' }, condition: { 'ui:field': 'condition' } } },
+    to: { 'ui:enumNames': ['A user', 'Routing'] },
+    assignee: { 'ui:widget': 'reference' },
+    values: { 'ui:field': 'fieldValues' },
+    subject: { 'ui:widget': 'template' },
     'ui:submitButtonOptions': { norender: true },
   });
   const properties = schema.properties as Record<string, RJSFSchema>;
@@ -59,4 +67,16 @@ test('server problems become inline errors at their pointer', () => {
       __errors: ['whole node'],
     },
   );
+});
+
+test('an anyOf that only says which params are required is not drawn as "Option 1 / Option 2"', () => {
+  const params: RJSFSchema = {
+    type: 'object',
+    properties: { body: { type: 'string' }, html: { type: 'string' } },
+    anyOf: [{ required: ['body'] }, { required: ['html'] }],
+  };
+  const { schema } = formOf(params, []);
+  assert.equal('anyOf' in schema, false);
+  const shaped: RJSFSchema = { anyOf: [{ type: 'string' }, { type: 'number' }] };
+  assert.ok('anyOf' in formOf(shaped, []).schema, 'a real choice stays');
 });

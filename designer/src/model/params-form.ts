@@ -1,7 +1,9 @@
 /**
  * A node type's params schema made ready for its form: json-logic rules (anywhere in the
- * params, switch cases included) get the condition field, long texts a textarea, a module
- * param the list of modules; server problems become the form's inline errors.
+ * params, switch cases included) get the condition field, references to users, groups,
+ * lists, records and fields (`x-weft-ref`) a picker, texts the `{{` completion (long ones a
+ * textarea), an enum its named choices (`x-weft-choices`), a module param the list of modules;
+ * server problems become the form's inline errors.
  */
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 
@@ -15,9 +17,23 @@ export function isRule(schema: unknown): boolean {
   return !shapeKeys.some((key) => key in schema);
 }
 
+/** Params whose text is long: a multi-line template input. */
+const longTexts = new Set(['text', 'body', 'html', 'description']);
+
+const isText = (schema: RJSFSchema) =>
+  schema.type === 'string' && !schema.enum && !('const' in schema) && !schema.format;
+
 function uiFor(schema: RJSFSchema, key: string): UiSchema | undefined {
+  const ref = (schema as { 'x-weft-ref'?: string })['x-weft-ref'];
+  if (ref === 'fieldValues') return { 'ui:field': 'fieldValues' };
+  if (ref) return { 'ui:widget': 'reference' };
   if (isRule(schema)) return { 'ui:field': 'condition' };
-  if (key === 'text' && schema.type === 'string') return { 'ui:widget': 'textarea' };
+  const choices = (schema as { 'x-weft-choices'?: string[] })['x-weft-choices'];
+  if (choices && schema.enum) return { 'ui:enumNames': choices };
+  if (isText(schema))
+    return longTexts.has(key)
+      ? { 'ui:widget': 'template', 'ui:options': { multiline: true } }
+      : { 'ui:widget': 'template' };
   if (schema.properties) {
     const ui: UiSchema = {};
     for (const [name, property] of Object.entries(schema.properties)) {
@@ -51,6 +67,13 @@ function titled(schema: RJSFSchema, key: string): RJSFSchema {
   return schema;
 }
 
+/** An anyOf / oneOf whose branches only say which params are required: a rule, not a choice to draw. */
+const requiredOnly = (branches: unknown) =>
+  Array.isArray(branches) &&
+  branches.every(
+    (branch) => branch && typeof branch === 'object' && Object.keys(branch).every((k) => k === 'required'),
+  );
+
 export function formOf(
   params: RJSFSchema,
   modules: readonly string[],
@@ -58,7 +81,14 @@ export function formOf(
   const properties = { ...((titled(params, '').properties ?? {}) as Record<string, RJSFSchema>) };
   const module = properties.module;
   if (module?.type === 'string' && modules.length > 0) properties.module = { ...module, enum: [...modules] };
-  const schema = params.properties ? { ...params, properties } : params;
+  // rjsf would draw such a rule as "Option 1 / Option 2"; the server's problem says it in words.
+  const { anyOf, oneOf, ...rest } = params;
+  const drawn: RJSFSchema = {
+    ...rest,
+    ...(anyOf && !requiredOnly(anyOf) ? { anyOf } : {}),
+    ...(oneOf && !requiredOnly(oneOf) ? { oneOf } : {}),
+  };
+  const schema = params.properties ? { ...drawn, properties } : drawn;
   return { schema, uiSchema: { ...uiFor(schema, ''), 'ui:submitButtonOptions': { norender: true } } };
 }
 

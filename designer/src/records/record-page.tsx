@@ -24,7 +24,12 @@ import {
 import { useMediaQuery } from '@mantine/hooks';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { useLive } from '../app/live.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
+import { statusLabel } from '../executions/executions-api.ts';
+import { postTypeLabel } from '../feed/post-types.ts';
+import { RecordEmails } from '../marketing/record-emails.tsx';
+import { ProcessWidget } from '../processes/process-widget.tsx';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
@@ -55,6 +60,8 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
   const [layout, setLayout] = useState<Layout | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const people = useAssignees();
+  // Records with an address may have marketing email (designer/src/marketing/record-emails.tsx).
+  const hasEmail = module.fields.some((field) => field.name === 'email');
   const narrow = useMediaQuery(narrowQuery);
 
   useEffect(() => {
@@ -168,6 +175,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
           tags={(record.tags as string[]) ?? []}
           onChange={setRecord}
         />
+        <ProcessWidget module={module.name} id={id} />
         <Tabs
           defaultValue="activity"
           style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}
@@ -177,6 +185,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
             <Tabs.Tab value="changelog">Changelog</Tabs.Tab>
             <Tabs.Tab value="related">Related</Tabs.Tab>
             {module.name === 'cases' && <Tabs.Tab value="similar">Similar solved cases</Tabs.Tab>}
+            {hasEmail && <Tabs.Tab value="email">Email</Tabs.Tab>}
             {showRuns && <Tabs.Tab value="runs">Runs</Tabs.Tab>}
           </Tabs.List>
           <Tabs.Panel value="activity" style={{ flex: 1, minHeight: 0 }}>
@@ -194,6 +203,13 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
             <Tabs.Panel value="similar" style={{ flex: 1, minHeight: 0 }}>
               <TabScroll>
                 <SimilarCases id={id} />
+              </TabScroll>
+            </Tabs.Panel>
+          )}
+          {hasEmail && (
+            <Tabs.Panel value="email" style={{ flex: 1, minHeight: 0 }}>
+              <TabScroll>
+                <RecordEmails module={module.name} id={id} />
               </TabScroll>
             </Tabs.Panel>
           )}
@@ -250,6 +266,11 @@ function RecordTags({
 
 function Activity({ module, id }: { module: string; id: string }) {
   const { items, hasMore, more, reload } = usePaged<Post>(`/feed?module=${module}&recordId=${id}&limit=20`);
+  // A post about this record pushed live (a flow's, a notification's copy) shows at once.
+  useLive('feed.post.created', (push) => {
+    const data = push.data as { recordId?: string; modules?: string[] } | undefined;
+    if (data?.recordId === id || data?.modules?.includes(module)) reload();
+  });
   const [text, setText] = useState('');
   const post = async () => {
     await api('POST', '/feed', { text, module, recordId: id }).then(() => {
@@ -281,14 +302,16 @@ function Activity({ module, id }: { module: string; id: string }) {
               <Text size="sm" fw={600}>
                 {p.authorName ?? 'Weft'}
               </Text>
-              <Badge size="xs" variant="light">
-                {p.type}
+              <Badge size="xs" variant="light" tt="none">
+                {postTypeLabel(p.type)}
               </Badge>
               <Text size="xs" c="dimmed">
                 {new Date(p.createdAt).toLocaleString()}
               </Text>
             </Group>
-            <Text size="sm">{p.text}</Text>
+            <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+              {p.text}
+            </Text>
           </div>
         ))}
         {hasMore && (
@@ -339,12 +362,13 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
 interface RunRow {
   id: string;
   flowId: string;
+  flowName?: string;
   version: number;
   status: string;
   startedAt: string;
 }
 
-/** The flow runs that acted on this record (admins: flows are administration); each opens its flow. */
+/** The flow runs that acted on this record (admins: flows are administration); each opens its run. */
 function Runs({ module, id }: { module: ModuleDef; id: string }) {
   const { items, hasMore, more } = usePaged<RunRow>(`/runs?module=${module.name}&recordId=${id}&limit=50`);
   return (
@@ -361,10 +385,11 @@ function Runs({ module, id }: { module: ModuleDef; id: string }) {
             variant="subtle"
             size="xs"
             justify="space-between"
-            onClick={() => navigate(`/flows/${run.flowId}`)}
+            onClick={() => navigate(`/runs/${run.id}`)}
             data-testid="record-run"
           >
-            {run.status} · v{run.version} · {new Date(run.startedAt).toLocaleString()}
+            {run.flowName ?? 'Flow'} · {statusLabel[run.status] ?? run.status} · v{run.version} ·{' '}
+            {new Date(run.startedAt).toLocaleString()}
           </Button>
         ))}
       </Stack>

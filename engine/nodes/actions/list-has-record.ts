@@ -10,7 +10,8 @@ const params = {
     listId: {
       type: 'string',
       minLength: 1,
-      title: 'List id',
+      title: 'List',
+      'x-weft-ref': 'list',
       description: 'A static or dynamic list of the record’s module',
     },
   },

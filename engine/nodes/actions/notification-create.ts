@@ -5,7 +5,13 @@ import { servicesOf } from '../../runtime/services.ts';
 const params = {
   type: 'object',
   properties: {
-    userId: { type: 'string', minLength: 1, title: 'User id', description: 'e.g. {{record.assignedTo}}' },
+    userId: {
+      type: 'string',
+      minLength: 1,
+      title: 'User',
+      description: 'Who is notified; may be a variable such as {{record.assignedTo}}',
+      'x-weft-ref': 'user',
+    },
     text: { type: 'string', minLength: 1, maxLength: 2000, title: 'Text' },
   },
   required: ['userId', 'text'],

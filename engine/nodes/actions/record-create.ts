@@ -14,6 +14,7 @@ const params = {
       type: 'string',
       pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$',
       title: 'Relate to the current record by',
+      'x-weft-ref': 'field',
       description:
         'A link field of the new record set to the current record, e.g. contactId for a case created on a contact',
     },

@@ -11,8 +11,9 @@ const params = {
     module: { ...moduleName, title: 'Module', description: 'With record id: delete that record instead' },
     recordId: {
       type: 'string',
-      title: 'Record id',
+      title: 'Record',
       description: 'Leave empty to delete the current record; e.g. {{vars.item.id}} in a loop',
+      'x-weft-ref': 'record',
     },
   },
   additionalProperties: false,

@@ -13,6 +13,7 @@ export const fieldValues = {
   type: 'object',
   title: 'Field values',
   description: 'Field name → value; `{{…}}` templates are rendered first',
+  'x-weft-ref': 'fieldValues',
   propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' },
 } as const;
 

@@ -25,7 +25,8 @@ const params = {
     assignedTo: {
       type: ['string', 'null'],
       title: 'Assign to',
-      description: "A user or group id; empty: the current record's assignee, else the flow's owner",
+      description: "A user or group; empty: the current record's assignee, else the flow's owner",
+      'x-weft-ref': 'assignee',
     },
     onRecord: {
       type: 'boolean',

@@ -9,9 +9,10 @@ const params = {
     userId: {
       type: 'string',
       minLength: 1,
-      title: 'User id',
+      title: 'User',
       default: '{{record.assignedTo}}',
-      description: 'e.g. {{record.assignedTo}}',
+      description: 'A user, or a variable such as {{record.assignedTo}}',
+      'x-weft-ref': 'user',
     },
   },
   required: ['userId'],

@@ -14,7 +14,7 @@ const params = {
   properties: {
     module: moduleParam,
     conditions: conditionsParam,
-    field: { type: 'string', minLength: 1, title: 'Only when this field changed' },
+    field: { type: 'string', minLength: 1, title: 'Only when this field changed', 'x-weft-ref': 'field' },
     from: { ...value, title: 'From' },
     to: { ...value, title: 'To' },
   },

@@ -1,0 +1,109 @@
+/**
+ * What a reference picker offers: users, groups, lists and records by name, loaded over the
+ * API (people and lists once per session; records searched as the user types). Ids are
+ * stored, names are shown.
+ */
+import { api, type Page } from '../api.ts';
+import type { ModuleDef } from '../console/console-api.ts';
+
+export interface RefOption {
+  value: string;
+  label: string;
+  /** Shown under the label in the dropdown. */
+  group?: string;
+}
+
+export type RefKind = 'user' | 'group' | 'assignee' | 'list' | 'record' | 'field' | 'fieldValues';
+
+export const refNoun: Record<RefKind, string> = {
+  user: 'user',
+  group: 'group',
+  assignee: 'user or group',
+  list: 'list',
+  record: 'record',
+  field: 'field',
+  fieldValues: 'field',
+};
+
+interface UserRow {
+  id: string;
+  username: string;
+  firstName: string;
+  lastName: string;
+  active?: boolean;
+}
+
+let people: Promise<{ users: RefOption[]; groups: RefOption[] }> | null = null;
+
+export function peopleOptions() {
+  people ??= Promise.all([
+    api<Page<UserRow>>('GET', '/users?limit=200'),
+    api<Page<{ id: string; name: string }>>('GET', '/groups?limit=200'),
+  ]).then(
+    ([users, groups]) => ({
+      users: users.items.map((u) => ({
+        value: u.id,
+        label: `${`${u.firstName} ${u.lastName}`.trim() || u.username} (@${u.username})`,
+        group: 'Users',
+      })),
+      groups: groups.items.map((g) => ({ value: g.id, label: g.name, group: 'Groups' })),
+    }),
+    (error) => {
+      people = null;
+      throw error;
+    },
+  );
+  return people;
+}
+
+let lists: Promise<{ id: string; name: string; module: string; kind: string }[]> | null = null;
+
+export function listOptions() {
+  lists ??= api<Page<{ id: string; name: string; module: string; kind: string }>>(
+    'GET',
+    '/lists?limit=500',
+  ).then(
+    (page) => page.items,
+    (error) => {
+      lists = null;
+      throw error;
+    },
+  );
+  return lists;
+}
+
+/** The name a record goes by: its module's display fields, joined. */
+export function recordName(module: ModuleDef | undefined, row: Record<string, unknown>): string {
+  const fields = module?.displayFields.length ? module.displayFields : ['name'];
+  const name = fields
+    .map((field) => row[field])
+    .filter((value) => value !== null && value !== undefined && value !== '')
+    .join(' ');
+  return name || `Unnamed ${module?.itemName ?? 'record'}`;
+}
+
+export async function searchRecords(module: ModuleDef, query: string): Promise<RefOption[]> {
+  const q = query.trim() ? `&q=${encodeURIComponent(query.trim())}` : '';
+  const page = await api<Page<Record<string, unknown> & { id: string }>>(
+    'GET',
+    `/records/${module.name}?limit=20${q}`,
+  );
+  return page.items.map((row) => ({ value: row.id, label: recordName(module, row) }));
+}
+
+export async function recordOption(module: ModuleDef, id: string): Promise<RefOption | null> {
+  try {
+    const row = await api<Record<string, unknown>>('GET', `/records/${module.name}/${id}`);
+    return { value: id, label: recordName(module, row) };
+  } catch {
+    return null;
+  }
+}
+
+/** "First name · Text": a field as a picker shows it. */
+export const fieldOptions = (module: ModuleDef | undefined): RefOption[] =>
+  (module?.fields ?? []).map((field) => ({
+    value: field.name,
+    label: field.label,
+    group: field.system ? 'Standard fields' : 'Fields',
+  }));
