@@ -222,3 +222,32 @@ export type ImportView = FromSchema<
 >;
 export type PreviewView = FromSchema<typeof previewResponse>;
 export type RollbackView = FromSchema<typeof rollbackResponse>;
+
+/** All data out: every module, or those named. */
+export const allDataExportQuery = {
+  type: 'object',
+  properties: {
+    modules: {
+      type: 'string',
+      pattern: '^[a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62})*$',
+      description: 'comma-separated; default every module',
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+/** All data in: an all-data ZIP, each module's rows matched on `keyField`. */
+export const allDataImportQuery = {
+  type: 'object',
+  properties: {
+    mode: {
+      type: 'string',
+      enum: ['overwrite', 'skip'],
+      default: 'skip',
+      description:
+        '`overwrite`: a row matching a record updates it; `skip`: it is left alone. Rows matching none are created',
+    },
+    keyField: { type: 'string', maxLength: 64, default: 'id', description: 'the field rows are matched on' },
+  },
+  additionalProperties: false,
+} as const;

@@ -139,6 +139,18 @@ export const fieldParams = {
   additionalProperties: false,
 } as const;
 
+export const moduleDeleteQuery = {
+  type: 'object',
+  properties: {
+    confirm: {
+      type: 'integer',
+      minimum: 0,
+      description: 'The number of records the module holds, when it holds any',
+    },
+  },
+  additionalProperties: false,
+} as const;
+
 export const fieldDeleteQuery = {
   type: 'object',
   properties: { confirm: { type: 'boolean', default: false } },

@@ -12,6 +12,30 @@ export const settingsSchema = {
   properties: {
     appName: { type: 'string', minLength: 1, maxLength: 80, default: 'Weft' },
     logoUrl: { type: ['string', 'null'], maxLength: 2000, default: null },
+    defaultTheme: {
+      type: 'string',
+      enum: ['light', 'dark', 'auto'],
+      default: 'light',
+      description: 'The colour scheme the app opens in (auto: as the device prefers).',
+    },
+    menuItems: {
+      type: 'array',
+      items: {
+        type: 'string',
+        enum: ['feed', 'notifications', 'records', 'lists', 'processes', 'marketing', 'imports'],
+      },
+      uniqueItems: true,
+      default: ['feed', 'notifications', 'records', 'lists', 'processes', 'marketing', 'imports'],
+      description:
+        'The menu entries everyone sees, in this order (Home, Flows, Studio and Admin always show for those who may use them).',
+    },
+    moduleOrder: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
+      uniqueItems: true,
+      default: [],
+      description: 'Modules listed first under Records, in this order; the others follow by name.',
+    },
     sessionTimeoutMinutes: { type: 'integer', minimum: 5, maximum: 43_200, default: 60 },
     maxUsers: {
       type: ['integer', 'null'],

@@ -26,6 +26,7 @@ test('the standard modules exist with X2CRM field names and real columns', async
   const modules = response.json().items as { name: string; fields: { name: string; system: boolean }[] }[];
   assert.deepEqual(modules.map((m) => m.name).sort(), [
     'accounts',
+    'bugreports',
     'cases',
     'contacts',
     'opportunities',
@@ -252,7 +253,10 @@ test('a module deleted and created again validates against its new fields', asyn
   });
   assert.equal(first.statusCode, 201);
   assert.equal((await admin.request('POST', '/api/records/gadgets', { name: 'g', size: 3 })).statusCode, 201);
-  assert.equal((await admin.request('DELETE', '/api/modules/gadgets')).statusCode, 204);
+  const unconfirmed = await admin.request('DELETE', '/api/modules/gadgets');
+  assert.equal(unconfirmed.statusCode, 409, 'it holds a record');
+  assert.match(unconfirmed.json().error.message, /Gadgets holds 1 record; confirm with 1/);
+  assert.equal((await admin.request('DELETE', '/api/modules/gadgets?confirm=1')).statusCode, 204);
   await admin.request('POST', '/api/modules', {
     name: 'gadgets',
     label: 'Gadgets',

@@ -15,6 +15,8 @@ const publicRoutes = new Set([
   'POST /api/hooks/flows/:flowId', // inbound webhooks: authenticated by the HMAC signature with the flow's secret
   'GET /api/invitations/:token', // an emailed invitation: the token is the credential (rate limited like sign-in)
   'POST /api/invitations/:token/accept', // accepting it sets the password and signs in
+  'GET /api/branding', // the app name, logo URL and theme the sign-in page shows: no data
+  'GET /api/branding/logo', // the logo the sign-in page shows: an image an admin chose to show
   // Web forms (server/forms/): posted by customers' sites; rate limited in PostgreSQL, honeypot,
   // signed fill-time stamp, allowed origins, stored before acknowledged. The form's id names it.
   'GET /api/public/forms/:id', // the hosted form page
@@ -66,6 +68,8 @@ test('every public route exists and answers without credentials', async () => {
   const registered = new Set(routes.map(({ method, url }) => `${method} ${url}`));
   for (const key of publicRoutes) assert.ok(registered.has(key), `${key} is not registered`);
   assert.equal((await app.inject({ method: 'GET', url: '/api/health' })).statusCode, 503); // no queue in this app
+  assert.equal((await app.inject({ method: 'GET', url: '/api/branding' })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'GET', url: '/api/branding/logo' })).statusCode, 404); // none uploaded
   const login = await app.inject({
     method: 'POST',
     url: '/api/auth/login',

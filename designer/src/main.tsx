@@ -7,6 +7,7 @@ import { Notifications } from '@mantine/notifications';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/app.tsx';
+import { reloadBranding } from './app/branding.ts';
 
 const theme = createTheme({
   primaryColor: 'indigo',
@@ -19,12 +20,17 @@ const theme = createTheme({
 });
 
 const root = document.getElementById('root');
+// The branding first: its default theme is the colour scheme the app opens in.
 if (root)
-  createRoot(root).render(
-    <StrictMode>
-      <MantineProvider theme={theme}>
-        <Notifications position="bottom-right" />
-        <App />
-      </MantineProvider>
-    </StrictMode>,
-  );
+  reloadBranding()
+    .catch(() => undefined)
+    .then((branding) => {
+      createRoot(root).render(
+        <StrictMode>
+          <MantineProvider theme={theme} defaultColorScheme={branding?.defaultTheme ?? 'light'}>
+            <Notifications position="bottom-right" />
+            <App />
+          </MantineProvider>
+        </StrictMode>,
+      );
+    });

@@ -20,7 +20,7 @@ import { toColumns, toRecord } from '../studio/record-schema.ts';
 export type Values = Record<string, unknown>;
 
 export type Plan =
-  | { kind: 'create'; row: number; values: Values; route: boolean }
+  | { kind: 'create'; row: number; values: Values; route: boolean; id?: string }
   | { kind: 'update'; row: number; id: string; before: Values; values: Values };
 
 export interface Writer {
@@ -73,7 +73,8 @@ async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kin
   });
   const rows = plans.map((plan) => ({
     ...toColumns(module, plan.values),
-    id: randomUUID(),
+    // Rows matched on id that match nothing keep their id (an all-data import between installations).
+    id: plan.id ?? randomUUID(),
     created_by: writer.actor.id,
   }));
   return recordsDb(trx).insertInto(module.table).values(rows).returningAll().execute();

@@ -269,12 +269,16 @@ export async function prepareBatch(db: Db, preparer: Preparer, sources: SourceRo
         plans.push({ kind: 'update', row: row.row, id: String(before.id), before, values });
       } else {
         const values: Values = { ...row.present };
+        // Matched on id and matching nothing: the record is created with that id, so that links
+        // to it from other modules' rows of the same export still hold.
+        const key = keys.get(row);
+        const keep = preparer.keyField === 'id' && typeof key === 'string' ? key : undefined;
         delete values.id;
         if (preparer.tags.length > 0) values.tags = union(values.tags, preparer.tags);
         const route = preparer.route && !('assignedTo' in values);
         if (!route && !('assignedTo' in values)) values.assignedTo = preparer.principal.id;
         validateRecordInput(preparer.module, 'create', values);
-        plans.push({ kind: 'create', row: row.row, values, route });
+        plans.push({ kind: 'create', row: row.row, values, route, ...(keep ? { id: keep } : {}) });
       }
     } catch (error) {
       errors.push(...problemsOf(row.row, error));

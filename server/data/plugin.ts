@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { allDataRoutes } from './all-data-routes.ts';
 import { exportRoutes } from './exports-routes.ts';
 import { importRoutes } from './imports-routes.ts';
 import { usersExportRoutes } from './users-export-routes.ts';
@@ -7,5 +8,6 @@ import { usersExportRoutes } from './users-export-routes.ts';
 export async function dataPlugin(app: FastifyInstance) {
   await app.register(importRoutes, { prefix: '/imports' });
   await app.register(exportRoutes, { prefix: '/exports' });
+  await app.register(allDataRoutes, { prefix: '/all-data' });
   await app.register(usersExportRoutes, { prefix: '/users' });
 }

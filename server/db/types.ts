@@ -602,6 +602,13 @@ export interface MergeLogTable {
   revertedAt: Timestamp | null;
 }
 
+export interface BrandingLogoTable {
+  id: number;
+  contentType: string;
+  data: Buffer;
+  updatedAt: DefaultedTimestamp;
+}
+
 // Marketing (migration 0023, server/marketing/).
 export type MessageState =
   | 'queued'
@@ -818,6 +825,7 @@ export interface Database extends EngineTables, MarketingTables {
   flowImportProblems: FlowImportProblemsTable;
   roleFieldPermissions: RoleFieldPermissionsTable;
   mergeLog: MergeLogTable;
+  brandingLogo: BrandingLogoTable;
 }
 
 /** A process definition; `stages` is the ordered list of schemas/processes.ts's stage shape. */

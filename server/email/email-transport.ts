@@ -25,9 +25,15 @@ export interface OutgoingMail {
 
 const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
 
-/** The sender every message carries; a setting, else a placeholder an admin will want to change. */
+/**
+ * The sender every message carries; a setting, else a placeholder an admin will want to change.
+ * Without a sender name, the app's name (branding) is the name.
+ */
 export function senderOf(settings: Settings): { name: string | null; address: string } {
-  return { name: settings.emailFromName, address: settings.emailFromAddress ?? 'weft@localhost' };
+  return {
+    name: settings.emailFromName ?? settings.appName,
+    address: settings.emailFromAddress ?? 'weft@localhost',
+  };
 }
 
 /**

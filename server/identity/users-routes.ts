@@ -15,7 +15,15 @@ import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { listSessions } from './auth.ts';
 import { inviteUser, resendInvitation } from './invitations.ts';
 import { loginLocations } from './login-locations.ts';
-import { createUser, deleteUser, getUser, listUsers, setPassword, updateUser } from './users.ts';
+import {
+  createUser,
+  deleteUser,
+  getUser,
+  listUsers,
+  setPassword,
+  transferOwnership,
+  updateUser,
+} from './users.ts';
 
 const tags = ['users'];
 
@@ -183,6 +191,29 @@ export const userRoutes: RoutePlugin = async (app) => {
     async (request) => {
       requireAdmin(principalOf(request));
       return deleteUser(app.db, app.ownership, actorOf(request), request.params.id, request.body.reassignTo);
+    },
+  );
+
+  app.post(
+    '/:id/transfer',
+    {
+      schema: {
+        tags,
+        summary:
+          'Give everything a user owns (records of every module…) to another user, keeping the user (admin)',
+        params: idParams,
+        body: userDeleteBody,
+      },
+    },
+    async (request) => {
+      requireAdmin(principalOf(request));
+      return transferOwnership(
+        app.db,
+        app.ownership,
+        actorOf(request),
+        request.params.id,
+        request.body.reassignTo,
+      );
     },
   );
 };

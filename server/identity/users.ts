@@ -367,3 +367,31 @@ export async function deleteUser(
     return { deleted: id, reassignedTo: reassignTo, reassigned };
   });
 }
+
+/**
+ * Moves everything one user owns to another (X2CRM's "transfer records") without deleting the
+ * user: the same reassigners a deletion uses, in one transaction.
+ */
+export async function transferOwnership(
+  db: Db,
+  ownership: OwnershipRegistry,
+  actor: Actor,
+  id: string,
+  reassignTo: string,
+) {
+  if (id === reassignTo) throw invalid('reassignTo', 'must be another user');
+  return db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
+    if (!user) throw notFound('User');
+    const heir = await trx
+      .selectFrom('users')
+      .select(['id', 'active'])
+      .where('id', '=', reassignTo)
+      .executeTakeFirst();
+    if (!heir) throw invalid('reassignTo', 'is not an existing user');
+    if (!heir.active) throw invalid('reassignTo', 'is an inactive user');
+    const reassigned = await ownership.reassignAll(trx, id, reassignTo);
+    await audit(trx, actor, 'user.transfer', { type: 'user', id }, { reassignTo, reassigned });
+    return { from: id, to: reassignTo, reassigned };
+  });
+}

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit-routes.ts';
+import { brandingRoutes } from './branding-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { settingsRoutes } from './settings-routes.ts';
 
@@ -8,4 +9,5 @@ export async function platformPlugin(app: FastifyInstance) {
   await app.register(healthRoutes);
   await app.register(settingsRoutes, { prefix: '/settings' });
   await app.register(auditRoutes, { prefix: '/audit' });
+  await app.register(brandingRoutes, { prefix: '/branding' });
 }

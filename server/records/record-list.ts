@@ -1,6 +1,7 @@
 import type { Expression, SqlBool } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
+import { WeftError } from '../platform/errors.ts';
 import { columnName, recordsDb } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
 import { getModule } from '../studio/modules.ts';
@@ -73,6 +74,11 @@ export async function listRecords(
   if (extra) select = select.where(extra);
   const where = parseWhere(query.where, fields);
   if (where) select = select.where(where);
+  // The module flag "searchable": off, its records are not searched.
+  if (query.q && !module.searchable)
+    throw new WeftError('VALIDATION', `${module.label} is not searchable`, [
+      { field: 'q', reason: `${module.name} is not searchable (its "searchable" flag is off)` },
+    ]);
   const search = searchCondition(query.q, fields);
   if (search) select = select.where(search);
   const rows = await applyCursor(select, sorts, query.cursor)

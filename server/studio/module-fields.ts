@@ -23,9 +23,20 @@ import {
 
 /** Studio's field changes: each one the metadata row and the column's DDL in one transaction. */
 
+/** The module flag "editable": off, its fields cannot be added, changed or removed. */
+function refuseUneditable(module: { name: string; label: string; editable: boolean }) {
+  if (!module.editable)
+    throw new WeftError(
+      'UNPROCESSABLE',
+      `${module.label} is not editable: turn its "editable" flag on before changing its fields`,
+      [{ field: 'module', reason: 'is not editable' }],
+    );
+}
+
 export async function addField(db: Db, actor: Actor, moduleName: string, body: FieldBody) {
   const field = await inTransaction(db, async (trx) => {
     const module = await lockModule(trx, moduleName);
+    refuseUneditable(module);
     const position = Math.max(-1, ...module.fields.map((f) => f.position)) + 1;
     const field = await normalizeField(trx, module, body, position, false);
     await insertField(trx, moduleName, field);
@@ -65,6 +76,7 @@ const fixedOptions = ['multiple', 'module', 'moduleField'];
 export async function updateField(db: Db, actor: Actor, moduleName: string, name: string, patch: FieldPatch) {
   return inTransaction(db, async (trx) => {
     const module = await lockModule(trx, moduleName);
+    refuseUneditable(module);
     const before = fieldOf(module, name);
     const after: FieldDefinition = {
       ...before,
@@ -125,6 +137,7 @@ export async function updateField(db: Db, actor: Actor, moduleName: string, name
 export async function removeField(db: Db, actor: Actor, moduleName: string, name: string, confirm: boolean) {
   return inTransaction(db, async (trx) => {
     const module = await lockModule(trx, moduleName);
+    refuseUneditable(module);
     const field = fieldOf(module, name);
     if (field.system)
       throw new WeftError('UNPROCESSABLE', `${name} is a standard field and cannot be removed`);

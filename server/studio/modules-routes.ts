@@ -6,6 +6,7 @@ import {
   fieldPatchBody,
   moduleBody,
   moduleDefinitionBody,
+  moduleDeleteQuery,
   moduleParams,
   modulePatchBody,
 } from '../../schemas/modules.ts';
@@ -91,10 +92,17 @@ export const moduleRoutes: RoutePlugin = async (app) => {
 
   app.delete(
     '/:name',
-    { schema: { tags, summary: 'Delete a custom module and all its records (admin)', params: moduleParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete a custom module and all its records, confirmed with their number (admin)',
+        params: moduleParams,
+        querystring: moduleDeleteQuery,
+      },
+    },
     async (request, reply) => {
       requireAdmin(principalOf(request));
-      await deleteModule(app.db, actorOf(request), request.params.name);
+      await deleteModule(app.db, actorOf(request), request.params.name, request.query.confirm);
       return reply.code(204).send();
     },
   );

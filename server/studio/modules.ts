@@ -358,11 +358,26 @@ export async function updateModule(db: Db, actor: Actor, name: string, patch: Mo
 }
 
 /** Only admin-created modules may go, and not while another module links to them. */
-export async function deleteModule(db: Db, actor: Actor, name: string): Promise<void> {
+/**
+ * Deletes a custom module with its records. A module that holds records is deleted only when
+ * `confirm` is their number, so that the admin has seen how many go with it.
+ */
+export async function deleteModule(db: Db, actor: Actor, name: string, confirm?: number): Promise<void> {
   await inTransaction(db, async (trx) => {
     const module = await lockModule(trx, name);
     if (!module.custom)
       throw new WeftError('UNPROCESSABLE', `${name} is a standard module and cannot be deleted`);
+    const { count } = await sql<{
+      count: number;
+    }>`select count(*)::int as count from ${sql.table(module.table)}`
+      .execute(trx)
+      .then((result) => result.rows[0] ?? { count: 0 });
+    if (count > 0 && confirm !== count)
+      throw new WeftError(
+        'CONFLICT',
+        `${module.label} holds ${count} record${count === 1 ? '' : 's'}; confirm with ${count} to delete ${count === 1 ? 'it' : 'them'} with the module`,
+        [{ field: 'confirm', reason: `must be ${count}, the number of records deleted with the module` }],
+      );
     const linking = (await listModules(trx)).flatMap((other) =>
       other.name === name
         ? []

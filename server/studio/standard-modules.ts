@@ -148,6 +148,36 @@ export const standardModules: StandardModule[] = [
       typed('associationId', 'Associated Record', 'link', { options: { moduleField: 'associationType' } }),
     ],
   },
+  {
+    // X2CRM's internal bug tracker (its "bug reports" module, for a company's IT team).
+    name: 'bugreports',
+    label: 'Bug Reports',
+    itemName: 'Bug Report',
+    displayFields: ['name'],
+    fields: [
+      text('name', 'Subject', { required: true, searchable: true }),
+      dropdown('status', 'Status', [
+        'Unconfirmed',
+        'Confirmed',
+        'In Progress',
+        'Fixed',
+        'Closed',
+        "Won't Fix",
+      ]),
+      dropdown('type', 'Type', ['Bug', 'Feature Request', 'Task']),
+      dropdown('severity', 'Severity', [
+        '1 - Blocker',
+        '2 - Critical',
+        '3 - Major',
+        '4 - Minor',
+        '5 - Trivial',
+      ]),
+      text('environment', 'Code Environment', { options: { maxLength: 200 } }),
+      text('subsystem', 'Subsystem'),
+      typed('description', 'Description', 'longText', { searchable: true }),
+      typed('duplicateOf', 'Duplicate Of', 'link', { options: { module: 'bugreports' } }),
+    ],
+  },
 ];
 
 /** The fields every module has, backed by the columns every records table is created with. */

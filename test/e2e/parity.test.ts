@@ -208,3 +208,45 @@ test('mass dedupe: a group merged field by field, then reverted from the merge l
   await screen.getByTestId('merge-log').getByText('reverted').waitFor();
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });
+
+test('branding: name and logo set on the Branding tab show on the sign-in page, in the header and the title', async () => {
+  const logo = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  await page.goto(`${base}/admin/branding`);
+  const panel = page.getByTestId('branding');
+  await panel.getByLabel('App name').fill('Acme CRM');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Branding saved').waitFor();
+  await page.getByTestId('app-name').getByText('Acme CRM').waitFor();
+  await page
+    .locator('input[type="file"]')
+    .setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: logo });
+  await page.getByText('Logo uploaded').waitFor();
+  await panel.getByRole('img', { name: 'Current logo' }).waitFor();
+  assert.equal(await page.title(), 'Acme CRM');
+  await shot(page, 'parity-branding');
+
+  // Menu order and visibility: Lists hidden, Cases first under Records.
+  const menu = await admin.request('PATCH', '/api/settings', {
+    menuItems: ['records', 'feed', 'notifications', 'imports'],
+    moduleOrder: ['cases'],
+  });
+  assert.equal(menu.statusCode, 200, menu.body);
+  await page.goto(`${base}/records/contacts`);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Contacts' }).waitFor();
+  assert.equal(await nav.getByRole('link', { name: 'Lists' }).count(), 0);
+  const records = await nav.locator('a[href^="/records/"]').allTextContents();
+  assert.equal(records[0], 'Service Cases');
+
+  const { page: visitor } = await openPage(browser);
+  await visitor.goto(base);
+  await visitor.getByRole('heading', { name: 'Sign in to Acme CRM' }).waitFor();
+  await visitor.getByRole('img', { name: 'Acme CRM logo' }).waitFor();
+  assert.equal(await visitor.title(), 'Acme CRM');
+  await shot(visitor, 'parity-sign-in');
+  await visitor.close();
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+});

@@ -6,6 +6,7 @@ import { OutboundHooksAdmin } from '../hooks/outbound-hooks-admin.tsx';
 import { ProcessSettings } from '../processes/process-settings.tsx';
 import { navigate } from '../router.ts';
 import { AuditLog, ChangelogAdmin, LoginHistory, Sessions } from './activity-admin.tsx';
+import { BrandingAdmin } from './branding-admin.tsx';
 import { DedupeAdmin } from './dedupe-admin.tsx';
 import { EmailAdmin } from './email-admin.tsx';
 import { GroupsAdmin } from './groups-admin.tsx';
@@ -32,6 +33,7 @@ const tabs = {
   hooks: ['Outbound hooks', OutboundHooksAdmin],
   'email-capture': ['Email capture', EmailCaptureAdmin],
   // Parity
+  branding: ['Branding', BrandingAdmin],
   tags: ['Tags', TagsAdmin],
   duplicates: ['Duplicates', DedupeAdmin],
   'trigger-log': ['Trigger log', TriggerLogAdmin],

@@ -71,8 +71,13 @@ export function FieldAccessEditor({ roleId, roleName }: { roleId: string; roleNa
                       <SegmentedControl
                         size="xs"
                         aria-label={`Access to ${field.label}`}
-                        data={choices}
-                        value={accessOf(field.name)}
+                        // A field nobody may edit (Created, Updated…) can only be shown or hidden.
+                        data={field.readOnly ? choices.slice(1) : choices}
+                        value={
+                          field.readOnly && accessOf(field.name) === 'editable'
+                            ? 'readOnly'
+                            : accessOf(field.name)
+                        }
                         onChange={(value) => set(field.name, value as Access)}
                       />
                     </Table.Td>

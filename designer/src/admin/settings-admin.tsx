@@ -4,6 +4,7 @@ import type { RJSFSchema } from '@rjsf/utils';
 import { useEffect, useState } from 'react';
 import { settingsSchema } from '../../../schemas/settings.ts';
 import { api } from '../api.ts';
+import { reloadBranding } from '../app/branding.ts';
 import { done, fail } from '../console/console-api.ts';
 import { FeedSettings } from '../feed/feed-settings.tsx';
 import { SchemaForm } from './schema-form.tsx';
@@ -38,6 +39,8 @@ export async function saveSettings(schema: RJSFSchema, values: Values) {
     else if (nullable) body[name] = null;
   }
   await api('PATCH', '/settings', body);
+  // The app name, theme and menu come from the branding: show the change at once.
+  await reloadBranding();
   done('Settings saved');
 }
 

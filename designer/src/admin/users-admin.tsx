@@ -321,6 +321,14 @@ function DeleteDialog({
       done(`${user.username} deleted`);
       onDeleted();
     }, fail);
+  const transfer = () =>
+    api<{ reassigned: Record<string, number> }>('POST', `/users/${user.id}/transfer`, {
+      reassignTo: to,
+    }).then((answer) => {
+      const moved = Object.values(answer.reassigned).reduce((sum, n) => sum + n, 0);
+      done(`${moved} item${moved === 1 ? '' : 's'} of ${user.username} transferred`);
+      onClose();
+    }, fail);
   return (
     <Modal opened onClose={onClose} title={`Delete ${user.username}`}>
       <Stack gap="xs">
@@ -335,9 +343,14 @@ function DeleteDialog({
           onChange={setTo}
           searchable
         />
-        <Button color="red" disabled={!to} onClick={remove}>
-          Delete and reassign
-        </Button>
+        <Group>
+          <Button color="red" disabled={!to} onClick={remove}>
+            Delete and reassign
+          </Button>
+          <Button variant="default" disabled={!to} onClick={transfer}>
+            Only transfer, keep the user
+          </Button>
+        </Group>
       </Stack>
     </Modal>
   );

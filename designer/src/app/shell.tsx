@@ -4,6 +4,7 @@ import {
   Avatar,
   Burger,
   Group,
+  Image,
   Indicator,
   Loader,
   Menu,
@@ -19,6 +20,7 @@ import type { User } from '../api.ts';
 import { ConsoleNav } from '../console/console-nav.tsx';
 import { navigate, routeOf, usePath } from '../router.ts';
 import { linkTo } from './app-link.tsx';
+import { useBranding } from './branding.ts';
 import { useUnreadCount } from './live.ts';
 
 const FeedPanel = lazy(() => import('../feed/feed-panel.tsx').then((m) => ({ default: m.FeedPanel })));
@@ -65,6 +67,7 @@ export function Shell({
   children: ReactNode;
 }) {
   const path = usePath();
+  const branding = useBranding();
   const narrow = useMediaQuery(narrowQuery) ?? false;
   const initials = `${user.firstName[0] ?? ''}${user.lastName[0] ?? ''}`.toUpperCase() || user.username[0];
 
@@ -120,10 +123,13 @@ export function Shell({
               aria-expanded={navOpen}
               aria-controls="weft-navbar"
             />
-            <UnstyledButton {...linkTo('/')} component="a" aria-label="Weft home">
-              <Title order={4} c="indigo.7" component="span">
-                Weft
-              </Title>
+            <UnstyledButton {...linkTo('/')} component="a" aria-label={`${branding.appName} home`}>
+              <Group gap={8} wrap="nowrap">
+                {branding.logoUrl && <Image src={branding.logoUrl} alt="" h={28} w="auto" fit="contain" />}
+                <Title order={4} c="indigo.7" component="span" data-testid="app-name">
+                  {branding.appName}
+                </Title>
+              </Group>
             </UnstyledButton>
           </Group>
           <Group gap="sm" wrap="nowrap">

@@ -1,8 +1,10 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Center, Image, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { api, setCsrfToken, type User } from '../api.ts';
+import { useBranding } from './branding.ts';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
+  const branding = useBranding();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -31,7 +33,10 @@ export function SignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
       <Paper withBorder shadow="sm" p="xl" w={360}>
         <form onSubmit={submit}>
           <Stack>
-            <Title order={2}>Sign in to Weft</Title>
+            {branding.logoUrl && (
+              <Image src={branding.logoUrl} alt={`${branding.appName} logo`} h={48} w="auto" fit="contain" />
+            )}
+            <Title order={2}>Sign in to {branding.appName}</Title>
             {error && (
               <Alert color="red" role="alert">
                 {error}

@@ -3,6 +3,7 @@ import {
   Anchor,
   Badge,
   Button,
+  FileButton,
   Group,
   Modal,
   Paper,
@@ -218,7 +219,13 @@ function Exports({ isAdmin }: { isAdmin: boolean }) {
             Export everything
           </Button>
         )}
+        {isAdmin && (
+          <Button variant="default" component="a" href="/api/all-data" download>
+            Download all data (ZIP)
+          </Button>
+        )}
       </Group>
+      {isAdmin && <AllDataImport />}
       {everything && (
         <Group mt="sm" gap="md">
           {everything.map((item) => (
@@ -229,5 +236,53 @@ function Exports({ isAdmin }: { isAdmin: boolean }) {
         </Group>
       )}
     </Paper>
+  );
+}
+
+/** An all-data ZIP (from this or another installation) imported as one job per module. */
+function AllDataImport() {
+  const [mode, setMode] = useState<string>('skip');
+  const [answer, setAnswer] = useState<{
+    imports: { module: string; importId: string }[];
+    skipped: { module: string; reason: string }[];
+  } | null>(null);
+  const upload = (file: File | null) => {
+    if (!file) return;
+    const zip = new Blob([file], { type: 'application/zip' });
+    api<NonNullable<typeof answer>>('POST', `/all-data?mode=${mode}`, zip).then((result) => {
+      setAnswer(result);
+      done(`${result.imports.length} module import(s) started; follow them in the history below`);
+    }, fail);
+  };
+  return (
+    <Stack gap="xs" mt="md" data-testid="all-data-import">
+      <Text size="sm" fw={500}>
+        Import an all-data ZIP
+      </Text>
+      <Group align="flex-end">
+        <Select
+          label="Records that already exist (same id)"
+          w={280}
+          data={[
+            { value: 'skip', label: 'Skip them' },
+            { value: 'overwrite', label: 'Overwrite them' },
+          ]}
+          value={mode}
+          onChange={(value) => value && setMode(value)}
+        />
+        <FileButton onChange={upload} accept=".zip,application/zip">
+          {(props) => (
+            <Button variant="light" {...props}>
+              Choose the ZIP…
+            </Button>
+          )}
+        </FileButton>
+      </Group>
+      {answer?.skipped.map((item) => (
+        <Text key={item.module} size="xs" c="dimmed">
+          {item.module}: not imported — {item.reason}
+        </Text>
+      ))}
+    </Stack>
   );
 }

@@ -34,6 +34,7 @@ import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
 import { RelatedRecords } from './related-records.tsx';
+import { SimilarCases } from './similar-cases.tsx';
 
 // Below this the side panel goes under the record (tablets, phones) and the page scrolls as one.
 const narrowQuery = '(max-width: 1100px)';
@@ -183,6 +184,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
             <Tabs.Tab value="activity">Activity</Tabs.Tab>
             <Tabs.Tab value="changelog">Changelog</Tabs.Tab>
             <Tabs.Tab value="related">Related</Tabs.Tab>
+            {module.name === 'cases' && <Tabs.Tab value="similar">Similar solved cases</Tabs.Tab>}
             {hasEmail && <Tabs.Tab value="email">Email</Tabs.Tab>}
             {showRuns && <Tabs.Tab value="runs">Runs</Tabs.Tab>}
           </Tabs.List>
@@ -197,6 +199,13 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
               <RelatedRecords module={module.name} id={id} />
             </TabScroll>
           </Tabs.Panel>
+          {module.name === 'cases' && (
+            <Tabs.Panel value="similar" style={{ flex: 1, minHeight: 0 }}>
+              <TabScroll>
+                <SimilarCases id={id} />
+              </TabScroll>
+            </Tabs.Panel>
+          )}
           {hasEmail && (
             <Tabs.Panel value="email" style={{ flex: 1, minHeight: 0 }}>
               <TabScroll>

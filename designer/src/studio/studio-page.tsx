@@ -37,10 +37,17 @@ function ModuleStudio({ name, tab }: { name: string; tab: string }) {
     if (!label) return;
     api('PATCH', `/modules/${name}`, { label }).then(reloadModules, fail);
   };
-  const remove = () => {
-    if (!window.confirm(`Delete ${module.label} and every one of its records? This cannot be undone.`))
-      return;
-    api('DELETE', `/modules/${name}`).then(async () => {
+  const remove = async () => {
+    // The server deletes a module holding records only when told how many: ask, name them.
+    const { count } = await api<{ count: number }>('GET', `/records/${name}/count`).catch(() => ({
+      count: 0,
+    }));
+    const what =
+      count === 0
+        ? 'It holds no records.'
+        : `Its ${count} record${count === 1 ? '' : 's'} will be deleted with it.`;
+    if (!window.confirm(`Delete ${module.label}? ${what} This cannot be undone.`)) return;
+    api('DELETE', `/modules/${name}?confirm=${count}`).then(async () => {
       await reloadModules();
       done(`${module.label} deleted`);
       navigate('/studio');

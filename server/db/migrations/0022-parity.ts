@@ -1,4 +1,7 @@
 import { type Kysely, sql } from 'kysely';
+import { installModule } from '../../studio/modules.ts';
+import { standardModules } from '../../studio/standard-modules.ts';
+import type { Db } from '../index.ts';
 
 /**
  * X2CRM parity for admins: what an imported flow still lacks before it may be published (a
@@ -39,9 +42,27 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('reverted_at', 'timestamptz')
     .execute();
+
+  // The uploaded logo (one row): shown on the sign-in page, in the header and in emails.
+  await db.schema
+    .createTable('branding_logo')
+    .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+    .addColumn('content_type', 'text', (c) => c.notNull())
+    .addColumn('data', 'bytea', (c) => c.notNull())
+    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
+
+  // The standard "bug reports" module of the X2CRM guide.
+  const bugs = standardModules.find((module) => module.name === 'bugreports');
+  if (!bugs) throw new Error('no standard module bugreports');
+  const { fields, ...spec } = bugs;
+  await installModule(db as unknown as Db, { ...spec, custom: false }, fields);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop table if exists rec_bugreports cascade`.execute(db);
+  await sql`delete from modules where name = 'bugreports'`.execute(db);
+  await db.schema.dropTable('branding_logo').execute();
   await db.schema.dropTable('merge_log').execute();
   await db.schema.dropTable('role_field_permissions').execute();
   await db.schema.dropTable('flow_import_problems').execute();
