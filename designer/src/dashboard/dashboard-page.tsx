@@ -6,6 +6,7 @@
 import { Grid, Stack, Title } from '@mantine/core';
 import { useCurrentUser } from '../app/current-user.ts';
 import { ActivityFeed } from '../feed/activity-feed.tsx';
+import { DemoDataCard } from './demo-data-card.tsx';
 import { FailedRuns } from './failed-runs.tsx';
 import { MyTasks } from './my-tasks.tsx';
 import { OnlineUsers } from './online-users.tsx';
@@ -16,6 +17,7 @@ export function DashboardPage() {
   return (
     <Stack p="md" gap="sm" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} data-testid="dashboard">
       <Title order={3}>Welcome, {me.firstName || me.username}</Title>
+      {me.isAdmin && <DemoDataCard />}
       <Grid
         type="container"
         breakpoints={{ xs: '500px', sm: '640px', md: '820px', lg: '1000px', xl: '1200px' }}
