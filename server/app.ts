@@ -28,6 +28,7 @@ import { websocketPlugin } from './plugins/websocket.ts';
 import { recordsPlugin } from './records/plugin.ts';
 import type { FlowRunner } from './records/record-bulk.ts';
 import { routingPlugin } from './routing/plugin.ts';
+import { searchPlugin } from './search/plugin.ts';
 import { studioPlugin } from './studio/plugin.ts';
 
 declare module 'fastify' {
@@ -161,6 +162,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(routingPlugin);
       await api.register(emailPlugin);
       await api.register(dataPlugin);
+      await api.register(searchPlugin);
       await api.register(automationPlugin);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
