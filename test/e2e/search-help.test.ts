@@ -11,6 +11,7 @@ import { onTestEnd } from '../helpers/cleanup.ts';
 import { signedInUser } from '../helpers/people.ts';
 
 const password = 'password-for-tests'; // test/helpers/people.ts signs its users in with it
+
 import { openPage, shot, signIn, unexpectedErrors } from './helpers.ts';
 
 ensureDesignerBuilt();
@@ -40,7 +41,10 @@ test('Ctrl+K finds a contact, a flow and pages, and opens the contact; ? and the
   await dialog.getByRole('textbox', { name: 'Search everything' }).fill('lovelace');
   await dialog.getByRole('option', { name: 'Ada Lovelace' }).waitFor();
   await page.keyboard.press('Enter');
-  await page.waitForURL(`${base}/records/contacts/${ada.json().id}`);
+  await page.waitForFunction(
+    (want) => window.location.pathname === want,
+    `/records/contacts/${ada.json().id}`,
+  );
 
   await page.locator('body').click();
   await page.keyboard.press('?');
@@ -71,5 +75,41 @@ test('a restricted user finds only what they may open (820×1180)', async () => 
   await dialog.getByText('Nothing matches "roles".').waitFor();
   await shot(page, 'search-03-restricted');
   assert.deepEqual(unexpectedErrors(pageErrors), []);
+  await page.context().close();
+});
+
+test("a restricted user's Home and menu show nothing they cannot use; a refusal is not a filter error", async () => {
+  await signedInUser(app, db, admin, 'erin', { accounts: { view: 'all' } });
+  const { page, pageErrors } = await openPage(browser, { width: 1440, height: 900 });
+  await signIn(page, base, 'erin', password);
+  await page.getByTestId('dashboard').waitFor();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('button', { name: 'Records' }).click();
+  await nav.getByRole('link', { name: 'Accounts' }).waitFor();
+  for (const hidden of [
+    'Contacts',
+    'Opportunities',
+    'Flows',
+    'Flow runs',
+    'Studio',
+    'Admin',
+    'Import / export',
+  ])
+    assert.equal(
+      await nav.getByRole('link', { name: hidden, exact: true }).count(),
+      0,
+      `${hidden} is not in the menu`,
+    );
+  for (const card of ['my-tasks', 'failed-runs', 'demo-data'])
+    assert.equal(await page.getByTestId(card).count(), 0, `no ${card} card`);
+  await shot(page, 'roles-01-home');
+  await nav.getByRole('link', { name: 'Accounts' }).click();
+  await page.getByText('Adastra Ltd').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'New Account' }).count(), 0, 'no create button');
+  await page.goto(`${base}/records/contacts`);
+  await page.getByText('Your role does not let you see contacts').waitFor();
+  assert.equal(await page.getByText('check the filters').count(), 0);
+  await shot(page, 'roles-02-refused');
+  assert.deepEqual(unexpectedErrors(pageErrors, ['403 GET /api/records/contacts']), []);
   await page.context().close();
 });

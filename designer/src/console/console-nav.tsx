@@ -1,6 +1,6 @@
 /** The console's menu entries: a record list per visible module, then the workspace and admin screens. */
 import { NavLink } from '@mantine/core';
-import type { User } from '../api.ts';
+import { can, type User } from '../api.ts';
 import { linkTo } from '../app/app-link.tsx';
 import { usePath } from '../router.ts';
 import { useModules } from './console-api.ts';
@@ -16,10 +16,13 @@ export function ConsoleNav({ user }: { user: User }) {
       {link('Activity', '/feed')}
       {link('Notifications', '/notifications')}
       <NavLink component="button" label="Records" defaultOpened={path.startsWith('/records')}>
-        {modules.filter((m) => m.visible).map((m) => link(m.label, `/records/${m.name}`))}
+        {modules
+          .filter((m) => m.visible && can(user, m.name, 'view'))
+          .map((m) => link(m.label, `/records/${m.name}`))}
       </NavLink>
       {link('Lists', '/lists')}
-      {link('Import / export', '/imports')}
+      {(user.isAdmin || modules.some((m) => can(user, m.name, 'create'))) &&
+        link('Import / export', '/imports')}
       {user.isAdmin && link('Studio', '/studio')}
       {user.isAdmin && link('Admin', '/admin')}
     </>

@@ -4,6 +4,7 @@
  * page actually has (a container grid), so it stacks beside the open feed panel too.
  */
 import { Grid, Stack, Title } from '@mantine/core';
+import { can } from '../api.ts';
 import { useCurrentUser } from '../app/current-user.ts';
 import { ActivityFeed } from '../feed/activity-feed.tsx';
 import { DemoDataCard } from './demo-data-card.tsx';
@@ -24,7 +25,7 @@ export function DashboardPage() {
       >
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack gap="sm">
-            <MyTasks />
+            {can(me, 'tasks', 'view') && <MyTasks />}
             <UnreadNotifications />
             {me.isAdmin && <FailedRuns />}
             <OnlineUsers />

@@ -15,7 +15,8 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import type { ImportView, PreviewView } from '../../../schemas/imports.ts';
-import { api } from '../api.ts';
+import { api, can } from '../api.ts';
+import { useCurrentUser } from '../app/current-user.ts';
 import { fail, fieldErrors, useModules } from '../console/console-api.ts';
 import { PreflightResult, type PreflightView } from './import-preflight.tsx';
 
@@ -33,7 +34,9 @@ export function ImportWizard({
   initialModule?: string | null;
   onStarted: (run: ImportView) => void;
 }) {
-  const modules = useModules() ?? [];
+  const me = useCurrentUser();
+  // Only modules the user's role may create records in are import targets.
+  const modules = (useModules() ?? []).filter((m) => can(me, m.name, 'create'));
   const [module, setModule] = useState<string | null>(initialModule);
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<PreviewView | null>(null);
