@@ -75,6 +75,8 @@ function validatorFor(part: string) {
 export async function buildApp(options: AppOptions) {
   const app = Fastify({
     logger: options.logger ?? false,
+    // Fastify's two info lines per request drown start-up, warnings and errors: one line, at debug.
+    disableRequestLogging: true,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -109,6 +111,17 @@ export async function buildApp(options: AppOptions) {
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
   });
 
   await app.register(errorsPlugin);
