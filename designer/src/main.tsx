@@ -22,7 +22,7 @@ const root = document.getElementById('root');
 if (root)
   createRoot(root).render(
     <StrictMode>
-      <MantineProvider theme={theme}>
+      <MantineProvider theme={theme} defaultColorScheme="light">
         <Notifications position="bottom-right" />
         <App />
       </MantineProvider>

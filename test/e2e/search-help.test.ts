@@ -58,6 +58,14 @@ test('Ctrl+K finds a contact, a flow and pages, and opens the contact; ? and the
   await page.getByRole('menuitem', { name: 'Getting started' }).click();
   await page.getByTestId('guide').getByText('Your first flow').waitFor();
   await shot(page, 'search-02-guide');
+  await page.keyboard.press('Escape');
+  // Dark mode, from the user menu, kept across a reload.
+  await page.getByRole('button', { name: 'User menu' }).click();
+  await page.getByTestId('color-scheme').click();
+  await page.locator('html[data-mantine-color-scheme="dark"]').waitFor();
+  await page.reload();
+  await page.locator('html[data-mantine-color-scheme="dark"]').waitFor();
+  await shot(page, 'search-03-dark');
   assert.deepEqual(unexpectedErrors(pageErrors), []);
   await page.context().close();
 });

@@ -12,6 +12,7 @@ import {
   Title,
   Tooltip,
   UnstyledButton,
+  useMantineColorScheme,
 } from '@mantine/core';
 import { useLocalStorage, useMediaQuery } from '@mantine/hooks';
 import { lazy, type ReactNode, Suspense, useEffect, useRef, useState } from 'react';
@@ -76,6 +77,8 @@ export function Shell({
 }) {
   const path = usePath();
   const narrow = useMediaQuery(narrowQuery) ?? false;
+  // Light or dark, remembered in this browser (Mantine keeps it in localStorage).
+  const { colorScheme, toggleColorScheme } = useMantineColorScheme();
   const initials = `${user.firstName[0] ?? ''}${user.lastName[0] ?? ''}`.toUpperCase() || user.username[0];
 
   // The menu, on a narrow screen: open from the burger, closed again by going somewhere.
@@ -219,6 +222,9 @@ export function Shell({
                 </Menu.Label>
                 <Menu.Item onClick={() => navigate('/profile')}>Profile</Menu.Item>
                 <Menu.Item onClick={() => navigate('/profile/preferences')}>Preferences</Menu.Item>
+                <Menu.Item onClick={toggleColorScheme} data-testid="color-scheme">
+                  {colorScheme === 'dark' ? 'Light mode' : 'Dark mode'}
+                </Menu.Item>
                 <Menu.Divider />
                 <Menu.Item onClick={onSignOut}>Sign out</Menu.Item>
               </Menu.Dropdown>
