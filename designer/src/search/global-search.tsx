@@ -92,6 +92,7 @@ export function GlobalSearch({
     ],
     [q, hits, isAdmin],
   );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new result list starts at its first entry
   useEffect(() => setActive(0), [entries]);
   const open = (entry: Entry | undefined) => {
     if (!entry) return;
