@@ -113,7 +113,8 @@ test('a bad value fails the step once, as a user error naming the field', async 
       ['s', 'record.comment', { text: 'x', authorId: '00000000-0000-4000-8000-000000000000' }],
       /authorId/,
     ],
-    ['malformed list id', ['s', 'list.add', { listId: 'not-an-id' }], /listId/],
+    // A typed id that is none is refused before publishing; one a template renders fails here.
+    ['malformed list id', ['s', 'list.add', { listId: '{{record.firstName}}' }], /listId/],
     ['tags to add missing', ['s', 'record.tags', { action: 'add', tags: ['  '] }], /tags/],
   ];
   const contact = await create('contacts', { firstName: 'Bad', lastName: 'Values' });

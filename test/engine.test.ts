@@ -120,13 +120,15 @@ test('a step that fails for a user error fails the run at once, and retry runs i
       {
         id: 'tell',
         type: 'notification.create',
-        params: { userId: '00000000-0000-4000-8000-000000000000', text: 'hi' },
+        // A template: an id typed in would be refused before publishing (it names no user).
+        params: { userId: '{{record.description}}', text: 'hi' },
         position: { x: 0, y: 100 },
       },
     ],
     edges: [{ source: 'trigger', target: 'tell' }],
   });
-  assert.equal((await admin.request('POST', '/api/records/accounts', { name: 'Acme' })).statusCode, 201);
+  const acme = { name: 'Acme', description: '00000000-0000-4000-8000-000000000000' };
+  assert.equal((await admin.request('POST', '/api/records/accounts', acme)).statusCode, 201);
   const [run] = await finishedRuns(flowId);
   assert.equal(run?.status, 'failed');
   const detail = (await admin.request('GET', `/api/runs/${run?.id}`)).json();

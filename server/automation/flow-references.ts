@@ -111,21 +111,9 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
     );
   for (const reference of references) {
     const { kind, value } = reference;
-    if (kind === 'fieldValues') {
-      if (!value || typeof value !== 'object' || !reference.module) continue;
-      const module = await findModule(db, reference.module);
-      if (!module) continue;
-      const names = new Set(module.fields.map((f) => f.name));
-      for (const name of Object.keys(value))
-        if (!names.has(name))
-          problems.push({
-            code: 'node.params',
-            nodeId: reference.nodeId,
-            path: `/${reference.key}/${name}`,
-            message: `"${name}" is not a field of ${module.label}: choose a field from the list`,
-          });
-      continue;
-    }
+    // "Fields to set" names fields of the current record, whose module a step before may have
+    // switched (record.switchRelated): the designer's picker offers the fields, the step checks them.
+    if (kind === 'fieldValues') continue;
     if (typeof value !== 'string' || templated(value)) continue;
     if (kind === 'field') {
       const module = reference.module ? await findModule(db, reference.module) : undefined;
@@ -134,7 +122,10 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
       continue;
     }
     if (!uuid.test(value)) {
-      problem(reference, `"${reference.title}" must be a ${what[kind]} from the list, or a variable`);
+      problem(
+        reference,
+        `"${reference.title}": pick a ${what[kind]} by name (or a variable); "${value.slice(0, 60)}" is not one`,
+      );
       continue;
     }
     if (kind === 'user' && !users.has(value)) gone(reference);

@@ -56,7 +56,9 @@ export function GlobalSearch({
     }
   }, [opened]);
   useEffect(() => {
-    if (!q) return setHits([]);
+    // Results of an earlier query never stand in for this one's.
+    setHits([]);
+    if (!q) return;
     let live = true;
     setLoading(true);
     api<{ items: Hit[] }>('GET', `/search?q=${encodeURIComponent(q)}&limit=5`)
