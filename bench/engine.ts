@@ -87,6 +87,48 @@ const flow: Flow = {
   ],
 };
 
+/**
+ * BENCH_VARIANT=code: the same flow with a code step (QuickJS, engine/sandbox) between the
+ * update and the post, whose output the post uses. The variant measures saturation for the
+ * plain flow and this one in the same run and writes results/engine-code.json.
+ */
+const variant = process.env.BENCH_VARIANT;
+const codeFlow: Flow = {
+  ...flow,
+  name: 'Bench: qualify web leads, with code',
+  nodes: [
+    ...flow.nodes,
+    {
+      id: 'compute',
+      type: 'code.run',
+      params: {
+        language: 'ts',
+        source:
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the code step's own TypeScript
+          'const name: string = String(record.firstName);\nreturn { greeting: `Hi ${name.toUpperCase()}`, score: name.length * 7 };',
+        outputSchema: {
+          type: 'object',
+          properties: { greeting: { type: 'string' }, score: { type: 'number' } },
+          additionalProperties: false,
+        },
+      },
+      position,
+    },
+  ].map((node) =>
+    node.id === 'announce'
+      ? { ...node, params: { text: '{{steps.compute.output.result.greeting}} (web lead)' } }
+      : node,
+  ),
+  edges: flow.edges.flatMap((edge) =>
+    edge.source === 'qualify'
+      ? [
+          { source: 'qualify', target: 'compute' },
+          { source: 'compute', target: 'announce' },
+        ]
+      : [edge],
+  ),
+};
+
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-engine-'));
 await chmod(dataDir, 0o755);
 const cluster = await startEmbeddedPostgres(dataDir);
@@ -100,7 +142,7 @@ async function freshDatabase(name: string): Promise<string> {
 }
 
 /** Creates, publishes and activates the flow through the API, as an admin would. */
-async function installFlow(base: string): Promise<string> {
+async function installFlow(base: string, definition: Flow = flow): Promise<string> {
   const login = await fetch(`${base}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -121,7 +163,7 @@ async function installFlow(base: string): Promise<string> {
     if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
     return response.json() as Promise<{ id?: string }>;
   };
-  const { id } = await call('/api/flows', { name: flow.name, definition: flow });
+  const { id } = await call('/api/flows', { name: definition.name, definition });
   await call(`/api/flows/${id}/publish`);
   await call(`/api/flows/${id}/activate`);
   return String(id);
@@ -340,12 +382,12 @@ async function latencyPhase() {
   }
 }
 
-async function saturationPhase() {
-  const url = await freshDatabase('bench_saturation');
+async function saturationPhase(definition: Flow = flow, database = 'bench_saturation') {
+  const url = await freshDatabase(database);
   const db = createDb(url, 10);
   let weft = await startWeft(url);
   try {
-    const flowId = await installFlow(weft.url);
+    const flowId = await installFlow(weft.url, definition);
     await stopWeftProcess(weft, 'SIGTERM');
     // The backlog is written while no engine runs, so the engine alone has the CPU afterwards.
     const write = await contactWriter(db);
@@ -486,7 +528,40 @@ const commit = (() => {
 // The machine may be shared: its load before the run is part of the result.
 const loadBefore = loadavg().map(round);
 try {
-  if (only === 'latency' || only === 'saturation') {
+  if (variant === 'code') {
+    console.log(`saturation, plain flow: a backlog of ${backlog} contacts …`);
+    const plain = await saturationPhase();
+    console.log(JSON.stringify(plain, null, 2));
+    console.log(`saturation, with a code step: a backlog of ${backlog} contacts …`);
+    const code = await saturationPhase(codeFlow, 'bench_saturation_code');
+    console.log(JSON.stringify(code, null, 2));
+    const result = {
+      plainRunsPerSecond: plain.runsPerSecond,
+      codeRunsPerSecond: code.runsPerSecond,
+      ratio: Math.round((code.runsPerSecond / plain.runsPerSecond) * 1000) / 1000,
+      target: { ratio: 0.6 },
+      parameters: { backlog, saturationMs, flow: 'if → record.update → code.run → feed.post' },
+      plain,
+      code,
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        node: process.version,
+        commit,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadavg().map(round),
+      },
+      at: new Date().toISOString(),
+    };
+    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
+    await writeFile(
+      path.join(root, 'bench', 'results', 'engine-code.json'),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    console.log(
+      `\nplain ${result.plainRunsPerSecond} runs/s · with a code step ${result.codeRunsPerSecond} runs/s · ratio ${result.ratio} (target ≥ 0.6)`,
+    );
+  } else if (only === 'latency' || only === 'saturation') {
     console.log(`${only} only (nothing written) …`);
     const figures = only === 'latency' ? await latencyPhase() : await saturationPhase();
     console.log(JSON.stringify(figures, null, 2));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { signWebhook, verifyWebhook, webhookHeaders } from './webhook.ts';
 
@@ -8,7 +9,7 @@ const now = 1_800_000_000_000;
 const ts = String(now / 1000);
 const good = {
   [webhookHeaders.timestamp]: ts,
-  [webhookHeaders.signature]: signWebhook(secret, ts, body),
+  [webhookHeaders.signature]: signWebhook(secret, ts, 'dlv-1', body),
   [webhookHeaders.delivery]: 'dlv-1',
 };
 
@@ -22,7 +23,7 @@ const cases: {
   { name: 'a correct signature', headers: good, ok: true },
   {
     name: 'a signature with another secret',
-    headers: { ...good, [webhookHeaders.signature]: signWebhook('other', ts, body) },
+    headers: { ...good, [webhookHeaders.signature]: signWebhook('other', ts, 'dlv-1', body) },
     ok: false,
     header: webhookHeaders.signature,
   },
@@ -36,6 +37,13 @@ const cases: {
   {
     name: 'a timestamp changed after signing',
     headers: { ...good, [webhookHeaders.timestamp]: String(Number(ts) + 1) },
+    ok: false,
+    header: webhookHeaders.signature,
+  },
+  {
+    // A replay of a captured delivery under a new id: refused, because the id is signed.
+    name: 'a delivery id changed after signing',
+    headers: { ...good, [webhookHeaders.delivery]: 'dlv-2' },
     ok: false,
     header: webhookHeaders.signature,
   },
@@ -99,14 +107,23 @@ const cases: {
 
 function signed(timestamp: number) {
   const t = String(timestamp);
-  return { ...good, [webhookHeaders.timestamp]: t, [webhookHeaders.signature]: signWebhook(secret, t, body) };
+  return {
+    ...good,
+    [webhookHeaders.timestamp]: t,
+    [webhookHeaders.signature]: signWebhook(secret, t, 'dlv-1', body),
+  };
 }
 
 for (const c of cases) {
   test(`webhook verification: ${c.name} → ${c.ok ? 'accepted' : `refused (${c.header})`}`, () => {
     const result = verifyWebhook({ secret, rawBody: c.body ?? body, headers: c.headers, nowMs: now });
     assert.equal(result.ok, c.ok, JSON.stringify(result));
-    if (result.ok) assert.equal(result.deliveryId, 'dlv-1');
+    if (result.ok) assert.deepEqual([result.deliveryId, result.dedupeKey], ['dlv-1', 'dlv-1']);
     else assert.equal(result.header, c.header);
   });
 }
+
+test('the signature is HMAC-SHA256 over timestamp.delivery.body, as connectors/README.md documents', () => {
+  const expected = createHmac('sha256', secret).update(`${ts}.dlv-1.{"order":42}`).digest('hex');
+  assert.equal(signWebhook(secret, ts, 'dlv-1', body), `sha256=${expected}`);
+});

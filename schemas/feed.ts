@@ -10,6 +10,8 @@ import { moduleName } from './modules.ts';
  */
 export const feedPostTypes = [
   'post',
+  // A note (X2CRM's "Note" post type): a post by hand or by a flow that reads as a remark.
+  'note',
   'workflow',
   'notification',
   'record-created',
@@ -19,8 +21,27 @@ export const feedPostTypes = [
   'web-lead',
   // A flow's comment on a record (X2CRM's X2FlowRecordComment).
   'comment',
+  // A process stage started, completed or reverted on a record.
+  'process',
 ] as const;
 export type FeedPostType = (typeof feedPostTypes)[number];
+
+/**
+ * The posts Weft writes by itself when something happens; each can be switched off by an
+ * administrator (setting `feedSystemPosts`). `notification` is the copy of a notification
+ * on its recipient's feed (each user may also turn that off for themselves).
+ */
+export const systemPostTypes = [
+  'record-created',
+  'record-updated',
+  'record-deleted',
+  'task-completed',
+  'web-lead',
+  // A process stage started, completed or reverted (server/processes).
+  'process',
+  'notification',
+] as const satisfies readonly FeedPostType[];
+export type SystemPostType = (typeof systemPostTypes)[number];
 
 export const notificationTypes = [
   'custom',
@@ -82,6 +103,12 @@ export const feedListQuery = {
     module: moduleName,
     recordId: uuid,
     targetUserId: uuid,
+    userId: {
+      ...uuid,
+      description: "A user's own feed (their profile): posts they wrote or that are on their feed",
+    },
+    from: { type: 'string', format: 'date-time', description: 'Posts created at or after this time' },
+    to: { type: 'string', format: 'date-time', description: 'Posts created before this time' },
   },
   dependencies: { recordId: ['module'] },
   additionalProperties: false,
@@ -177,6 +204,23 @@ export const notificationResponse = {
   },
   required: ['id', 'type', 'text', 'module', 'recordId', 'postId', 'read', 'createdAt'],
   additionalProperties: false,
+} as const;
+
+export const notificationPreferencesResponse = {
+  type: 'object',
+  properties: {
+    postToFeed: { type: 'boolean', description: 'Copy my notifications to my activity feed (privately)' },
+    assignments: { type: 'boolean', description: 'Notify me when a record is assigned to me' },
+  },
+  required: ['postToFeed', 'assignments'],
+  additionalProperties: false,
+} as const;
+
+export const notificationPreferencesBody = {
+  type: 'object',
+  properties: notificationPreferencesResponse.properties,
+  additionalProperties: false,
+  minProperties: 1,
 } as const;
 
 export const unreadCountResponse = {

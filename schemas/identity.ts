@@ -248,3 +248,30 @@ export const tokenBody = {
   required: ['name'],
   additionalProperties: false,
 } as const;
+
+/** `GET /api/me/login-locations`: where the signed-in user signs in from (issue 20, profile page). */
+export const loginLocationsResponse = {
+  type: 'object',
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          ip: { type: 'string' },
+          place: {
+            type: 'string',
+            description: 'This computer, Local network or Internet (no geolocation database)',
+          },
+          signIns: { type: 'integer' },
+          firstAt: { type: 'string', format: 'date-time' },
+          lastAt: { type: 'string', format: 'date-time' },
+        },
+        required: ['ip', 'place', 'signIns', 'firstAt', 'lastAt'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['items'],
+  additionalProperties: false,
+} as const;

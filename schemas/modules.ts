@@ -146,6 +146,46 @@ export const fieldDeleteQuery = {
 } as const;
 
 export type FieldBody = FromSchema<typeof fieldBody>;
+/**
+ * A module's fields as one JSON document (Studio's JSON view): applied as one transaction,
+ * or previewed (`dryRun`). Removing a field that holds data needs `confirm`.
+ */
+export const moduleDefinitionBody = {
+  $id: 'https://weft.dev/schemas/module-definition.json',
+  type: 'object',
+  properties: {
+    fields: { type: 'array', items: fieldBody, maxItems: 500 },
+    confirm: { type: 'boolean', description: 'Drop the data of removed fields' },
+    dryRun: { type: 'boolean', description: 'Only say what would change' },
+  },
+  required: ['fields'],
+  additionalProperties: false,
+} as const;
+
+export type ModuleDefinitionBody = FromSchema<typeof moduleDefinitionBody>;
 export type FieldPatch = FromSchema<typeof fieldPatchBody>;
 export type ModuleBody = FromSchema<typeof moduleBody>;
 export type ModulePatch = FromSchema<typeof modulePatchBody>;
+
+/** A role's field-level permissions: each listed field hidden or read-only; the rest editable. */
+export const fieldRulesBody = {
+  type: 'object',
+  properties: {
+    rules: {
+      type: 'array',
+      maxItems: 5000,
+      items: {
+        type: 'object',
+        properties: {
+          module: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
+          field: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' },
+          access: { type: 'string', enum: ['hidden', 'readOnly'] },
+        },
+        required: ['module', 'field', 'access'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['rules'],
+  additionalProperties: false,
+} as const;

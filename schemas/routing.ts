@@ -77,7 +77,14 @@ export const routingSettingsResponse = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { ...routingRule.properties, id: uuid, userIds: idList, groupIds: idList },
+        properties: {
+          ...routingRule.properties,
+          // Answered as saved: an object schema without properties would be serialised as `{}`.
+          criteria: { ...routingRule.properties.criteria, additionalProperties: true },
+          id: uuid,
+          userIds: idList,
+          groupIds: idList,
+        },
         required: ['id', 'criteria', 'kind', 'userIds', 'groupIds'],
         additionalProperties: false,
       },

@@ -1,10 +1,12 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { feedPostTypes } from './feed.ts';
+import { feedPostTypes, systemPostTypes } from './feed.ts';
 
 /**
  * System settings. Every key has a default, so a fresh install answers a full object;
  * later areas (email, workflows, routing) add their keys here.
  */
+const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 export const settingsSchema = {
   type: 'object',
   properties: {
@@ -34,6 +36,19 @@ export const settingsSchema = {
       default: 1000,
       description: "Most finished runs kept per flow (X2CRM's trigger log cap); older ones are deleted.",
     },
+    triggerLogMax: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 10_000_000,
+      default: 1_000_000,
+      description:
+        "Most trigger-log entries kept, all flows together (X2CRM's triggerLogMax); the oldest are deleted in the background.",
+    },
+    triggerLogConditions: {
+      type: 'boolean',
+      default: false,
+      description: 'Also log the events whose trigger conditions did not hold (no run started).',
+    },
     flowChainDepth: {
       type: 'integer',
       minimum: 0,
@@ -55,6 +70,14 @@ export const settingsSchema = {
       additionalProperties: { type: ['integer', 'null'], minimum: 1, maximum: 36_500 },
       default: {},
       description: 'Per feed post type, overriding feedRetentionDays; null keeps that type.',
+    },
+    feedSystemPosts: {
+      type: 'object',
+      propertyNames: { enum: systemPostTypes },
+      additionalProperties: { type: 'boolean' },
+      default: {},
+      description:
+        'Which posts Weft writes to the activity feed by itself (record created / updated / deleted, task completed, web lead, process stages, notification copies); a type left out is on.',
     },
     smtpHost: {
       type: ['string', 'null'],
@@ -85,6 +108,162 @@ export const settingsSchema = {
       description:
         'Flows send nothing to a record whose doNotEmail is set (the step says why it sent nothing).',
     },
+    processBackdateWindowSeconds: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 315_360_000,
+      default: 86_400,
+      description:
+        'How long after a stage is completed a non-admin may revert it or change its date (0: never; null: unlimited).',
+    },
+    processBackdateRangeSeconds: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 315_360_000,
+      default: 2_592_000,
+      description: 'How far back a non-admin may date a stage completion (0: not at all; null: unlimited).',
+    },
+    processAllowReassign: {
+      type: 'boolean',
+      default: false,
+      description: 'Whether non-admins may name someone else as who completed a process stage.',
+    },
+    codeStepMaxTimeMs: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 60_000,
+      default: 5000,
+      description: 'The longest a flow’s code step may run (its own limit defaults to 1 s).',
+    },
+    timeZone: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: 'UTC',
+      description:
+        'The workspace’s time zone (IANA name): dates in templates and X2CRM’s {date}/{time}; a flow’s own time zone wins.',
+    },
+    locale: {
+      type: 'string',
+      minLength: 2,
+      maxLength: 35,
+      default: 'en-US',
+      description: 'The workspace’s locale (BCP 47): month and day names, number formats in templates.',
+    },
+    dateFormat: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: '%Y-%m-%d',
+      description: 'strftime format of a date in templates (`date: "date"`, X2CRM’s {date}).',
+    },
+    timeFormat: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: '%H:%M',
+      description: 'strftime format of a time of day in templates (`date: "time"`, X2CRM’s {time}).',
+    },
+    appUrl: {
+      type: ['string', 'null'],
+      maxLength: 2000,
+      pattern: '^https?://',
+      default: null,
+      description:
+        'The address people open Weft at (https://crm.example.com): links to records in flow messages (X2CRM’s {link}); null writes relative links.',
+    },
+    // Marketing (server/marketing/).
+    trackingBaseUrl: {
+      type: ['string', 'null'],
+      maxLength: 500,
+      pattern: '^https?://[^/?#]+(/[^?#]*)?$',
+      default: null,
+      description:
+        "Weft's public address as recipients reach it (https://crm.example.com): tracking pixels, links and unsubscribe pages point there. Null: no tracking is added.",
+    },
+    bulkEmailLimit: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 1_000_000,
+      default: null,
+      description:
+        'Most campaign emails sent per interval (a soft limit); null: as fast as the server takes them.',
+    },
+    bulkEmailIntervalSeconds: { type: 'integer', minimum: 1, maximum: 86_400, default: 60 },
+    bulkEmailAccountId: {
+      type: ['string', 'null'],
+      pattern: uuidPattern,
+      default: null,
+      description: 'The sending account of campaigns that name none; null: the system SMTP settings.',
+    },
+    notificationEmailAccountId: { type: ['string', 'null'], pattern: uuidPattern, default: null },
+    webLeadEmailAccountId: { type: ['string', 'null'], pattern: uuidPattern, default: null },
+    caseEmailAccountId: { type: ['string', 'null'], pattern: uuidPattern, default: null },
+    emailSignature: {
+      type: ['string', 'null'],
+      maxLength: 20_000,
+      default: null,
+      description: 'The global signature (HTML), appended to templated mail.',
+    },
+    emailSignatureMode: {
+      type: 'string',
+      enum: ['global', 'user'],
+      default: 'global',
+      description:
+        "global: everyone signs with emailSignature; user: with their own sending account's signature.",
+    },
+    unsubscribeCategories: {
+      type: 'array',
+      maxItems: 50,
+      items: { type: 'string', minLength: 1, maxLength: 80 },
+      default: ['Newsletters', 'Promotions', 'Events'],
+      description: 'What a recipient may unsubscribe from one by one; a template or newsletter names one.',
+    },
+    unsubscribePageText: {
+      type: 'string',
+      maxLength: 20_000,
+      default: 'Choose what you no longer want to receive: (PLACE_OPP)',
+      description: 'The "do not email" page; (PLACE_OPP) is replaced by the list of categories.',
+    },
+    unsubscribedPageText: {
+      type: 'string',
+      maxLength: 20_000,
+      default: 'You have been unsubscribed. Thank you.',
+      description: 'The "Email Unsubscribed Page" text, shown once a recipient has unsubscribed.',
+    },
+    unsubscribeLinkText: { type: 'string', minLength: 1, maxLength: 200, default: 'Unsubscribe' },
+    bounceDoNotEmailAfter: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 100,
+      default: 3,
+      description: 'After this many hard bounces an address is unsubscribed from everything; null: never.',
+    },
+    smsAccountSid: { type: ['string', 'null'], maxLength: 100, default: null },
+    smsAuthToken: {
+      type: ['string', 'null'],
+      maxLength: 200,
+      default: null,
+      writeOnly: true,
+      description: 'Never answered back.',
+    },
+    smsFromNumber: { type: ['string', 'null'], maxLength: 30, default: null },
+    smsApiBaseUrl: {
+      type: 'string',
+      maxLength: 500,
+      pattern: '^https?://',
+      default: 'https://api.twilio.com',
+      description: 'A Twilio-compatible REST API.',
+    },
+    webTrackingHosts: {
+      type: 'array',
+      maxItems: 50,
+      items: { type: 'string', minLength: 1, maxLength: 255 },
+      default: [],
+      description:
+        'Host names of your website (where the tracker snippet runs): tracked links to them carry weft_v, which lets the snippet recognise the visitor.',
+    },
+    targetedContentTimeoutMs: { type: 'integer', minimum: 50, maximum: 10_000, default: 1500 },
     httpAllowList: {
       type: 'array',
       maxItems: 200,

@@ -9,6 +9,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyServerOptions, LogController, type RouteOptions } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import type { FlowRuntime } from '../engine/runtime/runtime.ts';
+import { adminPlugin } from './admin/plugin.ts';
 import { createRuntime } from './automation/engine.ts';
 import { runFlowOn } from './automation/flow-runs.ts';
 import { automationPlugin } from './automation/plugin.ts';
@@ -16,15 +17,19 @@ import { collaborationPlugin } from './collaboration/plugin.ts';
 import { dataPlugin } from './data/plugin.ts';
 import type { Db } from './db/index.ts';
 import { emailPlugin } from './email/plugin.ts';
+import { formsPlugin } from './forms/plugin.ts';
+import { hooksPlugin } from './hooks/plugin.ts';
 import { OwnershipRegistry } from './identity/ownership.ts';
 import { identityPlugin } from './identity/plugin.ts';
+import { marketingPlugin } from './marketing/plugin.ts';
 import { platformPlugin } from './platform/plugin.ts';
 import { SettingsService } from './platform/settings.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { designerPlugin } from './plugins/designer.ts';
-import { errorsPlugin } from './plugins/errors.ts';
+import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors.ts';
 import { nulGuardPlugin } from './plugins/nul-guard.ts';
 import { websocketPlugin } from './plugins/websocket.ts';
+import { processesPlugin } from './processes/plugin.ts';
 import { recordsPlugin } from './records/plugin.ts';
 import type { FlowRunner } from './records/record-bulk.ts';
 import { routingPlugin } from './routing/plugin.ts';
@@ -83,6 +88,9 @@ export async function buildApp(options: AppOptions) {
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // Refusals before routing and Node's own parser errors leave in the one error shape too.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<JsonSchemaToTsProvider>();
 
   const validators = { body: validatorFor('body'), other: validatorFor('other') };
@@ -172,9 +180,14 @@ export async function buildApp(options: AppOptions) {
       await api.register(studioPlugin);
       await api.register(recordsPlugin);
       await api.register(collaborationPlugin);
+      await api.register(processesPlugin);
       await api.register(routingPlugin);
       await api.register(emailPlugin);
       await api.register(dataPlugin);
+      await api.register(formsPlugin);
+      await api.register(hooksPlugin);
+      await api.register(adminPlugin);
+      await api.register(marketingPlugin);
       await api.register(searchPlugin);
       await api.register(automationPlugin);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -4,6 +4,9 @@ import { purgeExpiredPosts } from './collaboration/feed.ts';
 import { startImportWorker } from './data/imports.ts';
 import type { Db } from './db/index.ts';
 import { startEmailWorker } from './email/email.ts';
+import { startFormWorker } from './forms/form-process.ts';
+import { startHookWorker } from './hooks/hooks.ts';
+import { startCampaignWorker } from './marketing/delivery.ts';
 import type { SettingsService } from './platform/settings.ts';
 
 /** Queues of the system itself; the workflow engine adds its own. */
@@ -49,4 +52,10 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
   await startImportWorker(boss, db, settings);
   // Email delivery from the outbox (email/email.ts), with retries and backoff.
   await startEmailWorker(boss, db, settings);
+  // Web form submissions (forms/form-process.ts): matched, written, routed, auto-answered.
+  await startFormWorker(boss, db, settings);
+  // Outbound hooks (hooks/hooks.ts): signed deliveries with retries, backoff and auto-disable.
+  await startHookWorker(boss, db, settings);
+  // Campaign delivery at the bulk limit (marketing/delivery.ts); resumes running campaigns.
+  await startCampaignWorker(boss, db, settings);
 }

@@ -18,6 +18,7 @@ function deliver(
   options: { delivery?: string; secret?: string; at?: number; flow?: string; signature?: string } = {},
 ) {
   const timestamp = String(Math.floor((options.at ?? Date.now()) / 1000));
+  const delivery = options.delivery ?? 'd-1';
   return app.inject({
     method: 'POST',
     url: `/api/hooks/flows/${options.flow ?? flowId}`,
@@ -25,8 +26,9 @@ function deliver(
     headers: {
       'content-type': 'application/json',
       'x-weft-timestamp': timestamp,
-      'x-weft-signature': options.signature ?? signWebhook(options.secret ?? secret, timestamp, body),
-      'x-weft-delivery': options.delivery ?? 'd-1',
+      'x-weft-signature':
+        options.signature ?? signWebhook(options.secret ?? secret, timestamp, delivery, body),
+      'x-weft-delivery': delivery,
       cookie: 'weft_session=not-for-flows',
     },
   });
@@ -118,6 +120,33 @@ test('refusals: bad signature, stale or future timestamp, not JSON, too large, u
   assert.equal(inactive.statusCode, 409, inactive.body);
   assert.equal((await deliveries()).length, 2);
   assert.equal((await admin.request('POST', `/api/flows/${flowId}/activate`)).statusCode, 200);
+});
+
+test('a captured delivery replayed under a new delivery id is refused: the id is signed', async () => {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const body = '{"order":77}';
+  const headers = {
+    'content-type': 'application/json',
+    'x-weft-timestamp': timestamp,
+    'x-weft-signature': signWebhook(secret, timestamp, 'order-77', body),
+    'x-weft-delivery': 'order-77',
+  };
+  const first = await app.inject({
+    method: 'POST',
+    url: `/api/hooks/flows/${flowId}`,
+    payload: body,
+    headers,
+  });
+  assert.equal(first.statusCode, 202, first.body);
+  const replay = await app.inject({
+    method: 'POST',
+    url: `/api/hooks/flows/${flowId}`,
+    payload: body,
+    headers: { ...headers, 'x-weft-delivery': 'order-77-again' },
+  });
+  assert.equal(replay.statusCode, 401, replay.body);
+  assert.match(replay.body, /x-weft-signature/);
+  assert.equal((await runsOf()).length, 3);
 });
 
 test('rotating the secret: the old one stops verifying at once', async () => {

@@ -120,15 +120,18 @@ test('a step that fails for a user error fails the run at once, and retry runs i
       {
         id: 'tell',
         type: 'notification.create',
-        // A template: an id typed in would be refused before publishing (it names no user).
+        // A user chosen in the designer must exist at publish; one a template names is checked when the step runs.
         params: { userId: '{{record.description}}', text: 'hi' },
         position: { x: 0, y: 100 },
       },
     ],
     edges: [{ source: 'trigger', target: 'tell' }],
   });
-  const acme = { name: 'Acme', description: '00000000-0000-4000-8000-000000000000' };
-  assert.equal((await admin.request('POST', '/api/records/accounts', acme)).statusCode, 201);
+  const account = await admin.request('POST', '/api/records/accounts', {
+    name: 'Acme',
+    description: '00000000-0000-4000-8000-000000000000',
+  });
+  assert.equal(account.statusCode, 201, account.body);
   const [run] = await finishedRuns(flowId);
   assert.equal(run?.status, 'failed');
   const detail = (await admin.request('GET', `/api/runs/${run?.id}`)).json();

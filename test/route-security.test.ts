@@ -15,6 +15,23 @@ const publicRoutes = new Set([
   'POST /api/hooks/flows/:flowId', // inbound webhooks: authenticated by the HMAC signature with the flow's secret
   'GET /api/invitations/:token', // an emailed invitation: the token is the credential (rate limited like sign-in)
   'POST /api/invitations/:token/accept', // accepting it sets the password and signs in
+  // Web forms (server/forms/): posted by customers' sites; rate limited in PostgreSQL, honeypot,
+  // signed fill-time stamp, allowed origins, stored before acknowledged. The form's id names it.
+  'GET /api/public/forms/:id', // the hosted form page
+  'GET /api/public/forms/:id/thanks', // its thank-you page
+  'GET /api/public/forms/:id/definition', // what the embed script draws
+  'GET /api/public/forms/:id/embed.js', // the embed script
+  'POST /api/public/forms/:id/submit', // a submission
+  // Marketing (server/marketing/tracking-routes.ts): what recipients and the customer's website reach.
+  'GET /api/t/o/:token', // open pixel: the token, signed for one mail and purpose, is the credential
+  'GET /api/t/c/:token', // tracked link: signed token; redirects only to a link of that mail
+  'GET /api/t/u/:token', // unsubscribe page of the token's own address
+  'POST /api/t/u/:token', // unsubscribing (form or RFC 8058 one-click): the token's own address only
+  'POST /api/t/subscribe/:id', // a newsletter's public web form
+  'GET /api/t/web.js', // the web tracker snippet (no data)
+  'POST /api/t/web/visit', // page views from the snippet: a visitor is known only by its cookie id or a signed link token
+  'POST /api/t/web/content', // targeted content for that visitor
+  'POST /api/t/sms/:token', // the SMS provider's status callback, signed per message
 ]);
 
 const placeholder = '00000000-0000-4000-8000-000000000000';

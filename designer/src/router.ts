@@ -22,6 +22,7 @@ export type Route =
   | { name: 'run'; id: string }
   | { name: 'console'; path: string }
   | { name: 'profile'; tab: 'profile' | 'preferences' | 'security' }
+  | { name: 'person'; id: string }
   | { name: 'notFound' };
 
 export function routeOf(path: string): Route {
@@ -33,8 +34,10 @@ export function routeOf(path: string): Route {
   const run = /^\/runs\/([0-9a-f-]{36})$/.exec(path);
   if (run?.[1]) return { name: 'run', id: run[1] };
   // The workspace and admin console (designer/src/console/) routes its own screens.
-  if (/^\/(records|lists|admin|studio|feed|notifications|imports)(\/|$)/.test(path))
+  if (/^\/(records|lists|admin|studio|feed|notifications|imports|processes|marketing)(\/|$)/.test(path))
     return { name: 'console', path };
+  const person = /^\/people\/([0-9a-f-]{36})$/.exec(path);
+  if (person?.[1]) return { name: 'person', id: person[1] };
   const profile = /^\/profile(?:\/(preferences|security))?$/.exec(path);
   if (profile)
     return { name: 'profile', tab: (profile[1] as 'preferences' | 'security' | undefined) ?? 'profile' };

@@ -8,13 +8,20 @@
  */
 import { assign, setup } from 'xstate';
 import type { Flow } from '../../schemas/flow.ts';
-import { type ConditionContext, test } from './conditions.ts';
+import { type ConditionContext, conditionVariables, test } from './conditions.ts';
 import { defaultForEachCap, type ForEachParams } from './control-nodes.ts';
 import type { ConditionFacts } from './fact-operators.ts';
 import { factsNeeded } from './facts.ts';
 import { buildGraph, edgesFrom, type FlowGraph, resolveTarget, type Scope, type Target } from './graph.ts';
-import { errorHandle, mainHandle, type NodeCatalog } from './node-types.ts';
-import { render } from './templates.ts';
+import { errorHandle, mainHandle, type NodeCatalog, type RunData } from './node-types.ts';
+import { linkPaths, withLinkedRecords } from './template-links.ts';
+import {
+  defaultEnvironment,
+  referencedVariables,
+  render,
+  type TemplateEnvironment,
+  templateStrings,
+} from './templates.ts';
 
 export interface RunInput {
   record?: unknown;
@@ -45,6 +52,8 @@ export interface RunContext {
   visits: Record<string, number>;
   now: string;
   timeZone: string;
+  /** The workspace's locale and date and time formats for templates (absent: defaults). */
+  formats?: TemplateFormats;
   /** The step whose failure ended the run (one without an error edge). */
   failure: { nodeId: string; error: unknown } | null;
   /** The facts of the transition being computed; the stepper never persists them. */
@@ -61,8 +70,10 @@ export type FlowEvent = (
       nodeId: string;
       now: string;
       output?: unknown;
-      /** The step made another record current, or changed the current one. */
+      /** The step made another record current. */
       record?: unknown;
+      /** The step wrote the current record: these fields (or the whole record as written) are merged into it. */
+      recordChanges?: Record<string, unknown>;
       /** Variables the step sets (an action with `setsVars`). */
       vars?: Record<string, unknown>;
     }
@@ -78,13 +89,47 @@ export const doneStateId = '~done';
 export const failedStateId = '~failed';
 const regionEndId = (split: string, index: number) => `${split}~${index}~end`;
 
+/** The run's record after an event: another record made current, or the current one as a step wrote it. */
+function nextRecord(context: RunContext, event: FlowEvent): unknown {
+  if (event.type !== 'step.done') return context.record;
+  if (event.record !== undefined) return event.record;
+  const changes = event.recordChanges;
+  if (!changes || context.record === null || typeof context.record !== 'object') return context.record;
+  // A write answers the record without the module the run added to it: that one stays.
+  return { ...(context.record as Record<string, unknown>), ...changes };
+}
+
+export type TemplateFormats = Omit<TemplateEnvironment, 'timeZone'>;
+
+/** What templates format dates and numbers with: the run's time zone and the workspace's formats. */
+export function templateEnv(context: Pick<RunContext, 'timeZone' | 'formats'>): TemplateEnvironment {
+  return {
+    ...defaultEnvironment,
+    ...context.formats,
+    timeZone: context.timeZone ?? defaultEnvironment.timeZone,
+  };
+}
+
+/** What an action that reads the whole run (a code step) receives: the data templates see. */
+export function runData(context: RunContext): RunData {
+  const { record, previous, trigger, user, vars, steps, now } = context;
+  return { record, previous, trigger, user, vars, steps, now };
+}
+
+/** What templates read: the condition context, with the record's loaded links (template-links.ts). */
+export function templateData(context: RunContext): ConditionContext {
+  const data = conditionContext(context);
+  const links = context.facts?.links;
+  return links ? { ...data, record: withLinkedRecords(context.record, links) } : data;
+}
+
 export function conditionContext(context: RunContext): ConditionContext {
   const { record, previous, trigger, user, vars, steps, now, facts } = context;
   return { record, previous, trigger, user, vars, steps, now, ...(facts ? { facts } : {}) };
 }
 
 function loopItems(context: RunContext, params: ForEachParams): { items: unknown[]; truncated: boolean } {
-  const value = render(params.items, conditionContext(context));
+  const value = render(params.items, templateData(context), templateEnv(context));
   const list = Array.isArray(value)
     ? value
     : value === null || value === undefined || value === ''
@@ -95,11 +140,15 @@ function loopItems(context: RunContext, params: ForEachParams): { items: unknown
 }
 
 const machineSetup = setup({
-  types: {} as { context: RunContext; events: FlowEvent; input: RunInput & { timeZone: string } },
+  types: {} as {
+    context: RunContext;
+    events: FlowEvent;
+    input: RunInput & { timeZone: string; formats?: TemplateFormats };
+  },
   guards: {
     isNode: ({ event }, params: { nodeId: string }) => event.nodeId === params.nodeId,
     condition: ({ context }, params: { rule: unknown }) =>
-      test(params.rule, conditionContext(context), { timeZone: context.timeZone }),
+      test(params.rule, templateData(context), { timeZone: context.timeZone }),
     loopHasItem: ({ context }, params: { loop: string }) => {
       const loop = context.loops[params.loop];
       return loop !== undefined && loop.index < loop.items.length;
@@ -116,7 +165,7 @@ const machineSetup = setup({
     receive: assign(({ context, event }) => ({
       now: event.now,
       facts: event.facts,
-      record: event.type === 'step.done' && event.record !== undefined ? event.record : context.record,
+      record: nextRecord(context, event),
       vars: event.type === 'step.done' && event.vars ? { ...context.vars, ...event.vars } : context.vars,
     })),
     recordOutput: assign({
@@ -166,7 +215,11 @@ const machineSetup = setup({
 type ActionRef = { type: string; params?: Record<string, unknown> };
 type TransitionConfig = { target: string; actions: ActionRef[]; guard?: ActionRef };
 
-export function compile(flow: Flow, catalog: NodeCatalog, options: { timeZone?: string } = {}) {
+export function compile(
+  flow: Flow,
+  catalog: NodeCatalog,
+  options: { timeZone?: string; formats?: TemplateFormats } = {},
+) {
   const graph = buildGraph(flow, catalog);
   const first = graph.problems[0];
   if (first) throw new CompileError(`${first.nodeId}: ${first.message}`);
@@ -340,6 +393,7 @@ export function compile(flow: Flow, catalog: NodeCatalog, options: { timeZone?: 
       visits: {},
       now: input?.now ?? new Date(0).toISOString(),
       timeZone: input?.timeZone,
+      ...(input?.formats ? { formats: input.formats } : {}),
       failure: null,
       ...(input?.facts ? { facts: input.facts } : {}),
     }),
@@ -358,11 +412,28 @@ export function compile(flow: Flow, catalog: NodeCatalog, options: { timeZone?: 
     graph,
     flow,
     timeZone: options.timeZone ?? flow.settings?.timeZone ?? 'UTC',
+    /** The workspace's locale and formats for templates; absent, the defaults. */
+    formats: options.formats,
+    /** Link fields the flow's templates and conditions may read through (`company` for {{record.company.name}}). */
+    links: flowLinkPaths(graph, conditions),
     /** Every branch condition of the flow, for `factRequest`. */
     conditions,
     /** What the flow's conditions read from the database (nothing, for most flows). */
     facts: factsNeeded(conditions),
   };
+}
+
+function flowLinkPaths(graph: FlowGraph, conditions: readonly unknown[]): string[] {
+  const variables: string[] = conditions.flatMap((rule) => conditionVariables(rule));
+  for (const [id, node] of graph.nodes) {
+    const definition = graph.definitions.get(id);
+    const raw = definition?.kind === 'action' ? (definition.rawParams ?? []) : [];
+    for (const [key, value] of Object.entries(node.params as Record<string, unknown>)) {
+      if (raw.includes(key)) continue;
+      for (const { template } of templateStrings(value)) variables.push(...referencedVariables(template));
+    }
+  }
+  return linkPaths(variables);
 }
 
 function branchConditions(graph: FlowGraph): unknown[] {

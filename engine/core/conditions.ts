@@ -7,7 +7,7 @@
  * json-logic-js in conditions.test.ts so the semantics stay the same.
  */
 import { crmOperators } from './crm-operators.ts';
-import { type ConditionFacts, factOperators } from './fact-operators.ts';
+import { type ConditionFacts, factOperators, processStates } from './fact-operators.ts';
 import { forbiddenSegment, readPath, UnsafePathError } from './paths.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -287,6 +287,16 @@ function argumentProblem(op: string, args: unknown[]): string | undefined {
   }
   if (op === 'userOnline' && isLiteral(args[0]) && typeof args[0] !== 'string')
     return '"userOnline" takes a user id (a string or an expression)';
+  if (op === 'processStatus') {
+    if (typeof args[0] !== 'string' || args[0].trim() === '')
+      return '"processStatus" takes a process id (a non-empty string) first';
+    if (typeof args[1] !== 'string' || args[1].trim() === '')
+      return '"processStatus" takes a stage id (a non-empty string) second';
+    if (/^x2crm:/.test(args[0]) || /^x2crm:/.test(args[1]))
+      return '"processStatus" names an imported X2CRM process or stage: bind it to a Weft process and stage';
+    if (!processStates.includes(args[2] as (typeof processStates)[number]))
+      return `"processStatus" takes one of ${processStates.join(', ')} third`;
+  }
   return undefined;
 }
 
@@ -353,6 +363,7 @@ export function conditionVariables(rule: unknown): string[] {
     }
     // `onList` without a record id tests the current record.
     if (op === 'onList' && args.length === 1) paths.add('record.id');
+    if (op === 'processStatus' && args.length === 3) paths.add('record.id');
     if (['map', 'filter', 'reduce', 'all', 'some', 'none'].includes(op)) {
       collect(args[0]);
       if (op === 'reduce') collect(args[2]);

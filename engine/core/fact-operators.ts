@@ -6,8 +6,10 @@
  * runtime can look it up and evaluate again, and a caller that supplies no facts fails
  * loudly instead of taking the `false` branch.
  */
+
 import type { Operator, OperatorScope } from './conditions.ts';
 import { readPath } from './paths.ts';
+import type { LinkFacts } from './template-links.ts';
 
 /**
  * Answers to the questions a rule asks, keyed by what was asked, so that "not asked" and
@@ -18,12 +20,21 @@ export interface ConditionFacts {
   online?: Record<string, boolean>;
   /** List id → record id → on the list (a static list's member, or matched by a dynamic list). */
   lists?: Record<string, Record<string, boolean>>;
+  /**
+   * Process id → record id → stage id → status, for `processStatus`; a record listed with
+   * no stage has started none (stages not listed have not started).
+   */
+  processes?: Record<string, Record<string, Record<string, 'started' | 'completed'>>>;
+  /** Records the current record's link fields lead to, by path (template-links.ts); for templates. */
+  links?: LinkFacts;
 }
 
-/** Questions for the database: which users' presence, which records on which lists. */
+/** Questions for the database: which users' presence, which records on which lists, in which processes. */
 export interface FactRequest {
   users: string[];
   lists: Record<string, string[]>;
+  /** Process id → the records whose progress a `processStatus` asks about. */
+  processes?: Record<string, string[]>;
 }
 
 export class MissingFactsError extends Error {
@@ -34,6 +45,9 @@ export class MissingFactsError extends Error {
       ...request.users.map((user) => `whether user ${user} is online`),
       ...Object.entries(request.lists).flatMap(([list, records]) =>
         records.map((record) => `whether record ${record} is on list ${list}`),
+      ),
+      ...Object.entries(request.processes ?? {}).flatMap(([process, records]) =>
+        records.map((record) => `where record ${record} stands in process ${process}`),
       ),
     ];
     super(`the condition needs to know ${asked.join(' and ')}, and no such fact was supplied`);
@@ -50,6 +64,14 @@ export function factId(value: unknown): string | null {
 /** The record id `onList` tests: its second argument, or the current record's id. */
 export function onListRecord(args: readonly unknown[], scope: OperatorScope): unknown {
   return args.length > 1 ? args[1] : readPath(scope.root.record, 'id');
+}
+
+/** What `processStatus` may ask of a stage. `started` holds for a completed stage too (it was started). */
+export const processStates = ['started', 'completed', 'notStarted', 'notCompleted'] as const;
+
+/** The record id `processStatus` tests: its fourth argument, or the current record's id. */
+export function processStatusRecord(args: readonly unknown[], scope: OperatorScope): unknown {
+  return args.length > 3 ? args[3] : readPath(scope.root.record, 'id');
 }
 
 const own = <T>(table: Record<string, T> | undefined, key: string): T | undefined =>
@@ -77,6 +99,37 @@ export const factOperators: Readonly<Record<string, Operator>> = {
       const member = own(own(scope.root.facts?.lists, list), record);
       if (member === undefined) throw new MissingFactsError({ users: [], lists: { [list]: [record] } });
       return member;
+    },
+  },
+  /**
+   * X2CRM's workflow_status condition: `{"processStatus": ["<process id>", "<stage id>",
+   * "started" | "completed" | "notStarted" | "notCompleted", <record id, default the current record's>]}`.
+   */
+  processStatus: {
+    arity: [3, 4],
+    fn: (args, scope) => {
+      const process = factId(args[0]);
+      const stage = factId(args[1]);
+      const state = args[2];
+      const record = factId(processStatusRecord(args, scope));
+      if (process === null || stage === null || record === null)
+        return state === 'notStarted' || state === 'notCompleted';
+      const progress = own(own(scope.root.facts?.processes, process), record);
+      if (progress === undefined)
+        throw new MissingFactsError({ users: [], lists: {}, processes: { [process]: [record] } });
+      const status = own(progress, stage);
+      switch (state) {
+        case 'started':
+          return status !== undefined;
+        case 'completed':
+          return status === 'completed';
+        case 'notStarted':
+          return status === undefined;
+        case 'notCompleted':
+          return status !== 'completed';
+        default:
+          throw new Error(`"processStatus" takes one of ${processStates.join(', ')} third`);
+      }
     },
   },
 };

@@ -170,3 +170,35 @@ describe('factsNeeded and factRequest say what to look up', () => {
     assert.equal(when({ onList: ['__proto__'] }, { record: { id: 'r1' }, facts: merged }), true);
   });
 });
+
+describe('processStatus reads the facts', () => {
+  const withProcess: ConditionContext = {
+    record: { id: 'r1' },
+    facts: { processes: { p: { r1: { s1: 'completed', s2: 'started' }, r2: {} } } },
+  };
+  const cases: Array<[rule: unknown, expected: boolean]> = [
+    [{ processStatus: ['p', 's1', 'completed'] }, true],
+    [{ processStatus: ['p', 's1', 'started'] }, true],
+    [{ processStatus: ['p', 's2', 'completed'] }, false],
+    [{ processStatus: ['p', 's2', 'notCompleted'] }, true],
+    [{ processStatus: ['p', 's3', 'notStarted'] }, true],
+    [{ processStatus: ['p', 's1', 'notStarted'] }, false],
+    [{ processStatus: ['p', 's1', 'started', 'r2'] }, false],
+    [{ processStatus: ['p', 's1', 'notStarted', 'r2'] }, true],
+  ];
+  for (const [rule, expected] of cases) {
+    test(JSON.stringify(rule), () => assert.equal(when(rule, withProcess), expected));
+  }
+  test('an unanswered question throws, naming the process', () => {
+    assert.throws(() => when({ processStatus: ['q', 's1', 'started'] }, withProcess), MissingFactsError);
+    assert.deepEqual(factRequest({ processStatus: ['q', 's1', 'started'] }, withProcess).processes, {
+      q: ['r1'],
+    });
+    assert.deepEqual(factsNeeded({ processStatus: ['q', 's1', 'started'] }).processes, ['q']);
+  });
+  test('the validator wants the ids written out and a known state', () => {
+    assert.equal(validateCondition({ processStatus: ['p', 's1', 'started'] }).length, 0);
+    assert.equal(validateCondition({ processStatus: ['p', 's1', 'maybe'] }).length, 1);
+    assert.equal(validateCondition({ processStatus: [{ var: 'x' }, 's1', 'started'] }).length, 1);
+  });
+});

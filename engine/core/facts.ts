@@ -16,18 +16,20 @@ export interface FactNeeds {
   presence: boolean;
   /** The list ids `onList` names (the validator requires them written out). */
   lists: string[];
+  /** The process ids `processStatus` names (written out too). */
+  processes?: string[];
 }
 
 export const noFactsNeeded: FactNeeds = Object.freeze({ presence: false, lists: [] });
 
 export function needsFacts(needs: FactNeeds): boolean {
-  return needs.presence || needs.lists.length > 0;
+  return needs.presence || needs.lists.length > 0 || (needs.processes?.length ?? 0) > 0;
 }
 
 const iterating = new Set(['map', 'filter', 'reduce', 'all', 'some', 'none']);
 
 interface Occurrence {
-  op: 'userOnline' | 'onList';
+  op: 'userOnline' | 'onList' | 'processStatus';
   args: unknown[];
   /** Inside a map/filter/… body, where `var` reads the current item, not the context. */
   inBody: boolean;
@@ -45,7 +47,7 @@ function occurrences(rule: unknown): Occurrence[] {
     const op = Object.keys(r)[0] as string;
     const value = (r as Record<string, unknown>)[op];
     const args = Array.isArray(value) ? value : [value];
-    if (op === 'userOnline' || op === 'onList') found.push({ op, args, inBody });
+    if (op === 'userOnline' || op === 'onList' || op === 'processStatus') found.push({ op, args, inBody });
     args.forEach((arg, i) => {
       visit(arg, inBody || (iterating.has(op) && i === 1), depth + 1);
     });
@@ -58,11 +60,15 @@ function occurrences(rule: unknown): Occurrence[] {
 export function factsNeeded(rule: unknown): FactNeeds {
   let presence = false;
   const lists = new Set<string>();
+  const processes = new Set<string>();
   for (const { op, args } of occurrences(rule)) {
     if (op === 'userOnline') presence = true;
-    else if (typeof args[0] === 'string' && args[0] !== '') lists.add(args[0]);
+    else if (typeof args[0] === 'string' && args[0] !== '')
+      (op === 'onList' ? lists : processes).add(args[0]);
   }
-  return { presence, lists: [...lists] };
+  return processes.size > 0
+    ? { presence, lists: [...lists], processes: [...processes] }
+    : { presence, lists: [...lists] };
 }
 
 function argument(arg: unknown, context: ConditionContext): unknown {
@@ -86,6 +92,11 @@ export function factRequest(rule: unknown, context: ConditionContext): FactReque
     if (op === 'userOnline') {
       const user = factId(argument(args[0], context));
       if (user !== null) addRequest(request, { users: [user], lists: {} });
+    } else if (op === 'processStatus') {
+      const process = factId(argument(args[0], context));
+      const record = factId(args.length > 3 ? argument(args[3], context) : readPath(context.record, 'id'));
+      if (process !== null && record !== null)
+        addRequest(request, { users: [], lists: {}, processes: { [process]: [record] } });
     } else {
       const list = factId(argument(args[0], context));
       const record = factId(args.length > 1 ? argument(args[1], context) : readPath(context.record, 'id'));
@@ -103,10 +114,19 @@ function addRequest(into: FactRequest, more: FactRequest): void {
     const current = Object.hasOwn(into.lists, list) ? (into.lists[list] as string[]) : [];
     into.lists = { ...into.lists, [list]: [...new Set([...current, ...records])] };
   }
+  for (const [process, records] of Object.entries(more.processes ?? {})) {
+    const known = into.processes ?? {};
+    const current = Object.hasOwn(known, process) ? (known[process] as string[]) : [];
+    into.processes = { ...known, [process]: [...new Set([...current, ...records])] };
+  }
 }
 
 export function isEmptyRequest(request: FactRequest): boolean {
-  return request.users.length === 0 && Object.values(request.lists).every((records) => records.length === 0);
+  return (
+    request.users.length === 0 &&
+    Object.values(request.lists).every((records) => records.length === 0) &&
+    Object.values(request.processes ?? {}).every((records) => records.length === 0)
+  );
 }
 
 /** The part of a request the facts do not answer yet. */
@@ -122,6 +142,12 @@ export function unanswered(request: FactRequest, facts: ConditionFacts | undefin
     const missing = records.filter((record) => !Object.hasOwn(known, record));
     if (missing.length > 0) rest.lists = { ...rest.lists, [list]: missing };
   }
+  const processes = facts?.processes ?? {};
+  for (const [process, records] of Object.entries(request.processes ?? {})) {
+    const known = Object.hasOwn(processes, process) ? (processes[process] as Record<string, unknown>) : {};
+    const missing = records.filter((record) => !Object.hasOwn(known, record));
+    if (missing.length > 0) rest.processes = { ...rest.processes, [process]: missing };
+  }
   return rest;
 }
 
@@ -131,5 +157,13 @@ export function mergeFacts(facts: ConditionFacts | undefined, more: ConditionFac
   for (const [list, records] of Object.entries(more.lists ?? {})) {
     lists = { ...lists, [list]: { ...(Object.hasOwn(lists, list) ? lists[list] : {}), ...records } };
   }
-  return { online: { ...facts?.online, ...more.online }, lists };
+  let processes: NonNullable<ConditionFacts['processes']> = { ...facts?.processes };
+  for (const [process, records] of Object.entries(more.processes ?? {})) {
+    processes = {
+      ...processes,
+      [process]: { ...(Object.hasOwn(processes, process) ? processes[process] : {}), ...records },
+    };
+  }
+  const merged: ConditionFacts = { online: { ...facts?.online, ...more.online }, lists };
+  return Object.keys(processes).length > 0 ? { ...merged, processes } : merged;
 }

@@ -20,6 +20,7 @@ const stubCatalog = createCatalog([
   ...['record.update', 'record.create', 'record.delete', 'record.assign', 'record.tags', 'list.add']
     .concat(['list.remove', 'task.create', 'record.comment', 'feed.post', 'notification.create'])
     .concat(['email.send', 'http.request', 'record.switchRelated', 'vars.set'])
+    .concat(['process.startStage', 'process.completeStage', 'process.revertStage'])
     .map((type) =>
       defineAction({
         type,
@@ -56,7 +57,7 @@ const notification = (userId: string, text: string) => ({
   params: { userId, text },
 });
 
-const files: Record<string, { expect: Expect; unmapped: string[] }> = {
+const files: Record<string, { expect: Expect; unmapped: string[]; problems?: string[] }> = {
   'e1-splitters.json': {
     expect: (flow) => {
       assert.deepEqual(flow.trigger, {
@@ -86,7 +87,7 @@ const files: Record<string, { expect: Expect; unmapped: string[] }> = {
       assert.deepEqual(nodeOf(flow, 'n2'), {
         id: 'n2',
         type: 'control.if',
-        params: { condition: false },
+        params: { condition: { processStatus: ['x2crm:process:2', 'x2crm:stage:2/7', 'notCompleted'] } },
         position: { x: 0, y: 140 },
       });
       assert.deepEqual(nodeOf(flow, 'n3'), {
@@ -96,7 +97,9 @@ const files: Record<string, { expect: Expect; unmapped: string[] }> = {
       assert.deepEqual(nodeOf(flow, 'n5').params, { userId: '{{record.assignedTo}}', text: '' });
       assert.deepEqual(edgesOf(flow), ['trigger>n2', 'n2:true>n3', 'n2:false>n4', 'n4>n5']);
     },
-    unmapped: ['/items/0/conditions/0 condition workflow_status'],
+    unmapped: ['/items/0/conditions/0 X2CRM process 2, stage 7'],
+    // Publishing waits for the binding of X2CRM's process 2 and its stage 7.
+    problems: ['n2 node.condition'],
   },
   'e3-wait-notify.json': {
     expect: (flow) => {
@@ -113,7 +116,8 @@ const files: Record<string, { expect: Expect; unmapped: string[] }> = {
         module: 'contacts',
         conditions: { and: [{ changed: ['firstName'] }, { '==': [{ var: 'record.firstName' }, 'test'] }] },
       });
-      assert.deepEqual(nodeOf(flow, 'n2').params, { userId: 'admin', text: 'test' });
+      // A username: resolved to the Weft user with that username when the server imports it.
+      assert.deepEqual(nodeOf(flow, 'n2').params, { userId: 'x2crm:user:admin', text: 'test' });
     },
     unmapped: [],
   },
@@ -171,7 +175,7 @@ const files: Record<string, { expect: Expect; unmapped: string[] }> = {
       assert.deepEqual(flow.trigger.params, {
         module: 'tasks',
         overdueBy: { amount: 2, unit: 'days' },
-        conditions: { '!=': [{ var: 'record.assignedTo' }, 'chames'] },
+        conditions: { '!=': [{ var: 'record.assignedTo' }, 'x2crm:user:chames'] },
       });
       assert.equal(flow.trigger.type, 'trigger.taskOverdue');
       assert.deepEqual(
@@ -185,7 +189,10 @@ const files: Record<string, { expect: Expect; unmapped: string[] }> = {
           ['g6', 'record.tags'],
         ],
       );
-      assert.equal(nodeOf(flow, 'g1').params.text, 'Action overdue; please resolve: {{record.link}}');
+      assert.equal(
+        nodeOf(flow, 'g1').params.text,
+        'Action overdue; please resolve: {{ record | record_url }}',
+      );
       assert.deepEqual(nodeOf(flow, 'g2').params, { duration: { amount: 2, unit: 'days' } });
       assert.deepEqual(nodeOf(flow, 'g3').params, {
         condition: { '==': [{ var: 'record.complete' }, 'yes'] },
@@ -193,7 +200,8 @@ const files: Record<string, { expect: Expect; unmapped: string[] }> = {
       assert.deepEqual(nodeOf(flow, 'g6').params, { action: 'add', tags: ['reassigned'] });
       assert.deepEqual(edgesOf(flow), ['trigger>g1', 'g1>g2', 'g2>g3', 'g3:true>g4', 'g3:false>g5', 'g5>g6']);
     },
-    unmapped: ['/items/0/options/text/value {link}'],
+    // {link} is the record's page now ({{ record | record_url }}): nothing left unmapped.
+    unmapped: [],
   },
 };
 
@@ -203,7 +211,7 @@ describe('X2CRM flow files import', () => {
     assert.deepEqual(present.sort(), Object.keys(files).sort());
   });
 
-  for (const [name, { expect, unmapped }] of Object.entries(files)) {
+  for (const [name, { expect, unmapped, problems = [] }] of Object.entries(files)) {
     test(name, () => {
       const result = importX2crmFlow(load(name));
       expect(result.flow);
@@ -212,10 +220,94 @@ describe('X2CRM flow files import', () => {
         unmapped,
       );
       assert.deepEqual(schemaErrors(flowSchema, result.flow), []);
-      assert.deepEqual(validateFlow(result.flow, stubCatalog), []);
-      assert.doesNotThrow(() => compile(result.flow, stubCatalog));
+      assert.deepEqual(
+        validateFlow(result.flow, stubCatalog).map((p) => `${p.nodeId} ${p.code}`),
+        problems,
+      );
+      if (problems.length === 0) assert.doesNotThrow(() => compile(result.flow, stubCatalog));
     });
   }
+
+  test('processes: triggers, stage actions and workflow_status become placeholders to bind, listed', () => {
+    const file = {
+      version: '5.2',
+      trigger: {
+        id: 1,
+        type: 'WorkflowCompleteStageTrigger',
+        options: { workflowId: { value: '3' }, stageNumber: { value: '2' } },
+        modelClass: 'Opportunity',
+      },
+      items: [
+        {
+          id: 2,
+          type: 'X2FlowWorkflowStartStage',
+          options: { workflowId: { value: '3' }, stageNumber: { value: '3' } },
+        },
+        {
+          id: 3,
+          type: 'X2FlowWorkflowCompleteStage',
+          options: {
+            workflowId: { value: '3' },
+            stageNumber: { value: '3' },
+            stageComment: { value: 'by {name}' },
+          },
+        },
+        {
+          id: 4,
+          type: 'X2FlowProcessRevertStage',
+          options: { workflowId: { value: '3' }, stageNumber: { value: '1' } },
+        },
+      ],
+      flowName: 'process flow',
+    };
+    const { flow, unmapped, bindings } = importX2crmFlow(file);
+    assert.deepEqual(flow.trigger.params, {
+      module: 'opportunities',
+      processId: 'x2crm:process:3',
+      stageId: 'x2crm:stage:3/2',
+    });
+    assert.equal(flow.trigger.type, 'trigger.stageCompleted');
+    assert.deepEqual(
+      flow.nodes.map((node) => [node.type, node.params]),
+      [
+        ['process.startStage', { processId: 'x2crm:process:3', stageId: 'x2crm:stage:3/3' }],
+        [
+          'process.completeStage',
+          { processId: 'x2crm:process:3', stageId: 'x2crm:stage:3/3', comment: 'by {{record.name}}' },
+        ],
+        ['process.revertStage', { processId: 'x2crm:process:3', stageId: 'x2crm:stage:3/1' }],
+      ],
+    );
+    assert.deepEqual(
+      unmapped.map((u) => u.path),
+      ['/trigger', '/items/0', '/items/1', '/items/2'],
+    );
+    assert.deepEqual(bindings.map((b) => b.placeholder).sort(), [
+      'x2crm:process:3',
+      'x2crm:stage:3/1',
+      'x2crm:stage:3/2',
+      'x2crm:stage:3/3',
+    ]);
+    const started = importX2crmFlow({
+      ...file,
+      trigger: { type: 'WorkflowStartTrigger', options: { workflowId: { value: '3' } } },
+    });
+    assert.deepEqual(started.flow.trigger, {
+      type: 'trigger.processStarted',
+      params: { processId: 'x2crm:process:3' },
+      position: { x: 0, y: 0 },
+    });
+  });
+
+  test('a bound workflow_status condition validates', () => {
+    const { flow } = importX2crmFlow(load('e2-switch-process-status.json'));
+    const bound = JSON.parse(
+      JSON.stringify(flow)
+        .replaceAll('x2crm:process:2', '4a0f6f0e-3f0b-4c55-9d62-111111111111')
+        .replaceAll('x2crm:stage:2/7', 'won'),
+    );
+    assert.deepEqual(validateFlow(bound, stubCatalog), []);
+  });
 
   test('importing twice gives the same flow (ids are deterministic)', () => {
     const source = load('s5-legacy-3.0.1.json');
@@ -250,7 +342,7 @@ describe('X2CRM flow files import', () => {
 });
 
 describe('X2CRM conditions on users and lists', () => {
-  test('"user is logged in" on a field becomes userOnline; on a username or a list, it is listed with what to use instead', () => {
+  test('"user is logged in" and "on list" become userOnline and onList, usernames and list ids as references to bind', () => {
     const unmapped: Unmapped[] = [];
     const rule = convertConditions(
       [
@@ -261,13 +353,14 @@ describe('X2CRM conditions on users and lists', () => {
       '/items/0/conditions',
       unmapped,
     );
-    assert.deepEqual(rule, { and: [{ userOnline: [{ var: 'record.assignedTo' }] }, false, false] });
-    assert.deepEqual(
-      unmapped.map((u) => u.path),
-      ['/items/0/conditions/1', '/items/0/conditions/2'],
-    );
-    assert.match(unmapped[0]?.reason ?? '', /User is online/);
-    assert.match(unmapped[1]?.reason ?? '', /Record is on list/);
+    assert.deepEqual(rule, {
+      and: [
+        { userOnline: [{ var: 'record.assignedTo' }] },
+        { userOnline: ['x2crm:user:chames'] },
+        { onList: ['x2crm:list:12'] },
+      ],
+    });
+    assert.deepEqual(unmapped, []);
   });
 });
 

@@ -8,12 +8,30 @@
 import type { Flow, FlowEdge, FlowNode } from '../../schemas/flow.ts';
 import { triggerId } from './graph.ts';
 import { convertConditions, convertText, evaluateFormula, type Unmapped } from './x2crm-conditions.ts';
+import {
+  parityActions,
+  parityTriggerParams,
+  parityTriggerTypes,
+  unmappableActions,
+  unmappableTriggers,
+} from './x2crm-parity.ts';
+import {
+  type Binding,
+  bindingsOf,
+  noteBinding,
+  processPlaceholder,
+  stagePlaceholder,
+} from './x2crm-processes.ts';
 
-export type { Unmapped };
+export type { Binding, Unmapped };
 
 export interface ImportResult {
   flow: Flow;
   unmapped: Unmapped[];
+  /** X2CRM process and stage numbers written as placeholders, to bind to Weft ids (x2crm-processes.ts). */
+  bindings: Binding[];
+  /** Why the flow cannot be published as imported (no steps, or no Weft trigger), if so. */
+  problem?: { kind: 'steps' | 'trigger'; message: string };
 }
 
 type Item = Record<string, unknown>;
@@ -35,11 +53,33 @@ const triggers: Readonly<Record<string, string>> = {
   RecordTagRemoveTrigger: 'trigger.tagRemoved',
   ActionCompleteTrigger: 'trigger.taskCompleted',
   ActionOverdueTrigger: 'trigger.taskOverdue',
-  MacroTrigger: 'trigger.manual',
   PeriodicTrigger: 'trigger.periodic',
   UserLoginTrigger: 'trigger.userSignedIn',
   UserLogoutTrigger: 'trigger.userSignedOut',
+  // Processes
+  WorkflowStartTrigger: 'trigger.processStarted',
+  WorkflowCompleteTrigger: 'trigger.processCompleted',
+  WorkflowStartStageTrigger: 'trigger.stageStarted',
+  WorkflowCompleteStageTrigger: 'trigger.stageCompleted',
+  WorkflowRevertStageTrigger: 'trigger.stageReverted',
+  // Parity
+  ...parityTriggerTypes,
+  // Marketing
+  EmailOpenTrigger: 'trigger.emailOpened',
+  CampaignEmailOpenTrigger: 'trigger.campaignEmailOpened',
+  CampaignEmailClickTrigger: 'trigger.campaignEmailClicked',
+  CampaignUnsubscribeTrigger: 'trigger.campaignUnsubscribed',
+  NewsletterEmailClickTrigger: 'trigger.newsletterEmailClicked',
+  NewsletterUnsubscribeTrigger: 'trigger.newsletterUnsubscribed',
+  WebActivityTrigger: 'trigger.webActivity',
+  CampaignWebActivityTrigger: 'trigger.campaignWebActivity',
+  TargetedContentRequestTrigger: 'trigger.targetedContentRequested',
 };
+
+/** X2CRM's marketing triggers: about contacts, narrowed by a URL; their campaign or newsletter ids name nothing in Weft. */
+const marketingTriggers = new Set(
+  Object.keys(triggers).filter((name) => /Email|Unsubscribe|WebActivity|TargetedContent/.test(name)),
+);
 
 /** X2CRM model classes whose Weft module name is not simply the lower-cased class. */
 const modules: Readonly<Record<string, string>> = {
@@ -64,79 +104,86 @@ function attributes(item: Item, ctx: Context): Params {
   );
 }
 
-const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx: Context) => Params }>> = {
-  X2FlowRecordUpdate: { type: 'record.update', params: (item, ctx) => ({ values: attributes(item, ctx) }) },
-  X2FlowRecordCreate: {
-    type: 'record.create',
-    params: (item, ctx) => ({ module: moduleOf(item.modelClass), values: attributes(item, ctx) }),
-  },
-  X2FlowRecordDelete: { type: 'record.delete', params: () => ({}) },
-  X2FlowRecordReassign: {
-    type: 'record.assign',
-    params: (_item, ctx) =>
-      ctx.option('user') === 'auto' ? { to: 'routing' } : { to: 'user', assignee: ctx.option('user') },
-  },
-  X2FlowRecordTag: {
-    type: 'record.tags',
-    params: (_item, ctx) => ({
-      action: ctx.option('action') ?? 'add',
-      tags: String(ctx.option('tags') ?? '')
-        .split(',')
-        .map((t) => t.trim())
-        .filter((t) => t !== ''),
-    }),
-  },
-  X2FlowRecordListAdd: { type: 'list.add', params: (_item, ctx) => ({ listId: ctx.option('listId') }) },
-  X2FlowRecordListRemove: { type: 'list.remove', params: (_item, ctx) => ({ listId: ctx.option('listId') }) },
-  X2FlowCreateAction: {
-    type: 'task.create',
-    params: (_item, ctx) => ({ subject: ctx.option('subject'), description: ctx.option('description') }),
-  },
-  X2FlowRecordComment: {
-    type: 'record.comment',
-    params: (_item, ctx) => ({ text: ctx.option('comment'), authorId: ctx.option('assignedTo') }),
-  },
-  X2FlowCreateEvent: {
-    type: 'feed.post',
-    params: (_item, ctx) => ({ text: ctx.option('text'), visibility: ctx.option('visibility') }),
-  },
-  X2FlowCreateNotif: {
-    type: 'notification.create',
-    params: (_item, ctx) => ({ userId: ctx.option('user'), text: ctx.option('text') }),
-  },
-  X2FlowEmail: {
-    type: 'email.send',
-    params: (_item, ctx) => ({
-      to: ctx.option('to'),
-      subject: ctx.option('subject'),
-      body: ctx.option('body'),
-    }),
-  },
-  X2FlowRecordEmail: {
-    type: 'email.send',
-    params: (_item, ctx) => ({
-      to: '{{record.email}}',
-      subject: ctx.option('subject'),
-      body: ctx.option('body'),
-    }),
-  },
-  X2FlowApiCall: {
-    type: 'http.request',
-    params: (item, ctx) => {
-      const headers = Array.isArray(item.headerRows) ? (item.headerRows as Item[]) : [];
+// Processes: X2CRM's process and stage numbers become placeholders to bind (x2crm-processes.ts).
+function stageAction(type: string, comment: boolean) {
+  return {
+    type,
+    params: (_item: Item, ctx: Context): Params => {
+      const raw = (name: string) => ctx.option(name);
+      noteBinding(ctx.unmapped, ctx.path, raw('workflowId'), raw('stageNumber'));
       return {
-        url: ctx.option('url'),
-        method: ctx.option('method') ?? 'GET',
-        headers: Object.fromEntries(headers.map((h) => [String(h.name), String(h.value)])),
-        body: attributes(item, ctx),
+        processId: processPlaceholder(raw('workflowId')),
+        stageId: stagePlaceholder(raw('workflowId'), raw('stageNumber')),
+        ...(comment && raw('stageComment') ? { comment: raw('stageComment') } : {}),
       };
     },
+  };
+}
+
+const processActions = {
+  X2FlowWorkflowStartStage: stageAction('process.startStage', false),
+  X2FlowWorkflowCompleteStage: stageAction('process.completeStage', true),
+  X2FlowWorkflowRevertStage: stageAction('process.revertStage', false),
+  X2FlowProcessStartStage: stageAction('process.startStage', false),
+  X2FlowProcessCompleteStage: stageAction('process.completeStage', true),
+  X2FlowProcessRevertStage: stageAction('process.revertStage', false),
+};
+
+const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx: Context) => Params }>> = {
+  X2FlowRecordUpdate: { type: 'record.update', params: (item, ctx) => ({ values: attributes(item, ctx) }) },
+  X2FlowRecordDelete: { type: 'record.delete', params: () => ({}) },
+  // Feed
+  X2FlowCreateEvent: {
+    type: 'feed.post',
+    params: (_item, ctx) => feedPostParams(ctx),
   },
   X2FlowRecordChange: {
     type: 'record.switchRelated',
     params: (item, ctx) => ({ link: ctx.option('linkField'), module: moduleOf(item.linkType) }),
   },
+  ...processActions,
+  // Parity
+  ...parityActions(attributes, moduleOf),
+  // Marketing
+  X2FlowRecordNewsletterAdd: {
+    type: 'newsletter.add',
+    params: (_item, ctx) => ({ newsletterId: foreignId(ctx, 'listId', 'newsletter') }),
+  },
+  X2FlowCampaignLaunch: {
+    type: 'campaign.launch',
+    params: (_item, ctx) => ({ campaignId: foreignId(ctx, 'campaign', 'campaign') }),
+  },
+  X2FlowSms: {
+    type: 'sms.send',
+    params: (_item, ctx) => {
+      if (ctx.option('from') !== undefined)
+        ctx.unmapped.push({
+          path: `${ctx.path}/options/from`,
+          what: 'Send As (Twilio credentials)',
+          reason: 'Weft sends through the SMS settings (smsAccountSid, smsAuthToken, smsFromNumber)',
+        });
+      return { to: ctx.option('to'), body: ctx.option('message') };
+    },
+  },
+  X2FlowPushWebContent: {
+    type: 'web.pushContent',
+    params: (_item, ctx) => ({ requestId: '{{trigger.requestId}}', content: ctx.option('content') ?? '' }),
+  },
 };
+
+/**
+ * An X2CRM record id (a campaign, a newsletter list) kept as written, with a note: it names
+ * nothing in Weft until someone picks the Weft record it stands for.
+ */
+function foreignId(ctx: Context, option: string, what: string): unknown {
+  const value = ctx.option(option);
+  ctx.unmapped.push({
+    path: `${ctx.path}/options/${option}`,
+    what: `${what} ${String(value ?? '')}`.trim(),
+    reason: `an X2CRM id names no Weft ${what}: choose the ${what} in this step`,
+  });
+  return value === undefined ? undefined : String(value);
+}
 
 function moduleOf(modelClass: unknown): string | undefined {
   if (typeof modelClass !== 'string' || modelClass === '') return undefined;
@@ -167,22 +214,42 @@ function optionReader(options: unknown, path: string, unmapped: Unmapped[]): (na
   };
 }
 
+// Feed
+/**
+ * X2FlowCreateEvent's options: `type` (a post type from X2CRM's dropdown 113: social post,
+ * note, …), `text`, `visibility` (1 public / 0 private, as numbers or strings), `user` (the
+ * author: a username, or "auto" for the record's assignee), `feed` (whose feed: a username,
+ * "auto" for the assignee, empty for none) and `createNotif`.
+ */
+function feedPostParams(ctx: Context): Params {
+  const type = String(ctx.option('type') ?? '').toLowerCase();
+  const visibility = ctx.option('visibility');
+  const author = ctx.option('user');
+  const feed = ctx.option('feed');
+  const notify = ctx.option('createNotif');
+  const named = (value: unknown) => typeof value === 'string' && value.trim() !== '' && value !== 'auto';
+  return {
+    text: ctx.option('text'),
+    type: type.includes('note') ? 'note' : type.includes('social') || type === 'feed' ? 'post' : 'workflow',
+    visibility:
+      visibility === undefined
+        ? undefined
+        : ['0', 'private', 'false'].includes(String(visibility).toLowerCase())
+          ? 'private'
+          : 'public',
+    ...(author === 'auto'
+      ? { author: 'assignee' }
+      : named(author)
+        ? { author: 'user', authorUserId: author }
+        : {}),
+    ...(feed === 'auto' ? { feed: 'assignee' } : named(feed) ? { feed: 'user', targetUserId: feed } : {}),
+    notify: notify === undefined ? undefined : [true, 1, '1', 'true'].includes(notify as string),
+  };
+}
+
 /** Drops undefined params so that absent X2CRM options stay absent. */
 function clean(params: Params): Params {
   return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
-}
-
-/** A duration in the largest unit that keeps it whole. */
-function seconds(total: number): { amount: number; unit: string } {
-  for (const [unit, size] of [
-    ['weeks', 604_800],
-    ['days', 86_400],
-    ['hours', 3_600],
-    ['minutes', 60],
-  ] as const) {
-    if (total % size === 0 && total >= size) return { amount: total / size, unit };
-  }
-  return { amount: total, unit: 'seconds' };
 }
 
 function convertTrigger(source: Item, unmapped: Unmapped[]): Flow['trigger'] {
@@ -199,22 +266,53 @@ function convertTrigger(source: Item, unmapped: Unmapped[]): Flow['trigger'] {
     };
     params.cron = ['minutes', 'hours', 'dayOfMonth', 'month', 'dayOfWeek'].map(field).join(' ');
   }
-  if (x2type === 'ActionOverdueTrigger') {
-    const duration = option('duration');
-    if (typeof duration === 'number') params.overdueBy = seconds(duration);
+  // Processes: the process (and stage) the trigger listens to, as placeholders to bind.
+  if (x2type.startsWith('Workflow') && Object.hasOwn(triggers, x2type)) {
+    params.processId = processPlaceholder(option('workflowId'));
+    const stage = x2type.endsWith('StageTrigger') ? option('stageNumber') : undefined;
+    if (stage !== undefined) params.stageId = stagePlaceholder(option('workflowId'), stage);
+    noteBinding(unmapped, '/trigger', option('workflowId'), stage);
   }
   if (Array.isArray(trigger.conditions) && trigger.conditions.length > 0) {
     params.conditions = convertConditions(trigger.conditions, '/trigger/conditions', unmapped);
+  }
+  // Marketing
+  if (marketingTriggers.has(x2type)) {
+    params.module ??= 'contacts';
+    const options = (trigger.options ?? {}) as Record<string, { value?: unknown; operator?: unknown }>;
+    const url = option('url');
+    if (typeof url === 'string' && url !== '') {
+      params.url = url;
+      const operator = options.url?.operator;
+      if (operator !== undefined && operator !== 'contains')
+        unmapped.push({
+          path: '/trigger/options/url/operator',
+          what: `URL ${String(operator)}`,
+          reason: 'Weft filters URLs by "contains" only',
+        });
+    }
+    for (const name of ['campaign', 'newsletter', 'template'])
+      if (option(name) !== undefined && option(name) !== '')
+        unmapped.push({
+          path: `/trigger/options/${name}`,
+          what: `${name} ${String(option(name))}`,
+          reason: `an X2CRM id names no Weft ${name}: the trigger listens to every one until you choose it`,
+        });
   }
   const type = triggers[x2type];
   if (!type) {
     unmapped.push({
       path: '/trigger',
       what: x2type,
-      reason: 'no Weft trigger for this X2CRM trigger; imported as manual',
+      reason: `${unmappableTriggers[x2type] ?? 'no Weft trigger for this X2CRM trigger'}; imported as "Run by hand" until you choose a trigger`,
     });
   }
-  return { type: type ?? 'trigger.manual', params, position: { x: 0, y: 0 } };
+  return {
+    type: type ?? 'trigger.manual',
+    // Parity
+    params: parityTriggerParams(x2type, trigger, option, params, unmapped),
+    position: { x: 0, y: 0 },
+  };
 }
 
 export function importX2crmFlow(source: unknown): ImportResult {
@@ -342,7 +440,7 @@ export function importX2crmFlow(source: unknown): ImportResult {
           unmapped.push({
             path: at,
             what: x2type,
-            reason: 'no Weft action for this X2CRM action; left out of the chain',
+            reason: `${unmappableActions[x2type] ?? 'no Weft action for this X2CRM action'}; left out of the chain`,
           });
           return;
         }
@@ -357,6 +455,23 @@ export function importX2crmFlow(source: unknown): ImportResult {
 
   const trigger = convertTrigger(file, unmapped);
   emit(file.items, '/items', [{ source: triggerId }], 0, 1);
+  // Parity: a flow that would do nothing, or wait for an event Weft never sends, stays a draft.
+  const items = Array.isArray(file.items) ? file.items.length : 0;
+  const x2trigger = String(((file.trigger ?? {}) as Item).type ?? '');
+  const problem: ImportResult['problem'] =
+    items === 0
+      ? { kind: 'steps', message: 'The X2CRM flow has no steps: add at least one before publishing' }
+      : nodes.length === 0
+        ? {
+            kind: 'steps',
+            message: `None of the X2CRM flow's ${items} step(s) has a Weft counterpart (see unmapped): add at least one before publishing`,
+          }
+        : !triggers[x2trigger]
+          ? {
+              kind: 'trigger',
+              message: `The X2CRM trigger ${x2trigger || '(none)'} has no Weft counterpart: choose a trigger before publishing`,
+            }
+          : undefined;
   const flow: Flow = {
     name: typeof file.flowName === 'string' && file.flowName !== '' ? file.flowName : 'Imported X2CRM flow',
     ...(typeof file.flowDesc === 'string' && file.flowDesc !== '' ? { description: file.flowDesc } : {}),
@@ -364,5 +479,5 @@ export function importX2crmFlow(source: unknown): ImportResult {
     nodes,
     edges,
   };
-  return { flow, unmapped };
+  return { flow, unmapped, bindings: bindingsOf(flow), ...(problem ? { problem } : {}) };
 }

@@ -37,6 +37,22 @@ export interface ActionRunContext {
   /** Stable across attempts of the same step: (run, node, iteration). */
   idempotencyKey: string;
   record: unknown;
+  /**
+   * The run's data as templates see it (record, previous, trigger, user, vars, steps, now),
+   * for an action that reads more than its params (a code step). Absent where the caller
+   * does not provide it.
+   */
+  data?: RunData;
+}
+
+export interface RunData {
+  record: unknown;
+  previous: unknown;
+  trigger: unknown;
+  user: unknown;
+  vars: Record<string, unknown>;
+  steps: Record<string, { output?: unknown; error?: unknown }>;
+  now: string;
 }
 
 /**
@@ -73,6 +89,17 @@ export interface ActionDefinition<P = unknown, O = unknown> {
   params: JSONSchema;
   /** What `{{steps.<id>.output.…}}` may reference. */
   output: JSONSchema;
+  /** A node whose output its params declare (a code step's output schema): the schema for one node. */
+  outputOf?(params: unknown): JSONSchema;
+  /** Params passed as written, never rendered as templates (a code step's source). */
+  rawParams?: readonly string[];
+  /** Checks of the params beyond their schema, at publish (`path` is a JSON pointer into the params). */
+  paramProblems?(params: unknown): Array<{ path: string; message: string }>;
+  /**
+   * The step writes the run's record: its `output.record` holds the fields it changed (or
+   * the record as written), merged into `record` for the steps after it.
+   */
+  updatesRecord?: boolean;
   retry?: RetryPolicy;
   timeoutMs?: number;
   /** The step makes another record current (X2CRM's "change record"), so `record` changes module. */

@@ -6,14 +6,17 @@
 import { initialTransition, type SnapshotFrom, transition } from 'xstate';
 import {
   type CompiledFlow,
-  conditionContext,
   type FlowEvent,
   type RunContext,
   type RunInput,
+  templateData,
+  templateEnv,
 } from './compile.ts';
+import type { ConditionContext } from './conditions.ts';
 import type { WaitParams } from './control-nodes.ts';
 import { type FactRequest, MissingFactsError } from './fact-operators.ts';
-import { renderDeep } from './templates.ts';
+import type { NodeDefinition } from './node-types.ts';
+import { renderDeep, type TemplateEnvironment } from './templates.ts';
 import { addDuration } from './time.ts';
 
 export interface Clock {
@@ -65,6 +68,7 @@ export function startRun(compiled: CompiledFlow, input: Omit<RunInput, 'now'>, c
       ...input,
       now,
       timeZone: compiled.timeZone,
+      ...(compiled.formats ? { formats: compiled.formats } : {}),
     });
     return settle(compiled, snapshot, actions, true);
   } catch (error) {
@@ -131,14 +135,15 @@ function settle(
     // A state entered and left in the same transition (a branch cut short by control.end) asks for nothing.
     if (!node || nodeId === undefined || !active.has(nodeId)) continue;
     const iteration = context.visits[nodeId] ?? 1;
-    const data = conditionContext(context);
+    const data = templateData(context);
+    const env = templateEnv(context);
     if (action.type === 'runStep') {
       actions.push({
         type: 'runStep',
         nodeId,
         nodeType: node.type,
         iteration,
-        params: renderDeep(node.params, data),
+        params: renderParams(compiled.graph.definitions.get(nodeId), node.params, data, env),
       });
     } else if (action.type === 'callFlow') {
       const params = node.params as { flowId: string; input?: unknown };
@@ -147,7 +152,7 @@ function settle(
         nodeId,
         iteration,
         flowId: params.flowId,
-        input: renderDeep(params.input ?? {}, data),
+        input: renderDeep(params.input ?? {}, data, env),
       });
     } else if (action.type === 'scheduleWait') {
       const until = waitUntil(node.params as WaitParams, context);
@@ -167,6 +172,23 @@ function settle(
     }
   }
   return { snapshot: persist(compiled, snapshot), actions, accepted, ...statusOf(snapshot) };
+}
+
+/** Renders a step's params, except those its node type takes as written (a code step's source). */
+function renderParams(
+  definition: NodeDefinition | undefined,
+  params: Record<string, unknown>,
+  data: ConditionContext,
+  env: TemplateEnvironment,
+): unknown {
+  const raw = definition?.kind === 'action' ? definition.rawParams : undefined;
+  if (!raw || raw.length === 0) return renderDeep(params, data, env);
+  return Object.fromEntries(
+    Object.entries(params).map(([key, value]) => [
+      key,
+      raw.includes(key) ? value : renderDeep(value, data, env),
+    ]),
+  );
 }
 
 function activeStates(value: unknown, into = new Set<string>()): Set<string> {
@@ -199,7 +221,7 @@ function statusOf(snapshot: Snapshot): Pick<StepOutcome, 'status' | 'output' | '
 
 function waitUntil(params: WaitParams, context: RunContext): string | undefined {
   if ('duration' in params) return addDuration(new Date(context.now), params.duration).toISOString();
-  const rendered = renderDeep(params.until, conditionContext(context));
+  const rendered = renderDeep(params.until, templateData(context), templateEnv(context));
   const date = typeof rendered === 'string' || typeof rendered === 'number' ? new Date(rendered) : undefined;
   if (!date || Number.isNaN(date.getTime())) return undefined;
   return (params.offset ? addDuration(date, params.offset) : date).toISOString();

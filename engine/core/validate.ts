@@ -8,7 +8,7 @@ import { buildGraph, handleOf, triggerId } from './graph.ts';
 import { schemaErrors } from './json-schema.ts';
 import type { NodeCatalog, TriggerDefinition } from './node-types.ts';
 import { referencedVariables, templateStrings, validateTemplate } from './templates.ts';
-import { variableChecker } from './variables.ts';
+import { type RecordShape, variableChecker } from './variables.ts';
 
 export type FlowProblemCode =
   | 'flow.schema'
@@ -34,7 +34,9 @@ export type FlowProblemCode =
   | 'edge.sharedHandle'
   | 'structure.crossesScope'
   | 'structure.ambiguousJoin'
-  | 'structure.cycle';
+  | 'structure.cycle'
+  | 'import.binding'
+  | 'import.incomplete';
 
 export interface FlowProblem {
   code: FlowProblemCode;
@@ -49,6 +51,8 @@ export interface FlowProblem {
 export interface ValidateOptions {
   /** Field names of the trigger module's records, to check `{{record.…}}`. */
   recordFields?: readonly string[];
+  /** The trigger module's fields with kinds and links (variables.ts), to check paths into them. */
+  recordShape?: RecordShape;
 }
 
 /** A template's type and format are known only once rendered, so schema errors on one are left to run time. */
@@ -58,7 +62,7 @@ function templated(params: unknown, pointer: string): boolean {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return false;
     value = (value as Record<string, unknown>)[segment];
   }
-  return typeof value === 'string' && value.includes('{{');
+  return typeof value === 'string' && (value.includes('{{') || value.includes('{%'));
 }
 
 export function validateFlow(
@@ -147,7 +151,12 @@ export function validateFlow(
   }
   for (const structural of graph.problems) problem({ ...structural });
 
-  const checkVariable = variableChecker({ graph, trigger, recordFields: options.recordFields });
+  const checkVariable = variableChecker({
+    graph,
+    trigger,
+    recordFields: options.recordFields,
+    recordShape: options.recordShape,
+  });
   const checkRule = (rule: unknown, nodeId: string, path: string) => {
     for (const p of validateCondition(rule))
       problem({ code: 'node.condition', nodeId, path: path + p.path, message: p.message });
@@ -233,13 +242,23 @@ export function validateFlow(
       }
     }
 
+    if (definition.kind === 'action' && definition.paramProblems) {
+      for (const p of definition.paramProblems(node.params))
+        problem({ code: 'node.params', nodeId: node.id, path: p.path, message: p.message });
+    }
+    const raw = definition.kind === 'action' ? (definition.rawParams ?? []) : [];
     const branching = definition.kind === 'control' ? definition.branches?.(node.params) : undefined;
     branching?.branches.forEach((branch, i) => {
       checkRule(branch.condition, node.id, `/branches/${i}`);
     });
     // Conditions are json-logic, not templates; the rest of the params may hold templates.
     const { condition: _condition, cases: _cases, ...rest } = node.params as Record<string, unknown>;
-    checkTemplates(branching ? rest : node.params, node.id);
+    const withTemplates = Object.fromEntries(
+      Object.entries(branching ? rest : (node.params as Record<string, unknown>)).filter(
+        ([key]) => !raw.includes(key),
+      ),
+    );
+    checkTemplates(withTemplates, node.id);
   }
   return problems;
 }

@@ -12,9 +12,71 @@ export interface VariableScope {
   trigger: TriggerDefinition | undefined;
   /** Field names of the trigger module's records; without it `record.*` is not checked. */
   recordFields: readonly string[] | undefined;
+  /** The trigger module's fields with their kinds and the modules links lead to (checked deeper than names). */
+  recordShape?: RecordShape | undefined;
 }
 
-const freeRoots = new Set(['vars', 'user', 'now']);
+/**
+ * What a record offers templates: each field's kind; a link leads to another record's shape
+ * (a user's profile for an assignment), absent where it cannot be known statically (a
+ * polymorphic link) or past the depth links are followed to.
+ */
+export interface RecordShape {
+  module: string;
+  fields: Readonly<Record<string, FieldShape>>;
+}
+
+export type FieldShape =
+  | { kind: 'value'; type: string }
+  | { kind: 'list' }
+  | { kind: 'link'; to?: RecordShape; depthLimit?: boolean };
+
+/** Links are followed this deep: `record.company.parent.owner.email` is three. */
+export const maxLinkDepth = 3;
+
+/** The run's user: the acting user's profile (server/automation/run-data.ts). */
+export const userShape: RecordShape = {
+  module: 'users',
+  fields: Object.fromEntries([
+    ...['id', 'username', 'firstName', 'lastName', 'name', 'email', 'title', 'phone'].map((name) => [
+      name,
+      { kind: 'value', type: 'text' } as const,
+    ]),
+    ['groups', { kind: 'list' } as const],
+  ]),
+};
+
+/** Why a path does not resolve against a record's shape, or undefined when it does. */
+export function shapeProblem(
+  shape: RecordShape,
+  segments: readonly string[],
+  label: string,
+  /** Why links cannot be followed here (trigger conditions, the previous record), if they cannot. */
+  noLinks?: string,
+): string | undefined {
+  let current: RecordShape = shape;
+  let where = label;
+  for (let i = 0; i < segments.length; i += 1) {
+    const segment = segments[i] as string;
+    const field = current.fields[segment];
+    if (!field) return `${where} has no field "${segment}"`;
+    const rest = segments.length - i - 1;
+    if (rest === 0) return undefined;
+    const next = segments[i + 1] as string;
+    if (field.kind === 'value')
+      return `${where}.${segment} is a ${field.type} value: it has no "${next}" (use a filter, e.g. | size)`;
+    if (field.kind === 'list') return undefined;
+    if (noLinks) return `${where}.${segment}.${next}: ${noLinks}`;
+    if (field.depthLimit)
+      return `links are followed at most ${maxLinkDepth} deep ("${where}.${segment}.${next}")`;
+    if (!field.to) return undefined;
+    current = field.to;
+    where = `${where}.${segment}`;
+  }
+  return undefined;
+}
+
+const freeRoots = new Set(['vars', 'now']);
 
 /** Whether `segments` can name something inside data described by `schema`. */
 function schemaAllows(schema: JSONSchema | undefined, segments: readonly string[]): boolean {
@@ -62,15 +124,27 @@ function afterRecordSwitch(graph: FlowGraph): Set<string> {
 export function variableChecker(
   scope: VariableScope,
 ): (nodeId: string | undefined, path: string) => string | undefined {
-  const { graph, trigger, recordFields } = scope;
+  const { graph, trigger, recordFields, recordShape } = scope;
   const before = dominators(graph);
   const switched = afterRecordSwitch(graph);
   return (nodeId, path) => {
     const [root = '', ...rest] = path.split('.');
     if (freeRoots.has(root)) return undefined;
+    if (root === 'user') return rest.length === 0 ? undefined : shapeProblem(userShape, rest, 'user');
     if (root === 'record' || root === 'previous') {
       if (trigger && !trigger.providesRecord)
         return `the trigger ${trigger.type} starts runs without a record`;
+      if (recordShape && rest.length > 0 && !(nodeId !== undefined && switched.has(nodeId)))
+        return shapeProblem(
+          recordShape,
+          rest,
+          root,
+          nodeId === undefined
+            ? 'trigger conditions cannot read linked records; test it in an If step after the trigger'
+            : root === 'previous'
+              ? 'the previous record’s links are not followed; read record.… instead'
+              : undefined,
+        );
       const field = rest[0];
       if (!recordFields || field === undefined || (nodeId !== undefined && switched.has(nodeId)))
         return undefined;
@@ -90,7 +164,12 @@ export function variableChecker(
       }
       if (part === 'error') return undefined;
       if (part !== 'output') return `a step is read as steps.${stepId}.output or steps.${stepId}.error`;
-      return !definition || schemaAllows(definition.output, inner)
+      const node = graph.nodes.get(stepId);
+      const output =
+        definition?.kind === 'action' && definition.outputOf && node
+          ? definition.outputOf(node.params)
+          : definition?.output;
+      return !definition || schemaAllows(output, inner)
         ? undefined
         : `step "${stepId}" (${definition.type}) has no output "${inner.join('.')}"`;
     }

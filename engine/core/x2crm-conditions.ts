@@ -1,4 +1,6 @@
 /** X2CRM condition lists and `{variable}` text, translated to json-logic and Weft templates. */
+import { noteBinding, processPlaceholder, stagePlaceholder } from './x2crm-processes.ts';
+import { x2ref } from './x2crm-refs.ts';
 
 export interface Unmapped {
   /** JSON pointer into the X2CRM flow file. */
@@ -49,10 +51,30 @@ function variablePath(name: string): string {
   return name.startsWith('user.') ? name : `record.${name}`;
 }
 
+/**
+ * Fields that hold a user in X2CRM (by username, or a group by its id) and a Weft id here:
+ * the value becomes a reference that the import resolves (Parity).
+ */
+const userFields = new Set(['assignedTo', 'createdBy', 'updatedBy', 'completedBy', 'owner']);
+
+function userValue(value: unknown): unknown {
+  if (typeof value !== 'string' || value.trim() === '' || /^\{.*\}$/.test(value.trim())) return value;
+  const text = value.trim();
+  if (text === 'Anyone') return value;
+  return /^\d+$/.test(text) ? x2ref('group', text) : x2ref('user', text);
+}
+
 function attribute(condition: X2Condition): unknown {
   const field = String(condition.name ?? '');
   const operator = String(condition.operator ?? '=');
   const subject = { var: `record.${field}` };
+  if (userFields.has(field)) {
+    const values = String(condition.value ?? '').split(',');
+    if (operator === 'list' || operator === 'notList') {
+      return { [operator === 'list' ? 'inList' : 'notInList']: [subject, values.map(userValue)] };
+    }
+    condition = { ...condition, value: userValue(condition.value) };
+  }
   const value = literal(condition.value);
   if (operator === 'changed') return { changed: [field] };
   if (operator === 'empty') return { empty: [subject] };
@@ -70,7 +92,7 @@ function attribute(condition: X2Condition): unknown {
 
 /** Why a condition X2CRM has could not be carried over, when Weft has something close. */
 const unmappedReasons: Readonly<Record<string, string>> = {
-  workflow_status: 'process-stage conditions have no Weft equivalent yet',
+  workflow_status: 'the stage state is not one of started, completed, notStarted, notCompleted',
   user_active:
     'X2CRM names the user by username; choose the user in a "User is online" condition (userOnline)',
   on_list: 'the list is one of X2CRM\'s; choose a Weft list in a "Record is on list" condition (onList)',
@@ -89,10 +111,29 @@ function one(condition: X2Condition, path: string, unmapped: Unmapped[]): unknow
   } else if (Object.hasOwn(calendar, type)) {
     const op = comparisons[String(condition.operator ?? '=')];
     if (op) rule = { [op]: [{ [calendar[type] as string]: [] }, literal(condition.value)] };
+  } else if (type === 'workflow_status') {
+    // Processes: X2CRM's process and stage numbers become placeholders bound after import.
+    const state = String(condition.stageState ?? '');
+    if (['started', 'completed', 'notStarted', 'notCompleted'].includes(state)) {
+      rule = {
+        processStatus: [
+          processPlaceholder(condition.workflowId),
+          stagePlaceholder(condition.workflowId, condition.stageNumber),
+          state,
+        ],
+      };
+      noteBinding(unmapped, path, condition.workflowId, condition.stageNumber);
+    }
   } else if (type === 'user_active') {
-    // "The user is logged in": a field holding the user (Weft's assignment fields hold user ids).
+    // "The user is logged in": a field holding the user (Weft's assignment fields hold user ids),
+    // or a username, resolved at import.
     const user = literal(condition.value);
     if (typeof user === 'object' && user !== null) rule = { userOnline: [user] };
+    else if (typeof condition.value === 'string' && condition.value.trim() !== '')
+      rule = { userOnline: [x2ref('user', condition.value.trim())] };
+  } else if (type === 'on_list' && String(condition.value ?? '').trim() !== '') {
+    // X2CRM's list id: a reference the admin binds to a Weft list before publishing.
+    rule = { onList: [x2ref('list', String(condition.value).trim())] };
   }
   if (rule === undefined) {
     unmapped.push({
@@ -113,19 +154,11 @@ export function convertConditions(conditions: unknown, path: string, unmapped: U
 }
 
 /** `Hello {firstName}, see {account.name}` → `Hello {{record.firstName}}, see {{record.account.name}}`. */
-export function convertText(text: string, path: string, unmapped: Unmapped[]): string {
+export function convertText(text: string, _path: string, _unmapped: Unmapped[]): string {
   return text.replace(/\{([A-Za-z_][\w.]*)\}/g, (_match, name: string) => {
-    if (name === 'link' || name === 'date' || name === 'time') {
-      unmapped.push({
-        path,
-        what: `{${name}}`,
-        reason:
-          name === 'link'
-            ? 'X2CRM’s record link has no template equivalent yet; written as {{record.link}}'
-            : `X2CRM’s {${name}} is today's ${name}; written as {{now}} (an ISO timestamp)`,
-      });
-      return name === 'link' ? '{{record.link}}' : '{{now}}';
-    }
+    // The record's page, and today's date or time in the workspace's formats (settings).
+    if (name === 'link') return '{{ record | record_url }}';
+    if (name === 'date' || name === 'time') return `{{ now | date: "${name}" }}`;
     return `{{${variablePath(name)}}}`;
   });
 }

@@ -7,10 +7,16 @@ export class NonRetriableError extends Error {
   override name = 'NonRetriableError';
   /** `user`: bad params or a 4xx from a remote — retrying cannot help. */
   readonly owner: 'user' | 'system';
+  /** JSON kept with the step's error (a code step's line, column and log lines). */
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(message: string, options: { owner?: 'user' | 'system'; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { owner?: 'user' | 'system'; cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(message, { cause: options.cause });
     this.owner = options.owner ?? 'user';
+    this.details = options.details;
   }
 }
 
@@ -31,11 +37,18 @@ export interface StepError {
   message: string;
   owner: 'user' | 'system';
   retriable: boolean;
+  details?: Record<string, unknown>;
 }
 
 export function toStepError(error: unknown): StepError {
   if (error instanceof NonRetriableError) {
-    return { name: error.name, message: error.message, owner: error.owner, retriable: false };
+    return {
+      name: error.name,
+      message: error.message,
+      owner: error.owner,
+      retriable: false,
+      ...(error.details && { details: error.details }),
+    };
   }
   if (error instanceof Error)
     return { name: error.name, message: error.message, owner: 'system', retriable: true };

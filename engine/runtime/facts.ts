@@ -51,6 +51,17 @@ export async function gatherFacts(services: FactServices, request: FactRequest):
     );
     facts.lists = Object.fromEntries(answers);
   }
+  const processes = Object.entries(request.processes ?? {}).filter(([, records]) => records.length > 0);
+  if (processes.length > 0) {
+    const answers = await Promise.all(
+      processes.map(async ([process, records]) => {
+        const known = await services.processes.statusAmong(process, records);
+        // Every record asked about is answered: one with no stage started maps to {}.
+        return [process, Object.fromEntries(records.map((record) => [record, known[record] ?? {}]))] as const;
+      }),
+    );
+    facts.processes = Object.fromEntries(answers);
+  }
   return facts;
 }
 
@@ -73,6 +84,22 @@ async function withFacts(
   }
 }
 
+/**
+ * The records the flow's templates read through the current record's link fields
+ * (`{{record.company.name}}`), loaded for this transition; none for most flows.
+ */
+async function linkFacts(
+  services: FactServices,
+  compiled: CompiledFlow,
+  record: unknown,
+): Promise<ConditionFacts | undefined> {
+  if (compiled.links.length === 0 || !services.links || record === null || typeof record !== 'object') return;
+  return { links: await services.links.load(record as Record<string, unknown>, compiled.links) };
+}
+
+const withLinks = (facts: ConditionFacts, links: ConditionFacts | undefined): ConditionFacts =>
+  links ? { ...facts, ...links } : facts;
+
 /** `startRun`, with the facts the conditions it passes through need. */
 export async function startRunWithFacts(
   services: FactServices,
@@ -80,10 +107,12 @@ export async function startRunWithFacts(
   input: Omit<RunInput, 'now'>,
   clock: Clock,
 ): Promise<StepOutcome> {
-  if (!needsFacts(compiled.facts)) return startRun(compiled, input, clock);
+  const links = await linkFacts(services, compiled, input.record);
+  if (!needsFacts(compiled.facts))
+    return startRun(compiled, links ? { ...input, facts: links } : input, clock);
   const context = { ...input, now: clock.now().toISOString() } as ConditionContext;
   return withFacts(services, factRequest(compiled.conditions, context), (facts) =>
-    startRun(compiled, { ...input, facts }, clock),
+    startRun(compiled, { ...input, facts: withLinks(facts, links) }, clock),
   );
 }
 
@@ -95,16 +124,26 @@ export async function advanceRunWithFacts(
   event: RunEvent,
   clock: Clock,
 ): Promise<StepOutcome> {
-  if (!needsFacts(compiled.facts)) return advanceRun(compiled, persisted, event, clock);
   // The context the event's transition starts from: the step's record and variables applied.
   const before = persisted.context;
+  const record =
+    event.type !== 'step.done'
+      ? before.record
+      : event.record !== undefined
+        ? event.record
+        : event.recordChanges && before.record !== null && typeof before.record === 'object'
+          ? { ...(before.record as object), ...event.recordChanges }
+          : before.record;
+  const links = await linkFacts(services, compiled, record);
+  if (!needsFacts(compiled.facts))
+    return advanceRun(compiled, persisted, links ? { ...event, facts: links } : event, clock);
   const after = {
     ...before,
-    record: event.type === 'step.done' && event.record !== undefined ? event.record : before.record,
+    record,
     vars: event.type === 'step.done' && event.vars ? { ...before.vars, ...event.vars } : before.vars,
   } as ConditionContext;
   return withFacts(services, factRequest(compiled.conditions, after), (facts) =>
-    advanceRun(compiled, persisted, { ...event, facts }, clock),
+    advanceRun(compiled, persisted, { ...event, facts: withLinks(facts, links) }, clock),
   );
 }
 

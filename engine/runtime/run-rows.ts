@@ -30,6 +30,9 @@ export function stepDone(definition: ActionDefinition, nodeId: string, output: u
     nodeId,
     output,
     ...(definition.switchesRecord && { record: effects.record }),
+    ...(definition.updatesRecord &&
+      effects.record !== null &&
+      typeof effects.record === 'object' && { recordChanges: effects.record as Record<string, unknown> }),
     ...(definition.setsVars && effects.vars && { vars: effects.vars }),
   };
 }

@@ -9,7 +9,7 @@
  */
 import type { JobInsert, PgBoss } from 'pg-boss';
 import type { Flow } from '../../schemas/flow.ts';
-import { type CompiledFlow, compile, type RunInput } from '../core/compile.ts';
+import { type CompiledFlow, compile, type RunInput, type TemplateFormats } from '../core/compile.ts';
 import type { NodeCatalog } from '../core/node-types.ts';
 import type { Clock, StepOutcome } from '../core/stepper.ts';
 import { inTransaction, jobId, queues, type StepJob } from './jobs.ts';
@@ -53,6 +53,22 @@ export interface RuntimeDeps {
   leaseMs?: number;
   /** How many inline steps (or batches) run at once (default `maxInline`). */
   inlineSlots?: number;
+  /** The workspace's time zone, locale and date and time formats for templates (read often: keep it cached). */
+  templateFormats?: () => TemplateSettings | undefined;
+}
+
+/** The workspace's settings templates format with; a flow's own time zone wins over the workspace's. */
+export interface TemplateSettings {
+  timeZone?: string;
+  formats?: TemplateFormats;
+}
+
+export function compileOptions(
+  flow: Flow,
+  workspace: TemplateSettings | undefined,
+): { timeZone?: string; formats?: TemplateFormats } {
+  const timeZone = flow.settings?.timeZone ?? workspace?.timeZone;
+  return { ...(timeZone ? { timeZone } : {}), ...(workspace?.formats ? { formats: workspace.formats } : {}) };
 }
 
 export interface RunChange {
@@ -219,7 +235,8 @@ export class RuntimeCore {
     run: { flowId: string; version: number },
     definition?: Flow,
   ): Promise<CompiledFlow> {
-    const key = `${run.flowId}@${run.version}`;
+    const workspace = this.deps.templateFormats?.();
+    const key = `${run.flowId}@${run.version}${workspace ? `@${JSON.stringify(workspace)}` : ''}`;
     const cached = this.#compiledVersions.get(key);
     if (cached) return cached;
     const flow =
@@ -232,11 +249,7 @@ export class RuntimeCore {
           .where('version', '=', run.version)
           .executeTakeFirstOrThrow()
       ).definition;
-    const compiled = compile(
-      flow,
-      this.deps.catalog,
-      flow.settings?.timeZone ? { timeZone: flow.settings.timeZone } : {},
-    );
+    const compiled = compile(flow, this.deps.catalog, compileOptions(flow, workspace));
     this.#compiledVersions.set(key, compiled);
     return compiled;
   }

@@ -3,9 +3,14 @@
  * services, bound to the step's transaction and to the run (writes carry the run's
  * causation, so the events they emit start other flows with a depth, never silently).
  */
+import type { LinkFacts } from '../core/template-links.ts';
+import type { CodeLanguage, CodeResult } from '../sandbox/protocol.ts';
+
 export type RecordValues = Record<string, unknown>;
 
 export interface EngineServices {
+  /** Linked records for templates, as FactServices has them (test runs read facts from here). */
+  links?: FactServices['links'];
   records: {
     get(module: string, id: string): Promise<RecordValues | null>;
     create(module: string, values: RecordValues): Promise<RecordValues>;
@@ -43,14 +48,18 @@ export interface EngineServices {
   feed: {
     post(input: {
       text: string;
-      type?: 'post' | 'workflow' | 'comment';
-      /** null: Weft itself (the flow) wrote it. */
+      type?: 'post' | 'note' | 'workflow' | 'comment';
+      /** null: Weft itself (the flow) wrote it; 'owner': the flow's owner; else a user id (or username). */
       authorId?: string | null;
+      /** Notify the user whose feed the post is on (unless they wrote it). */
+      notifyTarget?: boolean;
+      /** These params become null, rather than failing the step, when they name no user (a record's group assignee). */
+      orNobody?: readonly ('authorId' | 'targetUserId')[];
       module?: string | null;
       recordId?: string | null;
       targetUserId?: string | null;
       visibility?: 'public' | 'private';
-    }): Promise<{ id: string }>;
+    }): Promise<{ id: string; authorId: string | null; targetUserId: string | null }>;
   };
   notifications: {
     notify(input: {
@@ -63,6 +72,11 @@ export interface EngineServices {
   routing: {
     /** The assignee lead routing picks for a record of a module (null: nobody / routing off). */
     route(module: string, record: RecordValues): Promise<string | null>;
+    /**
+     * The module's routing rules applied now, whether or not the module routes new records
+     * (taking a turn); `assignee` null when they give nobody, `reason` saying why in words.
+     */
+    routeNow(module: string, record: RecordValues): Promise<{ assignee: string | null; reason: string }>;
   };
   email: {
     /**
@@ -73,6 +87,64 @@ export interface EngineServices {
      * (if the respectDoNotEmail setting is on) and the answer says why.
      */
     send(message: EmailMessage): Promise<EmailSent>;
+  };
+  /**
+   * A record's progress through a process, with every rule of the API (a refusal fails the
+   * step, naming the rule). Flows act as administrators: roles and backdating do not hold them back.
+   */
+  processes: {
+    change(input: {
+      processId: string;
+      module: string;
+      recordId: string;
+      action: 'start' | 'complete' | 'revert';
+      stageId: string;
+      comment?: string | null | undefined;
+    }): Promise<ProcessProgressAnswer>;
+    /** For `processStatus`: record id → stage id → status (stages not listed have not started). */
+    statusAmong(
+      processId: string,
+      recordIds: string[],
+    ): Promise<Record<string, Record<string, 'started' | 'completed'>>>;
+  };
+  code: {
+    /**
+     * Runs a code step in the sandbox pool (engine/sandbox): never on the caller's event
+     * loop. `timeLimitMs` is capped by the admin's setting; memory and output limits are the
+     * sandbox's defaults. Resolves with the output or the code's error, never rejects for the
+     * code's own failures.
+     */
+    run(request: CodeRequest): Promise<CodeResult>;
+  };
+  /** Email marketing (server/marketing/), for its actions. */
+  marketing: {
+    /** A template rendered for the current record; null when there is no such template. */
+    renderTemplate(
+      templateId: string,
+      record: RecordValues | null,
+    ): Promise<{ subject: string; html: string | null; text: string | null; category: string | null } | null>;
+    /** Puts a record on a newsletter (a record without an address is a 4xx). */
+    addToNewsletter(newsletterId: string, module: string, recordId: string): Promise<{ added: boolean }>;
+    /** Launches a draft campaign now. */
+    launchCampaign(campaignId: string): Promise<{ status: string; queued: number }>;
+    /** Whether a marketing email to the record was opened (optionally of a campaign or template, within a window). */
+    earlierEmailOpened(query: {
+      module: string;
+      recordId: string;
+      campaignId?: string | undefined;
+      templateId?: string | undefined;
+      withinSeconds?: number | undefined;
+    }): Promise<boolean>;
+    /** One text message through the configured provider; nothing when the record said "do not text". */
+    sendSms(message: {
+      to: string;
+      body: string;
+      module: string | null;
+      recordId: string | null;
+      idempotencyKey: string;
+    }): Promise<{ id: string; status: string; providerId: string | null }>;
+    /** Answers a targeted-content request of the web tracker (the first answer wins). */
+    pushWebContent(requestId: string, content: string): Promise<{ delivered: boolean }>;
   };
   http: {
     /**
@@ -102,6 +174,16 @@ export type EmailSent =
   | { messageId: string; status: 'stored' | 'queued' }
   | { skipped: 'doNotEmail'; reason: string };
 
+export interface CodeRequest {
+  source: string;
+  language: CodeLanguage;
+  /** record, previous, trigger, user, vars, steps as JSON. */
+  input: Record<string, unknown>;
+  /** The run's clock, what `Date.now()` answers inside. */
+  now: number;
+  timeLimitMs?: number;
+}
+
 export interface HttpCall {
   method: string;
   url: string;
@@ -117,10 +199,24 @@ export interface HttpAnswer {
   body: unknown;
 }
 
+export interface ProcessProgressAnswer {
+  processId: string;
+  currentStage: string | null;
+  completed: boolean;
+  stages: { id: string; name: string; status: 'notStarted' | 'started' | 'completed' }[];
+}
+
 /** What gathering facts for conditions reads (engine/runtime/facts.ts); the dispatcher has it without a run. */
 export interface FactServices {
   lists: Pick<EngineServices['lists'], 'membersAmong'>;
   presence: Pick<EngineServices['presence'], 'onlineAmong'>;
+  processes: Pick<EngineServices['processes'], 'statusAmong'>;
+  /**
+   * The records a record's link fields lead to, by path (`company`, `company.parent`;
+   * paths that are not link fields are left out), at most three links deep; an assignment
+   * leads to the user's profile. Absent: templates read link fields as the ids they hold.
+   */
+  links?: { load(record: Record<string, unknown>, paths: readonly string[]): Promise<LinkFacts> };
 }
 
 /** Actions receive `ctx.services` typed loosely by the core; this narrows it. */

@@ -5,6 +5,7 @@
  * for a few rounds. A step with effects outside the database always runs alone, so a
  * rolled-back batch never called anyone.
  */
+import { runData } from '../core/compile.ts';
 import type { PersistedRun } from '../core/stepper.ts';
 import { runAction } from './action-call.ts';
 import { NonRetriableError, RetryAfterError, toStepError } from './errors.ts';
@@ -150,6 +151,7 @@ async function perform(
     nodeId,
     attempt,
     record: (run.snapshot as PersistedRun).context.record,
+    data: runData((run.snapshot as PersistedRun).context),
     idempotencyKey: `${runId}:${nodeId}:${iteration}`,
     services: await core.deps.services(trx, {
       runId,

@@ -18,6 +18,8 @@ export interface FlowsTable {
   triggerType: string | null;
   triggerModule: string | null;
   webhookSecret: string | null;
+  /** When the flow was last switched off (migration 0019): waits of runs started before then are cancelled. */
+  deactivatedAt: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   createdBy: string | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
@@ -72,7 +74,7 @@ export interface FlowTriggerLogTable {
   id: Generated<number>;
   flowId: string;
   eventId: number | null;
-  outcome: 'started' | 'depth-limit' | 'cycle' | 'error';
+  outcome: 'started' | 'conditions' | 'depth-limit' | 'cycle' | 'error';
   runId: string | null;
   detail: string | null;
   createdAt: Timestamp;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Flow } from '../../schemas/flow.ts';
-import { compile, type RunInput } from '../core/compile.ts';
+import { compile, type RunInput, runData } from '../core/compile.ts';
 import type { NodeCatalog } from '../core/node-types.ts';
 import type { Clock, RunEvent } from '../core/stepper.ts';
 import { runAction } from './action-call.ts';
@@ -8,6 +8,7 @@ import { toStepError } from './errors.ts';
 import { advanceRunWithFacts, startRunWithFacts } from './facts.ts';
 import { stepDone } from './run-rows.ts';
 import type { RunInfo } from './runtime.ts';
+import { compileOptions, type TemplateSettings } from './runtime-core.ts';
 import { servicesOf } from './services.ts';
 import type { EngineDb } from './tables.ts';
 
@@ -76,17 +77,15 @@ export async function testRun(
     catalog: NodeCatalog;
     clock: Clock;
     services: (trx: EngineDb, run: RunInfo) => unknown | Promise<unknown>;
+    /** The workspace's time zone and formats for templates. */
+    templateFormats?: () => TemplateSettings | undefined;
   },
   trx: EngineDb,
   flowId: string,
   definition: Flow,
   input: Omit<RunInput, 'now'>,
 ): Promise<TestRunResult> {
-  const compiled = compile(
-    definition,
-    deps.catalog,
-    definition.settings?.timeZone ? { timeZone: definition.settings.timeZone } : {},
-  );
+  const compiled = compile(definition, deps.catalog, compileOptions(definition, deps.templateFormats?.()));
   const services = await deps.services(trx, {
     runId: 'test-run',
     flowId,
@@ -117,6 +116,7 @@ export async function testRun(
             attempt: 1,
             idempotencyKey: `test:${action.nodeId}:${action.iteration}`,
             record: outcome.snapshot.context.record,
+            data: runData(outcome.snapshot.context),
             services,
             now: deps.clock.now(),
           },

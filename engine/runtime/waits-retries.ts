@@ -10,7 +10,11 @@ import { advance, finish } from './run-settle.ts';
 import type { RuntimeCore } from './runtime-core.ts';
 import type { EngineDb } from './tables.ts';
 
-/** Handles one `weft.flow.wait` job. A flow switched off while its run waited does not resume. */
+/**
+ * Handles one `weft.flow.wait` job. A flow switched off after its run started does not
+ * resume it; a run started by hand on a flow that was already inactive runs to its end
+ * (`POST /api/flows/:id/run` accepts it, so it must not be cancelled at its first wait).
+ */
 export async function onWait(core: RuntimeCore, job: { data: WaitJob }): Promise<void> {
   const { runId, nodeId, iteration } = job.data;
   await core.transaction(async (trx) => {
@@ -20,10 +24,16 @@ export async function onWait(core: RuntimeCore, job: { data: WaitJob }): Promise
     if (step?.status !== 'waiting') return;
     const flow = await trx
       .selectFrom('flows')
-      .select('active')
-      .where('id', '=', run.flowId)
+      .innerJoin('flowRuns', 'flowRuns.flowId', 'flows.id')
+      .select(['flows.active', 'flows.deactivatedAt', 'flowRuns.startedAt'])
+      .where('flowRuns.id', '=', runId)
       .executeTakeFirst();
-    if (!flow?.active) {
+    const switchedOff =
+      !flow ||
+      (!flow.active &&
+        flow.deactivatedAt !== null &&
+        flow.deactivatedAt.getTime() >= flow.startedAt.getTime());
+    if (switchedOff) {
       await upsertStep(trx, {
         runId,
         nodeId,

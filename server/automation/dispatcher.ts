@@ -5,11 +5,14 @@ import type { EngineEvent, TriggerNode } from '../../engine/nodes/define.ts';
 import { conditionHolds } from '../../engine/runtime/facts.ts';
 import type { FlowRuntime, StartRequest } from '../../engine/runtime/runtime.ts';
 import type { Flow } from '../../schemas/flow.ts';
+import { notifyAssignments } from '../collaboration/assignment-notifications.ts';
+import { announceRecordPosts } from '../collaboration/system-posts.ts';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { getRecord } from '../records/records.ts';
 import { factServices } from './engine-services.ts';
+import { type UserProfile, userProfiles, withUserProfile } from './run-data.ts';
 import { runTransaction } from './run-transaction.ts';
 
 /**
@@ -22,8 +25,10 @@ export async function dispatchPending(
   triggers: readonly TriggerNode[],
   settings: SettingsService,
   batchSize = 100,
+  /** Also told each batch, in its transaction: outbound hooks fan out from here (hooks/hooks.ts). */
+  onEvents?: (trx: Db, events: { id: number; type: string; module: string | null }[]) => Promise<void>,
 ): Promise<number> {
-  const { flowChainDepth } = await settings.get();
+  const { flowChainDepth, triggerLogConditions } = await settings.get();
   return runTransaction(runtime, async (trx) => {
     const events = await trx
       .selectFrom('events')
@@ -35,9 +40,22 @@ export async function dispatchPending(
       .skipLocked()
       .execute();
     if (events.length === 0) return 0;
+    // Assignees hear of their new records with the batch that dispatches the events (issue 16).
+    await notifyAssignments(trx, events);
+    // The posts record writes left (in their own statements) reach open feeds now.
+    await announceRecordPosts(trx, events);
+    if (onEvents) await onEvents(trx, events);
     const types: string[] = [...new Set(events.map((event) => event.type))];
     const listening = triggers.filter((trigger) => trigger.events.some((type) => types.includes(type)));
     const flows = listening.length === 0 ? [] : await activeFlows(trx, listening);
+    // The acting users' profiles are the runs' `user`, one query for the batch.
+    const profiles =
+      flows.length === 0
+        ? new Map()
+        : await userProfiles(
+            trx,
+            events.map((event) => event.actorId),
+          );
     // The runs of the whole batch start at once, and its trigger log is written at once, after them.
     const log: TriggerLogEntry[] = [];
     const starts: StartRequest[] = [];
@@ -56,6 +74,8 @@ export async function dispatchPending(
           row.causationId,
           flowChainDepth,
           chains,
+          profiles,
+          triggerLogConditions,
         );
         if (decision && 'outcome' in decision) log.push(decision);
         else if (decision) starts.push(decision);
@@ -143,17 +163,23 @@ async function matchEvent(
   causationId: number | null,
   maxDepth: number,
   chains: Set<string>,
+  profiles: Map<string, UserProfile>,
+  logConditions = false,
 ): Promise<StartRequest | TriggerLogEntry | undefined> {
   const trigger = triggers.find((candidate) => candidate.type === flow.definition.trigger.type);
   if (!trigger?.events.includes(event.type)) return;
   const matched = trigger.match(event, flow.definition.trigger.params);
   if (!matched) return;
-  const input = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
-  // A trigger condition that does not hold starts nothing and logs nothing (X2CRM logged every event).
+  const found = trigger.providesRecord && !matched.record ? await withRecord(trx, event, matched) : matched;
+  const input = found && withUserProfile(found, profiles);
+  // A trigger condition that does not hold starts nothing, and logs it only when the admin
+  // asks (setting triggerLogConditions; X2CRM logged every event).
   const log = (outcome: TriggerLogEntry['outcome'], detail: string) =>
     logEntry(flow.id, event.id, outcome, null, detail);
   try {
-    if (input && !(await triggerConditionsHold(trx, flow.definition, input))) return;
+    if (input && !(await triggerConditionsHold(trx, flow.definition, input))) {
+      return logConditions ? log('conditions', 'the trigger conditions did not hold') : undefined;
+    }
   } catch (error) {
     // One flow's condition that cannot be decided must not hold up every other flow's events.
     return log('error', `the trigger conditions could not be evaluated: ${(error as Error).message}`);
@@ -207,7 +233,7 @@ const logEntry = (
 interface TriggerLogEntry {
   flowId: string;
   eventId: number;
-  outcome: 'started' | 'depth-limit' | 'cycle' | 'error';
+  outcome: 'started' | 'conditions' | 'depth-limit' | 'cycle' | 'error';
   runId: string | null;
   detail: string | null;
 }

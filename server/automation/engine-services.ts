@@ -1,4 +1,5 @@
 import type { PgBoss } from 'pg-boss';
+import { FieldValueError, toFieldTypes } from '../../engine/core/field-values.ts';
 import { NonRetriableError } from '../../engine/runtime/errors.ts';
 import type { RunInfo } from '../../engine/runtime/runtime.ts';
 import type { EngineServices, FactServices } from '../../engine/runtime/services.ts';
@@ -9,17 +10,41 @@ import { notify } from '../collaboration/notifications.ts';
 import type { Db } from '../db/index.ts';
 import { queueEmail, recipientAddresses } from '../email/email.ts';
 import { onlineUserIds } from '../identity/presence.ts';
+import { marketingServices } from '../marketing/engine-marketing.ts';
+import { unsubscribedFromAll } from '../marketing/tracking.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { Principal } from '../platform/authz.ts';
 import { invalid, WeftError } from '../platform/errors.ts';
 import { guardedFetch } from '../platform/http-client.ts';
 import { SettingsService } from '../platform/settings.ts';
+import { changeProgress } from '../processes/progress.ts';
+import { stageStatusAmong } from '../processes/status.ts';
 import { changeMembers, isOnList, listMembersAmong } from '../records/lists.ts';
 import { listRecords } from '../records/record-list.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from '../records/records.ts';
 import { addTags, removeTags } from '../records/tags.ts';
 import { routeRecord } from '../routing/routing.ts';
 import { getModule, pinModules } from '../studio/modules.ts';
+import { runCodeStep } from './code-sandbox.ts';
+import { loadLinks } from './run-data.ts';
+
+/**
+ * A flow's values converted to their fields' types (a template renders text): a value that
+ * cannot be is a 400 naming the field and the value, so the step fails as the user's error.
+ */
+async function typed(
+  db: Db,
+  module: string,
+  values: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const { fields } = await getModule(db, module);
+  try {
+    return toFieldTypes(fields, values);
+  } catch (error) {
+    if (error instanceof FieldValueError) throw invalid(error.field, error.reason);
+    throw error;
+  }
+}
 
 /**
  * Flows act with full rights, in the name of the user who created the flow (so that
@@ -72,13 +97,20 @@ export async function engineServices(
   const testRun = run.test === true;
   const facts = factServices(db);
   return nonRetriableOnUserErrors({
+    ...(facts.links && { links: facts.links }),
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
       // A step's output is data for later steps, not a screen: no display names.
-      create: (module, values) =>
-        createRecord(db, principal, actor, module, values, { ...options, display: false }),
-      update: (module, id, values) =>
-        updateRecord(db, principal, actor, module, id, values, { ...options, display: false }),
+      create: async (module, values) =>
+        createRecord(db, principal, actor, module, await typed(db, module, values), {
+          ...options,
+          display: false,
+        }),
+      update: async (module, id, values) =>
+        updateRecord(db, principal, actor, module, id, await typed(db, module, values), {
+          ...options,
+          display: false,
+        }),
       delete: (module, id) => deleteRecord(db, principal, actor, module, id, options).then(() => undefined),
       find: async (module, query) => {
         const page = await listRecords(db, principal, module, {
@@ -118,10 +150,17 @@ export async function engineServices(
       onlineAmong: facts.presence.onlineAmong,
     },
     feed: {
-      post: async (input) => {
-        if (input.authorId && !(await userExists(db, input.authorId)))
-          throw invalid('authorId', 'is not an existing user');
-        return createPost(db, { ...input, type: input.type ?? 'workflow' });
+      post: async ({ authorId, targetUserId, orNobody = [], ...input }) => {
+        const lenient = (param: 'authorId' | 'targetUserId') => orNobody.includes(param);
+        const author =
+          authorId === 'owner' ? ownerId : await userIdOf(db, authorId, 'authorId', lenient('authorId'));
+        const target = await userIdOf(db, targetUserId, 'targetUserId', lenient('targetUserId'));
+        return createPost(db, {
+          ...input,
+          authorId: author,
+          targetUserId: target,
+          type: input.type ?? 'workflow',
+        });
       },
     },
     notifications: {
@@ -129,6 +168,10 @@ export async function engineServices(
     },
     routing: {
       route: async (module, record) => (await routeRecord(db, module, record)).assignee,
+      routeNow: async (module, record) => {
+        const { assignee, reason } = await routeRecord(db, module, record, { onDemand: true });
+        return { assignee, reason };
+      },
     },
     email: {
       send: async ({ doNotEmail, text, html, cc, bcc, ...message }) => {
@@ -151,6 +194,16 @@ export async function engineServices(
             reason: `${doNotEmail} asked not to be emailed (doNotEmail), and the respectDoNotEmail setting is on`,
           };
         }
+        // An address that unsubscribed from all email (or bounced too often) is not emailed either.
+        const unsubscribed = settings.respectDoNotEmail
+          ? await unsubscribedFromAll(db, recipientAddresses(draft))
+          : [];
+        if (unsubscribed.length > 0) {
+          return {
+            skipped: 'doNotEmail',
+            reason: `${unsubscribed.join(', ')} unsubscribed from all email, and the respectDoNotEmail setting is on`,
+          };
+        }
         const test = testRun;
         const queued = await queueEmail(db, test ? null : (deps.boss ?? null), settings, {
           ...draft,
@@ -159,6 +212,30 @@ export async function engineServices(
         return { messageId: queued.messageId, status: queued.status };
       },
     },
+    processes: {
+      change: async ({ processId, module, recordId, action, stageId, comment }) => {
+        const settings = await new SettingsService(db).get();
+        const progress = await changeProgress(
+          db,
+          principal,
+          actor,
+          settings,
+          { processId, module, recordId, changes: [{ action, stageId, comment }] },
+          { ...options, author: null, names: false },
+        );
+        return {
+          processId: progress.processId,
+          currentStage: progress.currentStage,
+          completed: progress.completed,
+          stages: progress.stages.map((stage) => ({ id: stage.id, name: stage.name, status: stage.status })),
+        };
+      },
+      statusAmong: facts.processes.statusAmong,
+    },
+    code: {
+      run: (request) => runCodeStep(db, request),
+    },
+    marketing: marketingServices(db, { boss: deps.boss ?? null, user: { id: ownerId }, testRun }),
     http: {
       request: async (request) => {
         if (testRun) {
@@ -179,6 +256,7 @@ export async function engineServices(
  */
 export function factServices(db: Db): FactServices {
   return {
+    links: { load: (record, paths) => loadLinks(db, record, paths) },
     lists: { membersAmong: (listId, recordIds) => listMembersAmong(db, listId, recordIds) },
     presence: {
       onlineAmong: async (userIds) => {
@@ -186,6 +264,7 @@ export function factServices(db: Db): FactServices {
         return userIds.filter((id) => online.has(id));
       },
     },
+    processes: { statusAmong: (processId, recordIds) => stageStatusAmong(db, processId, recordIds) },
   };
 }
 
@@ -200,7 +279,12 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
         return await call(...args);
       } catch (error) {
         if (error instanceof WeftError && error.statusCode < 500) {
-          throw new NonRetriableError(error.message, { owner: 'user', cause: error });
+          const rule =
+            error.code === 'WEFT_ERR_PROCESS_RULE'
+              ? (error.details as { rule?: string }[])[0]?.rule
+              : undefined;
+          const message = rule ? `process rule "${rule}" refused: ${error.message}` : error.message;
+          throw new NonRetriableError(message, { owner: 'user', cause: error });
         }
         throw error;
       }
@@ -216,6 +300,24 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
       ),
     ]),
   ) as unknown as EngineServices;
+}
+
+/**
+ * A user named by a flow's param: an id, or a username (X2CRM's files name users so);
+ * empty is nobody. Anything else is the flow's mistake, naming the param.
+ */
+async function userIdOf(
+  db: Db,
+  value: string | null | undefined,
+  param: string,
+  orNobody = false,
+): Promise<string | null> {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  if (await userExists(db, value)) return value;
+  const user = await db.selectFrom('users').select('id').where('username', '=', value).executeTakeFirst();
+  if (!user && orNobody) return null;
+  if (!user) throw invalid(param, `is not an existing user (${value.slice(0, 100)})`);
+  return user.id;
 }
 
 const tagsOf = (record: Record<string, unknown>): string[] =>

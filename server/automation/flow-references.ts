@@ -7,6 +7,7 @@
  */
 import { sql } from 'kysely';
 import type { FlowProblem } from '../../engine/core/validate.ts';
+import { parseRef } from '../../engine/core/x2crm-refs.ts';
 import { catalog } from '../../engine/nodes/index.ts';
 import type { Db } from '../db/index.ts';
 import { findModule } from '../studio/modules.ts';
@@ -50,6 +51,10 @@ export function referencesOf(definition: unknown): Reference[] {
     { ...flow?.trigger, id: 'trigger' },
     ...(Array.isArray(flow?.nodes) ? flow.nodes : []),
   ];
+  // After "switch to a related record" the current record may be of another module: steps
+  // without a module of their own are then not checked against the trigger's.
+  const switches = nodes.some((node) => node.type === 'record.switchRelated');
+  const currentModule = switches ? undefined : triggerModule;
   const found: Reference[] = [];
   for (const node of nodes) {
     if (typeof node.type !== 'string' || typeof node.id !== 'string') continue;
@@ -67,7 +72,7 @@ export function referencesOf(definition: unknown): Reference[] {
         title: property.title ?? key,
         kind,
         value: params[key],
-        module: node.id === 'trigger' ? triggerModule : (ownModule ?? triggerModule),
+        module: node.id === 'trigger' ? triggerModule : (ownModule ?? currentModule),
       });
     }
   }
@@ -115,6 +120,8 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
     // switched (record.switchRelated): the designer's picker offers the fields, the step checks them.
     if (kind === 'fieldValues') continue;
     if (typeof value !== 'string' || templated(value)) continue;
+    // An X2CRM reference an import left is the bindings' problem (x2crm-import.ts), named once there.
+    if (parseRef(value)) continue;
     if (kind === 'field') {
       const module = reference.module ? await findModule(db, reference.module) : undefined;
       if (module && !module.fields.some((f) => f.name === value))

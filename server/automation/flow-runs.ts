@@ -9,10 +9,13 @@ import { notFound, WeftError } from '../platform/errors.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { getRecord } from '../records/records.ts';
+import { engineSettings, templateSettingsOf } from './code-sandbox.ts';
 import { triggerConditionsHold } from './dispatcher.ts';
 import { engineServices } from './engine-services.ts';
 import { problemsOf } from './flows.ts';
+import { userProfiles } from './run-data.ts';
 import { runTransaction } from './run-transaction.ts';
+import { trimTriggerLog } from './trigger-log.ts';
 
 const runColumns = [
   'id',
@@ -31,6 +34,12 @@ const runColumns = [
   'finishedAt',
 ] as const;
 
+/** The runs of a flow that does not exist are a 404, not an empty page (`GET /api/flows/:id/runs`). */
+export async function assertFlowExists(db: Db, flowId: string): Promise<void> {
+  const flow = await db.selectFrom('flows').select('id').where('id', '=', flowId).executeTakeFirst();
+  if (!flow) throw notFound('Flow');
+}
+
 export async function listRuns(
   db: Db,
   query: {
@@ -42,7 +51,7 @@ export async function listRuns(
     cursor?: string | undefined;
   },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
   let select = db.selectFrom('flowRuns').select(runColumns);
   if (query.flowId) select = select.where('flowId', '=', query.flowId);
   if (query.module && query.recordId)
@@ -125,13 +134,15 @@ export async function runFlowOn(
     if (!module)
       throw new WeftError('UNPROCESSABLE', 'The flow’s trigger names no module to take records from');
     const starts: StartRequest[] = [];
+    const profiles = await userProfiles(trx, [principal.id]);
+    const user = profiles.get(principal.id) ?? { id: principal.id };
     for (const recordId of recordIds) {
       // The caller must be able to see each record: a run shows its values.
       const record = await getRecord(trx, principal, module, recordId);
       // A macro's trigger conditions choose which of the selected records it runs on.
-      const macro = { record: { ...record, module }, user: { id: principal.id } };
+      const macro = { record: { ...record, module }, user };
       if (
-        definition.trigger.type === 'trigger.manual' &&
+        (definition.trigger.type === 'trigger.manual' || definition.trigger.type === 'trigger.macro') &&
         !(await triggerConditionsHold(trx, definition, macro))
       )
         continue;
@@ -139,7 +150,7 @@ export async function runFlowOn(
         flowId,
         version,
         definition,
-        input: { record: { ...record, module }, trigger: { module, recordId }, user: { id: principal.id } },
+        input: { record: { ...record, module }, trigger: { module, recordId }, user },
         module,
         recordId,
       });
@@ -192,15 +203,24 @@ export async function testRunOn(
       if (!module)
         throw new WeftError('UNPROCESSABLE', 'The flow’s trigger names no module to take a record from');
       const record = await getRecord(trx, principal, module, recordId);
+      const [profiles, settings] = await Promise.all([
+        userProfiles(trx, [principal.id]),
+        engineSettings(trx),
+      ]);
       const result = await testRun(
-        { catalog, clock: { now: () => new Date() }, services: engineServices },
+        {
+          catalog,
+          clock: { now: () => new Date() },
+          services: engineServices,
+          templateFormats: () => templateSettingsOf(settings),
+        },
         asEngine(trx),
         flowId,
         flow.draft,
         {
           record: { ...record, module },
           trigger: { module, recordId },
-          user: { id: principal.id },
+          user: profiles.get(principal.id) ?? { id: principal.id },
         },
       );
       throw new RolledBack(result);
@@ -217,7 +237,7 @@ export async function testRunOn(
  * their steps; trigger-log rows go with the same age limit. Active runs are never touched.
  */
 export async function pruneRuns(db: Db, settings: SettingsService): Promise<{ runs: number; log: number }> {
-  const { runRetentionDays, runRetentionPerFlow } = await settings.get();
+  const { runRetentionDays, runRetentionPerFlow, triggerLogMax } = await settings.get();
   const finished = ['succeeded', 'failed', 'cancelled'] as const;
   const byAge = await db
     .deleteFrom('flowRuns')
@@ -235,8 +255,9 @@ export async function pruneRuns(db: Db, settings: SettingsService): Promise<{ ru
     .deleteFrom('flowTriggerLog')
     .where('createdAt', '<', sql<Date>`now() - make_interval(days => ${runRetentionDays})`)
     .executeTakeFirst();
+  const overCap = await trimTriggerLog(db, triggerLogMax);
   return {
     runs: Number(byAge.numDeletedRows) + Number(byCap.numAffectedRows ?? 0n),
-    log: Number(log.numDeletedRows),
+    log: Number(log.numDeletedRows) + overCap,
   };
 }

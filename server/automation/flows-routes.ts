@@ -1,5 +1,7 @@
 import { idParams, listQuery } from '../../schemas/common.ts';
 import {
+  codeRunBody,
+  flowBindBody,
   flowBody,
   flowCreateBody,
   flowPatchBody,
@@ -11,11 +13,14 @@ import { requireAdmin } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
+import { tryCode } from './code-try.ts';
 import { getExecution, listExecutions } from './executions.ts';
-import { cancelRun, listRuns, retryRun, runFlowOn, testRunOn } from './flow-runs.ts';
+import { assertFlowExists, cancelRun, listRuns, retryRun, runFlowOn, testRunOn } from './flow-runs.ts';
 import {
+  bindFlow,
   createFlow,
   deleteFlow,
+  flowBindings,
   getFlow,
   importFlow,
   listFlows,
@@ -176,9 +181,38 @@ export const flowRoutes: RoutePlugin = async (app) => {
   );
 
   app.get(
+    '/:id/bindings',
+    {
+      schema: {
+        tags,
+        summary:
+          'What an imported X2CRM flow still needs: X2CRM ids and usernames to bind, and its import problems',
+        params: idParams,
+      },
+    },
+    async (request) => flowBindings(app.db, request.params.id),
+  );
+
+  app.post(
+    '/:id/bindings',
+    {
+      schema: {
+        tags,
+        summary: 'Bind X2CRM references of the draft to Weft users, groups, lists or records',
+        params: idParams,
+        body: flowBindBody,
+      },
+    },
+    async (request) => bindFlow(app.db, actorOf(request), request.params.id, request.body.values),
+  );
+
+  app.get(
     '/:id/runs',
     { schema: { tags, summary: "The flow's runs, newest first", params: idParams, querystring: runsQuery } },
-    async (request) => listRuns(app.db, { ...request.query, flowId: request.params.id }),
+    async (request) => {
+      await assertFlowExists(app.db, request.params.id);
+      return listRuns(app.db, { ...request.query, flowId: request.params.id });
+    },
   );
 
   app.post(
@@ -195,6 +229,19 @@ export const flowRoutes: RoutePlugin = async (app) => {
       reply.code(202).send({
         runIds: await runFlowOn(runtime(), principalOf(request), request.params.id, request.body.recordIds),
       }),
+  );
+
+  app.post(
+    '/code-runs',
+    {
+      schema: {
+        tags,
+        summary:
+          'Run a code step’s source on a sample record in the sandbox: its output, log lines and errors; nothing is kept',
+        body: codeRunBody,
+      },
+    },
+    async (request) => tryCode(app.db, principalOf(request), request.body),
   );
 
   app.post(

@@ -12,6 +12,15 @@ import { containsPattern, decodeCursor, toPage } from '../platform/pagination.ts
 import { findModule } from '../studio/modules.ts';
 import { referenceProblems } from './flow-references.ts';
 import { scheduleProblems } from './periodic.ts';
+import { recordShape } from './record-shape.ts';
+import {
+  bindAnswers,
+  bindingProblems,
+  bindingsOf,
+  importProblems,
+  recordImportProblem,
+  resolveUsernames,
+} from './x2crm-import.ts';
 
 const columns = [
   'flows.id',
@@ -44,15 +53,23 @@ export async function problemsOf(db: Db, definition: unknown): Promise<FlowProbl
   const module = (definition as { trigger?: { params?: { module?: unknown } } } | null)?.trigger?.params
     ?.module;
   const found = typeof module === 'string' ? await findModule(db, module) : undefined;
+  const shape = found ? await recordShape(db, found.name) : undefined;
   const problems = validateFlow(
     definition,
     catalog,
-    found ? { recordFields: ['id', 'module', ...found.fields.map((f) => f.name)] } : {},
+    found
+      ? {
+          recordFields: ['id', 'module', ...found.fields.map((f) => f.name)],
+          ...(shape && { recordShape: shape }),
+        }
+      : {},
   );
   problems.push(...scheduleProblems(definition));
   // References are looked up only in a well-formed flow: past a malformed shape they would echo it.
   if (!problems.some((problem) => problem.code === 'flow.schema'))
     problems.push(...(await referenceProblems(db, definition)));
+  // Parity: X2CRM ids and usernames an import could not resolve.
+  problems.push(...bindingProblems(definition));
   if (typeof module === 'string' && !found) {
     problems.push({
       code: 'trigger.params',
@@ -99,7 +116,7 @@ export async function listFlows(
   db: Db,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('flows').select([...columns, unpublishedChanges]);
   if (query.q) select = select.where('flows.name', 'ilike', containsPattern(query.q));
   if (after)
@@ -198,7 +215,10 @@ export async function saveDraft(db: Db, id: string, definition: Flow) {
     .where('id', '=', id)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw notFound('Flow');
-  return { flow: await getFlow(db, id), problems: await problemsOf(db, definition) };
+  return {
+    flow: await getFlow(db, id),
+    problems: [...(await problemsOf(db, definition)), ...(await importProblems(db, id, definition))],
+  };
 }
 
 /** Publishes the draft as the next immutable version, unless static validation finds problems. */
@@ -211,7 +231,7 @@ export async function publishFlow(db: Db, actor: Actor & { id: string }, id: str
       .forUpdate()
       .executeTakeFirst();
     if (!flow) throw notFound('Flow');
-    const problems = await problemsOf(trx, flow.draft);
+    const problems = [...(await problemsOf(trx, flow.draft)), ...(await importProblems(trx, id, flow.draft))];
     if (problems.length > 0) {
       throw new WeftError(
         'FLOW_INVALID',
@@ -240,6 +260,7 @@ export async function publishFlow(db: Db, actor: Actor & { id: string }, id: str
       })
       .where('id', '=', id)
       .execute();
+    await trx.deleteFrom('flowImportProblems').where('flowId', '=', id).execute();
     await audit(trx, actor, 'flow.publish', { type: 'flow', id }, { version });
     return { version };
   });
@@ -256,7 +277,11 @@ export async function setActive(db: Db, actor: Actor, id: string, active: boolea
     if (!flow) throw notFound('Flow');
     if (active && flow.publishedVersion === null)
       throw new WeftError('UNPROCESSABLE', 'Publish the flow before activating it');
-    await trx.updateTable('flows').set({ active, updatedAt: new Date() }).where('id', '=', id).execute();
+    await trx
+      .updateTable('flows')
+      .set({ active, updatedAt: new Date(), ...(!active && { deactivatedAt: new Date() }) })
+      .where('id', '=', id)
+      .execute();
     await audit(trx, actor, active ? 'flow.activate' : 'flow.deactivate', { type: 'flow', id });
   });
   return getFlow(db, id);
@@ -287,9 +312,21 @@ export async function deleteFlow(db: Db, actor: Actor, id: string) {
 export async function importFlow(db: Db, actor: Actor & { id: string }, file: unknown) {
   const isX2crm = typeof file === 'object' && file !== null && 'items' in file && 'trigger' in file;
   if (isX2crm) {
-    const { flow, unmapped } = importX2crmFlow(file);
+    const imported = importX2crmFlow(file);
+    // Parity: usernames become the ids of the Weft users with those usernames.
+    const { definition: flow, notFound } = await resolveUsernames(db, imported.flow);
     const created = await createFlow(db, actor, { name: flow.name, definition: flow });
-    return { flow: created, unmapped, problems: await problemsOf(db, flow) };
+    if (imported.problem)
+      await recordImportProblem(db, created.id, imported.problem.message, imported.problem.kind);
+    return {
+      flow: created,
+      unmapped: imported.unmapped,
+      usersNotFound: notFound,
+      bindings: bindingsOf(flow),
+      // Processes: X2CRM process and stage numbers, bound by choosing a Weft process and stage on the node.
+      processBindings: imported.bindings,
+      problems: [...(await problemsOf(db, flow)), ...(await importProblems(db, created.id, flow))],
+    };
   }
   const definition = (file as { definition?: unknown } | null)?.definition ?? file;
   const problems = await problemsOf(db, definition);
@@ -298,5 +335,41 @@ export async function importFlow(db: Db, actor: Actor & { id: string }, file: un
   }
   const flow = definition as Flow;
   const created = await createFlow(db, actor, { name: flow.name, definition: flow });
-  return { flow: created, unmapped: [], problems };
+  return {
+    flow: created,
+    unmapped: [],
+    usersNotFound: [],
+    bindings: bindingsOf(flow),
+    processBindings: [],
+    problems,
+  };
+}
+
+/** The X2CRM references an imported draft still needs bound, and its import problems. */
+export async function flowBindings(db: Db, id: string) {
+  const flow = await db.selectFrom('flows').select('draft').where('id', '=', id).executeTakeFirst();
+  if (!flow) throw notFound('Flow');
+  return { bindings: bindingsOf(flow.draft), importProblems: await importProblems(db, id, flow.draft) };
+}
+
+/** Binds X2CRM references in the draft to Weft ids (`{"x2crm:list:12": "<list id>"}`). */
+export async function bindFlow(db: Db, actor: Actor, id: string, values: Record<string, string>) {
+  const definition = await db.transaction().execute(async (trx) => {
+    const flow = await trx
+      .selectFrom('flows')
+      .select('draft')
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!flow) throw notFound('Flow');
+    const bound = await bindAnswers(trx, flow.draft, values);
+    await trx
+      .updateTable('flows')
+      .set({ draft: JSON.stringify(bound), updatedAt: new Date() })
+      .where('id', '=', id)
+      .execute();
+    await audit(trx, actor, 'flow.bind', { type: 'flow', id }, { refs: Object.keys(values) });
+    return bound;
+  });
+  return { ...(await flowBindings(db, id)), problems: await problemsOf(db, definition) };
 }

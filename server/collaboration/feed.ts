@@ -69,11 +69,14 @@ export interface FeedQuery {
   module?: string | undefined;
   recordId?: string | undefined;
   targetUserId?: string | undefined;
+  userId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
 }
 
 /** Pinned posts first, then the newest; keyset-paged on (pinned, createdAt, seq). */
 export async function listPosts(db: Db, principal: Principal, query: FeedQuery) {
-  const after = decodeCursor(query.cursor, 3);
+  const after = decodeCursor(query.cursor, ['integer', 'timestamp', 'integer']);
   let select = postsQuery(db)
     .select('feedPosts.seq')
     .where(await visibleTo(db, principal));
@@ -82,6 +85,14 @@ export async function listPosts(db: Db, principal: Principal, query: FeedQuery) 
   if (query.module) select = select.where('feedPosts.module', '=', query.module);
   if (query.recordId) select = select.where('feedPosts.recordId', '=', query.recordId);
   if (query.targetUserId) select = select.where('feedPosts.targetUserId', '=', query.targetUserId);
+  if (query.userId) {
+    const { userId } = query;
+    select = select.where((eb) =>
+      eb.or([eb('feedPosts.authorId', '=', userId), eb('feedPosts.targetUserId', '=', userId)]),
+    );
+  }
+  if (query.from) select = select.where('feedPosts.createdAt', '>=', new Date(query.from));
+  if (query.to) select = select.where('feedPosts.createdAt', '<', new Date(query.to));
   if (query.q) select = select.where('feedPosts.text', 'ilike', containsPattern(query.q));
   if (after) {
     const [pinned, createdAt, seq] = after;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { loadPrincipal, type Principal } from '../platform/authz.ts';
+import { type CredentialsEnded, credentialsEndedType } from '../platform/credentials-ended.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { type LiveEnvelope, reaches } from './live.ts';
 
@@ -56,6 +57,10 @@ export class LiveHub {
     try {
       envelope = JSON.parse(payload);
     } catch {
+      return;
+    }
+    if ((envelope.type as string) === credentialsEndedType) {
+      this.#closeEnded(envelope.data as CredentialsEnded);
       return;
     }
     const { to } = envelope;
@@ -130,6 +135,22 @@ export class LiveHub {
           : connection.credential.apiTokenId;
       if (principal && valid.has(credential)) connection.principal = principal;
       else connection.socket.close(closeSignedOut, 'Signed out');
+    }
+  }
+
+  /** Closes, at once, the sockets whose session ended, token was revoked or user was signed out everywhere. */
+  #closeEnded(ended: CredentialsEnded): void {
+    const sessions = new Set(ended.sessions ?? []);
+    const tokens = new Set(ended.tokens ?? []);
+    const users = new Set(ended.users ?? []);
+    for (const connection of this.#all()) {
+      const { credential } = connection;
+      const hit =
+        'sessionId' in credential
+          ? sessions.has(credential.sessionId) ||
+            (users.has(connection.principal.id) && credential.sessionId !== ended.keepSession)
+          : tokens.has(credential.apiTokenId) || users.has(connection.principal.id);
+      if (hit) connection.socket.close(closeSignedOut, 'Signed out');
     }
   }
 

@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { type Principal, scopeFor } from '../platform/authz.ts';
+import { liveChannel } from '../platform/credentials-ended.ts';
+
+export { liveChannel };
 
 /**
  * Live push, writer side. A service that changes something calls `publish` inside the
@@ -8,13 +11,13 @@ import { type Principal, scopeFor } from '../platform/authz.ts';
  * a rolled-back write pushes nothing, and every HTTP process LISTENing on the channel
  * (plugins/websocket.ts) receives it, whichever process — HTTP or worker — wrote.
  */
-export const liveChannel = 'weft_live';
 
 export type LiveMessageType =
   | 'notification.created'
   | 'notification.read'
   | 'notification.cleared'
   | 'feed.post.created'
+  | 'process.progress'
   | 'feed.comment.created'
   | 'import.progress'
   | 'run.updated';

@@ -1,8 +1,21 @@
 import { idParams, listOf } from '../../schemas/common.ts';
-import { notificationListQuery, notificationResponse, unreadCountResponse } from '../../schemas/feed.ts';
+import {
+  notificationListQuery,
+  notificationPreferencesBody,
+  notificationPreferencesResponse,
+  notificationResponse,
+  unreadCountResponse,
+} from '../../schemas/feed.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
-import { clearNotifications, listNotifications, markRead, unreadCount } from './notifications.ts';
+import {
+  clearNotifications,
+  getPreferences,
+  listNotifications,
+  markRead,
+  setPreferences,
+  unreadCount,
+} from './notifications.ts';
 
 const tags = ['notifications'];
 
@@ -25,6 +38,31 @@ export const notificationRoutes: RoutePlugin = async (app) => {
     '/unread-count',
     { schema: { tags, summary: 'How many of mine are unread', response: { 200: unreadCountResponse } } },
     async (request) => ({ unreadCount: await unreadCount(app.db, principalOf(request).id) }),
+  );
+
+  app.get(
+    '/preferences',
+    {
+      schema: {
+        tags,
+        summary: 'My notification choices: copies to my feed, assignment notifications',
+        response: { 200: notificationPreferencesResponse },
+      },
+    },
+    async (request) => getPreferences(app.db, principalOf(request).id),
+  );
+
+  app.patch(
+    '/preferences',
+    {
+      schema: {
+        tags,
+        summary: 'Change my notification choices',
+        body: notificationPreferencesBody,
+        response: { 200: notificationPreferencesResponse },
+      },
+    },
+    async (request) => setPreferences(app.db, principalOf(request).id, request.body),
   );
 
   app.post(

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { NotificationType, NotificationView } from '../../schemas/feed.ts';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -15,8 +16,55 @@ export interface NotifyInput {
   module?: string | null;
   recordId?: string | null;
   postId?: string | null;
-  /** Also post it to the user's feed, privately (REFERENCE §5: notifications are also posted to the feed). */
+  /**
+   * Also post it to the user's feed, privately (REFERENCE §5, seed guide "User Menu": when a
+   * notification occurs, it is also posted to the activity feed). By default: yes, unless the
+   * user turned that off for themselves, an administrator switched the `notification` post
+   * type off, or the notification is about a post already (a comment, a post on their feed).
+   */
   postToFeed?: boolean;
+}
+
+export interface NotificationPreferences {
+  /** Copy my notifications to my activity feed. */
+  postToFeed: boolean;
+  /** Notify me when a record is assigned to me (by a person, an import, routing or a flow). */
+  assignments: boolean;
+}
+
+export async function getPreferences(db: Db, userId: string): Promise<NotificationPreferences> {
+  const row = await db
+    .selectFrom('notificationPreferences')
+    .select(['postToFeed', 'assignments'])
+    .where('userId', '=', userId)
+    .executeTakeFirst();
+  return { postToFeed: row?.postToFeed ?? true, assignments: row?.assignments ?? true };
+}
+
+export async function setPreferences(
+  db: Db,
+  userId: string,
+  patch: Partial<NotificationPreferences>,
+): Promise<NotificationPreferences> {
+  return inTransaction(db, async (trx) => {
+    const next = { ...(await getPreferences(trx, userId)), ...patch };
+    await trx
+      .insertInto('notificationPreferences')
+      .values({ userId, ...next })
+      .onConflict((oc) => oc.column('userId').doUpdateSet({ ...next, updatedAt: new Date() }))
+      .execute();
+    return next;
+  });
+}
+
+/** Whether a notification of `userId` is copied to their feed: their preference and the admins' switch, in one query. */
+async function copiesToFeed(db: Db, userId: string): Promise<boolean> {
+  const { rows } = await sql<{ copy: boolean }>`select
+    coalesce((select post_to_feed from notification_preferences where user_id = ${userId}), true)
+    and coalesce((select (value ->> 'notification')::boolean from settings where key = 'feedSystemPosts'), true) as copy`.execute(
+    db,
+  );
+  return rows[0]?.copy === true;
 }
 
 const columns = ['id', 'type', 'text', 'module', 'recordId', 'postId', 'read', 'createdAt'] as const;
@@ -39,7 +87,8 @@ export async function notify(db: Db, input: NotifyInput): Promise<NotificationVi
   return inTransaction(db, async (trx) => {
     if (!(await userExists(trx, input.userId))) throw invalid('userId', 'is not an existing user');
     let postId = input.postId ?? null;
-    if (input.postToFeed) {
+    const copy = input.postToFeed ?? (postId === null && (await copiesToFeed(trx, input.userId)));
+    if (copy) {
       const post = await insertPost(trx, {
         type: 'notification',
         text: input.text,
@@ -81,7 +130,7 @@ export async function listNotifications(
   userId: string,
   query: { limit: number; cursor?: string | undefined; unread?: boolean | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['timestamp', 'integer']);
   let select = db
     .selectFrom('notifications')
     .select([...columns, 'seq'])

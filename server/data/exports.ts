@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { type Principal, requireAdmin } from '../platform/authz.ts';
+import { hiddenFields, visibleQueryFields } from '../records/field-access.ts';
 import { accessCondition } from '../records/record-access.ts';
 import { queryFieldsOf } from '../records/record-list.ts';
 import { parseWhere } from '../records/record-query.ts';
@@ -25,7 +26,21 @@ const defaultBatchSize = 5000;
  */
 const quote = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
 export const csvLines = (rows: string[][]) =>
-  `${rows.map((row) => row.map(quote).join(',')).join('\r\n')}\r\n`;
+  `${rows.map((row) => row.map((cell) => quote(formulaSafe(cell))).join(',')).join('\r\n')}\r\n`;
+
+const formulaStart = /^'*[=+\-@\t\r]/;
+const plainNumber = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * CSV formula injection (OWASP): a cell a spreadsheet would run as a formula — starting with
+ * `=`, `+`, `-`, `@`, tab or CR — is written with a leading `'`, which spreadsheets show as
+ * text. A plain number (`-5`, `+1.5e3`) is left alone: it is no formula. A value that already
+ * starts with quotes before such a character gets one more, so that the importer, which takes
+ * one leading `'` off such a cell (`unescapeFormula`), reads back exactly what was exported.
+ */
+export function formulaSafe(cell: string): string {
+  return formulaStart.test(cell) && !plainNumber.test(cell) ? `'${cell}` : cell;
+}
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -73,10 +88,13 @@ export async function exportModule(
 ): Promise<CsvExport> {
   const module = await getModule(db, moduleName);
   const visible = await accessCondition(db, principal, moduleName, 'view');
-  const filter = parseWhere(where, queryFieldsOf(module));
-  const names = ['id', ...module.fields.map((field) => field.name)];
-  const columns = ['id', ...module.fields.map((field) => columnName(field.name))];
-  const writers = [(value: unknown) => String(value), ...module.fields.map(cellWriter)];
+  const filter = parseWhere(where, visibleQueryFields(principal, moduleName, queryFieldsOf(module)));
+  // Fields hidden from the caller's roles are not exported.
+  const hidden = hiddenFields(principal, moduleName);
+  const exported = module.fields.filter((field) => !hidden.has(field.name));
+  const names = ['id', ...exported.map((field) => field.name)];
+  const columns = ['id', ...exported.map((field) => columnName(field.name))];
+  const writers = [(value: unknown) => String(value), ...exported.map(cellWriter)];
   async function* chunks() {
     yield csvLines([names]);
     let last: { createdAt: string; id: string } | null = null;

@@ -11,7 +11,7 @@ import type { SettingsService } from '../platform/settings.ts';
 import { fieldProblems } from '../plugins/errors.ts';
 import { type Counts, recordProgress } from './import-progress.ts';
 import type { RowError, SourceRow } from './import-rows.ts';
-import { BadCell, cellValue, list, type Mapping, type Target } from './import-values.ts';
+import { BadCell, cellValue, list, type Mapping, type Target, unescapeFormula } from './import-values.ts';
 
 /**
  * Users are imported through `createUser` / `updateUser`, one row per transaction: each
@@ -118,7 +118,9 @@ export async function importUserRows(
       }
       try {
         input[target.name] =
-          target.type === 'text' ? text : cellValue({ type: target.type, options: {} }, text, noNames);
+          target.type === 'text'
+            ? unescapeFormula(text)
+            : cellValue({ type: target.type, options: {} }, text, noNames);
       } catch (error) {
         if (!(error instanceof BadCell)) throw error;
         problems.push({ row: source.row, field: target.name, reason: error.message });

@@ -116,16 +116,25 @@ export function listText(items: readonly unknown[]): string {
 }
 
 /**
+ * A cell that an export escaped against formula injection (`exports.ts`, `formulaSafe`: a
+ * `'` before `=`, `+`, `-`, `@`, tab or CR) reads back without that quote.
+ */
+export function unescapeFormula(text: string): string {
+  return /^'+[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+}
+
+/**
  * The value of a non-empty cell for a field. `names` resolves assignees given by
  * username or group name (lower-cased) to their ids, as X2CRM exports them.
  */
 export function cellValue(
   field: Pick<FieldDefinition, 'type' | 'options'>,
-  text: string,
+  cell: string,
   names: ReadonlyMap<string, string>,
 ): unknown {
   // PostgreSQL text cannot hold U+0000: the row fails here rather than in SQL.
-  if (text.includes('\u0000')) throw new BadCell('must not contain the NUL character (U+0000)');
+  if (cell.includes('\u0000')) throw new BadCell('must not contain the NUL character (U+0000)');
+  const text = unescapeFormula(cell);
   if (isMultiple(field)) return list(text);
   const trimmed = text.trim();
   switch (field.type) {

@@ -2,7 +2,7 @@ import { CompiledQuery, type SqlBool, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { ImportQuery, ImportView, PreviewView } from '../../schemas/imports.ts';
 import type { Db } from '../db/index.ts';
-import { type Principal, requireAdmin, requireScope } from '../platform/authz.ts';
+import { fieldAccessFor, type Principal, requireAdmin, requireScope } from '../platform/authz.ts';
 import { invalid, notFound, WeftError } from '../platform/errors.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import type { SettingsService } from '../platform/settings.ts';
@@ -25,8 +25,9 @@ export async function targetsOf(db: Db, principal: Principal, module: string): P
   }
   const definition = await getModule(db, module);
   requireScope(principal, module, 'create');
+  // Fields hidden or read-only for the caller's roles are no target either (field-level permissions).
   return definition.fields
-    .filter((field) => !field.readOnly)
+    .filter((field) => !field.readOnly && fieldAccessFor(principal, module, field.name) === 'editable')
     .map((field) => ({
       name: field.name,
       label: field.label,
@@ -183,7 +184,7 @@ export async function listImports(
   principal: Principal,
   query: { limit: number; cursor?: string | undefined; module?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, ['text', 'uuid']);
+  const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
   let select = visible(db, principal).select(sql<string>`to_json(created_at) #>> '{}'`.as('key'));
   if (query.module) select = select.where('module', '=', query.module);
   if (after)

@@ -15,6 +15,12 @@ import * as runChains from './migrations/0012-run-chains.ts';
 import * as eventsNotify from './migrations/0013-events-notify.ts';
 import * as schemaToken from './migrations/0014-schema-token.ts';
 import * as queuedRuns from './migrations/0015-queued-runs.ts';
+import * as processes from './migrations/0016-processes.ts';
+import * as connectors from './migrations/0017-connectors.ts';
+import * as hardening from './migrations/0019-hardening.ts';
+import * as feedNotify from './migrations/0020-feed-notify.ts';
+import * as parity from './migrations/0022-parity.ts';
+import * as marketing from './migrations/0023-marketing.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -33,6 +39,12 @@ const migrations: Record<string, Migration> = {
   '0013-events-notify': eventsNotify,
   '0014-schema-token': schemaToken,
   '0015-queued-runs': queuedRuns,
+  '0016-processes': processes,
+  '0017-connectors': connectors,
+  '0019-hardening': hardening,
+  '0020-feed-notify': feedNotify,
+  '0022-parity': parity,
+  '0023-marketing': marketing,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { EngineTables } from '../../engine/runtime/tables.ts';
 import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
+import type { FormSettings } from '../../schemas/forms.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
 
 /** A timestamp read as a Date and written as a Date or an ISO string; optional on insert when it has a default. */
@@ -78,6 +79,8 @@ export interface ApiTokensTable {
   createdAt: DefaultedTimestamp;
   lastUsedAt: Timestamp | null;
   revokedAt: Timestamp | null;
+  /** The token that minted this one, if any: revoking it revokes this one (migration 0019). */
+  parentTokenId: Generated<string | null>;
 }
 
 export interface UserInvitationsTable {
@@ -198,6 +201,14 @@ export interface FeedCommentsTable {
   createdAt: DefaultedTimestamp;
 }
 
+/** Migration 0020: a user's notification choices; no row means the defaults (both on). */
+export interface NotificationPreferencesTable {
+  userId: string;
+  postToFeed: Generated<boolean>;
+  assignments: Generated<boolean>;
+  updatedAt: DefaultedTimestamp;
+}
+
 export interface NotificationsTable {
   id: Generated<string>;
   seq: Generated<number>;
@@ -265,7 +276,19 @@ export type EventType =
   | 'user.signedIn'
   | 'user.signedOut'
   | 'schedule.tick'
-  | 'webhook.received';
+  | 'webhook.received'
+  | 'process.started'
+  | 'process.completed'
+  | 'process.stageStarted'
+  | 'process.stageCompleted'
+  | 'process.stageReverted'
+  | 'webform.submitted'
+  // Marketing (server/marketing/tracking.ts): what came back from a mail or the website.
+  | 'email.opened'
+  | 'email.clicked'
+  | 'email.unsubscribed'
+  | 'web.activity'
+  | 'web.contentRequested';
 
 export interface EventsTable {
   id: Generated<number>;
@@ -286,6 +309,91 @@ export interface WebhookDeliveriesTable {
   deliveryId: string;
   eventId: number | null;
   receivedAt: DefaultedTimestamp;
+}
+
+// Connectors
+export type WebhookLogStatus = 'accepted' | 'duplicate' | 'refused' | 'replayed';
+
+export interface WebhookLogTable {
+  id: Generated<number>;
+  flowId: string;
+  service: string;
+  deliveryId: string | null;
+  status: WebhookLogStatus;
+  reason: string | null;
+  eventId: number | null;
+  module: string | null;
+  recordId: string | null;
+  body: Json<unknown> | null;
+  headers: Json<Record<string, string>> | null;
+  replayOf: number | null;
+  receivedAt: DefaultedTimestamp;
+}
+
+export interface WebFormsTable {
+  id: Generated<string>;
+  name: string;
+  kind: 'lead' | 'case';
+  settings: Json<FormSettings>;
+  stampSecret: string;
+  active: Generated<boolean>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface WebFormSubmissionsTable {
+  id: Generated<string>;
+  formId: string;
+  submissionKey: string;
+  values: Json<Record<string, unknown>>;
+  ip: string | null;
+  origin: string | null;
+  status: ColumnType<'received' | 'processed' | 'failed', 'received' | 'processed' | 'failed' | undefined>;
+  outcome: string | null;
+  module: string | null;
+  recordId: string | null;
+  contactId: string | null;
+  error: string | null;
+  eventId: number | null;
+  receivedAt: DefaultedTimestamp;
+  processedAt: Timestamp | null;
+}
+
+export interface HookSubscriptionsTable {
+  id: Generated<string>;
+  name: string;
+  url: string;
+  events: Json<string[]>;
+  secret: string;
+  active: Generated<boolean>;
+  maxFailures: Generated<number>;
+  consecutiveFailures: Generated<number>;
+  disabledReason: string | null;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export type HookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'gone' | 'cancelled';
+
+export interface HookDeliveriesTable {
+  id: Generated<string>;
+  subscriptionId: string;
+  eventId: number;
+  eventType: string;
+  status: ColumnType<HookDeliveryStatus, HookDeliveryStatus | undefined>;
+  attempts: Generated<number>;
+  responseStatus: number | null;
+  lastError: string | null;
+  createdAt: DefaultedTimestamp;
+  finishedAt: Timestamp | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  windowStart: Timestamp;
+  hits: number;
 }
 
 export interface TaskOverdueMarksTable {
@@ -389,7 +497,208 @@ export interface EmailOutboxTable {
   sentAt: Timestamp | null;
 }
 
-export interface Database extends EngineTables {
+export interface FlowImportProblemsTable {
+  flowId: string;
+  kind: 'steps' | 'trigger';
+  message: string;
+  createdAt: DefaultedTimestamp;
+}
+
+export type FieldAccess = 'hidden' | 'readOnly';
+
+export interface RoleFieldPermissionsTable {
+  roleId: string;
+  module: string;
+  field: string;
+  access: FieldAccess;
+}
+
+export interface MergeMoved {
+  feedPosts: Array<{ id: string; from: string }>;
+  /** `added`: the survivor joined the list through the merge (it was not on it). */
+  listMembers: Array<{ listId: string; from: string; added: boolean }>;
+  /** Link fields of other records that pointed at a merged record. */
+  links: Array<{ module: string; field: string; recordId: string; from: string }>;
+}
+
+export interface MergeLogTable {
+  id: Generated<string>;
+  module: string;
+  survivorId: string;
+  mergedIds: string[];
+  mergedRows: Json<Record<string, unknown>[]>;
+  survivorBefore: Json<Record<string, unknown>>;
+  moved: Json<MergeMoved>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  revertedAt: Timestamp | null;
+}
+
+// Marketing (migration 0023, server/marketing/).
+export type MessageState =
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'failed'
+  | 'bounced'
+  | 'opened'
+  | 'clicked'
+  | 'unsubscribed';
+
+export interface LaunchSummary {
+  queued: number;
+  doNotEmail: number;
+  unsubscribed: number;
+  noAddress: number;
+}
+
+export interface MarketingTables {
+  marketingKeys: { id: number; signingKey: Buffer; createdAt: DefaultedTimestamp };
+  emailTemplates: {
+    id: Generated<string>;
+    name: string;
+    category: string | null;
+    module: Generated<string>;
+    subject: string;
+    html: string | null;
+    text: string | null;
+    createdBy: string | null;
+    createdAt: DefaultedTimestamp;
+    updatedAt: DefaultedTimestamp;
+  };
+  emailAccounts: {
+    id: Generated<string>;
+    ownerId: string | null;
+    name: string;
+    fromAddress: string;
+    fromName: string | null;
+    host: string;
+    port: number;
+    security: 'none' | 'starttls' | 'tls';
+    username: string | null;
+    passwordCipher: string | null;
+    signature: string | null;
+    createdAt: DefaultedTimestamp;
+    updatedAt: DefaultedTimestamp;
+  };
+  newsletters: {
+    id: Generated<string>;
+    name: string;
+    category: string | null;
+    createdAt: DefaultedTimestamp;
+  };
+  newsletterSubscribers: {
+    newsletterId: string;
+    address: string;
+    name: string | null;
+    module: string | null;
+    recordId: string | null;
+    createdAt: DefaultedTimestamp;
+    unsubscribedAt: Timestamp | null;
+  };
+  campaigns: {
+    id: Generated<string>;
+    name: string;
+    listId: string | null;
+    newsletterId: string | null;
+    templateId: string;
+    accountId: string | null;
+    status: ColumnType<
+      'draft' | 'scheduled' | 'running' | 'paused' | 'done' | 'cancelled',
+      'draft' | 'scheduled' | 'running' | 'paused' | 'done' | 'cancelled' | undefined
+    >;
+    scheduledAt: Timestamp | null;
+    launchedAt: Timestamp | null;
+    finishedAt: Timestamp | null;
+    batch: Generated<number>;
+    summary: Json<LaunchSummary> | null;
+    createdBy: string | null;
+    createdAt: DefaultedTimestamp;
+  };
+  marketingMessages: {
+    id: Generated<string>;
+    campaignId: string | null;
+    newsletterId: string | null;
+    templateId: string | null;
+    category: string | null;
+    module: string | null;
+    recordId: string | null;
+    address: string;
+    name: string | null;
+    state: ColumnType<MessageState, MessageState | undefined>;
+    links: Json<string[]>;
+    messageId: string | null;
+    subject: string | null;
+    lastError: string | null;
+    createdAt: DefaultedTimestamp;
+    batch: number | null;
+    attemptedAt: Timestamp | null;
+    sentAt: Timestamp | null;
+    openedAt: Timestamp | null;
+    clickedAt: Timestamp | null;
+    unsubscribedAt: Timestamp | null;
+    bouncedAt: Timestamp | null;
+  };
+  marketingEvents: {
+    id: Generated<number>;
+    messageId: string;
+    campaignId: string | null;
+    kind: 'open' | 'click' | 'unsubscribe' | 'bounce';
+    url: string | null;
+    at: DefaultedTimestamp;
+  };
+  emailUnsubscribes: { address: string; category: string; createdAt: DefaultedTimestamp };
+  emailBounces: {
+    address: string;
+    hard: Generated<number>;
+    soft: Generated<number>;
+    lastAt: DefaultedTimestamp;
+    lastReason: string | null;
+  };
+  webVisitors: {
+    id: string;
+    module: string | null;
+    recordId: string | null;
+    campaignId: string | null;
+    createdAt: DefaultedTimestamp;
+    seenAt: DefaultedTimestamp;
+  };
+  webActivity: {
+    id: Generated<number>;
+    visitorId: string;
+    module: string | null;
+    recordId: string | null;
+    campaignId: string | null;
+    url: string;
+    referrer: string | null;
+    at: DefaultedTimestamp;
+  };
+  webContentRequests: {
+    id: Generated<string>;
+    visitorId: string | null;
+    module: string | null;
+    recordId: string | null;
+    url: string | null;
+    content: string | null;
+    answeredAt: Timestamp | null;
+    createdAt: DefaultedTimestamp;
+  };
+  smsMessages: {
+    id: Generated<string>;
+    module: string | null;
+    recordId: string | null;
+    toNumber: string;
+    body: string;
+    providerId: string | null;
+    status: string;
+    error: string | null;
+    idempotencyKey: string | null;
+    createdAt: DefaultedTimestamp;
+    updatedAt: DefaultedTimestamp;
+  };
+}
+
+export interface Database extends EngineTables, MarketingTables {
   users: UsersTable;
   groups: GroupsTable;
   groupMembers: GroupMembersTable;
@@ -422,6 +731,62 @@ export interface Database extends EngineTables {
   emailOutbox: EmailOutboxTable;
   webhookDeliveries: WebhookDeliveriesTable;
   taskOverdueMarks: TaskOverdueMarksTable;
+  processes: ProcessesTable;
+  processProgress: ProcessProgressTable;
+  processStageStates: ProcessStageStatesTable;
+  notificationPreferences: NotificationPreferencesTable;
+  // Connectors
+  webhookLog: WebhookLogTable;
+  webForms: WebFormsTable;
+  webFormSubmissions: WebFormSubmissionsTable;
+  rateLimits: RateLimitsTable;
+  hookSubscriptions: HookSubscriptionsTable;
+  hookDeliveries: HookDeliveriesTable;
+  // Parity
+  flowImportProblems: FlowImportProblemsTable;
+  roleFieldPermissions: RoleFieldPermissionsTable;
+  mergeLog: MergeLogTable;
+}
+
+/** A process definition; `stages` is the ordered list of schemas/processes.ts's stage shape. */
+export interface ProcessesTable {
+  id: Generated<string>;
+  name: string;
+  description: string | null;
+  modules: string[];
+  defaultFor: Generated<string[]>;
+  color: string | null;
+  financialModule: string | null;
+  financialField: string | null;
+  stages: Json<unknown[]>;
+  createdBy: string | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+/** A record's progress: the process machine's persisted snapshot (engine/core/process-machine.ts). */
+export interface ProcessProgressTable {
+  processId: string;
+  module: string;
+  recordId: string;
+  snapshot: Json<Record<string, unknown>> | null;
+  currentStage: string | null;
+  startedAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+/** One started or completed stage of a record, derived from the snapshot in its transaction. */
+export interface ProcessStageStatesTable {
+  processId: string;
+  stageId: string;
+  module: string;
+  recordId: string;
+  status: 'started' | 'completed';
+  startedAt: Timestamp;
+  startedBy: string | null;
+  completedAt: Timestamp | null;
+  completedBy: string | null;
+  comment: string | null;
 }
 
 export type User = Selectable<UsersTable>;

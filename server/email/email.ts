@@ -216,7 +216,7 @@ export async function listOutbox(
   db: Db,
   query: { limit: number; cursor?: string | undefined; status?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, ['text', 'uuid']);
+  const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
   let select = db.selectFrom('emailOutbox').select(summary);
   if (query.status) select = select.where('status', '=', query.status as 'stored');
   if (after) {

@@ -112,7 +112,12 @@ export const authRoutes: RoutePlugin = async (app) => {
     '/tokens',
     { schema: { tags, summary: 'Create an API token (shown once)', body: tokenBody } },
     async (request, reply) => {
-      const created = await createApiToken(app.db, actorOf(request), request.body.name);
+      const created = await createApiToken(
+        app.db,
+        actorOf(request),
+        request.body.name,
+        request.apiTokenId ?? null,
+      );
       return reply.code(201).send(created);
     },
   );

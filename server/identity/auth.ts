@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { type Actor, audit } from '../platform/audit.ts';
+import { announceCredentialsEnded } from '../platform/credentials-ended.ts';
 import { notFound, WeftError } from '../platform/errors.ts';
 import { emitEvent } from '../platform/events.ts';
 import type { SettingsService } from '../platform/settings.ts';
@@ -15,57 +16,82 @@ export interface Client {
   userAgent: string | null;
 }
 
-async function recordAttempt(
-  db: Db,
-  username: string,
-  userId: string | null,
-  success: boolean,
-  reason: string | null,
-  client: Client,
-) {
-  await db
-    .insertInto('loginHistory')
-    .values({ username, userId, success, reason, ip: client.ip, userAgent: client.userAgent })
-    .execute();
-}
+/** The reason a reserved attempt carries until its password is checked; it counts as a failure meanwhile. */
+const checking = 'checking';
 
 /**
  * Failed attempts are counted from the login history itself, so the limit holds across
- * every Weft process sharing the database and survives restarts.
+ * every Weft process sharing the database and survives restarts. Counting and taking a
+ * place are one step: under transaction-scoped advisory locks on the username and on the
+ * address, the attempt is written as a failure ("checking") before its password is
+ * checked, so that 40 parallel attempts cannot all read "4 failures so far" — at most the
+ * limit are ever checked. `finishAttempt` then writes the outcome into the same row.
  */
-async function assertNotRateLimited(db: Db, settings: SettingsService, username: string, client: Client) {
+async function reserveAttempt(
+  db: Db,
+  settings: SettingsService,
+  username: string,
+  client: Client,
+): Promise<string> {
   const { loginMaxFailuresPerUser, loginMaxFailuresPerIp, loginLockoutMinutes } = await settings.get();
   const since = sql<Date>`now() - make_interval(mins => ${loginLockoutMinutes})`;
-  const failures = await db
-    .selectFrom('loginHistory')
-    .select([
-      (eb) =>
-        eb.fn
-          .countAll<number>()
-          .filterWhere(sql<string>`lower(username)`, '=', username.toLowerCase())
-          .as('byUser'),
-      (eb) =>
-        eb.fn
-          .countAll<number>()
-          .filterWhere('ip', '=', client.ip ?? '')
-          .as('byIp'),
-    ])
-    .where('success', '=', false)
-    .where('at', '>', since)
-    .where((eb) =>
-      eb.or([eb(sql<string>`lower(username)`, '=', username.toLowerCase()), eb('ip', '=', client.ip ?? '')]),
-    )
-    .executeTakeFirstOrThrow();
-  if (Number(failures.byUser) >= loginMaxFailuresPerUser || Number(failures.byIp) >= loginMaxFailuresPerIp) {
-    throw new WeftError(
-      'RATE_LIMITED',
-      `Too many failed sign-in attempts; try again in ${loginLockoutMinutes} minutes`,
-      undefined,
-      {
-        'retry-after': String(loginLockoutMinutes * 60),
-      },
+  const name = username.toLowerCase();
+  return db.transaction().execute(async (trx) => {
+    // Always the username's lock first, then the address's: no two attempts wait on each other in a cycle.
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`weft.login.user:${name}`}, 0))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`weft.login.ip:${client.ip ?? ''}`}, 0))`.execute(
+      trx,
     );
-  }
+    const failures = await trx
+      .selectFrom('loginHistory')
+      .select([
+        (eb) => eb.fn.countAll<number>().filterWhere(sql<string>`lower(username)`, '=', name).as('byUser'),
+        (eb) =>
+          eb.fn
+            .countAll<number>()
+            .filterWhere('ip', '=', client.ip ?? '')
+            .as('byIp'),
+      ])
+      .where('success', '=', false)
+      .where('at', '>', since)
+      .where((eb) => eb.or([eb(sql<string>`lower(username)`, '=', name), eb('ip', '=', client.ip ?? '')]))
+      .executeTakeFirstOrThrow();
+    if (
+      Number(failures.byUser) >= loginMaxFailuresPerUser ||
+      Number(failures.byIp) >= loginMaxFailuresPerIp
+    ) {
+      throw new WeftError(
+        'RATE_LIMITED',
+        `Too many failed sign-in attempts; try again in ${loginLockoutMinutes} minutes`,
+        undefined,
+        {
+          'retry-after': String(loginLockoutMinutes * 60),
+        },
+      );
+    }
+    const row = await trx
+      .insertInto('loginHistory')
+      .values({
+        username,
+        userId: null,
+        success: false,
+        reason: checking,
+        ip: client.ip,
+        userAgent: client.userAgent,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return String(row.id);
+  });
+}
+
+/** Writes an attempt's outcome into the row `reserveAttempt` wrote. */
+async function finishAttempt(
+  db: Db,
+  attemptId: string,
+  outcome: { username: string; userId: string | null; success: boolean; reason: string | null },
+) {
+  await db.updateTable('loginHistory').set(outcome).where('id', '=', attemptId).execute();
 }
 
 export interface NewSession {
@@ -82,7 +108,7 @@ export async function login(
   password: string,
   client: Client,
 ): Promise<NewSession> {
-  await assertNotRateLimited(db, settings, username, client);
+  const attemptId = await reserveAttempt(db, settings, username, client);
   const user = await db
     .selectFrom('users')
     .select(['id', 'username', 'passwordHash', 'active'])
@@ -93,7 +119,7 @@ export async function login(
     : await verifyAgainstDummy(password);
   if (!user || !valid || !user.active) {
     const reason = !user ? 'unknown user' : !valid ? 'wrong password' : 'inactive user';
-    await recordAttempt(db, username, user?.id ?? null, false, reason, client);
+    await finishAttempt(db, attemptId, { username, userId: user?.id ?? null, success: false, reason });
     throw new WeftError('INVALID_CREDENTIALS', 'Wrong username or password');
   }
   const token = secret('');
@@ -105,7 +131,12 @@ export async function login(
       .values({ id: sessionId, userId: user.id, csrfToken, ip: client.ip, userAgent: client.userAgent })
       .execute();
     await trx.updateTable('users').set({ lastLoginAt: new Date() }).where('id', '=', user.id).execute();
-    await recordAttempt(trx, user.username, user.id, true, null, client);
+    await finishAttempt(trx, attemptId, {
+      username: user.username,
+      userId: user.id,
+      success: true,
+      reason: null,
+    });
     await emitEvent(trx, sessionEvent('user.signedIn', user));
   });
   return { token, sessionId, csrfToken, userId: user.id };
@@ -156,6 +187,7 @@ export async function endSession(db: Db, sessionId: string, by?: { actor: Actor;
     if (by?.ownerId) query = query.where('userId', '=', by.ownerId);
     const ended = await query.returning('userId').executeTakeFirst();
     if (!ended) throw notFound('Session');
+    await announceCredentialsEnded(trx, { sessions: [sessionId] });
     const user = await trx
       .selectFrom('users')
       .select(['id', 'username'])
@@ -188,12 +220,32 @@ export async function listSessions(db: Db, settings: SettingsService, userId?: s
   return query.execute();
 }
 
-export async function createApiToken(db: Db, actor: Actor & { id: string }, name: string) {
+/**
+ * A new token for the actor. One minted with another token (`parentTokenId`) is that token's
+ * child: revoking the parent revokes it (`revokeApiToken`). The parent is locked while the
+ * child is written, so a revocation running at the same moment cannot miss it.
+ */
+export async function createApiToken(
+  db: Db,
+  actor: Actor & { id: string },
+  name: string,
+  parentTokenId: string | null = null,
+) {
   const token = secret('weft_');
   const row = await db.transaction().execute(async (trx) => {
+    if (parentTokenId) {
+      const parent = await trx
+        .selectFrom('apiTokens')
+        .select('id')
+        .where('id', '=', parentTokenId)
+        .where('revokedAt', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!parent) throw new WeftError('UNAUTHENTICATED', 'The API token is unknown or revoked');
+    }
     const created = await trx
       .insertInto('apiTokens')
-      .values({ userId: actor.id, name, tokenHash: sha256(token) })
+      .values({ userId: actor.id, name, tokenHash: sha256(token), parentTokenId })
       .returning(['id', 'name', 'createdAt'])
       .executeTakeFirstOrThrow();
     await audit(trx, actor, 'token.create', { type: 'token', id: created.id }, { name });
@@ -229,6 +281,7 @@ export async function listApiTokens(db: Db, userId: string) {
     .execute();
 }
 
+/** Revokes a token and every token minted from it, at any depth; their sockets close at once. */
 export async function revokeApiToken(db: Db, actor: Actor, tokenId: string, ownerId: string | null) {
   await db.transaction().execute(async (trx) => {
     let query = trx
@@ -239,6 +292,49 @@ export async function revokeApiToken(db: Db, actor: Actor, tokenId: string, owne
     if (ownerId) query = query.where('userId', '=', ownerId);
     const result = await query.executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw notFound('Token');
-    await audit(trx, actor, 'token.revoke', { type: 'token', id: tokenId });
+    const children = await revokeDescendants(trx, [tokenId]);
+    await announceCredentialsEnded(trx, { tokens: [tokenId, ...children] });
+    await audit(
+      trx,
+      actor,
+      'token.revoke',
+      { type: 'token', id: tokenId },
+      {
+        ...(children.length > 0 && { children: children.length }),
+      },
+    );
   });
+}
+
+/** Revokes the descendants of the given tokens (not the tokens themselves); answers their ids. */
+async function revokeDescendants(trx: Db, tokenIds: string[]): Promise<string[]> {
+  if (tokenIds.length === 0) return [];
+  const { rows } = await sql<{ id: string }>`
+    with recursive descendants (id) as (
+      select id from api_tokens where parent_token_id = any(${tokenIds}::uuid[])
+      union
+      select child.id from api_tokens child join descendants on child.parent_token_id = descendants.id
+    )
+    update api_tokens set revoked_at = now()
+    where id in (select id from descendants) and revoked_at is null
+    returning id
+  `.execute(trx);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Revokes every live token of a user (and their children, whoever holds them): a password
+ * reset, the user's own password change and a deactivation do this. Answers the ids revoked.
+ */
+export async function revokeUserTokens(trx: Db, userId: string): Promise<string[]> {
+  const own = await trx
+    .updateTable('apiTokens')
+    .set({ revokedAt: new Date() })
+    .where('userId', '=', userId)
+    .where('revokedAt', 'is', null)
+    .returning('id')
+    .execute();
+  const ids = own.map((row) => row.id);
+  const children = await revokeDescendants(trx, ids);
+  return [...ids, ...children];
 }

@@ -1,7 +1,13 @@
-import { passwordChangeBody, profileUpdateBody, userResponse } from '../../schemas/identity.ts';
+import {
+  loginLocationsResponse,
+  passwordChangeBody,
+  profileUpdateBody,
+  userResponse,
+} from '../../schemas/identity.ts';
 import { WeftError } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
+import { loginLocations } from './login-locations.ts';
 import { verifyPassword } from './passwords.ts';
 import { getUser, setPassword, updateUser } from './users.ts';
 
@@ -28,9 +34,27 @@ export const meRoutes: RoutePlugin = async (app) => {
       updateUser(app.db, app.settings, actorOf(request), principalOf(request).id, request.body),
   );
 
+  app.get(
+    '/login-locations',
+    {
+      schema: {
+        tags,
+        summary: 'Where I sign in from: each address with its rough place, how often and when',
+        response: { 200: loginLocationsResponse },
+      },
+    },
+    async (request) => ({ items: await loginLocations(app.db, principalOf(request).id) }),
+  );
+
   app.post(
     '/password',
-    { schema: { tags, summary: 'Change my password; ends my other sessions', body: passwordChangeBody } },
+    {
+      schema: {
+        tags,
+        summary: 'Change my password; ends my other sessions and revokes my API tokens',
+        body: passwordChangeBody,
+      },
+    },
     async (request, reply) => {
       const principal = principalOf(request);
       const user = await app.db

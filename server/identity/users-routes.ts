@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { idParams, listOf, listQuery } from '../../schemas/common.ts';
 import {
   invitationBody,
+  loginLocationsResponse,
   passwordResetBody,
   userCreateBody,
   userDeleteBody,
@@ -13,6 +14,7 @@ import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { listSessions } from './auth.ts';
 import { inviteUser, resendInvitation } from './invitations.ts';
+import { loginLocations } from './login-locations.ts';
 import { createUser, deleteUser, getUser, listUsers, setPassword, updateUser } from './users.ts';
 
 const tags = ['users'];
@@ -89,6 +91,24 @@ export const userRoutes: RoutePlugin = async (app) => {
     async (request) => getUser(app.db, request.params.id),
   );
 
+  app.get(
+    '/:id/login-locations',
+    {
+      schema: {
+        tags,
+        summary: 'Where a user signs in from, for their profile (admin, or the user themselves)',
+        params: idParams,
+        response: { 200: loginLocationsResponse },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.id !== request.params.id) requireAdmin(principal);
+      await getUser(app.db, request.params.id);
+      return { items: await loginLocations(app.db, request.params.id) };
+    },
+  );
+
   app.post(
     '/',
     {
@@ -110,7 +130,8 @@ export const userRoutes: RoutePlugin = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Edit, deactivate (`active: false`) or reactivate a user (admin)',
+        summary:
+          'Edit, deactivate (`active: false`: ends sessions, revokes API tokens) or reactivate a user (admin)',
         params: idParams,
         body: userUpdateBody,
         response: { 200: userResponse },
@@ -127,7 +148,7 @@ export const userRoutes: RoutePlugin = async (app) => {
     {
       schema: {
         tags,
-        summary: "Reset a user's password; ends their sessions (admin)",
+        summary: "Reset a user's password; ends their sessions and revokes their API tokens (admin)",
         params: idParams,
         body: passwordResetBody,
       },

@@ -4,9 +4,11 @@ import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.ts';
 import type { Db } from '../db/index.ts';
 import type { User } from '../db/types.ts';
 import { type Actor, audit } from '../platform/audit.ts';
+import { announceCredentialsEnded } from '../platform/credentials-ended.ts';
 import { conflict, invalid, notFound, WeftError } from '../platform/errors.ts';
 import { containsPattern, decodeCursor, toPage } from '../platform/pagination.ts';
 import type { SettingsService } from '../platform/settings.ts';
+import { revokeUserTokens } from './auth.ts';
 import type { OwnershipRegistry } from './ownership.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -271,8 +273,11 @@ export async function updateUser(
       .execute();
     await setMemberships(trx, id, input);
     if (input.active === false && before.active) {
-      // An inactive user is signed out everywhere at once.
+      // An inactive user is signed out everywhere at once, their API tokens revoked (a
+      // reactivated user signs in again and makes new ones), their sockets closed.
       await trx.deleteFrom('sessions').where('userId', '=', id).execute();
+      const tokens = await revokeUserTokens(trx, id);
+      await announceCredentialsEnded(trx, { users: [id], tokens });
       await audit(trx, actor, 'user.deactivate', { type: 'user', id });
     }
     if (input.active === true && !before.active) {
@@ -286,7 +291,10 @@ export async function updateUser(
   return getUser(db, id);
 }
 
-/** Sets a new password and ends the user's sessions, except `keepSessionId` (the caller's own). */
+/**
+ * Sets a new password, ends the user's sessions except `keepSessionId` (the caller's own)
+ * and revokes all their API tokens.
+ */
 export async function setPassword(
   db: Db,
   actor: Actor,
@@ -305,6 +313,14 @@ export async function setPassword(
     let sessions = trx.deleteFrom('sessions').where('userId', '=', id);
     if (keepSessionId) sessions = sessions.where('id', '<>', keepSessionId);
     await sessions.execute();
+    // A new password revokes every API token of the user (and the tokens minted from them):
+    // whoever held the old password may have made one.
+    const tokens = await revokeUserTokens(trx, id);
+    await announceCredentialsEnded(trx, {
+      users: [id],
+      tokens,
+      ...(keepSessionId && { keepSession: keepSessionId }),
+    });
     await audit(trx, actor, actor.id === id ? 'user.password.change' : 'user.password.reset', {
       type: 'user',
       id,
@@ -339,6 +355,7 @@ export async function deleteUser(
     if (!heir.active) throw invalid('reassignTo', 'is an inactive user');
     const reassigned = await ownership.reassignAll(trx, id, reassignTo);
     await trx.deleteFrom('users').where('id', '=', id).execute();
+    await announceCredentialsEnded(trx, { users: [id] });
     await assertAdminRemains(trx);
     await audit(
       trx,

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.ts';
-import type { Action, PermissionMatrix, Scope } from '../db/types.ts';
+import type { Action, FieldAccess, PermissionMatrix, Scope } from '../db/types.ts';
 import { forbidden } from './errors.ts';
 
 /** Who is asking, with everything authorization needs, loaded once per request. */
@@ -11,6 +11,46 @@ export interface Principal {
   groupIds: string[];
   /** The union of the principal's role matrices, each cell the widest scope any role grants. */
   permissions: PermissionMatrix;
+  /**
+   * Fields hidden or read-only for every one of the principal's roles (module → field →
+   * access); a field one role leaves editable is editable. Absent: every field editable.
+   */
+  fieldAccess?: Record<string, Record<string, FieldAccess>>;
+}
+
+/**
+ * Field-level permissions merged as scopes are: the most permissive role wins, so a field is
+ * hidden only if every role hides it, and read-only if none makes it editable.
+ */
+export function mergeFieldAccess(
+  roleIds: readonly string[],
+  rows: ReadonlyArray<{ roleId: string; module: string; field: string; access: FieldAccess }>,
+): Record<string, Record<string, FieldAccess>> {
+  const byField = new Map<string, Map<string, FieldAccess>>();
+  for (const row of rows) {
+    const key = `${row.module}\u0000${row.field}`;
+    const roles = byField.get(key) ?? new Map<string, FieldAccess>();
+    roles.set(row.roleId, row.access);
+    byField.set(key, roles);
+  }
+  const merged: Record<string, Record<string, FieldAccess>> = {};
+  for (const [key, roles] of byField) {
+    if (roleIds.some((roleId) => !roles.has(roleId))) continue;
+    const [module = '', field = ''] = key.split('\u0000');
+    const access: FieldAccess = [...roles.values()].includes('readOnly') ? 'readOnly' : 'hidden';
+    merged[module] = { ...merged[module], [field]: access };
+  }
+  return merged;
+}
+
+/** How the principal may use a field: hidden, read-only or editable (admins: always editable). */
+export function fieldAccessFor(
+  principal: Principal,
+  module: string,
+  field: string,
+): FieldAccess | 'editable' {
+  if (principal.isAdmin) return 'editable';
+  return principal.fieldAccess?.[module]?.[field] ?? 'editable';
 }
 
 const rank: Record<Scope, number> = { none: 0, own: 1, groups: 2, all: 3 };
@@ -54,13 +94,23 @@ export async function loadPrincipal(db: Db, userId: string): Promise<Principal |
       .execute(),
     db.selectFrom('groupMembers').select('groupId').where('userId', '=', userId).execute(),
   ]);
+  const roleIds = roles.map((role) => role.id);
+  const fieldRows =
+    roleIds.length === 0
+      ? []
+      : await db
+          .selectFrom('roleFieldPermissions')
+          .select(['roleId', 'module', 'field', 'access'])
+          .where('roleId', 'in', roleIds)
+          .execute();
   return {
     id: user.id,
     username: user.username,
     isAdmin: roles.some((role) => role.isAdmin),
-    roleIds: roles.map((role) => role.id),
+    roleIds,
     groupIds: groups.map((group) => group.groupId),
     permissions: mergeMatrices(roles.map((role) => role.permissions)),
+    fieldAccess: mergeFieldAccess(roleIds, fieldRows),
   };
 }
 

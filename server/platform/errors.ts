@@ -58,6 +58,11 @@ export const catalogue = {
     status: 413,
     description: 'The request body is larger than the limit.',
   },
+  URI_TOO_LONG: {
+    code: 'WEFT_ERR_URI_TOO_LONG',
+    status: 414,
+    description: 'The URL is longer than the limit.',
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     code: 'WEFT_ERR_UNSUPPORTED_MEDIA_TYPE',
     status: 415,
@@ -74,10 +79,21 @@ export const catalogue = {
     status: 422,
     description: 'The request is well-formed but breaks a business rule; the message says which.',
   },
+  PROCESS_RULE: {
+    code: 'WEFT_ERR_PROCESS_RULE',
+    status: 422,
+    description:
+      'A process rule refused the stage change; details name the rule (state, prerequisite, role, comment, backdateRange, backdateWindow, reassign) and the stage.',
+  },
   RATE_LIMITED: {
     code: 'WEFT_ERR_RATE_LIMITED',
     status: 429,
     description: 'Too many attempts; retry after the number of seconds in Retry-After.',
+  },
+  HEADERS_TOO_LARGE: {
+    code: 'WEFT_ERR_HEADERS_TOO_LARGE',
+    status: 431,
+    description: 'The request line and headers together are larger than the limit.',
   },
   INTERNAL: {
     code: 'WEFT_ERR_INTERNAL',

@@ -6,31 +6,34 @@ export function encodeCursor(key: readonly (string | number)[]): string {
 }
 
 /** What a cursor part must be before it reaches SQL: a forged one would otherwise fail there as a 500. */
-export type CursorPart = 'text' | 'uuid' | 'integer';
+export type CursorPart = 'text' | 'uuid' | 'integer' | 'timestamp';
+
+/** Text PostgreSQL can hold: no U+0000 and no half of a UTF-16 surrogate pair. */
+export const storableText = (text: string) => !text.includes('\u0000') && text.isWellFormed();
+
+// As `toISOString()` or PostgreSQL's `to_json(timestamptz)` print it.
+const timestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:\d{2})?)$/;
 
 const partIs: Record<CursorPart, (part: unknown) => boolean> = {
-  text: (part) => typeof part === 'string',
+  text: (part) => typeof part === 'string' && storableText(part),
   uuid: (part) => typeof part === 'string' && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(part),
   integer: (part) => Number.isSafeInteger(part),
+  timestamp: (part) =>
+    typeof part === 'string' && timestampPattern.test(part) && !Number.isNaN(new Date(part).getTime()),
 };
 
-/** `shape` is the number of parts, or better each part's kind. */
+/** Each part's kind, checked before any part reaches SQL. */
 export function decodeCursor(
   cursor: string | undefined,
-  shape: number | readonly CursorPart[],
+  shape: readonly CursorPart[],
 ): (string | number)[] | undefined {
   if (cursor === undefined) return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    const arity = typeof shape === 'number' ? shape : shape.length;
     if (
       Array.isArray(key) &&
-      key.length === arity &&
-      key.every((part, i) =>
-        typeof shape === 'number'
-          ? typeof part === 'string' || typeof part === 'number'
-          : partIs[shape[i] ?? 'text'](part),
-      )
+      key.length === shape.length &&
+      key.every((part, i) => partIs[shape[i] ?? 'text'](part))
     ) {
       return key;
     }

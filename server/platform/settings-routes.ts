@@ -7,9 +7,27 @@ import { redactSettings } from './settings.ts';
 
 const tags = ['settings'];
 
+/**
+ * What a non-admin reads: what the app needs to show itself and keep a session. SMTP, the HTTP
+ * allow-list, login thresholds and the rest tell an attacker where to aim, so they are the admins'.
+ */
+export const publicSettingKeys = ['appName', 'logoUrl', 'sessionTimeoutMinutes'] as const;
+
 export const settingsRoutes: RoutePlugin = async (app) => {
-  app.get('/', { schema: { tags, summary: 'Every system setting, stored or default' } }, async () =>
-    redactSettings(await app.settings.get()),
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary:
+          'Every system setting, stored or default (admins); others read appName, logoUrl and sessionTimeoutMinutes',
+      },
+    },
+    async (request) => {
+      const settings = redactSettings(await app.settings.get());
+      if (principalOf(request).isAdmin) return settings;
+      return Object.fromEntries(publicSettingKeys.map((key) => [key, settings[key]]));
+    },
   );
 
   app.patch(

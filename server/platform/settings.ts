@@ -1,6 +1,8 @@
 import { Ajv } from 'ajv';
+import { sql } from 'kysely';
 import { type Settings, settingsSchema } from '../../schemas/settings.ts';
 import type { Db } from '../db/index.ts';
+import { invalid } from './errors.ts';
 
 // Defaults come from the schema itself, so adding a setting is one line in schemas/settings.ts.
 const withDefaults = new Ajv({ useDefaults: true, strict: false }).compile(settingsSchema);
@@ -15,26 +17,56 @@ async function read(db: Db): Promise<Settings> {
   return stored as Settings;
 }
 
-/** Reads every setting, stored or default. Cached per process for a few seconds; writes here clear it. */
+async function settingsToken(db: Db): Promise<string> {
+  const { rows } = await sql<{ token: string }>`select token from settings_token`.execute(db);
+  const token = rows[0]?.token;
+  if (!token) throw new Error('settings_token has no row (migration 0020)');
+  return token;
+}
+
+/**
+ * Reads every setting, stored or default. Kept per process under the database's settings
+ * token (migration 0020: a random token that every statement writing `settings` replaces):
+ * a read asks for the token (one tiny query) and reads the settings again only when it is
+ * new, so a change made by any process applies to the next event, not after a delay.
+ */
+/** A time zone or locale the templates could not format with is refused here, not at every step. */
+function checkFormats(patch: Partial<Settings>): void {
+  if (patch.timeZone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: patch.timeZone });
+    } catch {
+      throw invalid('timeZone', `"${patch.timeZone}" is not a time zone (an IANA name such as Europe/Paris)`);
+    }
+  }
+  if (patch.locale !== undefined) {
+    try {
+      Intl.getCanonicalLocales(patch.locale);
+    } catch {
+      throw invalid('locale', `"${patch.locale}" is not a locale (such as en-US or fr-FR)`);
+    }
+  }
+}
+
 export class SettingsService {
   #db: Db;
-  #cache: { value: Settings; at: number } | undefined;
-  static readonly ttlMs = 5_000;
+  #cache: { value: Settings; token: string } | undefined;
 
   constructor(db: Db) {
     this.#db = db;
   }
 
-  /** `fresh`: read the database now (another process may have changed a setting within the cache's few seconds). */
+  /** `fresh`: read the settings themselves now, whatever the token says. */
   async get(options: { fresh?: boolean } = {}): Promise<Settings> {
-    if (!options.fresh && this.#cache && Date.now() - this.#cache.at < SettingsService.ttlMs)
-      return this.#cache.value;
+    const token = await settingsToken(this.#db);
+    if (!options.fresh && this.#cache?.token === token) return this.#cache.value;
     const value = await read(this.#db);
-    this.#cache = { value, at: Date.now() };
+    this.#cache = { value, token };
     return value;
   }
 
   async update(db: Db, patch: Partial<Settings>): Promise<Settings> {
+    checkFormats(patch);
     for (const [key, value] of Object.entries(patch)) {
       await db
         .insertInto('settings')
@@ -47,7 +79,7 @@ export class SettingsService {
     return read(db);
   }
 
-  /** Drops the cached values; callers of update() call it again once their transaction committed. */
+  /** Drops the cached values (the token would tell anyway; kept for callers that commit a change). */
   forget(): void {
     this.#cache = undefined;
   }

@@ -1,5 +1,6 @@
+import type { Socket } from 'node:net';
 import type { ErrorObject } from 'ajv';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { catalogue, type ErrorKind, type FieldProblem, WeftError } from '../platform/errors.ts';
 
@@ -56,8 +57,28 @@ const fastifyCodes: Record<string, ErrorKind> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
 };
 
-function toWeftError(error: FastifyError): WeftError {
+/** A PostgreSQL error (pg's DatabaseError carries the SQLSTATE in `code` and a `severity`). */
+const isDatabaseError = (error: unknown): error is { code: string; message: string } =>
+  typeof error === 'object' &&
+  error !== null &&
+  'severity' in error &&
+  typeof (error as { code?: unknown }).code === 'string';
+
+/**
+ * The last line of defence against bad input reaching SQL: PostgreSQL's data exceptions
+ * (class 22: a value it cannot convert or store) and program limits (class 54: nesting too
+ * deep, too many columns) are the request's fault, so a 400, never a 500. Each known case is
+ * refused earlier, by name (cursors, NULs, surrogates, depth); this catches the next one.
+ */
+function databaseRefusal(error: unknown): WeftError | undefined {
+  if (!isDatabaseError(error) || !/^(22|54)/.test(error.code)) return undefined;
+  return new WeftError('BAD_REQUEST', `A value in the request cannot be stored: ${error.message}`);
+}
+
+export function toWeftError(error: FastifyError): WeftError {
   if (error instanceof WeftError) return error;
+  const refused = databaseRefusal(error);
+  if (refused) return refused;
   if (error.validation) {
     const details = fieldProblems(error.validation, error.validationContext ?? 'request');
     const message = details.map((problem) => `${problem.field} ${problem.reason}`).join('; ');
@@ -75,21 +96,59 @@ function toWeftError(error: FastifyError): WeftError {
   return new WeftError('INTERNAL', 'Something went wrong on our side');
 }
 
+const bodyOf = (weft: WeftError) => ({
+  error: {
+    code: weft.code,
+    message: weft.message,
+    ...(weft.details !== undefined && { details: weft.details }),
+  },
+});
+
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const weft = toWeftError(error);
+  if (weft.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+  reply.code(weft.statusCode).headers(weft.headers).send(bodyOf(weft));
+}
+
+/**
+ * Fastify's own refusals before routing (a URL that does not decode, FST_ERR_BAD_URL) take
+ * the same path as every other error: the `frameworkErrors` option of the app.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  sendError(error, request, reply);
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (headers too large, a
+ * malformed request line): answered on the socket in the same shape, then the socket is
+ * closed. The `clientErrorHandler` option of the app.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket) {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const weft =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new WeftError('HEADERS_TOO_LARGE', 'The request line and headers are larger than 16 kB')
+      : error.code === 'HPE_INVALID_URL'
+        ? new WeftError('BAD_REQUEST', 'The URL is malformed')
+        : new WeftError('BAD_REQUEST', 'The request is malformed');
+  const body = JSON.stringify(bodyOf(weft));
+  if (socket.writable) {
+    const reason = weft.statusCode === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+    socket.end(
+      `HTTP/1.1 ${weft.statusCode} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  } else socket.destroy();
+}
+
+/** Longer URLs are refused (414) before routing; browsers and proxies stop around 8 kB too. */
+export const maxUrlLength = 8192;
+
 /** Every error leaves as `{ error: { code, message, details? } }`; only 5xx are logged as errors. */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const weft = toWeftError(error);
-    if (weft.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    reply
-      .code(weft.statusCode)
-      .headers(weft.headers)
-      .send({
-        error: {
-          code: weft.code,
-          message: weft.message,
-          ...(weft.details !== undefined && { details: weft.details }),
-        },
-      });
+  app.setErrorHandler(sendError);
+  app.addHook('onRequest', async (request) => {
+    if (request.url.length > maxUrlLength)
+      throw new WeftError('URI_TOO_LONG', `The URL is longer than ${maxUrlLength} characters`);
   });
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({

@@ -4,6 +4,7 @@ import type { ChangelogAction } from '../db/types.ts';
 import type { Actor } from '../platform/audit.ts';
 import { eventRow, type NewEvent } from '../platform/events.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
+import type { RecordPost } from './record-posts.ts';
 
 /** Field-level history of every record write, written in the write's transaction. */
 
@@ -41,16 +42,34 @@ const changelogRow = (entry: ChangelogEntry) => ({
 });
 
 /**
- * A record write's changelog row and its outbox event, in one statement (every record write
- * makes both, so it is plain SQL rather than built anew each time).
+ * A record write's changelog row, its outbox event and its activity-feed post (when the
+ * write has one and the `feedSystemPosts` setting does not switch its type off), in one
+ * statement: every record write makes them, so it is plain SQL rather than built anew each time.
+ * The post is written without a live push (a records write does not know the feed's
+ * audiences); the dispatcher announces a batch's posts to open feeds (collaboration/system-posts.ts).
  */
-export async function writeChangeAndEvent(trx: Db, entry: ChangelogEntry, event: NewEvent): Promise<void> {
+export async function writeChangeAndEvent(
+  trx: Db,
+  entry: ChangelogEntry,
+  event: NewEvent,
+  post?: RecordPost | null,
+): Promise<void> {
   const log = changelogRow(entry);
   const row = eventRow(event);
+  // The setting's default (every type on) is the coalesce: no row, or no key, means on.
+  const posted = post
+    ? sql`, posted as (
+      insert into feed_posts (type, text, author_id, module, record_id, target_user_id, visibility)
+      select ${post.type}, ${post.text}, ${log.actorId},
+        ${post.aboutRecord ? log.module : null}, ${post.aboutRecord ? log.recordId : null},
+        ${post.targetUserId ? sql`(select id from users where id = ${post.targetUserId}::uuid)` : null},
+        ${post.visibility}
+      where coalesce((select (value ->> ${post.type})::boolean from settings where key = 'feedSystemPosts'), true))`
+    : sql``;
   await sql`
     with logged as (
       insert into changelog (module, record_id, action, changes, actor_id, actor_name)
-      values (${log.module}, ${log.recordId}, ${log.action}, ${log.changes}, ${log.actorId}, ${log.actorName}))
+      values (${log.module}, ${log.recordId}, ${log.action}, ${log.changes}, ${log.actorId}, ${log.actorName}))${posted}
     insert into events (type, module, record_id, payload, actor_id, causation_id, depth)
     values (${row.type}, ${row.module}, ${row.recordId}, ${row.payload}, ${row.actorId}, ${row.causationId}, ${row.depth})`.execute(
     trx,
@@ -67,7 +86,7 @@ export interface ChangelogQuery {
 
 /** Newest first; filters by module, record and the user who made the change. */
 export async function listChangelog(db: Db, query: ChangelogQuery) {
-  const after = decodeCursor(query.cursor, 1);
+  const after = decodeCursor(query.cursor, ['integer']);
   let select = db
     .selectFrom('changelog')
     .select(['id', 'module', 'recordId', 'action', 'changes', 'actorId', 'actorName', 'at']);

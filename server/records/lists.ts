@@ -3,11 +3,11 @@ import type { ListInput, ListPatch } from '../../schemas/lists.ts';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { type Actor, audit } from '../platform/audit.ts';
-import type { Principal } from '../platform/authz.ts';
+import { type Principal, requireScope, scopeFor } from '../platform/authz.ts';
 import { forbidden, invalid, notFound, WeftError } from '../platform/errors.ts';
 import { containsPattern, decodeCursor, toPage } from '../platform/pagination.ts';
 import { recordsDb } from '../studio/fields.ts';
-import { getModule } from '../studio/modules.ts';
+import { getModule, listModules } from '../studio/modules.ts';
 import { accessCondition } from './record-access.ts';
 import { listRecords, queryFieldsOf, type RecordListQuery } from './record-list.ts';
 import { compileWhere } from './record-query.ts';
@@ -53,9 +53,13 @@ export async function listLists(
   principal: Principal,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined; module?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('lists').select(columns);
-  if (!principal.isAdmin) select = select.where(readable(principal));
+  if (!principal.isAdmin) {
+    select = select.where(readable(principal));
+    // A list on a module the reader may not view is not theirs to see, even by name.
+    select = select.where('module', 'in', ['', ...(await viewableModules(db, principal))]);
+  }
   if (query.module) select = select.where('module', '=', query.module);
   if (query.q) select = select.where('name', 'ilike', containsPattern(query.q));
   if (after) {
@@ -75,8 +79,15 @@ export async function getList(db: Db, principal: Principal, id: string) {
   let select = db.selectFrom('lists').select(columns).where('id', '=', id);
   if (!principal.isAdmin) select = select.where(readable(principal));
   const list = await select.executeTakeFirst();
-  if (!list) throw notFound('List');
+  if (!list || scopeFor(principal, list.module, 'view') === 'none') throw notFound('List');
   return list;
+}
+
+/** The modules whose records the principal may view (some scope at least). */
+async function viewableModules(db: Db, principal: Principal): Promise<string[]> {
+  return (await listModules(db))
+    .filter((module) => scopeFor(principal, module.name, 'view') !== 'none')
+    .map((module) => module.name);
 }
 
 /** Changing a list is for its owner and admins. */
@@ -110,6 +121,7 @@ async function insertMembers(trx: Db, listId: string, ids: string[]): Promise<vo
 
 export async function createList(db: Db, principal: Principal, actor: Actor, input: ListInput) {
   await getModule(db, input.module);
+  requireScope(principal, input.module, 'view');
   if (input.kind === 'dynamic') {
     if (input.criteria === undefined) throw invalid('criteria', 'is required for a dynamic list');
     if (input.recordIds) throw invalid('recordIds', 'a dynamic list has no chosen members');

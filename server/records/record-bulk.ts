@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { type MacroParams, macroAllowed } from '../../engine/nodes/triggers/macro.ts';
 import { type BulkTarget, bulkLimit, type RecordBulkBody } from '../../schemas/record-bulk.ts';
 import type { Db } from '../db/index.ts';
 import { type Actor, audit } from '../platform/audit.ts';
@@ -7,6 +8,7 @@ import { notFound, WeftError } from '../platform/errors.ts';
 import { recordsDb } from '../studio/fields.ts';
 import { getModule, type ModuleDefinition, pinModules } from '../studio/modules.ts';
 import { validateRecordInput } from '../studio/record-schema.ts';
+import { visibleQueryFields } from './field-access.ts';
 import { accessCondition } from './record-access.ts';
 import { queryFieldsOf } from './record-list.ts';
 import { parseWhere, searchCondition } from './record-query.ts';
@@ -75,8 +77,13 @@ function asTargetField<T>(work: () => T): T {
 }
 
 /** The condition a list's `where` (json-logic, JSON-encoded) and `q` put on a module's records. */
-function filterOf(module: ModuleDefinition, where: string | undefined, q: string | undefined) {
-  const fields = queryFieldsOf(module);
+function filterOf(
+  principal: Principal,
+  module: ModuleDefinition,
+  where: string | undefined,
+  q: string | undefined,
+) {
+  const fields = visibleQueryFields(principal, module.name, queryFieldsOf(module));
   return { where: parseWhere(where, fields), search: searchCondition(q, fields) };
 }
 
@@ -89,7 +96,7 @@ export async function countRecords(
 ): Promise<{ count: number }> {
   const module = await getModule(db, moduleName);
   const visible = await accessCondition(db, principal, moduleName, 'view');
-  const { where, search } = filterOf(module, query.where, query.q);
+  const { where, search } = filterOf(principal, module, query.where, query.q);
   let select = recordsDb(db).selectFrom(module.table).select(sql<number>`count(*)::int`.as('count'));
   if (visible) select = select.where(visible);
   if (where) select = select.where(where);
@@ -109,7 +116,12 @@ async function resolveTarget(
   if (target.ids) return [...new Set(target.ids.map((id) => id.toLowerCase()))].sort();
   const visible = await accessCondition(db, principal, module.name, 'view');
   const { where, search } = asTargetField(() =>
-    filterOf(module, target.where === undefined ? undefined : JSON.stringify(target.where), target.search),
+    filterOf(
+      principal,
+      module,
+      target.where === undefined ? undefined : JSON.stringify(target.where),
+      target.search,
+    ),
   );
   let select = recordsDb(db).selectFrom(module.table).select('id');
   if (visible) select = select.where(visible);
@@ -172,8 +184,8 @@ async function prepare(
       requireScope(principal, module.name, 'delete');
       return;
     case 'runFlow': {
-      // Running flows is administration, as on POST /api/flows/:id/run.
-      requireAdmin(principal);
+      // Running flows is administration, as on POST /api/flows/:id/run, except macros for
+      // the roles they name (POST /api/macros/:id/run).
       const flow = await db
         .selectFrom('flows')
         .leftJoin('flowVersions', (join) =>
@@ -185,6 +197,14 @@ async function prepare(
         .where('flows.id', '=', body.flowId)
         .executeTakeFirst();
       if (!flow) throw notFound('Flow');
+      if (
+        !principal.isAdmin &&
+        !(
+          flow.definition?.trigger.type === 'trigger.macro' &&
+          macroAllowed(flow.definition.trigger.params as MacroParams, principal)
+        )
+      )
+        requireAdmin(principal);
       if (flow.publishedVersion === null || !flow.definition)
         throw new WeftError('UNPROCESSABLE', 'Publish the flow before running it');
       const on = (flow.definition.trigger.params as { module?: string }).module;

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
+import { type Principal, scopeFor } from '../platform/authz.ts';
 import { recordsDb, tableOf } from '../studio/fields.ts';
 import { displayExpression, findModule, type ModuleDefinition } from '../studio/modules.ts';
+import { accessCondition } from './record-access.ts';
 
 /**
  * The names that go with ids: a link field's record (by its module's display fields), an
@@ -10,19 +12,33 @@ import { displayExpression, findModule, type ModuleDefinition } from '../studio/
 
 type RecordValues = Record<string, unknown>;
 
-/** Display names of records of one module, by id. */
+/** What a viewer reads in place of the name of a linked record they may not view. */
+export const restrictedName = 'restricted';
+
+/**
+ * Display names of records of one module, by id. With a viewer, a record outside their
+ * view scope answers `restrictedName` instead of its name (its existence is already told
+ * by the link itself; its name is not theirs to read).
+ */
 export async function recordNames(
   db: Db,
   module: ModuleDefinition,
   ids: string[],
+  viewer?: Principal,
 ): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
+  const hidden = viewer !== undefined && scopeFor(viewer, module.name, 'view') === 'none';
+  const condition = viewer && !hidden ? await accessCondition(db, viewer, module.name, 'view') : null;
   const rows = await recordsDb(db)
     .selectFrom(tableOf(module.name))
-    .select(['id', displayExpression(module).as('name')])
+    .select([
+      'id',
+      displayExpression(module).as('name'),
+      (hidden ? sql<boolean>`false` : (condition ?? sql<boolean>`true`)).as('visible'),
+    ])
     .where(sql<boolean>`id = any(${ids}::uuid[])`)
     .execute();
-  return new Map(rows.map((row) => [String(row.id), String(row.name ?? '')]));
+  return new Map(rows.map((row) => [String(row.id), row.visible ? String(row.name ?? '') : restrictedName]));
 }
 
 /** Names of users (first and last name, else username) and groups, by id. */
@@ -51,11 +67,15 @@ function targetOf(field: ModuleDefinition['fields'][number], record: RecordValue
   return typeof holder === 'string' && typeof record[holder] === 'string' ? record[holder] : undefined;
 }
 
-/** Adds `_display: { field: name }` to each record for its link and assignment fields. */
+/**
+ * Adds `_display: { field: name }` to each record for its link and assignment fields. With a
+ * viewer, linked records they may not view show as `restrictedName`.
+ */
 export async function withDisplay(
   db: Db,
   module: ModuleDefinition,
   records: RecordValues[],
+  viewer?: Principal,
 ): Promise<RecordValues[]> {
   const links = module.fields.filter((field) => field.type === 'link');
   const assignments = module.fields.filter((field) => field.type === 'assignment');
@@ -70,7 +90,7 @@ export async function withDisplay(
   const names = new Map<string, Map<string, string>>();
   for (const [target, ids] of wanted) {
     const definition = target === module.name ? module : await findModule(db, target);
-    if (definition) names.set(target, await recordNames(db, definition, [...ids]));
+    if (definition) names.set(target, await recordNames(db, definition, [...ids], viewer));
   }
   const people = await assigneeNames(db, [
     ...new Set(records.flatMap((record) => assignments.map((field) => record[field.name]).filter(isId))),

@@ -5,6 +5,7 @@ import { columnName, recordsDb } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
 import { getModule } from '../studio/modules.ts';
 import { toRecord } from '../studio/record-schema.ts';
+import { redact, visibleQueryFields } from './field-access.ts';
 import { accessCondition } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
 import {
@@ -56,7 +57,8 @@ export async function listRecords(
 ) {
   const module = await getModule(db, moduleName);
   const visible = await accessCondition(db, principal, moduleName, 'view');
-  const fields = queryFieldsOf(module);
+  // Hidden fields are unknown to the query: filtering, sorting or searching on one is refused.
+  const fields = visibleQueryFields(principal, moduleName, queryFieldsOf(module));
   const sorts = parseSort(query.sort ?? '-createdAt', fields);
   const chosen = parseColumns(query.columns, fields);
   const names = new Set(chosen.map((field) => field.name));
@@ -78,8 +80,8 @@ export async function listRecords(
     .execute();
   const page = pageOf(rows, query.limit, sorts);
   const records = page.items.map((row) => toRecord(module, row));
-  const shown = (await withDisplay(db, module, records)).map((record) =>
+  const shown = (await withDisplay(db, module, records, principal)).map((record) =>
     Object.fromEntries(Object.entries(record).filter(([name]) => name === '_display' || names.has(name))),
   );
-  return { items: shown, nextCursor: page.nextCursor };
+  return { items: shown.map((record) => redact(principal, moduleName, record)), nextCursor: page.nextCursor };
 }

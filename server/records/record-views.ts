@@ -14,7 +14,7 @@ export interface ViewQuery {
 }
 
 export async function listViews(db: Db, query: ViewQuery) {
-  const after = decodeCursor(query.cursor, 1);
+  const after = decodeCursor(query.cursor, ['integer']);
   let select = db
     .selectFrom('recordViews')
     .leftJoin('users', 'users.id', 'recordViews.userId')

@@ -212,6 +212,29 @@ function truthy(field: QueryField): Condition {
   return kindOf(field) === 'boolean' ? sql<SqlBool>`${column(field)} is true` : not(isEmpty(field));
 }
 
+const processStates = ['started', 'completed', 'notStarted', 'notCompleted'];
+
+/**
+ * X2CRM's workflow_status as the flow evaluator reads it (engine/core/fact-operators.ts):
+ * the record's row in `process_stage_states` (written with each change of its progress by
+ * server/processes). `started` holds for a completed stage too. Only the current record:
+ * a fourth argument (another record's id) has no meaning in a list.
+ */
+function processStatus(args: unknown[]): Condition {
+  const [process, stage, state] = args;
+  if (args.length !== 3 || typeof process !== 'string' || typeof stage !== 'string')
+    throw fail('"processStatus" takes a process id, a stage id and a state');
+  if (typeof state !== 'string' || !processStates.includes(state))
+    throw fail(`"processStatus" takes one of ${processStates.join(', ')} third`);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(process))
+    throw fail('"processStatus" takes a process id (a uuid) first');
+  // `id` unqualified is the record table's: process_stage_states has no such column.
+  const completedOnly = state === 'completed' || state === 'notCompleted';
+  const exists = sql<SqlBool>`exists (select 1 from process_stage_states pss where pss.process_id = ${process}
+    and pss.stage_id = ${stage} and pss.record_id = id ${completedOnly ? sql`and pss.status = 'completed'` : sql``})`;
+  return state === 'started' || state === 'completed' ? exists : not(exists);
+}
+
 function compile(rule: unknown, scope: Scope, depth: number): Condition {
   if (depth > maxDepth) throw fail(`is nested deeper than ${maxDepth}`);
   if (rule === true) return truth;
@@ -282,6 +305,8 @@ function compile(rule: unknown, scope: Scope, depth: number): Condition {
       return isEmpty(singleField(op, args, scope));
     case 'notEmpty':
       return not(isEmpty(singleField(op, args, scope)));
+    case 'processStatus':
+      return processStatus(args);
     default:
       throw fail(`unsupported operator "${op}"`);
   }

@@ -10,6 +10,7 @@ import { tagsBody } from '../../schemas/tags.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { listChangelog } from './changelog.ts';
+import { redact } from './field-access.ts';
 import { bulkRecords, countRecords } from './record-bulk.ts';
 import { listRecords } from './record-list.ts';
 import { reassignRecords } from './record-ownership.ts';
@@ -73,12 +74,16 @@ export const recordRoutes: RoutePlugin = async (app) => {
       reply
         .code(201)
         .send(
-          await createRecord(
-            app.db,
+          redact(
             principalOf(request),
-            actorOf(request),
             request.params.module,
-            request.body,
+            await createRecord(
+              app.db,
+              principalOf(request),
+              actorOf(request),
+              request.params.module,
+              request.body,
+            ),
           ),
         ),
   );
@@ -87,22 +92,30 @@ export const recordRoutes: RoutePlugin = async (app) => {
     '/:module/:id',
     { schema: { tags, summary: 'One record (logged in its view history)', params: recordParams } },
     async (request) =>
-      getRecord(app.db, principalOf(request), request.params.module, request.params.id, {
-        viewedBy: actorOf(request),
-      }),
+      redact(
+        principalOf(request),
+        request.params.module,
+        await getRecord(app.db, principalOf(request), request.params.module, request.params.id, {
+          viewedBy: actorOf(request),
+        }),
+      ),
   );
 
   app.patch(
     '/:module/:id',
     { schema: { tags, summary: 'Change fields of a record', params: recordParams, body: recordBody } },
     async (request) =>
-      updateRecord(
-        app.db,
+      redact(
         principalOf(request),
-        actorOf(request),
         request.params.module,
-        request.params.id,
-        request.body,
+        await updateRecord(
+          app.db,
+          principalOf(request),
+          actorOf(request),
+          request.params.module,
+          request.params.id,
+          request.body,
+        ),
       ),
   );
 
@@ -133,9 +146,15 @@ export const recordRoutes: RoutePlugin = async (app) => {
     },
     async (request) => {
       const { module, id } = request.params;
+      const principal = principalOf(request);
       // Whoever may see the record may see its history: getRecord answers 404 otherwise.
-      await getRecord(app.db, principalOf(request), module, id);
-      return listChangelog(app.db, { ...request.query, module, recordId: id });
+      await getRecord(app.db, principal, module, id);
+      const page = await listChangelog(app.db, { ...request.query, module, recordId: id });
+      // Changes to fields hidden from the caller's roles are left out.
+      return {
+        ...page,
+        items: page.items.map((entry) => ({ ...entry, changes: redact(principal, module, entry.changes) })),
+      };
     },
   );
 
@@ -144,7 +163,12 @@ export const recordRoutes: RoutePlugin = async (app) => {
     { schema: { tags, summary: 'Add tags to a record', params: recordParams, body: tagsBody } },
     async (request) => {
       const { module, id } = request.params;
-      return addTags(app.db, principalOf(request), actorOf(request), module, id, [...request.body.tags]);
+      const principal = principalOf(request);
+      return redact(
+        principal,
+        module,
+        await addTags(app.db, principal, actorOf(request), module, id, [...request.body.tags]),
+      );
     },
   );
 
@@ -163,7 +187,12 @@ export const recordRoutes: RoutePlugin = async (app) => {
     },
     async (request) => {
       const { module, id, tag } = request.params;
-      return removeTags(app.db, principalOf(request), actorOf(request), module, id, [tag]);
+      const principal = principalOf(request);
+      return redact(
+        principal,
+        module,
+        await removeTags(app.db, principal, actorOf(request), module, id, [tag]),
+      );
     },
   );
 };

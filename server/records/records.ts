@@ -2,7 +2,7 @@ import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Actor } from '../platform/audit.ts';
-import type { Principal } from '../platform/authz.ts';
+import { type Principal, scopeFor } from '../platform/authz.ts';
 import { conflict, forbidden, invalid, notFound } from '../platform/errors.ts';
 import { type Causation, emitEvent } from '../platform/events.ts';
 import { routeRecord } from '../routing/routing.ts';
@@ -17,8 +17,10 @@ import {
 } from '../studio/modules.ts';
 import { toColumns, toRecord, validateRecordInput } from '../studio/record-schema.ts';
 import { type Changes, diff, writeChangeAndEvent } from './changelog.ts';
+import { checkWritable } from './field-access.ts';
 import { accessCondition, checkAssignee } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
+import { createdPost, deletedPost, updatedPost } from './record-posts.ts';
 
 /**
  * Records of any module. Every write validates against the module's current definition,
@@ -70,6 +72,7 @@ async function withUniqueCheck<T>(module: ModuleDefinition, work: () => Promise<
  */
 async function checkReferences(
   db: Db,
+  principal: Principal,
   module: ModuleDefinition,
   given: RecordValues,
   record: RecordValues,
@@ -94,12 +97,9 @@ async function checkReferences(
         typeof field.options.module === 'string' ? field.options.module : holder && record[holder];
       if (typeof target !== 'string')
         throw invalid(field.name, `needs ${holder ?? 'its module'} set as well`);
-      const row = await recordsDb(db)
-        .selectFrom(tableOf(target))
-        .select('id')
-        .where('id', '=', value)
-        .executeTakeFirst()
-        .catch(() => undefined);
+      // A record the principal may not view answers exactly as a missing one: whether an id
+      // exists is not theirs to learn by linking to it.
+      const row = await linkTargetVisible(db, principal, target, value);
       if (!row) throw invalid(field.name, `names no ${target} record`);
     }
     if (field.type === 'assignment') {
@@ -109,6 +109,19 @@ async function checkReferences(
       if (!rows[0]?.found) throw invalid(field.name, 'is not a user or group');
     }
   }
+}
+
+async function linkTargetVisible(db: Db, principal: Principal, target: string, id: string): Promise<boolean> {
+  if (scopeFor(principal, target, 'view') === 'none') return false;
+  const visible = (await accessCondition(db, principal, target, 'view').catch(() => null)) ?? always;
+  const row = await recordsDb(db)
+    .selectFrom(tableOf(target))
+    .select('id')
+    .where('id', '=', id)
+    .where(visible)
+    .executeTakeFirst()
+    .catch(() => undefined);
+  return row !== undefined;
 }
 
 async function dropdownProblem(
@@ -188,13 +201,14 @@ export async function createRecord(
 ): Promise<RecordValues> {
   const module = await getModule(db, moduleName);
   const values = { ...validateRecordInput(module, 'create', input) };
+  checkWritable(principal, module, values);
   const routed = !('assignedTo' in values) && options.routing !== false && (await routingOn(db, moduleName));
   if (!routed) {
     // Unassigned input goes to its creator, within what the creator's scope allows.
     if (!('assignedTo' in values)) values.assignedTo = principal.id;
     await checkAssignee(db, principal, moduleName, (values.assignedTo as string | null) ?? null);
   }
-  await checkReferences(db, module, values, values);
+  await checkReferences(db, principal, module, values, values);
   const record = await withUniqueCheck(module, () =>
     inTransaction(db, async (trx) => {
       // The rotation's turn is taken in this transaction: it is given back if the insert fails.
@@ -219,13 +233,14 @@ export async function createRecord(
           actorId: actor.id,
           causation: options.causation,
         },
+        createdPost(module, record),
       );
       await emitTagEvents(trx, moduleName, id, [], record.tags, actor, options.causation);
       return record;
     }),
   );
   if (options.display === false) return record;
-  return (await withDisplay(db, module, [record]))[0] ?? record;
+  return (await withDisplay(db, module, [record], principal))[0] ?? record;
 }
 
 /** One record the principal may view, or a 404 (outside the scope is the same as absent). */
@@ -263,7 +278,7 @@ export async function getRecord(
     });
   }
   if (options.display === false) return record;
-  return (await withDisplay(db, module, [record]))[0] ?? record;
+  return (await withDisplay(db, module, [record], principal))[0] ?? record;
 }
 
 /**
@@ -346,6 +361,7 @@ export async function updateRecord(
 ): Promise<RecordValues> {
   const module = await getModule(db, moduleName);
   const values = validateRecordInput(module, 'update', input);
+  checkWritable(principal, module, values);
   const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
   const allowed = (await accessCondition(db, principal, moduleName, 'update')) ?? always;
   const columns = toColumns(module, values);
@@ -355,11 +371,11 @@ export async function updateRecord(
       // PostgreSQL compares as stored ("…T10:00:00+02:00" is its UTC form, 1.50 is 1.5): a write
       // that changes nothing is no write, and leaves no changelog row, event or new updatedAt.
       const quick = !checkReadsRecord(module, values);
-      if (quick) await checkReferences(trx, module, values, values);
+      if (quick) await checkReferences(trx, principal, module, values, values);
       const written = quick ? await lockAndUpdate(trx, module, id, columns, visible, allowed) : undefined;
-      if (written) return logUpdate(trx, moduleName, written.before, written.after, actor, options);
+      if (written) return logUpdate(trx, module, written.before, written.after, actor, options);
       const before = await lockForWrite(trx, module, id, 'update', visible, allowed);
-      if (!quick) await checkReferences(trx, module, values, { ...before, ...values });
+      if (!quick) await checkReferences(trx, principal, module, values, { ...before, ...values });
       const changing = sql.join(
         Object.entries(columns).map(([column, value]) => sql`${sql.ref(column)} is distinct from ${value}`),
         sql` or `,
@@ -372,22 +388,23 @@ export async function updateRecord(
         .returningAll()
         .executeTakeFirst();
       if (!row) return before;
-      return logUpdate(trx, moduleName, before, toRecord(module, row), actor, options);
+      return logUpdate(trx, module, before, toRecord(module, row), actor, options);
     }),
   );
   if (options.display === false) return record;
-  return (await withDisplay(db, module, [record]))[0] ?? record;
+  return (await withDisplay(db, module, [record], principal))[0] ?? record;
 }
 
 /** An update's changelog row, outbox event and tag events, in its transaction. Answers the record as written. */
 async function logUpdate(
   trx: Db,
-  moduleName: string,
+  module: ModuleDefinition,
   before: RecordValues,
   after: RecordValues,
   actor: Actor,
   options: WriteOptions,
 ): Promise<RecordValues> {
+  const moduleName = module.name;
   const id = String(after.id);
   const changes = diff(before, after);
   await writeChangeAndEvent(
@@ -405,6 +422,7 @@ async function logUpdate(
       actorId: actor.id,
       causation: options.causation,
     },
+    updatedPost(module, after, changes),
   );
   if (changes.tags)
     await emitTagEvents(trx, moduleName, id, before.tags, after.tags, actor, options.causation);
@@ -447,6 +465,7 @@ async function unlinkReferences(
             actorId: actor.id,
             causation,
           },
+          updatedPost(module, record, changes),
         );
       }
     }
@@ -481,6 +500,7 @@ export async function deleteRecord(
         actorId: actor.id,
         causation: options.causation,
       },
+      deletedPost(module, before),
     );
   });
 }

@@ -3,7 +3,7 @@ import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { type Actor, audit } from '../platform/audit.ts';
 import type { Principal } from '../platform/authz.ts';
-import { notFound } from '../platform/errors.ts';
+import { notFound, WeftError } from '../platform/errors.ts';
 import { recordsDb } from '../studio/fields.ts';
 import { getModule, listModules } from '../studio/modules.ts';
 import { toRecord } from '../studio/record-schema.ts';
@@ -70,28 +70,34 @@ export async function tagCounts(db: Db, module?: string): Promise<{ tag: string;
 }
 
 /**
- * Deletes a tag everywhere: each record that carried it is updated, logged and emitted
- * (`record.updated` and `tag.removed`) in one transaction.
+ * The tag manager's one write: every record carrying any of `from` loses them and, with
+ * `into`, gains `into` (rename, merge); each record updated, logged and emitted
+ * (`record.updated`, `tag.removed` per tag taken off, `tag.added` when `into` is new to it)
+ * in one transaction.
  */
-export async function deleteTag(db: Db, actor: Actor, tag: string): Promise<{ records: number }> {
-  const name = normalizeTag(tag);
-  const records = await inTransaction(db, async (trx) => {
+async function rewriteTags(db: Db, actor: Actor, from: string[], into: string | null) {
+  return inTransaction(db, async (trx) => {
     let count = 0;
     for (const module of await listModules(trx)) {
       const before = await recordsDb(trx)
         .selectFrom(module.table)
         .select(['id', 'tags'])
-        .where(sql<boolean>`tags @> array[${name}]::text[]`)
+        .where(sql<boolean>`tags && ${sql.val(from)}::text[]`)
         .forUpdate()
         .execute();
       if (before.length === 0) continue;
+      const kept = sql`array(select t from unnest(tags) as t where t <> all(${sql.val(from)}::text[]))`;
+      const next =
+        into === null
+          ? kept
+          : sql`case when ${into} = any(${kept}) then ${kept} else ${kept} || array[${into}]::text[] end`;
       const rows = await recordsDb(trx)
         .updateTable(module.table)
-        .set({ tags: sql`array_remove(tags, ${name})`, updated_at: sql`now()` })
-        .where(sql<boolean>`tags @> array[${name}]::text[]`)
+        .set({ tags: next, updated_at: sql`now()` })
+        .where(sql<boolean>`tags && ${sql.val(from)}::text[]`)
         .returningAll()
         .execute();
-      const previous = new Map(before.map((row) => [String(row.id), row.tags as string[]]));
+      const previous = new Map(before.map((row) => [String(row.id), (row.tags as string[]) ?? []]));
       count += rows.length;
       const changed = rows.map((row) => toRecord(module, row));
       await trx
@@ -112,32 +118,91 @@ export async function deleteTag(db: Db, actor: Actor, tag: string): Promise<{ re
       await trx
         .insertInto('events')
         .values(
-          changed.flatMap((record) => [
-            {
-              type: 'record.updated' as const,
-              module: module.name,
-              recordId: String(record.id),
-              payload: JSON.stringify({
-                record,
-                previous: { tags: previous.get(String(record.id)) },
-                changed: ['tags'],
-              }),
-              actorId: actor.id,
-            },
-            {
-              type: 'tag.removed' as const,
-              module: module.name,
-              recordId: String(record.id),
-              payload: JSON.stringify({ tag: name }),
-              actorId: actor.id,
-            },
-          ]),
+          changed.flatMap((record) => {
+            const had = previous.get(String(record.id)) ?? [];
+            const base = { module: module.name, recordId: String(record.id), actorId: actor.id };
+            return [
+              {
+                ...base,
+                type: 'record.updated' as const,
+                payload: JSON.stringify({ record, previous: { tags: had }, changed: ['tags'] }),
+              },
+              ...had
+                .filter((tag) => from.includes(tag) && tag !== into)
+                .map((tag) => ({ ...base, type: 'tag.removed' as const, payload: JSON.stringify({ tag }) })),
+              ...(into !== null && !had.includes(into)
+                ? [{ ...base, type: 'tag.added' as const, payload: JSON.stringify({ tag: into }) }]
+                : []),
+            ];
+          }),
         )
         .execute();
     }
-    if (count === 0) throw notFound(`Tag ${name}`);
-    await audit(trx, actor, 'tag.delete', { type: 'tag', id: name }, { records: count });
     return count;
   });
-  return { records };
+}
+
+/** Removes a tag from every record. */
+export async function deleteTag(db: Db, actor: Actor, tag: string): Promise<{ records: number }> {
+  const name = normalizeTag(tag);
+  return inTransaction(db, async (trx) => {
+    const records = await rewriteTags(trx, actor, [name], null);
+    if (records === 0) throw notFound(`Tag ${name}`);
+    await audit(trx, actor, 'tag.delete', { type: 'tag', id: name }, { records });
+    return { records };
+  });
+}
+
+/**
+ * Renames a tag on every record; renaming onto a tag in use merges the two (a record with
+ * both keeps one).
+ */
+export async function renameTag(db: Db, actor: Actor, tag: string, to: string) {
+  const name = normalizeTag(tag);
+  const into = normalizeTag(to);
+  if (into === '')
+    throw new WeftError('VALIDATION', 'The new name is empty', [{ field: 'to', reason: 'is empty' }]);
+  return inTransaction(db, async (trx) => {
+    const merged = (await tagCounts(trx)).some((row) => row.tag === into);
+    const records = await rewriteTags(trx, actor, [name], into);
+    if (records === 0) throw notFound(`Tag ${name}`);
+    await audit(trx, actor, 'tag.rename', { type: 'tag', id: name }, { to: into, records, merged });
+    return { records, merged };
+  });
+}
+
+/** Merges several tags into one (which may be one of them or a new name). */
+export async function mergeTags(db: Db, actor: Actor, tags: string[], into: string) {
+  const target = normalizeTag(into);
+  const from = [...new Set(tags.map(normalizeTag))].filter((tag) => tag !== '' && tag !== target);
+  if (target === '')
+    throw new WeftError('VALIDATION', 'The tag to merge into is empty', [
+      { field: 'into', reason: 'is empty' },
+    ]);
+  if (from.length === 0)
+    throw new WeftError('VALIDATION', 'Name at least one other tag to merge', [
+      { field: 'tags', reason: 'only the target' },
+    ]);
+  return inTransaction(db, async (trx) => {
+    const records = await rewriteTags(trx, actor, from, target);
+    await audit(trx, actor, 'tag.merge', { type: 'tag', id: target }, { from, records });
+    return { records };
+  });
+}
+
+/** Removes every tag from every record; the caller confirms with the number of tags it saw. */
+export async function deleteAllTags(db: Db, actor: Actor, confirm: number) {
+  return inTransaction(db, async (trx) => {
+    const tags = (await tagCounts(trx)).map((row) => row.tag);
+    if (confirm !== tags.length) {
+      throw new WeftError(
+        'VALIDATION',
+        `There are ${tags.length} tags, not ${confirm}: look again before deleting them all`,
+        [{ field: 'confirm', reason: `must be the number of tags, ${tags.length}` }],
+      );
+    }
+    const records = tags.length === 0 ? 0 : await rewriteTags(trx, actor, tags, null);
+    await audit(trx, actor, 'tag.deleteAll', null, { tags: tags.length, records });
+    return { tags: tags.length, records };
+  });
 }

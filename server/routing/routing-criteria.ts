@@ -7,6 +7,8 @@
  * computed, so neither is allowed.
  */
 import { ConditionError, test, validateCondition } from '../../engine/core/conditions.ts';
+import { type ConditionFacts, factsNeeded, MissingFactsError } from '../../engine/core/facts.ts';
+import type { Db } from '../db/index.ts';
 
 export const routingOperators: ReadonlySet<string> = new Set([
   'var',
@@ -24,6 +26,8 @@ export const routingOperators: ReadonlySet<string> = new Set([
   'empty',
   'notEmpty',
   'between',
+  // Processes: where the record stands in a process (a new record stands nowhere).
+  'processStatus',
   '!',
   'and',
   'or',
@@ -93,13 +97,51 @@ function nullSafe(rule: unknown): unknown {
  * still fails (saved before an operator was withdrawn) matches nothing rather than
  * failing the write that is being routed.
  */
-export function criteriaMatch(criteria: unknown, record: Record<string, unknown>): boolean {
+export function criteriaMatch(
+  criteria: unknown,
+  record: Record<string, unknown>,
+  facts?: ConditionFacts,
+): boolean {
   if (typeof criteria === 'boolean') return criteria;
   const data = JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
   try {
-    return test(nullSafe(criteria), data);
+    // `processStatus` asks about the current record (`record.id`) with facts the caller read.
+    return test(nullSafe(criteria), { ...data, record: { id: data.id }, facts: facts ?? {} });
   } catch (error) {
-    if (error instanceof ConditionError) return false;
+    // A condition without its answer (a fact the caller did not read) matches nothing either.
+    if (error instanceof ConditionError || error instanceof MissingFactsError) return false;
     throw error;
   }
+}
+
+/**
+ * The facts routing criteria ask for: where the record stands in the processes that
+ * `processStatus` names (its per-stage rows; a new record stands nowhere). Presence and
+ * lists are not read here.
+ */
+export async function routingFacts(
+  db: Db,
+  criteria: unknown[],
+  recordId: unknown,
+): Promise<ConditionFacts | undefined> {
+  const processes = [...new Set(criteria.flatMap((rule) => factsNeeded(rule).processes ?? []))];
+  if (processes.length === 0) return undefined;
+  const id = typeof recordId === 'string' ? recordId : '';
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const facts: NonNullable<ConditionFacts['processes']> = {};
+  for (const process of processes) facts[process] = id ? { [id]: {} } : {};
+  const named = processes.filter((process) => uuid.test(process));
+  if (!uuid.test(id) || named.length === 0) return { processes: facts };
+  const rows = await db
+    .selectFrom('processStageStates')
+    .select(['processId', 'stageId', 'status'])
+    .where('recordId', '=', id)
+    .where('processId', 'in', named)
+    .execute();
+  for (const row of rows) {
+    const byRecord = facts[row.processId] ?? {};
+    byRecord[id] = { ...byRecord[id], [row.stageId]: row.status };
+    facts[row.processId] = byRecord;
+  }
+  return { processes: facts };
 }

@@ -17,11 +17,16 @@ import type { RoutingDecision } from '../../schemas/routing.ts';
 import type { Db } from '../db/index.ts';
 import { SettingsService } from '../platform/settings.ts';
 import { CandidatePool, type Candidates } from './routing-candidates.ts';
-import { criteriaMatch } from './routing-criteria.ts';
+import { criteriaMatch, routingFacts } from './routing-criteria.ts';
 
 export interface RouteOptions {
   /** The admin's dry run: who would get the records, even with routing off, without taking turns. */
   dryRun?: boolean;
+  /**
+   * Routing asked for now (a flow's "assign by lead routing"): the module's rules apply, and
+   * turns are taken, whether or not the module routes every new record.
+   */
+  onDemand?: boolean;
   /** The process's settings service (its cache); by default settings are read through `trx`. */
   settings?: SettingsService;
 }
@@ -101,7 +106,8 @@ async function plannerFor(
     .executeTakeFirst();
   const always = (plan: Plan) => async () => plan;
   if (!config) return always(nobody(`routing is not set up for ${module}`));
-  if (!config.enabled && !options.dryRun) return always(nobody(`routing is off for ${module}`));
+  if (!config.enabled && !options.dryRun && !options.onDemand)
+    return always(nobody(`routing is off for ${module}`));
   const pool = new CandidatePool(trx, config, options.settings ?? new SettingsService(trx));
 
   switch (config.mode) {
@@ -160,8 +166,13 @@ async function customRoundRobin(
 
   return async (record) => {
     const passed: string[] = [];
+    const facts = await routingFacts(
+      trx,
+      rules.map((rule) => rule.criteria),
+      record.id,
+    );
     for (const [index, rule] of rules.entries()) {
-      if (!criteriaMatch(rule.criteria, record)) continue;
+      if (!criteriaMatch(rule.criteria, record, facts)) continue;
       const eligible = await candidatesOf(rule);
       if (eligible.ids.length === 0) {
         passed.push(`rules[${index}] matched but nobody was eligible${eligible.note}`);

@@ -32,7 +32,7 @@ export async function listDropdowns(
   db: Db,
   query: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('dropdowns').select(columns);
   if (query.q) select = select.where('name', 'ilike', containsPattern(query.q));
   if (after)

@@ -77,7 +77,7 @@ export async function listLayouts(
   query: { limit: number; cursor?: string | undefined },
 ) {
   const module = await getModule(db, moduleName);
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
   let select = db.selectFrom('layouts').select(columns).where('module', '=', moduleName);
   if (after)
     select = select.where((eb) =>

@@ -5,12 +5,14 @@ import {
   fieldParams,
   fieldPatchBody,
   moduleBody,
+  moduleDefinitionBody,
   moduleParams,
   modulePatchBody,
 } from '../../schemas/modules.ts';
-import { requireAdmin } from '../platform/authz.ts';
+import { fieldAccessFor, type Principal, requireAdmin } from '../platform/authz.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
+import { applyDefinition } from './module-definition.ts';
 import { addField, removeField, updateField } from './module-fields.ts';
 import { exportModule, importModule } from './module-transfer.ts';
 import { createModule, deleteModule, getModule, listModules, updateModule } from './modules.ts';
@@ -19,10 +21,14 @@ const tags = ['modules'];
 
 /** Studio. Every signed-in user reads definitions (forms and lists are drawn from them); admins change them. */
 export const moduleRoutes: RoutePlugin = async (app) => {
-  app.get('/', { schema: { tags, summary: 'Every module with its fields' } }, async () => ({
-    items: await listModules(app.db),
-    nextCursor: null,
-  }));
+  app.get(
+    '/',
+    { schema: { tags, summary: 'Every module with its fields, as the caller may use them' } },
+    async (request) => ({
+      items: (await listModules(app.db)).map((module) => asSeenBy(principalOf(request), module)),
+      nextCursor: null,
+    }),
+  );
 
   app.post(
     '/',
@@ -46,7 +52,7 @@ export const moduleRoutes: RoutePlugin = async (app) => {
   app.get(
     '/:name',
     { schema: { tags, summary: 'One module with its fields', params: moduleParams } },
-    async (request) => getModule(app.db, request.params.name),
+    async (request) => asSeenBy(principalOf(request), await getModule(app.db, request.params.name)),
   );
 
   app.get(
@@ -97,9 +103,26 @@ export const moduleRoutes: RoutePlugin = async (app) => {
     '/:name/fields',
     { schema: { tags, summary: "A module's fields", params: moduleParams } },
     async (request) => ({
-      items: (await getModule(app.db, request.params.name)).fields,
+      items: asSeenBy(principalOf(request), await getModule(app.db, request.params.name)).fields,
       nextCursor: null,
     }),
+  );
+
+  app.put(
+    '/:name/definition',
+    {
+      schema: {
+        tags,
+        summary:
+          'Write the module’s fields as one document (admin): added, removed and altered in one transaction; dryRun previews',
+        params: moduleParams,
+        body: moduleDefinitionBody,
+      },
+    },
+    async (request) => {
+      requireAdmin(principalOf(request));
+      return applyDefinition(app.db, actorOf(request), request.params.name, request.body);
+    },
   );
 
   app.post(
@@ -145,3 +168,20 @@ export const moduleRoutes: RoutePlugin = async (app) => {
     },
   );
 };
+
+/**
+ * A module as a caller's forms should draw it: fields hidden from the caller's roles left out,
+ * read-only ones marked `readOnly` (field-level permissions; the records API enforces them).
+ */
+function asSeenBy<M extends { name: string; fields: Array<{ name: string; readOnly: boolean }> }>(
+  principal: Principal,
+  module: M,
+): M {
+  if (principal.isAdmin || !principal.fieldAccess?.[module.name]) return module;
+  const fields = module.fields.flatMap((field) => {
+    const access = fieldAccessFor(principal, module.name, field.name);
+    if (access === 'hidden') return [];
+    return [access === 'readOnly' ? { ...field, readOnly: true } : field];
+  });
+  return { ...module, fields };
+}

@@ -220,6 +220,10 @@ export async function normalizeField(
   };
   if (builtinColumns.has(columnName(field.name)) && !system)
     throw conflict('name', 'is reserved for a built-in field');
+  // A record is a plain object: a field named `constructor` or `toString` would shadow what
+  // every object inherits (and every later create in the module failed on it).
+  if (objectMembers.has(field.name))
+    throw invalid('name', 'is reserved: every JavaScript object has a member of that name');
   if (module.fields.some((existing) => existing.name === field.name)) {
     throw conflict('name', `is taken by another field of ${module.name}`);
   }
@@ -278,8 +282,15 @@ export interface ModuleSpec {
   visible?: boolean | undefined;
 }
 
+const objectMembers = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
+
+/** Names the importer reads as something else than a module (`data/imports.ts`: `users` are Weft's users). */
+const reservedModuleNames = new Set(['users']);
+
 /** Creates the metadata, the records table and every field's column in the caller's transaction. */
 export async function installModule(trx: Db, spec: ModuleSpec, fields: FieldBody[]): Promise<void> {
+  if (spec.custom && reservedModuleNames.has(spec.name))
+    throw invalid('name', `is reserved: imports into "${spec.name}" create Weft users`);
   if (await moduleExists(trx, spec.name)) throw conflict('name', 'is taken by another module');
   await trx
     .insertInto('modules')

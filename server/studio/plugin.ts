@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { dropdownRoutes } from './dropdowns-routes.ts';
+import { fieldPermissionRoutes } from './field-permissions-routes.ts';
 import { layoutRoutes } from './layouts-routes.ts';
 import { moduleRoutes } from './modules-routes.ts';
 
@@ -8,4 +9,5 @@ export async function studioPlugin(app: FastifyInstance) {
   await app.register(moduleRoutes, { prefix: '/modules' });
   await app.register(dropdownRoutes, { prefix: '/dropdowns' });
   await app.register(layoutRoutes, { prefix: '/modules/:module/layouts' });
+  await app.register(fieldPermissionRoutes, { prefix: '/roles' });
 }

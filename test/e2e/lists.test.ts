@@ -179,7 +179,7 @@ test('the webhook trigger shows its URL and secret, and rotating asks first and 
   await page.getByRole('tab', { name: 'Node' }).click();
   const panel = page.getByTestId('webhook-panel');
   assert.equal(await panel.getByLabel('Delivery URL').inputValue(), `${base}/api/hooks/flows/${flowId}`);
-  assert.equal(await panel.getByLabel('Secret').inputValue(), before);
+  assert.equal(await panel.getByLabel('Secret', { exact: true }).inputValue(), before);
   await panel.getByRole('button', { name: 'Rotate secret' }).click();
   await page
     .getByRole('dialog', { name: 'Rotate the webhook secret?' })
@@ -188,6 +188,6 @@ test('the webhook trigger shows its URL and secret, and rotating asks first and 
   await page.getByRole('dialog', { name: 'Rotate the webhook secret?' }).waitFor({ state: 'detached' });
   const after = await secretOf();
   assert.notEqual(after, before);
-  assert.equal(await panel.getByLabel('Secret').inputValue(), after);
+  assert.equal(await panel.getByLabel('Secret', { exact: true }).inputValue(), after);
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });

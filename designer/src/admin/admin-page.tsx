@@ -1,12 +1,18 @@
 /** Administration: one tab per area, the tab in the URL (/admin/<tab>). */
 import { Stack, Tabs, Title } from '@mantine/core';
+import { FormsAdmin } from '../forms/forms-admin.tsx';
+import { OutboundHooksAdmin } from '../hooks/outbound-hooks-admin.tsx';
+import { ProcessSettings } from '../processes/process-settings.tsx';
 import { navigate } from '../router.ts';
 import { AuditLog, ChangelogAdmin, LoginHistory, Sessions } from './activity-admin.tsx';
+import { DedupeAdmin } from './dedupe-admin.tsx';
 import { EmailAdmin } from './email-admin.tsx';
 import { GroupsAdmin } from './groups-admin.tsx';
 import { RolesAdmin } from './roles-admin.tsx';
 import { RoutingAdmin } from './routing-admin.tsx';
 import { SettingsAdmin } from './settings-admin.tsx';
+import { TagsAdmin } from './tags-admin.tsx';
+import { TriggerLogAdmin } from './trigger-log-admin.tsx';
 import { UsersAdmin } from './users-admin.tsx';
 
 const tabs = {
@@ -20,6 +26,13 @@ const tabs = {
   settings: ['System settings', SettingsAdmin],
   email: ['Email', EmailAdmin],
   routing: ['Lead routing', RoutingAdmin],
+  processes: ['Processes', ProcessSettings],
+  forms: ['Web forms', FormsAdmin],
+  hooks: ['Outbound hooks', OutboundHooksAdmin],
+  // Parity
+  tags: ['Tags', TagsAdmin],
+  duplicates: ['Duplicates', DedupeAdmin],
+  'trigger-log': ['Trigger log', TriggerLogAdmin],
 } as const;
 
 type Tab = keyof typeof tabs;

@@ -17,6 +17,7 @@ import { useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail, fieldErrors, useModules } from '../console/console-api.ts';
 import { type Permissions, type Role, type Scope, useAll } from './admin-data.ts';
+import { FieldAccessEditor } from './field-access-admin.tsx';
 
 const actions = ['view', 'create', 'update', 'delete'] as const;
 const scopes: Scope[] = ['none', 'own', 'groups', 'all'];
@@ -46,14 +47,19 @@ export function RolesAdmin() {
       {selected === null ? (
         <Text c="dimmed">Choose a role to edit its permissions, or create one.</Text>
       ) : (
-        <RoleEditor
-          key={selected}
-          role={role}
-          onSaved={(saved) => {
-            reload();
-            setSelected(saved?.id ?? null);
-          }}
-        />
+        <Stack gap="md" style={{ flex: 1, minWidth: 0 }}>
+          <RoleEditor
+            key={selected}
+            role={role}
+            onSaved={(saved) => {
+              reload();
+              setSelected(saved?.id ?? null);
+            }}
+          />
+          {role && !role.isAdmin && (
+            <FieldAccessEditor key={`fields-${role.id}`} roleId={role.id} roleName={role.name} />
+          )}
+        </Stack>
       )}
     </Flex>
   );

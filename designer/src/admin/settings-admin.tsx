@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { settingsSchema } from '../../../schemas/settings.ts';
 import { api } from '../api.ts';
 import { done, fail } from '../console/console-api.ts';
+import { FeedSettings } from '../feed/feed-settings.tsx';
 import { SchemaForm } from './schema-form.tsx';
 
 type Values = Record<string, unknown>;
@@ -48,8 +49,10 @@ export function useSettings(): Values | null {
   return values;
 }
 
-// Email delivery has its own tab; per-type feed retention needs a key/value editor rjsf does not draw well.
-const system = settingsPart((name) => !/^(smtp|email)/.test(name) && name !== 'feedRetentionDaysByType');
+// Email delivery has its own tab; the feed's per-type settings have their own section (FeedSettings).
+const system = settingsPart(
+  (name) => !/^(smtp|email)/.test(name) && name !== 'feedRetentionDaysByType' && name !== 'feedSystemPosts',
+);
 
 export function SettingsAdmin() {
   const values = useSettings();
@@ -57,6 +60,7 @@ export function SettingsAdmin() {
   return (
     <div style={{ maxWidth: 640 }}>
       <SchemaForm schema={system} data={values} onSubmit={(data) => saveSettings(system, data)} />
+      <FeedSettings values={values} />
     </div>
   );
 }

@@ -55,8 +55,8 @@ export function UsersAdmin() {
     <Stack gap="sm">
       <Group justify="space-between">
         <Text c="dimmed" size="sm">
-          Deactivated users cannot sign in; their records stay theirs. Deleting hands everything they own to
-          another user.
+          Deactivated users cannot sign in and their API tokens are revoked; their records stay theirs.
+          Deleting hands everything they own to another user.
         </Text>
         <Group gap="xs">
           <Button variant="default" component="a" href="/api/users/export" download>
@@ -283,7 +283,7 @@ function PasswordDialog({ user, onClose }: { user: AdminUser; onClose: () => voi
   const reset = () =>
     api('POST', `/users/${user.id}/password`, { password }).then(
       () => {
-        done(`Password reset; ${user.username}'s sessions were ended`);
+        done(`Password reset; ${user.username}'s sessions were ended and API tokens revoked`);
         onClose();
       },
       (e) => setError(fieldErrors(e).password ?? (e as Error).message),
@@ -293,7 +293,7 @@ function PasswordDialog({ user, onClose }: { user: AdminUser; onClose: () => voi
       <Stack gap="xs">
         <PasswordInput
           label="New password"
-          description="At least 8 characters. Their open sessions end."
+          description="At least 8 characters. Their open sessions end and their API tokens are revoked."
           value={password}
           error={error}
           onChange={(e) => setPassword(e.target.value)}

@@ -4,6 +4,7 @@ import { api, hasCsrfToken, setCsrfToken, type User, whenSignedOut } from '../ap
 import { Console } from '../console/console-routes.tsx';
 import { FlowDesigner } from '../flows/flow-designer.tsx';
 import { FlowsList } from '../flows/flows-list.tsx';
+import { PersonPage } from '../profile/person-page.tsx';
 import { ProfilePage } from '../profile/profile-page.tsx';
 import { inviteTokenOf, routeOf, usePath } from '../router.ts';
 import { AcceptInvite } from './accept-invite.tsx';
@@ -64,6 +65,8 @@ export function App() {
           <Console path={route.path} user={user} />
         ) : route.name === 'profile' ? (
           <ProfilePage tab={route.tab} onUserChange={setUser} />
+        ) : route.name === 'person' ? (
+          <PersonPage key={route.id} id={route.id} />
         ) : route.name === 'runs' ? (
           <Suspense fallback={<Loader m="md" />}>
             <ExecutionsPage />

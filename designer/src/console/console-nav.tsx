@@ -21,6 +21,8 @@ export function ConsoleNav({ user }: { user: User }) {
           .map((m) => link(m.label, `/records/${m.name}`))}
       </NavLink>
       {link('Lists', '/lists')}
+      {link('Processes', '/processes')}
+      {link('Marketing', '/marketing')}
       {(user.isAdmin || modules.some((m) => can(user, m.name, 'create'))) &&
         link('Import / export', '/imports')}
       {user.isAdmin && link('Studio', '/studio')}

@@ -16,6 +16,12 @@ const screens: Record<string, React.LazyExoticComponent<(props: { rest: string[]
   ),
   lists: lazy(() => import('../lists/lists-page.tsx').then((m) => ({ default: m.ListsPage }))),
   imports: lazy(() => import('../imports/imports-page.tsx').then((m) => ({ default: m.ImportsPage }))),
+  processes: lazy(() =>
+    import('../processes/processes-page.tsx').then((m) => ({ default: m.ProcessesPage })),
+  ),
+  marketing: lazy(() =>
+    import('../marketing/marketing-page.tsx').then((m) => ({ default: m.MarketingPage })),
+  ),
 };
 
 export function Console({ path, user }: { path: string; user: User }) {

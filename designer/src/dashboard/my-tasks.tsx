@@ -20,9 +20,10 @@ function tasksPath(userId: string) {
 
 const priorityColor: Record<string, string> = { High: 'red', Medium: 'yellow', Low: 'gray' };
 
-export function MyTasks() {
+/** `userId`/`title`: another user's open tasks (their profile), as far as my role lets me see them. */
+export function MyTasks({ userId, title }: { userId?: string; title?: string } = {}) {
   const me = useCurrentUser();
-  const { items, error, hasMore, reload } = usePaged<RecordRow>(tasksPath(me.id));
+  const { items, error, hasMore, reload } = usePaged<RecordRow>(tasksPath(userId ?? me.id));
   // What is overdue is judged at the last read.
   const [now, setNow] = useState(() => new Date());
   useRefreshWhileVisible(() => {
@@ -31,7 +32,7 @@ export function MyTasks() {
   });
   return (
     <DashboardCard
-      title="My open tasks"
+      title={title ?? 'My open tasks'}
       all={['All tasks', '/records/tasks']}
       loading={items === null}
       error={error}
@@ -40,8 +41,14 @@ export function MyTasks() {
     >
       {items?.length === 0 && (
         <Empty>
-          No open tasks assigned to you. Create one from <AppLink to="/records/tasks/new">New task</AppLink>,
-          or let a flow create them.
+          {userId && userId !== me.id ? (
+            'No open tasks assigned to them that you can see.'
+          ) : (
+            <>
+              No open tasks assigned to you. Create one from{' '}
+              <AppLink to="/records/tasks/new">New task</AppLink>, or let a flow create them.
+            </>
+          )}
         </Empty>
       )}
       {items?.map((task) => (

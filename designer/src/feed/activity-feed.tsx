@@ -4,7 +4,7 @@
  */
 import { Alert, Button, Collapse, Group, Stack, Text } from '@mantine/core';
 import { type Ref, useId, useState } from 'react';
-import { type FeedFilters, noFilters, useFeed } from './feed-api.ts';
+import { type FeedFilters, filterCount, noFilters, useFeed } from './feed-api.ts';
 import { FeedFilterFields } from './feed-filters.tsx';
 import { PostBox } from './post-box.tsx';
 import { PostCard } from './post-card.tsx';
@@ -13,21 +13,26 @@ export function ActivityFeed({
   compact = false,
   limit = 30,
   postRef,
+  userId,
+  postBox = true,
 }: {
   compact?: boolean;
   limit?: number;
   postRef?: Ref<HTMLTextAreaElement>;
+  /** One user's own feed: the posts they wrote or that are on their feed (a profile). */
+  userId?: string;
+  postBox?: boolean;
 }) {
   const [filters, setFilters] = useState<FeedFilters>(noFilters);
   const [showFilters, setShowFilters] = useState(false);
   const filtersId = useId();
-  const { items, error, hasMore, more, reload } = useFeed(filters, limit);
-  const filtered = filters.types.length + filters.authors.length;
+  const { items, error, hasMore, more, reload } = useFeed(filters, limit, userId);
+  const filtered = filterCount(filters);
 
   const filterFields = <FeedFilterFields value={filters} onChange={setFilters} compact={compact} />;
   return (
     <Stack gap="sm">
-      <PostBox onPosted={reload} compact={compact} inputRef={postRef} />
+      {postBox && <PostBox onPosted={reload} compact={compact} inputRef={postRef} />}
       {compact ? (
         <>
           <Group justify="space-between">

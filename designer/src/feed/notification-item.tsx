@@ -3,6 +3,7 @@ import { Badge, Button, Group, Paper, Text, UnstyledButton } from '@mantine/core
 import { api } from '../api.ts';
 import { fail } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
+import { notificationTypeLabel } from './post-types.ts';
 
 export interface Notification {
   id: string;
@@ -32,8 +33,8 @@ export function NotificationItem({
       <Group justify="space-between" wrap="nowrap">
         <UnstyledButton style={{ flex: 1, minWidth: 0 }} onClick={open}>
           <Group gap={6}>
-            <Badge size="xs" variant="light">
-              {n.type}
+            <Badge size="xs" variant="light" tt="none">
+              {notificationTypeLabel(n.type)}
             </Badge>
             <Text size="xs" c="dimmed">
               {new Date(n.createdAt).toLocaleString()}

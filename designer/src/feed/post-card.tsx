@@ -7,6 +7,7 @@ import { useCurrentUser } from '../app/current-user.ts';
 import { useLive } from '../app/live.ts';
 import { fail } from '../console/console-api.ts';
 import type { Comment, Post } from './feed-api.ts';
+import { postTypeLabel } from './post-types.ts';
 
 export function PostCard({
   post,
@@ -51,11 +52,17 @@ export function PostCard({
     <Paper withBorder p={compact ? 'xs' : 'sm'} data-testid={`post-${post.id}`}>
       <Group justify="space-between" gap={4}>
         <Group gap={6}>
-          <Text fw={600} size="sm">
-            {post.authorName ?? 'Weft'}
-          </Text>
-          <Badge size="xs" variant="light">
-            {post.type}
+          {post.authorId ? (
+            <AppLink to={`/people/${post.authorId}`} fw={600} size="sm" c="inherit">
+              {post.authorName ?? 'Someone'}
+            </AppLink>
+          ) : (
+            <Text fw={600} size="sm">
+              Weft
+            </Text>
+          )}
+          <Badge size="xs" variant="light" tt="none">
+            {postTypeLabel(post.type)}
           </Badge>
           {post.pinned && (
             <Badge size="xs" color="orange">

@@ -19,6 +19,7 @@ import { deleteSelection } from '../model/clipboard.ts';
 import { placeAfter } from '../model/place-node.ts';
 import { plainProblems } from '../model/plain-problems.ts';
 import { type FieldRef, variablesFor } from '../model/variables.ts';
+import { BindingsPanel } from './bindings-panel.tsx';
 import { CanvasContext } from './canvas-context.ts';
 import { DesignerToolbar } from './designer-toolbar.tsx';
 import { FlowCanvas } from './flow-canvas.tsx';
@@ -310,6 +311,11 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                     )}
                   </Tabs.Panel>
                   <Tabs.Panel value="problems" style={{ flex: 1, minHeight: 0 }}>
+                    <BindingsPanel
+                      flow={editor.flow}
+                      setFlow={editor.setFlow}
+                      titleOfType={(type) => catalog.get(type)?.title}
+                    />
                     <ProblemsPanel
                       problems={problems}
                       onPick={select}

@@ -83,14 +83,16 @@ export function FlowsList() {
     if (!file) return;
     try {
       const parsed: unknown = JSON.parse(await file.text());
-      const answer = await api<{ flow: FlowSummary; unmapped: unknown[]; problems: Problem[] }>(
-        'POST',
-        '/flows/import',
-        parsed,
-      );
+      const answer = await api<{
+        flow: FlowSummary;
+        unmapped: unknown[];
+        problems: Problem[];
+        usersNotFound?: string[];
+        bindings?: unknown[];
+      }>('POST', '/flows/import', parsed);
       notifications.show({
         color: answer.unmapped.length > 0 || answer.problems.length > 0 ? 'yellow' : 'teal',
-        message: `Imported "${answer.flow.name}"${answer.unmapped.length > 0 ? `; ${answer.unmapped.length} step(s) could not be mapped` : ''}${answer.problems.length > 0 ? `; ${answer.problems.length} problem(s) to fix` : ''}`,
+        message: `Imported "${answer.flow.name}"${answer.unmapped.length > 0 ? `; ${answer.unmapped.length} item(s) could not be mapped` : ''}${answer.usersNotFound?.length ? `; no Weft user for ${answer.usersNotFound.join(', ')}` : ''}${answer.bindings?.length ? `; ${answer.bindings.length} X2CRM reference(s) to choose (Problems tab)` : ''}${answer.problems.length > 0 ? `; ${answer.problems.length} problem(s) to fix` : ''}`,
       });
       navigate(`/flows/${answer.flow.id}`);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Code, Group, ScrollArea, Stack, Text, Title } from '@mantine/core';
 import Form from '@rjsf/mantine';
 import type { RJSFSchema } from '@rjsf/utils';
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import type { CatalogEntry } from '../model/catalog.ts';
 import { triggerId } from '../model/catalog.ts';
 import type { CanvasNode } from '../model/flow-graph.ts';
@@ -20,6 +20,9 @@ import { WebhookPanel } from './webhook-panel.tsx';
 
 const fields = { condition: ConditionField, fieldValues: FieldValuesField };
 const widgets = { reference: ReferenceWidget, template: TemplateWidget };
+const CodeStepEditor = lazy(() => import('../editor/code-step-editor.tsx'));
+/** A code step's source and output schema have their own editor: its form keeps the rest. */
+const codeParams = ['source', 'outputSchema'];
 
 interface Props {
   node: CanvasNode;
@@ -53,7 +56,14 @@ export function NodePanel({
     () => ({ variables, triggerModule, params: node.data.params }),
     [variables, triggerModule, node.data.params],
   );
-  const form = useMemo(() => (entry ? formOf(entry.params as RJSFSchema, modules) : null), [entry, modules]);
+  const isCode = node.data.nodeType === 'code.run';
+  const form = useMemo(() => {
+    if (!entry) return null;
+    const built = formOf(entry.params as RJSFSchema, modules);
+    if (!isCode) return built;
+    const hidden = Object.fromEntries(codeParams.map((name) => [name, { 'ui:widget': 'hidden' }]));
+    return { schema: built.schema, uiSchema: { ...built.uiSchema, ...hidden } };
+  }, [entry, modules, isCode]);
   const extraErrors = useMemo(() => extraErrorsOf(problems), [problems]);
   // What the node hands on, from its output schema: its help says what it outputs.
   const outputs = Object.entries(
@@ -121,7 +131,19 @@ export function NodePanel({
           </Alert>
         ))}
         {!entry && <Badge color="red">Unknown node type</Badge>}
-        {node.id === triggerId && node.data.nodeType === 'trigger.webhook' && <WebhookPanel {...webhook} />}
+        {node.id === triggerId && node.data.nodeType === 'trigger.webhook' && (
+          <WebhookPanel {...webhook} service={String(node.data.params.service ?? 'weft')} />
+        )}
+        {isCode && (
+          <Suspense fallback={<Text size="xs">Loading the code editor…</Text>}>
+            <CodeStepEditor
+              nodeId={node.id}
+              module={triggerModule}
+              params={node.data.params}
+              onParams={(params) => onParams(params as Record<string, unknown>)}
+            />
+          </Suspense>
+        )}
         {form && (
           <Form
             key={node.id}

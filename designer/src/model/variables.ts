@@ -54,6 +54,10 @@ export function variablesFor(
     if (node.id === triggerId || !before.has(node.id)) continue;
     for (const key of propertiesOf(catalog.get(node.data.nodeType)?.output))
       variables.push({ group: `Step ${node.id}`, path: `steps.${node.id}.output.${key}` });
+    // A code step declares what its result holds (its output schema).
+    if (node.data.nodeType === 'code.run')
+      for (const key of propertiesOf((node.data.params as { outputSchema?: unknown }).outputSchema))
+        variables.push({ group: `Step ${node.id}`, path: `steps.${node.id}.output.result.${key}` });
   }
   return variables;
 }

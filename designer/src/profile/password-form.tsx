@@ -25,7 +25,7 @@ export function PasswordForm() {
         newPassword: values.newPassword,
       });
       setValues(empty);
-      done('Password changed; your other sessions were signed out');
+      done('Password changed; your other sessions were signed out and your API tokens revoked');
     } catch (error) {
       const byField = fieldErrors(error);
       if (Object.keys(byField).length) setErrors(byField);
@@ -53,7 +53,7 @@ export function PasswordForm() {
     <Paper withBorder p="md" component="form" onSubmit={save} data-testid="password-form">
       <Title order={5}>Change password</Title>
       <Text size="sm" c="dimmed" mb="sm">
-        At least 8 characters. Your other sessions are signed out.
+        At least 8 characters. Your other sessions are signed out and your API tokens revoked.
       </Text>
       <SimpleGrid cols={{ base: 1, sm: 3 }}>
         {input('currentPassword', 'Current password')}

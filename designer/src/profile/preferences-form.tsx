@@ -2,6 +2,7 @@ import { Paper, Stack, Switch } from '@mantine/core';
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail } from '../console/console-api.ts';
+import { NotificationPreferences } from '../feed/notification-preferences.tsx';
 import type { Me } from './profile-api.ts';
 
 type Flag = 'invisible' | 'available';
@@ -24,23 +25,26 @@ export function PreferencesForm({ me, onSaved }: { me: Me; onSaved: (me: Me) => 
   };
 
   return (
-    <Paper withBorder p="md">
-      <Stack>
-        <Switch
-          label="Go invisible"
-          description="Hide me from who-is-online and from routing that picks only online users."
-          checked={me.invisible}
-          disabled={busy === 'invisible'}
-          onChange={(event) => toggle('invisible', event.currentTarget.checked)}
-        />
-        <Switch
-          label="Available for lead routing"
-          description="Lead routing may assign new records to me."
-          checked={me.available}
-          disabled={busy === 'available'}
-          onChange={(event) => toggle('available', event.currentTarget.checked)}
-        />
-      </Stack>
-    </Paper>
+    <Stack>
+      <Paper withBorder p="md">
+        <Stack>
+          <Switch
+            label="Go invisible"
+            description="Hide me from who-is-online and from routing that picks only online users."
+            checked={me.invisible}
+            disabled={busy === 'invisible'}
+            onChange={(event) => toggle('invisible', event.currentTarget.checked)}
+          />
+          <Switch
+            label="Available for lead routing"
+            description="Lead routing may assign new records to me."
+            checked={me.available}
+            disabled={busy === 'available'}
+            onChange={(event) => toggle('available', event.currentTarget.checked)}
+          />
+        </Stack>
+      </Paper>
+      <NotificationPreferences />
+    </Stack>
   );
 }

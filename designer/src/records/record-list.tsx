@@ -44,11 +44,20 @@ function defaultColumns(module: ModuleDef): string[] {
   return [...new Set([...module.displayFields, ...own])].slice(0, 5).concat('assignedTo', 'updatedAt');
 }
 
-/** Published manual flows on this module (X2CRM macros); flows are listed to admins only. */
-function useManualFlows(module: string, allowed: boolean): ManualFlow[] {
+/**
+ * Published manual and macro flows on this module (X2CRM macros) for admins; for other users
+ * the macros their roles may run.
+ */
+function useManualFlows(module: string, admin: boolean): ManualFlow[] {
   const [flows, setFlows] = useState<ManualFlow[]>([]);
   useEffect(() => {
-    if (!allowed) return;
+    if (!admin) {
+      api<{ items: ManualFlow[] }>('GET', `/macros?module=${module}`).then(
+        (answer) => setFlows(answer.items),
+        () => setFlows([]),
+      );
+      return;
+    }
     api<
       Page<
         ManualFlow & {
@@ -62,12 +71,14 @@ function useManualFlows(module: string, allowed: boolean): ManualFlow[] {
         setFlows(
           page.items.filter(
             (f) =>
-              f.triggerType === 'trigger.manual' && f.triggerModule === module && f.publishedVersion !== null,
+              (f.triggerType === 'trigger.manual' || f.triggerType === 'trigger.macro') &&
+              f.triggerModule === module &&
+              f.publishedVersion !== null,
           ),
         ),
       () => setFlows([]),
     );
-  }, [module, allowed]);
+  }, [module, admin]);
   return flows;
 }
 

@@ -24,8 +24,12 @@ import {
 import { useMediaQuery } from '@mantine/hooks';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { useLive } from '../app/live.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { statusLabel } from '../executions/executions-api.ts';
+import { postTypeLabel } from '../feed/post-types.ts';
+import { ProcessWidget } from '../processes/process-widget.tsx';
+import { RecordEmails } from '../marketing/record-emails.tsx';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
@@ -55,6 +59,8 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
   const [layout, setLayout] = useState<Layout | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const people = useAssignees();
+  // Records with an address may have marketing email (designer/src/marketing/record-emails.tsx).
+  const hasEmail = module.fields.some((field) => field.name === 'email');
   const narrow = useMediaQuery(narrowQuery);
 
   useEffect(() => {
@@ -168,6 +174,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
           tags={(record.tags as string[]) ?? []}
           onChange={setRecord}
         />
+        <ProcessWidget module={module.name} id={id} />
         <Tabs
           defaultValue="activity"
           style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}
@@ -176,6 +183,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
             <Tabs.Tab value="activity">Activity</Tabs.Tab>
             <Tabs.Tab value="changelog">Changelog</Tabs.Tab>
             <Tabs.Tab value="related">Related</Tabs.Tab>
+            {hasEmail && <Tabs.Tab value="email">Email</Tabs.Tab>}
             {showRuns && <Tabs.Tab value="runs">Runs</Tabs.Tab>}
           </Tabs.List>
           <Tabs.Panel value="activity" style={{ flex: 1, minHeight: 0 }}>
@@ -189,6 +197,13 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
               <RelatedRecords module={module.name} id={id} />
             </TabScroll>
           </Tabs.Panel>
+          {hasEmail && (
+            <Tabs.Panel value="email" style={{ flex: 1, minHeight: 0 }}>
+              <TabScroll>
+                <RecordEmails module={module.name} id={id} />
+              </TabScroll>
+            </Tabs.Panel>
+          )}
           {showRuns && (
             <Tabs.Panel value="runs" style={{ flex: 1, minHeight: 0 }}>
               <Runs module={module} id={id} />
@@ -242,6 +257,11 @@ function RecordTags({
 
 function Activity({ module, id }: { module: string; id: string }) {
   const { items, hasMore, more, reload } = usePaged<Post>(`/feed?module=${module}&recordId=${id}&limit=20`);
+  // A post about this record pushed live (a flow's, a notification's copy) shows at once.
+  useLive('feed.post.created', (push) => {
+    const data = push.data as { recordId?: string; modules?: string[] } | undefined;
+    if (data?.recordId === id || data?.modules?.includes(module)) reload();
+  });
   const [text, setText] = useState('');
   const post = async () => {
     await api('POST', '/feed', { text, module, recordId: id }).then(() => {
@@ -273,14 +293,16 @@ function Activity({ module, id }: { module: string; id: string }) {
               <Text size="sm" fw={600}>
                 {p.authorName ?? 'Weft'}
               </Text>
-              <Badge size="xs" variant="light">
-                {p.type}
+              <Badge size="xs" variant="light" tt="none">
+                {postTypeLabel(p.type)}
               </Badge>
               <Text size="xs" c="dimmed">
                 {new Date(p.createdAt).toLocaleString()}
               </Text>
             </Group>
-            <Text size="sm">{p.text}</Text>
+            <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+              {p.text}
+            </Text>
           </div>
         ))}
         {hasMore && (

@@ -1,5 +1,6 @@
 /** Studio: modules (/studio), one module's fields and layouts (/studio/<module>), dropdowns (/studio/dropdowns). */
 import { Alert, Button, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
+import { lazy, Suspense } from 'react';
 import { api } from '../api.ts';
 import { done, download, fail, reloadModules, useModules } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
@@ -7,6 +8,9 @@ import { DropdownEditor } from './dropdown-editor.tsx';
 import { FieldsEditor } from './fields-editor.tsx';
 import { LayoutEditor } from './layout-editor.tsx';
 import { ModulesList } from './modules-list.tsx';
+
+/** Monaco comes with it: loaded when the tab opens. */
+const DefinitionJson = lazy(() => import('./definition-json.tsx'));
 
 export function StudioPage({ rest }: { rest: string[] }) {
   const [name, tab = 'fields'] = rest;
@@ -83,9 +87,18 @@ function ModuleStudio({ name, tab }: { name: string; tab: string }) {
         <Tabs.List>
           <Tabs.Tab value="fields">Fields</Tabs.Tab>
           <Tabs.Tab value="layouts">Layouts</Tabs.Tab>
+          <Tabs.Tab value="json">JSON</Tabs.Tab>
         </Tabs.List>
       </Tabs>
-      {tab === 'layouts' ? <LayoutEditor module={module} /> : <FieldsEditor module={module} />}
+      {tab === 'layouts' ? (
+        <LayoutEditor module={module} />
+      ) : tab === 'json' ? (
+        <Suspense fallback={<Loader m="md" />}>
+          <DefinitionJson name={name} />
+        </Suspense>
+      ) : (
+        <FieldsEditor module={module} />
+      )}
     </Stack>
   );
 }

@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineAction } from '../../core/node-types.ts';
+import { NonRetriableError } from '../../runtime/errors.ts';
 import { servicesOf } from '../../runtime/services.ts';
 
 const addressField = (title: string, description: string) =>
@@ -20,9 +21,15 @@ const params = {
     },
     body: { type: 'string', maxLength: 200_000, title: 'Text body' },
     html: { type: 'string', maxLength: 500_000, title: 'HTML body' },
+    templateId: {
+      type: 'string',
+      format: 'uuid',
+      title: 'Template',
+      description:
+        'An email template, rendered for the current record (its subject and bodies replace the ones above)',
+    },
   },
-  required: ['subject'],
-  anyOf: [{ required: ['body'] }, { required: ['html'] }],
+  anyOf: [{ required: ['subject', 'body'] }, { required: ['subject', 'html'] }, { required: ['templateId'] }],
   additionalProperties: false,
 } as const;
 
@@ -64,13 +71,22 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
       doNotEmail?: unknown;
     };
     const recordEmail = textOf(record.email);
-    return servicesOf(ctx).email.send({
+    const services = servicesOf(ctx);
+    const template = input.templateId
+      ? await services.marketing.renderTemplate(
+          input.templateId,
+          ctx.record as Record<string, unknown> | null,
+        )
+      : null;
+    if (input.templateId && !template)
+      throw new NonRetriableError(`templateId ${input.templateId} is not a template`);
+    return services.email.send({
       to: textOf(input.to?.trim()) ?? recordEmail ?? '',
       cc: textOf(input.cc),
       bcc: textOf(input.bcc),
-      subject: input.subject,
-      text: textOf(input.body),
-      html: textOf(input.html),
+      subject: template?.subject ?? input.subject ?? '',
+      text: template ? (template.text ?? undefined) : textOf(input.body),
+      html: template ? (template.html ?? undefined) : textOf(input.html),
       module: typeof record.module === 'string' ? record.module : null,
       recordId: typeof record.id === 'string' ? record.id : null,
       doNotEmail: record.doNotEmail === true ? (recordEmail ?? null) : null,

@@ -28,7 +28,10 @@ const params = {
 
 const output = {
   type: 'object',
-  properties: { tags: { type: 'array', items: { type: 'string' }, description: 'The record’s tags after' } },
+  properties: {
+    tags: { type: 'array', items: { type: 'string' }, description: 'The record’s tags after' },
+    record: { type: 'object', description: 'The changed fields: later steps see them in record' },
+  },
   additionalProperties: false,
 } as const;
 
@@ -51,14 +54,19 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
   category: 'Records',
   params,
   output,
+  updatesRecord: true,
   retry: { attempts: 3, backoff: 'exponential', delayMs: 1000 },
   async run(ctx, input) {
     const { module, id } = currentRecord(ctx.record);
     const tags = servicesOf(ctx).tags;
     const action = input.action ?? 'add';
-    if (action === 'clear') return { tags: await tags.clear(module, id) };
+    if (action === 'clear') {
+      const after = await tags.clear(module, id);
+      return { tags: after, record: { tags: after } };
+    }
     const names = tagList(input.tags ?? []);
     if (names.length === 0) throw new NonRetriableError(`tags: name at least one tag to ${action}`);
-    return { tags: await (action === 'add' ? tags.add(module, id, names) : tags.remove(module, id, names)) };
+    const after = await (action === 'add' ? tags.add(module, id, names) : tags.remove(module, id, names));
+    return { tags: after, record: { tags: after } };
   },
 });

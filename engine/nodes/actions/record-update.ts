@@ -31,6 +31,7 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
   category: 'Records',
   params,
   output,
+  updatesRecord: true,
   retry: { attempts: 3, backoff: 'exponential', delayMs: 1000 },
   async run(ctx, input) {
     const { module, id } = currentRecord(ctx.record);

@@ -16,6 +16,12 @@ const params = {
       description: 'A date, a template such as {{record.closeDate}}, or "in 3 days" (minutes … months)',
     },
     priority: { type: 'string', enum: ['Low', 'Medium', 'High'], title: 'Priority' },
+    visibility: { type: 'string', enum: ['public', 'private'], title: 'Visibility' },
+    copyFromRecord: {
+      type: 'boolean',
+      title: "Copy the record's priority and visibility",
+      description: 'As X2CRM\'s "Create Action for Record" does, when the record has those fields',
+    },
     assignedTo: {
       type: ['string', 'null'],
       title: 'Assign to',
@@ -70,7 +76,11 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
       input.onRecord !== false && typeof current?.module === 'string' && typeof current.id === 'string';
     const values: Record<string, unknown> = { subject: input.subject };
     if (input.description) values.description = input.description;
-    if (input.priority) values.priority = input.priority;
+    const copied = input.copyFromRecord === true && current !== null;
+    const priority = input.priority ?? (copied ? current?.priority : undefined);
+    if (priority === 'Low' || priority === 'Medium' || priority === 'High') values.priority = priority;
+    const visibility = input.visibility ?? (copied ? current?.visibility : undefined);
+    if (visibility === 'public' || visibility === 'private') values.visibility = visibility;
     if (input.dueDate) values.dueDate = dueDate(input.dueDate, ctx.now);
     const assignee =
       input.assignedTo || (typeof current?.assignedTo === 'string' ? current.assignedTo : null);

@@ -1,0 +1,3 @@
+import { processTrigger } from './process-trigger.ts';
+
+export default processTrigger('trigger.processStarted', 'Process started', 'process.started', 'process');

@@ -1,0 +1,283 @@
+import { sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import { render } from '../../engine/core/templates.ts';
+import { postSystemEvent } from '../collaboration/system-posts.ts';
+import type { Db } from '../db/index.ts';
+import { queueEmail } from '../email/email.ts';
+import type { Actor } from '../platform/audit.ts';
+import type { Principal } from '../platform/authz.ts';
+import { WeftError } from '../platform/errors.ts';
+import { emitEvent } from '../platform/events.ts';
+import type { SettingsService } from '../platform/settings.ts';
+import { createRecord, getRecord, updateRecord } from '../records/records.ts';
+import { recordsDb, tableOf } from '../studio/fields.ts';
+import { formsQueue } from './form-submit.ts';
+import { type FormKind, formModules, type WebForm } from './forms.ts';
+
+export type Outcome = 'created' | 'updated' | 'duplicate' | 'skipped' | 'case-created';
+
+interface Writer {
+  principal: Principal;
+  actor: Actor;
+}
+
+async function writerOf(db: Db, form: WebForm): Promise<Writer> {
+  const id =
+    form.createdBy ??
+    (await db.selectFrom('users').select('id').orderBy('createdAt').executeTakeFirstOrThrow()).id;
+  const name = `web form: ${form.name}`;
+  return {
+    principal: { id, username: name, isAdmin: true, roleIds: [], groupIds: [], permissions: {} },
+    actor: { id, username: name },
+  };
+}
+
+/** The oldest contact with this email (case-insensitive): X2CRM matched web leads the same way. */
+async function contactByEmail(trx: Db, email: string): Promise<string | undefined> {
+  const row = await recordsDb(trx)
+    .selectFrom(tableOf('contacts'))
+    .select('id')
+    .where(sql<boolean>`lower(email) = lower(${email})`)
+    .orderBy('created_at')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? String(row.id) : undefined;
+}
+
+function split(kind: FormKind, form: WebForm, values: Record<string, unknown>) {
+  const contact: Record<string, unknown> = {};
+  const record: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (kind === 'lead' || name.startsWith('contact.')) contact[name.replace(/^contact\./, '')] = value;
+    else record[name] = value;
+  }
+  const tags = form.settings.tags ?? [];
+  return { contact, record, tags };
+}
+
+/**
+ * Turns a stored submission into records, in one transaction: the contact matched by email
+ * (updated, duplicated or left as it is, per the form), or the case linked to its contact
+ * (created when none has the email); tags, lead source and routing; the `webform.submitted`
+ * event; the auto-response in the email outbox unless the contact says "do not email".
+ * A submission is processed once: it is locked, and only a `received` one is taken.
+ */
+export async function processSubmission(
+  db: Db,
+  boss: PgBoss | null,
+  settings: SettingsService,
+  submissionId: string,
+): Promise<Outcome | null> {
+  try {
+    return await db.transaction().execute((trx) => processOne(trx, boss, settings, submissionId));
+  } catch (error) {
+    // The values were checked on arrival; a module changed since, or a unique field taken, is
+    // the submission's problem, not a reason to retry: it is kept, failed, with the reason.
+    if (!(error instanceof WeftError) || error.statusCode >= 500) throw error;
+    const details = Array.isArray(error.details)
+      ? (error.details as { field: string; reason: string }[]).map((p) => `${p.field} ${p.reason}`).join('; ')
+      : '';
+    await db
+      .updateTable('webFormSubmissions')
+      .set({ status: 'failed', error: details || error.message, processedAt: new Date() })
+      .where('id', '=', submissionId)
+      .where('status', '=', 'received')
+      .execute();
+    return null;
+  }
+}
+
+async function processOne(
+  trx: Db,
+  boss: PgBoss | null,
+  settingsService: SettingsService,
+  submissionId: string,
+): Promise<Outcome | null> {
+  const submission = await trx
+    .selectFrom('webFormSubmissions')
+    .innerJoin('webForms', 'webForms.id', 'webFormSubmissions.formId')
+    .select([
+      'webFormSubmissions.id',
+      'webFormSubmissions.values',
+      'webFormSubmissions.status',
+      'webForms.id as formId',
+      'webForms.name',
+      'webForms.kind',
+      'webForms.settings',
+      'webForms.createdBy',
+      'webForms.active',
+      'webForms.createdAt',
+      'webForms.updatedAt',
+    ])
+    .where('webFormSubmissions.id', '=', submissionId)
+    .forUpdate('webFormSubmissions')
+    .executeTakeFirst();
+  if (!submission || submission.status !== 'received') return null;
+  const form: WebForm = {
+    id: submission.formId,
+    name: submission.name,
+    kind: submission.kind,
+    active: submission.active,
+    settings: submission.settings,
+    createdBy: submission.createdBy,
+    createdAt: submission.createdAt,
+    updatedAt: submission.updatedAt,
+  };
+  const { settings } = form;
+  const writer = await writerOf(trx, form);
+  const { principal, actor } = writer;
+  const routing = settings.routing ?? true;
+  const { contact, record, tags } = split(form.kind, form, submission.values);
+  const email = typeof contact.email === 'string' ? contact.email : undefined;
+  if (form.kind === 'lead') {
+    if (settings.leadSource) contact.leadSource = settings.leadSource;
+    contact.leadtype ??= 'Web';
+  }
+  const existingId = email ? await contactByEmail(trx, email) : undefined;
+  let outcome: Outcome;
+  let contactId: string;
+  const withTags = async (id: string | undefined) => {
+    if (tags.length === 0) return {};
+    const current = id ? (await getRecord(trx, principal, 'contacts', id)).tags : [];
+    return { tags: [...new Set([...(Array.isArray(current) ? (current as string[]) : []), ...tags])] };
+  };
+  if (existingId && (form.kind === 'case' || settings.matching !== 'duplicate')) {
+    contactId = existingId;
+    if (form.kind === 'lead' && (settings.matching ?? 'update') === 'update') {
+      await updateRecord(
+        trx,
+        principal,
+        actor,
+        'contacts',
+        existingId,
+        { ...contact, ...(await withTags(existingId)) },
+        { display: false },
+      );
+      outcome = 'updated';
+    } else outcome = form.kind === 'lead' ? 'skipped' : 'case-created';
+  } else {
+    const created = await createRecord(
+      trx,
+      principal,
+      actor,
+      'contacts',
+      { ...contact, ...(await withTags(undefined)) },
+      { routing, display: false },
+    );
+    contactId = String(created.id);
+    outcome = existingId ? 'duplicate' : form.kind === 'lead' ? 'created' : 'case-created';
+  }
+  let module = 'contacts';
+  let recordId = contactId;
+  let caseNumber: number | undefined;
+  if (form.kind === 'case') {
+    const { rows } = await sql<{ n: string }>`select nextval('web_case_number_seq') as n`.execute(trx);
+    caseNumber = Number(rows[0]?.n);
+    const created = await createRecord(
+      trx,
+      principal,
+      actor,
+      'cases',
+      {
+        status: 'New',
+        origin: 'Web',
+        name: `Case ${caseNumber}`,
+        ...record,
+        contactId,
+        ...(tags.length > 0 ? { tags } : {}),
+      },
+      { routing, display: false },
+    );
+    module = 'cases';
+    recordId = String(created.id);
+  }
+  const written = await getRecord(trx, principal, module, recordId, { display: false });
+  const eventId = await emitEvent(trx, {
+    type: 'webform.submitted',
+    module,
+    recordId,
+    payload: {
+      formId: form.id,
+      formName: form.name,
+      submissionId,
+      values: submission.values,
+      outcome,
+      contactId,
+      record: written,
+      ...(caseNumber !== undefined ? { caseNumber } : {}),
+    },
+    actorId: null,
+  });
+  // The activity feed's "web lead received" (issue 20), unless an administrator switched that type off.
+  if (form.kind === 'lead' && outcome !== 'skipped') {
+    const name = [contact.firstName, contact.lastName]
+      .filter((part) => typeof part === 'string' && part)
+      .join(' ');
+    await postSystemEvent(trx, {
+      type: 'web-lead',
+      text: `Web lead from the form “${form.name}”${name ? `: ${name}` : ''}`,
+      module: 'contacts',
+      recordId: contactId,
+    });
+  }
+  if (settings.autoResponse && email) {
+    const person = await getRecord(trx, principal, 'contacts', contactId, { display: false });
+    if (person.doNotEmail !== true) {
+      const context = { record: { ...submission.values, ...contact, ...written, caseNumber } };
+      await queueEmail(trx, boss, await settingsService.get(), {
+        to: email,
+        subject: String(render(settings.autoResponse.subject, context)),
+        text: String(render(settings.autoResponse.body, context)),
+        module,
+        recordId,
+        idempotencyKey: `webform:${submissionId}`,
+      });
+    }
+  }
+  await trx
+    .updateTable('webFormSubmissions')
+    .set({ status: 'processed', outcome, module, recordId, contactId, eventId, processedAt: new Date() })
+    .where('id', '=', submissionId)
+    .execute();
+  return outcome;
+}
+
+/** The worker: batches of submissions, each in its own transaction (routing turns stay short). */
+export async function startFormWorker(boss: PgBoss, db: Db, settings: SettingsService): Promise<void> {
+  await ensureFormQueue(boss);
+  await boss.work<{ id: string }>(
+    formsQueue,
+    { batchSize: 50, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: 2 },
+    async (jobs) => {
+      for (const job of jobs) await processSubmission(db, boss, settings, job.data.id);
+    },
+  );
+}
+
+const ensured = new WeakMap<PgBoss, Promise<unknown>>();
+/** The queue must exist before a submission's job is sent to it (once per queue instance). */
+export function ensureFormQueue(boss: PgBoss): Promise<unknown> {
+  let created = ensured.get(boss);
+  if (!created) {
+    created = boss.createQueue(formsQueue, { retryLimit: 10, retryDelay: 5, retryBackoff: true });
+    ensured.set(boss, created);
+  }
+  return created;
+}
+
+/** The form's module fields, for the builder (names, labels, types, choices). */
+export async function formFieldChoices(db: Db, kind: FormKind) {
+  const modules = await formModules(db);
+  const pick = (module: (typeof modules)['contacts'], prefix: string) =>
+    module.fields
+      .filter((field) => !field.readOnly && !['assignment', 'link', 'visibility'].includes(field.type))
+      .map((field) => ({
+        name: `${prefix}${field.name}`,
+        label: prefix ? `Contact: ${field.label}` : field.label,
+        type: field.type,
+        required: field.required,
+      }));
+  return kind === 'lead'
+    ? pick(modules.contacts, '')
+    : [...pick(modules.cases, ''), ...pick(modules.contacts, 'contact.')];
+}

@@ -1,0 +1,279 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/index.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { emitEvent } from '../platform/events.ts';
+import { signingKey, verifyToken } from './keys.ts';
+
+/**
+ * What comes back from a mail: opens, clicks, unsubscribes. Each endpoint takes a signed
+ * token (keys.ts) naming one mail and one purpose; a token that does not verify is
+ * treated as unknown (404), whatever it says. The first open, the first click of each
+ * link and an unsubscribe emit an event on the mail's record (`email.opened`,
+ * `email.clicked`, `email.unsubscribed`) for flows' triggers.
+ */
+
+const messageColumns = [
+  'id',
+  'campaignId',
+  'newsletterId',
+  'templateId',
+  'category',
+  'module',
+  'recordId',
+  'address',
+  'state',
+  'links',
+  'openedAt',
+  'clickedAt',
+  'unsubscribedAt',
+] as const;
+
+export async function messageForToken(db: Db, token: string, purpose: 'o' | 'u' | 'c') {
+  const verified = verifyToken(await signingKey(db), token);
+  if (!verified || verified.purpose[0] !== purpose) return null;
+  const message = await db
+    .selectFrom('marketingMessages')
+    .select(messageColumns)
+    .where('id', '=', verified.messageId)
+    .executeTakeFirst();
+  if (!message) return null;
+  return { message, purpose: verified.purpose };
+}
+
+type Message = NonNullable<Awaited<ReturnType<typeof messageForToken>>>['message'];
+
+function eventPayload(message: Message, extra: Record<string, unknown> = {}) {
+  return {
+    messageId: message.id,
+    campaignId: message.campaignId,
+    newsletterId: message.newsletterId,
+    templateId: message.templateId,
+    address: message.address,
+    ...extra,
+  };
+}
+
+/** What a tracking event carries for flows (the trigger's `trigger.*`), built in SQL from the mail's row. */
+const payloadSql = (extra: ReturnType<typeof sql> = sql`'{}'::jsonb`) => sql`jsonb_build_object(
+  'messageId', id, 'campaignId', campaign_id, 'newsletterId', newsletter_id,
+  'templateId', template_id, 'address', address) || ${extra}`;
+
+/**
+ * An open (the pixel loaded): the first one per mail counts and triggers. One statement:
+ * the tracking endpoints answer thousands of requests a second, and every open after the
+ * first changes nothing.
+ */
+export async function recordOpen(db: Db, token: string): Promise<boolean> {
+  const verified = verifyToken(await signingKey(db), token);
+  if (verified?.purpose !== 'o') return false;
+  const { rows } = await sql<{ found: boolean }>`
+    with target as (select id, opened_at from marketing_messages where id = ${verified.messageId}),
+    opened as (
+      update marketing_messages m
+      set opened_at = now(), state = case when m.state in ('sent', 'bounced') then 'opened' else m.state end
+      from target where m.id = target.id and target.opened_at is null and m.opened_at is null
+      returning m.id, m.campaign_id, m.newsletter_id, m.template_id, m.module, m.record_id, m.address),
+    logged as (insert into marketing_events (message_id, campaign_id, kind) select id, campaign_id, 'open' from opened),
+    evented as (
+      insert into events (type, module, record_id, payload)
+      select 'email.opened', module, record_id, ${payloadSql()} from opened)
+    select exists (select 1 from target) as found`.execute(db);
+  return rows[0]?.found === true;
+}
+
+/**
+ * A click: answers the URL to redirect to, which can only be one of the links the mail
+ * carried (the token holds its index). A click is also an open. The first click of each
+ * link triggers.
+ */
+export async function recordClick(db: Db, token: string): Promise<{ url: string; messageId: string } | null> {
+  const verified = verifyToken(await signingKey(db), token);
+  if (verified?.purpose[0] !== 'c') return null;
+  const index = Number(verified.purpose.slice(1));
+  const { rows } = await sql<{ url: string | null }>`
+    with target as (
+      select id, links ->> ${index}::int as url from marketing_messages
+      where id = ${verified.messageId} and links ->> ${index}::int ~* '^https?://'),
+    first as (
+      select target.id from target where not exists (
+        select 1 from marketing_events e where e.message_id = target.id and e.kind = 'click' and e.url = target.url)),
+    clicked as (
+      update marketing_messages m set
+        opened_at = coalesce(m.opened_at, now()), clicked_at = coalesce(m.clicked_at, now()),
+        state = case when m.state in ('sent', 'bounced', 'opened') then 'clicked' else m.state end
+      from target where m.id = target.id
+      returning m.id, m.campaign_id, m.newsletter_id, m.template_id, m.module, m.record_id, m.address, target.url),
+    logged as (
+      insert into marketing_events (message_id, campaign_id, kind, url) select id, campaign_id, 'click', url from clicked),
+    evented as (
+      insert into events (type, module, record_id, payload)
+      select 'email.clicked', module, record_id, ${payloadSql(sql`jsonb_build_object('url', url)`)}
+      from clicked where id in (select id from first))
+    select url from target`.execute(db);
+  const url = rows[0]?.url;
+  return url ? { url, messageId: verified.messageId } : null;
+}
+
+/**
+ * Unsubscribes the mail's own address (never another: the token names the mail) from
+ * everything (`all`) or from some categories. A newsletter's mail also ends the
+ * newsletter subscription.
+ */
+export async function unsubscribe(
+  db: Db,
+  token: string,
+  choice: { all: boolean; categories: string[] },
+): Promise<{ address: string; categories: string[] } | null> {
+  return inTransaction(db, async (trx) => {
+    const found = await messageForToken(trx, token, 'u');
+    if (!found) return null;
+    const message = found.message;
+    const categories = choice.all ? ['*'] : [...new Set(choice.categories)];
+    if (categories.length === 0) return { address: message.address, categories };
+    const address = message.address.toLowerCase();
+    await trx
+      .insertInto('emailUnsubscribes')
+      .values(categories.map((category) => ({ address, category })))
+      .onConflict((oc) => oc.columns(['address', 'category']).doNothing())
+      .execute();
+    if (message.newsletterId && (choice.all || (message.category && categories.includes(message.category)))) {
+      await trx
+        .updateTable('newsletterSubscribers')
+        .set({ unsubscribedAt: new Date() })
+        .where('newsletterId', '=', message.newsletterId)
+        .where(sql`lower(address)`, '=', address)
+        .where('unsubscribedAt', 'is', null)
+        .execute();
+    }
+    const first = await trx
+      .updateTable('marketingMessages')
+      .set({ unsubscribedAt: new Date(), state: 'unsubscribed' })
+      .where('id', '=', message.id)
+      .where('unsubscribedAt', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (first) {
+      await trx
+        .insertInto('marketingEvents')
+        .values({ messageId: message.id, campaignId: message.campaignId, kind: 'unsubscribe' })
+        .execute();
+      await emitEvent(trx, {
+        type: 'email.unsubscribed',
+        module: message.module,
+        recordId: message.recordId,
+        payload: eventPayload(message, { categories }),
+        actorId: null,
+      });
+    }
+    return { address, categories };
+  });
+}
+
+/** Whether an address may receive mail of a category (not unsubscribed from it or from all). */
+export async function mayEmail(db: Db, address: string, category: string | null): Promise<boolean> {
+  const row = await db
+    .selectFrom('emailUnsubscribes')
+    .select('category')
+    .where('address', '=', address.trim().toLowerCase())
+    .where('category', 'in', category ? ['*', category] : ['*'])
+    .executeTakeFirst();
+  return row === undefined;
+}
+
+/** Which of these addresses unsubscribed from all email. */
+export async function unsubscribedFromAll(db: Db, addresses: string[]): Promise<string[]> {
+  if (addresses.length === 0) return [];
+  const rows = await db
+    .selectFrom('emailUnsubscribes')
+    .select('address')
+    .where('category', '=', '*')
+    .where(
+      'address',
+      'in',
+      addresses.map((address) => address.toLowerCase()),
+    )
+    .execute();
+  return rows.map((row) => row.address);
+}
+
+/** Whether a record was sent a mail that was opened, optionally of a campaign or template, within a window. */
+export async function earlierEmailOpened(
+  db: Db,
+  query: {
+    module: string;
+    recordId: string;
+    campaignId?: string;
+    templateId?: string;
+    withinSeconds?: number;
+  },
+): Promise<boolean> {
+  let select = db
+    .selectFrom('marketingMessages')
+    .select('id')
+    .where('module', '=', query.module)
+    .where('recordId', '=', query.recordId)
+    .where('openedAt', 'is not', null);
+  if (query.campaignId) select = select.where('campaignId', '=', query.campaignId);
+  if (query.templateId) select = select.where('templateId', '=', query.templateId);
+  if (query.withinSeconds)
+    select = select.where('openedAt', '>=', new Date(Date.now() - query.withinSeconds * 1000));
+  return (await select.limit(1).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * Every email sent about a record, newest first: marketing mail with its tracking state,
+ * and flows' mail from the outbox (its delivery state; flows' mail carries no tracking).
+ */
+export async function emailsOfRecord(db: Db, module: string, recordId: string) {
+  const marketing = await db
+    .selectFrom('marketingMessages')
+    .leftJoin('campaigns', 'campaigns.id', 'marketingMessages.campaignId')
+    .select([
+      'marketingMessages.id',
+      'marketingMessages.campaignId',
+      'campaigns.name as campaignName',
+      'marketingMessages.templateId',
+      'marketingMessages.subject',
+      'marketingMessages.address',
+      'marketingMessages.state',
+      'marketingMessages.createdAt',
+      'marketingMessages.sentAt',
+      'marketingMessages.openedAt',
+      'marketingMessages.clickedAt',
+      'marketingMessages.unsubscribedAt',
+      'marketingMessages.bouncedAt',
+    ])
+    .where('marketingMessages.module', '=', module)
+    .where('marketingMessages.recordId', '=', recordId)
+    .orderBy('marketingMessages.createdAt', 'desc')
+    .limit(200)
+    .execute();
+  const outbox = await db
+    .selectFrom('emailOutbox')
+    .select(['id', 'subject', 'to', 'status', 'createdAt', 'sentAt', 'runId'])
+    .where('module', '=', module)
+    .where('recordId', '=', recordId)
+    .orderBy('createdAt', 'desc')
+    .limit(200)
+    .execute();
+  const items = [
+    ...marketing.map((mail) => ({ source: 'marketing' as const, ...mail })),
+    ...outbox.map((mail) => ({
+      source: 'flow' as const,
+      id: mail.id,
+      campaignId: null,
+      campaignName: null,
+      templateId: null,
+      subject: mail.subject,
+      address: mail.to.join(', '),
+      state: mail.status,
+      createdAt: mail.createdAt,
+      sentAt: mail.sentAt,
+      openedAt: null,
+      clickedAt: null,
+      unsubscribedAt: null,
+      bouncedAt: null,
+    })),
+  ].sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime());
+  return { items: items.slice(0, 200) };
+}
