@@ -53,6 +53,7 @@ test('gone, typed and unknown references are problems on their node and param', 
       { id: 'assign', type: 'record.assign', params: { to: 'user', assignee: randomUUID() } },
       { id: 'notify', type: 'notification.create', params: { userId: 'bob', text: 'Hi' } },
       { id: 'add', type: 'list.add', params: { listId: randomUUID() } },
+      { id: 'update', type: 'record.update', params: { values: { nickname: 'X' } } },
       { id: 'del', type: 'record.delete', params: { module: 'contacts', recordId: randomUUID() } },
     ]),
   );
@@ -63,6 +64,7 @@ test('gone, typed and unknown references are problems on their node and param', 
       ['assign', '/assignee'],
       ['notify', '/userId'],
       ['add', '/listId'],
+      ['update', '/values/nickname'],
       ['del', '/recordId'],
     ],
   );
@@ -72,6 +74,7 @@ test('gone, typed and unknown references are problems on their node and param', 
     /"User": pick a user by name \(or a variable\); "bob" is not one/,
   );
   assert.match(byNode.add?.message ?? '', /list chosen for "List" no longer exists/);
+  assert.match(byNode.update?.message ?? '', /"nickname" is not a field of Contacts/);
   assert.match(byNode.del?.message ?? '', /record chosen for "Record" no longer exists/);
 });
 

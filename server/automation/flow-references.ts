@@ -116,9 +116,22 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
     );
   for (const reference of references) {
     const { kind, value } = reference;
-    // "Fields to set" names fields of the current record, whose module a step before may have
-    // switched (record.switchRelated): the designer's picker offers the fields, the step checks them.
-    if (kind === 'fieldValues') continue;
+    // Checked against the node's module, or the current record's while no step switches it.
+    if (kind === 'fieldValues') {
+      if (!value || typeof value !== 'object' || !reference.module) continue;
+      const module = await findModule(db, reference.module);
+      if (!module) continue;
+      const names = new Set(module.fields.map((f) => f.name));
+      for (const name of Object.keys(value))
+        if (!names.has(name))
+          problems.push({
+            code: 'node.params',
+            nodeId: reference.nodeId,
+            path: `/${reference.key}/${name}`,
+            message: `"${name}" is not a field of ${module.label}: choose a field from the list`,
+          });
+      continue;
+    }
     if (typeof value !== 'string' || templated(value)) continue;
     // An X2CRM reference an import left is the bindings' problem (x2crm-import.ts), named once there.
     if (parseRef(value)) continue;
