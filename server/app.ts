@@ -6,7 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyServerOptions, LogController, type RouteOptions } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import type { FlowRuntime } from '../engine/runtime/runtime.ts';
 import { adminPlugin } from './admin/plugin.ts';
@@ -34,6 +34,7 @@ import { processesPlugin } from './processes/plugin.ts';
 import { recordsPlugin } from './records/plugin.ts';
 import type { FlowRunner } from './records/record-bulk.ts';
 import { routingPlugin } from './routing/plugin.ts';
+import { searchPlugin } from './search/plugin.ts';
 import { studioPlugin } from './studio/plugin.ts';
 
 declare module 'fastify' {
@@ -80,6 +81,8 @@ function validatorFor(part: string) {
 export async function buildApp(options: AppOptions) {
   const app = Fastify({
     logger: options.logger ?? false,
+    // Fastify's two info lines per request drown start-up, warnings and errors: one line, at debug.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -117,6 +120,17 @@ export async function buildApp(options: AppOptions) {
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
   });
 
   await app.register(errorsPlugin);
@@ -176,6 +190,7 @@ export async function buildApp(options: AppOptions) {
       await api.register(inboundMailPlugin);
       await api.register(adminPlugin);
       await api.register(marketingPlugin);
+      await api.register(searchPlugin);
       await api.register(automationPlugin);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

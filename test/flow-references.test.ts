@@ -69,7 +69,10 @@ test('gone, typed and unknown references are problems on their node and param', 
     ],
   );
   assert.match(byNode.assign?.message ?? '', /user or group chosen for "User or group" no longer exists/);
-  assert.match(byNode.notify?.message ?? '', /"User" must be a user from the list, or a variable/);
+  assert.match(
+    byNode.notify?.message ?? '',
+    /"User": pick a user by name \(or a variable\); "bob" is not one/,
+  );
   assert.match(byNode.add?.message ?? '', /list chosen for "List" no longer exists/);
   assert.match(byNode.update?.message ?? '', /"nickname" is not a field of Contacts/);
   assert.match(byNode.del?.message ?? '', /record chosen for "Record" no longer exists/);

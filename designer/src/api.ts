@@ -54,12 +54,27 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   return payload as T;
 }
 
+export type Action = 'view' | 'create' | 'update' | 'delete';
+
 export interface User {
   id: string;
   username: string;
   firstName: string;
   lastName: string;
   isAdmin: boolean;
+  /** The merged permission matrix of the user's roles (`GET /me`): module or `*` → action → scope. */
+  permissions?: Record<string, Partial<Record<Action, string>>>;
+}
+
+/**
+ * Whether the user's roles allow an action on a module at all (some scope other than none),
+ * as the server decides (`scopeFor`): the module's row, else the `*` row. Screens hide what
+ * this refuses; the server still enforces it.
+ */
+export function can(user: User, module: string, action: Action): boolean {
+  if (user.isAdmin) return true;
+  const cell = user.permissions?.[module]?.[action] ?? user.permissions?.['*']?.[action];
+  return cell !== undefined && cell !== 'none';
 }
 
 export interface Page<T> {

@@ -62,14 +62,17 @@ export const switchParams = {
 } as const;
 
 export const waitParams = {
+  // The titles name the choice in the designer's form (rjsf would say "Option 1 / Option 2").
   oneOf: [
     {
+      title: 'For a while',
       type: 'object',
       properties: { duration },
       required: ['duration'],
       additionalProperties: false,
     },
     {
+      title: 'Until a date',
       type: 'object',
       properties: {
         until: {

@@ -116,6 +116,7 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
     );
   for (const reference of references) {
     const { kind, value } = reference;
+    // Checked against the node's module, or the current record's while no step switches it.
     if (kind === 'fieldValues') {
       if (!value || typeof value !== 'object' || !reference.module) continue;
       const module = await findModule(db, reference.module);
@@ -141,7 +142,10 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
       continue;
     }
     if (!uuid.test(value)) {
-      problem(reference, `"${reference.title}" must be a ${what[kind]} from the list, or a variable`);
+      problem(
+        reference,
+        `"${reference.title}": pick a ${what[kind]} by name (or a variable); "${value.slice(0, 60)}" is not one`,
+      );
       continue;
     }
     if (kind === 'user' && !users.has(value)) gone(reference);

@@ -6,9 +6,10 @@ import { WeftError } from '../platform/errors.ts';
 import { checkDropdownValue, loadDropdown } from '../studio/dropdown-values.ts';
 import { columnName, isMultiple, recordsDb, tableOf } from '../studio/fields.ts';
 import type { FieldDefinition, ModuleDefinition } from '../studio/modules.ts';
+import { displayExpression, getModule } from '../studio/modules.ts';
 import { toRecord, validateRecordInput } from '../studio/record-schema.ts';
 import type { Plan, Values } from './import-batch.ts';
-import { BadCell, cellValue } from './import-values.ts';
+import { BadCell, cellValue, LinkName } from './import-values.ts';
 
 /**
  * From a batch of rows to the plans the batch writes: each row's values, whether it
@@ -234,10 +235,87 @@ async function checkReferences(
   return valid;
 }
 
+/**
+ * Link cells given by name ("Acme Ltd" in a Company column) become the id of the one record
+ * of the target module with that name (its display fields) or that email; none or several
+ * is the row's error, said with the name. One query per linked module and batch.
+ */
+async function resolveLinkNames(
+  db: Db,
+  preparer: Preparer,
+  parsed: Parsed[],
+  errors: RowError[],
+): Promise<Parsed[]> {
+  const links = preparer.module.fields.filter((field) => field.type === 'link');
+  const wanted = new Map<string, Set<string>>();
+  for (const row of parsed)
+    for (const field of links) {
+      const value = row.present[field.name];
+      const target = field.options.module;
+      if (value instanceof LinkName && typeof target === 'string')
+        wanted.set(target, (wanted.get(target) ?? new Set()).add(value.text.toLowerCase()));
+    }
+  const found = new Map<string, string[]>();
+  const labels = new Map<string, string>();
+  for (const [target, names] of wanted) {
+    const module = await getModule(db, target);
+    labels.set(target, module.label);
+    const name = sql<string>`lower(${displayExpression(module)})`;
+    const hasEmail = module.fields.some((field) => field.name === 'email' && field.type === 'email');
+    const rows = await recordsDb(db)
+      .selectFrom(module.table)
+      .select(['id', name.as('name'), ...(hasEmail ? [sql<string>`lower(email)`.as('email')] : [])])
+      .where((eb) =>
+        hasEmail
+          ? eb.or([eb(name, 'in', [...names]), eb(sql`lower(email)`, 'in', [...names])])
+          : eb(name, 'in', [...names]),
+      )
+      .execute();
+    for (const row of rows as { id: unknown; name: string | null; email?: string | null }[])
+      for (const key of new Set([row.name, row.email].filter((k): k is string => typeof k === 'string'))) {
+        const at = `${target}:${key}`;
+        found.set(at, [...(found.get(at) ?? []), String(row.id)]);
+      }
+  }
+  return parsed.filter((row) => {
+    let ok = true;
+    for (const field of links) {
+      const value = row.present[field.name];
+      if (!(value instanceof LinkName)) continue;
+      const target = field.options.module;
+      if (typeof target !== 'string') {
+        errors.push({ row: row.row, field: field.name, reason: `"${value.text}" is not a record id` });
+        ok = false;
+        continue;
+      }
+      const ids = found.get(`${target}:${value.text.toLowerCase()}`) ?? [];
+      const label = labels.get(target) ?? target;
+      if (ids.length === 1) row.present[field.name] = ids[0];
+      else {
+        errors.push({
+          row: row.row,
+          field: field.name,
+          reason:
+            ids.length === 0
+              ? `no record of ${label} is named "${value.text}"`
+              : `${ids.length} records of ${label} are named "${value.text}": give the record's id`,
+        });
+        ok = false;
+      }
+    }
+    return ok;
+  });
+}
+
 /** Plans for a batch: rows whose keys repeat within it must be split off by the caller first. */
 export async function prepareBatch(db: Db, preparer: Preparer, sources: SourceRow[]): Promise<Prepared> {
   const errors: RowError[] = [];
-  const parsed = sources.flatMap((source) => parseRow(preparer, source, errors) ?? []);
+  const parsed = await resolveLinkNames(
+    db,
+    preparer,
+    sources.flatMap((source) => parseRow(preparer, source, errors) ?? []),
+    errors,
+  );
   const matching = preparer.mode !== 'create' && preparer.keyField !== null;
   const keys = new Map<Parsed, unknown>();
   if (matching) {

@@ -130,9 +130,9 @@ async function commitBatch(
   });
 }
 
-async function preparerFor(
+export async function preparerFor(
   db: Db,
-  importRow: ImportRow,
+  importRow: Pick<ImportRow, 'mode' | 'keyField' | 'mapping' | 'route' | 'tags'>,
   module: ModuleDefinition,
   principal: Principal,
   header: string[],
@@ -183,7 +183,12 @@ async function routingOn(db: Db, module: string): Promise<boolean> {
 }
 
 /** Rows from `start`, cut at `size` or before a key already in the batch (it must see the first one's record). */
-function nextBatch(preparer: Preparer, sources: SourceRow[], start: number, size: number): SourceRow[] {
+export function nextBatch(
+  preparer: Preparer,
+  sources: SourceRow[],
+  start: number,
+  size: number,
+): SourceRow[] {
   const batch: SourceRow[] = [];
   const keys = new Set<string>();
   for (let index = start; index < sources.length && batch.length < size; index++) {

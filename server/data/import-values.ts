@@ -71,6 +71,17 @@ export function checkMapping(mapping: unknown, header: string[], targets: Target
 /** A cell whose text cannot be the field's value. */
 export class BadCell extends Error {}
 
+/**
+ * A link cell that is not a record id: the linked record's name (or email), looked up per
+ * batch (import-rows.ts) among the target module's records.
+ */
+export class LinkName {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 const truthy = new Set(['true', '1', 'yes', 'y', 'on']);
@@ -156,8 +167,7 @@ export function cellValue(
       return date.toISOString();
     }
     case 'link':
-      if (!uuidPattern.test(trimmed)) throw new BadCell('is not a record id');
-      return trimmed.toLowerCase();
+      return uuidPattern.test(trimmed) ? trimmed.toLowerCase() : new LinkName(trimmed);
     case 'assignment': {
       if (uuidPattern.test(trimmed)) return trimmed.toLowerCase();
       const id = names.get(trimmed.toLowerCase());

@@ -15,6 +15,7 @@ import { invalid } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { csvTypes, formatOf, xlsxType } from './import-parse.ts';
+import { preflightImport } from './import-preflight.ts';
 import { rollbackImport } from './import-rollback.ts';
 import { getImport, listImportErrors, listImports, previewImport, startImport } from './imports.ts';
 
@@ -59,6 +60,24 @@ export const importRoutes: RoutePlugin = async (app) => {
         format,
         request.query.rows,
       );
+    },
+  );
+
+  app.post(
+    '/preflight',
+    {
+      bodyLimit: maxFileBytes,
+      schema: {
+        tags,
+        summary:
+          'Check the whole file against the mapping without writing anything: rows that would be created, updated, skipped or fail, each column’s problems with sample rows, the active flows that would run',
+        description: fileBody.description,
+        querystring: importQuery,
+      },
+    },
+    async (request) => {
+      const { data, format } = fileOf(request);
+      return preflightImport(app.db, principalOf(request), request.query, data, format);
     },
   );
 

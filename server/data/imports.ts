@@ -18,7 +18,7 @@ import { checkMapping, suggestMapping, type Target } from './import-values.ts';
 export const importQueue = 'weft.imports.run';
 
 /** The fields a column may map to: the writable ones (users: the profile a user import sets). */
-async function targetsOf(db: Db, principal: Principal, module: string): Promise<Target[]> {
+export async function targetsOf(db: Db, principal: Principal, module: string): Promise<Target[]> {
   if (module === 'users') {
     requireAdmin(principal);
     return userTargets;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { allDataRoutes } from './all-data-routes.ts';
+import { demoRoutes } from './demo-routes.ts';
 import { exportRoutes } from './exports-routes.ts';
 import { importRoutes } from './imports-routes.ts';
 import { usersExportRoutes } from './users-export-routes.ts';
@@ -10,4 +11,5 @@ export async function dataPlugin(app: FastifyInstance) {
   await app.register(exportRoutes, { prefix: '/exports' });
   await app.register(allDataRoutes, { prefix: '/all-data' });
   await app.register(usersExportRoutes, { prefix: '/users' });
+  await app.register(demoRoutes, { prefix: '/demo-data' });
 }

@@ -117,3 +117,46 @@ test('at 820×1180 the palette starts folded and "+" still adds steps', async ()
   assert.deepEqual(unexpectedErrors(pageErrors), []);
   await page.context().close();
 });
+
+test('a template opens as a laid-out draft with no problem', async () => {
+  const { page, pageErrors } = await openPage(browser, { width: 1440, height: 900 });
+  await signIn(page, base, 'admin', adminPassword);
+  await page.goto(`${base}/flows`);
+  await page.getByRole('button', { name: 'Templates' }).click();
+  const cards = page.getByTestId('templates').locator('[data-testid^="template-"]');
+  await cards.nth(9).waitFor();
+  assert.ok((await cards.count()) >= 10);
+  await shot(page, 'build-04-templates');
+  await page.getByRole('button', { name: 'Use the template Case escalation by impact' }).click();
+  await page.getByTestId('node-impact').waitFor();
+  assert.equal(
+    await page.getByRole('textbox', { name: 'Flow name' }).inputValue(),
+    'Case escalation by impact',
+  );
+  await page.locator('.react-flow__edge-text', { hasText: 'severe' }).waitFor();
+  await page.getByRole('tab', { name: 'Problems' }).click();
+  await page.getByTestId('no-problems').waitFor();
+  const all = await boxes(page);
+  for (const a of all) for (const b of all) if (a !== b) assert.ok(!overlap(a, b), 'laid out');
+  await shot(page, 'build-05-template-open');
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+  await page.context().close();
+});
+
+test('an empty install offers demo data on Home', async () => {
+  const { page, pageErrors } = await openPage(browser, { width: 1440, height: 900 });
+  await signIn(page, base, 'admin', adminPassword);
+  await page.getByTestId('demo-data').getByRole('button', { name: 'Load demo data' }).click();
+  await page
+    .getByTestId('demo-data-loaded')
+    .getByText('6 accounts, 12 contacts and 7 opportunities')
+    .waitFor();
+  await shot(page, 'build-06-demo-data');
+  await page.getByRole('link', { name: 'See the contacts' }).click();
+  await page.getByText('Ada').first().waitFor();
+  await page.goto(base);
+  await page.getByTestId('dashboard').waitFor();
+  assert.equal(await page.getByTestId('demo-data').count(), 0, 'offered only while empty');
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+  await page.context().close();
+});

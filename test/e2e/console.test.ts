@@ -214,6 +214,9 @@ test('import a 1,000-row CSV, watch it finish, roll it back', async () => {
   await page.getByTestId('import-mapping').waitFor();
   assert.equal(await page.getByRole('textbox', { name: 'Column Last Name' }).inputValue(), 'Last Name *');
   await shot(page, 'console-11-import-mapping');
+  // The whole file is checked first; nothing is written by the check.
+  await page.getByRole('button', { name: 'Check the whole file' }).click();
+  await page.getByTestId('import-preflight').getByText('All 1000 rows can be imported').waitFor();
   await page.getByRole('button', { name: 'Start import' }).click();
   const run = page.getByTestId('import-history').locator('tr').first();
   await run.and(page.locator('[data-status="done"]')).waitFor({ timeout: 60_000 });

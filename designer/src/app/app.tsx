@@ -31,6 +31,12 @@ export function App() {
     api<User>('GET', '/me').then(setUser, () => setUser(null));
   }, []);
 
+  // Signing in answers the user without the permission matrix the screens hide things by: read /me.
+  const signedIn = useCallback((signed: User) => {
+    setUser(signed);
+    api<User>('GET', '/me').then(setUser, () => undefined);
+  }, []);
+
   const signOut = useCallback(async () => {
     await api('POST', '/auth/logout').catch(() => undefined);
     setCsrfToken(null);
@@ -38,14 +44,14 @@ export function App() {
   }, []);
 
   const inviteToken = inviteTokenOf(path);
-  if (inviteToken) return <AcceptInvite token={inviteToken} onSignedIn={setUser} />;
+  if (inviteToken) return <AcceptInvite token={inviteToken} onSignedIn={signedIn} />;
   if (user === undefined)
     return (
       <Center h="100vh">
         <Loader />
       </Center>
     );
-  if (user === null) return <SignIn onSignedIn={setUser} />;
+  if (user === null) return <SignIn onSignedIn={signedIn} />;
 
   const route = routeOf(path);
   return (

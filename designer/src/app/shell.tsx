@@ -13,15 +13,26 @@ import {
   Title,
   Tooltip,
   UnstyledButton,
+  useMantineColorScheme,
 } from '@mantine/core';
 import { useLocalStorage, useMediaQuery } from '@mantine/hooks';
-import { lazy, type ReactNode, Suspense, useRef, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useRef, useState } from 'react';
 import type { User } from '../api.ts';
 import { ConsoleNav } from '../console/console-nav.tsx';
 import { navigate, routeOf, usePath } from '../router.ts';
+import { GettingStarted, HelpMenu, ShortcutsHelp } from '../search/help.tsx';
 import { linkTo } from './app-link.tsx';
 import { useBranding } from './branding.ts';
 import { useUnreadCount } from './live.ts';
+
+const GlobalSearch = lazy(() =>
+  import('../search/global-search.tsx').then((m) => ({ default: m.GlobalSearch })),
+);
+
+const typingInto = (target: EventTarget | null) =>
+  !!(target as HTMLElement | null)?.closest?.(
+    'input, textarea, select, [contenteditable="true"], .monaco-editor',
+  );
 
 const FeedPanel = lazy(() => import('../feed/feed-panel.tsx').then((m) => ({ default: m.FeedPanel })));
 
@@ -69,6 +80,8 @@ export function Shell({
   const path = usePath();
   const branding = useBranding();
   const narrow = useMediaQuery(narrowQuery) ?? false;
+  // Light or dark, remembered in this browser (Mantine keeps it in localStorage).
+  const { colorScheme, toggleColorScheme } = useMantineColorScheme();
   const initials = `${user.firstName[0] ?? ''}${user.lastName[0] ?? ''}`.toUpperCase() || user.username[0];
 
   // The menu, on a narrow screen: open from the burger, closed again by going somewhere.
@@ -86,6 +99,24 @@ export function Shell({
     getInitialValueInEffect: false,
   });
   const [focusPanel, setFocusPanel] = useState(false);
+  // Ctrl+K searches everything; "?" (outside a text field) lists the shortcuts.
+  const [searching, setSearching] = useState(false);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const [guideOpen, setGuideOpen] = useState(false);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const inMonaco = !!(event.target as HTMLElement | null)?.closest?.('.monaco-editor');
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k' && !inMonaco) {
+        event.preventDefault();
+        setSearching(true);
+      } else if (event.key === '?' && !event.ctrlKey && !event.metaKey && !typingInto(event.target)) {
+        event.preventDefault();
+        setShortcutsOpen(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const toggle = useRef<HTMLButtonElement>(null);
   const burger = useRef<HTMLButtonElement>(null);
   const openPanel = (open: boolean) => {
@@ -133,6 +164,29 @@ export function Shell({
             </UnstyledButton>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            <Tooltip label="Search records, flows and pages (Ctrl+K)">
+              <ActionIcon
+                variant="subtle"
+                color="gray"
+                size="lg"
+                aria-label="Search"
+                onClick={() => setSearching(true)}
+              >
+                <svg
+                  width="20"
+                  height="20"
+                  viewBox="0 0 24 24"
+                  fill="none"
+                  stroke="currentColor"
+                  strokeWidth="2"
+                  aria-hidden="true"
+                >
+                  <circle cx="11" cy="11" r="7" />
+                  <path d="M21 21l-4.3-4.3" />
+                </svg>
+              </ActionIcon>
+            </Tooltip>
+            <HelpMenu onShortcuts={() => setShortcutsOpen(true)} onGuide={() => setGuideOpen(true)} />
             <Tooltip label={panelOpen ? 'Close the activity panel' : 'Open the activity panel'}>
               <ActionIcon
                 ref={toggle}
@@ -174,6 +228,9 @@ export function Shell({
                 </Menu.Label>
                 <Menu.Item onClick={() => navigate('/profile')}>Profile</Menu.Item>
                 <Menu.Item onClick={() => navigate('/profile/preferences')}>Preferences</Menu.Item>
+                <Menu.Item onClick={toggleColorScheme} data-testid="color-scheme">
+                  {colorScheme === 'dark' ? 'Light mode' : 'Dark mode'}
+                </Menu.Item>
                 <Menu.Divider />
                 <Menu.Item onClick={onSignOut}>Sign out</Menu.Item>
               </Menu.Dropdown>
@@ -231,6 +288,13 @@ export function Shell({
       <AppShell.Main style={{ height: '100vh', display: 'flex', flexDirection: 'column', minWidth: 0 }}>
         {children}
       </AppShell.Main>
+      {searching && (
+        <Suspense fallback={null}>
+          <GlobalSearch opened={searching} onClose={() => setSearching(false)} isAdmin={user.isAdmin} />
+        </Suspense>
+      )}
+      <ShortcutsHelp opened={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+      <GettingStarted opened={guideOpen} onClose={() => setGuideOpen(false)} />
     </AppShell>
   );
 }

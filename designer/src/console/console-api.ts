@@ -97,6 +97,8 @@ export function usePaged<T>(path: string | null) {
   const [items, setItems] = useState<T[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** The refusal's HTTP status: a 403 is a permission, not a bad filter. */
+  const [status, setStatus] = useState<number | null>(null);
   const [version, setVersion] = useState(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: version forces a reload
   useEffect(() => {
@@ -109,7 +111,11 @@ export function usePaged<T>(path: string | null) {
         setItems(page.items);
         setCursor(page.nextCursor);
       },
-      (reason: Error) => live && setError(reason.message),
+      (reason: Error) => {
+        if (!live) return;
+        setError(reason.message);
+        setStatus(reason instanceof ApiError ? reason.status : null);
+      },
     );
     return () => {
       live = false;
@@ -125,5 +131,5 @@ export function usePaged<T>(path: string | null) {
     setItems((current) => [...(current ?? []), ...page.items]);
     setCursor(page.nextCursor);
   };
-  return { items, error, hasMore: cursor !== null, more, reload: () => setVersion((v) => v + 1) };
+  return { items, error, status, hasMore: cursor !== null, more, reload: () => setVersion((v) => v + 1) };
 }

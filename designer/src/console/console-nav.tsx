@@ -1,7 +1,7 @@
 /** The console's menu entries: a record list per visible module, then the workspace and admin screens. */
 import { NavLink } from '@mantine/core';
 import type { ReactNode } from 'react';
-import type { User } from '../api.ts';
+import { can, type User } from '../api.ts';
 import { linkTo } from '../app/app-link.tsx';
 import { useBranding } from '../app/branding.ts';
 import { usePath } from '../router.ts';
@@ -17,7 +17,9 @@ export function ConsoleNav({ user }: { user: User }) {
   // The admin's order for modules: those named first, the rest as they come.
   const order = menu?.moduleOrder ?? [];
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
-  const shown = modules.filter((m) => m.visible).sort((a, b) => rank(a.name) - rank(b.name));
+  const shown = modules
+    .filter((m) => m.visible && can(user, m.name, 'view'))
+    .sort((a, b) => rank(a.name) - rank(b.name));
   const entries: Record<string, ReactNode> = {
     feed: link('Activity', '/feed'),
     notifications: link('Notifications', '/notifications'),
@@ -29,7 +31,10 @@ export function ConsoleNav({ user }: { user: User }) {
     lists: link('Lists', '/lists'),
     processes: link('Processes', '/processes'),
     marketing: link('Marketing', '/marketing'),
-    imports: link('Import / export', '/imports'),
+    // Importing needs the right to create in some module.
+    imports:
+      (user.isAdmin || modules.some((m) => can(user, m.name, 'create'))) &&
+      link('Import / export', '/imports'),
   };
   const items = menu?.items ?? Object.keys(entries);
   return (

@@ -17,6 +17,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { navigate } from '../router.ts';
 import { type FlowDetail, type FlowSummary, type Problem, statusColor } from './flows-api.ts';
+import { TemplateGallery } from './template-gallery.tsx';
 
 const fail = (error: unknown): undefined => {
   notifications.show({ color: 'red', message: (error as Error).message });
@@ -35,6 +36,7 @@ export function FlowsList() {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search, 200);
   const [flows, setFlows] = useState<FlowSummary[] | null>(null);
+  const [gallery, setGallery] = useState(false);
   const [titles, setTitles] = useState<ReadonlyMap<string, string>>(new Map());
   useEffect(() => {
     api<Page<{ type: string; title: string }>>('GET', '/nodes').then(
@@ -100,6 +102,7 @@ export function FlowsList() {
 
   return (
     <Stack p="lg" gap="md">
+      <TemplateGallery opened={gallery} onClose={() => setGallery(false)} />
       <Group justify="space-between">
         <Title order={3}>Flows</Title>
         <Group>
@@ -117,6 +120,9 @@ export function FlowsList() {
               </Button>
             )}
           </FileButton>
+          <Button variant="default" onClick={() => setGallery(true)}>
+            Templates
+          </Button>
           <Button onClick={create}>New flow</Button>
         </Group>
       </Group>

@@ -65,6 +65,11 @@ export function NodePanel({
     return { schema: built.schema, uiSchema: { ...built.uiSchema, ...hidden } };
   }, [entry, modules, isCode]);
   const extraErrors = useMemo(() => extraErrorsOf(problems), [problems]);
+  // What the node hands on, from its output schema: its help says what it outputs.
+  const outputs = Object.entries(
+    (entry?.output as { properties?: Record<string, { description?: string }> } | undefined)?.properties ??
+      {},
+  ).map(([name, schema]) => ({ name, description: schema.description }));
   const general = problems.filter((p) => !p.path);
   return (
     <ScrollArea h="100%">
@@ -73,7 +78,9 @@ export function NodePanel({
           <div>
             <Title order={5}>{entry?.title ?? node.data.nodeType}</Title>
             <Text size="xs" c="dimmed">
-              {node.id === triggerId ? 'Trigger' : node.id} · {node.data.nodeType}
+              {node.id === triggerId
+                ? `Trigger · ${entry?.category ?? ''}`
+                : `${entry?.category ?? 'Step'} · id ${node.id}`}
             </Text>
           </div>
           <Group gap={4} wrap="nowrap">
@@ -102,6 +109,21 @@ export function NodePanel({
           <Text size="sm" c="dimmed">
             {entry.description}
           </Text>
+        )}
+        {outputs.length > 0 && (
+          <details data-testid="node-outputs">
+            <summary style={{ cursor: 'pointer', fontSize: 13 }}>What later steps can use</summary>
+            <Stack gap={2} mt={4}>
+              {outputs.map((output) => (
+                <Text size="xs" key={output.name}>
+                  <Code
+                    fz={11}
+                  >{`{{${node.id === triggerId ? 'trigger' : `steps.${node.id}.output`}.${output.name}}}`}</Code>
+                  {output.description ? ` ${output.description}` : ''}
+                </Text>
+              ))}
+            </Stack>
+          </details>
         )}
         {general.map((problem) => (
           <Alert key={problem.code + problem.message} color="red" p="xs">

@@ -15,8 +15,10 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import type { ImportView, PreviewView } from '../../../schemas/imports.ts';
-import { api } from '../api.ts';
+import { api, can } from '../api.ts';
+import { useCurrentUser } from '../app/current-user.ts';
 import { fail, fieldErrors, useModules } from '../console/console-api.ts';
+import { PreflightResult, type PreflightView } from './import-preflight.tsx';
 
 const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const asUpload = (file: File) =>
@@ -32,7 +34,9 @@ export function ImportWizard({
   initialModule?: string | null;
   onStarted: (run: ImportView) => void;
 }) {
-  const modules = useModules() ?? [];
+  const me = useCurrentUser();
+  // Only modules the user's role may create records in are import targets.
+  const modules = (useModules() ?? []).filter((m) => can(me, m.name, 'create'));
   const [module, setModule] = useState<string | null>(initialModule);
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<PreviewView | null>(null);
@@ -42,6 +46,12 @@ export function ImportWizard({
   const [tags, setTags] = useState<string[]>([]);
   const [route, setRoute] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  // The whole file checked against these choices; any change asks for a new check.
+  const [check, setCheck] = useState<PreflightView | null>(null);
+  const [checking, setChecking] = useState(false);
+  const choices = JSON.stringify([module, mapping, mode, keyField, tags, route]);
+  const [checkedFor, setCheckedFor] = useState<string | null>(null);
+  const checked = check !== null && checkedFor === choices;
 
   const read = async (nextModule: string | null, nextFile: File | null) => {
     setPreview(null);
@@ -60,8 +70,8 @@ export function ImportWizard({
     }
   };
 
-  const start = async () => {
-    if (!module || !file) return;
+  const queryOf = () => {
+    if (!module || !file) return null;
     const query = new URLSearchParams({
       module,
       mode,
@@ -71,11 +81,36 @@ export function ImportWizard({
     if (mode !== 'create' && keyField) query.set('keyField', keyField);
     if (tags.length) query.set('tags', tags.join(','));
     if (route) query.set('route', 'true');
+    return query;
+  };
+
+  const runCheck = async () => {
+    const query = queryOf();
+    if (!query || !file) return;
+    setChecking(true);
+    setProblem(null);
+    try {
+      setCheck(await api<PreflightView>('POST', `/imports/preflight?${query}`, asUpload(file)));
+      setCheckedFor(choices);
+    } catch (error) {
+      const byField = Object.entries(fieldErrors(error));
+      setProblem(
+        byField.length ? byField.map(([f, r]) => `${f}: ${r}`).join('; ') : (error as Error).message,
+      );
+    } finally {
+      setChecking(false);
+    }
+  };
+
+  const start = async () => {
+    const query = queryOf();
+    if (!query || !file) return;
     try {
       const run = await api<ImportView>('POST', `/imports?${query}`, asUpload(file));
       onStarted(run);
       setFile(null);
       setPreview(null);
+      setCheck(null);
     } catch (error) {
       const byField = Object.entries(fieldErrors(error));
       if (byField.length) setProblem(byField.map(([f, r]) => `${f}: ${r}`).join('; '));
@@ -187,15 +222,42 @@ export function ImportWizard({
               )}
               <TagsInput label="Tag imported records" w={240} value={tags} onChange={setTags} />
               <Checkbox
-                label="Route new records"
+                label="Run lead routing on new records"
                 checked={route}
                 onChange={(e) => setRoute(e.currentTarget.checked)}
                 mb={8}
               />
             </Group>
+            {checked && check && (
+              <PreflightResult
+                check={check}
+                moduleLabel={modules.find((m) => m.name === module)?.label ?? module ?? ''}
+              />
+            )}
             <Group>
-              <Button onClick={start} disabled={mode !== 'create' && !keyField}>
-                Start import
+              {module !== 'users' && (
+                <Button
+                  variant={checked ? 'default' : 'filled'}
+                  onClick={runCheck}
+                  loading={checking}
+                  disabled={mode !== 'create' && !keyField}
+                >
+                  {checked ? 'Check again' : 'Check the whole file'}
+                </Button>
+              )}
+              <Button
+                onClick={start}
+                variant={module === 'users' || checked ? 'filled' : 'default'}
+                disabled={(mode !== 'create' && !keyField) || (module !== 'users' && !checked)}
+                title={
+                  module !== 'users' && !checked
+                    ? 'Check the file first: nothing is written by the check'
+                    : ''
+                }
+              >
+                {checked && check && check.fail > 0
+                  ? `Import anyway (${check.fail} ${check.fail === 1 ? 'row' : 'rows'} will fail)`
+                  : 'Start import'}
               </Button>
             </Group>
           </>

@@ -25,12 +25,36 @@ const statusColor: Record<string, string> = {
   queued: 'gray',
   running: 'blue',
   done: 'green',
+  partly: 'orange',
   failed: 'red',
-  rolledBack: 'orange',
+  rolledBack: 'gray',
+};
+
+/** How an import reads: a done import with failed rows is "Partly imported", in orange. */
+function statusOf(run: ImportView): { key: string; label: string } {
+  if (run.status === 'done' && run.failed > 0)
+    return run.created + run.updated + run.unchanged + run.skipped === 0
+      ? { key: 'failed', label: 'Nothing imported' }
+      : { key: 'partly', label: 'Partly imported' };
+  const labels: Record<string, string> = {
+    queued: 'Waiting to start',
+    running: 'Importing',
+    done: 'Imported',
+    failed: 'Failed',
+    rolledBack: 'Rolled back',
+  };
+  return { key: run.status, label: labels[run.status] ?? run.status };
+}
+
+const modeLabel: Record<string, string> = {
+  create: 'new records',
+  update: 'update or create',
+  skip: 'skip matches',
 };
 
 export function ImportsPage(_props: { rest: string[] }) {
   const [me, setMe] = useState<User | null>(null);
+  const modules = useModules() ?? [];
   // `/imports?module=users` (the Users screen's Import button) opens the wizard on that target.
   const [initialModule] = useState(() => new URLSearchParams(window.location.search).get('module'));
   useEffect(() => {
@@ -52,7 +76,13 @@ export function ImportsPage(_props: { rest: string[] }) {
 
   const history = (items ?? []).map((run) => ({ ...run, ...live[run.id] }));
   const rollback = async (run: ImportView) => {
-    if (!window.confirm(`Delete the ${run.created} records this import created? Updates it made stay.`))
+    if (
+      !window.confirm(
+        `Delete the ${run.created} records this import created?\n\n` +
+          'What cannot be undone: updates it made to existing records stay, and whatever flows did for the ' +
+          'imported records (emails sent, posts, tasks and notifications) stays too.',
+      )
+    )
       return;
     const result = await api<RollbackView>('POST', `/imports/${run.id}/rollback`).catch(fail);
     if (!result) return;
@@ -88,19 +118,36 @@ export function ImportsPage(_props: { rest: string[] }) {
                     <Table.Td>
                       <Text size="sm">{run.fileName}</Text>
                       <Text size="xs" c="dimmed">
-                        {run.module} · {run.mode} · {new Date(run.createdAt).toLocaleString()}
+                        {modules.find((m) => m.name === run.module)?.label ?? run.module} ·{' '}
+                        {modeLabel[run.mode] ?? run.mode} · {new Date(run.createdAt).toLocaleString()}
                       </Text>
                     </Table.Td>
                     <Table.Td w={260}>
                       <Progress value={percent} animated={run.status === 'running'} aria-label="Progress" />
                       <Text size="xs" c="dimmed">
                         {run.processed} / {run.total ?? '?'} · {run.created} created · {run.updated} updated ·{' '}
-                        {run.skipped} skipped · {run.failed} failed
+                        {run.skipped} skipped ·{' '}
+                        <Text
+                          span
+                          size="xs"
+                          c={run.failed > 0 ? 'red.7' : 'dimmed'}
+                          fw={run.failed > 0 ? 700 : undefined}
+                        >
+                          {run.failed} failed
+                        </Text>
                       </Text>
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={statusColor[run.status]} variant="light">
-                        {run.status}
+                      <Badge
+                        color={statusColor[statusOf(run).key]}
+                        variant={
+                          statusOf(run).key === 'partly' || statusOf(run).key === 'failed'
+                            ? 'filled'
+                            : 'light'
+                        }
+                        data-testid="import-status"
+                      >
+                        {statusOf(run).label}
                       </Badge>
                       {run.error && (
                         <Text size="xs" c="red">

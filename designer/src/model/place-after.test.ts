@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { catalog } from './fixtures.ts';
 import type { Canvas } from './flow-graph.ts';
-import { nodeSize } from './layout.ts';
+import { autoLayout, nodeSize } from './layout.ts';
 import { freeHandle, freeSpot, placeAfter } from './place-node.ts';
 
 const at = (x: number, y: number) => ({ x, y });
@@ -58,4 +58,42 @@ test('a free spot moves down past nodes; the palette continues from the first fr
   const withTrue = placeAfter(base, catalog, 'feed.post', 'if', 'true');
   assert.ok(withTrue);
   assert.equal(freeHandle(withTrue, catalog, 'if'), 'false');
+});
+
+test('auto-layout keeps true left and false right, and cases in their order', () => {
+  const canvas: Canvas = {
+    nodes: [
+      {
+        id: 'trigger',
+        type: 'trigger',
+        position: at(0, 0),
+        data: { nodeType: 'trigger.recordCreated', params: {} },
+      },
+      {
+        id: 'sw',
+        type: 'step',
+        position: at(0, 0),
+        data: {
+          nodeType: 'control.switch',
+          params: { cases: [{ handle: 'a' }, { handle: 'b' }, { handle: 'c' }] },
+        },
+      },
+      { id: 'x', type: 'step', position: at(0, 0), data: { nodeType: 'feed.post', params: {} } },
+      { id: 'y', type: 'step', position: at(0, 0), data: { nodeType: 'feed.post', params: {} } },
+      { id: 'z', type: 'step', position: at(0, 0), data: { nodeType: 'feed.post', params: {} } },
+      { id: 'z2', type: 'step', position: at(0, 0), data: { nodeType: 'feed.post', params: {} } },
+    ],
+    // Listed against their order, so dagre alone would draw them the wrong way round.
+    edges: [
+      { id: '1', source: 'trigger', target: 'sw', sourceHandle: 'out' },
+      { id: '2', source: 'sw', target: 'z', sourceHandle: 'c' },
+      { id: '3', source: 'sw', target: 'y', sourceHandle: 'b' },
+      { id: '4', source: 'sw', target: 'x', sourceHandle: 'a' },
+      { id: '5', source: 'z', target: 'z2', sourceHandle: 'out' },
+    ],
+  };
+  const laid = autoLayout(canvas);
+  const x = (id: string) => laid.nodes.find((n) => n.id === id)?.position.x ?? Number.NaN;
+  assert.ok(x('x') < x('y') && x('y') < x('z'), `${x('x')} ${x('y')} ${x('z')}`);
+  assert.equal(x('z2'), x('z'), 'a branch moves with its subtree');
 });

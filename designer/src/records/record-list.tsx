@@ -18,7 +18,8 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue, useLocalStorage } from '@mantine/hooks';
 import { useEffect, useMemo, useState } from 'react';
-import { api, type Page } from '../api.ts';
+import { api, can, type Page } from '../api.ts';
+import { useCurrentUser } from '../app/current-user.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { AddToListModal, SaveFilterModal } from '../lists/add-to-list.tsx';
 import { navigate } from '../router.ts';
@@ -101,6 +102,7 @@ function useMatchingCount(module: string, filter: string, needed: boolean, versi
 }
 
 export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunFlows: boolean }) {
+  const me = useCurrentUser();
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search, 250);
   const [sort, setSort] = useState('-updatedAt');
@@ -128,7 +130,7 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
     return query.toString();
   }, [q, where]);
   const path = `/records/${module.name}?${new URLSearchParams({ limit: '50', sort })}${filter ? `&${filter}` : ''}`;
-  const { items, error, hasMore, more, reload } = usePaged<RecordRow>(path);
+  const { items, error, status, hasMore, more, reload } = usePaged<RecordRow>(path);
   const [changes, setChanges] = useState(0);
   const matching = useMatchingCount(module.name, filter, hasMore && items !== null, changes);
 
@@ -199,7 +201,9 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
               ))}
             </Menu.Dropdown>
           </Menu>
-          <Button onClick={() => navigate(`/records/${module.name}/new`)}>New {module.itemName}</Button>
+          {can(me, module.name, 'create') && (
+            <Button onClick={() => navigate(`/records/${module.name}/new`)}>New {module.itemName}</Button>
+          )}
         </Group>
       </Group>
       <Group align="flex-start" gap="md">
@@ -255,10 +259,20 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
           }}
         />
       )}
-      {error && (
+      {error && status === 403 ? (
+        <Alert color="orange" title={`Your role does not let you see ${module.label.toLowerCase()}`}>
+          Ask an administrator if you need them.
+        </Alert>
+      ) : error && status === 400 ? (
         <Alert color="red" title="The list could not be loaded">
           {error} — check the filters (each needs a field and a value of the field's type) and try again.
         </Alert>
+      ) : (
+        error && (
+          <Alert color="red" title="The list could not be loaded">
+            {error}
+          </Alert>
+        )
       )}
       {items === null && !error ? (
         <Loader />

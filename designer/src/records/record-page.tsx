@@ -324,11 +324,52 @@ function Activity({ module, id }: { module: string; id: string }) {
   );
 }
 
+/** Names of linked records by "module:id", read once each (a changelog names a few). */
+const linkNames = new Map<string, Promise<string>>();
+function linkName(module: string, id: string): Promise<string> {
+  const key = `${module}:${id}`;
+  let found = linkNames.get(key);
+  if (!found) {
+    found = api<Record<string, unknown>>('GET', `/records/${module}/${id}`).then(
+      (row) => {
+        const names = ['firstName', 'lastName', 'name', 'subject']
+          .map((f) => row[f])
+          .filter((v) => typeof v === 'string' && v);
+        return names.length > 0 ? names.join(' ') : 'a record';
+      },
+      () => 'a deleted record',
+    );
+    linkNames.set(key, found);
+  }
+  return found;
+}
+
 function Changelog({ module, id }: { module: ModuleDef; id: string }) {
   const { items, hasMore, more } = usePaged<ChangelogEntry>(
     `/records/${module.name}/${id}/changelog?limit=50`,
   );
   const label = (name: string) => module.fields.find((f) => f.name === name)?.label ?? name;
+  // Ids become names: people for assignments, the linked record's name for links.
+  const people = useAssignees();
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    for (const entry of items ?? [])
+      for (const [name, change] of Object.entries(entry.changes ?? {})) {
+        const field = module.fields.find((f) => f.name === name);
+        const target = field?.type === 'link' ? field.options.module : undefined;
+        if (!target) continue;
+        for (const value of [change.before, change.after])
+          if (typeof value === 'string' && value)
+            linkName(target, value).then((named) => setNames((known) => ({ ...known, [value]: named })));
+      }
+  }, [items, module]);
+  const shown = (name: string, value: unknown) => {
+    if (value === null || value === undefined || value === '') return 'empty';
+    if (typeof value === 'string' && names[value]) return names[value];
+    const field = module.fields.find((f) => f.name === name);
+    const text = displayValue(field, value, people);
+    return field?.type === 'link' ? 'a record' : text;
+  };
   return (
     <TabScroll>
       {items?.length === 0 && (
@@ -344,7 +385,7 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
             </Text>
             {Object.entries(entry.changes ?? {}).map(([name, change]) => (
               <Text size="xs" key={name}>
-                {label(name)}: {JSON.stringify(change.before)} → {JSON.stringify(change.after)}
+                {label(name)}: {shown(name, change.before)} → {shown(name, change.after)}
               </Text>
             ))}
           </Timeline.Item>

@@ -71,7 +71,13 @@ export function ModulesList() {
                     {m.name}
                   </Text>
                 </Table.Td>
-                <Table.Td>{m.fields.filter((f) => !f.system).length}</Table.Td>
+                <Table.Td>
+                  {m.fields.length}
+                  <Text span size="xs" c="dimmed">
+                    {' '}
+                    ({m.fields.filter((f) => f.system).length} standard)
+                  </Text>
+                </Table.Td>
                 <Table.Td>{m.custom && <Badge variant="light">custom</Badge>}</Table.Td>
               </Table.Tr>
             ))}
