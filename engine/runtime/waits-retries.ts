@@ -12,10 +12,9 @@ import {
   lockRun,
   lockRunsForSteps,
   type Settled,
-  settleRuns,
   upsertStep,
 } from './run-rows.ts';
-import { advance, finish, releaseQueued } from './run-settle.ts';
+import { advance, finish } from './run-settle.ts';
 import type { BatchWrites, RuntimeCore } from './runtime-core.ts';
 import { chainedFrom, runRounds, settleBatch } from './step-batch.ts';
 import type { EngineDb } from './tables.ts';

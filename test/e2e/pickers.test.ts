@@ -159,6 +159,7 @@ test('build the README flow with pickers and completion only', async () => {
   await page.getByRole('tab', { name: 'Problems' }).click();
   await page.getByTestId('problems').getByText('Assign record').waitFor();
   await shot(page, 'pickers-03-missing');
+  // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (Playwright's innerText), not hidden text
   const body = await page.locator('body').innerText();
   assert.doesNotMatch(body, uuid, 'no id is shown');
   assert.deepEqual(unexpectedErrors(pageErrors), []);
@@ -187,6 +188,7 @@ test('at 820×1180 the picked names show and the panel fits', async () => {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 820, `the page is ${width}px wide`);
   await shot(page, 'pickers-04-tablet');
+  // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (Playwright's innerText), not hidden text
   assert.doesNotMatch(await page.locator('body').innerText(), uuid);
   assert.deepEqual(unexpectedErrors(pageErrors), []);
   await page.context().close();
