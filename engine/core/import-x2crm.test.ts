@@ -317,7 +317,7 @@ describe('X2CRM flow files import', () => {
   test('unknown actions, triggers and formulas are listed, not dropped silently', () => {
     const { flow, unmapped } = importX2crmFlow({
       version: '5.2',
-      trigger: { type: 'CampaignWebActivityTrigger', options: [] },
+      trigger: { type: 'SomeFutureTrigger', options: [] },
       items: [
         { id: 1, type: 'X2FlowSendSms', options: {} },
         {
@@ -331,7 +331,7 @@ describe('X2CRM flow files import', () => {
     assert.deepEqual(
       unmapped.map((u) => `${u.path} ${u.what}`),
       [
-        '/trigger CampaignWebActivityTrigger',
+        '/trigger SomeFutureTrigger',
         '/items/0 X2FlowSendSms',
         '/items/1/options/delay/value formula =strtotime("tomorrow")',
         '/items/1 X2FlowWait',

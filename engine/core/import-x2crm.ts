@@ -81,9 +81,17 @@ const triggers: Readonly<Record<string, string>> = {
 };
 
 /** X2CRM's marketing triggers: about contacts, narrowed by a URL; their campaign or newsletter ids name nothing in Weft. */
-const marketingTriggers = new Set(
-  Object.keys(triggers).filter((name) => /Email|Unsubscribe|WebActivity|TargetedContent/.test(name)),
-);
+const marketingTriggers = new Set([
+  'EmailOpenTrigger',
+  'CampaignEmailOpenTrigger',
+  'CampaignEmailClickTrigger',
+  'CampaignUnsubscribeTrigger',
+  'NewsletterEmailClickTrigger',
+  'NewsletterUnsubscribeTrigger',
+  'WebActivityTrigger',
+  'CampaignWebActivityTrigger',
+  'TargetedContentRequestTrigger',
+]);
 
 // Connectors: X2CRM's email triggers filter on parts of the message; Weft's take "contains".
 const emailFilters = ['from', 'to', 'subject', 'body'] as const;
