@@ -210,7 +210,7 @@ test('import a 1,000-row CSV, watch it finish, roll it back', async () => {
 
   await page.goto(`${base}/imports`);
   await choose('Into', 'Contacts');
-  await page.locator('input[type="file"]').setInputFiles(file);
+  await page.locator('input[type="file"][accept*=".csv"]').setInputFiles(file);
   await page.getByTestId('import-mapping').waitFor();
   assert.equal(await page.getByRole('textbox', { name: 'Column Last Name' }).inputValue(), 'Last Name *');
   await shot(page, 'console-11-import-mapping');

@@ -47,7 +47,7 @@ for (const viewport of [
     await page.goto(`${base}/imports`);
     await page.getByRole('textbox', { name: 'Into' }).click();
     await page.getByRole('option', { name: 'Contacts', exact: true }).click();
-    await page.locator('input[type="file"]').setInputFiles(file);
+    await page.locator('input[type="file"][accept*=".csv"]').setInputFiles(file);
     await page.getByTestId('import-mapping').waitFor();
     assert.equal(await page.getByRole('textbox', { name: 'Column Company' }).inputValue(), 'Account');
     assert.equal(await page.getByRole('button', { name: 'Start import' }).isDisabled(), true, 'check first');
