@@ -155,7 +155,23 @@ test('sign in, build, publish and activate a flow, and watch its run succeed', a
     .waitFor();
   await page.getByRole('button', { name: 'Publish version 1' }).click();
   await page.getByText('v1 published').waitFor();
-  await page.getByRole('switch', { name: 'Active' }).click({ force: true });
+  // The switch is enabled once the published version is loaded; the click is taken when the
+  // activation request goes out (a click landing while the header re-renders is tried again).
+  await page.getByRole('switch', { name: 'Active', disabled: false }).waitFor();
+  for (let attempt = 1; ; attempt++) {
+    const activated = page.waitForResponse((r) => r.url().endsWith(`/api/flows/${flowId}/activate`), {
+      timeout: 5_000,
+    });
+    await page.getByRole('switch', { name: 'Active' }).click({ force: true });
+    if (
+      await activated.then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    assert.ok(attempt < 3, 'the Active switch sent no activation');
+  }
   await page.getByRole('switch', { name: 'Active', checked: true }).waitFor();
   const flow = await admin.request('GET', `/api/flows/${flowId}`);
   assert.equal(flow.json().active, true);
