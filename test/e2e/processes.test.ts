@@ -162,8 +162,12 @@ test('an administrator moves it on with the keyboard; the funnel changes', async
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   await page.keyboard.press('ArrowRight');
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  // The card moves on the board at once; the server has it when the move's request answers
+  // (the API move below must come after it, not race it).
+  const moved = page.waitForResponse((r) => r.url().includes(`/records/${deal.id}/move`));
   await page.keyboard.press('Space');
   await column(page, 'Won').getByText('Big deal').waitFor();
+  assert.equal((await moved).status(), 200);
   assert.equal(await count(page, 'Won').textContent(), '1');
   await shot(page, 'board-moved');
 
