@@ -6,8 +6,9 @@
  * contacts by the dropbox rules (captured/s). BENCH_FORMS and BENCH_MAILS change the counts
  * (the issue's workload is 10,000 messages). Writes bench/results/connectors.json.
  */
+
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import nodemailer from 'nodemailer';
@@ -19,6 +20,7 @@ import { startFormWorker } from '../server/forms/form-process.ts';
 import { ensureAdmin } from '../server/identity/bootstrap.ts';
 import { startSmtpListener } from '../server/inbound-mail/smtp-listener.ts';
 import { startQueue } from '../server/queue.ts';
+import { machineWatch } from './machine.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const formCount = Number(process.env.BENCH_FORMS ?? 5_000);
@@ -27,7 +29,7 @@ const concurrency = 32;
 const password = 'bench-admin-password';
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-const loadBefore = loadavg().map((n) => round(n, 2));
+const machineWatched = machineWatch();
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-connectors-'));
 await chmod(dataDir, 0o755);
 const cluster = await startEmbeddedPostgres(dataDir);
@@ -185,17 +187,8 @@ try {
     formsProcessedPerSecond: processedPerSecond,
     smtpMessages: mailCount,
     smtpMessagesPerSecond: mailPerSecond,
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      loadAverageBefore: loadBefore,
-      loadAverageAfter: loadavg().map((n) => round(n, 2)),
-    },
+    machine: machineWatched.describe(),
   };
-  console.log(
-    `load average (1, 5, 15 min) before ${loadBefore.join(', ')}, after ${result.machine.loadAverageAfter.join(', ')}`,
-  );
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   await writeFile(path.join(root, 'bench/results/connectors.json'), `${JSON.stringify(result, null, 2)}\n`);
   await app.close();

@@ -11,8 +11,9 @@
  * the machine's snapshot, the board column, one row per started stage), so the setup takes
  * seconds; everything measured goes through the API and the engine.
  */
+
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
@@ -23,6 +24,7 @@ import { createDb } from '../server/db/index.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { ensureAdmin } from '../server/identity/bootstrap.ts';
 import { startQueue } from '../server/queue.ts';
+import { machineWatch } from './machine.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const records = Number(process.env.BENCH_RECORDS ?? 10_000);
@@ -44,7 +46,7 @@ const summary = (times: number[]) => {
   };
 };
 
-const loadBefore = loadavg().map((n) => round(n, 2));
+const machineWatched = machineWatch();
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-processes-'));
 await chmod(dataDir, 0o755);
 const cluster = await startEmbeddedPostgres(dataDir);
@@ -232,17 +234,8 @@ try {
     flowCompletionsSucceeded: completed,
     flowCompletionSeconds: round(flowSeconds, 2),
     flowCompletionsPerSecond: completionsPerSecond,
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      loadAverageBefore: loadBefore,
-      loadAverageAfter: loadavg().map((n) => round(n, 2)),
-    },
+    machine: machineWatched.describe(),
   };
-  console.log(
-    `load average (1, 5, 15 min) before ${loadBefore.join(', ')}, after ${result.machine.loadAverageAfter.join(', ')}`,
-  );
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   if (!process.env.BENCH_BASELINE)
     await writeFile(path.join(root, 'bench/results/processes.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -6,8 +6,9 @@
  * of them tagged through the bulk API (one request; each record its own update, changelog
  * row and events, in chunked transactions). Writes bench/results/records.json.
  */
+
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
@@ -18,6 +19,7 @@ import { createDb } from '../server/db/index.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { ensureAdmin } from '../server/identity/bootstrap.ts';
 import { startQueue } from '../server/queue.ts';
+import { machineWatch } from './machine.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const rowCount = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -93,7 +95,7 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-const loadBefore = loadavg().map((n) => round(n, 2));
+const machineWatched = machineWatch();
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-records-'));
 await chmod(dataDir, 0o755);
 const cluster = await startEmbeddedPostgres(dataDir);
@@ -281,18 +283,8 @@ try {
     bulkTagRecords: bulkCount,
     bulkTagSeconds: round(bulkMs / 1000, 2),
     bulkTagRecordsPerSecond,
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      // Other processes share the machine: the load average says how much they took.
-      loadAverageBefore: loadBefore,
-      loadAverageAfter: loadavg().map((n) => round(n, 2)),
-    },
+    machine: machineWatched.describe(),
   };
-  console.log(
-    `load average (1, 5, 15 min) before ${loadBefore.join(', ')}, after ${result.machine.loadAverageAfter.join(', ')}`,
-  );
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   await writeFile(path.join(root, 'bench/results/records.json'), `${JSON.stringify(result, null, 2)}\n`);
   await app.close();
