@@ -114,7 +114,7 @@ test('merge moves tasks, cases, feed posts and list memberships to the survivor;
     choices: { title: jonathon.id, tags: jonathon.id },
   });
   assert.equal(merged.statusCode, 201, merged.body);
-  assert.deepEqual(merged.json().moved, { feedPosts: postsAbout, listMembers: 1, links: 2 });
+  assert.deepEqual(merged.json().moved, { feedPosts: postsAbout, listMembers: 1, links: 2, processes: 0 });
   const mergeId = merged.json().mergeId as string;
 
   assert.equal((await get('contacts', jonathon.id)).statusCode, 404);

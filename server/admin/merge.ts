@@ -12,6 +12,7 @@ import { type Actor, audit } from '../platform/audit.ts';
 import { type Principal, requireAdmin } from '../platform/authz.ts';
 import { notFound, WeftError } from '../platform/errors.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
+import { moveProgressOnMerge, restoreProgressAfterMerge } from '../processes/progress-merge.ts';
 import { deleteRecord, getRecord, updateRecord } from '../records/records.ts';
 import { columnName, recordsDb } from '../studio/fields.ts';
 import { getModule, listModules, type ModuleDefinition } from '../studio/modules.ts';
@@ -71,7 +72,7 @@ export async function mergeRecords(db: Db, principal: Principal, actor: Actor, i
     }
     if (bad.length > 0) throw new WeftError('VALIDATION', 'Some choices are not possible', bad);
 
-    const moved: MergeMoved = { feedPosts: [], listMembers: [], links: [] };
+    const moved: MergeMoved = { feedPosts: [], listMembers: [], links: [], processes: [] };
     // Feed posts about a merged record (their comments come with them).
     const posts = await trx
       .selectFrom('feedPosts')
@@ -135,7 +136,10 @@ export async function mergeRecords(db: Db, principal: Principal, actor: Actor, i
           recordId: String(row.id),
           from: String(row.from),
         });
+      await logLinks(trx, actor, moved.links.slice(-found.length), input.survivorId, 'merge');
     }
+    // Process progress follows the merge into the survivor (with a changelog row there).
+    moved.processes = await moveProgressOnMerge(trx, actor, module.name, mergedIds, input.survivorId);
     const survivorBefore = Object.fromEntries(
       Object.keys(values).map((field) => [field, survivor[field] ?? null]),
     );
@@ -170,7 +174,60 @@ const countOf = (moved: MergeMoved) => ({
   feedPosts: moved.feedPosts.length,
   listMembers: moved.listMembers.length,
   links: moved.links.length,
+  processes: moved.processes?.length ?? 0,
 });
+
+/** A changelog row on each record whose link field a merge (or its revert) moved. */
+async function logLinks(
+  trx: Db,
+  actor: Actor,
+  links: MergeMoved['links'],
+  survivorId: string,
+  direction: 'merge' | 'revert',
+) {
+  if (links.length === 0) return;
+  await trx
+    .insertInto('changelog')
+    .values(
+      links.map((link) => ({
+        module: link.module,
+        recordId: link.recordId,
+        action: 'update' as const,
+        changes: JSON.stringify({
+          [link.field]:
+            direction === 'merge'
+              ? { before: link.from, after: survivorId }
+              : { before: survivorId, after: link.from },
+        }),
+        actorId: actor.id,
+        actorName: actor.username,
+      })),
+    )
+    .execute();
+}
+
+/** The changelog row of a merged record that a revert brings back: its values, and why. */
+function restoredEntry(
+  module: ModuleDefinition,
+  row: Record<string, unknown>,
+  mergeId: string,
+  actor: Actor,
+) {
+  const changes: Record<string, { before: null; after: unknown }> = {};
+  for (const field of module.fields) {
+    const value = row[columnName(field.name)];
+    if (value !== null && value !== undefined) changes[field.name] = { before: null, after: value };
+  }
+  changes.merge = { before: null, after: `reverted merge ${mergeId}` };
+  return {
+    module: module.name,
+    recordId: String(row.id),
+    action: 'create' as const,
+    changes: JSON.stringify(changes),
+    actorId: actor.id,
+    actorName: actor.username,
+  };
+}
 
 /**
  * Undoes a merge: the merged records come back as they were (same ids), what moved goes back
@@ -204,6 +261,11 @@ export async function revertMerge(db: Db, principal: Principal, actor: Actor, id
           `Record ${String(row.id)} exists again; the merge cannot be reverted`,
         );
       await recordsDb(trx).insertInto(module.table).values(row).execute();
+      // The record's history says it came back, and with which values.
+      await trx
+        .insertInto('changelog')
+        .values(restoredEntry(module, row, id, actor))
+        .execute();
     }
     const moved = log.moved as MergeMoved;
     for (const post of moved.feedPosts)
@@ -221,15 +283,19 @@ export async function revertMerge(db: Db, principal: Principal, actor: Actor, id
           .where('recordId', '=', log.survivorId)
           .execute();
     }
+    const movedBack: MergeMoved['links'] = [];
     for (const link of moved.links) {
       const target = await getModule(trx, link.module);
-      await recordsDb(trx)
+      const changed = await recordsDb(trx)
         .updateTable(target.table)
         .set({ [columnName(link.field)]: link.from })
         .where('id', '=', link.recordId)
         .where(columnName(link.field), '=', log.survivorId)
-        .execute();
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) > 0) movedBack.push(link);
     }
+    await logLinks(trx, actor, movedBack, log.survivorId, 'revert');
+    await restoreProgressAfterMerge(trx, actor, log.module, log.survivorId, moved.processes ?? []);
     await trx.updateTable('mergeLog').set({ revertedAt: new Date() }).where('id', '=', id).execute();
     if (Object.keys(log.survivorBefore as object).length > 0)
       await updateRecord(trx, principal, actor, log.module, log.survivorId, log.survivorBefore, {

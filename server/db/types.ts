@@ -587,6 +587,8 @@ export interface MergeMoved {
   listMembers: Array<{ listId: string; from: string; added: boolean }>;
   /** Link fields of other records that pointed at a merged record. */
   links: Array<{ module: string; field: string; recordId: string; from: string }>;
+  /** Process progress moved to the survivor (absent in logs written before it moved). */
+  processes?: Array<{ processId: string; from: string }>;
 }
 
 export interface MergeLogTable {
