@@ -36,6 +36,13 @@ export const settingsSchema = {
       default: [],
       description: 'Modules listed first under Records, in this order; the others follow by name.',
     },
+    actionHistoryPrivacy: {
+      type: 'string',
+      enum: ['default', 'user', 'group'],
+      default: 'default',
+      description:
+        "Whose changes a record's history shows to people who are not admins: default, everyone's; user, only their own; group, theirs and their groups' members' (X2CRM's Action History Privacy).",
+    },
     sessionTimeoutMinutes: { type: 'integer', minimum: 5, maximum: 43_200, default: 60 },
     maxUsers: {
       type: ['integer', 'null'],

@@ -158,6 +158,29 @@ export async function visibleAssignees(db: Db, principal: Principal, scope: Scop
   }
 }
 
+/**
+ * Whose entries of a record's action history (its changelog) the principal may see, under the
+ * `actionHistoryPrivacy` setting (X2CRM's "Action History Privacy"): `null` for all of them
+ * (the default, and always for admins); `user`: only the principal's own; `group`: the
+ * principal's and those of the members of the principal's groups. Entries written by no one
+ * (the system) are shown only under the default.
+ */
+export async function historyActors(
+  db: Db,
+  principal: Principal,
+  privacy: 'default' | 'user' | 'group',
+): Promise<string[] | null> {
+  if (principal.isAdmin || privacy === 'default') return null;
+  if (privacy === 'user' || principal.groupIds.length === 0) return [principal.id];
+  const members = await db
+    .selectFrom('groupMembers')
+    .select('userId')
+    .distinct()
+    .where('groupId', 'in', principal.groupIds)
+    .execute();
+  return [...new Set([principal.id, ...members.map((member) => member.userId)])];
+}
+
 /** For single-record checks: may the principal act on a record assigned to `assignee`? */
 export async function canActOn(
   db: Db,

@@ -82,6 +82,8 @@ export interface ChangelogQuery {
   module?: string | undefined;
   recordId?: string | undefined;
   userId?: string | undefined;
+  /** Only entries made by these users (the action-history privacy setting); absent: everyone's. */
+  actorIds?: string[] | null | undefined;
 }
 
 /** Newest first; filters by module, record and the user who made the change. */
@@ -93,6 +95,7 @@ export async function listChangelog(db: Db, query: ChangelogQuery) {
   if (query.module) select = select.where('module', '=', query.module);
   if (query.recordId) select = select.where('recordId', '=', query.recordId);
   if (query.userId) select = select.where('actorId', '=', query.userId);
+  if (query.actorIds) select = select.where('actorId', 'in', query.actorIds);
   if (after) select = select.where('id', '<', Number(after[0]));
   const rows = await select
     .orderBy('id', 'desc')

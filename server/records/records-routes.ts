@@ -7,6 +7,7 @@ import {
   recordParams,
 } from '../../schemas/records.ts';
 import { tagsBody } from '../../schemas/tags.ts';
+import { historyActors } from '../platform/authz.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { listChangelog } from './changelog.ts';
@@ -149,7 +150,10 @@ export const recordRoutes: RoutePlugin = async (app) => {
       const principal = principalOf(request);
       // Whoever may see the record may see its history: getRecord answers 404 otherwise.
       await getRecord(app.db, principal, module, id);
-      const page = await listChangelog(app.db, { ...request.query, module, recordId: id });
+      // The action-history privacy setting narrows whose entries the caller sees.
+      const { actionHistoryPrivacy } = await app.settings.get();
+      const actorIds = await historyActors(app.db, principal, actionHistoryPrivacy);
+      const page = await listChangelog(app.db, { ...request.query, module, recordId: id, actorIds });
       // Changes to fields hidden from the caller's roles are left out.
       return {
         ...page,
