@@ -1,5 +1,5 @@
 import { allDataExportQuery, allDataImportQuery } from '../../schemas/imports.ts';
-import { principalOf } from '../plugins/auth.ts';
+import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { exportAllData, importAllData, maxArchiveBytes } from './all-data.ts';
 
@@ -51,7 +51,17 @@ export const allDataRoutes: RoutePlugin = async (app) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       return reply
         .code(202)
-        .send(await importAllData(app.db, app.boss, principalOf(request), body, request.query));
+        .send(
+          await importAllData(
+            app.db,
+            app.boss,
+            app.settings,
+            principalOf(request),
+            actorOf(request),
+            body,
+            request.query,
+          ),
+        );
     },
   );
 };

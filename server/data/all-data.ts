@@ -11,9 +11,18 @@ import JSZip from 'jszip';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '../db/index.ts';
+import type { Actor } from '../platform/audit.ts';
 import { type Principal, requireAdmin } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
+import type { SettingsService } from '../platform/settings.ts';
 import { findModule, listModules, type ModuleDefinition } from '../studio/modules.ts';
+import {
+  addPeople,
+  importPeople,
+  type ManifestUsers,
+  type PeopleResult,
+  translateAssignees,
+} from './all-data-users.ts';
 import { exportModule } from './exports.ts';
 import { startImport } from './imports.ts';
 
@@ -32,6 +41,8 @@ export interface Manifest {
   version: 1;
   exportedAt: string;
   modules: ManifestModule[];
+  /** Roles, groups and users (all-data-users.ts); absent when only some modules were chosen. */
+  users?: ManifestUsers;
 }
 
 /** Modules ordered so that a link's target comes before the module that links to it. */
@@ -59,7 +70,11 @@ export async function exportAllData(
 ): Promise<{ fileName: string; body: Readable; records: number }> {
   requireAdmin(principal);
   const all = await listModules(db);
-  const unknown = (chosen ?? []).filter((name) => !all.some((module) => module.name === name));
+  // "users" is not a module: it names the people (users, their roles and groups).
+  const withPeople = !chosen || chosen.includes('users');
+  const unknown = (chosen ?? []).filter(
+    (name) => name !== 'users' && !all.some((module) => module.name === name),
+  );
   if (unknown.length > 0)
     throw new WeftError('VALIDATION', `No module ${unknown.join(', ')}`, [
       { field: 'modules', reason: `names no module: ${unknown.join(', ')}` },
@@ -87,6 +102,7 @@ export async function exportAllData(
     // The CSV streams into the archive as the archive is read.
     zip.file(file, (await exportModule(db, principal, module.name, undefined)).body);
   }
+  if (withPeople) manifest.users = await addPeople(db, zip);
   zip.file('manifest.json', JSON.stringify(manifest, null, 2));
   const day = new Date().toISOString().slice(0, 10);
   return {
@@ -104,11 +120,16 @@ export interface AllDataImportQuery {
   keyField?: string | undefined;
 }
 
-/** Starts one import job per module of the archive; modules this installation lacks are listed, not guessed. */
+/**
+ * Brings the archive's people in first (when it has them), then starts one import job per
+ * module; modules this installation lacks are listed, not guessed.
+ */
 export async function importAllData(
   db: Db,
   boss: PgBoss | null,
+  settings: SettingsService,
   principal: Principal,
+  actor: Actor & { id: string },
   data: Buffer,
   query: AllDataImportQuery,
 ) {
@@ -132,11 +153,14 @@ export async function importAllData(
     throw new WeftError('VALIDATION', 'The archive has no Weft manifest.json: it is not an all-data export', [
       { field: 'body', reason: 'has no manifest.json of format weft-all-data' },
     ]);
+  let people: { result: PeopleResult; ids: Map<string, string> } | null = null;
+  if (manifest.users && typeof manifest.users === 'object')
+    people = await importPeople(db, settings, actor, zip, manifest.users, query.mode);
   const started: Array<{ module: string; importId: string; rows: number | null }> = [];
   const skipped: Array<{ module: string; reason: string }> = [];
   for (const entry of manifest.modules) {
     const module = await findModule(db, String(entry.name));
-    const csv = await zip.file(String(entry.file))?.async('nodebuffer');
+    let csv = await zip.file(String(entry.file))?.async('nodebuffer');
     if (!module)
       skipped.push({
         module: String(entry.name),
@@ -145,15 +169,18 @@ export async function importAllData(
     else if (!csv) skipped.push({ module: module.name, reason: `the archive has no ${String(entry.file)}` });
     else if (entry.records === 0) skipped.push({ module: module.name, reason: 'no records' });
     else {
-      // Users are not carried between installations: records go to the importing admin.
+      // With the archive's people here, assignments name them (translated to their ids here);
+      // without, records go to the importing admin.
+      const assignments = module.fields
+        .filter((field) => field.type === 'assignment')
+        .map((field) => field.name);
+      if (people) csv = await translateAssignees(csv, assignments, people.ids);
       const header = (csv.toString('utf8').split(/\r?\n/, 1)[0] ?? '')
         .split(',')
         .map((cell) => cell.replace(/^"|"$/g, ''));
+      const dropped = ['createdBy', 'createdAt', 'updatedAt', ...(people ? [] : ['assignedTo'])];
       const mapping = Object.fromEntries(
-        header.map((column) => [
-          column,
-          ['assignedTo', 'createdBy', 'createdAt', 'updatedAt'].includes(column) ? null : column,
-        ]),
+        header.map((column) => [column, dropped.includes(column) ? null : column]),
       );
       const job = await startImport(
         db,
@@ -172,5 +199,5 @@ export async function importAllData(
       started.push({ module: module.name, importId: job.id, rows: job.total ?? null });
     }
   }
-  return { imports: started, skipped };
+  return { imports: started, skipped, ...(people && { people: people.result }) };
 }
