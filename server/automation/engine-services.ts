@@ -19,6 +19,7 @@ import { guardedFetch } from '../platform/http-client.ts';
 import { SettingsService } from '../platform/settings.ts';
 import { changeProgress } from '../processes/progress.ts';
 import { stageStatusAmong } from '../processes/status.ts';
+import { maskHiddenValues } from '../records/hidden-values.ts';
 import { changeMembers, isOnList, listMembersAmong } from '../records/lists.ts';
 import { listRecords } from '../records/record-list.ts';
 import { createRecord, deleteRecord, getRecord, updateRecord } from '../records/records.ts';
@@ -155,8 +156,14 @@ export async function engineServices(
         const author =
           authorId === 'owner' ? ownerId : await userIdOf(db, authorId, 'authorId', lenient('authorId'));
         const target = await userIdOf(db, targetUserId, 'targetUserId', lenient('targetUserId'));
+        // One text for every reader: values of fields some role hides are masked (records/hidden-values.ts).
+        const text =
+          input.module && input.recordId
+            ? await maskHiddenValues(db, input.module, input.recordId, input.text)
+            : input.text;
         return createPost(db, {
           ...input,
+          text,
           authorId: author,
           targetUserId: target,
           type: input.type ?? 'workflow',

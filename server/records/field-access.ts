@@ -65,3 +65,58 @@ export function checkWritable(
     );
   }
 }
+
+/** Every field name a json-logic condition reads (`{ "var": "company.name" }` reads `company`). */
+export function fieldsReadBy(condition: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(condition)) for (const item of condition) fieldsReadBy(item, into);
+  else if (condition !== null && typeof condition === 'object') {
+    for (const [key, value] of Object.entries(condition)) {
+      if (key === 'var') {
+        const path = Array.isArray(value) ? value[0] : value;
+        if (typeof path === 'string' && path !== '') into.add(path.split('.')[0] as string);
+      } else fieldsReadBy(value, into);
+    }
+  }
+  return into;
+}
+
+/**
+ * List criteria may not read a field hidden from the caller: filtering or sorting on it would
+ * tell its values (who has phone "555…"). Checked where criteria come in — the records list,
+ * count and bulk routes and a dynamic list's criteria (lists.ts) — before any SQL is built, and
+ * answered as a 400 naming the parameter and the field. `where` is parsed JSON or its text.
+ */
+export function refuseHiddenCriteria(
+  principal: Principal,
+  module: string,
+  criteria: { where?: unknown; sort?: string | undefined; whereField?: string },
+): void {
+  const hidden = hiddenFields(principal, module);
+  if (hidden.size === 0) return;
+  const problems: Array<{ field: string; reason: string }> = [];
+  let where = criteria.where;
+  if (typeof where === 'string') {
+    try {
+      where = JSON.parse(where);
+    } catch {
+      where = undefined; // not JSON: the query compiler answers that
+    }
+  }
+  for (const name of fieldsReadBy(where))
+    if (hidden.has(name))
+      problems.push({
+        field: criteria.whereField ?? 'where',
+        reason: `filters on "${name}", a field hidden from your roles`,
+      });
+  for (const part of (criteria.sort ?? '').split(',')) {
+    const name = part.trim().replace(/^[-+]/, '');
+    if (hidden.has(name))
+      problems.push({ field: 'sort', reason: `sorts on "${name}", a field hidden from your roles` });
+  }
+  if (problems.length > 0)
+    throw new WeftError(
+      'VALIDATION',
+      `You may not filter or sort on a field your roles cannot see: ${problems.map((p) => p.reason).join('; ')}`,
+      problems,
+    );
+}

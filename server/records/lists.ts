@@ -8,6 +8,7 @@ import { forbidden, invalid, notFound, WeftError } from '../platform/errors.ts';
 import { containsPattern, decodeCursor, toPage } from '../platform/pagination.ts';
 import { recordsDb } from '../studio/fields.ts';
 import { getModule, listModules } from '../studio/modules.ts';
+import { refuseHiddenCriteria } from './field-access.ts';
 import { accessCondition } from './record-access.ts';
 import { listRecords, queryFieldsOf, type RecordListQuery } from './record-list.ts';
 import { compileWhere } from './record-query.ts';
@@ -36,7 +37,8 @@ function readable(principal: Principal) {
     eb.or([sql<SqlBool>`visibility = 'public'`, sql<SqlBool>`owner_id = ${principal.id}`]);
 }
 
-async function checkCriteria(db: Db, module: string, criteria: unknown): Promise<void> {
+async function checkCriteria(db: Db, principal: Principal, module: string, criteria: unknown): Promise<void> {
+  refuseHiddenCriteria(principal, module, { where: criteria, whereField: 'criteria' });
   try {
     compileWhere(criteria, queryFieldsOf(await getModule(db, module)));
   } catch (error) {
@@ -125,7 +127,7 @@ export async function createList(db: Db, principal: Principal, actor: Actor, inp
   if (input.kind === 'dynamic') {
     if (input.criteria === undefined) throw invalid('criteria', 'is required for a dynamic list');
     if (input.recordIds) throw invalid('recordIds', 'a dynamic list has no chosen members');
-    await checkCriteria(db, input.module, input.criteria);
+    await checkCriteria(db, principal, input.module, input.criteria);
   } else if (input.criteria !== undefined) {
     throw invalid('criteria', 'only a dynamic list has criteria');
   }
@@ -160,7 +162,7 @@ export async function updateList(db: Db, principal: Principal, actor: Actor, id:
   const list = await ownedList(db, principal, id);
   if (patch.criteria !== undefined) {
     if (list.kind !== 'dynamic') throw invalid('criteria', 'only a dynamic list has criteria');
-    await checkCriteria(db, list.module, patch.criteria);
+    await checkCriteria(db, principal, list.module, patch.criteria);
   }
   await inTransaction(db, async (trx) => {
     await trx
@@ -214,6 +216,10 @@ export async function changeMembers(
 export async function listMembers(db: Db, principal: Principal, id: string, query: RecordListQuery) {
   const list = await getList(db, principal, id);
   const module = await getModule(db, list.module);
+  // A shared dynamic list filtering on a field hidden from the caller would tell its values.
+  if (list.kind === 'dynamic')
+    refuseHiddenCriteria(principal, module.name, { where: list.criteria, whereField: 'criteria' });
+  refuseHiddenCriteria(principal, module.name, query);
   const membership =
     list.kind === 'static'
       ? sql<SqlBool>`id in (select record_id from list_members where list_id = ${id})`

@@ -11,7 +11,7 @@ import { historyActors } from '../platform/authz.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { listChangelog } from './changelog.ts';
-import { redact } from './field-access.ts';
+import { redact, refuseHiddenCriteria } from './field-access.ts';
 import { bulkRecords, countRecords } from './record-bulk.ts';
 import { listRecords } from './record-list.ts';
 import { reassignRecords } from './record-ownership.ts';
@@ -34,7 +34,10 @@ export const recordRoutes: RoutePlugin = async (app) => {
         querystring: recordListQuery,
       },
     },
-    async (request) => listRecords(app.db, principalOf(request), request.params.module, request.query),
+    async (request) => {
+      refuseHiddenCriteria(principalOf(request), request.params.module, request.query);
+      return listRecords(app.db, principalOf(request), request.params.module, request.query);
+    },
   );
 
   app.get(
@@ -47,7 +50,10 @@ export const recordRoutes: RoutePlugin = async (app) => {
         querystring: recordCountQuery,
       },
     },
-    async (request) => countRecords(app.db, principalOf(request), request.params.module, request.query),
+    async (request) => {
+      refuseHiddenCriteria(principalOf(request), request.params.module, request.query);
+      return countRecords(app.db, principalOf(request), request.params.module, request.query);
+    },
   );
 
   app.post(
@@ -61,11 +67,23 @@ export const recordRoutes: RoutePlugin = async (app) => {
         body: recordBulkBody,
       },
     },
-    async (request) =>
-      bulkRecords(app.db, principalOf(request), actorOf(request), request.params.module, request.body, {
-        runFlow: app.runFlowOn,
-        onUnexpected: (error, id) => request.log.error({ err: error, recordId: id }, 'bulk record failed'),
-      }),
+    async (request) => {
+      refuseHiddenCriteria(principalOf(request), request.params.module, {
+        where: request.body.target.where,
+        whereField: '/target/where',
+      });
+      return bulkRecords(
+        app.db,
+        principalOf(request),
+        actorOf(request),
+        request.params.module,
+        request.body,
+        {
+          runFlow: app.runFlowOn,
+          onUnexpected: (error, id) => request.log.error({ err: error, recordId: id }, 'bulk record failed'),
+        },
+      );
+    },
   );
 
   app.post(
