@@ -12,7 +12,15 @@ import { catalog } from '../../engine/nodes/index.ts';
 import type { Db } from '../db/index.ts';
 import { findModule } from '../studio/modules.ts';
 
-export type ReferenceKind = 'user' | 'group' | 'assignee' | 'list' | 'record' | 'field' | 'fieldValues';
+export type ReferenceKind =
+  | 'user'
+  | 'group'
+  | 'assignee'
+  | 'list'
+  | 'record'
+  | 'field'
+  | 'fieldValues'
+  | 'roles';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,6 +32,7 @@ const what: Record<ReferenceKind, string> = {
   record: 'record',
   field: 'field',
   fieldValues: 'field',
+  roles: 'role',
 };
 
 interface Reference {
@@ -130,6 +139,30 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
             path: `/${reference.key}/${name}`,
             message: `"${name}" is not a field of ${module.label}: choose a field from the list`,
           });
+      continue;
+    }
+    if (kind === 'roles') {
+      // A macro's roles: each a role that exists ("*" is everyone).
+      const chosen = Array.isArray(value)
+        ? value.filter((id): id is string => typeof id === 'string' && id !== '*')
+        : [];
+      const known =
+        chosen.length === 0
+          ? []
+          : await db
+              .selectFrom('roles')
+              .select('id')
+              .where(
+                'id',
+                'in',
+                chosen.filter((id) => uuid.test(id)),
+              )
+              .execute();
+      if (chosen.some((id) => !known.some((role) => role.id === id)))
+        problem(
+          reference,
+          `A role chosen for "${reference.title}" no longer exists: take it out or choose another`,
+        );
       continue;
     }
     if (typeof value !== 'string' || templated(value)) continue;

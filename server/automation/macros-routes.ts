@@ -4,7 +4,7 @@ import { WeftError } from '../platform/errors.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { runFlowOn } from './flow-runs.ts';
-import { macroFlow, macrosFor } from './macros.ts';
+import { macroFlow, macroRun, macrosFor } from './macros.ts';
 
 /**
  * Macros for everyone allowed: the published flows with a macro trigger whose roles include
@@ -41,5 +41,17 @@ export const macroRoutes: RoutePlugin = async (app) => {
       const runIds = await runFlowOn(app.runtime, principal, request.params.id, request.body.recordIds);
       return reply.code(202).send({ runIds });
     },
+  );
+
+  app.get(
+    '/runs/:id',
+    {
+      schema: {
+        tags: ['macros'],
+        summary: 'A macro run the caller started: its status and, if it failed, why',
+        params: idParams,
+      },
+    },
+    async (request) => macroRun(app.db, principalOf(request), request.params.id),
   );
 };

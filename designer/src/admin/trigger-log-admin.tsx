@@ -20,7 +20,7 @@ interface Entry {
   createdAt: string;
 }
 
-const outcomes: Record<string, [label: string, color: string]> = {
+export const outcomes: Record<string, [label: string, color: string]> = {
   started: ['Run started', 'green'],
   conditions: ['Conditions not met', 'gray'],
   'depth-limit': ['Chain too deep', 'orange'],

@@ -22,7 +22,9 @@ import { type FieldRef, variablesFor } from '../model/variables.ts';
 import { BindingsPanel } from './bindings-panel.tsx';
 import { CanvasContext } from './canvas-context.ts';
 import { DesignerToolbar } from './designer-toolbar.tsx';
+import { FlowActing } from './flow-acting.tsx';
 import { FlowCanvas } from './flow-canvas.tsx';
+import { FlowTriggerLog } from './flow-trigger-log.tsx';
 import type { FlowDetail, Problem, RunDetail } from './flows-api.ts';
 import { Palette } from './palette.tsx';
 import { ProblemsPanel } from './problems-panel.tsx';
@@ -282,6 +284,8 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                       Problems
                     </Tabs.Tab>
                     <Tabs.Tab value="runs">Runs</Tabs.Tab>
+                    <Tabs.Tab value="log">Trigger log</Tabs.Tab>
+                    <Tabs.Tab value="settings">Settings</Tabs.Tab>
                   </Tabs.List>
                   <Tabs.Panel value="node" style={{ flex: 1, minHeight: 0 }}>
                     {node ? (
@@ -332,6 +336,16 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                       saved={editor.saved}
                       onRunShown={setRun}
                       initialRun={linkedRun}
+                    />
+                  </Tabs.Panel>
+                  <Tabs.Panel value="log" style={{ flex: 1, minHeight: 0, display: 'flex' }}>
+                    {tab === 'log' && <FlowTriggerLog flowId={detail.id} />}
+                  </Tabs.Panel>
+                  <Tabs.Panel value="settings" style={{ flex: 1, minHeight: 0 }}>
+                    <FlowActing
+                      createdBy={detail.createdBy ?? null}
+                      flowName={detail.name}
+                      triggerType={editor.flow.trigger.type}
                     />
                   </Tabs.Panel>
                 </Tabs>

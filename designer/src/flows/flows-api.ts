@@ -16,6 +16,8 @@ export interface FlowSummary {
   publishedVersion: number | null;
   triggerType: string | null;
   triggerModule: string | null;
+  /** The owner the flow acts as (null: that user is gone; the first administrator then). */
+  createdBy?: string | null;
   updatedAt: string;
   /** The draft differs from the published version. */
   unpublishedChanges?: boolean;

@@ -2,6 +2,7 @@ import { Alert, Badge, Button, Code, Group, ScrollArea, Stack, Text, Title } fro
 import Form from '@rjsf/mantine';
 import type { RJSFSchema } from '@rjsf/utils';
 import { lazy, Suspense, useMemo } from 'react';
+import { RolesField } from '../macros/roles-field.tsx';
 import type { CatalogEntry } from '../model/catalog.ts';
 import { triggerId } from '../model/catalog.ts';
 import type { CanvasNode } from '../model/flow-graph.ts';
@@ -18,7 +19,7 @@ import {
 } from './reference-fields.tsx';
 import { WebhookPanel } from './webhook-panel.tsx';
 
-const fields = { condition: ConditionField, fieldValues: FieldValuesField };
+const fields = { condition: ConditionField, fieldValues: FieldValuesField, roles: RolesField };
 const widgets = { reference: ReferenceWidget, template: TemplateWidget };
 const CodeStepEditor = lazy(() => import('../editor/code-step-editor.tsx'));
 /** A code step's source and output schema have their own editor: its form keeps the rest. */

@@ -26,6 +26,7 @@ const isText = (schema: RJSFSchema) =>
 function uiFor(schema: RJSFSchema, key: string): UiSchema | undefined {
   const ref = (schema as { 'x-weft-ref'?: string })['x-weft-ref'];
   if (ref === 'fieldValues') return { 'ui:field': 'fieldValues' };
+  if (ref === 'roles') return { 'ui:field': 'roles' };
   if (ref) return { 'ui:widget': 'reference' };
   if (isRule(schema)) return { 'ui:field': 'condition' };
   const choices = (schema as { 'x-weft-choices'?: string[] })['x-weft-choices'];

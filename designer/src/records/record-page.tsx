@@ -28,6 +28,7 @@ import { useLive } from '../app/live.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { statusLabel } from '../executions/executions-api.ts';
 import { postTypeLabel } from '../feed/post-types.ts';
+import { MacroButton } from '../macros/macro-button.tsx';
 import { RecordEmails } from '../marketing/record-emails.tsx';
 import { ProcessWidget } from '../processes/process-widget.tsx';
 import { navigate } from '../router.ts';
@@ -109,6 +110,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
           </Title>
         </div>
         <Group>
+          <MacroButton module={module.name} id={id} onDone={setRecord} />
           <Button variant="default" onClick={() => navigate(`/records/${module.name}/${id}/edit`)}>
             Edit
           </Button>

@@ -13,6 +13,8 @@ const params = {
       items: { type: 'string', minLength: 1 },
       uniqueItems: true,
       default: [],
+      // The designer picks roles by name (designer/src/macros/roles-field.tsx).
+      'x-weft-ref': 'roles',
     },
     conditions: conditionsParam,
   },
