@@ -61,7 +61,7 @@ export const emailRoutes: RoutePlugin = async (app) => {
     async (request) => {
       requireAdmin(principalOf(request));
       await audit(app.db, actorOf(request), 'email.test', null, { to: request.body.to });
-      const { response } = await sendTestEmail(await app.settings.get(), request.body.to);
+      const { response } = await sendTestEmail(app.db, await app.settings.get(), request.body.to);
       return { sent: true, response };
     },
   );

@@ -21,6 +21,14 @@ export interface OutgoingMail {
   subject: string;
   text: string | null;
   html: string | null;
+  /** Inline images the HTML refers to by `cid:` (the branding logo, email-branding.ts). */
+  attachments?: Array<{
+    filename: string;
+    content: Buffer;
+    contentType: string;
+    cid: string;
+    contentDisposition: 'inline';
+  }>;
 }
 
 const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
@@ -61,6 +69,7 @@ export async function sendSmtp(settings: Settings, mail: OutgoingMail): Promise<
       subject: mail.subject,
       ...(mail.text !== null && { text: mail.text }),
       ...(mail.html !== null && { html: mail.html }),
+      ...(mail.attachments && { attachments: mail.attachments }),
     });
     return String(info.response ?? '');
   } finally {

@@ -7,6 +7,7 @@ import { invalid, notFound, WeftError } from '../platform/errors.ts';
 import { type Causation, emitEvent } from '../platform/events.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import type { SettingsService } from '../platform/settings.ts';
+import { withLogo } from './email-branding.ts';
 import {
   bareAddress,
   type OutgoingMail,
@@ -178,7 +179,7 @@ export async function deliverEmail(
       html: row.html,
     };
     try {
-      const response = await sendSmtp(config, mail);
+      const response = await sendSmtp(config, await withLogo(trx, config.appName, mail));
       await trx
         .updateTable('emailOutbox')
         .set({
@@ -281,21 +282,24 @@ export async function getOutboxMessage(db: Db, id: string) {
  * Sends a message now, with the current settings, bypassing the outbox: the admin sees at
  * once what the server said. A refusal is a 422 that quotes it.
  */
-export async function sendTestEmail(settings: Settings, to: string): Promise<{ response: string }> {
+export async function sendTestEmail(db: Db, settings: Settings, to: string): Promise<{ response: string }> {
   const recipients = parseAddressList('to', to);
   if (recipients.length === 0) throw invalid('to', 'names no recipient');
   if (!settings.smtpHost) throw invalid('smtpHost', 'is not set: messages stay in the built-in outbox');
   try {
-    const response = await sendSmtp(settings, {
-      messageId: `<test-${randomUUID()}@${senderOf(settings).address.split('@')[1] ?? 'weft'}>`,
-      from: senderOf(settings),
-      to: recipients,
-      cc: [],
-      bcc: [],
-      subject: `${settings.appName}: test email`,
-      text: `This is a test email from ${settings.appName}. Outgoing email works.`,
-      html: null,
-    });
+    const response = await sendSmtp(
+      settings,
+      await withLogo(db, settings.appName, {
+        messageId: `<test-${randomUUID()}@${senderOf(settings).address.split('@')[1] ?? 'weft'}>`,
+        from: senderOf(settings),
+        to: recipients,
+        cc: [],
+        bcc: [],
+        subject: `${settings.appName}: test email`,
+        text: `This is a test email from ${settings.appName}. Outgoing email works.`,
+        html: null,
+      }),
+    );
     return { response };
   } catch (error) {
     const problem = smtpFailure(error);
