@@ -31,7 +31,10 @@ const contact = await create('contacts', { firstName: 'Vera', lastName: 'Secret'
 const onPhone = { '==': [{ var: 'phone' }, secret] };
 const encoded = encodeURIComponent(JSON.stringify(onPhone));
 
-function refusedNaming(response: { statusCode: number; body: string; json: () => any }, field: string) {
+function refusedNaming(
+  response: { statusCode: number; body: string; json: () => { error: { details: unknown } } },
+  field: string,
+) {
   assert.equal(response.statusCode, 400, response.body);
   const details = response.json().error.details as { field: string; reason: string }[];
   assert.ok(
