@@ -20,6 +20,15 @@ interface Entry {
   createdAt: string;
 }
 
+/** `record.created` → "Record created", `process.stageCompleted` → "Process stage completed". */
+export const eventLabel = (type: string) => {
+  const words = type
+    .split('.')
+    .map((part) => part.replace(/([A-Z])/g, ' $1').toLowerCase())
+    .join(' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
 export function FlowTriggerLog({ flowId }: { flowId: string }) {
   const [outcome, setOutcome] = useState<string | null>(null);
   const query = new URLSearchParams({ limit: '25', flowId });
@@ -69,7 +78,7 @@ export function FlowTriggerLog({ flowId }: { flowId: string }) {
                   </Text>
                 </Group>
                 <Text size="xs">
-                  {entry.eventType ?? 'Started by hand'}{' '}
+                  {entry.eventType ? eventLabel(entry.eventType) : 'Started by hand'}{' '}
                   {entry.module && entry.recordId && (
                     <Anchor size="xs" onClick={() => navigate(`/records/${entry.module}/${entry.recordId}`)}>
                       open the record

@@ -4,7 +4,7 @@
  * says how it ended in plain words, then hands the record as it is now to the page.
  * Absent when the user may run none. Mounted by records/record-page.tsx in one line.
  */
-import { Alert, Button, Loader, Menu } from '@mantine/core';
+import { Button, Menu, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
 
@@ -88,8 +88,9 @@ export function MacroButton<R>({
     }
   };
 
+  const color = outcome?.kind === 'failed' ? 'red' : outcome?.kind === 'done' ? 'green' : 'dimmed';
   return (
-    <>
+    <Stack gap={4} align="flex-end" maw={320}>
       <Menu position="bottom-end" withinPortal>
         <Menu.Target>
           <Button variant="light" loading={outcome?.kind === 'running'} data-testid="macro-button">
@@ -106,18 +107,10 @@ export function MacroButton<R>({
         </Menu.Dropdown>
       </Menu>
       {outcome && (
-        <Alert
-          w="100%"
-          role="status"
-          data-testid="macro-outcome"
-          color={outcome.kind === 'failed' ? 'red' : outcome.kind === 'done' ? 'green' : 'gray'}
-          icon={outcome.kind === 'running' ? <Loader size="xs" /> : undefined}
-          withCloseButton={outcome.kind !== 'running'}
-          onClose={() => setOutcome(null)}
-        >
+        <Text size="sm" c={color} ta="right" role="status" data-testid="macro-outcome">
           {outcome.text}
-        </Alert>
+        </Text>
       )}
-    </>
+    </Stack>
   );
 }
