@@ -38,7 +38,11 @@ export const settingsSchema = {
     },
     actionHistoryPrivacy: {
       type: 'string',
-      enum: ['default', 'user', 'group'],
+      oneOf: [
+        { const: 'default', title: 'Everyone’s changes' },
+        { const: 'user', title: 'Only their own changes' },
+        { const: 'group', title: 'Their own and their groups’ changes' },
+      ],
       default: 'default',
       description:
         "Whose changes a record's history shows to people who are not admins: default, everyone's; user, only their own; group, theirs and their groups' members' (X2CRM's Action History Privacy).",

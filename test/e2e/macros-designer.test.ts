@@ -2,7 +2,8 @@
  * Issue 17's admin gaps in a real Chromium against a real server with the engine running:
  * a macro's "Available to" picked by role name in the designer, the designer's Settings tab
  * saying who the flow acts as, its Trigger log tab listing the trigger's evaluations, and a
- * user of a restricted role running the macro from a record page and reading how it ended.
+ * user of a restricted role running the macro from a record page and reading how it ended;
+ * the action-history privacy setting chosen in words.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -78,6 +79,17 @@ test('designer: the macroâ€™s roles by name, who the flow acts as, and the flowâ
   await log.getByTestId('trigger-log-entry').first().getByText('Run started').waitFor();
   await log.getByText('Record created').first().waitFor();
   await shot(page, 'flow-trigger-log');
+
+  // Action-history privacy: a choice in words on the system settings.
+  await page.goto(`${base}/admin/settings`);
+  const privacy = page.getByRole('textbox', { name: 'Action history privacy' });
+  await privacy.click();
+  await page.getByRole('option', { name: 'Only their own changes' }).click();
+  await privacy.scrollIntoViewIfNeeded();
+  await shot(page, 'settings-history-privacy');
+  await page.getByRole('button', { name: 'Save' }).first().click();
+  await page.getByText('Settings saved').waitFor();
+  assert.equal((await admin.request('GET', '/api/settings')).json().actionHistoryPrivacy, 'user');
   assert.deepEqual(unexpectedErrors(pageErrors), []);
   await page.context().close();
 });

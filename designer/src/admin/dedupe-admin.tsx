@@ -32,7 +32,7 @@ interface Merge {
   mergedBy: string | null;
   createdAt: string;
   revertedAt: string | null;
-  moved: { feedPosts: number; listMembers: number; links: number };
+  moved: { feedPosts: number; listMembers: number; links: number; processes?: number };
 }
 type RecordValues = Record<string, unknown> & { id: string };
 
@@ -138,8 +138,9 @@ function MergeDialog({
             </Table>
           )}
           <Text size="xs" c="dimmed">
-            Tasks, feed posts, list memberships and links of the other records move to the one kept; the merge
-            can be reverted from the merge log.
+            Tasks, feed posts, list memberships, links and process progress of the other records move to the
+            one kept (where it has no progress of its own in that process); the merge can be reverted from the
+            merge log.
           </Text>
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
@@ -267,6 +268,7 @@ export function DedupeAdmin() {
                     {merge.mergedIds.length + 1} records merged by {merge.mergedBy ?? 'someone'}; moved{' '}
                     {merge.moved.feedPosts} posts, {merge.moved.listMembers} list memberships,{' '}
                     {merge.moved.links} links
+                    {merge.moved.processes ? `, ${merge.moved.processes} process progress` : ''}
                   </Table.Td>
                   <Table.Td>
                     {merge.revertedAt ? (
