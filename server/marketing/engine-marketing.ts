@@ -51,9 +51,13 @@ export function marketingServices(
         })
         .returning('id')
         .executeTakeFirstOrThrow();
+      // A template with a category is marketing mail: an unsubscribe link (by category) and the
+      // one-click List-Unsubscribe headers (RFC 8058). Without one it is a rep's own mail:
+      // tracked, with neither. The signature is the sender's, appended by the outbox (email.send).
+      const marketing = Boolean(template.category);
       const tracked = trackMail(await signingKey(db), config.trackingBaseUrl, message.id, rendered, {
         unsubscribeText: config.unsubscribeLinkText,
-        signature: config.emailSignature,
+        unsubscribe: marketing,
       });
       await db
         .updateTable('marketingMessages')
@@ -65,6 +69,7 @@ export function marketingServices(
         html: tracked.html,
         text: tracked.text,
         category: template.category,
+        ...(marketing && { headers: tracked.headers }),
       };
     },
     addToNewsletter: async (newsletterId, module, recordId) => {

@@ -4,7 +4,7 @@ import { idParams } from '../../schemas/common.ts';
 import { tokenParams } from '../../schemas/marketing.ts';
 import { invalid, WeftError } from '../platform/errors.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
-import { addSubscribers } from './newsletters.ts';
+import { subscribeFromWeb } from './newsletters.ts';
 import { adminHtml, escapeHtml, page, unsubscribePage } from './pages.ts';
 import { smsStatusCallback } from './sms.ts';
 import { messageForToken, recordClick, recordOpen, unsubscribe } from './tracking.ts';
@@ -168,9 +168,11 @@ export const trackingRoutes: RoutePlugin = async (app) => {
       },
     },
     async (request, reply) => {
-      await addSubscribers(app.db, request.params.id, [
-        { address: request.body.email, name: request.body.name?.trim() || null },
-      ]);
+      await subscribeFromWeb(app.db, request.params.id, {
+        address: request.body.email,
+        name: request.body.name?.trim() || null,
+        ip: request.ip,
+      });
       const settings = await app.settings.get();
       return reply
         .type('text/html; charset=utf-8')
