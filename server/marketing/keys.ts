@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 // The key and the account-password encryption live with the sending of mail (server/email/secrets.ts).
 export { decryptSecret, encryptSecret, signingKey } from '../email/secrets.ts';
@@ -14,9 +14,16 @@ export type TokenPurpose = 'o' | 'u' | 'v' | 's' | `c${number}`;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+// The key as a KeyObject, made once: createHmac would otherwise import the bytes on every token.
+const keyObjects = new WeakMap<Buffer, KeyObject>();
 function signature(key: Buffer, body: string): string {
+  let keyObject = keyObjects.get(key);
+  if (!keyObject) {
+    keyObject = createSecretKey(key);
+    keyObjects.set(key, keyObject);
+  }
   // 128 bits of HMAC-SHA256: unguessable, and short enough for a URL.
-  return createHmac('sha256', key).update(body).digest('base64url').slice(0, 22);
+  return createHmac('sha256', keyObject).update(body).digest('base64url').slice(0, 22);
 }
 
 /** `<message id>.<purpose>.<signature>`: one mail, one purpose, signed. */
