@@ -177,6 +177,25 @@ test("a flow's marketing mail (a template with a category) carries List-Unsubscr
   assert.ok(!/^List-Unsubscribe/m.test(own.raw), own.raw);
   assert.ok(!plainOf(own.raw).includes('/api/t/u/'), 'no unsubscribe link in a personal mail');
   assert.match(plainOf(own.raw), /\/api\/t\/o\//, 'still tracked: the open pixel');
+
+  // Unsubscribed from "Offers": the marketing step is skipped, saying why; the personal mail still goes.
+  await db
+    .insertInto('emailUnsubscribes')
+    .values({ address: 'mia@example.com', category: 'Offers' })
+    .execute();
+  const again = await runOn(flowId, String(contact.id));
+  assert.equal(again.status, 'succeeded', JSON.stringify(again.steps));
+  const [promoStep, personalStep] = again.steps.map((step) => (step.output ?? {}) as Record<string, unknown>);
+  assert.equal(promoStep?.skipped, 'doNotEmail');
+  assert.match(String(promoStep?.reason), /unsubscribed from “Offers”/);
+  assert.ok(personalStep?.messageId);
+  const tracked = await db
+    .selectFrom('marketingMessages')
+    .select('id')
+    .where('address', '=', 'mia@example.com')
+    .where('templateId', '=', promo)
+    .execute();
+  assert.equal(tracked.length, 1, 'no tracked mail for the skipped step');
 });
 
 test('notification, web-lead and case emails go out from the senders the settings name', async () => {

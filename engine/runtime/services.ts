@@ -129,6 +129,8 @@ export interface EngineServices {
       category: string | null;
       /** List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) when the template is marketing mail. */
       headers?: Record<string, string>;
+      /** Set (and nothing tracked) when the record's address unsubscribed from the template's category, or from all. */
+      unsubscribed?: string;
     } | null>;
     /** Puts a record on a newsletter (a record without an address is a 4xx). */
     addToNewsletter(newsletterId: string, module: string, recordId: string): Promise<{ added: boolean }>;

@@ -32,6 +32,21 @@ export function marketingServices(
       const config = await settings();
       const address = typeof record?.email === 'string' ? record.email.trim().toLowerCase() : '';
       const recordId = typeof record?.id === 'string' ? record.id : null;
+      // Marketing mail honours per-category unsubscribes (all-email ones are the outbox's check).
+      if (config.respectDoNotEmail && address && template.category) {
+        const left = await db
+          .selectFrom('emailUnsubscribes')
+          .select('category')
+          .where('address', '=', address)
+          .where('category', 'in', [template.category, '*'])
+          .executeTakeFirst();
+        if (left)
+          return {
+            ...rendered,
+            category: template.category,
+            unsubscribed: `${address} unsubscribed from ${left.category === '*' ? 'all email' : `“${template.category}”`}, and the respectDoNotEmail setting is on`,
+          };
+      }
       // Tracked like campaign mail (opens, clicks, unsubscribe link), so that "email opened"
       // hears it and the record's log shows what came back; the row commits with the step.
       if (!config.trackingBaseUrl || !address || !recordId || deps.testRun)

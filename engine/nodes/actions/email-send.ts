@@ -107,6 +107,7 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
       : null;
     if (input.templateId && !template)
       throw new NonRetriableError(`templateId ${input.templateId} is not a template`);
+    if (template?.unsubscribed) return { skipped: 'doNotEmail', reason: template.unsubscribed };
     if (input.from === 'account' && !input.accountId)
       throw new NonRetriableError('accountId is required when From is "A chosen account"');
     const owner = (ctx.record as { assignedTo?: unknown } | null)?.assignedTo;
