@@ -52,8 +52,7 @@ const params = {
     signature: {
       type: 'boolean',
       default: true,
-      title: 'Append signature',
-      description: "The sender's signature (its account's, or the global one, per the signature setting)",
+      title: "Append the sender's signature",
     },
   },
   anyOf: [{ required: ['subject', 'body'] }, { required: ['subject', 'html'] }, { required: ['templateId'] }],
