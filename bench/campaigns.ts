@@ -5,17 +5,22 @@
  * - render: the template rendered and tracked (links, pixel, unsubscribe) for those
  *   recipients, in process, as delivery does per mail;
  * - deliver: a campaign of BENCH_DELIVER recipients (default 5,000) sent to a local SMTP
- *   sink (smtp-server, in this process) with the bulk limit off, launch to done;
+ *   sink (smtp-server, in a process of its own: bench/smtp-sink.ts) with the bulk limit
+ *   off, launch to done;
  * - tracking: BENCH_TRACKING_SECONDS (default 5) of open-pixel and click requests over
- *   HTTP, 32 at a time, against distinct mails: requests/s, p50/p95/p99.
+ *   HTTP, 32 at a time, against distinct mails, from a client process of its own
+ *   (bench/tracking-client.ts): requests/s, p50/p95/p99.
+ * Each phase also reports its cost per unit, which holds on a loaded machine where the
+ * rates do not: CPU time of this process (Weft; in the tracking phase also the HTTP client
+ * driving it) and of the PostgreSQL cluster, and statements committed (PostgreSQL's own
+ * transaction count: every statement outside a transaction is one).
  * Writes bench/results/campaigns.json.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { SMTPServer } from 'smtp-server';
 import { buildApp } from '../server/app.ts';
 import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
 import { createDb } from '../server/db/index.ts';
@@ -36,21 +41,72 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 
+// The sink runs in a process of its own (bench/smtp-sink.ts): its work is not counted as Weft's.
 let received = 0;
-const sink = new SMTPServer({
-  disabledCommands: ['STARTTLS', 'AUTH'],
-  authOptional: true,
-  logger: false,
-  onData(stream, _session, callback) {
-    stream.on('data', () => {});
-    stream.on('end', () => {
-      received++;
-      callback();
-    });
-  },
+const sink = spawn(process.execPath, [path.join(root, 'bench/smtp-sink.ts')], {
+  stdio: ['ignore', 'pipe', 'inherit'],
 });
-await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-const smtpPort = (sink.server.address() as AddressInfo).port;
+const smtpPort = await new Promise<number>((resolve) => {
+  let pending = '';
+  sink.stdout.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '+') received++;
+      else if (line.startsWith('port ')) resolve(Number(line.slice(5)));
+    }
+  });
+});
+
+/** CPU seconds used by the PostgreSQL cluster: the postmaster and its children, from /proc. */
+async function clusterCpuSeconds(dataDir: string): Promise<number> {
+  const postmaster = Number(
+    (await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0],
+  );
+  const tick = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const [ppid, utime, stime] = [Number(fields[1]), Number(fields[11]), Number(fields[12])];
+      if (Number(entry) === postmaster || ppid === postmaster) total += (utime + stime) / tick;
+    } catch {}
+  }
+  return total;
+}
+
+/** Committed transactions of the database so far (its statistics are flushed within a second). */
+async function committed(db: ReturnType<typeof createDb>): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  const { rows } = await sql<{ n: number }>`
+    select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()`.execute(
+    db,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Starts measuring a phase's cost; `per(units)` answers CPU µs per unit (Weft, PostgreSQL) and statements per unit. */
+async function costMeter(db: ReturnType<typeof createDb>, dataDir: string) {
+  const xacts = await committed(db);
+  const node = process.cpuUsage();
+  const pg = await clusterCpuSeconds(dataDir);
+  return {
+    async per(units: number) {
+      const used = process.cpuUsage(node);
+      const pgUsed = (await clusterCpuSeconds(dataDir)) - pg;
+      // The meter's own statement (pg_stat_database) is not the phase's.
+      const statements = (await committed(db)) - xacts - 1;
+      return {
+        nodeCpuMicrosPerUnit: round((used.user + used.system) / units, 1),
+        postgresCpuMicrosPerUnit: round((pgUsed * 1e6) / units, 1),
+        statementsPerUnit: round(statements / units, 2),
+      };
+    },
+  };
+}
 
 const loadBefore = loadavg().map((n) => round(n, 2));
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-campaigns-'));
@@ -112,10 +168,12 @@ try {
 
   // Queue: launch writes the recipients (a paused campaign keeps the worker off them).
   const big = await campaignOn('Queue', 'Queue');
+  let meter = await costMeter(db, dataDir);
   let started = performance.now();
   const launched = await call('POST', `/api/marketing/campaigns/${big.id}/launch`, {});
   const queueMs = performance.now() - started;
   await call('POST', `/api/marketing/campaigns/${big.id}/pause`);
+  const queueCost = await meter.per(launched.summary.queued);
   console.log(`queue: ${launched.summary.queued} recipients in ${round(queueMs)} ms`);
 
   // Render: the template for every queued recipient, with tracking, as delivery does.
@@ -129,6 +187,7 @@ try {
     .where('id', '=', template.id)
     .executeTakeFirstOrThrow();
   const now = new Date();
+  const renderCpu = process.cpuUsage();
   started = performance.now();
   let bytes = 0;
   for (const row of rows.rows) {
@@ -140,6 +199,7 @@ try {
     bytes += (tracked.html?.length ?? 0) + (tracked.text?.length ?? 0);
   }
   const renderMs = performance.now() - started;
+  const renderUsed = process.cpuUsage(renderCpu);
   console.log(
     `render: ${rows.rows.length} in ${round(renderMs)} ms (${Math.round(bytes / rows.rows.length)} chars each)`,
   );
@@ -147,6 +207,7 @@ try {
   // Deliver: launch to done with no bulk limit.
   const small = await campaignOn('Deliver', 'Deliver');
   const before = received;
+  meter = await costMeter(db, dataDir);
   started = performance.now();
   const sent = await call('POST', `/api/marketing/campaigns/${small.id}/launch`, {});
   for (;;) {
@@ -156,6 +217,7 @@ try {
   }
   const deliverMs = performance.now() - started;
   const delivered = received - before;
+  const deliverCost = await meter.per(delivered);
   console.log(`deliver: ${delivered} mails in ${round(deliverMs)} ms`);
 
   // Tracking: opens and clicks of distinct delivered mails over HTTP.
@@ -169,26 +231,29 @@ try {
     `/api/t/o/${signToken(key, m.id, 'o')}`,
     ...(i % 4 === 0 ? [`/api/t/c/${signToken(key, m.id, 'c0')}`] : []),
   ]);
-  const latencies: number[] = [];
-  let errors = 0;
-  let next = 0;
-  const deadline = performance.now() + trackingSeconds * 1000;
-  const trackingStarted = performance.now();
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (performance.now() < deadline) {
-        const target = paths[next++ % paths.length] as string;
-        const t0 = performance.now();
-        // Node's fetch keeps connections alive; redirects are not followed (a click answers 302).
-        const response = await fetch(`${base}${target}`, { redirect: 'manual' });
-        await response.arrayBuffer();
-        latencies.push(performance.now() - t0);
-        if (response.status !== 200 && response.status !== 302) errors++;
-      }
-    }),
-  );
-  const trackingMs = performance.now() - trackingStarted;
+  // The client runs in a process of its own: this process's CPU time is the server's.
+  const jobFile = path.join(dataDir, 'tracking-job.json');
+  await writeFile(jobFile, JSON.stringify({ base, paths, seconds: trackingSeconds, concurrency: 32 }));
+  meter = await costMeter(db, dataDir);
+  const client = spawn(process.execPath, [path.join(root, 'bench/tracking-client.ts'), jobFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  client.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  await new Promise((resolve) => client.on('exit', resolve));
+  const load = JSON.parse(output) as {
+    latencies: number[];
+    errors: number;
+    ms: number;
+    firstError: string | null;
+  };
+  if (load.firstError) console.error(`tracking: ${load.firstError}`);
+  const { errors, latencies } = load;
+  const trackingMs = load.ms;
   latencies.sort((a, b) => a - b);
+  const trackingCost = await meter.per(latencies.length);
 
   const results = {
     machine: {
@@ -202,17 +267,20 @@ try {
       skippedDoNotEmail: launched.summary.doNotEmail,
       ms: round(queueMs),
       perSecond: Math.round((launched.summary.queued / queueMs) * 1000),
+      cost: queueCost,
     },
     render: {
       mails: rows.rows.length,
       ms: round(renderMs),
       perSecond: Math.round((rows.rows.length / renderMs) * 1000),
+      cost: { nodeCpuMicrosPerUnit: round((renderUsed.user + renderUsed.system) / rows.rows.length, 1) },
     },
     deliver: {
       mails: delivered,
       queued: sent.summary.queued,
       ms: round(deliverMs),
       perSecond: Math.round((delivered / deliverMs) * 1000),
+      cost: deliverCost,
     },
     tracking: {
       requests: latencies.length,
@@ -221,6 +289,7 @@ try {
       p50Ms: round(percentile(latencies, 50), 2),
       p95Ms: round(percentile(latencies, 95), 2),
       p99Ms: round(percentile(latencies, 99), 2),
+      cost: trackingCost,
     },
   };
   console.log(JSON.stringify(results, null, 2));
@@ -233,7 +302,7 @@ try {
   await db.destroy();
   await cluster.stop();
   await rm(dataDir, { recursive: true, force: true });
-  await new Promise<void>((resolve) => sink.close(() => resolve()));
+  sink.kill('SIGTERM');
 }
 // embedded-postgres's exit hook fails on a natural exit once its cluster is stopped.
 process.exit(0);

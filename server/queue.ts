@@ -4,12 +4,13 @@ import { purgeExpiredPosts } from './collaboration/feed.ts';
 import { startImportWorker } from './data/imports.ts';
 import type { Db } from './db/index.ts';
 import { startEmailWorker } from './email/email.ts';
-import { startFormWorker } from './forms/form-process.ts';
+import { onFormVisitor, startFormWorker } from './forms/form-process.ts';
 import { startHookWorker } from './hooks/hooks.ts';
 import { onInboundMessage } from './inbound-mail/capture.ts';
 import { startMailPoller } from './inbound-mail/imap-poller.ts';
 import { bounceHandler } from './marketing/bounces.ts';
 import { startCampaignWorker } from './marketing/delivery.ts';
+import { identifyVisitor } from './marketing/web.ts';
 import type { SettingsService } from './platform/settings.ts';
 
 /** Queues of the system itself; the workflow engine adds its own. */
@@ -63,6 +64,8 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
   await startCampaignWorker(boss, db, settings);
   // Bounce reports arriving through email capture mark their recipients bounced (marketing/bounces.ts).
   onInboundMessage(bounceHandler);
+  // A web form's visitor (tracker cookie) becomes its contact, with its earlier page views (marketing/web.ts).
+  onFormVisitor(identifyVisitor);
   // IMAP mailboxes (inbound-mail/imap-poller.ts), each at its own interval.
   await startMailPoller(boss, db);
 }

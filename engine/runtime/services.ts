@@ -122,7 +122,16 @@ export interface EngineServices {
     renderTemplate(
       templateId: string,
       record: RecordValues | null,
-    ): Promise<{ subject: string; html: string | null; text: string | null; category: string | null } | null>;
+    ): Promise<{
+      subject: string;
+      html: string | null;
+      text: string | null;
+      category: string | null;
+      /** List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) when the template is marketing mail. */
+      headers?: Record<string, string>;
+      /** Set (and nothing tracked) when the record's address unsubscribed from the template's category, or from all. */
+      unsubscribed?: string;
+    } | null>;
     /** Puts a record on a newsletter (a record without an address is a 4xx). */
     addToNewsletter(newsletterId: string, module: string, recordId: string): Promise<{ added: boolean }>;
     /** Launches a draft campaign now. */
@@ -168,6 +177,20 @@ export interface EmailMessage {
   doNotEmail?: string | null;
   /** Stable across attempts of the step: the outbox keeps one message per key. */
   idempotencyKey: string;
+  /**
+   * Who it is from: a sending account, a user's own account (the record's owner), the
+   * flow's acting user's, or the account a setting names; absent: the system sender.
+   */
+  from?:
+    | { account: string }
+    | { user: string | null }
+    | { flowUser: true }
+    | { role: 'notification' | 'webLead' | 'case' }
+    | undefined;
+  /** Appends the sender's signature. */
+  sign?: boolean | undefined;
+  /** Extra headers (List-Unsubscribe of marketing mail). */
+  headers?: Record<string, string> | undefined;
 }
 
 export type EmailSent =

@@ -181,11 +181,13 @@ export async function engineServices(
       },
     },
     email: {
-      send: async ({ doNotEmail, text, html, cc, bcc, ...message }) => {
+      send: async ({ doNotEmail, text, html, cc, bcc, from, ...message }) => {
         // Read in the step's transaction, uncached: a setting just changed applies to the next step.
         const settings = await new SettingsService(db).get();
         const draft = {
           ...message,
+          // "The flow's acting user" is the flow's owner, in whose name it acts.
+          from: from && 'flowUser' in from ? { user: ownerId } : from,
           cc: cc ?? null,
           bcc: bcc ?? null,
           text: text ?? null,

@@ -358,6 +358,8 @@ export interface WebFormSubmissionsTable {
   contactId: string | null;
   error: string | null;
   eventId: number | null;
+  /** The web tracker's visitor (cookie) of the browser that posted (migration 0026). */
+  visitorId: ColumnType<string | null, string | null | undefined, string | null>;
   receivedAt: DefaultedTimestamp;
   processedAt: Timestamp | null;
 }
@@ -563,6 +565,10 @@ export interface EmailOutboxTable {
   runId: string | null;
   createdAt: DefaultedTimestamp;
   sentAt: Timestamp | null;
+  /** The sending account (null: the system SMTP settings), migration 0026. */
+  accountId: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Extra headers (List-Unsubscribe…), migration 0026. */
+  headers: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 export interface FlowImportProblemsTable {

@@ -12,6 +12,28 @@ export interface SmtpFailure {
   permanent: boolean;
 }
 
+/** An SMTP server to talk to (the system settings', or a sending account's). */
+export interface SmtpServer {
+  host: string;
+  port: number;
+  security: 'none' | 'starttls' | 'tls';
+  user: string | null;
+  password: string | null;
+}
+
+/** The system SMTP settings as a server (null: none configured). */
+export function systemSmtp(settings: Settings): SmtpServer | null {
+  return settings.smtpHost
+    ? {
+        host: settings.smtpHost,
+        port: settings.smtpPort,
+        security: settings.smtpSecurity,
+        user: settings.smtpUser,
+        password: settings.smtpPassword,
+      }
+    : null;
+}
+
 export interface OutgoingMail {
   messageId: string;
   from: { name: string | null; address: string };
@@ -29,6 +51,8 @@ export interface OutgoingMail {
     cid: string;
     contentDisposition: 'inline';
   }>;
+  /** Extra headers (List-Unsubscribe…). */
+  headers?: Record<string, string> | null;
 }
 
 const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
@@ -45,18 +69,23 @@ export function senderOf(settings: Settings): { name: string | null; address: st
 }
 
 /**
- * Sends one message through the configured SMTP server, on a connection of its own (a
- * flow's email is not frequent enough to keep a pool warm). Answers the server's reply.
+ * Sends one message through an SMTP server (the system settings', or a sending account's
+ * when given), on a connection of its own (a flow's email is not frequent enough to keep a
+ * pool warm). Answers the server's reply.
  */
-export async function sendSmtp(settings: Settings, mail: OutgoingMail): Promise<string> {
-  if (!settings.smtpHost) throw new Error('no SMTP host is configured');
+export async function sendSmtp(
+  settings: Settings,
+  mail: OutgoingMail,
+  server: SmtpServer | null = systemSmtp(settings),
+): Promise<string> {
+  if (!server) throw new Error('no SMTP host is configured');
   const transport = nodemailer.createTransport({
-    host: settings.smtpHost,
-    port: settings.smtpPort,
-    secure: settings.smtpSecurity === 'tls',
-    requireTLS: settings.smtpSecurity === 'starttls',
-    ignoreTLS: settings.smtpSecurity === 'none',
-    ...(settings.smtpUser && { auth: { user: settings.smtpUser, pass: settings.smtpPassword ?? '' } }),
+    host: server.host,
+    port: server.port,
+    secure: server.security === 'tls',
+    requireTLS: server.security === 'starttls',
+    ignoreTLS: server.security === 'none',
+    ...(server.user && { auth: { user: server.user, pass: server.password ?? '' } }),
     ...timeouts,
   });
   try {
@@ -70,6 +99,7 @@ export async function sendSmtp(settings: Settings, mail: OutgoingMail): Promise<
       ...(mail.text !== null && { text: mail.text }),
       ...(mail.html !== null && { html: mail.html }),
       ...(mail.attachments && { attachments: mail.attachments }),
+      ...(mail.headers && { headers: mail.headers }),
     });
     return String(info.response ?? '');
   } finally {

@@ -16,6 +16,7 @@ import {
   sendSmtp,
   smtpFailure,
 } from './email-transport.ts';
+import { type EmailFrom, resolveSender, senderFor, withSignature } from './senders.ts';
 
 export const emailQueue = 'weft.email.deliver';
 
@@ -38,6 +39,12 @@ export interface EmailDraft {
   idempotencyKey?: string | null;
   /** Set when a flow sends: the `email.outbound` event belongs to the flow's chain (no endless loops). */
   causation?: Causation | undefined;
+  /** Who it is from (senders.ts): an account, a user's own account, a role's; absent: the system sender. */
+  from?: EmailFrom | null | undefined;
+  /** Appends the sender's signature (the account's, or the global one per `emailSignatureMode`). */
+  sign?: boolean | undefined;
+  /** Extra headers (List-Unsubscribe and List-Unsubscribe-Post of marketing mail). */
+  headers?: Record<string, string> | null | undefined;
 }
 
 export type QueuedEmail = { id: string; messageId: string; status: 'stored' | 'queued' };
@@ -59,9 +66,14 @@ export async function queueEmail(
   const bcc = parseAddressList('bcc', draft.bcc);
   if (to.length + cc.length + bcc.length === 0) throw invalid('to', 'names no recipient');
   if (!draft.text && !draft.html) throw invalid('body', 'is empty: give a text or an HTML body');
-  const from = senderOf(settings);
+  const sender = await resolveSender(trx, settings, draft.from);
+  const from = sender.from;
+  const body = withSignature(
+    { text: draft.text ?? null, html: draft.html ?? null },
+    draft.sign ? sender.signature : null,
+  );
   const id = randomUUID();
-  const deliver = Boolean(settings.smtpHost && boss);
+  const deliver = Boolean(sender.smtp && boss);
   const inserted = await trx
     .insertInto('emailOutbox')
     .values({
@@ -73,9 +85,11 @@ export async function queueEmail(
       cc,
       bcc,
       subject: draft.subject,
-      text: draft.text ?? null,
-      html: draft.html ?? null,
+      text: body.text,
+      html: body.html,
       status: deliver ? 'queued' : 'stored',
+      accountId: sender.accountId,
+      headers: draft.headers && Object.keys(draft.headers).length > 0 ? JSON.stringify(draft.headers) : null,
       module: draft.module ?? null,
       recordId: draft.recordId ?? null,
       runId: draft.runId ?? null,
@@ -103,7 +117,7 @@ export async function queueEmail(
         fromAddress: from.address,
         toAddresses: JSON.stringify([...to, ...cc]),
         subject: draft.subject,
-        body: draft.text ?? draft.html ?? null,
+        body: body.text ?? body.html ?? null,
       })
       .execute();
     await emitEvent(trx, {
@@ -163,23 +177,26 @@ export async function deliverEmail(
     if (row?.status !== 'queued') return null;
     // Fresh: a message must not be parked as stored because this process's cache predates the SMTP settings.
     const config = await settings.get({ fresh: true });
-    if (!config.smtpHost) {
+    // From its account (deleted since: the system sender), else the system SMTP settings.
+    const sender = await senderFor(trx, config, row.accountId);
+    if (!sender.smtp) {
       // The SMTP host was removed after the message was queued: it stays readable in the outbox.
       await trx.updateTable('emailOutbox').set({ status: 'stored' }).where('id', '=', id).execute();
       return null;
     }
     const mail: OutgoingMail = {
       messageId: row.messageId,
-      from: senderOf(config),
+      from: sender.from,
       to: row.to,
       cc: row.cc,
       bcc: row.bcc,
       subject: row.subject,
       text: row.text,
       html: row.html,
+      headers: row.headers,
     };
     try {
-      const response = await sendSmtp(config, await withLogo(trx, config.appName, mail));
+      const response = await sendSmtp(config, await withLogo(trx, config.appName, mail), sender.smtp);
       await trx
         .updateTable('emailOutbox')
         .set({

@@ -101,6 +101,7 @@ async function processOne(
       'webFormSubmissions.id',
       'webFormSubmissions.values',
       'webFormSubmissions.status',
+      'webFormSubmissions.visitorId',
       'webForms.id as formId',
       'webForms.name',
       'webForms.kind',
@@ -233,6 +234,8 @@ async function processOne(
     if (person.doNotEmail !== true) {
       const context = { record: { ...submission.values, ...contact, ...written, caseNumber } };
       await queueEmail(trx, boss, await settingsService.get(), {
+        // From the sender the settings name for web-lead (or service-case) responses.
+        from: { role: form.kind === 'case' ? 'case' : 'webLead' },
         to: email,
         subject: String(render(settings.autoResponse.subject, context)),
         text: String(render(settings.autoResponse.body, context)),
@@ -242,12 +245,29 @@ async function processOne(
       });
     }
   }
+  // The browser's web-tracker visitor is this contact from now on, with its earlier page views.
+  if (submission.visitorId)
+    for (const link of visitorLinks) await link(trx, submission.visitorId, 'contacts', contactId);
   await trx
     .updateTable('webFormSubmissions')
     .set({ status: 'processed', outcome, module, recordId, contactId, eventId, processedAt: new Date() })
     .where('id', '=', submissionId)
     .execute();
   return outcome;
+}
+
+/** Links a web-tracker visitor to the contact a form submission turned out to be. */
+export type VisitorLink = (trx: Db, visitorId: string, module: string, recordId: string) => Promise<void>;
+const visitorLinks = new Set<VisitorLink>();
+
+/**
+ * Registers what links a form's visitor to its contact: web tracking is marketing's, a later
+ * feature than forms, so it registers here (server/queue.ts: `identifyVisitor`). Answers the
+ * unregistering function.
+ */
+export function onFormVisitor(link: VisitorLink): () => void {
+  visitorLinks.add(link);
+  return () => visitorLinks.delete(link);
 }
 
 /** The worker: batches of submissions, each in its own transaction (routing turns stay short). */

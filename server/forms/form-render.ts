@@ -201,8 +201,9 @@ var btn=el("button",{type:"submit"},[def.submitLabel]);form.appendChild(btn);
 form.addEventListener("submit",function(ev){ev.preventDefault();btn.disabled=true;general.textContent="";
 Object.keys(errs).forEach(function(k){errs[k].textContent=""});
 var multipart=box.getAttribute("data-weft-encoding")==="multipart",body,headers={};
-if(multipart){body=new FormData(form);body.append(${JSON.stringify(controlFields.stamp)},def.stamp);body.append(${JSON.stringify(controlFields.key)},key)}
-else{var o={};new FormData(form).forEach(function(v,k){if(o[k]===undefined)o[k]=v;else o[k]=[].concat(o[k],v)});o[${JSON.stringify(controlFields.stamp)}]=def.stamp;o[${JSON.stringify(controlFields.key)}]=key;body=JSON.stringify(o);headers["content-type"]="application/json"}
+var vid=(document.cookie.match(/(?:^|; )weft_vid=([^;]+)/)||[])[1];
+if(multipart){body=new FormData(form);body.append(${JSON.stringify(controlFields.stamp)},def.stamp);body.append(${JSON.stringify(controlFields.key)},key);if(vid)body.append("_weft_vid",decodeURIComponent(vid))}
+else{var o={};new FormData(form).forEach(function(v,k){if(o[k]===undefined)o[k]=v;else o[k]=[].concat(o[k],v)});o[${JSON.stringify(controlFields.stamp)}]=def.stamp;o[${JSON.stringify(controlFields.key)}]=key;if(vid)o._weft_vid=decodeURIComponent(vid);body=JSON.stringify(o);headers["content-type"]="application/json"}
 fetch(base+"/api/public/forms/"+id+"/submit",{method:"POST",body:body,headers:headers}).then(function(r){return r.json().then(function(j){return{ok:r.ok,j:j}})}).then(function(res){btn.disabled=false;
 if(res.ok){if(res.j.redirect){window.location.href=res.j.redirect;return}box.innerHTML="";box.appendChild(el("p",{role:"status","class":"weft-thanks"},[res.j.message]));return}
 var d=(res.j.error&&res.j.error.details)||[];var shown=false;d.forEach(function(p){if(errs[p.field]){errs[p.field].textContent=p.reason;shown=true}});

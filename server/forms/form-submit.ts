@@ -112,12 +112,16 @@ export function checkValues(
   return { values, problems };
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export interface SubmitInput {
   formId: string;
   posted: SubmittedValues;
   ip: string;
   origin: string | undefined;
   nowMs: number;
+  /** The web tracker's visitor id (its `weft_vid` cookie), linked to the contact once processed. */
+  visitor?: string | null | undefined;
 }
 
 export type SubmitResult = { submissionId: string; duplicate: boolean; form: WebForm };
@@ -176,6 +180,7 @@ export async function submitForm(
         values: JSON.stringify(values),
         ip: input.ip,
         origin: input.origin ?? null,
+        visitorId: input.visitor && uuidPattern.test(input.visitor) ? input.visitor : null,
       })
       .onConflict((oc) => oc.columns(['formId', 'submissionKey']).doNothing())
       .returning('id')

@@ -172,7 +172,16 @@ export const publicFormRoutes: RoutePlugin = async (app) => {
         const result = await submitForm(
           app.db,
           app.boss,
-          { formId: request.params.id, posted, ip: request.ip, origin, nowMs: Date.now() },
+          {
+            formId: request.params.id,
+            posted,
+            ip: request.ip,
+            origin,
+            nowMs: Date.now(),
+            // The web tracker's visitor: its cookie (same site), or the embed script's copy of it.
+            visitor:
+              request.cookies?.weft_vid ?? (typeof posted._weft_vid === 'string' ? posted._weft_vid : null),
+          },
           base(request),
         );
         const { form } = result;

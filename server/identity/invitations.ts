@@ -65,6 +65,8 @@ async function issue(
   const link = `${baseUrl.replace(/\/+$/, '')}/invite/${token}`;
   const inviter = actor.username ?? 'An administrator';
   await queueEmail(trx, boss, current, {
+    // From the notification sender of the settings (the system sender when none is chosen).
+    from: { role: 'notification' },
     to: user.email,
     subject: `You are invited to ${current.appName}`,
     text: [

@@ -1,10 +1,10 @@
-import nodemailer, { type Transporter } from 'nodemailer';
-import type { Settings } from '../../schemas/settings.ts';
 import type { Db } from '../db/index.ts';
-import { senderOf } from '../email/email-transport.ts';
 import type { Principal } from '../platform/authz.ts';
 import { conflict, forbidden, notFound } from '../platform/errors.ts';
-import { decryptSecret, encryptSecret } from './keys.ts';
+import { encryptSecret } from './keys.ts';
+
+// What sending needs of an account (From, signature, SMTP) is in email, which delivers the mail.
+export { pooledTransport, type Sender, senderFor } from '../email/senders.ts';
 
 /**
  * Sending accounts: shared ones (owner null: bulk email, notifications, web-lead and case
@@ -112,69 +112,4 @@ export async function deleteAccount(db: Db, principal: Principal, id: string) {
   const used = await db.selectFrom('campaigns').select('id').where('accountId', '=', id).executeTakeFirst();
   if (used) throw conflict('id', 'is the sender of a campaign');
   await db.deleteFrom('emailAccounts').where('id', '=', id).execute();
-}
-
-/** Where mail goes out from: an account, or the system SMTP settings. */
-export interface Sender {
-  from: { name: string | null; address: string };
-  signature: string | null;
-  smtp: {
-    host: string;
-    port: number;
-    security: 'none' | 'starttls' | 'tls';
-    user: string | null;
-    password: string | null;
-  } | null;
-}
-
-/** An account's sender (null id: the system settings), with its password decrypted for the transport. */
-export async function senderFor(db: Db, settings: Settings, accountId: string | null): Promise<Sender> {
-  const account = accountId
-    ? await db.selectFrom('emailAccounts').selectAll().where('id', '=', accountId).executeTakeFirst()
-    : undefined;
-  if (accountId && !account) throw notFound('Email account');
-  if (account) {
-    return {
-      from: { name: account.fromName, address: account.fromAddress },
-      signature: settings.emailSignatureMode === 'user' ? account.signature : settings.emailSignature,
-      smtp: {
-        host: account.host,
-        port: account.port,
-        security: account.security,
-        user: account.username,
-        password: account.passwordCipher ? await decryptSecret(db, account.passwordCipher) : null,
-      },
-    };
-  }
-  return {
-    from: senderOf(settings),
-    signature: settings.emailSignature,
-    smtp: settings.smtpHost
-      ? {
-          host: settings.smtpHost,
-          port: settings.smtpPort,
-          security: settings.smtpSecurity,
-          user: settings.smtpUser,
-          password: settings.smtpPassword,
-        }
-      : null,
-  };
-}
-
-/** A pooled transport for a run of bulk mail: a few connections kept open, many messages each. */
-export function pooledTransport(smtp: NonNullable<Sender['smtp']>, connections = 4): Transporter {
-  return nodemailer.createTransport({
-    pool: true,
-    maxConnections: connections,
-    maxMessages: 1000,
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.security === 'tls',
-    requireTLS: smtp.security === 'starttls',
-    ignoreTLS: smtp.security === 'none',
-    ...(smtp.user && { auth: { user: smtp.user, pass: smtp.password ?? '' } }),
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
 }

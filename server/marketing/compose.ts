@@ -24,8 +24,14 @@ export function trackMail(
   baseUrl: string,
   messageId: string,
   mail: { html: string | null; text: string | null },
-  options: { unsubscribeText: string; signature?: string | null },
+  options: {
+    unsubscribeText: string;
+    signature?: string | null;
+    /** Marketing mail (the default): an unsubscribe link and the List-Unsubscribe headers; false: neither. */
+    unsubscribe?: boolean;
+  },
 ): TrackedMail {
+  const unsubscribe = options.unsubscribe !== false;
   const base = baseUrl.replace(/\/+$/, '');
   const links: string[] = [];
   const unsubscribeUrl = `${base}/api/t/u/${signToken(key, messageId, 'u')}`;
@@ -39,18 +45,25 @@ export function trackMail(
     });
     const footer =
       (options.signature ? `<div class="weft-signature">${options.signature}</div>` : '') +
-      `<p style="font-size:12px;color:#666"><a href="${unsubscribeUrl}">${escapeHtml(options.unsubscribeText)}</a></p>` +
+      (unsubscribe
+        ? `<p style="font-size:12px;color:#666"><a href="${unsubscribeUrl}">${escapeHtml(options.unsubscribeText)}</a></p>`
+        : '') +
       `<img src="${base}/api/t/o/${signToken(key, messageId, 'o')}" width="1" height="1" alt="" style="display:block">`;
     html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${footer}</body>`) : html + footer;
   }
-  const text = mail.text === null ? null : `${mail.text}\n\n${options.unsubscribeText}: ${unsubscribeUrl}\n`;
+  const text =
+    mail.text === null || !unsubscribe
+      ? mail.text
+      : `${mail.text}\n\n${options.unsubscribeText}: ${unsubscribeUrl}\n`;
   return {
     html,
     text,
     links,
-    headers: {
-      'List-Unsubscribe': `<${unsubscribeUrl}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    },
+    headers: unsubscribe
+      ? {
+          'List-Unsubscribe': `<${unsubscribeUrl}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        }
+      : {},
   };
 }

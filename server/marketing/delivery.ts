@@ -28,6 +28,8 @@ const unlimitedBatch = 500;
 const chunkSize = 20;
 /** Chunks sent at once: at most lanes × chunkSize mails are of unknown fate when a process dies. */
 const lanes = 2;
+/** SMTP connections of a batch (most servers take ten from one client). */
+const smtpConnections = 8;
 
 interface Recipient {
   id: string;
@@ -184,7 +186,9 @@ async function sendAll(
     for (const [id, record] of await recordsOf(db, module, ids)) records.set(id, record);
   const domain = sender.from.address.split('@')[1] ?? 'weft';
   const now = new Date();
-  const transport = sender.smtp ? pooledTransport(sender.smtp) : null;
+  // One connection per few mails in flight: an SMTP exchange is several round trips, so
+  // with four connections most of the batch waited on the network, not on work.
+  const transport = sender.smtp ? pooledTransport(sender.smtp, smtpConnections) : null;
   // A few at a time: mark them attempted, send, write what happened. A process that dies
   // mid-batch leaves at most one chunk whose fate is unknown (marked interrupted, never
   // resent); the mails it never tried go back to the queue.

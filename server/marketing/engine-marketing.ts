@@ -32,6 +32,21 @@ export function marketingServices(
       const config = await settings();
       const address = typeof record?.email === 'string' ? record.email.trim().toLowerCase() : '';
       const recordId = typeof record?.id === 'string' ? record.id : null;
+      // Marketing mail honours per-category unsubscribes (all-email ones are the outbox's check).
+      if (config.respectDoNotEmail && address && template.category) {
+        const left = await db
+          .selectFrom('emailUnsubscribes')
+          .select('category')
+          .where('address', '=', address)
+          .where('category', 'in', [template.category, '*'])
+          .executeTakeFirst();
+        if (left)
+          return {
+            ...rendered,
+            category: template.category,
+            unsubscribed: `${address} unsubscribed from ${left.category === '*' ? 'all email' : `“${template.category}”`}, and the respectDoNotEmail setting is on`,
+          };
+      }
       // Tracked like campaign mail (opens, clicks, unsubscribe link), so that "email opened"
       // hears it and the record's log shows what came back; the row commits with the step.
       if (!config.trackingBaseUrl || !address || !recordId || deps.testRun)
@@ -51,9 +66,13 @@ export function marketingServices(
         })
         .returning('id')
         .executeTakeFirstOrThrow();
+      // A template with a category is marketing mail: an unsubscribe link (by category) and the
+      // one-click List-Unsubscribe headers (RFC 8058). Without one it is a rep's own mail:
+      // tracked, with neither. The signature is the sender's, appended by the outbox (email.send).
+      const marketing = Boolean(template.category);
       const tracked = trackMail(await signingKey(db), config.trackingBaseUrl, message.id, rendered, {
         unsubscribeText: config.unsubscribeLinkText,
-        signature: config.emailSignature,
+        unsubscribe: marketing,
       });
       await db
         .updateTable('marketingMessages')
@@ -65,6 +84,7 @@ export function marketingServices(
         html: tracked.html,
         text: tracked.text,
         category: template.category,
+        ...(marketing && { headers: tracked.headers }),
       };
     },
     addToNewsletter: async (newsletterId, module, recordId) => {

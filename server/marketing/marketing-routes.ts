@@ -41,6 +41,7 @@ import {
 import { previewTemplate, sendTemplateTest } from './template-preview.ts';
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, updateTemplate } from './templates.ts';
 import { emailsOfRecord } from './tracking.ts';
+import { webActivityOf } from './web.ts';
 
 const tags = ['marketing'];
 
@@ -336,6 +337,23 @@ export const marketingRoutes: RoutePlugin = async (app) => {
       // A 404 unless the caller may see the record.
       await getRecord(app.db, principalOf(request), request.params.module, request.params.id);
       return emailsOfRecord(app.db, request.params.module, request.params.id);
+    },
+  );
+
+  // A record's page views on the customer's website (web tracker)
+  app.get(
+    '/records/:module/:id/web-activity',
+    {
+      schema: {
+        tags,
+        summary: "A record's page views on your website (the web tracker), newest first",
+        params: recordParams,
+      },
+    },
+    async (request) => {
+      // A 404 unless the caller may see the record.
+      await getRecord(app.db, principalOf(request), request.params.module, request.params.id);
+      return webActivityOf(app.db, request.params.module, request.params.id);
     },
   );
 };

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { bareAddress, parseAddressList } from '../email/email-transport.ts';
+import { hitLimits } from '../forms/rate-limit.ts';
 import { conflict, invalid, notFound } from '../platform/errors.ts';
 import { columnName, recordsDb } from '../studio/fields.ts';
 import { findModule } from '../studio/modules.ts';
@@ -133,4 +134,29 @@ export async function addSubscribers(db: Db, newsletterId: string, subscribers: 
     .returning(sql<boolean>`xmax = 0`.as('inserted'))
     .execute();
   return { added: added.filter((row) => row.inserted).length, subscribers: rows.length };
+}
+
+/** The public subscribe form's limits, a minute each: per address and per newsletter. */
+export const subscribeLimits = { perIpPerMinute: 10, perNewsletterPerMinute: 300 };
+
+/**
+ * The newsletter's public web form: counted per IP (across newsletters) and per newsletter
+ * in PostgreSQL (forms/rate-limit.ts, shared by every process), 429 with Retry-After over
+ * either, before anything is written.
+ */
+export async function subscribeFromWeb(
+  db: Db,
+  newsletterId: string,
+  input: { address: string; name: string | null; ip: string },
+  nowMs = Date.now(),
+) {
+  await hitLimits(
+    db,
+    [
+      { key: `newsletter-ip:${input.ip}`, max: subscribeLimits.perIpPerMinute },
+      { key: `newsletter:${newsletterId}`, max: subscribeLimits.perNewsletterPerMinute },
+    ],
+    nowMs,
+  );
+  return addSubscribers(db, newsletterId, [{ address: input.address, name: input.name }]);
 }

@@ -4,7 +4,7 @@ import { idParams } from '../../schemas/common.ts';
 import { tokenParams } from '../../schemas/marketing.ts';
 import { invalid, WeftError } from '../platform/errors.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
-import { addSubscribers } from './newsletters.ts';
+import { subscribeFromWeb } from './newsletters.ts';
 import { adminHtml, escapeHtml, page, unsubscribePage } from './pages.ts';
 import { smsStatusCallback } from './sms.ts';
 import { messageForToken, recordClick, recordOpen, unsubscribe } from './tracking.ts';
@@ -53,21 +53,27 @@ export const trackingRoutes: RoutePlugin = async (app) => {
   });
 
   const notFoundPage = async (reply: {
-    code: (n: number) => { type: (t: string) => { send: (b: string) => unknown } };
+    code: (n: number) => {
+      header: (name: string, value: string) => { type: (t: string) => { send: (b: string) => unknown } };
+    };
   }) =>
     reply
       .code(404)
+      // Its own policy: the click route skips helmet's (a redirect needs none).
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
       .type('text/html; charset=utf-8')
       .send(page((await app.settings.get()).appName, 'Link not found', '<p>This link is not valid.</p>'));
 
   app.get(
     '/o/:token',
-    { config: open, schema: { tags, summary: 'Open pixel', params: tokenParams } },
+    // A GIF: helmet's page headers (CSP and the rest, parsed per request) protect nothing here.
+    { config: open, helmet: false, schema: { tags, summary: 'Open pixel', params: tokenParams } },
     async (request, reply) => {
       const known = await recordOpen(app.db, request.params.token.replace(/\.gif$/, ''));
       return reply
         .code(known ? 200 : 404)
         .header('cache-control', 'no-store')
+        .header('x-content-type-options', 'nosniff')
         .type('image/gif')
         .send(pixel);
     },
@@ -77,6 +83,8 @@ export const trackingRoutes: RoutePlugin = async (app) => {
     '/c/:token',
     {
       config: open,
+      // A redirect (or the small not-found page, which sends its own policy below).
+      helmet: false,
       schema: {
         tags,
         summary: 'A tracked link: redirects to the link it stands for in that mail',
@@ -168,9 +176,11 @@ export const trackingRoutes: RoutePlugin = async (app) => {
       },
     },
     async (request, reply) => {
-      await addSubscribers(app.db, request.params.id, [
-        { address: request.body.email, name: request.body.name?.trim() || null },
-      ]);
+      await subscribeFromWeb(app.db, request.params.id, {
+        address: request.body.email,
+        name: request.body.name?.trim() || null,
+        ip: request.ip,
+      });
       const settings = await app.settings.get();
       return reply
         .type('text/html; charset=utf-8')

@@ -59,58 +59,154 @@ const payloadSql = (extra: ReturnType<typeof sql> = sql`'{}'::jsonb`) => sql`jso
   'templateId', template_id, 'address', address) || ${extra}`;
 
 /**
- * An open (the pixel loaded): the first one per mail counts and triggers. One statement:
- * the tracking endpoints answer thousands of requests a second, and every open after the
- * first changes nothing.
+ * Group commit for the tracking endpoints: requests that arrive while a batch's statement
+ * is running wait for the next one, which writes all of them in one statement and one
+ * commit. Each request still answers only once its own write has committed (nothing is
+ * acknowledged and then lost), but the database sees one transaction for many requests:
+ * that, not the HTTP handling, is what a pixel or a click costs.
  */
-export async function recordOpen(db: Db, token: string): Promise<boolean> {
-  const verified = verifyToken(await signingKey(db), token);
-  if (verified?.purpose !== 'o') return false;
-  const { rows } = await sql<{ found: boolean }>`
-    with target as (select id, opened_at from marketing_messages where id = ${verified.messageId}),
-    opened as (
-      update marketing_messages m
-      set opened_at = now(), state = case when m.state in ('sent', 'bounced') then 'opened' else m.state end
-      from target where m.id = target.id and target.opened_at is null and m.opened_at is null
-      returning m.id, m.campaign_id, m.newsletter_id, m.template_id, m.module, m.record_id, m.address),
-    logged as (insert into marketing_events (message_id, campaign_id, kind) select id, campaign_id, 'open' from opened),
-    evented as (
-      insert into events (type, module, record_id, payload)
-      select 'email.opened', module, record_id, ${payloadSql()} from opened)
-    select exists (select 1 from target) as found`.execute(db);
-  return rows[0]?.found === true;
+export function batcher<I, O>(write: (items: I[]) => Promise<O[]>, max = 500) {
+  let queue: { item: I; resolve: (out: O) => void; reject: (error: unknown) => void }[] = [];
+  let running = false;
+  const run = async () => {
+    running = true;
+    while (queue.length > 0) {
+      const batch = queue.slice(0, max);
+      queue = queue.slice(batch.length);
+      try {
+        const out = await write(batch.map((entry) => entry.item));
+        batch.forEach((entry, index) => {
+          entry.resolve(out[index] as O);
+        });
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+    running = false;
+  };
+  return (item: I) =>
+    new Promise<O>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      // The requests of this turn of the event loop go together.
+      if (!running) {
+        running = true;
+        setImmediate(run);
+      }
+    });
 }
 
 /**
- * A click: answers the URL to redirect to, which can only be one of the links the mail
- * carried (the token holds its index). A click is also an open. The first click of each
- * link triggers.
+ * The tracking writes of one database handle, one statement at a time: a batch of opens and
+ * a batch of clicks touching the same mails in different orders would otherwise deadlock.
+ * (Another process's batch still may: PostgreSQL then aborts one, which is tried again.)
  */
+const lanes = new WeakMap<object, Promise<unknown>>();
+async function serially<T>(db: Db, write: () => Promise<T>): Promise<T> {
+  const previous = lanes.get(db) ?? Promise.resolve();
+  const attempt = async () => {
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '40P01') throw error;
+      return write();
+    }
+  };
+  const mine = previous.then(attempt, attempt);
+  lanes.set(
+    db,
+    mine.catch(() => {}),
+  );
+  return mine;
+}
+
+/** One batcher per database handle (the app's pool; a test's own handle gets its own). */
+function perDb<I, O>(make: (db: Db) => (item: I) => Promise<O>) {
+  const made = new WeakMap<object, (item: I) => Promise<O>>();
+  return (db: Db) => {
+    let add = made.get(db);
+    if (!add) {
+      add = make(db);
+      made.set(db, add);
+    }
+    return add;
+  };
+}
+
+/**
+ * Opens (the pixel loaded), a batch at a time: the first one per mail counts and triggers;
+ * every open after it changes nothing. Answers, per mail id, whether the mail exists.
+ */
+const opens = perDb((db) =>
+  batcher<string, boolean>(async (ids) => {
+    const { rows } = await serially(db, () =>
+      sql<{ id: string }>`
+      with target as (
+        select id, opened_at from marketing_messages where id = any(${ids}::uuid[])),
+      opened as (
+        update marketing_messages m
+        set opened_at = now(), state = case when m.state in ('sent', 'bounced') then 'opened' else m.state end
+        from target where m.id = target.id and target.opened_at is null and m.opened_at is null
+        returning m.id, m.campaign_id, m.newsletter_id, m.template_id, m.module, m.record_id, m.address),
+      logged as (insert into marketing_events (message_id, campaign_id, kind) select id, campaign_id, 'open' from opened),
+      evented as (
+        insert into events (type, module, record_id, payload)
+        select 'email.opened', module, record_id, ${payloadSql()} from opened)
+      select id from target`.execute(db),
+    );
+    const found = new Set(rows.map((row) => row.id));
+    return ids.map((id) => found.has(id));
+  }),
+);
+
+/** An open of the mail a pixel token names; false for a token that does not verify or an unknown mail. */
+export async function recordOpen(db: Db, token: string): Promise<boolean> {
+  const verified = verifyToken(await signingKey(db), token);
+  if (verified?.purpose !== 'o') return false;
+  return opens(db)(verified.messageId);
+}
+
+/**
+ * Clicks, a batch at a time: each answers the URL to redirect to, which can only be one of
+ * the links its mail carried (the token holds its index). A click is also an open. Every
+ * click is logged; the first click of each link triggers.
+ */
+const clicks = perDb((db) =>
+  batcher<{ id: string; index: number }, string | null>(async (items) => {
+    const { rows } = await serially(db, () =>
+      sql<{ n: number; url: string }>`
+      with input as (
+        select * from unnest(${items.map((item) => item.id)}::uuid[], ${items.map((item) => item.index)}::int[])
+          with ordinality as i(id, idx, n)),
+      target as (
+        select i.n, m.id, m.links ->> i.idx as url from input i join marketing_messages m on m.id = i.id
+        where m.links ->> i.idx ~* '^https?://'),
+      first as (
+        select distinct on (t.id, t.url) t.id, t.url from target t where not exists (
+          select 1 from marketing_events e where e.message_id = t.id and e.kind = 'click' and e.url = t.url)),
+      clicked as (
+        update marketing_messages m set
+          opened_at = coalesce(m.opened_at, now()), clicked_at = coalesce(m.clicked_at, now()),
+          state = case when m.state in ('sent', 'bounced', 'opened') then 'clicked' else m.state end
+        from (select distinct id from target) t where m.id = t.id
+        returning m.id, m.campaign_id, m.newsletter_id, m.template_id, m.module, m.record_id, m.address),
+      logged as (
+        insert into marketing_events (message_id, campaign_id, kind, url)
+        select c.id, c.campaign_id, 'click', t.url from clicked c join target t on t.id = c.id),
+      evented as (
+        insert into events (type, module, record_id, payload)
+        select 'email.clicked', module, record_id, ${payloadSql(sql`jsonb_build_object('url', url)`)}
+        from (select c.*, f.url from clicked c join first f on f.id = c.id) firsts)
+      select n, url from target`.execute(db),
+    );
+    const urls = new Map(rows.map((row) => [Number(row.n), row.url]));
+    return items.map((_item, index) => urls.get(index + 1) ?? null);
+  }),
+);
+
 export async function recordClick(db: Db, token: string): Promise<{ url: string; messageId: string } | null> {
   const verified = verifyToken(await signingKey(db), token);
   if (verified?.purpose[0] !== 'c') return null;
-  const index = Number(verified.purpose.slice(1));
-  const { rows } = await sql<{ url: string | null }>`
-    with target as (
-      select id, links ->> ${index}::int as url from marketing_messages
-      where id = ${verified.messageId} and links ->> ${index}::int ~* '^https?://'),
-    first as (
-      select target.id from target where not exists (
-        select 1 from marketing_events e where e.message_id = target.id and e.kind = 'click' and e.url = target.url)),
-    clicked as (
-      update marketing_messages m set
-        opened_at = coalesce(m.opened_at, now()), clicked_at = coalesce(m.clicked_at, now()),
-        state = case when m.state in ('sent', 'bounced', 'opened') then 'clicked' else m.state end
-      from target where m.id = target.id
-      returning m.id, m.campaign_id, m.newsletter_id, m.template_id, m.module, m.record_id, m.address, target.url),
-    logged as (
-      insert into marketing_events (message_id, campaign_id, kind, url) select id, campaign_id, 'click', url from clicked),
-    evented as (
-      insert into events (type, module, record_id, payload)
-      select 'email.clicked', module, record_id, ${payloadSql(sql`jsonb_build_object('url', url)`)}
-      from clicked where id in (select id from first))
-    select url from target`.execute(db);
-  const url = rows[0]?.url;
+  const url = await clicks(db)({ id: verified.messageId, index: Number(verified.purpose.slice(1)) });
   return url ? { url, messageId: verified.messageId } : null;
 }
 

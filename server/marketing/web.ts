@@ -64,10 +64,28 @@ export async function recordVisit(db: Db, visit: Visit): Promise<{ visitor: stri
           .where('id', '=', visitor.id)
           .returningAll()
           .executeTakeFirstOrThrow();
+        // Their page views from before the click were anonymous: now they are the record's.
+        await trx
+          .updateTable('webActivity')
+          .set({ module: message.module, recordId: message.recordId, campaignId: message.campaignId })
+          .where('visitorId', '=', visitor.id)
+          .where('recordId', 'is', null)
+          .execute();
       }
     }
     await trx.updateTable('webVisitors').set({ seenAt: new Date() }).where('id', '=', visitor.id).execute();
-    if (!visitor.recordId) return { visitor: visitor.id, recognised: false };
+    if (!visitor.recordId) {
+      // Kept without a record: should the visitor submit a web form later, it lands on their contact.
+      await trx
+        .insertInto('webActivity')
+        .values({
+          visitorId: visitor.id,
+          url: visit.url.slice(0, 2000),
+          referrer: visit.referrer?.slice(0, 2000) || null,
+        })
+        .execute();
+      return { visitor: visitor.id, recognised: false };
+    }
     await trx
       .insertInto('webActivity')
       .values({
@@ -90,13 +108,22 @@ export async function recordVisit(db: Db, visit: Visit): Promise<{ visitor: stri
   });
 }
 
-/** A web form's handler names the record a visitor turned out to be. */
+/**
+ * A web form's processing names the record a visitor turned out to be (forms/form-process.ts
+ * `onFormVisitor`): their page views from before, kept without a record, land on it too.
+ */
 export async function identifyVisitor(db: Db, visitorId: string, module: string, recordId: string) {
   if (!uuidPattern.test(visitorId)) return;
   await db
     .insertInto('webVisitors')
     .values({ id: visitorId, module, recordId })
     .onConflict((oc) => oc.column('id').doUpdateSet({ module, recordId }))
+    .execute();
+  await db
+    .updateTable('webActivity')
+    .set({ module, recordId })
+    .where('visitorId', '=', visitorId)
+    .where('recordId', 'is', null)
     .execute();
 }
 

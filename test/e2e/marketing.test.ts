@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { startCampaignWorker } from '../../server/marketing/delivery.ts';
+import { identifyVisitor } from '../../server/marketing/web.ts';
 import { adminPassword, createTestApp, login } from '../helpers/app.ts';
 import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
 import { onTestEnd } from '../helpers/cleanup.ts';
@@ -95,18 +96,29 @@ test('a campaign from the screens: created, launched, its progress and opens sho
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });
 
-test("the record page's Email tab shows the campaign mail and that it was opened", async () => {
+test("the record page's Email tab shows the campaign mail and that it was opened, and the contact's website visits", async () => {
   const opened = await db
     .selectFrom('marketingMessages')
     .select('recordId')
     .where('openedAt', 'is not', null)
     .executeTakeFirstOrThrow();
+  // A visitor browsing the website anonymously, then recognised (as a web form does).
+  const visit = await app.inject({
+    method: 'POST',
+    url: '/api/t/web/visit',
+    headers: { 'content-type': 'text/plain' },
+    payload: JSON.stringify({ url: 'https://www.example.com/pricing' }),
+  });
+  await identifyVisitor(db, visit.json().visitor, 'contacts', String(opened.recordId));
   await page.goto(`${base}/records/contacts/${opened.recordId}`);
   await page.getByRole('tab', { name: 'Email' }).click();
   const log = page.getByTestId('record-emails');
   await log.getByText(/News for Reader\d+/).waitFor();
   await log.getByText('opened', { exact: true }).waitFor();
   await log.getByRole('link', { name: 'Autumn' }).waitFor();
+  const visits = page.getByTestId('record-web-activity');
+  await visits.getByText('Website visits').waitFor();
+  await visits.getByRole('link', { name: 'https://www.example.com/pricing' }).waitFor();
   await shot(page, 'marketing-record-email');
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });

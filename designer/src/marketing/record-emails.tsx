@@ -1,5 +1,8 @@
-/** Email sent about a record (campaigns, newsletters, flows) with what came back: the record page's Email tab. */
-import { Alert, Badge, Group, Loader, Stack, Text } from '@mantine/core';
+/**
+ * Email sent about a record (campaigns, newsletters, flows) with what came back, and the
+ * record's visits to your website (the web tracker): the record page's Email tab.
+ */
+import { Alert, Anchor, Badge, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { AppLink } from '../app/app-link.tsx';
 import { useLoad } from './marketing-api.ts';
 
@@ -34,6 +37,55 @@ const stateColor: Record<string, string> = {
 const when = (value: string | null) => (value ? new Date(value).toLocaleString() : null);
 
 export function RecordEmails({ module, id }: { module: string; id: string }) {
+  return (
+    <Stack gap="lg">
+      <EmailList module={module} id={id} />
+      <WebVisits module={module} id={id} />
+    </Stack>
+  );
+}
+
+interface Visit {
+  id: number;
+  url: string;
+  referrer: string | null;
+  at: string;
+}
+
+/** Page views on your website, newest first (including those from before the visitor was recognised). */
+function WebVisits({ module, id }: { module: string; id: string }) {
+  const { data, error } = useLoad<{ items: Visit[] }>(`/marketing/records/${module}/${id}/web-activity`);
+  if (error)
+    return (
+      <Alert color="red" title="The website visits could not be loaded">
+        {error}
+      </Alert>
+    );
+  if (!data) return <Loader size="sm" />;
+  return (
+    <Stack gap={4} data-testid="record-web-activity">
+      <Title order={5}>Website visits</Title>
+      {data.items.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          No visits to your website are known for this record.
+        </Text>
+      ) : (
+        data.items.map((visit) => (
+          <Text key={visit.id} size="sm">
+            <Anchor href={visit.url} target="_blank" rel="noreferrer noopener">
+              {visit.url}
+            </Anchor>{' '}
+            <Text span size="xs" c="dimmed">
+              {new Date(visit.at).toLocaleString()}
+            </Text>
+          </Text>
+        ))
+      )}
+    </Stack>
+  );
+}
+
+function EmailList({ module, id }: { module: string; id: string }) {
   const { data, error } = useLoad<{ items: Sent[] }>(`/marketing/records/${module}/${id}/emails`);
   if (error)
     return (

@@ -28,6 +28,32 @@ const params = {
       description:
         'An email template, rendered for the current record (its subject and bodies replace the ones above)',
     },
+    from: {
+      type: 'string',
+      enum: ['system', 'owner', 'flowUser', 'account', 'notification'],
+      default: 'system',
+      title: 'From',
+      description:
+        "system: the system sender; owner: the record's owner's own email account; flowUser: the flow's acting user's account; account: the account chosen below; notification: the notification sender of the settings. A user without an account sends from the system sender.",
+      'x-weft-choices': [
+        'The system sender',
+        "The record owner's own account",
+        "The flow's acting user's own account",
+        'A chosen account',
+        'The notification sender (settings)',
+      ],
+    },
+    accountId: {
+      type: 'string',
+      format: 'uuid',
+      title: 'Account',
+      description: 'The sending account, when From is "A chosen account"',
+    },
+    signature: {
+      type: 'boolean',
+      default: true,
+      title: "Append the sender's signature",
+    },
   },
   anyOf: [{ required: ['subject', 'body'] }, { required: ['subject', 'html'] }, { required: ['templateId'] }],
   additionalProperties: false,
@@ -80,6 +106,20 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
       : null;
     if (input.templateId && !template)
       throw new NonRetriableError(`templateId ${input.templateId} is not a template`);
+    if (template?.unsubscribed) return { skipped: 'doNotEmail', reason: template.unsubscribed };
+    if (input.from === 'account' && !input.accountId)
+      throw new NonRetriableError('accountId is required when From is "A chosen account"');
+    const owner = (ctx.record as { assignedTo?: unknown } | null)?.assignedTo;
+    const from =
+      input.from === 'owner'
+        ? { user: typeof owner === 'string' && owner !== '' ? owner : null }
+        : input.from === 'flowUser'
+          ? ({ flowUser: true } as const)
+          : input.from === 'account' && input.accountId
+            ? { account: input.accountId }
+            : input.from === 'notification'
+              ? ({ role: 'notification' } as const)
+              : undefined;
     return services.email.send({
       to: textOf(input.to?.trim()) ?? recordEmail ?? '',
       cc: textOf(input.cc),
@@ -91,6 +131,9 @@ export default defineAction<FromSchema<typeof params>, FromSchema<typeof output>
       recordId: typeof record.id === 'string' ? record.id : null,
       doNotEmail: record.doNotEmail === true ? (recordEmail ?? null) : null,
       idempotencyKey: ctx.idempotencyKey,
+      from,
+      sign: input.signature !== false,
+      ...(template?.headers && { headers: template.headers }),
     });
   },
 });
