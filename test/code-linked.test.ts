@@ -52,7 +52,7 @@ async function result() {
   const run = await runOn(flowId, String(contact.id));
   const step = run.steps.find((candidate) => candidate.nodeId === 'calc');
   assert.equal(step?.status, 'done', JSON.stringify(run));
-  return (step?.output as { result: unknown }).result;
+  return step?.output?.result;
 }
 
 test('a code step reads the linked records, read-only; the assignee as a profile', async () => {
