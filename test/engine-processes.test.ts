@@ -136,6 +136,33 @@ test('stage actions honour the rules; a refusal is the step error, routed throug
   assert.ok(events.some((event) => event.type === 'process.stageCompleted'));
 });
 
+test('process.end (X2CRM Terminate Process): the record leaves the process; one not in it is left alone', async () => {
+  const flowId = await publish(
+    straightFlow('End deal', { type: 'trigger.manual', params: { module: 'opportunities' } }, [
+      ['end', 'process.end', { processId }],
+    ]),
+  );
+  const deal = await create('opportunities', { name: 'Ended deal' });
+  const id = String(deal.id);
+  assert.equal((await stage(id, 'start', 's1')).statusCode, 200);
+  assert.equal((await stage(id, 'complete', 's1')).statusCode, 200);
+  assert.equal((await stage(id, 'complete', 's2', 'ok')).statusCode, 200);
+  const run = await runOn(flowId, id);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run));
+  const step = run.steps.find((candidate) => candidate.nodeId === 'end');
+  assert.equal(step?.output?.ended, true, JSON.stringify(step));
+  const progress = (
+    await admin.request('GET', `/api/processes/${processId}/records/${id}?module=opportunities`)
+  ).json();
+  assert.deepEqual(
+    progress.stages.map((s: { status: string }) => s.status),
+    ['notStarted', 'notStarted', 'notStarted'],
+  );
+  const outside = await create('opportunities', { name: 'Never in it' });
+  const second = await runOn(flowId, String(outside.id));
+  assert.equal(second.steps.find((candidate) => candidate.nodeId === 'end')?.output?.ended, false);
+});
+
 test('processStatus: in an if, in trigger conditions and in a list filter', async () => {
   const done = await create('opportunities', { name: 'Status done' });
   const fresh = await create('opportunities', { name: 'Status fresh' });

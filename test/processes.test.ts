@@ -490,3 +490,28 @@ test('processStatus in a routing rule: the record’s progress decides the rule'
   assert.equal(await route(done), manager.userId);
   assert.equal(await route(fresh), null);
 });
+
+test("a record's processes come with the rules its caller is held to (the record page offers only those)", async () => {
+  const changed = await admin.request('PATCH', '/api/settings', {
+    processBackdateWindowSeconds: 3600,
+    processBackdateRangeSeconds: 0,
+    processAllowReassign: true,
+  });
+  assert.equal(changed.statusCode, 200, changed.body);
+  const deal = (await admin.request('POST', '/api/records/opportunities', { name: 'Rules deal' })).json<{
+    id: string;
+  }>();
+  const asRep = (await rep.request('GET', `/api/records/opportunities/${deal.id}/processes`)).json<{
+    rules: unknown;
+  }>();
+  assert.deepEqual(asRep.rules, {
+    backdateWindowSeconds: 3600,
+    backdateRangeSeconds: 0,
+    allowReassign: true,
+    admin: false,
+  });
+  const asAdmin = (await admin.request('GET', `/api/records/opportunities/${deal.id}/processes`)).json<{
+    rules: { admin: boolean };
+  }>();
+  assert.equal(asAdmin.rules.admin, true);
+});

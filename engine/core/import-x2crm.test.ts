@@ -299,6 +299,25 @@ describe('X2CRM flow files import', () => {
     });
   });
 
+  test('X2FlowWorkflowTerminateProcess → process.end on the process to bind, listed', () => {
+    const { flow, unmapped, bindings } = importX2crmFlow({
+      version: '5.2',
+      trigger: { type: 'RecordUpdateTrigger', modelClass: 'Opportunity', options: {} },
+      items: [{ id: 2, type: 'X2FlowWorkflowTerminateProcess', options: { workflowId: { value: '4' } } }],
+      flowName: 'terminate',
+    });
+    assert.deepEqual(
+      flow.nodes.map((node) => [node.type, node.params]),
+      [['process.end', { processId: 'x2crm:process:4' }]],
+    );
+    assert.ok(unmapped.some((u) => u.path === '/items/0' && /bind it to a Weft process/.test(u.reason)));
+    assert.ok(!unmapped.some((u) => /unknown|no Weft equivalent/i.test(u.reason)));
+    assert.deepEqual(
+      bindings.map((b) => b.placeholder),
+      ['x2crm:process:4'],
+    );
+  });
+
   test('a bound workflow_status condition validates', () => {
     const { flow } = importX2crmFlow(load('e2-switch-process-status.json'));
     const bound = JSON.parse(

@@ -164,6 +164,14 @@ const processActions = {
   X2FlowProcessStartStage: stageAction('process.startStage', false),
   X2FlowProcessCompleteStage: stageAction('process.completeStage', true),
   X2FlowProcessRevertStage: stageAction('process.revertStage', false),
+  // "Terminates the most recent process": the record leaves it (engine/nodes/actions/process-end.ts).
+  X2FlowWorkflowTerminateProcess: {
+    type: 'process.end',
+    params: (_item: Item, ctx: Context): Params => {
+      noteBinding(ctx.unmapped, ctx.path, ctx.option('workflowId'));
+      return { processId: processPlaceholder(ctx.option('workflowId')) };
+    },
+  },
 };
 
 const actions: Readonly<Record<string, { type: string; params: (item: Item, ctx: Context) => Params }>> = {

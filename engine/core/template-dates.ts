@@ -49,11 +49,6 @@ export function toInstant(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-export function addToDate(date: Date, amount: number, unit: DateUnit): Date {
-  if (unit === 'years') return addDuration(date, { amount: amount * 12, unit: 'months' });
-  return addDuration(date, { amount, unit });
-}
-
 const unitMs: Readonly<Record<Exclude<DateUnit, 'months' | 'years'>, number>> = {
   seconds: 1_000,
   minutes: 60_000,
@@ -62,18 +57,67 @@ const unitMs: Readonly<Record<Exclude<DateUnit, 'months' | 'years'>, number>> = 
   weeks: 604_800_000,
 };
 
-/** Whole units from `from` to `to` (negative when `to` is earlier), truncated toward zero. */
-export function dateDifference(to: Date, from: Date, unit: DateUnit): number {
+/** Days and longer are calendar units (read on the zone's wall clock); hours and shorter, elapsed time. */
+const calendar = (unit: DateUnit) =>
+  unit === 'days' || unit === 'weeks' || unit === 'months' || unit === 'years';
+
+/** The zone's wall clock at an instant, as the UTC instant that reads the same (for calendar arithmetic). */
+function wallClock(date: Date, timeZone: string): Date {
+  const f = fieldsIn(date, timeZone);
+  return new Date(
+    Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second) + date.getUTCMilliseconds(),
+  );
+}
+
+/**
+ * The instant a wall-clock time stands for in a zone. A time the zone skips (spring forward)
+ * reads as the same time after the jump (02:30 → 03:30), a time it repeats (fall back) as
+ * the first of the two: Temporal's "compatible" disambiguation.
+ */
+function fromWallClock(wall: Date, timeZone: string): Date {
+  const at = wall.getTime();
+  const offset = (t: number) => fieldsIn(new Date(t), timeZone).offsetMinutes * 60_000;
+  const before = offset(at - 86_400_000);
+  const after = offset(at + 86_400_000);
+  const fits = [at - before, at - after].filter((t) => offset(t) === at - t);
+  return new Date(fits.length > 0 ? Math.min(...fits) : at - before);
+}
+
+/**
+ * `date` plus `amount` units. Days, weeks, months and years move the date on the wall clock
+ * of `timeZone` (noon the day before a DST change is noon the day after, 23 or 25 hours
+ * later; Jan 31 + 1 month is Feb 28/29); hours, minutes and seconds are elapsed time.
+ */
+export function addToDate(date: Date, amount: number, unit: DateUnit, timeZone = 'UTC'): Date {
+  const whole = unit === 'days' || unit === 'weeks' ? Number.isInteger(amount) : true;
+  if (!calendar(unit) || !whole)
+    return new Date(date.getTime() + amount * unitMs[unit as keyof typeof unitMs]);
+  const wall = wallClock(date, timeZone);
+  const moved =
+    unit === 'years'
+      ? addDuration(wall, { amount: amount * 12, unit: 'months' })
+      : addDuration(wall, { amount, unit: unit as 'days' | 'weeks' | 'months' });
+  return fromWallClock(moved, timeZone);
+}
+
+/**
+ * Whole units from `from` to `to` (negative when `to` is earlier), truncated toward zero.
+ * Calendar units count on the wall clock of `timeZone` (a DST day is one day).
+ */
+export function dateDifference(to: Date, from: Date, unit: DateUnit, timeZone = 'UTC'): number {
+  if (!calendar(unit))
+    return Math.trunc((to.getTime() - from.getTime()) / unitMs[unit as keyof typeof unitMs]);
+  const [wallTo, wallFrom] = [wallClock(to, timeZone), wallClock(from, timeZone)];
   if (unit === 'months' || unit === 'years') {
-    const sign = to.getTime() >= from.getTime() ? 1 : -1;
-    const [early, late] = sign === 1 ? [from, to] : [to, from];
+    const sign = wallTo.getTime() >= wallFrom.getTime() ? 1 : -1;
+    const [early, late] = sign === 1 ? [wallFrom, wallTo] : [wallTo, wallFrom];
     let months =
       (late.getUTCFullYear() - early.getUTCFullYear()) * 12 + (late.getUTCMonth() - early.getUTCMonth());
-    if (addToDate(early, months, 'months').getTime() > late.getTime()) months -= 1;
+    if (addDuration(early, { amount: months, unit: 'months' }).getTime() > late.getTime()) months -= 1;
     const whole = unit === 'years' ? Math.trunc(months / 12) : months;
     return sign * whole;
   }
-  return Math.trunc((to.getTime() - from.getTime()) / unitMs[unit]);
+  return Math.trunc((wallTo.getTime() - wallFrom.getTime()) / unitMs[unit as 'days' | 'weeks']);
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -176,6 +176,113 @@ describe('the fast renderer agrees with LiquidJS', () => {
   }
 });
 
+describe('date arithmetic keeps the wall clock across a DST change, in the workspace zone', () => {
+  // New York springs forward on 2026-03-08 (02:00 EST → 03:00 EDT) and falls back on
+  // 2026-11-01; Paris springs forward on 2026-03-29. Days, weeks, months and years are
+  // calendar units (noon stays noon); hours and smaller are elapsed time.
+  const dst: Array<[string, Record<string, unknown>, unknown, TemplateEnvironment]> = [
+    [
+      '{{ vars.t | date_add: 1, "day" }}',
+      { t: '2026-03-07T17:00:00.000Z' },
+      '2026-03-08T16:00:00.000Z',
+      newYork,
+    ],
+    [
+      '{{ vars.t | date_subtract: 1, "day" }}',
+      { t: '2026-03-08T16:00:00.000Z' },
+      '2026-03-07T17:00:00.000Z',
+      newYork,
+    ],
+    [
+      '{{ vars.t | date_add: 1, "week" }}',
+      { t: '2026-03-02T17:00:00.000Z' },
+      '2026-03-09T16:00:00.000Z',
+      newYork,
+    ],
+    [
+      '{{ vars.t | date_add: 1, "day" }}',
+      { t: '2026-10-31T16:00:00.000Z' },
+      '2026-11-01T17:00:00.000Z',
+      newYork,
+    ],
+    [
+      '{{ vars.t | date_add: 1, "month" }}',
+      { t: '2026-03-15T09:00:00.000Z' },
+      '2026-04-15T08:00:00.000Z',
+      paris,
+    ],
+    [
+      '{{ vars.t | date_subtract: 1, "year" }}',
+      { t: '2026-07-01T08:00:00.000Z' },
+      '2025-07-01T08:00:00.000Z',
+      paris,
+    ],
+    [
+      '{{ vars.t | date_add: 1, "day" | date: "%d %H:%M" }}',
+      { t: '2026-03-07T17:00:00.000Z' },
+      '08 12:00',
+      newYork,
+    ],
+    // 02:30 on 2026-03-08 does not exist in New York: the clock reads 03:30 (Temporal's "compatible").
+    [
+      '{{ vars.t | date_add: 1, "day" }}',
+      { t: '2026-03-07T07:30:00.000Z' },
+      '2026-03-08T07:30:00.000Z',
+      newYork,
+    ],
+    // 01:30 on 2026-11-01 happens twice: the first one (EDT).
+    [
+      '{{ vars.t | date_add: 1, "day" }}',
+      { t: '2026-10-31T05:30:00.000Z' },
+      '2026-11-01T05:30:00.000Z',
+      newYork,
+    ],
+    // Elapsed time is elapsed time: 01:00 EST + 2 hours is 04:00 EDT.
+    [
+      '{{ vars.t | date_add: 2, "hours" }}',
+      { t: '2026-03-08T06:00:00.000Z' },
+      '2026-03-08T08:00:00.000Z',
+      newYork,
+    ],
+    [
+      '{{ vars.b | date_diff: vars.a, "days" }}',
+      { a: '2026-03-07T17:00:00.000Z', b: '2026-03-08T16:00:00.000Z' },
+      1,
+      newYork,
+    ],
+    [
+      '{{ vars.a | date_diff: vars.b, "days" }}',
+      { a: '2026-03-07T17:00:00.000Z', b: '2026-03-08T16:00:00.000Z' },
+      -1,
+      newYork,
+    ],
+    [
+      '{{ vars.b | date_diff: vars.a, "weeks" }}',
+      { a: '2026-03-02T17:00:00.000Z', b: '2026-03-09T16:00:00.000Z' },
+      1,
+      newYork,
+    ],
+    [
+      '{{ vars.b | date_diff: vars.a, "hours" }}',
+      { a: '2026-03-07T17:00:00.000Z', b: '2026-03-08T16:00:00.000Z' },
+      23,
+      newYork,
+    ],
+    [
+      '{{ vars.b | date_diff: vars.a, "months" }}',
+      { a: '2026-03-15T09:00:00.000Z', b: '2026-04-15T08:00:00.000Z' },
+      1,
+      paris,
+    ],
+  ];
+  for (const [template, data, expected, env] of dst) {
+    test(`${template} of ${JSON.stringify(data)} → ${JSON.stringify(expected)} (${env.timeZone})`, () => {
+      assert.deepEqual(render(template, { ...context, vars: data }, env), expected);
+      assert.deepEqual(renderWithLiquid(template, { ...context, vars: data }, env), expected);
+    });
+  }
+});
+
 describe('values a filter cannot take fail the render, naming the value', () => {
   const failures: Array<[string, RegExp]> = [
     ['{{ record.firstName | plus: 1 }}', /"ada" is not a number/],

@@ -213,11 +213,11 @@ export const templateFilters: Readonly<Record<string, TemplateFilterFn>> = Objec
     return pattern === '' ? date.toISOString() : formatDate(date, pattern, env.timeZone, env.locale);
   },
   date_add: (v, [amount, unit], env) =>
-    addToDate(instant(v, env), number(amount, 'the amount'), dateUnit(unit)).toISOString(),
+    addToDate(instant(v, env), number(amount, 'the amount'), dateUnit(unit), env.timeZone).toISOString(),
   date_subtract: (v, [amount, unit], env) =>
-    addToDate(instant(v, env), -number(amount, 'the amount'), dateUnit(unit)).toISOString(),
+    addToDate(instant(v, env), -number(amount, 'the amount'), dateUnit(unit), env.timeZone).toISOString(),
   date_diff: (v, [other, unit], env) =>
-    dateDifference(instant(v, env), instant(other, env), dateUnit(unit ?? 'days')),
+    dateDifference(instant(v, env), instant(other, env), dateUnit(unit ?? 'days'), env.timeZone),
 
   // Numbers as text
   number_format: (v, [decimals], env) => {

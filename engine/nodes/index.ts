@@ -12,6 +12,7 @@ import listRemove from './actions/list-remove.ts';
 import newsletterAdd from './actions/newsletter-add.ts';
 import notificationCreate from './actions/notification-create.ts';
 import processCompleteStage from './actions/process-complete-stage.ts';
+import processEnd from './actions/process-end.ts';
 import processRevertStage from './actions/process-revert-stage.ts';
 import processStartStage from './actions/process-start-stage.ts';
 import recordAssign from './actions/record-assign.ts';
@@ -123,6 +124,7 @@ export const catalog = createCatalog([
   processStartStage,
   processCompleteStage,
   processRevertStage,
+  processEnd,
   codeRun,
   // Marketing
   newsletterAdd,

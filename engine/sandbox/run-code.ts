@@ -29,6 +29,15 @@ function setupScript(job: CodeJob): string {
   const input = JSON.parse(${input});
   for (const name of ['record', 'previous', 'trigger', 'user', 'vars', 'steps'])
     Object.defineProperty(globalThis, name, { value: input[name] ?? null, writable: true, configurable: true });
+  // The record's linked records: read-only (frozen all the way down, the name not reassignable).
+  const freeze = (value) => {
+    if (value !== null && typeof value === 'object') {
+      Object.freeze(value);
+      for (const key of Object.keys(value)) freeze(value[key]);
+    }
+    return value;
+  };
+  Object.defineProperty(globalThis, 'linked', { value: freeze(input.linked ?? {}), writable: false, configurable: false });
   const now = ${Number(job.now)};
   const RealDate = Date;
   class RunDate extends RealDate {

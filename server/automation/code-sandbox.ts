@@ -9,7 +9,11 @@ import { createSandboxPool, type SandboxPool } from '../../engine/sandbox/pool.t
 import type { CodeResult } from '../../engine/sandbox/protocol.ts';
 import type { Settings } from '../../schemas/settings.ts';
 import type { Db } from '../db/index.ts';
+import { loadPrincipal, type Principal } from '../platform/authz.ts';
 import { SettingsService } from '../platform/settings.ts';
+import { hiddenFields, redact } from '../records/field-access.ts';
+import { findModule } from '../studio/modules.ts';
+import { loadLinks } from './run-data.ts';
 
 let pool: SandboxPool | undefined;
 
@@ -66,13 +70,68 @@ export function watchTemplateSettings(
 
 export const defaultCodeTimeMs = 1000;
 
-export async function runCodeStep(db: Db, request: CodeRequest): Promise<CodeResult> {
+/**
+ * The current record's linked records for a code step's `linked`: the record each link
+ * field leads to and the profile each assignment names, by field name (null: the link
+ * leads nowhere any more), read in one batch (`loadLinks`: one query per linked module).
+ * As `viewer` sees them: a link field hidden from the viewer's roles is left out, and so
+ * are the linked record's hidden fields (field permissions; an administrator sees all).
+ */
+export async function linkedRecords(
+  db: Db,
+  record: unknown,
+  viewer: Principal | null,
+): Promise<Record<string, Record<string, unknown> | null>> {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return {};
+  const values = record as Record<string, unknown>;
+  if (typeof values.module !== 'string') return {};
+  const module = await findModule(db, values.module);
+  if (!module) return {};
+  const hidden = viewer ? hiddenFields(viewer, module.name) : new Set<string>();
+  const paths = module.fields
+    .filter((field) => (field.type === 'link' || field.type === 'assignment') && !hidden.has(field.name))
+    .map((field) => field.name);
+  const loaded = await loadLinks(db, values, paths);
+  const linked: Record<string, Record<string, unknown> | null> = {};
+  for (const [name, target] of Object.entries(loaded)) {
+    const targetModule = target && typeof target.module === 'string' ? target.module : null;
+    // A profile (an assignment) carries no module: it is the same for every reader.
+    linked[name] = target && viewer && targetModule ? redact(viewer, targetModule, target) : target;
+  }
+  return linked;
+}
+
+/**
+ * Runs a code step in the pool. Unless the request brings its own `linked`, the current
+ * record's linked records are loaded (as `viewer`, by id, sees them: the flow's owner) when
+ * the source names `linked` at all.
+ */
+export async function runCodeStep(
+  db: Db,
+  request: CodeRequest,
+  options: { viewerId?: string | null } = {},
+): Promise<CodeResult> {
   const { codeStepMaxTimeMs } = await engineSettings(db);
   const timeMs = Math.min(request.timeLimitMs ?? defaultCodeTimeMs, codeStepMaxTimeMs);
+  // Code that never names `linked` does not pay for reading the links (the bench's plain code
+  // step stays as fast): it gets an empty one.
+  const input =
+    'linked' in request.input
+      ? request.input
+      : !/\blinked\b/.test(request.source)
+        ? { ...request.input, linked: {} }
+        : {
+            ...request.input,
+            linked: await linkedRecords(
+              db,
+              request.input.record,
+              options.viewerId ? ((await loadPrincipal(db, options.viewerId)) ?? null) : null,
+            ),
+          };
   return sandboxPool().run({
     source: request.source,
     language: request.language,
-    input: request.input,
+    input,
     now: request.now,
     limits: { timeMs },
   });

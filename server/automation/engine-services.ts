@@ -243,7 +243,8 @@ export async function engineServices(
       statusAmong: facts.processes.statusAmong,
     },
     code: {
-      run: (request) => runCodeStep(db, request),
+      // Linked records as the flow's owner may see them (field permissions).
+      run: (request) => runCodeStep(db, request, { viewerId: ownerId }),
     },
     marketing: marketingServices(db, { boss: deps.boss ?? null, user: { id: ownerId }, testRun }),
     http: {

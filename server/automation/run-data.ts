@@ -5,9 +5,9 @@
  * for a whole batch of events.
  */
 import type { Db } from '../db/index.ts';
-import type { Principal } from '../platform/authz.ts';
-import { getRecord } from '../records/records.ts';
+import { recordsDb } from '../studio/fields.ts';
 import { findModule } from '../studio/modules.ts';
+import { toRecord } from '../studio/record-schema.ts';
 
 export interface UserProfile {
   id: string;
@@ -68,46 +68,75 @@ export function withUserProfile<T extends { user?: unknown }>(
  * (engine/core/template-links.ts). Read with full rights, as the flow's actions are (they act
  * in the name of the flow's author with an admin's reach). A path whose field is not a link
  * or an assignment is left out; a link to a record that is gone is null.
+ *
+ * Batched: depth by depth (`company.parent` is read from the `company` loaded), one query
+ * per linked module and one profile read for all the assignments at that depth, however
+ * many paths lead there (test/run-links.test.ts counts them).
  */
 export async function loadLinks(
   db: Db,
   record: Record<string, unknown>,
   paths: readonly string[],
 ): Promise<Record<string, Record<string, unknown> | null>> {
-  const principal: Principal = {
-    id: '00000000-0000-0000-0000-000000000000',
-    username: 'workflow',
-    isAdmin: true,
-    roleIds: [],
-    groupIds: [],
-    permissions: {},
-  };
   const loaded: Record<string, Record<string, unknown> | null> = {};
   const holders = new Map<string, Record<string, unknown>>([['', record]]);
-  // Shorter paths first: `company.parent` is read from the record `company` loaded.
-  for (const path of [...paths].sort((a, b) => a.split('.').length - b.split('.').length)) {
-    const cut = path.lastIndexOf('.');
-    const holder = holders.get(cut === -1 ? '' : path.slice(0, cut));
-    const fieldName = path.slice(cut + 1);
-    if (!holder || typeof holder.module !== 'string') continue;
-    const value = holder[fieldName];
-    if (typeof value !== 'string' || value === '') continue;
-    const module = await findModule(db, holder.module);
-    const field = module?.fields.find((f) => f.name === fieldName);
-    if (!field) continue;
-    if (field.type === 'assignment') {
-      const profile = (await userProfiles(db, [value])).get(value);
-      loaded[path] = profile ? { ...profile } : null;
-      continue;
+  const depths = [...new Set(paths.map((path) => path.split('.').length))].sort((a, b) => a - b);
+  for (const depth of depths) {
+    const people: { path: string; id: string }[] = [];
+    const records = new Map<string, { path: string; id: string }[]>();
+    for (const path of paths) {
+      if (path.split('.').length !== depth) continue;
+      const cut = path.lastIndexOf('.');
+      const holder = holders.get(cut === -1 ? '' : path.slice(0, cut));
+      const fieldName = path.slice(cut + 1);
+      if (!holder || typeof holder.module !== 'string') continue;
+      const value = holder[fieldName];
+      if (typeof value !== 'string' || value === '') continue;
+      const field = (await findModule(db, holder.module))?.fields.find((f) => f.name === fieldName);
+      if (field?.type === 'assignment') people.push({ path, id: value });
+      if (field?.type !== 'link') continue;
+      const options = (field.options ?? {}) as { module?: string; moduleField?: string };
+      const target = options.module ?? (options.moduleField ? holder[options.moduleField] : undefined);
+      if (typeof target !== 'string') continue;
+      records.set(target, [...(records.get(target) ?? []), { path, id: value }]);
     }
-    if (field.type !== 'link') continue;
-    const options = (field.options ?? {}) as { module?: string; moduleField?: string };
-    const target = options.module ?? (options.moduleField ? holder[options.moduleField] : undefined);
-    if (typeof target !== 'string') continue;
-    const linked = await getRecord(db, principal, target, value).catch(() => null);
-    const withModule = linked ? { ...linked, module: target } : null;
-    loaded[path] = withModule;
-    if (withModule) holders.set(path, withModule);
+    const profiles = await userProfiles(
+      db,
+      people.map((person) => person.id),
+    );
+    for (const { path, id } of people) {
+      const profile = profiles.get(id);
+      loaded[path] = profile ? { ...profile } : null;
+    }
+    for (const [target, wanted] of records) {
+      const found = await recordsById(db, target, [...new Set(wanted.map((w) => w.id))]);
+      for (const { path, id } of wanted) {
+        const linked = found.get(id);
+        loaded[path] = linked ? { ...linked, module: target } : null;
+        if (linked) holders.set(path, loaded[path] as Record<string, unknown>);
+      }
+    }
   }
   return loaded;
 }
+
+/** Records of one module by id, in one query (no access check: the flow's reach). */
+async function recordsById(
+  db: Db,
+  moduleName: string,
+  ids: string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const module = await findModule(db, moduleName);
+  const found = new Map<string, Record<string, unknown>>();
+  // A link's id that is not a uuid names nothing (and would fail the query's cast).
+  const valid = ids.filter((id) => uuidPattern.test(id));
+  if (!module || valid.length === 0) return found;
+  const rows = await recordsDb(db).selectFrom(module.table).selectAll().where('id', 'in', valid).execute();
+  for (const row of rows) {
+    const values = toRecord(module, row as Record<string, unknown>);
+    found.set(String(values.id), values);
+  }
+  return found;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -454,8 +454,26 @@ export async function getProgress(
   return progressView(db, process, module, recordId, (row?.snapshot ?? null) as PersistedProgress | null);
 }
 
-/** Every process of a record's module (its default first) with the record's progress in each. */
-export async function recordProcesses(db: Db, principal: Principal, module: string, recordId: string) {
+/**
+ * What the caller may do to completed stages under the settings, for the record page to
+ * offer only what the server will accept (which still checks every change).
+ */
+export interface ProgressRules extends ProcessRuleSettings {
+  /** Administrators are bound by none of the settings. */
+  admin: boolean;
+}
+
+/**
+ * Every process of a record's module (its default first) with the record's progress in each,
+ * and the rules the caller's changes to it are held to.
+ */
+export async function recordProcesses(
+  db: Db,
+  principal: Principal,
+  module: string,
+  recordId: string,
+  settings?: Settings,
+): Promise<{ items: ProgressView[]; nextCursor: null; rules?: ProgressRules }> {
   const processes = await db
     .selectFrom('processes')
     .select(['id', 'defaultFor'])
@@ -467,7 +485,8 @@ export async function recordProcesses(db: Db, principal: Principal, module: stri
   );
   const items: ProgressView[] = [];
   for (const process of ordered) items.push(await getProgress(db, principal, process.id, module, recordId));
-  return { items, nextCursor: null };
+  if (!settings) return { items, nextCursor: null };
+  return { items, nextCursor: null, rules: { ...ruleSettings(settings), admin: principal.isAdmin } };
 }
 
 /**

@@ -11,12 +11,21 @@ const params = {
   additionalProperties: false,
 } as const;
 
-/** The record page's process widget: every process of the record's module with its progress. */
+/**
+ * The record page's process widget: every process of the record's module with its progress,
+ * and the settings' rules the caller is held to (backdate window and range, reassignment).
+ */
 export const recordProcessRoutes: RoutePlugin = async (app) => {
   app.get(
     '/:module/:id/processes',
     { schema: { tags: ['processes'], summary: "A record's progress in each process of its module", params } },
     async (request) =>
-      recordProcesses(app.db, principalOf(request), request.params.module, request.params.id),
+      recordProcesses(
+        app.db,
+        principalOf(request),
+        request.params.module,
+        request.params.id,
+        await app.settings.get(),
+      ),
   );
 };

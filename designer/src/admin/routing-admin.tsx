@@ -4,7 +4,6 @@ import {
   Button,
   Checkbox,
   Group,
-  JsonInput,
   Loader,
   MultiSelect,
   Paper,
@@ -18,6 +17,7 @@ import type { routingSettingsBody } from '../../../schemas/routing.ts';
 import { ApiError, api } from '../api.ts';
 import { done, fail, fieldErrors, useModules } from '../console/console-api.ts';
 import { type AdminUser, fullName, type Group as UserGroup, useAll } from './admin-data.ts';
+import { RoutingCriteria } from './routing-criteria.tsx';
 import { RoutingTest } from './routing-test.tsx';
 
 type RoutingSettings = FromSchema<typeof routingSettingsBody>;
@@ -130,19 +130,11 @@ function RoutingForm({ module }: { module: string }) {
             // biome-ignore lint/suspicious/noArrayIndexKey: rules are ordered by position
             <Paper key={index} withBorder p="sm">
               <Stack gap="xs">
-                <JsonInput
-                  label='Which records (json-logic; true for all), e.g. {"==":[{"var":"leadSource"},"Web"]}'
-                  autosize
-                  validationError="Not valid JSON"
-                  defaultValue={JSON.stringify(rule.criteria)}
+                <RoutingCriteria
+                  module={module}
+                  criteria={rule.criteria}
                   error={errors[`rules/${index}/criteria`]}
-                  onBlur={(e) => {
-                    try {
-                      setRule(index, { criteria: JSON.parse(e.currentTarget.value) });
-                    } catch {
-                      // JsonInput already says it is not JSON
-                    }
-                  }}
+                  onChange={(criteria) => setRule(index, { criteria: criteria as Rule['criteria'] })}
                 />
                 <Group grow align="flex-start">
                   <Select

@@ -1,6 +1,7 @@
 /**
  * The code step's editor: Monaco with TypeScript, typed from the trigger module's fields,
- * the user's profile and the step's declared output (model/code-typings.ts); problems
+ * the modules its link fields lead to (`linked`), the user's profile and the step's
+ * declared output (model/code-typings.ts); problems
  * listed under the editor in plain words as well as underlined; Format; and "Run with the
  * sample record", which runs the source in the server's sandbox on a record of the
  * module (POST /api/flows/code-runs) and shows the output and log lines, nothing saved.
@@ -9,7 +10,7 @@
 import { Alert, Badge, Button, Code, Group, JsonInput, Select, Stack, Text } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api.ts';
-import { codeTypings, type ModuleField } from '../model/code-typings.ts';
+import { codeTypings, linkedModuleNames, type ModuleField } from '../model/code-typings.ts';
 import { monaco } from './monaco.ts';
 
 interface Params {
@@ -52,6 +53,7 @@ export default function CodeStepEditor({
   const onParamsRef = useRef(onParams);
   onParamsRef.current = onParams;
   const [fields, setFields] = useState<ModuleField[]>([]);
+  const [linkedModules, setLinkedModules] = useState<Record<string, ModuleField[]>>({});
   const [markers, setMarkers] = useState<Marker[]>([]);
   const [records, setRecords] = useState<Array<{ value: string; label: string }>>([]);
   const [recordId, setRecordId] = useState<string | null>(null);
@@ -66,7 +68,20 @@ export default function CodeStepEditor({
   useEffect(() => {
     if (!module) return;
     api<{ fields: ModuleField[] }>('GET', `/modules/${module}`).then(
-      (found) => setFields(found.fields),
+      async (found) => {
+        setFields(found.fields);
+        // The modules the link fields lead to, each once, for `linked`'s types.
+        const targets = linkedModuleNames(found.fields);
+        const loaded = await Promise.all(
+          targets.map((target) =>
+            api<{ fields: ModuleField[] }>('GET', `/modules/${target}`).then(
+              (definition) => [target, definition.fields] as const,
+              () => null,
+            ),
+          ),
+        );
+        setLinkedModules(Object.fromEntries(loaded.filter((entry) => entry !== null)));
+      },
       () => setFields([]),
     );
     api<{ items: Array<Record<string, unknown>> }>('GET', `/records/${module}?limit=20`).then(
@@ -86,11 +101,11 @@ export default function CodeStepEditor({
 
   useEffect(() => {
     const lib = monaco.typescript.typescriptDefaults.addExtraLib(
-      codeTypings(fields, params.outputSchema),
+      codeTypings(fields, params.outputSchema, linkedModules),
       `file:///weft/code-step-${nodeId}.d.ts`,
     );
     return () => lib.dispose();
-  }, [fields, params.outputSchema, nodeId]);
+  }, [fields, linkedModules, params.outputSchema, nodeId]);
 
   // One model per node and language; created with the editor, fed by the params after.
   useEffect(() => {

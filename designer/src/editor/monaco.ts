@@ -8,7 +8,9 @@ import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import HtmlWorker from 'monaco-editor/language/html/html.worker?worker';
 import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
 import TsWorker from 'monaco-editor/language/typescript/ts.worker?worker';
+import { dropdownBody } from '../../../schemas/dropdowns.ts';
 import { flowSchema } from '../../../schemas/flow.ts';
+import { layoutBody } from '../../../schemas/layout.ts';
 import { moduleDefinitionBody } from '../../../schemas/modules.ts';
 
 self.MonacoEnvironment = {
@@ -38,6 +40,9 @@ monaco.json.jsonDefaults.setDiagnosticsOptions({
       fileMatch: ['weft://module/*'],
       schema: moduleDefinitionBody.properties.fields,
     },
+    // Studio's JSON view of a dropdown and of a layout, as their PATCH / PUT take them.
+    { uri: 'https://weft.dev/schemas/dropdown.json', fileMatch: ['weft://dropdown/*'], schema: dropdownBody },
+    { uri: 'https://weft.dev/schemas/layout.json', fileMatch: ['weft://layout/*'], schema: layoutBody },
   ],
 });
 

@@ -1,7 +1,8 @@
 /**
  * A json-logic condition: a simple "field operator value" builder for the common case, and
  * the rule as JSON for anything richer. The builder only shows when it can represent the rule.
- * "User is online" takes the field holding a user id; "Record is on list" picks a list.
+ * "User is online" takes the field holding a user id; "Record is on list" picks a list;
+ * "Process stage is" picks a process, one of its stages and a state, by name.
  */
 import { Group, SegmentedControl, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import type { FieldProps } from '@rjsf/utils';
@@ -16,6 +17,7 @@ import {
   takesNoValue,
 } from '../model/simple-condition.ts';
 import type { Variable } from '../model/variables.ts';
+import { ProcessStagePicker } from '../processes/process-stage-picker.tsx';
 import type { ParamsFormContext } from './reference-fields.tsx';
 
 interface ListOption {
@@ -151,10 +153,22 @@ export function ConditionField({
                 op: op ?? '==',
                 ...(op === 'userOnline' && current.field === '' ? { field: 'record.assignedTo' } : {}),
                 ...((op === 'onList') !== (current.op === 'onList') ? { value: '' } : {}),
+                ...(op === 'processStatus' && current.op !== 'processStatus'
+                  ? { field: '', value: 'completed', processId: '', stageId: '' }
+                  : {}),
               })
             }
           />
-          {current.op === 'onList' ? (
+          {current.op === 'processStatus' ? (
+            <ProcessStagePicker
+              value={{
+                processId: current.processId ?? '',
+                stageId: current.stageId ?? '',
+                state: current.value,
+              }}
+              onChange={({ processId, stageId, state }) => set({ processId, stageId, value: state })}
+            />
+          ) : current.op === 'onList' ? (
             <Select
               size="xs"
               label="List"

@@ -82,7 +82,12 @@ export function NewListModal({
         ) : (
           module && (
             <>
-              <WhereFilter fields={fields} conditions={conditions} onChange={setConditions} />
+              <WhereFilter
+                module={module ?? undefined}
+                fields={fields}
+                conditions={conditions}
+                onChange={setConditions}
+              />
               {!criteria && (
                 <Text size="sm" c="dimmed">
                   Without a filter the list holds every record of the module.

@@ -147,7 +147,12 @@ function FilterEditor({
     <Paper withBorder p="sm" data-testid="list-filter">
       <Stack gap="xs">
         {drawn ? (
-          <WhereFilter fields={module.fields} conditions={conditions} onChange={setConditions} />
+          <WhereFilter
+            module={module.name}
+            fields={module.fields}
+            conditions={conditions}
+            onChange={setConditions}
+          />
         ) : (
           <JsonInput label="Filter (json-logic)" autosize minRows={3} value={json} onChange={setJson} />
         )}

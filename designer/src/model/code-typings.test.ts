@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { codeTypings, typeOfSchema } from './code-typings.ts';
+import { codeTypings, linkedModuleNames, typeOfSchema } from './code-typings.ts';
 
 test('JSON Schemas become TypeScript types', () => {
   const cases: Array<[unknown, string]> = [
@@ -44,4 +44,28 @@ test('the typings declare the run’s data, typed from the module’s fields, an
   ])
     assert.ok(text.includes(line), `missing ${line}`);
   assert.ok(!/setTimeout|require|process/.test(text), 'no host names are declared');
+});
+
+test('linked records are typed from the linked modules’ fields; a polymorphic link loosely; an assignment as a profile', () => {
+  const text = codeTypings(
+    [
+      { name: 'company', type: 'link', options: { module: 'accounts' } },
+      { name: 'about', type: 'link', options: { moduleField: 'aboutType' } },
+      { name: 'assignedTo', type: 'assignment' },
+    ],
+    undefined,
+    { accounts: [{ name: 'employees', type: 'number' }] },
+  );
+  for (const line of [
+    'interface WeftLinked_accounts {',
+    'employees: number | null;',
+    'company?: WeftLinked_accounts | null;',
+    'about?: Record<string, unknown> | null;',
+    'assignedTo?: WeftUser | null;',
+    'declare const linked: Readonly<WeftLinked>;',
+  ])
+    assert.ok(text.includes(line), `missing ${line}`);
+  assert.deepEqual(linkedModuleNames([{ name: 'company', type: 'link', options: { module: 'accounts' } }]), [
+    'accounts',
+  ]);
 });

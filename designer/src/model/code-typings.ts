@@ -1,7 +1,8 @@
 /**
  * The TypeScript declarations a code step's editor checks against: the run's data as the
- * sandbox gives it (engine/sandbox), typed from the trigger module's fields, the user's
- * profile, and the declared output as `Output`. Plain text, so it is tested without Monaco.
+ * sandbox gives it (engine/sandbox), typed from the trigger module's fields, the records its
+ * link fields lead to (`linked`, typed from the linked modules' fields), the user's profile,
+ * and the declared output as `Output`. Plain text, so it is tested without Monaco.
  */
 
 export interface ModuleField {
@@ -74,15 +75,56 @@ export function typeOfSchema(schema: unknown, depth = 0): string {
   }
 }
 
-export function codeTypings(fields: readonly ModuleField[], outputSchema: unknown): string {
-  const record = [
+/** The modules a module's link fields lead to (by a fixed module; a polymorphic link has none). */
+export function linkedModuleNames(fields: readonly ModuleField[]): string[] {
+  const names = fields.flatMap((field) =>
+    field.type === 'link' && typeof field.options?.module === 'string' ? [field.options.module] : [],
+  );
+  return [...new Set(names)];
+}
+
+const linkedName = (module: string) => `WeftLinked_${module.replace(/[^\w$]/g, '_')}`;
+
+function recordMembers(fields: readonly ModuleField[]): string {
+  return [
     'id: string;',
     'module: string;',
     ...fields.map((field) => `${key(field.name)}: ${fieldType(field)};`),
   ].join('\n  ');
+}
+
+/**
+ * `linkedModules`: the fields of each module the record's link fields lead to (by module
+ * name); a link to a module not given (or polymorphic) is typed loosely.
+ */
+export function codeTypings(
+  fields: readonly ModuleField[],
+  outputSchema: unknown,
+  linkedModules: Readonly<Record<string, readonly ModuleField[]>> = {},
+): string {
+  const record = recordMembers(fields);
+  const linkFields = fields.filter((field) => field.type === 'link' || field.type === 'assignment');
+  const targets = linkedModuleNames(fields).filter((module) => linkedModules[module]);
+  const linkedInterfaces = targets
+    .map(
+      (module) =>
+        `/** A record of ${module}, as a link leads to it (fields hidden from the flow's owner are absent). */\ninterface ${linkedName(module)} {\n  ${recordMembers(linkedModules[module] ?? [])}\n}\n`,
+    )
+    .join('');
+  const linkedMembers = linkFields.map((field) => {
+    if (field.type === 'assignment') return `${key(field.name)}?: WeftUser | null;`;
+    const target = field.options?.module;
+    return typeof target === 'string' && linkedModules[target]
+      ? `${key(field.name)}?: ${linkedName(target)} | null;`
+      : `${key(field.name)}?: Record<string, unknown> | null;`;
+  });
   return `/** The current record (the trigger module's fields). */
 interface WeftRecord {
   ${record}
+}
+${linkedInterfaces}/** The records the current record's link fields lead to (read-only; null: the link leads nowhere). */
+interface WeftLinked {
+  ${linkedMembers.join('\n  ')}
 }
 /** The acting user's profile. */
 interface WeftUser {
@@ -93,6 +135,8 @@ interface WeftUser {
 /** What this step declares it returns (its output schema). */
 type Output = ${outputSchema ? typeOfSchema(outputSchema) : 'unknown'};
 declare const record: WeftRecord;
+/** The current record's linked records, by link field: \`linked.company?.name\`. Read-only. */
+declare const linked: Readonly<WeftLinked>;
 /** The record as it was before the change that started the run (null if none). */
 declare const previous: WeftRecord | null;
 declare const trigger: Record<string, unknown>;

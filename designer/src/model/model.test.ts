@@ -302,6 +302,15 @@ describe('simple conditions', () => {
       'Record is on list 6f1c0d52-8f5e-4a39-9d4e-3a1f2b6c7d8e',
     ],
     [{ onList: ['list', { var: 'vars.other' }] }, null],
+    [
+      { processStatus: ['6f1c0d52-8f5e-4a39-9d4e-3a1f2b6c7d8e', 's2', 'notCompleted'] },
+      'A process stage is not completed',
+    ],
+    [
+      { processStatus: ['6f1c0d52-8f5e-4a39-9d4e-3a1f2b6c7d8e', 's2', 'started', { var: 'vars.other' }] },
+      null,
+    ],
+    [{ processStatus: ['6f1c0d52-8f5e-4a39-9d4e-3a1f2b6c7d8e', 's2', 'finished'] }, null],
     [{ userOnline: ['6f1c0d52-8f5e-4a39-9d4e-3a1f2b6c7d8e'] }, null],
     [{ and: [{ '==': [1, 1] }] }, null],
     [{ '==': [{ var: 'a' }, { var: 'b' }] }, null],

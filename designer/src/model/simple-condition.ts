@@ -13,18 +13,33 @@ export const operators = [
   // Read from the database when the condition is tested (engine/core/fact-operators.ts).
   { value: 'userOnline', label: 'User is online' },
   { value: 'onList', label: 'Record is on list' },
+  { value: 'processStatus', label: 'Process stage is' },
 ] as const;
 
 /** Operators without a value: the field is the whole question. */
 export const takesNoValue = (op: string) => op === '!!' || op === '!' || op === 'userOnline';
-/** `onList` asks about the current record: its value is the list id, and it has no field. */
-export const takesNoField = (op: string) => op === 'onList';
+/**
+ * `onList` and `processStatus` ask about the current record: no field. `onList`'s value is
+ * the list id; `processStatus`'s is the stage's state, with the process and stage beside it.
+ */
+export const takesNoField = (op: string) => op === 'onList' || op === 'processStatus';
 
 export interface SimpleCondition {
   field: string;
   op: string;
   value: string;
+  /** `processStatus` only: the process and stage ids (picked by name). */
+  processId?: string;
+  stageId?: string;
 }
+
+const processStates = ['started', 'completed', 'notStarted', 'notCompleted'];
+const stateWords: Readonly<Record<string, string>> = {
+  started: 'started',
+  completed: 'completed',
+  notStarted: 'not started',
+  notCompleted: 'not completed',
+};
 
 const varOf = (x: unknown) =>
   x && typeof x === 'object' && 'var' in x ? String((x as { var: unknown }).var) : null;
@@ -43,6 +58,17 @@ export function simpleOf(rule: unknown): SimpleCondition | null {
   if (op === 'onList') {
     return list.length === 1 && typeof list[0] === 'string' ? { field: '', op, value: list[0] } : null;
   }
+  if (op === 'processStatus') {
+    // A fourth argument (another record than the current one) is JSON-only.
+    const [processId, stageId, state] = list;
+    return list.length === 3 &&
+      typeof processId === 'string' &&
+      typeof stageId === 'string' &&
+      typeof state === 'string' &&
+      processStates.includes(state)
+      ? { field: '', op, value: state, processId, stageId }
+      : null;
+  }
   if (!operators.some((o) => o.value === op) || list.length !== 2) return null;
   if (op === 'in') {
     const field = varOf(list[1]);
@@ -52,10 +78,12 @@ export function simpleOf(rule: unknown): SimpleCondition | null {
   return field !== null && typeof list[1] !== 'object' ? { field, op, value: String(list[1] ?? '') } : null;
 }
 
-export function ruleOf({ field, op, value }: SimpleCondition): unknown {
+export function ruleOf({ field, op, value, processId, stageId }: SimpleCondition): unknown {
   const subject = { var: field };
   if (takesNoValue(op)) return { [op]: [subject] };
   if (op === 'onList') return { onList: [value] };
+  if (op === 'processStatus')
+    return { processStatus: [processId ?? '', stageId ?? '', value || 'completed'] };
   if (op === 'in') return { in: [value, subject] };
   const numeric = (op === '>' || op === '<') && value.trim() !== '' && !Number.isNaN(Number(value));
   return { [op]: [subject, numeric ? Number(value) : value] };
@@ -69,5 +97,7 @@ export function describeCondition(rule: unknown): string | null {
   const label = operators.find((o) => o.value === simple.op)?.label ?? simple.op;
   if (simple.op === 'userOnline') return `${simple.field}: ${label}`;
   if (simple.op === 'onList') return `${label} ${simple.value}`;
+  // The node shows no ids: the panel's pickers name the process and the stage.
+  if (simple.op === 'processStatus') return `A process stage is ${stateWords[simple.value] ?? simple.value}`;
   return `${simple.field} ${label}${takesNoValue(simple.op) ? '' : ` ${simple.value}`}`;
 }

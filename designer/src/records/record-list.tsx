@@ -214,7 +214,7 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
           onChange={(e) => setSearch(e.target.value)}
           w={260}
         />
-        <WhereFilter fields={module.fields} conditions={draft} onChange={setDraft} />
+        <WhereFilter module={module.name} fields={module.fields} conditions={draft} onChange={setDraft} />
         {draft.length > 0 && (
           <Button size="xs" mt={4} onClick={() => setApplied(draft)}>
             Apply filters

@@ -1,7 +1,14 @@
-/** A filter on any field, built as a json-logic `where` the records API compiles to SQL. */
+/**
+ * A filter on any field, built as a json-logic `where` the records API compiles to SQL (and
+ * routing rules test); "Process stage" filters on where the record stands in a process.
+ */
 import { ActionIcon, Button, Group, Select, Stack, TextInput } from '@mantine/core';
 import type { FieldDef } from '../console/console-api.ts';
+import { ProcessStagePicker } from '../processes/process-stage-picker.tsx';
 import type { Condition } from './where-rules.ts';
+
+/** The "field" a process-stage condition is picked as (no module field has this name). */
+const processChoice = '@processStage';
 
 const operators = [
   { value: '==', label: 'is' },
@@ -17,10 +24,13 @@ export function WhereFilter({
   fields,
   conditions,
   onChange,
+  module,
 }: {
   fields: FieldDef[];
   conditions: Condition[];
   onChange: (conditions: Condition[]) => void;
+  /** The records' module: the process picker offers the processes that apply to it. */
+  module?: string;
 }) {
   const set = (index: number, patch: Partial<Condition>) =>
     onChange(conditions.map((c, i) => (i === index ? { ...c, ...patch } : c)));
@@ -34,25 +44,56 @@ export function WhereFilter({
             placeholder="Field"
             searchable
             w={200}
-            data={fields.map((f) => ({ value: f.name, label: f.label }))}
-            value={condition.field || null}
-            onChange={(value) => set(index, { field: value ?? '' })}
+            data={[
+              { group: 'Fields', items: fields.map((f) => ({ value: f.name, label: f.label })) },
+              { group: 'Processes', items: [{ value: processChoice, label: 'Process stage' }] },
+            ]}
+            value={condition.op === 'processStatus' ? processChoice : condition.field || null}
+            onChange={(value) =>
+              value === processChoice
+                ? set(index, {
+                    field: '',
+                    op: 'processStatus',
+                    value: 'completed',
+                    processId: '',
+                    stageId: '',
+                  })
+                : set(index, {
+                    field: value ?? '',
+                    ...(condition.op === 'processStatus' ? { op: '==', value: '' } : {}),
+                  })
+            }
           />
-          <Select
-            aria-label="Filter operator"
-            w={150}
-            data={operators}
-            value={condition.op}
-            onChange={(value) => set(index, { op: value ?? '==' })}
-          />
-          {condition.op !== 'empty' && condition.op !== 'notEmpty' && (
-            <TextInput
-              aria-label="Filter value"
-              placeholder="Value"
-              w={200}
-              value={condition.value}
-              onChange={(e) => set(index, { value: e.target.value })}
+          {condition.op === 'processStatus' ? (
+            <ProcessStagePicker
+              inline
+              module={module}
+              value={{
+                processId: condition.processId ?? '',
+                stageId: condition.stageId ?? '',
+                state: condition.value,
+              }}
+              onChange={({ processId, stageId, state }) => set(index, { processId, stageId, value: state })}
             />
+          ) : (
+            <>
+              <Select
+                aria-label="Filter operator"
+                w={150}
+                data={operators}
+                value={condition.op}
+                onChange={(value) => set(index, { op: value ?? '==' })}
+              />
+              {condition.op !== 'empty' && condition.op !== 'notEmpty' && (
+                <TextInput
+                  aria-label="Filter value"
+                  placeholder="Value"
+                  w={200}
+                  value={condition.value}
+                  onChange={(e) => set(index, { value: e.target.value })}
+                />
+              )}
+            </>
           )}
           <ActionIcon
             variant="subtle"

@@ -58,3 +58,18 @@ test('a where the builder made reads back as its conditions; any other json-logi
   ])
     assert.equal(fromWhere(other), null, JSON.stringify(other));
 });
+
+test('"process stage is" makes processStatus on the record, and reads back; another record is JSON only', () => {
+  const process = '6f1c0d52-8f5e-4a39-9d4e-3a1f2b6c7d8e';
+  const conditions = [
+    { field: 'lastName', op: '==', value: 'Smith' },
+    { field: '', op: 'processStatus', value: 'notCompleted', processId: process, stageId: 's2' },
+  ];
+  const where = toWhere(conditions, fields);
+  assert.deepEqual(where, {
+    and: [{ '==': [{ var: 'lastName' }, 'Smith'] }, { processStatus: [process, 's2', 'notCompleted'] }],
+  });
+  assert.deepEqual(fromWhere(where), conditions);
+  assert.equal(fromWhere({ processStatus: [process, 's2', 'started', 'other-record'] }), null);
+  assert.equal(fromWhere({ processStatus: [process, 's2', 'finished'] }), null);
+});

@@ -5,7 +5,12 @@ export interface Condition {
   field: string;
   op: string;
   value: string;
+  /** `processStatus` (no field; `value` is the state): the process and stage ids, picked by name. */
+  processId?: string;
+  stageId?: string;
 }
+
+const processStates = ['started', 'completed', 'notStarted', 'notCompleted'];
 
 const numeric = new Set(['number', 'currency', 'percentage', 'rating']);
 
@@ -19,8 +24,10 @@ function literal(field: FieldDef | undefined, value: string): unknown {
 /** The conditions joined with "and", or undefined when there are none. */
 export function toWhere(conditions: Condition[], fields: FieldDef[]): unknown {
   const rules = conditions
-    .filter((c) => c.field && c.op)
+    .filter((c) => (c.field || c.op === 'processStatus') && c.op)
     .map((c) => {
+      if (c.op === 'processStatus')
+        return { processStatus: [c.processId ?? '', c.stageId ?? '', c.value || 'completed'] };
       const target = { var: c.field };
       if (c.op === 'empty' || c.op === 'notEmpty') return { [c.op]: [target] };
       return {
@@ -55,6 +62,16 @@ export function fromWhere(where: unknown): Condition[] | null {
     return parts.every((part) => part !== null && part.length === 1) ? (parts as Condition[][]).flat() : null;
   }
   if (!Array.isArray(args)) return null;
+  if (op === 'processStatus') {
+    const [processId, stageId, state] = args;
+    return args.length === 3 &&
+      typeof processId === 'string' &&
+      typeof stageId === 'string' &&
+      typeof state === 'string' &&
+      processStates.includes(state)
+      ? [{ field: '', op, value: state, processId, stageId }]
+      : null;
+  }
   const target = args[0] as { var?: unknown } | undefined;
   if (typeof target?.var !== 'string') return null;
   if ((op === 'empty' || op === 'notEmpty') && args.length === 1)

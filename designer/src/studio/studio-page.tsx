@@ -10,7 +10,7 @@ import { LayoutEditor } from './layout-editor.tsx';
 import { ModulesList } from './modules-list.tsx';
 
 /** Monaco comes with it: loaded when the tab opens. */
-const DefinitionJson = lazy(() => import('./definition-json.tsx'));
+const StudioJson = lazy(() => import('./studio-json.tsx'));
 
 export function StudioPage({ rest }: { rest: string[] }) {
   const [name, tab = 'fields'] = rest;
@@ -101,7 +101,7 @@ function ModuleStudio({ name, tab }: { name: string; tab: string }) {
         <LayoutEditor module={module} />
       ) : tab === 'json' ? (
         <Suspense fallback={<Loader m="md" />}>
-          <DefinitionJson name={name} />
+          <StudioJson name={name} />
         </Suspense>
       ) : (
         <FieldsEditor module={module} />

@@ -21,7 +21,7 @@ const params = {
       maxLength: 100_000,
       title: 'Code',
       description:
-        'The body of a function: record, previous, trigger, user, vars and steps are at hand; what it returns is the output',
+        'The body of a function: record, linked (the records its link fields lead to, read-only), previous, trigger, user, vars and steps are at hand; what it returns is the output',
     },
     outputSchema: {
       type: 'object',
