@@ -12,8 +12,13 @@ import { notFound } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { getRecord } from '../records/records.ts';
-import { pollMailbox } from './imap-poller.ts';
+import { mailWatchers, pollMailbox } from './imap-poller.ts';
 import { encryptSecret } from './secrets.ts';
+
+/** The IDLE watchers (when running in this process) follow a mailbox added, changed or removed. */
+function followMailboxes(): void {
+  void mailWatchers?.sync().catch(() => undefined);
+}
 
 const tags = ['inbound mail'];
 const mailboxColumns = [
@@ -94,6 +99,7 @@ export const inboundMailRoutes: RoutePlugin = async (app) => {
         );
         return created;
       });
+      followMailboxes();
       return reply.code(201).send(row);
     },
   );
@@ -111,6 +117,7 @@ export const inboundMailRoutes: RoutePlugin = async (app) => {
         .returning(mailboxColumns)
         .executeTakeFirst();
       if (!row) throw notFound('Mailbox');
+      followMailboxes();
       return row;
     },
   );
@@ -125,6 +132,7 @@ export const inboundMailRoutes: RoutePlugin = async (app) => {
         .where('id', '=', request.params.id)
         .executeTakeFirst();
       if (deleted.numDeletedRows === 0n) throw notFound('Mailbox');
+      followMailboxes();
       return reply.code(204).send();
     },
   );
