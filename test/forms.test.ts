@@ -109,6 +109,28 @@ test('the admin API refuses a form that cannot create its records, naming the fi
   assert.match(reasons, /firstName \(First Name\) is required by Contacts/);
 });
 
+test('the web-form trigger names its form: publishing with a form that does not exist is refused, in plain words', async () => {
+  const definition = straightFlow(
+    'Leads from a deleted form',
+    { type: 'trigger.webformSubmitted', params: { formId: '00000000-0000-4000-8000-000000000000' } },
+    [['post', 'feed.post', { text: 'New lead' }]],
+  );
+  const created = await admin.request('POST', '/api/flows', { name: definition.name, definition });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = created.json().id as string;
+  const refused = await admin.request('POST', `/api/flows/${id}/publish`);
+  assert.equal(refused.statusCode, 400, refused.body);
+  assert.match(refused.body, /web form chosen for \\"Form\\" no longer exists/);
+  const form = await createForm({ name: 'Exists', kind: 'lead', settings: leadSettings });
+  const fixed = await admin.request('PUT', `/api/flows/${id}/draft`, {
+    ...definition,
+    trigger: { ...definition.trigger, params: { formId: form.id } },
+  });
+  assert.equal(fixed.statusCode, 200, fixed.body);
+  const published = await admin.request('POST', `/api/flows/${id}/publish`);
+  assert.equal(published.statusCode, 200, published.body);
+});
+
 test('a plain HTML post (no JavaScript): 303 to the thank-you page; the contact is created, routed, tagged, the flow ran, the auto-response was sent', async () => {
   const body = new URLSearchParams({
     firstName: 'Ada',

@@ -12,7 +12,15 @@ import { catalog } from '../../engine/nodes/index.ts';
 import type { Db } from '../db/index.ts';
 import { findModule } from '../studio/modules.ts';
 
-export type ReferenceKind = 'user' | 'group' | 'assignee' | 'list' | 'record' | 'field' | 'fieldValues';
+export type ReferenceKind =
+  | 'user'
+  | 'group'
+  | 'assignee'
+  | 'list'
+  | 'record'
+  | 'field'
+  | 'fieldValues'
+  | 'form';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,6 +32,7 @@ const what: Record<ReferenceKind, string> = {
   record: 'record',
   field: 'field',
   fieldValues: 'field',
+  form: 'web form',
 };
 
 interface Reference {
@@ -81,7 +90,11 @@ export function referencesOf(definition: unknown): Reference[] {
 
 const templated = (value: unknown) => typeof value === 'string' && value.includes('{{');
 
-async function existing(db: Db, table: 'users' | 'groups' | 'lists', ids: string[]): Promise<Set<string>> {
+async function existing(
+  db: Db,
+  table: 'users' | 'groups' | 'lists' | 'webForms',
+  ids: string[],
+): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await db.selectFrom(table).select('id').where('id', 'in', ids).execute();
   return new Set(rows.map((row) => row.id));
@@ -96,10 +109,11 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
         .map((r) => r.value as string),
     ),
   ];
-  const [users, groups, lists] = await Promise.all([
+  const [users, groups, lists, forms] = await Promise.all([
     existing(db, 'users', ids(['user', 'assignee'])),
     existing(db, 'groups', ids(['group', 'assignee'])),
     existing(db, 'lists', ids(['list'])),
+    existing(db, 'webForms', ids(['form'])),
   ]);
   const problems: FlowProblem[] = [];
   const problem = (reference: Reference, message: string) =>
@@ -152,6 +166,7 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
     else if (kind === 'group' && !groups.has(value)) gone(reference);
     else if (kind === 'assignee' && !users.has(value) && !groups.has(value)) gone(reference);
     else if (kind === 'list' && !lists.has(value)) gone(reference);
+    else if (kind === 'form' && !forms.has(value)) gone(reference);
     else if (kind === 'record') {
       const module = reference.module ? await findModule(db, reference.module) : undefined;
       if (!module) continue;
