@@ -28,6 +28,7 @@ import { useLive } from '../app/live.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { statusLabel } from '../executions/executions-api.ts';
 import { postTypeLabel } from '../feed/post-types.ts';
+import { RecordMail } from '../inbound-mail/record-mail.tsx';
 import { RecordEmails } from '../marketing/record-emails.tsx';
 import { ProcessWidget } from '../processes/process-widget.tsx';
 import { navigate } from '../router.ts';
@@ -144,6 +145,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
           );
         }}
       />
+      <RecordMail module={module.name} id={id} />
     </Stack>
   );
 
