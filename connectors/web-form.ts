@@ -6,7 +6,11 @@
  *             rendered, so that a bot can neither skip nor backdate the minimum fill time;
  *   _weft_key a random key per rendering: posting the same form twice is one submission;
  *   _weft_hp  a honeypot field, hidden from people: anything in it is a bot.
- * The static HTML snippet carries no stamp (it is pasted once) and is not held to the fill time.
+ * The static HTML snippet is pasted once, so it cannot carry a stamp of its own: its few lines of
+ * script fetch one (`GET …/stamp`) when the visitor's browser runs scripts; without them the
+ * post arrives stampless and, when the form has a minimum fill time, is not stored: the visitor
+ * gets the form back (hosted page) with their values and a fresh stamp, to check and send again
+ * (`missingStamp`). A form with no minimum fill time (an API integration) needs no stamp.
  * Storage, limits and processing: server/forms/.
  */
 import { createHash, createHmac } from 'node:crypto';
@@ -30,6 +34,9 @@ export function issueStamp(form: { id: string; stampSecret: string }, nowMs: num
   return `${nowMs}.${mac}`;
 }
 
+/** The reason given for a post without a stamp (a static snippet posted with JavaScript off). */
+export const missingStamp = 'is missing: check your details and send the form again';
+
 /** Why a submission looks automated (`field`, `reason`), or undefined. */
 export function botProblem(
   form: { id: string; stampSecret: string; minFillSeconds: number },
@@ -40,8 +47,9 @@ export function botProblem(
   if (honeypot !== undefined && honeypot !== '')
     return { field: controlFields.honeypot, reason: 'must be left empty' };
   const stamp = posted[controlFields.stamp];
-  if (typeof stamp !== 'string' || stamp === '') return undefined;
   const refuse = (reason: string) => ({ field: controlFields.stamp, reason });
+  if (typeof stamp !== 'string' || stamp === '')
+    return form.minFillSeconds > 0 ? refuse(missingStamp) : undefined;
   const [ms] = stamp.split('.');
   if (!ms || !/^\d{1,15}$/.test(ms)) return refuse('is not a stamp this form issued');
   if (!safeEqual(issueStamp(form, Number(ms)), stamp)) return refuse('is not a stamp this form issued');

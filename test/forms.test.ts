@@ -365,3 +365,61 @@ test('the hosted page works without JavaScript: plain HTML with a signed stamp, 
   });
   assert.equal(unknown.statusCode, 404);
 });
+
+test('the static snippet fetches its fill-time stamp; a stampless post (JavaScript off) is not stored but drawn again, stamped, to send again', async () => {
+  const timed = await createForm({
+    name: 'Timed',
+    kind: 'lead',
+    settings: { ...leadSettings, minFillSeconds: 1 },
+  });
+  // The snippet: empty stamp and key slots, and the script that fills them from …/stamp.
+  assert.match(timed.embed.html, /name="_weft_t" value=""/);
+  assert.match(timed.embed.html, /name="_weft_key" value=""/);
+  assert.match(
+    timed.embed.html,
+    new RegExp(`fetch\\("http://localhost:80/api/public/forms/${timed.id}/stamp"\\)`),
+  );
+  const count = async () =>
+    (await db.selectFrom('webFormSubmissions').select('id').where('formId', '=', timed.id).execute()).length;
+
+  // JavaScript off: no stamp. Nothing is stored; the form comes back with the values and a stamp.
+  const stampless = await submit(timed.id, 'firstName=Ola&lastName=&email=ola%40example.com');
+  assert.equal(stampless.statusCode, 422);
+  assert.match(stampless.body, /Please check your details and send the form again/);
+  assert.match(stampless.body, /value="Ola"/);
+  assert.match(stampless.body, /is required/, 'what else to fix is said at once');
+  const redrawn = /name="_weft_t" value="([^"]+)"/.exec(stampless.body)?.[1];
+  assert.ok(redrawn, 'the form comes back stamped');
+  assert.equal(await count(), 0);
+  // The refusal earns no head start: sent back at once, it is too quick.
+  const hurried = await submit(
+    timed.id,
+    `firstName=Ola&lastName=Lund&email=ola%40example.com&_weft_t=${redrawn}`,
+  );
+  assert.equal(hurried.statusCode, 422);
+  assert.match(hurried.body, /sent too quickly/);
+  // JSON without a stamp: refused, saying so.
+  const json = await submit(timed.id, { firstName: 'Ola', lastName: 'Lund', email: 'ola@example.com' });
+  assert.equal(json.statusCode, 422);
+  assert.equal(json.json().error.details[0].field, '_weft_t');
+  assert.equal(await count(), 0);
+
+  // JavaScript on: the snippet's script fetches a stamp (CORS for the customer's site) …
+  const fetched = await app.inject({
+    method: 'GET',
+    url: `/api/public/forms/${timed.id}/stamp`,
+    headers: { origin: 'https://customer.example.com' },
+  });
+  assert.equal(fetched.statusCode, 200);
+  assert.equal(fetched.headers['access-control-allow-origin'], '*');
+  assert.equal(fetched.headers['cache-control'], 'no-store');
+  const { stamp, key } = fetched.json() as { stamp: string; key: string };
+  // … and a person takes more than the minimum fill time.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const sent = await submit(
+    timed.id,
+    `firstName=Ola&lastName=Lund&email=ola%40example.com&_weft_t=${encodeURIComponent(stamp)}&_weft_key=${key}`,
+  );
+  assert.equal(sent.statusCode, 303, sent.body);
+  assert.equal(await count(), 1);
+});

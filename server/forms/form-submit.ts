@@ -1,5 +1,5 @@
 import type { PgBoss } from 'pg-boss';
-import { botProblem, type SubmittedValues, submissionKey } from '../../connectors/web-form.ts';
+import { botProblem, missingStamp, type SubmittedValues, submissionKey } from '../../connectors/web-form.ts';
 import { inTransaction as bossTransaction } from '../../engine/runtime/jobs.ts';
 import type { Db } from '../db/index.ts';
 import { type FieldProblem, forbidden, notFound, WeftError } from '../platform/errors.ts';
@@ -160,8 +160,17 @@ export async function submitForm(
     input.posted,
     input.nowMs,
   );
-  if (automated) throw bot(automated.field, automated.reason);
   const { fields } = resolveFields(form.kind, settings, modules);
+  if (automated && automated.reason === missingStamp) {
+    // A person with JavaScript off: the form comes back with a stamp, and with what else to fix.
+    const { problems } = checkValues(fields, modules, input.posted);
+    throw new WeftError(
+      'UNPROCESSABLE',
+      `The form must be sent from its page: ${automated.field} ${automated.reason}`,
+      [automated, ...problems],
+    );
+  }
+  if (automated) throw bot(automated.field, automated.reason);
   const { values, problems } = checkValues(fields, modules, input.posted);
   if (problems.length > 0)
     throw new WeftError('VALIDATION', problems.map((p) => `${p.field} ${p.reason}`).join('; '), problems);
