@@ -423,3 +423,50 @@ test('the static snippet fetches its fill-time stamp; a stampless post (JavaScri
   assert.equal(sent.statusCode, 303, sent.body);
   assert.equal(await count(), 1);
 });
+
+test('posts arriving together are stored together: each counted against the limits in its turn, a repeat within the batch is the duplicate', async () => {
+  const busy = await createForm({
+    name: 'Busy',
+    kind: 'lead',
+    settings: { ...leadSettings, perIpPerMinute: 6 },
+  });
+  const post = (i: number, key?: string) =>
+    submit(
+      busy.id,
+      {
+        firstName: 'Bo',
+        lastName: `Batch${i}`,
+        email: `bo${i}@example.com`,
+        ...(key ? { _weft_key: key } : {}),
+      },
+      { 'x-test-ip': '10.9.9.9' },
+    );
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => post(i)));
+  assert.deepEqual(answers.map((a) => a.statusCode).sort(), [201, 201, 201, 201, 201, 201, 429, 429]);
+  const stored = await db
+    .selectFrom('webFormSubmissions')
+    .select('id')
+    .where('formId', '=', busy.id)
+    .execute();
+  assert.equal(stored.length, 6);
+  const ids = new Set(answers.filter((a) => a.statusCode === 201).map((a) => a.json().submissionId));
+  assert.deepEqual(new Set(stored.map((row) => row.id)), ids, 'each answer names its own stored submission');
+  for (const id of ids) await submission(id);
+
+  const twice = await createForm({ name: 'Twice', kind: 'lead', settings: leadSettings });
+  const key = 'same-rendering-key-0123456789';
+  const repeats = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      submit(twice.id, { firstName: 'Di', lastName: 'Dup', email: 'di@example.com', _weft_key: key }),
+    ),
+  );
+  const bodies = repeats.map((r) => r.json() as { submissionId: string; duplicate: boolean });
+  assert.deepEqual(bodies.map((b) => b.duplicate).sort(), [false, true, true, true, true]);
+  assert.equal(new Set(bodies.map((b) => b.submissionId)).size, 1, 'all name the one stored');
+  const rows = await db
+    .selectFrom('webFormSubmissions')
+    .select('id')
+    .where('formId', '=', twice.id)
+    .execute();
+  assert.equal(rows.length, 1);
+});
