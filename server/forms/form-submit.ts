@@ -271,8 +271,8 @@ class Accepts {
       else if (!pending.row) pending.done(null);
       else accepted.push(pending);
     });
-    if (accepted.length === 0) return;
-    const boss = (accepted[0]?.row as NonNullable<Pending['row']>).boss;
+    const boss = accepted[0]?.row?.boss;
+    if (!boss) return;
     // The first post of a key is the one stored; a repeat in the same batch is its duplicate.
     const keyOf = (row: NewSubmission) => `${row.formId}\u0000${row.submissionKey}`;
     const first = new Map<string, NewSubmission>();
