@@ -291,3 +291,52 @@ test('IMAP IDLE: a message appended once the watch is up is captured within two 
   await imap.append('INBOX', mail(2));
   await eventually(captured(2), 'the next message after the reconnect', 2000);
 });
+
+test('an email written on the record page is sent through the outbox, logged on the record, and fires the outbound email trigger; "do not email" is honoured', async () => {
+  const flowId = await publish(
+    straightFlow('Sent to customers', { type: 'trigger.emailOutbound', params: { subject: 'your order' } }, [
+      ['post', 'feed.post', { text: 'Sent: {{trigger.subject}}' }],
+    ]),
+  );
+  const olga = await create('contacts', { firstName: 'Olga', lastName: 'Sent', email: 'olga@example.com' });
+  const sent = await admin.request('POST', `/api/inbound-mail/records/contacts/${olga.id}/emails`, {
+    subject: 'About your order',
+    text: 'Hello Olga,\nit ships today.',
+  });
+  assert.equal(sent.statusCode, 201, sent.body);
+  const [logged] = await emailsOf('contacts', olga.id as string);
+  assert.equal(logged?.direction, 'outbound');
+  assert.equal(logged?.subject, 'About your order');
+  const outbox = await db
+    .selectFrom('emailOutbox')
+    .select(['to', 'recordId'])
+    .where('id', '=', sent.json().id)
+    .executeTakeFirstOrThrow();
+  assert.deepEqual(outbox.to, ['olga@example.com']);
+  const run = await eventually(
+    () =>
+      db.selectFrom('flowRuns').select(['id', 'recordId']).where('flowId', '=', flowId).executeTakeFirst(),
+    'the outbound email flow',
+  );
+  assert.equal(run.recordId, olga.id);
+
+  const quiet = await create('contacts', {
+    firstName: 'Quinn',
+    lastName: 'Quiet',
+    email: 'quinn@example.com',
+    doNotEmail: true,
+  });
+  const refused = await admin.request('POST', `/api/inbound-mail/records/contacts/${quiet.id}/emails`, {
+    subject: 'Hi',
+    text: 'Hello',
+  });
+  assert.equal(refused.statusCode, 422, refused.body);
+  assert.match(refused.json().error.details[0].reason, /Do not email/);
+  const nobody = await create('contacts', { firstName: 'No', lastName: 'Address' });
+  const noAddress = await admin.request('POST', `/api/inbound-mail/records/contacts/${nobody.id}/emails`, {
+    subject: 'Hi',
+    text: 'Hello',
+  });
+  assert.equal(noAddress.statusCode, 400);
+  assert.equal(noAddress.json().error.details[0].field, 'to');
+});
