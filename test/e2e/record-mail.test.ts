@@ -121,6 +121,27 @@ test('the Emails panel lists captured and sent mail; each opens safely, attachme
   );
   assert.deepEqual(unexpectedErrors(pageErrors, blocked), []);
 
+  // Written on the page: sent through the outbox to the record's address, then listed.
+  await panel.getByRole('button', { name: 'Write an email' }).click();
+  const compose = page.getByTestId('record-mail-compose');
+  await compose.getByLabel('Subject').fill('Following up');
+  await compose.getByLabel('Message').fill('Hello Nora,\nhere is the contract.');
+  await shot(page, 'record-mail-compose');
+  await compose.getByRole('button', { name: 'Send' }).click();
+  await page.getByText('Email sent: it is in the outbox and logged on this record').waitFor();
+  await panel.getByText('Emails (3)').waitFor();
+  await panel.getByRole('row').filter({ hasText: 'Following up' }).getByText('Sent').waitFor();
+  const outbox = await db
+    .selectFrom('emailOutbox')
+    .select('to')
+    .where('subject', '=', 'Following up')
+    .execute();
+  assert.deepEqual(
+    outbox.map((row) => row.to),
+    [['nora@example.com']],
+  );
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+
   // A sales rep who may view contacts sees the same panel.
   const role = await created('/api/roles', {
     name: 'Sales reps',
@@ -130,7 +151,8 @@ test('the Emails panel lists captured and sent mail; each opens safely, attachme
   const rep = await openPage(browser);
   await signIn(rep.page, base, 'rep', 'rep-password-1');
   await rep.page.goto(`${base}/records/contacts/${nora.id}`);
-  await rep.page.getByTestId('record-mail').getByText('Emails (2)').waitFor();
+  await rep.page.getByTestId('record-mail').getByText('Emails (3)').waitFor();
+  await rep.page.getByTestId('record-mail').scrollIntoViewIfNeeded();
   await shot(rep.page, 'record-mail-rep');
   assert.deepEqual(unexpectedErrors(rep.pageErrors), []);
 });

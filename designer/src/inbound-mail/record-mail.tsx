@@ -3,11 +3,28 @@
  * mailbox, and sent from Weft (flows, form auto-responses) — newest first. Opening one shows its
  * body safely: text as text; an HTML body (mail sent as HTML only) in a sandboxed frame with no
  * scripts, no same origin and a policy that loads nothing from outside (no tracking pixels).
- * Attachments are listed by name and size (their content is not kept).
+ * Attachments are listed by name and size (their content is not kept). "Write an email" sends
+ * one through the outbox (to the record's address unless another is given); it is logged here.
  */
-import { Alert, Anchor, Badge, Group, List, Modal, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  List,
+  Modal,
+  Paper,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { done, fieldErrors } from '../console/console-api.ts';
 
 export interface RecordEmail {
   id: string;
@@ -43,7 +60,10 @@ export function RecordMail({ module, id }: { module: string; id: string }) {
   const [items, setItems] = useState<RecordEmail[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<RecordEmail | null>(null);
+  const [writing, setWriting] = useState(false);
+  const [version, setVersion] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version reloads after a send
   useEffect(() => {
     let live = true;
     api<{ items: RecordEmail[] }>('GET', `/inbound-mail/records/${module}/${id}/emails`).then(
@@ -53,13 +73,16 @@ export function RecordMail({ module, id }: { module: string; id: string }) {
     return () => {
       live = false;
     };
-  }, [module, id]);
+  }, [module, id, version]);
 
   return (
     <Paper withBorder p="sm" data-testid="record-mail">
-      <Title order={5} mb="xs">
-        Emails{items && items.length > 0 ? ` (${items.length})` : ''}
-      </Title>
+      <Group justify="space-between" mb="xs">
+        <Title order={5}>Emails{items && items.length > 0 ? ` (${items.length})` : ''}</Title>
+        <Button size="xs" variant="light" onClick={() => setWriting(true)}>
+          Write an email
+        </Button>
+      </Group>
       {error ? (
         <Alert color="red" title="The emails could not be loaded">
           {error}
@@ -128,6 +151,19 @@ export function RecordMail({ module, id }: { module: string; id: string }) {
       >
         {open && <EmailView email={open} />}
       </Modal>
+      <Modal opened={writing} onClose={() => setWriting(false)} title="Write an email" size="lg">
+        {writing && (
+          <Compose
+            module={module}
+            id={id}
+            onSent={() => {
+              setWriting(false);
+              setVersion((v) => v + 1);
+              done('Email sent: it is in the outbox and logged on this record');
+            }}
+          />
+        )}
+      </Modal>
     </Paper>
   );
 }
@@ -194,6 +230,68 @@ function EmailView({ email }: { email: RecordEmail }) {
           </Text>
         </Stack>
       )}
+    </Stack>
+  );
+}
+
+function Compose({ module, id, onSent }: { module: string; id: string; onSent: () => void }) {
+  const [to, setTo] = useState('');
+  const [subject, setSubject] = useState('');
+  const [text, setText] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const send = () => {
+    setSending(true);
+    setErrors({});
+    setProblem(null);
+    api('POST', `/inbound-mail/records/${module}/${id}/emails`, {
+      ...(to.trim() ? { to: to.trim() } : {}),
+      subject,
+      text,
+    }).then(onSent, (error: Error) => {
+      setSending(false);
+      // The address's problems (none on the record, "do not email") are said in full; the
+      // subject's and message's next to them.
+      const { to: _to, ...byField } = fieldErrors(error);
+      setErrors(byField);
+      if (Object.keys(byField).length === 0) setProblem(error.message);
+    });
+  };
+  return (
+    <Stack gap="sm" data-testid="record-mail-compose">
+      <TextInput
+        label="To"
+        description="Leave empty to write to this record's own address"
+        value={to}
+        onChange={(event) => setTo(event.currentTarget.value)}
+      />
+      <TextInput
+        label="Subject"
+        required
+        value={subject}
+        onChange={(event) => setSubject(event.currentTarget.value)}
+        error={errors.subject ? `Subject ${errors.subject}` : undefined}
+      />
+      <Textarea
+        label="Message"
+        required
+        autosize
+        minRows={6}
+        value={text}
+        onChange={(event) => setText(event.currentTarget.value)}
+        error={errors.text ? `Message ${errors.text}` : undefined}
+      />
+      {problem && (
+        <Alert color="red" title="The email was not sent">
+          {problem}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button onClick={send} loading={sending} disabled={!subject.trim() || !text.trim()}>
+          Send
+        </Button>
+      </Group>
     </Stack>
   );
 }
