@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startEmailWorker } from '../server/email/email.ts';
-import { processSubmission, startFormWorker } from '../server/forms/form-process.ts';
+import { processSubmission, processSubmissions, startFormWorker } from '../server/forms/form-process.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 import { engineTestApp, eventually, straightFlow } from './helpers/engine.ts';
 import { startSmtpServer } from './helpers/smtp.ts';
@@ -469,4 +469,46 @@ test('posts arriving together are stored together: each counted against the limi
     .where('formId', '=', twice.id)
     .execute();
   assert.equal(rows.length, 1);
+});
+
+test('the worker processes a batch in one transaction: a submission the module refuses is failed with its reason, the others are written', async () => {
+  const rows = await db
+    .insertInto('webFormSubmissions')
+    .values(
+      [
+        { firstName: 'Bat', lastName: 'One', email: 'bat1@example.com' },
+        { firstName: 'Bat', lastName: 'Two', email: 'not an address' },
+        { firstName: 'Bat', lastName: 'Three', email: 'bat3@example.com' },
+      ].map((values, i) => ({
+        formId: lead.id,
+        submissionKey: `batch-test-${i}`,
+        values: JSON.stringify(values),
+        ip: '10.1.1.1',
+        origin: null,
+      })),
+    )
+    .returning('id')
+    .execute();
+  await processSubmissions(
+    db,
+    boss,
+    app.settings,
+    rows.map((row) => row.id),
+  );
+  const after = await db
+    .selectFrom('webFormSubmissions')
+    .select(['id', 'status', 'error', 'recordId'])
+    .where(
+      'id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .execute();
+  const byId = new Map(after.map((row) => [row.id, row]));
+  const [one, two, three] = rows.map((row) => byId.get(row.id));
+  assert.equal(one?.status, 'processed');
+  assert.equal(three?.status, 'processed');
+  assert.equal(two?.status, 'failed');
+  assert.match(two?.error ?? '', /email/);
+  assert.ok(one?.recordId && three?.recordId);
 });
