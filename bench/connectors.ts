@@ -5,12 +5,17 @@
  * then mail sent over SMTP to the capture listener (8 connections) and logged on those
  * contacts by the dropbox rules (captured/s). BENCH_FORMS and BENCH_MAILS change the counts
  * (the issue's workload is 10,000 messages). Writes bench/results/connectors.json.
+ *
+ * Throughput depends on what else the machine runs; each phase also reports its cost per unit
+ * (bench/cost.ts): the server thread's CPU, PostgreSQL's CPU and the SQL statements sent. The
+ * web-form posts come from a worker thread, so the server thread's CPU is the server's alone.
  */
 
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
 import { buildApp } from '../server/app.ts';
 import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
@@ -20,6 +25,7 @@ import { startFormWorker } from '../server/forms/form-process.ts';
 import { ensureAdmin } from '../server/identity/bootstrap.ts';
 import { startSmtpListener } from '../server/inbound-mail/smtp-listener.ts';
 import { startQueue } from '../server/queue.ts';
+import { costMeter, topStatements } from './cost.ts';
 import { machineWatch } from './machine.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -33,6 +39,7 @@ const machineWatched = machineWatch();
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-connectors-'));
 await chmod(dataDir, 0o755);
 const cluster = await startEmbeddedPostgres(dataDir);
+const clusterDir = path.join(dataDir, 'pg');
 const url = cluster.url();
 const db = createDb(url);
 const boss = await startQueue(url, (error) => console.error('queue error', error));
@@ -81,32 +88,45 @@ try {
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
 
   console.log(`submitting ${formCount} web-form posts…`);
-  let next = 0;
-  const acceptedStarted = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < formCount; i = next++) {
-        const response = await fetch(`${address}/api/public/forms/${formId}/submit`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            firstName: 'Lead',
-            lastName: `Number${i}`,
-            email: `lead${i}@bench.test`,
-            phone: `+1 555 ${i}`,
-          }),
-        });
-        if (response.status !== 201)
-          throw new Error(`submission ${i}: ${response.status} ${await response.text()}`);
-      }
-    }),
+  // The visitors: a worker thread posting 32 at a time (its CPU is not the server's).
+  const posting = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    (async () => {
+      const { address, formId, formCount, concurrency } = workerData;
+      let next = 0;
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < formCount; i = next++) {
+          const response = await fetch(address + '/api/public/forms/' + formId + '/submit', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ firstName: 'Lead', lastName: 'Number' + i, email: 'lead' + i + '@bench.test', phone: '+1 555 ' + i }),
+          });
+          if (response.status !== 201) throw new Error('submission ' + i + ': ' + response.status + ' ' + (await response.text()));
+        }
+      }));
+      parentPort.postMessage('done');
+    })().catch((error) => parentPort.postMessage(String(error.stack || error)));`,
+    { eval: true, workerData: { address, formId, formCount, concurrency } },
   );
+  topStatements();
+  const acceptedStarted = performance.now();
+  const acceptCost = costMeter(clusterDir);
+  const answer = await new Promise((resolve) => posting.once('message', resolve));
+  await posting.terminate();
+  if (answer !== 'done') throw new Error(String(answer));
+  const acceptPer = acceptCost.per(formCount);
+  if (process.env.BENCH_SQL) console.log(topStatements());
   const acceptedMs = performance.now() - acceptedStarted;
   const acceptedPerSecond = Math.round(formCount / (acceptedMs / 1000));
   console.log(`accepted: ${acceptedPerSecond} submissions/s (${round(acceptedMs / 1000, 2)} s)`);
+  console.log(
+    `  each: server ${acceptPer.serverCpuMs} ms CPU, PostgreSQL ${acceptPer.postgresCpuMs} ms CPU, ${acceptPer.statements} statements`,
+  );
 
   // The backlog, processed by the worker alone: matched, created, routed, tagged, event written.
   const processStarted = performance.now();
+  const processCost = costMeter(clusterDir);
+  topStatements();
   await startFormWorker(boss, db, app.settings);
   for (;;) {
     const row = await db
@@ -118,6 +138,8 @@ try {
     await delay(100);
   }
   const processedMs = performance.now() - processStarted;
+  const processPer = processCost.per(formCount);
+  if (process.env.BENCH_SQL) console.log(topStatements(30));
   const failed = await db
     .selectFrom('webFormSubmissions')
     .select('id')
@@ -127,6 +149,9 @@ try {
   const processedPerSecond = Math.round(formCount / (processedMs / 1000));
   console.log(
     `processed into routed contacts: ${processedPerSecond} submissions/s (${round(processedMs / 1000, 2)} s)`,
+  );
+  console.log(
+    `  each: server ${processPer.serverCpuMs} ms CPU, PostgreSQL ${processPer.postgresCpuMs} ms CPU, ${processPer.statements} statements (the 100 ms polls for the end included)`,
   );
   await boss.offWork('weft.forms.process');
 
@@ -151,8 +176,9 @@ try {
     maxMessages: Number.POSITIVE_INFINITY,
   });
   console.log(`sending ${mailCount} messages over SMTP…`);
-  next = 0;
+  let next = 0;
   const mailStarted = performance.now();
+  const mailCost = costMeter(clusterDir);
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       for (let i = next++; i < mailCount; i = next++) {
@@ -168,6 +194,7 @@ try {
     }),
   );
   const mailMs = performance.now() - mailStarted;
+  const mailPer = mailCost.per(mailCount);
   transport.close();
   await listener.close();
   const logged = await db
@@ -180,13 +207,19 @@ try {
   console.log(
     `captured over SMTP and logged on contacts: ${mailPerSecond} messages/s (${round(mailMs / 1000, 2)} s)`,
   );
+  console.log(
+    `  each: server ${mailPer.serverCpuMs} ms CPU (nodemailer's client included: same thread), PostgreSQL ${mailPer.postgresCpuMs} ms CPU, ${mailPer.statements} statements`,
+  );
 
   const result = {
     formSubmissions: formCount,
     formsAcceptedPerSecond: acceptedPerSecond,
+    formAcceptCost: acceptPer,
     formsProcessedPerSecond: processedPerSecond,
+    formProcessCost: processPer,
     smtpMessages: mailCount,
     smtpMessagesPerSecond: mailPerSecond,
+    smtpMessageCost: mailPer,
     machine: machineWatched.describe(),
   };
   await mkdir(path.join(root, 'bench/results'), { recursive: true });

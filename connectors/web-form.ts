@@ -6,7 +6,11 @@
  *             rendered, so that a bot can neither skip nor backdate the minimum fill time;
  *   _weft_key a random key per rendering: posting the same form twice is one submission;
  *   _weft_hp  a honeypot field, hidden from people: anything in it is a bot.
- * The static HTML snippet carries no stamp (it is pasted once) and is not held to the fill time.
+ * The static HTML snippet is pasted once, so it cannot carry a stamp of its own: its few lines of
+ * script fetch one (`GET …/stamp`) when the visitor's browser runs scripts. Without them (JavaScript
+ * off, an integration posting JSON) the post arrives stampless and is taken without the fill-time
+ * check, so the JS-off snippet still answers its first post with the 303; the honeypot, the rate
+ * limits and the duplicate check still apply. A stamp that is sent is always checked.
  * Storage, limits and processing: server/forms/.
  */
 import { createHash, createHmac } from 'node:crypto';
@@ -40,8 +44,8 @@ export function botProblem(
   if (honeypot !== undefined && honeypot !== '')
     return { field: controlFields.honeypot, reason: 'must be left empty' };
   const stamp = posted[controlFields.stamp];
-  if (typeof stamp !== 'string' || stamp === '') return undefined;
   const refuse = (reason: string) => ({ field: controlFields.stamp, reason });
+  if (typeof stamp !== 'string' || stamp === '') return undefined;
   const [ms] = stamp.split('.');
   if (!ms || !/^\d{1,15}$/.test(ms)) return refuse('is not a stamp this form issued');
   if (!safeEqual(issueStamp(form, Number(ms)), stamp)) return refuse('is not a stamp this form issued');

@@ -80,6 +80,18 @@ export const recordEmailParams = {
   additionalProperties: false,
 } as const;
 
+/** An email written on a record's page: to its address unless another is given. */
+export const recordEmailBody = {
+  type: 'object',
+  properties: {
+    to: { type: 'string', minLength: 3, maxLength: 320, title: 'To' },
+    subject: { type: 'string', minLength: 1, maxLength: 300, title: 'Subject' },
+    text: { type: 'string', minLength: 1, maxLength: 50000, title: 'Message' },
+  },
+  required: ['subject', 'text'],
+  additionalProperties: false,
+} as const;
+
 export const messagesQuery = {
   type: 'object',
   properties: {

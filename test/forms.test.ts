@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startEmailWorker } from '../server/email/email.ts';
-import { processSubmission, startFormWorker } from '../server/forms/form-process.ts';
+import { processSubmission, processSubmissions, startFormWorker } from '../server/forms/form-process.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 import { engineTestApp, eventually, straightFlow } from './helpers/engine.ts';
 import { startSmtpServer } from './helpers/smtp.ts';
@@ -107,6 +107,28 @@ test('the admin API refuses a form that cannot create its records, naming the fi
     .join(' | ');
   assert.match(reasons, /is not a field of Contacts/);
   assert.match(reasons, /firstName \(First Name\) is required by Contacts/);
+});
+
+test('the web-form trigger names its form: publishing with a form that does not exist is refused, in plain words', async () => {
+  const definition = straightFlow(
+    'Leads from a deleted form',
+    { type: 'trigger.webformSubmitted', params: { formId: '00000000-0000-4000-8000-000000000000' } },
+    [['post', 'feed.post', { text: 'New lead' }]],
+  );
+  const created = await admin.request('POST', '/api/flows', { name: definition.name, definition });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = created.json().id as string;
+  const refused = await admin.request('POST', `/api/flows/${id}/publish`);
+  assert.equal(refused.statusCode, 400, refused.body);
+  assert.match(refused.body, /web form chosen for \\"Form\\" no longer exists/);
+  const form = await createForm({ name: 'Exists', kind: 'lead', settings: leadSettings });
+  const fixed = await admin.request('PUT', `/api/flows/${id}/draft`, {
+    ...definition,
+    trigger: { ...definition.trigger, params: { formId: form.id } },
+  });
+  assert.equal(fixed.statusCode, 200, fixed.body);
+  const published = await admin.request('POST', `/api/flows/${id}/publish`);
+  assert.equal(published.statusCode, 200, published.body);
 });
 
 test('a plain HTML post (no JavaScript): 303 to the thank-you page; the contact is created, routed, tagged, the flow ran, the auto-response was sent', async () => {
@@ -342,4 +364,152 @@ test('the hosted page works without JavaScript: plain HTML with a signed stamp, 
     url: '/api/public/forms/00000000-0000-4000-8000-000000000000',
   });
   assert.equal(unknown.statusCode, 404);
+});
+
+test('the static snippet fetches its fill-time stamp; a stampless post (JavaScript off) is taken at once, a stamped one is checked', async () => {
+  const timed = await createForm({
+    name: 'Timed',
+    kind: 'lead',
+    settings: { ...leadSettings, minFillSeconds: 1 },
+  });
+  // The snippet: empty stamp and key slots, and the script that fills them from …/stamp.
+  assert.match(timed.embed.html, /name="_weft_t" value=""/);
+  assert.match(timed.embed.html, /name="_weft_key" value=""/);
+  assert.match(
+    timed.embed.html,
+    new RegExp(`fetch\\("http://localhost:80/api/public/forms/${timed.id}/stamp"\\)`),
+  );
+  const count = async () =>
+    (await db.selectFrom('webFormSubmissions').select('id').where('formId', '=', timed.id).execute()).length;
+
+  // JavaScript off: no stamp. The first complete post is stored and answered with the 303.
+  const stampless = await submit(timed.id, 'firstName=Ola&lastName=Lund&email=ola%40example.com');
+  assert.equal(stampless.statusCode, 303);
+  assert.equal(await count(), 1);
+  // A stamp that is sent is checked: one drawn just now is too quick, and the form comes back
+  // stamped from now (the refusal earns no head start).
+  const drawn = await app.inject({ method: 'GET', url: `/api/public/forms/${timed.id}/stamp` });
+  const now = encodeURIComponent((drawn.json() as { stamp: string }).stamp);
+  const hurried = await submit(
+    timed.id,
+    `firstName=Ada&lastName=Lund&email=ada%40example.com&_weft_t=${now}`,
+  );
+  assert.equal(hurried.statusCode, 422);
+  assert.match(hurried.body, /sent too quickly/);
+  const redrawn = /name="_weft_t" value="([^"]+)"/.exec(hurried.body)?.[1];
+  assert.ok(redrawn, 'the form comes back stamped');
+  const again = await submit(
+    timed.id,
+    `firstName=Ada&lastName=Lund&email=ada%40example.com&_weft_t=${encodeURIComponent(redrawn)}`,
+  );
+  assert.equal(again.statusCode, 422, 'sent back at once, it is still too quick');
+  assert.equal(await count(), 1);
+
+  // JavaScript on: the snippet's script fetches a stamp (CORS for the customer's site) …
+  const fetched = await app.inject({
+    method: 'GET',
+    url: `/api/public/forms/${timed.id}/stamp`,
+    headers: { origin: 'https://customer.example.com' },
+  });
+  assert.equal(fetched.statusCode, 200);
+  assert.equal(fetched.headers['access-control-allow-origin'], '*');
+  assert.equal(fetched.headers['cache-control'], 'no-store');
+  const { stamp, key } = fetched.json() as { stamp: string; key: string };
+  // … and a person takes more than the minimum fill time.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const sent = await submit(
+    timed.id,
+    `firstName=Ola&lastName=Lund&email=ola%40example.com&_weft_t=${encodeURIComponent(stamp)}&_weft_key=${key}`,
+  );
+  assert.equal(sent.statusCode, 303, sent.body);
+  assert.equal(await count(), 2);
+});
+
+test('posts arriving together are stored together: each counted against the limits in its turn, a repeat within the batch is the duplicate', async () => {
+  const busy = await createForm({
+    name: 'Busy',
+    kind: 'lead',
+    settings: { ...leadSettings, perIpPerMinute: 6 },
+  });
+  const post = (i: number, key?: string) =>
+    submit(
+      busy.id,
+      {
+        firstName: 'Bo',
+        lastName: `Batch${i}`,
+        email: `bo${i}@example.com`,
+        ...(key ? { _weft_key: key } : {}),
+      },
+      { 'x-test-ip': '10.9.9.9' },
+    );
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => post(i)));
+  assert.deepEqual(answers.map((a) => a.statusCode).sort(), [201, 201, 201, 201, 201, 201, 429, 429]);
+  const stored = await db
+    .selectFrom('webFormSubmissions')
+    .select('id')
+    .where('formId', '=', busy.id)
+    .execute();
+  assert.equal(stored.length, 6);
+  const ids = new Set(answers.filter((a) => a.statusCode === 201).map((a) => a.json().submissionId));
+  assert.deepEqual(new Set(stored.map((row) => row.id)), ids, 'each answer names its own stored submission');
+  for (const id of ids) await submission(id);
+
+  const twice = await createForm({ name: 'Twice', kind: 'lead', settings: leadSettings });
+  const key = 'same-rendering-key-0123456789';
+  const repeats = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      submit(twice.id, { firstName: 'Di', lastName: 'Dup', email: 'di@example.com', _weft_key: key }),
+    ),
+  );
+  const bodies = repeats.map((r) => r.json() as { submissionId: string; duplicate: boolean });
+  assert.deepEqual(bodies.map((b) => b.duplicate).sort(), [false, true, true, true, true]);
+  assert.equal(new Set(bodies.map((b) => b.submissionId)).size, 1, 'all name the one stored');
+  const rows = await db
+    .selectFrom('webFormSubmissions')
+    .select('id')
+    .where('formId', '=', twice.id)
+    .execute();
+  assert.equal(rows.length, 1);
+});
+
+test('the worker processes a batch in one transaction: a submission the module refuses is failed with its reason, the others are written', async () => {
+  const rows = await db
+    .insertInto('webFormSubmissions')
+    .values(
+      [
+        { firstName: 'Bat', lastName: 'One', email: 'bat1@example.com' },
+        { firstName: 'Bat', lastName: 'Two', email: 'not an address' },
+        { firstName: 'Bat', lastName: 'Three', email: 'bat3@example.com' },
+      ].map((values, i) => ({
+        formId: lead.id,
+        submissionKey: `batch-test-${i}`,
+        values: JSON.stringify(values),
+        ip: '10.1.1.1',
+        origin: null,
+      })),
+    )
+    .returning('id')
+    .execute();
+  await processSubmissions(
+    db,
+    boss,
+    app.settings,
+    rows.map((row) => row.id),
+  );
+  const after = await db
+    .selectFrom('webFormSubmissions')
+    .select(['id', 'status', 'error', 'recordId'])
+    .where(
+      'id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .execute();
+  const byId = new Map(after.map((row) => [row.id, row]));
+  const [one, two, three] = rows.map((row) => byId.get(row.id));
+  assert.equal(one?.status, 'processed');
+  assert.equal(three?.status, 'processed');
+  assert.equal(two?.status, 'failed');
+  assert.match(two?.error ?? '', /email/);
+  assert.ok(one?.recordId && three?.recordId);
 });

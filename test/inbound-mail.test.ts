@@ -4,6 +4,7 @@ import { ImapFlow } from 'imapflow';
 import { sql } from 'kysely';
 import nodemailer from 'nodemailer';
 import { captureInboundMessage, onInboundMessage } from '../server/inbound-mail/capture.ts';
+import { imapIdleEnabled, startMailWatchers } from '../server/inbound-mail/imap-poller.ts';
 import { startSmtpListener } from '../server/inbound-mail/smtp-listener.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 import { startDovecot } from './helpers/dovecot.ts';
@@ -237,4 +238,105 @@ test('an IMAP mailbox on dovecot: polled, each message captured once, also after
   const failed = await poll();
   assert.equal(failed.captured, 0);
   assert.ok(failed.error, 'a failing mailbox says why, and nothing crashes');
+});
+
+test('IMAP IDLE: a message appended once the watch is up is captured within two seconds, without waiting for the poll; the watch comes back after the server drops it', async () => {
+  const server = await startDovecot('idler', 'idle-password');
+  const imap = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: false,
+    auth: { user: server.user, pass: server.password },
+    logger: false,
+  });
+  await imap.connect();
+  onTestEnd(() => imap.logout().catch(() => undefined));
+  const mail = (id: number) =>
+    `From: Ida Idle <ida@example.com>\r\nTo: inbox@crm.test\r\nSubject: Idle ${id}\r\nMessage-ID: <idle-${id}@example.com>\r\nDate: Mon, 1 Dec 2026 10:00:00 +0000\r\n\r\nBody ${id}\r\n`;
+  const ida = await create('contacts', { firstName: 'Ida', lastName: 'Idle', email: 'ida@example.com' });
+  const created = await admin.request('POST', '/api/inbound-mail/mailboxes', {
+    name: 'Idle inbox',
+    host: server.host,
+    port: server.port,
+    tls: false,
+    username: server.user,
+    password: server.password,
+    pollSeconds: 3600,
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const mailboxId = created.json().id as string;
+  // As the server does (queue.ts → startMailPoller): watchers unless WEFT_IMAP_IDLE=0.
+  const watchers = imapIdleEnabled() ? startMailWatchers(db) : undefined;
+  onTestEnd(async () => watchers?.stop());
+  const idling = () => watchers?.state(mailboxId) === 'idling';
+  if (watchers) await eventually(async () => idling(), 'the watch to idle', 5000);
+  else await new Promise((resolve) => setTimeout(resolve, 1000));
+
+  const captured = (n: number) => async () => (await emailsOf('contacts', ida.id as string)).length >= n;
+  const started = Date.now();
+  await imap.append('INBOX', mail(1));
+  await eventually(captured(1), 'the message, pushed by IDLE', 2000);
+  const ms = Date.now() - started;
+  assert.ok(ms < 2000, `captured in ${ms} ms`);
+
+  // The server drops every connection (dovecot's `kick` is not there: its process is told to
+  // reload instead → close the client sockets the hard way): the watch reconnects with backoff.
+  assert.ok(watchers);
+  const watch = (watchers as unknown as { watches: Map<string, { client?: ImapFlow }> }).watches.get(
+    mailboxId,
+  );
+  watch?.client?.close();
+  await eventually(async () => !idling() || undefined, 'the watch to notice');
+  await eventually(async () => idling(), 'the watch to come back', 10_000);
+  await imap.append('INBOX', mail(2));
+  await eventually(captured(2), 'the next message after the reconnect', 2000);
+});
+
+test('an email written on the record page is sent through the outbox, logged on the record, and fires the outbound email trigger; "do not email" is honoured', async () => {
+  const flowId = await publish(
+    straightFlow('Sent to customers', { type: 'trigger.emailOutbound', params: { subject: 'your order' } }, [
+      ['post', 'feed.post', { text: 'Sent: {{trigger.subject}}' }],
+    ]),
+  );
+  const olga = await create('contacts', { firstName: 'Olga', lastName: 'Sent', email: 'olga@example.com' });
+  const sent = await admin.request('POST', `/api/inbound-mail/records/contacts/${olga.id}/emails`, {
+    subject: 'About your order',
+    text: 'Hello Olga,\nit ships today.',
+  });
+  assert.equal(sent.statusCode, 201, sent.body);
+  const [logged] = await emailsOf('contacts', olga.id as string);
+  assert.equal(logged?.direction, 'outbound');
+  assert.equal(logged?.subject, 'About your order');
+  const outbox = await db
+    .selectFrom('emailOutbox')
+    .select(['to', 'recordId'])
+    .where('id', '=', sent.json().id)
+    .executeTakeFirstOrThrow();
+  assert.deepEqual(outbox.to, ['olga@example.com']);
+  const run = await eventually(
+    () =>
+      db.selectFrom('flowRuns').select(['id', 'recordId']).where('flowId', '=', flowId).executeTakeFirst(),
+    'the outbound email flow',
+  );
+  assert.equal(run.recordId, olga.id);
+
+  const quiet = await create('contacts', {
+    firstName: 'Quinn',
+    lastName: 'Quiet',
+    email: 'quinn@example.com',
+    doNotEmail: true,
+  });
+  const refused = await admin.request('POST', `/api/inbound-mail/records/contacts/${quiet.id}/emails`, {
+    subject: 'Hi',
+    text: 'Hello',
+  });
+  assert.equal(refused.statusCode, 422, refused.body);
+  assert.match(refused.json().error.details[0].reason, /Do not email/);
+  const nobody = await create('contacts', { firstName: 'No', lastName: 'Address' });
+  const noAddress = await admin.request('POST', `/api/inbound-mail/records/contacts/${nobody.id}/emails`, {
+    subject: 'Hi',
+    text: 'Hello',
+  });
+  assert.equal(noAddress.statusCode, 400);
+  assert.equal(noAddress.json().error.details[0].field, 'to');
 });

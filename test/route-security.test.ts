@@ -23,6 +23,7 @@ const publicRoutes = new Set([
   'GET /api/public/forms/:id/thanks', // its thank-you page
   'GET /api/public/forms/:id/definition', // what the embed script draws
   'GET /api/public/forms/:id/embed.js', // the embed script
+  'GET /api/public/forms/:id/stamp', // a fill-time stamp for the static snippet (no data)
   'POST /api/public/forms/:id/submit', // a submission
   // Marketing (server/marketing/tracking-routes.ts): what recipients and the customer's website reach.
   'GET /api/t/o/:token', // open pixel: the token, signed for one mail and purpose, is the credential

@@ -20,7 +20,8 @@ export type ReferenceKind =
   | 'record'
   | 'field'
   | 'fieldValues'
-  | 'roles';
+  | 'roles'
+  | 'form';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,6 +34,7 @@ const what: Record<ReferenceKind, string> = {
   field: 'field',
   fieldValues: 'field',
   roles: 'role',
+  form: 'web form',
 };
 
 interface Reference {
@@ -90,7 +92,11 @@ export function referencesOf(definition: unknown): Reference[] {
 
 const templated = (value: unknown) => typeof value === 'string' && value.includes('{{');
 
-async function existing(db: Db, table: 'users' | 'groups' | 'lists', ids: string[]): Promise<Set<string>> {
+async function existing(
+  db: Db,
+  table: 'users' | 'groups' | 'lists' | 'webForms',
+  ids: string[],
+): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await db.selectFrom(table).select('id').where('id', 'in', ids).execute();
   return new Set(rows.map((row) => row.id));
@@ -105,10 +111,11 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
         .map((r) => r.value as string),
     ),
   ];
-  const [users, groups, lists] = await Promise.all([
+  const [users, groups, lists, forms] = await Promise.all([
     existing(db, 'users', ids(['user', 'assignee'])),
     existing(db, 'groups', ids(['group', 'assignee'])),
     existing(db, 'lists', ids(['list'])),
+    existing(db, 'webForms', ids(['form'])),
   ]);
   const problems: FlowProblem[] = [];
   const problem = (reference: Reference, message: string) =>
@@ -185,6 +192,7 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
     else if (kind === 'group' && !groups.has(value)) gone(reference);
     else if (kind === 'assignee' && !users.has(value) && !groups.has(value)) gone(reference);
     else if (kind === 'list' && !lists.has(value)) gone(reference);
+    else if (kind === 'form' && !forms.has(value)) gone(reference);
     else if (kind === 'record') {
       const module = reference.module ? await findModule(db, reference.module) : undefined;
       if (!module) continue;

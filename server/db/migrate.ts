@@ -21,6 +21,7 @@ import * as hardening from './migrations/0019-hardening.ts';
 import * as feedNotify from './migrations/0020-feed-notify.ts';
 import * as parity from './migrations/0022-parity.ts';
 import * as marketing from './migrations/0023-marketing.ts';
+import * as connectorsSpeed from './migrations/0025-connectors-speed.ts';
 import * as mailSenders from './migrations/0026-mail-senders.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '0020-feed-notify': feedNotify,
   '0022-parity': parity,
   '0023-marketing': marketing,
+  '0025-connectors-speed': connectorsSpeed,
   '0026-mail-senders': mailSenders,
 };
 

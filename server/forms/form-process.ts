@@ -75,17 +75,55 @@ export async function processSubmission(
     // The values were checked on arrival; a module changed since, or a unique field taken, is
     // the submission's problem, not a reason to retry: it is kept, failed, with the reason.
     if (!(error instanceof WeftError) || error.statusCode >= 500) throw error;
-    const details = Array.isArray(error.details)
-      ? (error.details as { field: string; reason: string }[]).map((p) => `${p.field} ${p.reason}`).join('; ')
-      : '';
-    await db
-      .updateTable('webFormSubmissions')
-      .set({ status: 'failed', error: details || error.message, processedAt: new Date() })
-      .where('id', '=', submissionId)
-      .where('status', '=', 'received')
-      .execute();
+    await markFailed(db, submissionId, error);
     return null;
   }
+}
+
+/**
+ * A batch of submissions in one transaction (one commit, not one per submission), each behind
+ * its own savepoint: a submission refused by the module (a 4xx) is marked failed and the rest
+ * go on. One that fails otherwise (the database) is rolled back alone and retried on its own
+ * once the others have committed; if it fails again the batch's jobs are retried, and the
+ * submissions already processed are left as they are (only a `received` one is taken).
+ */
+export async function processSubmissions(
+  db: Db,
+  boss: PgBoss | null,
+  settings: SettingsService,
+  submissionIds: string[],
+): Promise<void> {
+  if (submissionIds.length <= 1) {
+    for (const id of submissionIds) await processSubmission(db, boss, settings, id);
+    return;
+  }
+  const alone: string[] = [];
+  await db.transaction().execute(async (trx) => {
+    for (const id of submissionIds) {
+      await sql`savepoint weft_submission`.execute(trx);
+      try {
+        await processOne(trx, boss, settings, id);
+        await sql`release savepoint weft_submission`.execute(trx);
+      } catch (error) {
+        await sql`rollback to savepoint weft_submission`.execute(trx);
+        if (error instanceof WeftError && error.statusCode < 500) await markFailed(trx, id, error);
+        else alone.push(id);
+      }
+    }
+  });
+  for (const id of alone) await processSubmission(db, boss, settings, id);
+}
+
+async function markFailed(db: Db, submissionId: string, error: WeftError): Promise<void> {
+  const details = Array.isArray(error.details)
+    ? (error.details as { field: string; reason: string }[]).map((p) => `${p.field} ${p.reason}`).join('; ')
+    : '';
+  await db
+    .updateTable('webFormSubmissions')
+    .set({ status: 'failed', error: details || error.message, processedAt: new Date() })
+    .where('id', '=', submissionId)
+    .where('status', '=', 'received')
+    .execute();
 }
 
 async function processOne(
@@ -277,7 +315,12 @@ export async function startFormWorker(boss: PgBoss, db: Db, settings: SettingsSe
     formsQueue,
     { batchSize: 50, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: 2 },
     async (jobs) => {
-      for (const job of jobs) await processSubmission(db, boss, settings, job.data.id);
+      await processSubmissions(
+        db,
+        boss,
+        settings,
+        jobs.map((job) => job.data.id),
+      );
     },
   );
 }

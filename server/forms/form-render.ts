@@ -109,7 +109,13 @@ export function formHtml(
   form: WebForm,
   fields: PublicField[],
   action: string,
-  extra: { stamp?: string; values?: Record<string, unknown>; problems?: FieldProblem[] } = {},
+  extra: {
+    stamp?: string;
+    /** The static snippet: empty stamp and key fields its script fills in (`stampScript`). */
+    stampSlots?: boolean;
+    values?: Record<string, unknown>;
+    problems?: FieldProblem[];
+  } = {},
 ): string {
   const errors = new Map((extra.problems ?? []).map((problem) => [problem.field, problem.reason]));
   const general = (extra.problems ?? []).filter(
@@ -120,6 +126,9 @@ export function formHtml(
     extra.stamp ? `<input type="hidden" name="${controlFields.stamp}" value="${html(extra.stamp)}">` : '',
     extra.stamp
       ? `<input type="hidden" name="${controlFields.key}" value="${randomBytes(18).toString('base64url')}">`
+      : '',
+    extra.stampSlots
+      ? `<input type="hidden" name="${controlFields.stamp}" value=""><input type="hidden" name="${controlFields.key}" value="">`
       : '',
   ].join('');
   return [
@@ -144,10 +153,9 @@ export function hostedPage(
   action: string,
   extra: Parameters<typeof formHtml>[3] = {},
 ): string {
-  const alert =
-    extra.problems && extra.problems.length > 0
-      ? '<div class="weft-alert" role="alert">Please correct the fields marked below.</div>'
-      : '';
+  const alert = (extra.problems ?? []).some((problem) => fields.some((field) => field.name === problem.field))
+    ? '<div class="weft-alert" role="alert">Please correct the fields marked below.</div>'
+    : '';
   return page(form.name, `<h1>${html(form.name)}</h1>${alert}${formHtml(form, fields, action, extra)}`);
 }
 
@@ -162,9 +170,19 @@ export function snippets(form: WebForm, fields: PublicField[], base: string) {
   const action = `${base}/api/public/forms/${form.id}/submit`;
   return {
     hostedUrl: `${base}/api/public/forms/${form.id}`,
-    html: `<style>.weft-hp{position:absolute;left:-10000px}</style>\n${formHtml(form, fields, action)}`,
+    html: `<style>.weft-hp{position:absolute;left:-10000px}</style>\n${formHtml(form, fields, action, { stampSlots: true })}\n${stampScript(form.id, base)}`,
     script: `<div data-weft-form="${form.id}"></div>\n<script src="${base}/api/public/forms/${form.id}/embed.js" async></script>`,
   };
+}
+
+/**
+ * The static snippet's few lines of script: the rendering's fill-time stamp and key, fetched
+ * when the page loads (a pasted snippet cannot carry its own). With scripts off (or refused by
+ * the site's CSP) the post goes without, and Weft answers with the form to send again.
+ */
+export function stampScript(formId: string, base: string): string {
+  const url = `${base}/api/public/forms/${formId}/stamp`;
+  return `<script>(function(f){fetch(${JSON.stringify(url)}).then(function(r){return r.json()}).then(function(s){f.elements.${controlFields.stamp}.value=s.stamp;f.elements.${controlFields.key}.value=s.key}).catch(function(){})})(document.currentScript.previousElementSibling)</script>`;
 }
 
 /**

@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { issueStamp, maxFormBodyBytes, type SubmittedValues } from '../../connectors/web-form.ts';
+import {
+  controlFields,
+  issueStamp,
+  maxFormBodyBytes,
+  type SubmittedValues,
+} from '../../connectors/web-form.ts';
 import { formParams, submissionBody } from '../../schemas/forms.ts';
 import { type FieldProblem, WeftError } from '../platform/errors.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
@@ -109,6 +115,25 @@ export const publicFormRoutes: RoutePlugin = async (app) => {
   );
 
   app.get(
+    '/forms/:id/stamp',
+    {
+      config: publicConfig,
+      schema: {
+        tags,
+        summary: 'A fill-time stamp and a submission key for one rendering (the static snippet fetches them)',
+        params: formParams,
+        security: [],
+      },
+    },
+    async (request, reply) => {
+      const form = await loadPublicForm(app.db, request.params.id);
+      allowOrigin(reply, form, request.headers.origin);
+      reply.header('cache-control', 'no-store');
+      return { stamp: issueStamp(form, Date.now()), key: randomBytes(18).toString('base64url') };
+    },
+  );
+
+  app.get(
     '/forms/:id/embed.js',
     { config: publicConfig, schema: { tags, summary: 'The embed script', params: formParams, security: [] } },
     async (request, reply) => {
@@ -202,13 +227,19 @@ export const publicFormRoutes: RoutePlugin = async (app) => {
         if (form && plain && (error.kind === 'VALIDATION' || error.kind === 'UNPROCESSABLE')) {
           const { fields } = resolveFields(form.kind, form.settings, await formModules(app.db));
           pageHeaders(reply, form);
+          const problems = (error.details as FieldProblem[] | undefined) ?? [
+            { field: 'form', reason: error.message },
+          ];
           return reply.code(error.statusCode).send(
             hostedPage(form, publicFields(fields), `${base(request)}/api/public/forms/${form.id}/submit`, {
-              stamp: issueStamp(form, Date.now() - (form.settings.minFillSeconds ?? 3) * 1000),
+              // Field errors come only after the bot checks passed: the time already spent counts.
+              // Anything the bot checks refused gets a stamp from now (a refusal earns no head start).
+              stamp: issueStamp(
+                form,
+                Date.now() - (error.kind === 'VALIDATION' ? (form.settings.minFillSeconds ?? 3) * 1000 : 0),
+              ),
               values: posted,
-              problems: (error.details as FieldProblem[] | undefined) ?? [
-                { field: 'form', reason: error.message },
-              ],
+              problems,
             }),
           );
         }

@@ -11,36 +11,58 @@ export interface Limit {
 const windowSeconds = 60;
 
 /**
- * Fixed one-minute windows counted in PostgreSQL, so a limit holds across every process
- * serving the public endpoints. All the limits of a request are counted in one statement;
- * the first one over its maximum answers 429 with Retry-After (the rest of the window).
+ * Fixed one-minute windows counted in PostgreSQL (table `rate_limits`, unlogged: counters need
+ * no crash safety), so a limit holds across every process serving the public endpoints. The
+ * limits of many requests are counted in one statement (`countLimits`: a batch of accepts);
+ * each request then learns its own place in the window, and the first limit it is over
+ * answers 429 with Retry-After (the rest of the window).
  */
-export async function hitLimits(db: Db, limits: Limit[], nowMs = Date.now()): Promise<void> {
-  if (limits.length === 0) return;
+export async function countLimits(
+  db: Db,
+  requests: Limit[][],
+  nowMs = Date.now(),
+): Promise<(WeftError | null)[]> {
+  const counts = new Map<string, number>();
+  for (const limits of requests) for (const { key } of limits) counts.set(key, (counts.get(key) ?? 0) + 1);
+  if (counts.size === 0) return requests.map(() => null);
   const start = new Date(Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds * 1000);
-  // Sorted: concurrent requests lock their rows in one order, so they never deadlock.
-  const keys = limits.map((limit) => limit.key).sort();
+  // Sorted: concurrent statements lock their rows in one order, so they never deadlock.
+  const keys = [...counts.keys()].sort();
   const { rows } = await sql<{ key: string; hits: number }>`
     insert into rate_limits (key, window_start, hits)
-    select k, ${start}, 1 from unnest(${keys}::text[]) as k
-    on conflict (key, window_start) do update set hits = rate_limits.hits + 1
+    select k, ${start}, n from unnest(${keys}::text[], ${keys.map((key) => counts.get(key))}::int[]) as t(k, n)
+    on conflict (key, window_start) do update set hits = rate_limits.hits + excluded.hits
     returning key, hits
   `.execute(db);
+  // Each request's hit number: the window's count before this statement, plus its place in the batch.
+  const next = new Map(rows.map((row) => [row.key, row.hits - (counts.get(row.key) ?? 0)]));
   const retryAfter = String(Math.max(1, Math.ceil((start.getTime() + windowSeconds * 1000 - nowMs) / 1000)));
-  for (const limit of limits) {
-    const hits = rows.find((row) => row.key === limit.key)?.hits ?? 0;
-    if (hits > limit.max)
-      throw new WeftError(
-        'RATE_LIMITED',
-        `Too many submissions: at most ${limit.max} a minute. Try again in ${retryAfter} s.`,
-        undefined,
-        { 'retry-after': retryAfter },
-      );
-  }
+  const answers = requests.map((limits) => {
+    let over: WeftError | null = null;
+    for (const limit of limits) {
+      const hit = (next.get(limit.key) ?? 0) + 1;
+      next.set(limit.key, hit);
+      if (hit > limit.max && !over)
+        over = new WeftError(
+          'RATE_LIMITED',
+          `Too many submissions: at most ${limit.max} a minute. Try again in ${retryAfter} s.`,
+          undefined,
+          { 'retry-after': retryAfter },
+        );
+    }
+    return over;
+  });
   // Old windows are swept now and then by whoever is counting.
   if (Math.random() < 0.01)
     await db
       .deleteFrom('rateLimits')
       .where('windowStart', '<', new Date(nowMs - 3600_000))
       .execute();
+  return answers;
+}
+
+/** One request's limits: throws the 429 when it is over one. */
+export async function hitLimits(db: Db, limits: Limit[], nowMs = Date.now()): Promise<void> {
+  const [over] = await countLimits(db, [limits], nowMs);
+  if (over) throw over;
 }

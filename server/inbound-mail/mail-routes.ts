@@ -4,16 +4,23 @@ import {
   mailboxParams,
   mailboxPatch,
   messagesQuery,
+  recordEmailBody,
   recordEmailParams,
 } from '../../schemas/inbound-mail.ts';
+import { queueEmail } from '../email/email.ts';
 import { audit } from '../platform/audit.ts';
 import { requireAdmin, requireScope } from '../platform/authz.ts';
-import { notFound } from '../platform/errors.ts';
+import { notFound, WeftError } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { getRecord } from '../records/records.ts';
-import { pollMailbox } from './imap-poller.ts';
+import { mailWatchers, pollMailbox } from './imap-poller.ts';
 import { encryptSecret } from './secrets.ts';
+
+/** The IDLE watchers (when running in this process) follow a mailbox added, changed or removed. */
+function followMailboxes(): void {
+  void mailWatchers?.sync().catch(() => undefined);
+}
 
 const tags = ['inbound mail'];
 const mailboxColumns = [
@@ -94,6 +101,7 @@ export const inboundMailRoutes: RoutePlugin = async (app) => {
         );
         return created;
       });
+      followMailboxes();
       return reply.code(201).send(row);
     },
   );
@@ -111,6 +119,7 @@ export const inboundMailRoutes: RoutePlugin = async (app) => {
         .returning(mailboxColumns)
         .executeTakeFirst();
       if (!row) throw notFound('Mailbox');
+      followMailboxes();
       return row;
     },
   );
@@ -125,6 +134,7 @@ export const inboundMailRoutes: RoutePlugin = async (app) => {
         .where('id', '=', request.params.id)
         .executeTakeFirst();
       if (deleted.numDeletedRows === 0n) throw notFound('Mailbox');
+      followMailboxes();
       return reply.code(204).send();
     },
   );
@@ -181,6 +191,51 @@ export const inboundMailRoutes: RoutePlugin = async (app) => {
         .limit(200)
         .execute();
       return { items };
+    },
+  );
+
+  app.post(
+    '/records/:module/:id/emails',
+    {
+      schema: {
+        tags,
+        summary: 'Send an email about a record (logged on it; the outbound email trigger fires)',
+        params: recordEmailParams,
+        body: recordEmailBody,
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { module, id } = request.params;
+      requireScope(principal, module, 'view');
+      const record = await getRecord(app.db, principal, module, id);
+      const to = request.body.to ?? (typeof record.email === 'string' ? record.email : '');
+      if (!to)
+        throw new WeftError('VALIDATION', 'to: this record has no email address', [
+          { field: 'to', reason: 'is required: this record has no email address' },
+        ]);
+      if (record.doNotEmail === true)
+        throw new WeftError('UNPROCESSABLE', 'This contact asked not to be emailed ("Do not email")', [
+          { field: 'to', reason: 'asked not to be emailed ("Do not email")' },
+        ]);
+      const sent = await app.db.transaction().execute(async (trx) => {
+        const queued = await queueEmail(trx, app.boss, await app.settings.get(), {
+          to,
+          subject: request.body.subject,
+          text: request.body.text,
+          module,
+          recordId: id,
+        });
+        await audit(
+          trx,
+          actorOf(request),
+          'email.send',
+          { type: module, id },
+          { to, subject: request.body.subject },
+        );
+        return queued;
+      });
+      return reply.code(201).send(sent);
     },
   );
 };

@@ -123,3 +123,49 @@ test('Admin → Email capture: dropbox and support addresses saved; a malformed 
   });
   assert.deepEqual(unexpectedErrors(pageErrors), []);
 });
+
+test('the web-form trigger picks its form by name in the node panel; the form’s id is what the draft keeps', async () => {
+  const form = await admin.request('POST', '/api/forms', {
+    name: 'Contact us',
+    kind: 'lead',
+    settings: {
+      fields: [
+        { name: 'firstName', required: true },
+        { name: 'lastName', required: true },
+        { name: 'email', required: true },
+      ],
+    },
+  });
+  assert.equal(form.statusCode, 201, form.body);
+  const formId = form.json().id as string;
+  const created = await admin.request('POST', '/api/flows', {
+    name: 'Web leads',
+    definition: {
+      name: 'Web leads',
+      trigger: { type: 'trigger.webformSubmitted', params: {} },
+      nodes: [{ id: 'post', type: 'feed.post', params: { text: 'New lead' }, position: { x: 0, y: 100 } }],
+      edges: [{ source: 'trigger', target: 'post' }],
+    },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const flowId = created.json().id as string;
+  await page.goto(`${base}/flows/${flowId}`);
+  await page.getByTestId('node-trigger').click();
+  await page.getByRole('tab', { name: 'Node' }).click();
+  const panel = page.getByTestId('node-panel');
+  const picker = panel.getByRole('textbox', { name: 'Form' });
+  await picker.click();
+  await page.getByRole('option', { name: 'Contact us' }).click();
+  assert.equal(await picker.inputValue(), 'Contact us');
+  const deadline = Date.now() + 10_000;
+  let kept: unknown;
+  while (Date.now() < deadline) {
+    const draft = (await admin.request('GET', `/api/flows/${flowId}`)).json().draft;
+    kept = draft.trigger.params.formId;
+    if (kept === formId) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.equal(kept, formId, 'autosaved with the form’s id');
+  await shot(page, 'webform-trigger-picker');
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+});

@@ -167,7 +167,7 @@ test('a visitor on another site submits the script-embedded form (JSON over fetc
   await visitor.context.close();
 });
 
-test('the plain HTML snippet with JavaScript disabled: errors drawn into the form, then 303 to the thank-you page', async () => {
+test('the plain HTML snippet with JavaScript disabled: a field error is drawn again by Weft with the values kept; then 303 to the thank-you page', async () => {
   // Over the real listener, as the builder reads it: the snippet's action names this host and port.
   const form = await (
     await fetch(`${base}/api/forms/${formId}`, { headers: { cookie: admin.cookie } })
@@ -179,7 +179,8 @@ test('the plain HTML snippet with JavaScript disabled: errors drawn into the for
   await plain.getByLabel('First Name').fill('Alan');
   await plain.getByLabel('Email').fill('alan@example.com');
   await plain.getByRole('button', { name: 'Submit' }).click();
-  // Last name missing: the form comes back from Weft with the error next to the field.
+  // No script: the post arrives without a stamp and is checked at once; the missing last name
+  // brings the form back from Weft with the values kept and the field marked.
   await plain.getByText('Please correct the fields marked below.').waitFor();
   assert.equal(await plain.getByLabel('First Name').inputValue(), 'Alan');
   await shot(plain, 'web-form-plain-error');
@@ -189,4 +190,25 @@ test('the plain HTML snippet with JavaScript disabled: errors drawn into the for
   assert.equal(new URL(plain.url()).pathname, `/api/public/forms/${formId}/thanks`);
   await checkLead('alan@example.com', 'plain form');
   await context.close();
+});
+
+test('the plain HTML snippet with JavaScript on: its script fetches the stamp, the post goes straight through (303)', async () => {
+  const form = await (
+    await fetch(`${base}/api/forms/${formId}`, { headers: { cookie: admin.cookie } })
+  ).json();
+  site.html = form.embed.html;
+  const visitor = await openPage(browser);
+  await visitor.page.goto(`${siteOrigin}/`);
+  await visitor.page.waitForFunction(
+    () => (document.querySelector('input[name="_weft_t"]') as HTMLInputElement | null)?.value !== '',
+  );
+  await visitor.page.getByLabel('First Name').fill('Ada');
+  await visitor.page.getByLabel('Last Name').fill('Byron');
+  await visitor.page.getByLabel('Email').fill('ada@example.com');
+  await visitor.page.waitForTimeout(2000);
+  await visitor.page.getByRole('button', { name: 'Submit' }).click();
+  await visitor.page.getByRole('status').getByText('Thank you: we received your message.').waitFor();
+  await checkLead('ada@example.com', 'plain form with a script');
+  assert.deepEqual(unexpectedErrors(visitor.pageErrors), []);
+  await visitor.context.close();
 });

@@ -21,6 +21,7 @@ import { type FieldDef, type ModuleDef, useModules } from '../console/console-ap
 import type { Variable } from '../model/variables.ts';
 import {
   fieldOptions,
+  formOptions,
   listOptions,
   peopleOptions,
   type RefKind,
@@ -117,6 +118,7 @@ export function ReferenceWidget(props: WidgetProps) {
         clearTimeout(timer);
       };
     } else if (kind === 'field') done(fieldOptions(module));
+    else if (kind === 'form') formOptions().then(done, failed);
     return () => {
       live = false;
     };

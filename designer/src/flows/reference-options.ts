@@ -13,7 +13,7 @@ export interface RefOption {
   group?: string;
 }
 
-export type RefKind = 'user' | 'group' | 'assignee' | 'list' | 'record' | 'field' | 'fieldValues';
+export type RefKind = 'user' | 'group' | 'assignee' | 'list' | 'record' | 'field' | 'fieldValues' | 'form';
 
 export const refNoun: Record<RefKind, string> = {
   user: 'user',
@@ -23,6 +23,7 @@ export const refNoun: Record<RefKind, string> = {
   record: 'record',
   field: 'field',
   fieldValues: 'field',
+  form: 'web form',
 };
 
 interface UserRow {
@@ -70,6 +71,19 @@ export function listOptions() {
     },
   );
   return lists;
+}
+
+/** Web forms by name, with their kind (the web-form trigger's filter); read fresh each time. */
+export async function formOptions(): Promise<RefOption[]> {
+  const page = await api<{ items: { id: string; name: string; kind: string; active: boolean }[] }>(
+    'GET',
+    '/forms',
+  );
+  return page.items.map((form) => ({
+    value: form.id,
+    label: form.active ? form.name : `${form.name} (inactive)`,
+    group: form.kind === 'case' ? 'Service-case forms' : 'Web-lead forms',
+  }));
 }
 
 /** The name a record goes by: its module's display fields, joined. */

@@ -28,6 +28,7 @@ const refNoun: Record<string, string> = {
   record: 'a record',
   field: 'a field',
   fieldValues: 'at least one field to set',
+  form: 'a web form',
 };
 
 const article = (noun: string) => (/^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`);

@@ -29,6 +29,7 @@ import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console
 import { statusLabel } from '../executions/executions-api.ts';
 import { postTypeLabel } from '../feed/post-types.ts';
 import { MacroButton } from '../macros/macro-button.tsx';
+import { RecordMail } from '../inbound-mail/record-mail.tsx';
 import { RecordEmails } from '../marketing/record-emails.tsx';
 import { ProcessWidget } from '../processes/process-widget.tsx';
 import { navigate } from '../router.ts';
@@ -146,6 +147,7 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
           );
         }}
       />
+      <RecordMail module={module.name} id={id} />
     </Stack>
   );
 

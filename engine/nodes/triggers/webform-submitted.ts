@@ -8,6 +8,8 @@ const params = {
       type: 'string',
       format: 'uuid',
       title: 'Form',
+      // Picked by name in the designer; a form that does not exist is a publish problem.
+      'x-weft-ref': 'form',
       description: 'Only this form’s submissions (any form when empty)',
     },
     conditions: conditionsParam,
