@@ -1,6 +1,6 @@
 import type { Db } from '../db/index.ts';
 import { columnName, recordsDb } from '../studio/fields.ts';
-import { findModule } from '../studio/modules.ts';
+import { findModule, underSchemaToken } from '../studio/modules.ts';
 
 /** What a masked value reads as. */
 export const maskedValue = '•••';
@@ -31,14 +31,17 @@ export async function maskHiddenValues(
 ): Promise<string> {
   const module = await findModule(db, moduleName);
   if (!module) return text;
-  const hidden = await db
-    .selectFrom('roleFieldPermissions')
-    .select('field')
-    .distinct()
-    .where('module', '=', module.name)
-    .where('access', '=', 'hidden')
-    .execute();
-  const fields = module.fields.filter((field) => hidden.some((row) => row.field === field.name));
+  const hidden = await underSchemaToken(db, 'hiddenFields', async (read) =>
+    (
+      await read
+        .selectFrom('roleFieldPermissions')
+        .select(['module', 'field'])
+        .distinct()
+        .where('access', '=', 'hidden')
+        .execute()
+    ).map((row) => `${row.module}.${row.field}`),
+  );
+  const fields = module.fields.filter((field) => hidden.includes(`${module.name}.${field.name}`));
   if (fields.length === 0) return text;
   const row = await recordsDb(db)
     .selectFrom(module.table)

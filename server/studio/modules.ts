@@ -138,11 +138,15 @@ async function schemaToken(db: Db): Promise<string> {
   return token;
 }
 
-/** The module definitions as `db` sees them: one small query, or none in a pinned transaction. */
-async function readModules(db: Db): Promise<readonly ModuleDefinition[]> {
+function currentToken(db: Db): Promise<string> {
   const pin = pinned.get(db);
   if (pin && !pin.token) pin.token = schemaToken(db);
-  const token = await (pin?.token ?? schemaToken(db));
+  return pin?.token ?? schemaToken(db);
+}
+
+/** The module definitions as `db` sees them: one small query, or none in a pinned transaction. */
+async function readModules(db: Db): Promise<readonly ModuleDefinition[]> {
+  const token = await currentToken(db);
   let modules = byToken.get(token);
   if (!modules) {
     modules = loadModules(db);
@@ -151,6 +155,30 @@ async function readModules(db: Db): Promise<readonly ModuleDefinition[]> {
     for (const old of byToken.keys()) if (byToken.size > keptTokens) byToken.delete(old);
   }
   return modules;
+}
+
+/** Values derived from what the schema token covers, by token and then by the caller's key. */
+const derivedByToken = new Map<string, Map<string, Promise<unknown>>>();
+
+/**
+ * Something derived from the definitions or the field permissions (which the token also
+ * covers, migration 0032), read once per token: `load` runs when the token has changed.
+ */
+export async function underSchemaToken<T>(db: Db, key: string, load: (db: Db) => Promise<T>): Promise<T> {
+  const token = await currentToken(db);
+  let derived = derivedByToken.get(token);
+  if (!derived) {
+    derived = new Map();
+    derivedByToken.set(token, derived);
+    for (const old of derivedByToken.keys()) if (derivedByToken.size > keptTokens) derivedByToken.delete(old);
+  }
+  let value = derived.get(key) as Promise<T> | undefined;
+  if (!value) {
+    value = load(db);
+    derived.set(key, value);
+    value.catch(() => derived.delete(key));
+  }
+  return value;
 }
 
 export async function listModules(db: Db): Promise<readonly ModuleDefinition[]> {
