@@ -133,7 +133,8 @@ export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> 
       insert into feed_posts (type, text, author_id, module, record_id, target_user_id, visibility)
       values (${input.type}, ${input.text}, ${input.authorId ?? null}, ${input.module ?? null},
         ${input.recordId ?? null}, ${input.targetUserId ?? null}, ${input.visibility ?? 'public'})
-      returning *)
+      returning id, type, text, author_id, module, record_id, target_user_id, visibility, pinned,
+        created_at, updated_at)
     select post.id, post.type, post.text, post.author_id,
       ${input.authorId ? sql`(select ${displayName('author')} from users author where author.id = post.author_id)` : sql`null`} as author_name,
       post.module, post.record_id, post.target_user_id, post.visibility, post.pinned,
