@@ -17,7 +17,7 @@
  * Each phase has a fresh database. Writes bench/results/engine.json.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -26,11 +26,19 @@ import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { signWebhook } from '../connectors/webhook.ts';
 import type { Flow } from '../schemas/flow.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
 import { createDb, type Db } from '../server/db/index.ts';
 import { loadPrincipal } from '../server/platform/authz.ts';
 import { createRecord } from '../server/records/records.ts';
 import { startWeftProcess, stopWeftProcess, type WeftProcess } from '../test/helpers/weft-process.ts';
+import {
+  clusterCpuSeconds,
+  cpuSeconds,
+  memoryMb,
+  resetStatements,
+  sampleMemory,
+  startBenchCluster,
+  statements,
+} from './pg-stats.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const password = 'bench-admin-password';
@@ -176,17 +184,7 @@ const webhookFlow: Flow = {
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-engine-'));
 await chmod(dataDir, 0o755);
-// pg_stat_statements (statements, planning and execution time per run) needs a restart to load.
-let cluster = await startEmbeddedPostgres(dataDir);
-{
-  const setup = new pg.Client({ connectionString: cluster.url('postgres') });
-  await setup.connect();
-  await setup.query(`alter system set shared_preload_libraries = 'pg_stat_statements'`);
-  await setup.query('alter system set pg_stat_statements.track_planning = on');
-  await setup.end();
-  await cluster.stop();
-  cluster = await startEmbeddedPostgres(dataDir);
-}
+const cluster = await startBenchCluster(dataDir);
 const clusterAdmin = new pg.Client({ connectionString: cluster.url('postgres') });
 await clusterAdmin.connect();
 await clusterAdmin.query('create extension if not exists pg_stat_statements');
@@ -199,70 +197,6 @@ async function freshDatabase(name: string): Promise<string> {
   await client.query('create extension if not exists pg_stat_statements');
   await client.end();
   return cluster.url(name);
-}
-
-/** Forgets the statements counted so far (the whole cluster's). */
-async function resetStatements(): Promise<void> {
-  await clusterAdmin.query('select pg_stat_statements_reset()');
-}
-
-/**
- * What PostgreSQL ran in a database since the last reset, per finished run: statements,
- * planning and execution milliseconds, and the statements run most often (their text
- * shortened), so that a change can be compared on what does not depend on the machine's load.
- */
-async function statements(database: string, runs: number) {
-  const { rows } = await clusterAdmin.query<{
-    query: string;
-    calls: string;
-    plans: string;
-    plan_ms: number;
-    exec_ms: number;
-  }>(
-    `select query, calls, plans, total_plan_time as plan_ms, total_exec_time as exec_ms
-     from pg_stat_statements where dbid = (select oid from pg_database where datname = $1)
-     order by total_plan_time + total_exec_time desc`,
-    [database],
-  );
-  const per = (value: number, digits = 100) => Math.round((value / Math.max(1, runs)) * digits) / digits;
-  const sum = (key: 'calls' | 'plans' | 'plan_ms' | 'exec_ms') =>
-    rows.reduce((total, row) => total + Number(row[key]), 0);
-  return {
-    perRun: {
-      statements: per(sum('calls')),
-      plans: per(sum('plans')),
-      planningMs: per(sum('plan_ms'), 1000),
-      executionMs: per(sum('exec_ms'), 1000),
-    },
-    top: rows.slice(0, 20).map((row) => ({
-      perRun: per(Number(row.calls)),
-      plansPerRun: per(Number(row.plans)),
-      planMsPerRun: per(row.plan_ms, 1000),
-      execMsPerRun: per(row.exec_ms, 1000),
-      query: row.query.replace(/\s+/g, ' ').slice(0, 160),
-    })),
-  };
-}
-
-/** Resident memory of a process in MB (VmRSS), and its peak so far (VmHWM). */
-async function memoryMb(pid: number): Promise<{ rss: number; peak: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
-}
-
-/** Samples a process's RSS every 250 ms until stopped: the most it held under the load. */
-function sampleMemory(pid: number) {
-  let max = 0;
-  const timer = setInterval(() => {
-    void memoryMb(pid).then(({ rss }) => {
-      max = Math.max(max, rss);
-    });
-  }, 250);
-  return async () => {
-    clearInterval(timer);
-    return Math.max(max, (await memoryMb(pid)).rss);
-  };
 }
 
 /** Creates, publishes and activates the flow through the API, as an admin would. */
@@ -342,33 +276,6 @@ async function waitForRuns(db: Db, count: number, deadline: number): Promise<num
     if (finished >= count || Date.now() > deadline) return finished;
     await delay(100);
   }
-}
-
-/** CPU seconds (user + system) of a process, from /proc (Linux). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/**
- * CPU seconds of this cluster's server processes: the postmaster's children (backends,
- * walwriter, …), those running and those that exited (the postmaster's reaped children's
- * time: backends come and go as pools close idle connections, autovacuum workers too).
- */
-async function clusterCpuSeconds(): Promise<number> {
-  const postmaster = Number(
-    (await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0],
-  );
-  const own = (await readFile(`/proc/${postmaster}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  let total = (Number(own[13]) + Number(own[14])) / 100;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
-  }
-  return total;
 }
 
 /** Transactions and per-table row operations so far in a database (PostgreSQL's statistics views). */
@@ -544,7 +451,7 @@ async function saturationPhase(definition: Flow = flow, database = 'bench_satura
       }),
     );
     const writeSeconds = (Date.now() - writeStarted) / 1000;
-    await resetStatements();
+    await resetStatements(clusterAdmin);
     weft = await startWeft(url, [
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       ...preload,
@@ -556,18 +463,18 @@ async function saturationPhase(definition: Flow = flow, database = 'bench_satura
     const activityBefore = await databaseActivity(db);
     const weftCpu = await cpuSeconds(Number(weft.child.pid));
     const workersCpu = await Promise.all(extra.map((worker) => cpuSeconds(Number(worker.child.pid))));
-    const postgresCpu = await clusterCpuSeconds();
+    const postgresCpu = await clusterCpuSeconds(dataDir);
     const memory = sampleMemory(Number(weft.child.pid));
     const completed = await waitForRuns(db, backlog, weft.readyAt + saturationMs);
     const loadMemoryMb = await memory();
-    const statementsRun = await statements(database, completed);
+    const statementsRun = await statements(clusterAdmin, database, completed);
     // Where the CPU went while the engine drained (backends that exited are not counted).
     let workersSeconds = 0;
     for (const [index, worker] of extra.entries())
       workersSeconds += (await cpuSeconds(Number(worker.child.pid))) - (workersCpu[index] ?? 0);
     const cpu = {
       weftProcessSeconds: round((await cpuSeconds(Number(weft.child.pid))) - weftCpu + workersSeconds),
-      postgresSeconds: round((await clusterCpuSeconds()) - postgresCpu),
+      postgresSeconds: round((await clusterCpuSeconds(dataDir)) - postgresCpu),
     };
     const work = await sql<{ runs: string; steps: string }>`
       select (select count(*) from flow_runs where flow_id = ${flowId}) as runs,
@@ -754,9 +661,9 @@ async function webhookSaturationPhase() {
     await delay(1000);
     const idleMemoryMb = await memoryMb(Number(weft.child.pid));
     const activityBefore = await databaseActivity(db);
-    await resetStatements();
+    await resetStatements(clusterAdmin);
     const weftCpu = await cpuSeconds(Number(weft.child.pid));
-    const postgresCpu = await clusterCpuSeconds();
+    const postgresCpu = await clusterCpuSeconds(dataDir);
     const memory = sampleMemory(Number(weft.child.pid));
     const started = Date.now();
     const senders = 32;
@@ -772,9 +679,9 @@ async function webhookSaturationPhase() {
     const loadMemoryMb = await memory();
     const cpu = {
       weftProcessSeconds: round((await cpuSeconds(Number(weft.child.pid))) - weftCpu),
-      postgresSeconds: round((await clusterCpuSeconds()) - postgresCpu),
+      postgresSeconds: round((await clusterCpuSeconds(dataDir)) - postgresCpu),
     };
-    const statementsRun = await statements(database, completed);
+    const statementsRun = await statements(clusterAdmin, database, completed);
     const window = await sql<{ last: number }>`
       select extract(epoch from max(finished_at)) * 1000 as last
       from flow_runs where flow_id = ${flowId} and finished_at is not null`.execute(db);
