@@ -63,7 +63,7 @@ export async function statements(admin: pg.Client, database: string, units: numb
       planningMs: per(sum('plan_ms'), 1000),
       executionMs: per(sum('exec_ms'), 1000),
     },
-    top: rows.slice(0, 20).map((row) => ({
+    top: rows.slice(0, 30).map((row) => ({
       perRun: per(Number(row.calls)),
       plansPerRun: per(Number(row.plans)),
       planMsPerRun: per(row.plan_ms, 1000),

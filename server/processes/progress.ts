@@ -245,16 +245,15 @@ export async function changeProgress(
     }
     const after = (stored?.context ?? { stages: {} }) as ProgressContext;
     const current = currentStage(definition, after);
-    await trx
-      .updateTable('processProgress')
-      .set({ snapshot: JSON.stringify(stored), currentStage: current, updatedAt: sql`now()` })
-      .where('processId', '=', process.id)
-      .where('recordId', '=', input.recordId)
-      .execute();
-    await writeStageRows(trx, process.id, input.module, input.recordId, after, [
-      ...changed.keys(),
-      ...edited,
-    ]);
+    await writeProgress(
+      trx,
+      process.id,
+      input.module,
+      input.recordId,
+      { snapshot: JSON.stringify(stored), currentStage: current },
+      after,
+      [...changed.keys(), ...edited],
+    );
 
     const stageName = (id: string) => process.stages.find((stage) => stage.id === id)?.name ?? id;
     const changes = Object.fromEntries([
@@ -326,17 +325,27 @@ export async function changeProgress(
 
 const rank = (status: StageStatus) => (status === 'notStarted' ? 0 : status === 'started' ? 1 : 2);
 
-/** The per-stage rows of the stages that changed, derived from the new context, in one statement. */
-async function writeStageRows(
+/**
+ * The progress row's new snapshot and board column, and the per-stage rows of the stages
+ * that changed (derived from the new context), in one statement.
+ */
+async function writeProgress(
   trx: Db,
   processId: string,
   module: string,
   recordId: string,
+  progress: { snapshot: string; currentStage: string | null },
   context: ProgressContext,
   stageIds: string[],
 ) {
   const ids = [...new Set(stageIds)];
-  if (ids.length === 0) return;
+  const update = sql`update process_progress set snapshot = ${progress.snapshot}::jsonb,
+      current_stage = ${progress.currentStage}, updated_at = now()
+    where process_id = ${processId} and record_id = ${recordId}`;
+  if (ids.length === 0) {
+    await update.execute(trx);
+    return;
+  }
   const present = ids.filter((id) => context.stages[id] !== undefined);
   const gone = ids.filter((id) => context.stages[id] === undefined);
   const rows = present.map((stageId) => {
@@ -345,7 +354,7 @@ async function writeStageRows(
       ${progress.startedBy ?? null}::uuid, ${progress.completedAt ?? null}::timestamptz, ${progress.completedBy ?? null}::uuid, ${progress.comment ?? null})`;
   });
   // The deleted and the written stages are different keys, so one statement does both.
-  await sql`with gone as (
+  await sql`with progress as (${update}), gone as (
       delete from process_stage_states where process_id = ${processId} and record_id = ${recordId}
         and stage_id = any(${gone}::text[]))
     ${
