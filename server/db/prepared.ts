@@ -12,7 +12,8 @@
  *   change result type");
  * - searches and pages (`like`, `ilike`, regular expressions, `limit`, `offset`), whose best
  *   plan depends on the values (a generic plan could be far worse for one pattern);
- * - statements without parameters, and long texts (lists of values: many shapes, each rare).
+ * - transaction control (begin, commit, savepoints: only select, insert, update, delete and
+ *   with statements are named), and long texts (lists of values: many shapes, each rare).
  *
  * WEFT_PREPARED=0 turns it off (a connection pooler in transaction mode older than
  * PgBouncer 1.21 does not keep prepared statements).
@@ -27,6 +28,7 @@ const maxNames = 400;
 const maxCounted = 5000;
 const maxLength = 4000;
 
+const statement = /^\s*(select|insert|update|delete|with)\b/i;
 const unsafe = /\*(?!\))|\b(i?like|similar to|limit|offset)\b|~/i;
 
 const counts = new Map<string, number>();
@@ -43,7 +45,7 @@ export function statementName(text: string): string | undefined {
     return undefined;
   }
   counts.delete(text);
-  const fit = names.size < maxNames && text.length <= maxLength && text.includes('$1') && !unsafe.test(text);
+  const fit = names.size < maxNames && text.length <= maxLength && statement.test(text) && !unsafe.test(text);
   const name = fit ? `w${createHash('sha1').update(text).digest('base64url').slice(0, 20)}` : null;
   names.set(text, name);
   return name ?? undefined;
