@@ -72,6 +72,8 @@ const profileDir = process.env.BENCH_CPU_PROF;
 const preload = process.env.BENCH_PRELOAD ? ['--import', process.env.BENCH_PRELOAD] : [];
 /** One phase only (`latency` or `saturation`), printed and not written: for working on the engine. */
 const only = process.env.BENCH_ONLY;
+/** How long Weft sits idle before its idle memory is read. */
+const idleMs = Number(process.env.BENCH_IDLE_MS ?? 10_000);
 
 const position = { x: 0, y: 0 };
 const flow: Flow = {
@@ -389,8 +391,8 @@ async function latencyPhase() {
   const weft = await startWeft(url, preload);
   try {
     const flowId = await installFlow(weft.url);
-    // Idle: started, the flow installed, nothing to do.
-    await delay(2000);
+    // Idle: started, the flow installed, nothing to do for a while (startup's garbage collected).
+    await delay(idleMs);
     const idleMemoryMb = await memoryMb(Number(weft.child.pid));
     const write = await contactWriter(db);
     const total = rate * seconds;
@@ -434,7 +436,11 @@ async function latencyPhase() {
   }
 }
 
-async function saturationPhase(definition: Flow = flow, database = 'bench_saturation') {
+async function saturationPhase(
+  definition: Flow = flow,
+  database = 'bench_saturation',
+  workers = workerProcesses,
+) {
   const url = await freshDatabase(database);
   const db = createDb(url, 10);
   let weft = await startWeft(url);
@@ -458,7 +464,7 @@ async function saturationPhase(definition: Flow = flow, database = 'bench_satura
     ]);
     // Scale-out: worker processes (WEFT_MODE=worker) beside the first, sharing the same database.
     const extra = await Promise.all(
-      Array.from({ length: workerProcesses }, () => startWeft(url, [], { WEFT_MODE: 'worker' })),
+      Array.from({ length: workers }, () => startWeft(url, [], { WEFT_MODE: 'worker' })),
     );
     const activityBefore = await databaseActivity(db);
     const weftCpu = await cpuSeconds(Number(weft.child.pid));
@@ -518,7 +524,8 @@ async function saturationPhase(definition: Flow = flow, database = 'bench_satura
         total: round(((cpu.weftProcessSeconds + cpu.postgresSeconds) * 1000) / Math.max(1, completed)),
       },
       statements: statementsRun,
-      memoryMb: { underLoad: loadMemoryMb, workers: workerProcesses },
+      workerProcesses: workers,
+      memoryMb: { underLoad: loadMemoryMb },
     };
   } finally {
     // A profile is written on a clean exit only.
@@ -600,7 +607,7 @@ async function webhookSetup(database: string, nodeOptions: string[] = []) {
 async function webhookLatencyPhase() {
   const { db, weft, flowId, deliver } = await webhookSetup('bench_webhook_latency', preload);
   try {
-    await delay(2000);
+    await delay(idleMs);
     const idleMemoryMb = await memoryMb(Number(weft.child.pid));
     const total = rate * seconds;
     const started = Date.now();
@@ -810,6 +817,50 @@ try {
     console.log(
       `\nplain ${result.plainRunsPerSecond} runs/s · with a code step ${result.codeRunsPerSecond} runs/s · ratio ${result.ratio} (target ≥ 0.6)`,
     );
+  } else if (variant === 'scale') {
+    // Scale-out: the backlog drained by Weft plus N worker processes (WEFT_MODE=worker) on the same PostgreSQL.
+    const counts = (process.env.BENCH_SCALE ?? '0,1,2,3').split(',').map(Number);
+    const curve = [];
+    for (const workers of counts) {
+      console.log(
+        `saturation with ${workers} worker process(es) beside Weft: a backlog of ${backlog} contacts …`,
+      );
+      const figures = await saturationPhase(flow, `bench_scale_${workers}`, workers);
+      const point = {
+        workerProcesses: workers,
+        engineProcesses: workers + 1,
+        runsPerSecond: figures.runsPerSecond,
+        cpuMsPerRun: figures.cpuMsPerRun,
+        statementsPerRun: figures.statements.perRun.statements,
+        planningMsPerRun: figures.statements.perRun.planningMs,
+        executionMsPerRun: figures.statements.perRun.executionMs,
+        loadAverage: loadavg().map(round),
+      };
+      console.log(JSON.stringify(point));
+      curve.push(point);
+    }
+    const result = {
+      curve,
+      parameters: { backlog, saturationMs, flow: 'if → record.update → feed.post' },
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        node: process.version,
+        commit,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadavg().map(round),
+      },
+      at: new Date().toISOString(),
+    };
+    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
+    await writeFile(
+      path.join(root, 'bench', 'results', 'engine-scale.json'),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    for (const point of curve)
+      console.log(
+        `${point.engineProcesses} engine process(es) (${point.workerProcesses} worker(s)): ${point.runsPerSecond} runs/s, ${point.cpuMsPerRun.total} ms CPU/run (Weft ${point.cpuMsPerRun.weft} + PostgreSQL ${point.cpuMsPerRun.postgres}), ${point.statementsPerRun} statements/run`,
+      );
   } else if (variant === 'webhook') {
     const phasesToRun = only ?? 'all';
     console.log(`webhook latency: ${rate} signed deliveries/s for ${seconds} s …`);
