@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import {
   advanceProgress,
   compileProcess,
-  currentProgress,
   currentStage,
   isComplete,
   isStarted,
@@ -82,6 +81,19 @@ export function ruleSettings(settings: Settings): ProcessRuleSettings {
     backdateRangeSeconds: settings.processBackdateRangeSeconds,
     allowReassign: settings.processAllowReassign,
   };
+}
+
+/**
+ * What `currentProgress` answers, without building the process's machine for it (a flow's
+ * stage completion read it twice): the stored stages the process still has; none stored,
+ * nothing started.
+ */
+function storedProgress(definition: { stages: readonly { id: string }[] }, stored: PersistedProgress | null) {
+  if (!stored) return { stages: {} } as ProgressContext;
+  const ids = new Set(definition.stages.map((stage) => stage.id));
+  return {
+    stages: Object.fromEntries(Object.entries(stored.context.stages).filter(([id]) => ids.has(id))),
+  } as ProgressContext;
 }
 
 const machines = new Map<string, { key: string; machine: ReturnType<typeof compileProcess> }>();
@@ -193,7 +205,7 @@ export async function changeProgress(
       .executeTakeFirstOrThrow();
     if (row.module !== input.module) throw invalid('module', 'is not the module of this record');
     let stored = row.snapshot as PersistedProgress | null;
-    const before = currentProgress(definition, stored);
+    const before = storedProgress(definition, stored);
     const now = new Date().toISOString();
     const rules = ruleSettings(settings);
     const who = { id: principal.id, isAdmin: principal.isAdmin, roleIds: principal.roleIds };
@@ -403,7 +415,7 @@ async function progressView(
   withNames = true,
 ): Promise<ProgressView> {
   const definition = machineDefinition(process);
-  const context = currentProgress(definition, stored);
+  const context = storedProgress(definition, stored);
   const userIds = !withNames
     ? []
     : [
@@ -507,7 +519,7 @@ export async function moveTo(
     .where('processId', '=', process.id)
     .where('recordId', '=', input.recordId)
     .executeTakeFirst();
-  const context = currentProgress(
+  const context = storedProgress(
     machineDefinition(process),
     (row?.snapshot ?? null) as PersistedProgress | null,
   );
