@@ -273,7 +273,7 @@ export async function getRecord(
   const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
   const row = await recordsDb(db)
     .selectFrom(module.table)
-    .selectAll()
+    .select(recordColumns(module))
     .where('id', '=', id)
     .where(visible)
     .executeTakeFirst();
