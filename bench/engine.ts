@@ -49,10 +49,10 @@ async function startWeft(
   nodeOptions: string[] = [],
   env: Record<string, string> = {},
 ): Promise<WeftProcess & { readyAt: number }> {
-  const weft = await startWeftProcess(
-    { DATABASE_URL: databaseUrl, WEFT_ADMIN_PASSWORD: password, ...env },
-    nodeOptions,
-  );
+  const weft = await startWeftProcess({ DATABASE_URL: databaseUrl, WEFT_ADMIN_PASSWORD: password, ...env }, [
+    ...weftNodeOptions,
+    ...nodeOptions,
+  ]);
   weft.child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[weft] ${chunk}`));
   return { ...weft, readyAt: Date.now() };
 }
@@ -72,6 +72,8 @@ const profileDir = process.env.BENCH_CPU_PROF;
 const preload = process.env.BENCH_PRELOAD ? ['--import', process.env.BENCH_PRELOAD] : [];
 /** One phase only (`latency` or `saturation`), printed and not written: for working on the engine. */
 const only = process.env.BENCH_ONLY;
+/** Node options for every Weft process (`BENCH_NODE_OPTIONS="--max-semi-space-size=2"`: memory experiments). */
+const weftNodeOptions = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 /** How long Weft sits idle before its idle memory is read. */
 const idleMs = Number(process.env.BENCH_IDLE_MS ?? 10_000);
 
