@@ -17,14 +17,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { buildApp } from '../server/app.ts';
 import { startEngineWorkers } from '../server/automation/engine.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
 import { createDb } from '../server/db/index.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { ensureAdmin } from '../server/identity/bootstrap.ts';
 import { startQueue } from '../server/queue.ts';
 import { machineWatch } from './machine.ts';
+import { clusterCpuSeconds, resetStatements, startBenchCluster, statements } from './pg-stats.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const records = Number(process.env.BENCH_RECORDS ?? 10_000);
@@ -49,7 +50,7 @@ const summary = (times: number[]) => {
 const machineWatched = machineWatch();
 const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-processes-'));
 await chmod(dataDir, 0o755);
-const cluster = await startEmbeddedPostgres(dataDir);
+const cluster = await startBenchCluster(dataDir);
 const url = cluster.url();
 const db = createDb(url);
 const boss = await startQueue(url, (error) => console.error('queue error', error));
@@ -193,6 +194,13 @@ try {
       db,
     )
   ).rows.map((row) => row.recordId);
+  // CPU of this process (the app and the engine run in it) and of PostgreSQL, and the
+  // statements PostgreSQL ran, per completion: figures the machine's load does not skew.
+  const statsClient = new pg.Client({ connectionString: cluster.url('postgres') });
+  await statsClient.connect();
+  await resetStatements(statsClient);
+  const cpuBefore = process.cpuUsage();
+  const postgresBefore = await clusterCpuSeconds(dataDir);
   const flowStarted = performance.now();
   for (let i = 0; i < targets.length; i += 500) {
     await call('POST', `/flows/${flow.id}/run`, { recordIds: targets.slice(i, i + 500) });
@@ -209,6 +217,16 @@ try {
     await delay(50);
   }
   const flowSeconds = (performance.now() - flowStarted) / 1000;
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  const postgresSeconds = (await clusterCpuSeconds(dataDir)) - postgresBefore;
+  const completionStatements = await statements(statsClient, 'weft', targets.length);
+  await statsClient.end();
+  const perCompletion = (seconds: number) => round((seconds * 1000) / Math.max(1, targets.length), 2);
+  const cpuMsPerCompletion = {
+    weft: perCompletion((cpuUsed.user + cpuUsed.system) / 1e6),
+    postgres: perCompletion(postgresSeconds),
+    total: perCompletion((cpuUsed.user + cpuUsed.system) / 1e6 + postgresSeconds),
+  };
   const completed = Number(
     (
       await sql<{
@@ -219,8 +237,10 @@ try {
   );
   const completionsPerSecond = Math.round(targets.length / flowSeconds);
   console.log(
-    `${targets.length} completions by a flow action: ${round(flowSeconds, 2)} s, ${completionsPerSecond}/s (${completed} stage 1 completed)`,
+    `${targets.length} completions by a flow action: ${round(flowSeconds, 2)} s, ${completionsPerSecond}/s (target ≥ 300; before 168 on a quiet machine) (${completed} stage 1 completed); CPU per completion ${cpuMsPerCompletion.total} ms (Weft ${cpuMsPerCompletion.weft} + PostgreSQL ${cpuMsPerCompletion.postgres}); ${completionStatements.perRun.statements} statements, ${completionStatements.perRun.planningMs} ms planning per completion`,
   );
+  for (const row of completionStatements.top.slice(0, 12))
+    console.log(`  ${row.perRun}×  plan ${row.planMsPerRun} ms  exec ${row.execMsPerRun} ms  ${row.query}`);
 
   const result = {
     records,
@@ -234,6 +254,10 @@ try {
     flowCompletionsSucceeded: completed,
     flowCompletionSeconds: round(flowSeconds, 2),
     flowCompletionsPerSecond: completionsPerSecond,
+    flowCompletionsTarget: 300,
+    flowCompletionsPrevious: 168,
+    cpuMsPerCompletion,
+    statementsPerCompletion: completionStatements,
     machine: machineWatched.describe(),
   };
   await mkdir(path.join(root, 'bench/results'), { recursive: true });

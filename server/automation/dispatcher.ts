@@ -279,6 +279,9 @@ const system: Principal = {
  */
 async function withRecord(trx: Db, event: EngineEvent, input: Omit<RunInput, 'now'>) {
   if (!event.module || !event.recordId) return input;
-  const record = await getRecord(trx, system, event.module, event.recordId).catch(() => null);
+  // As record writes' events carry it: the fields, without the display names (two lookups per run).
+  const record = await getRecord(trx, system, event.module, event.recordId, { display: false }).catch(
+    () => null,
+  );
   return record ? { ...input, record: { ...record, module: event.module } } : null;
 }

@@ -16,7 +16,7 @@ import type { Actor } from '../platform/audit.ts';
 import type { Principal } from '../platform/authz.ts';
 import { invalid, WeftError } from '../platform/errors.ts';
 import { guardedFetch } from '../platform/http-client.ts';
-import { SettingsService } from '../platform/settings.ts';
+import { currentSettings, SettingsService } from '../platform/settings.ts';
 import { changeProgress } from '../processes/progress.ts';
 import { stageStatusAmong } from '../processes/status.ts';
 import { maskHiddenValues } from '../records/hidden-values.ts';
@@ -224,7 +224,7 @@ export async function engineServices(
     },
     processes: {
       change: async ({ processId, module, recordId, action, stageId, comment }) => {
-        const settings = await new SettingsService(db).get();
+        const settings = await currentSettings(db);
         const progress = await changeProgress(
           db,
           principal,

@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { sql } from 'kysely';
 import { verifierOf } from '../../connectors/services.ts';
 import { slackChallenge } from '../../connectors/slack.ts';
 import { activeMapping, type WebhookTriggerParams } from '../../engine/nodes/triggers/webhook.ts';
+import type { Flow } from '../../schemas/flow.ts';
 import type { Db } from '../db/index.ts';
 import type { WebhookLogStatus } from '../db/types.ts';
 import { type Actor, audit } from '../platform/audit.ts';
@@ -33,37 +35,51 @@ interface WebhookFlow {
   params: WebhookTriggerParams;
 }
 
+/** The trigger params of published versions, which never change: read once per process. */
+const publishedParams = new Map<string, WebhookTriggerParams>();
+const maxPublished = 1000;
+
+const triggerParams = (trigger: Flow['trigger']): WebhookTriggerParams =>
+  (trigger.type === 'trigger.webhook' ? trigger.params : {}) as WebhookTriggerParams;
+
 async function webhookFlow(db: Db, flowId: string): Promise<WebhookFlow> {
+  // The flow row without the definitions: a delivery reads the published trigger from memory.
   const flow = await db
     .selectFrom('flows')
-    .leftJoin('flowVersions', (join) =>
-      join
-        .onRef('flowVersions.flowId', '=', 'flows.id')
-        .onRef('flowVersions.version', '=', 'flows.publishedVersion'),
-    )
-    .select([
-      'flows.id',
-      'flows.name',
-      'flows.active',
-      'flows.triggerType',
-      'flows.webhookSecret',
-      'flows.createdBy',
-      'flows.draft',
-      'flowVersions.definition',
-    ])
-    .where('flows.id', '=', flowId)
+    .select(['id', 'name', 'active', 'triggerType', 'webhookSecret', 'createdBy', 'publishedVersion'])
+    .where('id', '=', flowId)
     .executeTakeFirst();
   if (!flow?.webhookSecret || flow.triggerType !== 'trigger.webhook') throw notFound('Webhook flow');
-  // The published version decides how deliveries are verified; a draft only until one is published.
-  const trigger = (flow.definition ?? flow.draft).trigger;
   return {
     id: flow.id,
     name: flow.name,
     active: flow.active,
     secret: flow.webhookSecret,
     createdBy: flow.createdBy,
-    params: (trigger.type === 'trigger.webhook' ? trigger.params : {}) as WebhookTriggerParams,
+    params: await webhookParams(db, flowId, flow.publishedVersion),
   };
+}
+
+/** The published version decides how deliveries are verified; a draft only until one is published. */
+async function webhookParams(db: Db, flowId: string, version: number | null): Promise<WebhookTriggerParams> {
+  const key = `${flowId}@${version}`;
+  const known = version === null ? undefined : publishedParams.get(key);
+  if (known) return known;
+  if (version === null) {
+    const row = await db.selectFrom('flows').select('draft').where('id', '=', flowId).executeTakeFirst();
+    return row ? triggerParams(row.draft.trigger) : ({} as WebhookTriggerParams);
+  }
+  const row = await db
+    .selectFrom('flowVersions')
+    .select('definition')
+    .where('flowId', '=', flowId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  if (!row) return {} as WebhookTriggerParams;
+  const params = triggerParams(row.definition.trigger);
+  if (publishedParams.size >= maxPublished) publishedParams.clear();
+  publishedParams.set(key, params);
+  return params;
 }
 
 function keptHeaders(headers: IncomingHttpHeaders): Record<string, string> {
@@ -202,6 +218,60 @@ async function accept(
   return { eventId, mapping };
 }
 
+async function logDuplicate(
+  db: Db,
+  flowId: string,
+  delivery: { service: string; deliveryId: string; headers: Record<string, string> },
+): Promise<void> {
+  await db
+    .insertInto('webhookLog')
+    .values({
+      flowId,
+      service: delivery.service,
+      deliveryId: delivery.deliveryId,
+      status: 'duplicate',
+      reason: 'already received: nothing started',
+      headers: JSON.stringify(delivery.headers),
+    })
+    .execute();
+}
+
+/**
+ * A delivery whose flow maps no record: its key claimed, its `webhook.received` event and
+ * its log row written by one statement (atomic as a transaction, in one round trip: issue
+ * 19's webhook path). The event's id is taken first so that the claim carries it. Answers
+ * the event's id, or null when the key was taken (a duplicate; a concurrent one waits on
+ * the claim, then finds it taken).
+ */
+async function acceptUnmapped(
+  db: Db,
+  flow: WebhookFlow,
+  delivery: { service: string; deliveryId: string; body: unknown; headers: Record<string, string> },
+  dedupeKey: string,
+): Promise<number | null> {
+  const { rows } = await sql<{ id: number }>`
+    with claim as (
+      insert into webhook_deliveries (flow_id, delivery_id, event_id)
+      values (${flow.id}, ${dedupeKey}, nextval('events_id_seq'))
+      on conflict (flow_id, delivery_id) do nothing
+      returning event_id),
+    event as (
+      insert into events (id, type, payload)
+      select event_id, 'webhook.received', jsonb_build_object(
+        'flowId', ${flow.id}::text, 'service', ${delivery.service}::text,
+        'deliveryId', ${delivery.deliveryId}::text, 'body', ${JSON.stringify(delivery.body)}::jsonb,
+        'headers', ${JSON.stringify(delivery.headers)}::jsonb)
+      from claim
+      returning id, payload),
+    logged as (
+      insert into webhook_log (flow_id, service, delivery_id, status, event_id, body, headers)
+      select ${flow.id}, ${delivery.service}, ${delivery.deliveryId}, 'accepted', id,
+        payload->'body', payload->'headers'
+      from event)
+    select id from event`.execute(db);
+  return rows[0]?.id ?? null;
+}
+
 /**
  * An inbound delivery for a flow with the webhook trigger. Verified as the flow's sender
  * signs (connectors/), then stored with its event in one transaction before the caller
@@ -265,6 +335,12 @@ export async function receiveWebhook(
   }
   const { deliveryId, dedupeKey } = verified;
   const delivery = { service, deliveryId, body, headers: keptHeaders(headers) };
+  if (!activeMapping(flow.params.mapping)) {
+    const eventId = await acceptUnmapped(db, flow, delivery, dedupeKey);
+    if (eventId !== null) return { duplicate: false, deliveryId, eventId };
+    await logDuplicate(db, flowId, delivery);
+    return { duplicate: true, deliveryId };
+  }
   return db.transaction().execute(async (trx) => {
     // Claiming the key first: a concurrent duplicate waits on it, then finds it taken.
     const claimed = await trx
@@ -274,17 +350,7 @@ export async function receiveWebhook(
       .returning('deliveryId')
       .executeTakeFirst();
     if (!claimed) {
-      await trx
-        .insertInto('webhookLog')
-        .values({
-          flowId,
-          service,
-          deliveryId,
-          status: 'duplicate',
-          reason: 'already received: nothing started',
-          headers: JSON.stringify(delivery.headers),
-        })
-        .execute();
+      await logDuplicate(trx, flowId, delivery);
       return { duplicate: true, deliveryId };
     }
     const { eventId, mapping } = await accept(trx, flow, delivery, 'accepted', null);

@@ -121,6 +121,18 @@ export async function userExists(db: Db, id: string): Promise<boolean> {
 
 /** Writes a post and pushes `feed.post.created`; call it inside the transaction of what it reports. */
 export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> {
+  return (await writePost(db, input, false)) as FeedPostView;
+}
+
+/**
+ * A system post (its type one the admins may switch off, setting `feedSystemPosts`): the
+ * insert reads the switch itself, in the same statement; null when the type is off.
+ */
+export async function insertSystemPost(db: Db, input: NewPost): Promise<FeedPostView | null> {
+  return writePost(db, input, true);
+}
+
+async function writePost(db: Db, input: NewPost, unlessSwitchedOff: boolean): Promise<FeedPostView | null> {
   if (input.targetUserId && !(await userExists(db, input.targetUserId))) {
     throw invalid('targetUserId', 'is not an existing user');
   }
@@ -131,16 +143,23 @@ export async function insertPost(db: Db, input: NewPost): Promise<FeedPostView> 
   const { rows } = await sql<FeedPostView & { subjectFacts: RecordFacts | null }>`
     with post as (
       insert into feed_posts (type, text, author_id, module, record_id, target_user_id, visibility)
-      values (${input.type}, ${input.text}, ${input.authorId ?? null}, ${input.module ?? null},
-        ${input.recordId ?? null}, ${input.targetUserId ?? null}, ${input.visibility ?? 'public'})
-      returning *)
+      select ${input.type}, ${input.text}, ${input.authorId ?? null}::uuid, ${input.module ?? null}::text,
+        ${input.recordId ?? null}::uuid, ${input.targetUserId ?? null}::uuid, ${input.visibility ?? 'public'}
+      ${
+        unlessSwitchedOff
+          ? sql`where coalesce((select (value ->> ${input.type})::boolean from settings where key = 'feedSystemPosts'), true)`
+          : sql``
+      }
+      returning id, type, text, author_id, module, record_id, target_user_id, visibility, pinned,
+        created_at, updated_at)
     select post.id, post.type, post.text, post.author_id,
       ${input.authorId ? sql`(select ${displayName('author')} from users author where author.id = post.author_id)` : sql`null`} as author_name,
       post.module, post.record_id, post.target_user_id, post.visibility, post.pinned,
       0 as comment_count, post.created_at, post.updated_at,
       ${subject ? recordFactsOf(subject, sql.ref('post.record_id')) : sql`null`} as subject_facts
     from post`.execute(db);
-  const { subjectFacts, ...post } = rows[0] as FeedPostView & { subjectFacts: RecordFacts | null };
+  if (!rows[0]) return null;
+  const { subjectFacts, ...post } = rows[0];
   const { id } = post;
   await publish(
     db,

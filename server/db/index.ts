@@ -1,5 +1,6 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { prepareRecurring } from './prepared.ts';
 import type { Database } from './types.ts';
 
 export type Db = Kysely<Database>;
@@ -14,6 +15,8 @@ export function createDb(connectionString: string, max = 20): Db {
   // pool, fatal to the process without a listener. pg discards that client and the next
   // query opens a new one; queries in flight still fail with their own error.
   pool.on('error', (error) => console.warn(`database connection lost: ${error.message}`));
+  // Statements run over and over are parsed and planned once per connection (./prepared.ts).
+  prepareRecurring(pool);
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],

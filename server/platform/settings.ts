@@ -30,6 +30,21 @@ async function settingsToken(db: Db): Promise<string> {
  * a read asks for the token (one tiny query) and reads the settings again only when it is
  * new, so a change made by any process applies to the next event, not after a delay.
  */
+let shared: { value: Settings; token: string } | undefined;
+
+/**
+ * The settings as `db` (a transaction, maybe) sees them, kept process-wide under their
+ * token: one tiny query when nothing changed. For callers that have no SettingsService of
+ * their own (a flow's step: a new service per step read every setting each time).
+ */
+export async function currentSettings(db: Db): Promise<Settings> {
+  const token = await settingsToken(db);
+  if (shared?.token === token) return shared.value;
+  const value = await read(db);
+  shared = { value, token };
+  return value;
+}
+
 /** A time zone or locale the templates could not format with is refused here, not at every step. */
 function checkFormats(patch: Partial<Settings>): void {
   if (patch.timeZone !== undefined) {

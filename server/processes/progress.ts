@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import {
   advanceProgress,
   compileProcess,
-  currentProgress,
   currentStage,
   isComplete,
   isStarted,
@@ -82,6 +81,19 @@ export function ruleSettings(settings: Settings): ProcessRuleSettings {
     backdateRangeSeconds: settings.processBackdateRangeSeconds,
     allowReassign: settings.processAllowReassign,
   };
+}
+
+/**
+ * What `currentProgress` answers, without building the process's machine for it (a flow's
+ * stage completion read it twice): the stored stages the process still has; none stored,
+ * nothing started.
+ */
+function storedProgress(definition: { stages: readonly { id: string }[] }, stored: PersistedProgress | null) {
+  if (!stored) return { stages: {} } as ProgressContext;
+  const ids = new Set(definition.stages.map((stage) => stage.id));
+  return {
+    stages: Object.fromEntries(Object.entries(stored.context.stages).filter(([id]) => ids.has(id))),
+  } as ProgressContext;
 }
 
 const machines = new Map<string, { key: string; machine: ReturnType<typeof compileProcess> }>();
@@ -193,7 +205,7 @@ export async function changeProgress(
       .executeTakeFirstOrThrow();
     if (row.module !== input.module) throw invalid('module', 'is not the module of this record');
     let stored = row.snapshot as PersistedProgress | null;
-    const before = currentProgress(definition, stored);
+    const before = storedProgress(definition, stored);
     const now = new Date().toISOString();
     const rules = ruleSettings(settings);
     const who = { id: principal.id, isAdmin: principal.isAdmin, roleIds: principal.roleIds };
@@ -245,16 +257,15 @@ export async function changeProgress(
     }
     const after = (stored?.context ?? { stages: {} }) as ProgressContext;
     const current = currentStage(definition, after);
-    await trx
-      .updateTable('processProgress')
-      .set({ snapshot: JSON.stringify(stored), currentStage: current, updatedAt: sql`now()` })
-      .where('processId', '=', process.id)
-      .where('recordId', '=', input.recordId)
-      .execute();
-    await writeStageRows(trx, process.id, input.module, input.recordId, after, [
-      ...changed.keys(),
-      ...edited,
-    ]);
+    await writeProgress(
+      trx,
+      process.id,
+      input.module,
+      input.recordId,
+      { snapshot: JSON.stringify(stored), currentStage: current },
+      after,
+      [...changed.keys(), ...edited],
+    );
 
     const stageName = (id: string) => process.stages.find((stage) => stage.id === id)?.name ?? id;
     const changes = Object.fromEntries([
@@ -326,17 +337,27 @@ export async function changeProgress(
 
 const rank = (status: StageStatus) => (status === 'notStarted' ? 0 : status === 'started' ? 1 : 2);
 
-/** The per-stage rows of the stages that changed, derived from the new context, in one statement. */
-async function writeStageRows(
+/**
+ * The progress row's new snapshot and board column, and the per-stage rows of the stages
+ * that changed (derived from the new context), in one statement.
+ */
+async function writeProgress(
   trx: Db,
   processId: string,
   module: string,
   recordId: string,
+  progress: { snapshot: string; currentStage: string | null },
   context: ProgressContext,
   stageIds: string[],
 ) {
   const ids = [...new Set(stageIds)];
-  if (ids.length === 0) return;
+  const update = sql`update process_progress set snapshot = ${progress.snapshot}::jsonb,
+      current_stage = ${progress.currentStage}, updated_at = now()
+    where process_id = ${processId} and record_id = ${recordId}`;
+  if (ids.length === 0) {
+    await update.execute(trx);
+    return;
+  }
   const present = ids.filter((id) => context.stages[id] !== undefined);
   const gone = ids.filter((id) => context.stages[id] === undefined);
   const rows = present.map((stageId) => {
@@ -345,7 +366,7 @@ async function writeStageRows(
       ${progress.startedBy ?? null}::uuid, ${progress.completedAt ?? null}::timestamptz, ${progress.completedBy ?? null}::uuid, ${progress.comment ?? null})`;
   });
   // The deleted and the written stages are different keys, so one statement does both.
-  await sql`with gone as (
+  await sql`with progress as (${update}), gone as (
       delete from process_stage_states where process_id = ${processId} and record_id = ${recordId}
         and stage_id = any(${gone}::text[]))
     ${
@@ -394,7 +415,7 @@ async function progressView(
   withNames = true,
 ): Promise<ProgressView> {
   const definition = machineDefinition(process);
-  const context = currentProgress(definition, stored);
+  const context = storedProgress(definition, stored);
   const userIds = !withNames
     ? []
     : [
@@ -517,7 +538,7 @@ export async function moveTo(
     .where('processId', '=', process.id)
     .where('recordId', '=', input.recordId)
     .executeTakeFirst();
-  const context = currentProgress(
+  const context = storedProgress(
     machineDefinition(process),
     (row?.snapshot ?? null) as PersistedProgress | null,
   );

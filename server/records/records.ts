@@ -47,6 +47,22 @@ export interface WriteOptions {
 
 const always = sql<SqlBool>`true`;
 
+const columnLists = new WeakMap<ModuleDefinition, string[]>();
+
+/**
+ * The columns `toRecord` reads, written out rather than `*`: a statement that lists them
+ * keeps its result type when a field is added elsewhere, so the single-record writes can
+ * stay prepared statements (server/db/prepared.ts).
+ */
+function recordColumns(module: ModuleDefinition): string[] {
+  let columns = columnLists.get(module);
+  if (!columns) {
+    columns = [...new Set(['id', ...module.fields.map((field) => columnName(field.name))])];
+    columnLists.set(module, columns);
+  }
+  return columns;
+}
+
 /** A unique index violation, as a 409 naming the field. */
 function uniqueConflict(module: ModuleDefinition, error: unknown): Error | undefined {
   const { code, constraint } = error as { code?: string; constraint?: string };
@@ -200,7 +216,8 @@ export async function createRecord(
   options: WriteOptions = {},
 ): Promise<RecordValues> {
   const module = await getModule(db, moduleName);
-  const values = { ...validateRecordInput(module, 'create', input) };
+  const given = validateRecordInput(module, 'create', input);
+  const values = { ...given };
   checkWritable(principal, module, values);
   const routed = !('assignedTo' in values) && options.routing !== false && (await routingOn(db, moduleName));
   if (!routed) {
@@ -208,7 +225,8 @@ export async function createRecord(
     if (!('assignedTo' in values)) values.assignedTo = principal.id;
     await checkAssignee(db, principal, moduleName, (values.assignedTo as string | null) ?? null);
   }
-  await checkReferences(db, principal, module, values, values);
+  // What the input gave (the creator as the default assignee needs no lookup: a loaded principal).
+  await checkReferences(db, principal, module, given, values);
   const record = await withUniqueCheck(module, () =>
     inTransaction(db, async (trx) => {
       // The rotation's turn is taken in this transaction: it is given back if the insert fails.
@@ -216,7 +234,7 @@ export async function createRecord(
       const row = await recordsDb(trx)
         .insertInto(module.table)
         .values({ ...toColumns(module, values), created_by: actor.id })
-        .returningAll()
+        .returning(recordColumns(module))
         .executeTakeFirstOrThrow();
       const record = toRecord(module, row);
       const id = String(record.id);
@@ -255,7 +273,7 @@ export async function getRecord(
   const visible = (await accessCondition(db, principal, moduleName, 'view')) ?? always;
   const row = await recordsDb(db)
     .selectFrom(module.table)
-    .selectAll()
+    .select(recordColumns(module))
     .where('id', '=', id)
     .where(visible)
     .executeTakeFirst();
@@ -295,7 +313,7 @@ async function lockForWrite(
 ): Promise<RecordValues> {
   const row = await recordsDb(trx)
     .selectFrom(module.table)
-    .selectAll()
+    .select(recordColumns(module))
     .select(allowed.as('weft$allowed'))
     .where('id', '=', id)
     .where(visible)
@@ -339,9 +357,11 @@ async function lockAndUpdate(
   const read = Object.keys(columns);
   const { rows } = await sql<Record<string, unknown>>`
     update ${table} as rec set ${sql.join(settings)}, updated_at = now()
-    from (select *, ${allowed} as weft$allowed from ${table} where id = ${id} and ${visible} for update) as before
+    from (select id, ${sql.join(read.map((column) => sql.id(column)))}, ${allowed} as weft$allowed
+      from ${table} where id = ${id} and ${visible} for update) as before
     where rec.id = before.id and before.weft$allowed and (${sql.join(changing, sql` or `)})
-    returning rec.*, ${sql.join(read.map((column) => sql`before.${sql.id(column)} as ${sql.id(`before$${column}`)}`))}`.execute(
+    returning ${sql.join(recordColumns(module).map((column) => sql`rec.${sql.id(column)}`))},
+      ${sql.join(read.map((column) => sql`before.${sql.id(column)} as ${sql.id(`before$${column}`)}`))}`.execute(
     recordsDb(trx),
   );
   const row = rows[0];
@@ -385,7 +405,7 @@ export async function updateRecord(
         .set({ ...columns, updated_at: sql`now()` })
         .where('id', '=', id)
         .where(sql<SqlBool>`(${changing})`)
-        .returningAll()
+        .returning(recordColumns(module))
         .executeTakeFirst();
       if (!row) return before;
       return logUpdate(trx, module, before, toRecord(module, row), actor, options);
