@@ -9,12 +9,32 @@ import path from 'node:path';
 import pg from 'pg';
 
 let statements = 0;
+let captured: { text: string; values: unknown[] }[] | null = null;
 const query = pg.Client.prototype.query;
 // Every statement kysely sends goes through pg's Client.query: counted here, in this process.
 pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
   statements++;
+  if (captured) {
+    const [first, second] = args as [{ text?: unknown; values?: unknown[] } | string, unknown];
+    if (typeof first === 'string')
+      captured.push({ text: first, values: Array.isArray(second) ? second : [] });
+    else if (typeof first?.text === 'string') captured.push({ text: first.text, values: first.values ?? [] });
+  }
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
+
+/** The statements (text and parameters) this process sends while `work` runs: for EXPLAIN. */
+export async function statementsOf(
+  work: () => Promise<unknown>,
+): Promise<{ text: string; values: unknown[] }[]> {
+  captured = [];
+  try {
+    await work();
+    return captured;
+  } finally {
+    captured = null;
+  }
+}
 
 /** CPU seconds of the cluster started in `dataDir` (startEmbeddedPostgres' folder). */
 async function clusterCpuSeconds(dataDir: string): Promise<number> {
