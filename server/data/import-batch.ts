@@ -131,7 +131,7 @@ async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kin
  * A records table's row as the API answers it (`toRecord`), as SQL over the row's columns:
  * camelCase field names, a date-time as JavaScript's `toISOString` prints it, the rest as JSON has them.
  */
-function recordJson(module: ModuleDefinition) {
+export function recordJson(module: ModuleDefinition) {
   const pairs = [
     sql`'id', id`,
     ...module.fields.map((field) => {
