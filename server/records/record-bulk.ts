@@ -10,7 +10,7 @@ import { getModule, type ModuleDefinition, pinModules } from '../studio/modules.
 import { validateRecordInput } from '../studio/record-schema.ts';
 import { visibleQueryFields } from './field-access.ts';
 import { accessCondition } from './record-access.ts';
-import { applySetChunk, type SetPlan, setChunk, setPlanOf } from './record-bulk-write.ts';
+import { applySetChunk, type ChunkOutcome, type SetPlan, setChunk, setPlanOf } from './record-bulk-write.ts';
 import { queryFieldsOf } from './record-list.ts';
 import { parseWhere, searchCondition } from './record-query.ts';
 import { checkReferences, deleteRecord, updateRecord } from './records.ts';
@@ -298,7 +298,12 @@ async function applyInChunks(db: Db, ids: string[], work: RecordWork, tally: Tal
   }
 }
 
-/** Set-based chunks; a chunk that throws is redone record by record. */
+/**
+ * Set-based chunks, two at a time (one is built in this process while the database writes
+ * the other; their records are disjoint, so they lock nothing in common) except deletes,
+ * whose unlinking may touch the same referencing rows. A chunk that throws is redone record
+ * by record. Outcomes are counted in chunk order, so failures stay listed in id order.
+ */
 async function applySetBased(
   db: Db,
   principal: Principal,
@@ -310,16 +315,34 @@ async function applySetBased(
   tally: Tally,
   onRecordByRecord: BulkContext['onRecordByRecord'],
 ): Promise<void> {
-  for (const chunk of chunksOf(ids, setChunk)) {
-    let outcome: Awaited<ReturnType<typeof applySetChunk>>;
-    try {
-      outcome = await db.transaction().execute(async (trx) => {
-        pinModules(trx);
-        return applySetChunk(trx, principal, actor, module, plan, chunk);
-      });
-    } catch (error) {
-      if (!(error instanceof WeftError) && !isDatabaseError(error)) throw error;
-      onRecordByRecord?.(error, chunk.length);
+  const chunks = chunksOf(ids, setChunk);
+  const outcomes: (ChunkOutcome | { redo: unknown })[] = [];
+  let next = 0;
+  let stopped = false;
+  const lane = async () => {
+    while (!stopped && next < chunks.length) {
+      const index = next++;
+      const chunk = chunks[index] as string[];
+      try {
+        outcomes[index] = await db.transaction().execute(async (trx) => {
+          pinModules(trx);
+          return applySetChunk(trx, principal, actor, module, plan, chunk);
+        });
+      } catch (error) {
+        if (!(error instanceof WeftError) && !isDatabaseError(error)) {
+          stopped = true;
+          throw error;
+        }
+        outcomes[index] = { redo: error };
+      }
+    }
+  };
+  const lanes = plan.kind === 'delete' ? 1 : 2;
+  await Promise.all(Array.from({ length: Math.min(lanes, chunks.length) }, lane));
+  for (const [index, outcome] of outcomes.entries()) {
+    const chunk = chunks[index] as string[];
+    if ('redo' in outcome) {
+      onRecordByRecord?.(outcome.redo, chunk.length);
       await applyInChunks(db, chunk, work, tally);
       continue;
     }
