@@ -4,14 +4,18 @@
  * streamed), a filtered, sorted list page (p50/p95 of 200 requests with varying filters),
  * the import rolled back, the same 100,000 imported again with lead routing on, and 5,000
  * of them tagged through the bulk API (one request; each record its own update, changelog
- * row and events, in chunked transactions). Writes bench/results/records.json.
+ * row and events, set-based in chunks of 1,000). Each list mix also gets its EXPLAIN
+ * (ANALYZE, BUFFERS): shared buffers and execution time, which say more than a p95 on a
+ * loaded machine. `BENCH_LISTS_ONLY=1` writes the contacts with SQL (no import, export,
+ * rollback or bulk) and times the lists alone: `BENCH_ROWS=1000000 BENCH_LISTS_ONLY=1` is
+ * the million-contact case. Writes bench/results/records.json (records-lists.json for lists only).
  */
 
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { buildApp } from '../server/app.ts';
 import { startImportWorker } from '../server/data/imports.ts';
 import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
@@ -19,11 +23,30 @@ import { createDb } from '../server/db/index.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { ensureAdmin } from '../server/identity/bootstrap.ts';
 import { startQueue } from '../server/queue.ts';
+import { statementsOf } from './data-cost.ts';
 import { machineWatch } from './machine.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const rowCount = Number(process.env.BENCH_ROWS ?? 100_000);
 const listRequests = 200;
+const listsOnly = process.env.BENCH_LISTS_ONLY === '1';
+/** Before this round (README, quiet machine, 100,000 contacts) and issue 19's targets. */
+const previous = {
+  importRowsPerSecond: 7_809,
+  importRoutedRowsPerSecond: 4_693,
+  rollbackRowsPerSecond: 8_578,
+  listP95Ms: 67.8,
+  containsP95Ms: 81.4,
+  unindexedSortP95Ms: 46.6,
+  bulkTagRecordsPerSecond: 525,
+};
+const targets = {
+  importRowsPerSecond: 20_000,
+  importRoutedRowsPerSecond: 10_000,
+  rollbackRowsPerSecond: 20_000,
+  listP95Ms: rowCount >= 1_000_000 ? 100 : 50,
+  bulkTagRecordsPerSecond: 5_000,
+};
 const bulkCount = 5_000;
 const password = 'bench-admin-password';
 
@@ -139,31 +162,51 @@ try {
     }
   }
 
-  console.log(`importing ${rowCount} contacts…`);
-  const imported = await importCsv(contactsCsv(rowCount, 'c'), 'fileName=bench.csv');
-  const importRowsPerSecond = Math.round(rowCount / (imported.wallMs / 1000));
-  console.log(
-    `import: ${importRowsPerSecond} rows/s (${round(imported.wallMs / 1000, 2)} s upload to done; job alone ${Math.round(rowCount / (imported.jobMs / 1000))} rows/s)`,
-  );
+  let imported = { id: '', wallMs: 0, jobMs: 0 };
+  let importRowsPerSecond = 0;
+  let exportRowsPerSecond = 0;
+  if (listsOnly) {
+    // The same values as the CSV's rows, written with SQL: a million contacts in seconds.
+    console.log(`writing ${rowCount} contacts with SQL…`);
+    await sql`
+      insert into rec_contacts (first_name, last_name, email, phone, title, city, country, lead_source,
+        lead_status, rating, dealvalue, do_not_email, assigned_to, created_by)
+      select (${firstNames}::text[])[1 + n % 10], (${lastNames}::text[])[1 + (n * 7) % 9] || n,
+        'c' || n || '@bench.test', '+1-555-' || lpad(n::text, 7, '0'),
+        case when n % 3 = 0 then 'Engineer' else 'Manager' end, (${cities}::text[])[1 + (n * 3) % 10], 'Europe',
+        (${sources}::text[])[1 + n % 8], (${statuses}::text[])[1 + (n * 5) % 6], n % 6, (n % 1000) * 12.5,
+        n % 2 = 0, u.id, u.id
+      from generate_series(0, ${rowCount - 1}) as n, (select id from users where username = 'admin') as u`.execute(
+      db,
+    );
+    await sql`analyze rec_contacts`.execute(db);
+  } else {
+    console.log(`importing ${rowCount} contacts…`);
+    imported = await importCsv(contactsCsv(rowCount, 'c'), 'fileName=bench.csv');
+    importRowsPerSecond = Math.round(rowCount / (imported.wallMs / 1000));
+    console.log(
+      `import: ${importRowsPerSecond} rows/s (${round(imported.wallMs / 1000, 2)} s upload to done; job alone ${Math.round(rowCount / (imported.jobMs / 1000))} rows/s; previous ${previous.importRowsPerSecond}, target ${targets.importRowsPerSecond})`,
+    );
 
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  const exportStarted = performance.now();
-  const exportResponse = await fetch(`${address}/api/exports/contacts`, { headers: { cookie } });
-  if (exportResponse.status !== 200 || !exportResponse.body)
-    throw new Error(`export: ${exportResponse.status}`);
-  let lines = 0;
-  let bytes = 0;
-  for await (const chunk of exportResponse.body) {
-    bytes += chunk.length;
-    for (const byte of chunk) if (byte === 10) lines++;
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const exportStarted = performance.now();
+    const exportResponse = await fetch(`${address}/api/exports/contacts`, { headers: { cookie } });
+    if (exportResponse.status !== 200 || !exportResponse.body)
+      throw new Error(`export: ${exportResponse.status}`);
+    let lines = 0;
+    let bytes = 0;
+    for await (const chunk of exportResponse.body) {
+      bytes += chunk.length;
+      for (const byte of chunk) if (byte === 10) lines++;
+    }
+    const exportMs = performance.now() - exportStarted;
+    const exportedRows = lines - 1;
+    if (exportedRows !== rowCount) throw new Error(`export wrote ${exportedRows} rows`);
+    exportRowsPerSecond = Math.round(exportedRows / (exportMs / 1000));
+    console.log(
+      `export: ${exportRowsPerSecond} rows/s (${round(exportMs / 1000, 2)} s, ${round(bytes / 1e6)} MB)`,
+    );
   }
-  const exportMs = performance.now() - exportStarted;
-  const exportedRows = lines - 1;
-  if (exportedRows !== rowCount) throw new Error(`export wrote ${exportedRows} rows`);
-  const exportRowsPerSecond = Math.round(exportedRows / (exportMs / 1000));
-  console.log(
-    `export: ${exportRowsPerSecond} rows/s (${round(exportMs / 1000, 2)} s, ${round(bytes / 1e6)} MB)`,
-  );
 
   // Sorted by creation or by name (the orders lists use; both have an index), with filters
   // of varying selectivity. A sort on a field without an index is timed apart: it reads and
@@ -221,12 +264,75 @@ try {
     `list page sorted by a field without an index (-dealvalue): p50 ${unindexedSort.p50Ms} ms, p95 ${unindexedSort.p95Ms} ms`,
   );
 
+  // Each mix's plan, with its shared buffers and execution time: load-robust where a p95 is not.
+  const plans = [];
+  for (const [template, sort] of [...filters, ...unindexed]) {
+    const where = template
+      .replace('%s', pick(sources, 1))
+      .replace('%c', pick(cities, 1))
+      .replace('%t', pick(statuses, 1))
+      .replace('%l', pick(lastNames, 1));
+    const sent = await statementsOf(() =>
+      app.inject({
+        method: 'GET',
+        url: `/api/records/contacts?limit=50&sort=${sort}&where=${encodeURIComponent(where)}`,
+        headers,
+      }),
+    );
+    const page = sent.find(
+      (statement) => /^select .* from "rec_contacts"/s.test(statement.text) && / limit /.test(statement.text),
+    );
+    if (!page) continue;
+    const explained = await db.executeQuery<{ 'QUERY PLAN': string }>(
+      CompiledQuery.raw(`explain (analyze, buffers) ${page.text}`, page.values),
+    );
+    const lines = explained.rows.map((row) => row['QUERY PLAN']);
+    const text = lines.join('\n');
+    const buffers =
+      Number(/Buffers: shared hit=(\d+)/.exec(text)?.[1] ?? 0) + Number(/read=(\d+)/.exec(text)?.[1] ?? 0);
+    const executionMs = Number(/Execution Time: ([\d.]+)/.exec(text)?.[1] ?? 0);
+    plans.push({ where, sort, statements: sent.length, buffers, executionMs, plan: lines });
+    console.log(
+      `  plan ${sort.padEnd(11)} ${where}: ${buffers} buffers, ${executionMs} ms, ${sent.length} statements per request`,
+    );
+  }
+  console.log(
+    `list p95 ${listP95Ms} ms (previous ${previous.listP95Ms}, contains by lastName ${previous.containsP95Ms}; target ${targets.listP95Ms}); unindexed sort p95 ${unindexedSort.p95Ms} ms (previous ${previous.unindexedSortP95Ms})`,
+  );
+  if (listsOnly) {
+    const result = {
+      rows: rowCount,
+      listP50Ms,
+      listP95Ms,
+      listByFilter: list.byCase,
+      listUnindexedSortP50Ms: unindexedSort.p50Ms,
+      listUnindexedSortP95Ms: unindexedSort.p95Ms,
+      previous,
+      targets,
+      plans,
+      machine: machineWatched.describe(),
+    };
+    await mkdir(path.join(root, 'bench/results'), { recursive: true });
+    await writeFile(
+      path.join(root, 'bench/results/records-lists.json'),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    await app.close();
+    await boss.stop({ graceful: false });
+    await db.destroy();
+    await cluster.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  }
+
   const rollbackStarted = performance.now();
   const rollback = await app.inject({ method: 'POST', url: `/api/imports/${imported.id}/rollback`, headers });
   if (rollback.statusCode !== 200 || rollback.json().deleted !== rowCount)
     throw new Error(`rollback: ${rollback.body}`);
   const rollbackRowsPerSecond = Math.round(rowCount / ((performance.now() - rollbackStarted) / 1000));
-  console.log(`rollback: ${rollbackRowsPerSecond} rows/s`);
+  console.log(
+    `rollback: ${rollbackRowsPerSecond} rows/s (previous ${previous.rollbackRowsPerSecond}, target ${targets.rollbackRowsPerSecond})`,
+  );
 
   // The same file with lead routing: round robin over 5 users, one turn per record.
   const userIds: string[] = [];
@@ -247,7 +353,9 @@ try {
   });
   const routed = await importCsv(contactsCsv(rowCount, 'r'), 'fileName=bench-routed.csv&route=true');
   const importRoutedRowsPerSecond = Math.round(rowCount / (routed.wallMs / 1000));
-  console.log(`import with round-robin routing: ${importRoutedRowsPerSecond} rows/s`);
+  console.log(
+    `import with round-robin routing: ${importRoutedRowsPerSecond} rows/s (previous ${previous.importRoutedRowsPerSecond}, target ${targets.importRoutedRowsPerSecond})`,
+  );
 
   // Tag 5,000 records in one bulk request, named by id (the shape a "select all" sends too).
   const { rows: picked } = await sql<{ id: string }>`
@@ -265,7 +373,7 @@ try {
     throw new Error(`bulk tag: ${tagged.statusCode} ${tagged.body.slice(0, 500)}`);
   const bulkTagRecordsPerSecond = Math.round(bulkCount / (bulkMs / 1000));
   console.log(
-    `bulk tag ${bulkCount} records (one request): ${round(bulkMs / 1000, 2)} s, ${bulkTagRecordsPerSecond} records/s`,
+    `bulk tag ${bulkCount} records (one request): ${round(bulkMs / 1000, 2)} s, ${bulkTagRecordsPerSecond} records/s (previous ${previous.bulkTagRecordsPerSecond}, target ${targets.bulkTagRecordsPerSecond})`,
   );
 
   const result = {
@@ -283,6 +391,9 @@ try {
     bulkTagRecords: bulkCount,
     bulkTagSeconds: round(bulkMs / 1000, 2),
     bulkTagRecordsPerSecond,
+    previous,
+    targets,
+    plans,
     machine: machineWatched.describe(),
   };
   await mkdir(path.join(root, 'bench/results'), { recursive: true });

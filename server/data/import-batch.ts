@@ -6,14 +6,15 @@ import type { NewEvent } from '../platform/events.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { type Changes, diff } from '../records/changelog.ts';
 import { routeRecords } from '../routing/routing.ts';
-import { recordsDb } from '../studio/fields.ts';
+import { columnName, recordsDb } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
 import { toColumns, toRecord } from '../studio/record-schema.ts';
 
 /**
- * The writes of one batch of imported rows, in the caller's transaction: one multi-row
- * INSERT for the new records, their changelog rows and their outbox events (the same
- * rows `createRecord` writes one by one), and an UPDATE per matched record. The outbox
+ * The writes of one batch of imported rows, in the caller's transaction: one statement for
+ * the new records with their changelog rows and their outbox events (the same rows
+ * `createRecord` writes one by one, built in SQL from the inserted rows), and an UPDATE per
+ * matched record. The outbox
  * rule holds: every write here has its event in the same transaction.
  */
 
@@ -77,7 +78,76 @@ async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kin
     id: plan.id ?? randomUUID(),
     created_by: writer.actor.id,
   }));
-  return recordsDb(trx).insertInto(module.table).values(rows).returningAll().execute();
+  // Rows travel as one JSON parameter, read as the table's row type (jsonb_populate_recordset):
+  // no parameter per value to bind and check. A column a row leaves out takes its default, so
+  // rows go in one statement per set of columns given (most batches have one or two).
+  const byColumns = new Map<string, Record<string, unknown>[]>();
+  for (const row of rows) {
+    const key = Object.keys(row).join(',');
+    const group = byColumns.get(key);
+    if (group) group.push(row);
+    else byColumns.set(key, [row]);
+  }
+  const created: string[] = [];
+  const table = sql.table(module.table);
+  const record = recordJson(module);
+  for (const [key, group] of byColumns) {
+    const columns = sql.join(key.split(',').map((column) => sql.id(column)));
+    // The record as the API answers it is built here, from the rows as inserted: the changelog
+    // row (every field with a value, from nothing) and the events (record.created, then a
+    // tag.added per tag) never make the trip to this process and back.
+    const { rows: written } = await sql<{ id: string }>`
+      with inserted as (
+        insert into ${table} (${columns})
+        select ${columns} from jsonb_populate_recordset(null::${table}, ${JSON.stringify(group)}::jsonb)
+        returning *
+      ), made as (
+        select row_number() over () as n, id, ${record} as record from inserted
+      ), logged as (
+        insert into changelog (module, record_id, action, changes, actor_id, actor_name)
+        select ${module.name}, id, 'create',
+          (select coalesce(jsonb_object_agg(key, jsonb_build_object('before', null, 'after', value)), '{}'::jsonb)
+           from jsonb_each(record) where value <> 'null'::jsonb and key not in ('id', 'createdAt', 'updatedAt')),
+          ${writer.actor.id}::uuid, ${writer.actor.username}
+        from made order by n
+      ), emitted as (
+        insert into events (type, module, record_id, payload, actor_id)
+        select e.type, ${module.name}, made.id, e.payload, ${writer.actor.id}::uuid
+        from made cross join lateral (
+          select 0::bigint as k, 'record.created' as type, jsonb_build_object('record', made.record) as payload
+          union all
+          select t.k, 'tag.added', jsonb_build_object('tag', t.tag)
+          from jsonb_array_elements_text(coalesce(made.record -> 'tags', '[]'::jsonb)) with ordinality as t(tag, k)
+        ) as e
+        order by made.n, e.k
+      )
+      select id from made order by n`.execute(recordsDb(trx));
+    for (const row of written) created.push(String(row.id));
+  }
+  return created;
+}
+
+/**
+ * A records table's row as the API answers it (`toRecord`), as SQL over the row's columns:
+ * camelCase field names, a date-time as JavaScript's `toISOString` prints it, the rest as JSON has them.
+ */
+export function recordJson(module: ModuleDefinition) {
+  const pairs = [
+    sql`'id', id`,
+    ...module.fields.map((field) => {
+      const column = sql.id(columnName(field.name));
+      const value =
+        field.type === 'dateTime'
+          ? sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+          : column;
+      return sql`${field.name}::text, ${value}`;
+    }),
+  ];
+  // jsonb_build_object takes at most 100 arguments: 40 fields a call, joined.
+  const calls = [];
+  for (let i = 0; i < pairs.length; i += 40)
+    calls.push(sql`jsonb_build_object(${sql.join(pairs.slice(i, i + 40))})`);
+  return sql.join(calls, sql` || `);
 }
 
 /** Writes the plans; throws the database's error (a unique violation…) for the caller to isolate. */
@@ -88,24 +158,7 @@ export async function writePlans(trx: Db, writer: Writer, plans: Plan[]): Promis
   const written: Written = { created: [], updated: [], unchanged: 0 };
 
   const creates = plans.filter((plan) => plan.kind === 'create');
-  if (creates.length > 0) {
-    for (const row of await insertCreated(trx, writer, creates)) {
-      const record = toRecord(module, row);
-      const recordId = String(record.id);
-      const created = diff({}, record);
-      delete created.createdAt;
-      changes.push({ recordId, action: 'create', changes: created });
-      events.push({
-        type: 'record.created',
-        module: module.name,
-        recordId,
-        payload: { record },
-        actorId: null,
-      });
-      events.push(...tagEvents(module.name, recordId, [], record.tags));
-      written.created.push(recordId);
-    }
-  }
+  if (creates.length > 0) written.created.push(...(await insertCreated(trx, writer, creates)));
 
   for (const plan of plans) {
     if (plan.kind !== 'update') continue;

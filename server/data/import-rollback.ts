@@ -6,11 +6,10 @@ import { deleteUser } from '../identity/users.ts';
 import { type Actor, audit } from '../platform/audit.ts';
 import { type Principal, requireAdmin } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
-import { diff } from '../records/changelog.ts';
 import { accessCondition } from '../records/record-access.ts';
 import { recordsDb } from '../studio/fields.ts';
 import { getModule } from '../studio/modules.ts';
-import { toRecord } from '../studio/record-schema.ts';
+import { recordJson } from './import-batch.ts';
 import { getImport } from './imports.ts';
 
 /**
@@ -45,41 +44,35 @@ async function deleteRecords(
   let deleted = 0;
   let missing = 0;
   for (let ids = await createdIds(db, importId, null); ids.length > 0; ) {
-    await db.transaction().execute(async (trx) => {
-      let remove = recordsDb(trx).deleteFrom(module.table).where('id', 'in', ids);
-      if (view) remove = remove.where(view);
-      if (allowed) remove = remove.where(allowed);
-      const rows = await remove.returningAll().execute();
-      deleted += rows.length;
-      missing += ids.length - rows.length;
-      if (rows.length === 0) return;
-      const records = rows.map((row) => toRecord(module, row));
-      await trx
-        .insertInto('changelog')
-        .values(
-          records.map((record) => ({
-            module: moduleName,
-            recordId: String(record.id),
-            action: 'delete' as const,
-            changes: JSON.stringify(diff(record, {})),
-            actorId: actor.id,
-            actorName: actor.username,
-          })),
-        )
-        .execute();
-      await trx
-        .insertInto('events')
-        .values(
-          records.map((record) => ({
-            type: 'record.deleted' as const,
-            module: moduleName,
-            recordId: String(record.id),
-            payload: JSON.stringify({ record }),
-            actorId: actor.id,
-          })),
-        )
-        .execute();
-    });
+    // One statement a batch: the deletes, their changelog rows and their events, the record
+    // as the API answers it built in SQL from the deleted rows (import-batch.ts' recordJson).
+    const conditions = [view, allowed].filter((condition) => condition !== null);
+    const { rows } = await sql<{ deleted: number }>`
+      with removed as (
+        delete from ${sql.table(module.table)}
+        where id = any(${ids}::uuid[]) ${sql.join(
+          conditions.map((condition) => sql`and ${condition}`),
+          sql` `,
+        )}
+        returning *
+      ), made as (
+        select row_number() over () as n, id, ${recordJson(module)} as record from removed
+      ), logged as (
+        insert into changelog (module, record_id, action, changes, actor_id, actor_name)
+        select ${moduleName}, id, 'delete',
+          (select coalesce(jsonb_object_agg(key, jsonb_build_object('before', value, 'after', null)), '{}'::jsonb)
+           from jsonb_each(record) where value <> 'null'::jsonb and key not in ('id', 'updatedAt')),
+          ${actor.id}::uuid, ${actor.username}
+        from made order by n
+      ), emitted as (
+        insert into events (type, module, record_id, payload, actor_id)
+        select 'record.deleted', ${moduleName}, id, jsonb_build_object('record', record), ${actor.id}::uuid
+        from made order by n
+      )
+      select count(*)::int as deleted from made`.execute(recordsDb(db));
+    const gone = Number(rows[0]?.deleted ?? 0);
+    deleted += gone;
+    missing += ids.length - gone;
     ids = await createdIds(db, importId, ids.at(-1) ?? null);
   }
   return { deleted, missing };

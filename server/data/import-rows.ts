@@ -195,6 +195,10 @@ async function checkReferences(
       .catch(() => []);
     for (const row of rows) existing.add(`${target}:${String(row.id)}`);
   }
+  const dropdowns = preparer.module.fields.filter(
+    (field) => field.type === 'dropdown' && typeof field.options.dropdownId === 'string',
+  );
+  const assignments = preparer.module.fields.filter((field) => field.type === 'assignment');
   const valid: Plan[] = [];
   for (const plan of plans) {
     const problems: RowError[] = [];
@@ -208,11 +212,11 @@ async function checkReferences(
         problems.push({ row: plan.row, field: field.name, reason: `names no ${target} record` });
     }
     const record = plan.kind === 'update' ? { ...plan.before, ...plan.values } : plan.values;
-    for (const field of preparer.module.fields) {
+    for (const field of dropdowns) {
       const problem = await dropdownProblem(db, preparer.module, field, plan.values, record);
       if (problem) problems.push({ row: plan.row, field: field.name, reason: problem });
     }
-    for (const field of preparer.module.fields) {
+    for (const field of assignments) {
       const value = plan.values[field.name];
       if (field.type !== 'assignment' || typeof value !== 'string') continue;
       if (!preparer.assignees.has(value))

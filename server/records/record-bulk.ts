@@ -10,18 +10,23 @@ import { getModule, type ModuleDefinition, pinModules } from '../studio/modules.
 import { validateRecordInput } from '../studio/record-schema.ts';
 import { visibleQueryFields } from './field-access.ts';
 import { accessCondition } from './record-access.ts';
+import { applySetChunk, type ChunkOutcome, type SetPlan, setChunk, setPlanOf } from './record-bulk-write.ts';
 import { queryFieldsOf } from './record-list.ts';
 import { parseWhere, searchCondition } from './record-query.ts';
-import { deleteRecord, updateRecord } from './records.ts';
+import { checkReferences, deleteRecord, updateRecord } from './records.ts';
 import { addTags, removeTags } from './tags.ts';
 
 /**
- * One action on many records (`POST /api/records/:module/bulk`). Each record goes through
- * the same service call as the single-record API — its permission check, validation,
- * changelog row and outbox event — in transactions of `bulkChunk` records, each record
- * behind a savepoint: a record that fails is rolled back alone and reported, the others
- * of its chunk commit. Records are taken in id order, so two bulk requests lock rows in
- * the same order and cannot deadlock each other.
+ * One action on many records (`POST /api/records/:module/bulk`). Assign, update, tags and
+ * delete go set-based (`record-bulk-write.ts`): chunks of `setChunk` records, each one
+ * transaction of a few statements that give every record what the single-record service
+ * would — its permission check, validation, changelog row, feed post and outbox events.
+ * A chunk that path cannot decide alone (a database error such as a unique violation, a
+ * check that reads the record) is rolled back and redone the per-record way: each record
+ * through the single-record API's own service call, in transactions of `bulkChunk`
+ * records, each behind a savepoint, so a record that fails is rolled back alone and
+ * reported and the others commit. Records are taken in id order, so two bulk requests
+ * lock rows in the same order and cannot deadlock each other.
  */
 
 /**
@@ -55,6 +60,8 @@ export interface BulkContext {
   runFlow: FlowRunner | null;
   /** Told about a record's failure that is not a WeftError (a bug of ours, logged, still reported). */
   onUnexpected?: (error: unknown, id: string) => void;
+  /** Told when a set-based chunk is redone record by record, and why (the database's error, a check). */
+  onRecordByRecord?: (reason: unknown, records: number) => void;
 }
 
 /** A query parameter's problem, named as the body's field. */
@@ -292,6 +299,64 @@ async function applyInChunks(db: Db, ids: string[], work: RecordWork, tally: Tal
 }
 
 /**
+ * Set-based chunks, two at a time (one is built in this process while the database writes
+ * the other; their records are disjoint, so they lock nothing in common) except deletes,
+ * whose unlinking may touch the same referencing rows. A chunk that throws is redone record
+ * by record. Outcomes are counted in chunk order, so failures stay listed in id order.
+ */
+async function applySetBased(
+  db: Db,
+  principal: Principal,
+  actor: Actor,
+  module: ModuleDefinition,
+  plan: SetPlan,
+  ids: string[],
+  work: RecordWork,
+  tally: Tally,
+  onRecordByRecord: BulkContext['onRecordByRecord'],
+): Promise<void> {
+  const chunks = chunksOf(ids, setChunk);
+  const outcomes: (ChunkOutcome | { redo: unknown })[] = [];
+  let next = 0;
+  let stopped = false;
+  const lane = async () => {
+    while (!stopped && next < chunks.length) {
+      const index = next++;
+      const chunk = chunks[index] as string[];
+      try {
+        outcomes[index] = await db.transaction().execute(async (trx) => {
+          pinModules(trx);
+          return applySetChunk(trx, principal, actor, module, plan, chunk);
+        });
+      } catch (error) {
+        if (!(error instanceof WeftError) && !isDatabaseError(error)) {
+          stopped = true;
+          throw error;
+        }
+        outcomes[index] = { redo: error };
+      }
+    }
+  };
+  const lanes = plan.kind === 'delete' ? 1 : 2;
+  await Promise.all(Array.from({ length: Math.min(lanes, chunks.length) }, lane));
+  for (const [index, outcome] of outcomes.entries()) {
+    const chunk = chunks[index] as string[];
+    if ('redo' in outcome) {
+      onRecordByRecord?.(outcome.redo, chunk.length);
+      await applyInChunks(db, chunk, work, tally);
+      continue;
+    }
+    tally.succeeded += outcome.succeeded;
+    for (const failure of outcome.failed) tally.fail(failure.id, failure.error);
+  }
+}
+
+/** An error PostgreSQL answered (a SQLSTATE): the per-record path tells which record caused it. */
+const isDatabaseError = (error: unknown) =>
+  typeof (error as { code?: unknown }).code === 'string' &&
+  /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
+
+/**
  * Runs a flow on the records chunk by chunk, each chunk one `runFlowOn` transaction; a
  * chunk that fails (a record gone or hidden) is run again record by record to say which.
  */
@@ -337,7 +402,15 @@ export async function bulkRecords(
   const tally = new Tally(context.onUnexpected);
   try {
     const work = workOf(principal, actor, moduleName, body);
-    if (work) await applyInChunks(db, ids, work, tally);
+    const plan =
+      work && ids.length > 0
+        ? await setPlanOf(db, principal, module, body, (values) =>
+            checkReferences(db, principal, module, values, values),
+          )
+        : null;
+    if (work && plan)
+      await applySetBased(db, principal, actor, module, plan, ids, work, tally, context.onRecordByRecord);
+    else if (work) await applyInChunks(db, ids, work, tally);
     else if (body.action === 'runFlow' && context.runFlow)
       await runFlowInChunks(context.runFlow, principal, body.flowId, ids, tally);
   } finally {

@@ -121,18 +121,42 @@ export function applyCursor<DB, TB extends keyof DB, O>(
   sorts: readonly SortKey[],
   cursor: string | undefined,
 ): SelectQueryBuilder<DB, TB, O & WithCursor> {
+  return orderBySorts(afterCursor(qb, sorts, cursor), sorts);
+}
+
+/** `applyCursor` without the ORDER BY: the rows after `cursor`, with the hidden cursor column. */
+export function afterCursor<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  sorts: readonly SortKey[],
+  cursor: string | undefined,
+): SelectQueryBuilder<DB, TB, O & WithCursor> {
   const keyValues = sql.join(sorts.map((key) => sql`to_json(${sql.ref(key.column)}) #>> '{}'`));
   let next = qb.select(sql<CursorKey>`array[${keyValues}]::text[]`.as(cursorColumn)) as SelectQueryBuilder<
     DB,
     TB,
     O & WithCursor
   >;
-  if (cursor !== undefined) {
-    const values = decode(cursor, sorts);
-    const bound = leadingBound(sorts[0] as SortKey, values[0] ?? null);
-    if (bound) next = next.where(bound);
-    next = next.where(after(sorts, values));
-  }
+  for (const condition of cursorConditions(sorts, cursor)) next = next.where(condition);
+  return next;
+}
+
+/** The conditions that keep the rows after `cursor` (none without one). */
+export function cursorConditions(
+  sorts: readonly SortKey[],
+  cursor: string | undefined,
+): RawBuilder<SqlBool>[] {
+  if (cursor === undefined) return [];
+  const values = decode(cursor, sorts);
+  const bound = leadingBound(sorts[0] as SortKey, values[0] ?? null);
+  return [...(bound ? [bound] : []), after(sorts, values)];
+}
+
+/** The ORDER BY of `sorts` (`applyCursor`'s), on any query whose rows have the sort columns. */
+export function orderBySorts<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  sorts: readonly SortKey[],
+): SelectQueryBuilder<DB, TB, O> {
+  let next = qb;
   for (const key of sorts) {
     // ASC is NULLS LAST already; DESC needs it said, except where no NULL can occur, so that
     // a plain index on a NOT NULL column still serves a descending sort.

@@ -1,4 +1,4 @@
-import type { Expression, SqlBool } from 'kysely';
+import { CompiledQuery, type Expression, type SqlBool } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
@@ -11,6 +11,8 @@ import { accessCondition } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
 import {
   applyCursor,
+  cursorConditions,
+  orderBySorts,
   pageOf,
   parseColumns,
   parseSort,
@@ -44,6 +46,26 @@ export function queryFieldsOf(module: ModuleDefinition): QueryField[] {
 }
 
 /**
+ * Up to how many matching rows (the planner's estimate) a list with a `contains` or `q`
+ * filter reads all its matches and sorts their top, rather than walking the sort's index.
+ */
+export const filterFirstRows = 25_000;
+
+/** Whether a list's `where` (JSON text) uses `contains` anywhere: a trigram index can find its rows. */
+function containsFilter(where: string | undefined): boolean {
+  return where?.includes('"contains"') === true;
+}
+
+/** The planner's estimate of the rows a query returns (EXPLAIN without ANALYZE: planning only). */
+async function estimatedRows(db: Db, query: { compile(): CompiledQuery }): Promise<number> {
+  const compiled = query.compile();
+  const { rows } = await recordsDb(db).executeQuery<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(
+    CompiledQuery.raw(`explain (format json) ${compiled.sql}`, [...compiled.parameters]),
+  );
+  return rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? Number.POSITIVE_INFINITY;
+}
+
+/**
  * A page of the records the principal may view, filtered by `where` (json-logic), `q`,
  * sorted (newest first unless `sort` says otherwise) and paged by keyset. The role scope
  * is part of the WHERE clause, so a record outside it is never fetched.
@@ -67,20 +89,37 @@ export async function listRecords(
   const holders = module.fields
     .filter((field) => names.has(field.name) && typeof field.options.moduleField === 'string')
     .map((field) => columnName(String(field.options.moduleField)));
-  let select = recordsDb(db)
-    .selectFrom(module.table)
-    .select([...new Set([...chosen.map((field) => field.column), ...holders])]);
-  if (visible) select = select.where(visible);
-  if (extra) select = select.where(extra);
+  const selected = new Set([...chosen.map((field) => field.column), ...holders]);
   const where = parseWhere(query.where, fields);
-  if (where) select = select.where(where);
   // The module flag "searchable": off, its records are not searched.
   if (query.q && !module.searchable)
     throw new WeftError('VALIDATION', `${module.label} is not searchable`, [
       { field: 'q', reason: `${module.name} is not searchable (its "searchable" flag is off)` },
     ]);
   const search = searchCondition(query.q, fields);
-  if (search) select = select.where(search);
+  const conditions = [visible, extra, where, search].filter(
+    (condition): condition is Expression<SqlBool> => condition !== null && condition !== undefined,
+  );
+  const from = () => recordsDb(db).selectFrom(module.table);
+  let select = from().select([...selected]);
+  for (const condition of conditions) select = select.where(condition);
+  if (
+    (search !== undefined || containsFilter(query.where)) &&
+    (await estimatedRows(db, select)) <= filterFirstRows
+  ) {
+    // The matching rows first (a trigram index finds them), then the top of them by the sort,
+    // reading only ids and sort keys: the subquery's OFFSET 0 keeps the planner from walking a
+    // sort index and filtering as it goes, which reads most of the table when the matches sort
+    // late ("contains Turing" by lastName). The page's rows are then read by id.
+    let matched = from().select([...new Set(['id', ...sorts.map((key) => key.column)])]);
+    for (const condition of [...conditions, ...cursorConditions(sorts, query.cursor)])
+      matched = matched.where(condition);
+    const top = orderBySorts(
+      recordsDb(db).selectFrom(matched.offset(0).as('matched')).select('id'),
+      sorts,
+    ).limit(query.limit + 1);
+    select = select.where('id', 'in', top);
+  }
   const rows = await applyCursor(select, sorts, query.cursor)
     .limit(query.limit + 1)
     .execute();

@@ -14,6 +14,16 @@
  */
 export type { FieldType, QueryField } from './record-fields.ts';
 export { parseColumns } from './record-fields.ts';
-export { applyCursor, cursorColumn, cursorFor, pageOf, parseSort, type SortKey } from './record-keyset.ts';
+export {
+  afterCursor,
+  applyCursor,
+  cursorColumn,
+  cursorConditions,
+  cursorFor,
+  orderBySorts,
+  pageOf,
+  parseSort,
+  type SortKey,
+} from './record-keyset.ts';
 export { isSearchable, searchCondition } from './record-search.ts';
 export { compileWhere, parseWhere } from './record-where.ts';

@@ -81,6 +81,8 @@ export const recordRoutes: RoutePlugin = async (app) => {
         {
           runFlow: app.runFlowOn,
           onUnexpected: (error, id) => request.log.error({ err: error, recordId: id }, 'bulk record failed'),
+          onRecordByRecord: (reason, records) =>
+            request.log.info({ err: reason, records }, 'bulk chunk redone record by record'),
         },
       );
     },

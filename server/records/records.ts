@@ -86,7 +86,7 @@ async function withUniqueCheck<T>(module: ModuleDefinition, work: () => Promise<
  * managed dropdowns one of their values (allowed by the parent's value when dependent).
  * Only the fields a write sets are checked; `record` is the record as it will be.
  */
-async function checkReferences(
+export async function checkReferences(
   db: Db,
   principal: Principal,
   module: ModuleDefinition,

@@ -27,7 +27,16 @@ export const recordsDb = (db: Db): RecordsDb => db.withoutPlugins() as RecordsDb
 export const tableOf = (module: string) => `rec_${module}`;
 
 /** camelCase field name → snake_case column, the same mapping kysely's CamelCasePlugin makes. */
-export const columnName = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+export function columnName(name: string): string {
+  let column = columnNames.get(name);
+  if (column === undefined) {
+    column = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    // Field names are few; remembered, a row conversion costs no regular expression per field.
+    if (columnNames.size < 10_000) columnNames.set(name, column);
+  }
+  return column;
+}
+const columnNames = new Map<string, string>();
 
 /** Columns every records table has; their fields are the `system` ones of `systemFields`. */
 export const builtinColumns = new Set([
