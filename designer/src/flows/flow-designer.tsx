@@ -295,6 +295,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                           triggerModule={typeof module === 'string' ? module : undefined}
                           step={run?.steps.filter((s) => s.nodeId === node.id).at(-1)}
                           onParams={(params) => updateParams(editor, node.id, params)}
+                          onLabel={(label) => updateLabel(editor, node.id, label)}
                           onDelete={() => editor.change(deleteSelection(editor.canvas))}
                           webhook={{
                             flowId: detail.id,
@@ -368,6 +369,21 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
       </ReactFlowProvider>
     </CanvasContext>
   );
+}
+
+/** Names a step (an empty name goes back to the node type's title). */
+function updateLabel(editor: FlowEditor, id: string, label: string) {
+  const trimmed = label.trim().slice(0, 80);
+  const current = editor.canvas.nodes.find((n) => n.id === id);
+  if (!current || (current.data.label ?? '') === trimmed) return;
+  editor.update((canvas) => ({
+    ...canvas,
+    nodes: canvas.nodes.map((n) => {
+      if (n.id !== id) return n;
+      const { label: _old, ...data } = n.data;
+      return { ...n, data: trimmed ? { ...data, label: trimmed } : data };
+    }),
+  }));
 }
 
 function updateParams(editor: FlowEditor, id: string, params: Record<string, unknown>) {
