@@ -21,6 +21,7 @@ import * as hardening from './migrations/0019-hardening.ts';
 import * as feedNotify from './migrations/0020-feed-notify.ts';
 import * as parity from './migrations/0022-parity.ts';
 import * as marketing from './migrations/0023-marketing.ts';
+import * as designer from './migrations/0027-designer.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0020-feed-notify': feedNotify,
   '0022-parity': parity,
   '0023-marketing': marketing,
+  '0027-designer': designer,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

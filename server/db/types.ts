@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { EngineTables } from '../../engine/runtime/tables.ts';
+import type { DisplayPreferencesPatch } from '../../schemas/display-preferences.ts';
 import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
 import type { FormSettings } from '../../schemas/forms.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
@@ -31,6 +32,8 @@ export interface UsersTable {
   lastLoginAt: Timestamp | null;
   /** Set while the user has not accepted their invitation (inactive, no password). */
   invitedAt: Timestamp | null;
+  /** How the user reads dates (migration 0027); `{}` follows the workspace. */
+  displayPrefs: Generated<Json<DisplayPreferencesPatch>>;
 }
 
 export interface GroupsTable {

@@ -22,6 +22,7 @@ import { notifications } from '@mantine/notifications';
 import { useEffect, useMemo, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { AppLink } from '../app/app-link.tsx';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { useModules } from '../console/console-api.ts';
 import { statusColor } from '../flows/flows-api.ts';
@@ -134,7 +135,7 @@ export default function RunPage({ runId }: { runId: string }) {
             </Badge>
           </Group>
           <Text size="sm" c="dimmed">
-            Version {run.version} · started {new Date(run.startedAt).toLocaleString()} · took{' '}
+            Version {run.version} · started {formatDateTime(run.startedAt)} · took{' '}
             {formatDuration(run.durationMs)}
             {run.module && run.recordId && (
               <>
@@ -203,7 +204,7 @@ export default function RunPage({ runId }: { runId: string }) {
               >
                 {node.nodeId === 'trigger' && (
                   <Text size="xs" c="dimmed">
-                    Started {new Date(run.startedAt).toLocaleString()}
+                    Started {formatDateTime(run.startedAt)}
                     {run.recordName ? ` for ${run.recordName}` : ''}
                   </Text>
                 )}

@@ -17,6 +17,7 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, type Page } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import {
   type RunDetail,
@@ -258,7 +259,7 @@ export function RunsPanel({ flowId, module, saved, onRunShown, initialRun = null
                 <Text size="xs">{run.test ? 'test' : `v${run.version}`}</Text>
               </Group>
               <Text size="xs" c="dimmed">
-                {new Date(run.startedAt).toLocaleString()}
+                {formatDateTime(run.startedAt)}
               </Text>
             </Group>
           </UnstyledButton>

@@ -17,6 +17,7 @@ import {
 import { useEffect, useState } from 'react';
 import type { ImportView, RollbackView } from '../../../schemas/imports.ts';
 import { api, type User } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { done, fail, useModules, usePaged } from '../console/console-api.ts';
 import { ImportWizard } from './import-wizard.tsx';
@@ -119,7 +120,7 @@ export function ImportsPage(_props: { rest: string[] }) {
                       <Text size="sm">{run.fileName}</Text>
                       <Text size="xs" c="dimmed">
                         {modules.find((m) => m.name === run.module)?.label ?? run.module} ·{' '}
-                        {modeLabel[run.mode] ?? run.mode} · {new Date(run.createdAt).toLocaleString()}
+                        {modeLabel[run.mode] ?? run.mode} · {formatDateTime(run.createdAt)}
                       </Text>
                     </Table.Td>
                     <Table.Td w={260}>

@@ -1,6 +1,7 @@
 /** Email sent about a record (campaigns, newsletters, flows) with what came back: the record page's Email tab. */
 import { Alert, Badge, Group, Loader, Stack, Text } from '@mantine/core';
 import { AppLink } from '../app/app-link.tsx';
+import { formatDateTime } from '../app/dates.ts';
 import { useLoad } from './marketing-api.ts';
 
 interface Sent {
@@ -31,7 +32,7 @@ const stateColor: Record<string, string> = {
   stored: 'gray',
 };
 
-const when = (value: string | null) => (value ? new Date(value).toLocaleString() : null);
+const when = (value: string | null) => (value ? formatDateTime(value) : null);
 
 export function RecordEmails({ module, id }: { module: string; id: string }) {
   const { data, error } = useLoad<{ items: Sent[] }>(`/marketing/records/${module}/${id}/emails`);

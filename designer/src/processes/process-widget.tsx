@@ -20,6 +20,7 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { done } from '../console/console-api.ts';
 import { type Progress, refusalText, type StageProgress, useGet } from './processes-api.ts';
@@ -102,7 +103,7 @@ function ProcessCard({
               {stage.status === 'completed' && (
                 <Text size="xs" c="dimmed">
                   {stage.completedByName ?? 'Someone'} ·{' '}
-                  {stage.completedAt ? new Date(stage.completedAt).toLocaleString() : ''}
+                  {stage.completedAt ? formatDateTime(stage.completedAt) : ''}
                   {stage.comment ? ` · “${stage.comment}”` : ''}
                 </Text>
               )}

@@ -24,6 +24,7 @@ import {
 import { useMediaQuery } from '@mantine/hooks';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { statusLabel } from '../executions/executions-api.ts';
@@ -306,7 +307,7 @@ function Activity({ module, id }: { module: string; id: string }) {
                 {postTypeLabel(p.type)}
               </Badge>
               <Text size="xs" c="dimmed">
-                {new Date(p.createdAt).toLocaleString()}
+                {formatDateTime(p.createdAt)}
               </Text>
             </Group>
             <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
@@ -381,7 +382,7 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
         {items?.map((entry) => (
           <Timeline.Item key={entry.id} title={`${entry.action} by ${entry.actorName ?? 'Weft'}`}>
             <Text size="xs" c="dimmed">
-              {new Date(entry.at).toLocaleString()}
+              {formatDateTime(entry.at)}
             </Text>
             {Object.entries(entry.changes ?? {}).map(([name, change]) => (
               <Text size="xs" key={name}>
@@ -430,7 +431,7 @@ function Runs({ module, id }: { module: ModuleDef; id: string }) {
             data-testid="record-run"
           >
             {run.flowName ?? 'Flow'} · {statusLabel[run.status] ?? run.status} · v{run.version} ·{' '}
-            {new Date(run.startedAt).toLocaleString()}
+            {formatDateTime(run.startedAt)}
           </Button>
         ))}
       </Stack>
