@@ -28,6 +28,7 @@ import { useModules } from '../console/console-api.ts';
 import { statusColor } from '../flows/flows-api.ts';
 import type { CatalogEntry } from '../model/catalog.ts';
 import { type PassedNode, runPath } from '../model/run-path.ts';
+import { navigate } from '../router.ts';
 import { type ExecutionDetail, errorText, formatDuration, settled, statusLabel } from './executions-api.ts';
 
 const pollMs = 1500;
@@ -111,6 +112,19 @@ export default function RunPage({ runId }: { runId: string }) {
       setBusy(false);
     }
   };
+  const retryFrom = async (nodeId: string) => {
+    setBusy(true);
+    try {
+      const started = await api<{ id: string }>('POST', `/runs/${run.id}/retry-from`, { nodeId });
+      notifications.show({ message: 'A new run started from that step' });
+      navigate(`/runs/${started.id}`);
+    } catch (reason) {
+      notifications.show({ color: 'red', message: (reason as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const retriedFrom = (run.input as { retriedFrom?: { runId: string; nodeId: string } } | null)?.retriedFrom;
   const titleOf = (node: PassedNode) => {
     const named = run.definition?.nodes.find((n) => n.id === node.nodeId) as { label?: unknown } | undefined;
     const label = typeof named?.label === 'string' ? named.label : null;
@@ -164,6 +178,19 @@ export default function RunPage({ runId }: { runId: string }) {
           )}
         </Group>
       </Group>
+      {retriedFrom && (
+        <Text size="sm" data-testid="retried-from">
+          Retried from the step{' '}
+          <b>
+            {titleOf({
+              nodeId: retriedFrom.nodeId,
+              nodeType: run.definition?.nodes.find((n) => n.id === retriedFrom.nodeId)?.type ?? '',
+              steps: [],
+            })}
+          </b>{' '}
+          of <AppLink to={`/runs/${retriedFrom.runId}`}>an earlier run</AppLink>, with the data it had there.
+        </Text>
+      )}
       {run.errorSummary && (
         <Alert color="red" title="Why it failed" data-testid="run-error">
           <Text size="sm" style={{ overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }}>
@@ -232,6 +259,19 @@ export default function RunPage({ runId }: { runId: string }) {
                         ? `took ${formatDuration(new Date(last.finishedAt).getTime() - new Date(last.startedAt).getTime())}`
                         : 'in progress'}
                     </Text>
+                    {settled(run.status) && (
+                      <Button
+                        size="compact-xs"
+                        variant="light"
+                        mt={4}
+                        loading={busy}
+                        data-testid={`retry-from-${node.nodeId}`}
+                        title="Start a new run at this step, with the data this run had here"
+                        onClick={() => retryFrom(node.nodeId)}
+                      >
+                        Retry from here
+                      </Button>
+                    )}
                     <details>
                       <summary style={{ fontSize: 12, cursor: 'pointer' }}>What went in and came out</summary>
                       <Code block fz={11} style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
