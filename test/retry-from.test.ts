@@ -82,3 +82,34 @@ test('a step the run did not reach, or an unknown one, is refused with the reaso
   });
   assert.equal(missing.statusCode, 404, missing.body);
 });
+
+test('the run answers what each if decided and the values it read then', async () => {
+  const flow = straightFlow('Decide', manual, [
+    ['smith', 'control.if', { condition: { '==': [{ var: 'record.lastName' }, 'Smith'] } }],
+  ]);
+  flow.nodes.push({
+    id: 'hello',
+    type: 'task.create',
+    params: { subject: 'Hello Smith' },
+    position: { x: 0, y: 300 },
+  });
+  flow.nodes.push({
+    id: 'bye',
+    type: 'task.create',
+    params: { subject: 'Not Smith' },
+    position: { x: 200, y: 300 },
+  });
+  flow.edges.push({ source: 'smith', sourceHandle: 'true', target: 'hello' });
+  flow.edges.push({ source: 'smith', sourceHandle: 'false', target: 'bye' });
+  const decide = await publish(flow);
+  const jones = await runOn(decide, String(ada.id));
+  assert.equal(jones.status, 'succeeded');
+  const detail = (await admin.request('GET', `/api/runs/${jones.id}`)).json();
+  assert.deepEqual(
+    detail.steps.map((step: { nodeId: string }) => step.nodeId),
+    ['bye'],
+  );
+  assert.deepEqual(detail.decisions, {
+    smith: { handle: 'false', values: { 'record.lastName': 'Lovelace' } },
+  });
+});

@@ -41,6 +41,16 @@ const titles = () => {
   return catalog;
 };
 
+/** An if's handles read as answers; a switch's are its case names. */
+const branchName = (handle: string) =>
+  handle === 'true'
+    ? 'yes (true)'
+    : handle === 'false'
+      ? 'no (false)'
+      : handle === 'default'
+        ? 'default'
+        : handle;
+
 const shown = (value: unknown) =>
   value === undefined ? 'nothing' : typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
 
@@ -82,7 +92,7 @@ export default function RunPage({ runId }: { runId: string }) {
   const path = useMemo(
     (): PassedNode[] =>
       run?.definition
-        ? runPath(run.definition, run.steps, run.input)
+        ? runPath(run.definition, run.steps, run.input, run.decisions)
         : (run?.steps ?? []).map((step) => ({ nodeId: step.nodeId, nodeType: step.nodeType, steps: [step] })),
     [run],
   );
@@ -237,12 +247,20 @@ export default function RunPage({ runId }: { runId: string }) {
                 )}
                 {node.branch !== undefined && (
                   <Stack gap={2}>
-                    <Text size="sm">
-                      Took the <b>{node.branch}</b> branch
+                    <Text size="sm" data-testid={`decision-${node.nodeId}`}>
+                      {node.branch === 'none' ? (
+                        'Took no branch that has steps'
+                      ) : (
+                        <>
+                          Took the <b>{branchName(node.branch)}</b> branch
+                        </>
+                      )}
+                      {node.recorded && node.values && node.values.length > 0 ? ' because' : ''}
                     </Text>
                     {node.values?.map((value) => (
                       <Text size="xs" c="dimmed" key={value.path}>
-                        {value.path} was {shown(value.value)} when the run started
+                        {value.path} was {shown(value.value)}
+                        {node.recorded ? '' : ' when the run started'}
                       </Text>
                     ))}
                   </Stack>
