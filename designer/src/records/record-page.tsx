@@ -34,6 +34,7 @@ import { ProcessWidget } from '../processes/process-widget.tsx';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
+import { useRecordChanges } from './record-changes.ts';
 import { RelatedRecords } from './related-records.tsx';
 import { SimilarCases } from './similar-cases.tsx';
 
@@ -65,12 +66,20 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
   const hasEmail = module.fields.some((field) => field.name === 'email');
   const narrow = useMediaQuery(narrowQuery);
 
+  const [changes, setChanges] = useState(0);
+  // A flow, an import or another person changed this record: read it again.
+  useRecordChanges(module.name, (change) => {
+    if (change.ids === null || change.ids.includes(id)) setChanges((n) => n + 1);
+  });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: changes forces a fresh read
   useEffect(() => {
     api<RecordRow>('GET', `/records/${module.name}/${id}`).then(setRecord, (e: Error) =>
       setProblem(e.message),
     );
+  }, [module, id, changes]);
+  useEffect(() => {
     api<Layout>('GET', `/modules/${module.name}/layouts/default?kind=view`).then(setLayout, fail);
-  }, [module, id]);
+  }, [module]);
 
   if (problem)
     return (
