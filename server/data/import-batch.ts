@@ -27,6 +27,8 @@ export interface Writer {
   module: ModuleDefinition;
   actor: Actor & { id: string };
   settings: SettingsService;
+  /** Whether the module's flows run for these records: else their events say so (dispatcher.ts skips them). */
+  runFlows?: boolean;
 }
 
 export interface Written {
@@ -147,6 +149,9 @@ export async function writePlans(trx: Db, writer: Writer, plans: Plan[]): Promis
       from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as c("recordId" uuid, action text, changes jsonb)
     `.execute(trx);
   }
+  // Unless the import asked for them, its records start no flow (dispatcher.ts skips these).
+  if (!writer.runFlows)
+    for (const event of events) event.payload = { ...event.payload, importedWithoutFlows: true };
   if (events.length > 0) {
     await sql`
       insert into events (type, module, record_id, payload, actor_id)

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 
 /**
  * The designer and newcomer pass (issue 16):
+ * - imports: link choices, flows opt-in, retries (see below);
  * - each user's display preferences (time zone, locale, date style, clock), read by every
  *   screen that shows a date; empty means "the workspace's";
  * - open record pages and lists refresh when a record changes, whoever changed it (a
@@ -13,6 +14,13 @@ import { type Kysely, sql } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table users add column display_prefs jsonb not null default '{}'::jsonb`.execute(db);
+  // Imports: the user's choices for link names matching none or several records, whether
+  // the module's flows run for the imported records (off unless asked), and which import a
+  // retry repeats (the file and mapping of a failed import are kept for it).
+  await sql`alter table imports
+    add column link_choices jsonb not null default '{}'::jsonb,
+    add column run_flows boolean not null default false,
+    add column retry_of uuid references imports (id) on delete set null`.execute(db);
   await sql`create function weft_records_changed() returns trigger language plpgsql as $$
     declare changed record;
     begin
@@ -43,5 +51,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop trigger events_records_changed on events`.execute(db);
   await sql`drop function weft_records_changed()`.execute(db);
+  await sql`alter table imports drop column link_choices, drop column run_flows, drop column retry_of`.execute(
+    db,
+  );
   await sql`alter table users drop column display_prefs`.execute(db);
 }
