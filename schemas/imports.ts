@@ -80,7 +80,7 @@ export const importRetryBody = {
   additionalProperties: false,
 } as const;
 
-export const rollbackBody = {
+export const rollbackQuery = {
   type: 'object',
   properties: {
     removePosts: {

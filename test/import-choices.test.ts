@@ -140,7 +140,7 @@ test('rollback says what it cannot undo and removes the posts on the imported re
   assert.equal(preview.json().toDelete, 3);
   assert.equal(preview.json().posts, 1);
   assert.match(preview.json().warnings.join(' '), /1 activity-feed posts/);
-  const rolled = await admin.request('POST', `/api/imports/${importId}/rollback`, { removePosts: true });
+  const rolled = await admin.request('POST', `/api/imports/${importId}/rollback?removePosts=true`);
   assert.equal(rolled.statusCode, 200, rolled.body);
   assert.equal(rolled.json().postsRemoved, 1);
   assert.match(rolled.json().message, /Removed 1 activity-feed posts/);

@@ -10,8 +10,8 @@ import {
   importRetryBody,
   previewQuery,
   previewResponse,
-  rollbackBody,
   rollbackPreviewResponse,
+  rollbackQuery,
   rollbackResponse,
 } from '../../schemas/imports.ts';
 import { invalid } from '../platform/errors.ts';
@@ -172,13 +172,13 @@ export const importRoutes: RoutePlugin = async (app) => {
         summary:
           'Delete the records the import created, and with removePosts the feed posts on them (overwrites of updated records cannot be undone)',
         params: importParams,
-        body: rollbackBody,
+        querystring: rollbackQuery,
         response: { 200: rollbackResponse },
       },
     },
     async (request) =>
       rollbackImport(app.db, app.ownership, principalOf(request), actorOf(request), request.params.id, {
-        removePosts: request.body?.removePosts ?? false,
+        removePosts: request.query.removePosts ?? false,
       }),
   );
 
