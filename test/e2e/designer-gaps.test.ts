@@ -6,6 +6,9 @@
  * 1440×900, and the canvas at 820×1180.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import type { Flow } from '../../schemas/flow.ts';
 import { startEngineWorkers } from '../../server/automation/engine.ts';
@@ -138,6 +141,63 @@ test('an open record page shows what a flow changed without reloading', async ()
   assert.equal(started.statusCode, 202, started.body);
   await page.locator('[data-field="title"]').getByText('Checked by a flow').waitFor();
   await shot(page, 'record-live');
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+  await page.context().close();
+});
+
+test('import choices for link names: create the missing account, pick one of two namesakes', async () => {
+  const first = (await admin.request('POST', '/api/records/accounts', { name: 'Twin Co' })).json()
+    .id as string;
+  await admin.request('POST', '/api/records/accounts', { name: 'Twin Co' });
+  const folder = await mkdtemp(path.join(tmpdir(), 'weft-e2e-'));
+  const file = path.join(folder, 'leads.csv');
+  await writeFile(
+    file,
+    ['First Name,Last Name,Company', 'Grace,Hopper,Twin Co', 'Alan,Turing,Nowhere Inc'].join('\n'),
+  );
+  const { page, pageErrors } = await openPage(browser, { width: 1440, height: 900 });
+  await signIn(page, base, 'admin', adminPassword);
+  await page.goto(`${base}/imports`);
+  await page.getByRole('textbox', { name: 'Into' }).click();
+  await page.getByRole('option', { name: 'Contacts', exact: true }).click();
+  await page.locator('input[type="file"][accept*=".csv"]').setInputFiles(file);
+  await page.getByTestId('import-mapping').waitFor();
+  await page.getByRole('button', { name: 'Check the whole file' }).click();
+  await page.getByTestId('import-preflight').getByText('2 rows of 2 would fail').waitFor();
+  const choices = page.getByTestId('link-choices');
+  await choices.getByRole('textbox', { name: '1 name matches no account' }).click();
+  await page.getByRole('option', { name: 'Create the missing account' }).click();
+  await choices.getByRole('textbox', { name: /"Twin Co" matches 2 account/ }).click();
+  const candidates = await page.getByRole('option', { name: /Twin Co \(\d of 2\)/ }).count();
+  assert.equal(candidates, 2);
+  await page.getByRole('option', { name: /Twin Co \(1 of 2\)/ }).click();
+  await page.getByText('Your choices changed since the check').waitFor();
+  await page.getByRole('button', { name: 'Check again' }).click();
+  await page.getByText('All 2 rows can be imported').waitFor();
+  await shot(page, 'import-link-choices');
+  assert.equal((await admin.request('GET', '/api/records/accounts?q=Nowhere')).json().items.length, 0);
+  assert.ok(first);
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+  await page.context().close();
+});
+
+test('date preferences: the format chosen is the one every page shows', async () => {
+  const { page, pageErrors } = await openPage(browser, { width: 1440, height: 900 });
+  await signIn(page, base, 'admin', adminPassword);
+  await page.goto(`${base}/profile/preferences`);
+  const panel = page.getByTestId('date-preferences');
+  await panel.getByRole('textbox', { name: 'Date format' }).click();
+  await page.getByRole('option', { name: 'Long (December 6, 2026)' }).click();
+  await panel
+    .getByTestId('date-sample')
+    .getByText(/[A-Z][a-z]+ \d{1,2}, \d{4}/)
+    .waitFor();
+  await shot(page, 'date-preferences');
+  await page.goto(`${base}/runs`);
+  await page
+    .getByText(/[A-Z][a-z]+ \d{1,2}, \d{4}/)
+    .first()
+    .waitFor();
   assert.deepEqual(unexpectedErrors(pageErrors), []);
   await page.context().close();
 });

@@ -57,7 +57,7 @@ export function LinkChoicesPanel({
         return (
           <Paper withBorder p="sm" key={issue.field}>
             <Title order={6}>
-              {issue.label}: names that are not one {item} record
+              {issue.label}: names that match no record of {issue.moduleLabel}, or several
             </Title>
             {issue.missing.length > 0 && (
               <Group align="flex-end" gap="sm" mt={6}>

@@ -235,11 +235,14 @@ export function ImportWizard({
               />
               {module !== 'users' && (
                 <Checkbox
-                  label={
-                    check
-                      ? `Run the ${check.flows.created + (mode !== 'create' ? check.flows.updated : 0)} active flows for imported records`
-                      : 'Run active flows for imported records'
-                  }
+                  label={(() => {
+                    const count = check
+                      ? check.flows.created + (mode !== 'create' ? check.flows.updated : 0)
+                      : null;
+                    if (count === null) return 'Run active flows for imported records';
+                    if (count === 0) return 'Run active flows for imported records (none would run now)';
+                    return `Run the ${count} active ${count === 1 ? 'flow' : 'flows'} for imported records`;
+                  })()}
                   description="Off: imported records start no flow"
                   checked={runFlows}
                   onChange={(e) => setRunFlows(e.currentTarget.checked)}
@@ -270,7 +273,7 @@ export function ImportWizard({
                   loading={checking}
                   disabled={mode !== 'create' && !keyField}
                 >
-                  {checked ? 'Check again' : 'Check the whole file'}
+                  {check ? 'Check again' : 'Check the whole file'}
                 </Button>
               )}
               <Button
