@@ -97,6 +97,13 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
       }),
     [editor.problems, editor.canvas.nodes, catalog],
   );
+  const stepNames = useMemo(
+    () =>
+      new Map(
+        editor.canvas.nodes.flatMap((node) => (node.data.label ? [[node.id, node.data.label] as const] : [])),
+      ),
+    [editor.canvas.nodes],
+  );
   const problemsByNode = useMemo(() => {
     const map = new Map<string, Problem[]>();
     for (const problem of problems)
@@ -333,6 +340,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                       saved={editor.saved}
                       onRunShown={setRun}
                       initialRun={linkedRun}
+                      stepNames={stepNames}
                     />
                   </Tabs.Panel>
                 </Tabs>
