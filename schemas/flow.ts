@@ -7,6 +7,9 @@ import type { FromSchema } from 'json-schema-to-ts';
  */
 export const nodeIdPattern = '^(?!trigger$)[A-Za-z][A-Za-z0-9_-]{0,63}$';
 
+/** A sticky note's colours, by name (the designer maps each to a light and a dark shade). */
+export const noteColors = ['yellow', 'blue', 'green', 'pink', 'grey'] as const;
+
 const position = {
   type: 'object',
   properties: { x: { type: 'number' }, y: { type: 'number' } },
@@ -40,6 +43,8 @@ export const flowSchema = {
         properties: {
           id: { type: 'string', pattern: nodeIdPattern },
           type: { type: 'string', minLength: 1 },
+          /** The name the designer shows instead of the node type's title (the id stays the key). */
+          label: { type: 'string', minLength: 1, maxLength: 80 },
           params: { type: 'object' },
           position,
         },
@@ -61,6 +66,24 @@ export const flowSchema = {
         additionalProperties: false,
       },
     },
+    /** Sticky notes on the canvas: for the people reading the flow; the engine ignores them. */
+    notes: {
+      type: 'array',
+      maxItems: 200,
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string', minLength: 1, maxLength: 64 },
+          text: { type: 'string', maxLength: 5000 },
+          color: { type: 'string', enum: noteColors },
+          position,
+          width: { type: 'number', minimum: 80, maximum: 2000 },
+          height: { type: 'number', minimum: 40, maximum: 2000 },
+        },
+        required: ['id', 'text', 'position'],
+        additionalProperties: false,
+      },
+    },
     settings: {
       type: 'object',
       properties: {
@@ -79,3 +102,4 @@ export type Flow = FromSchema<typeof flowSchema>;
 export type FlowNode = Flow['nodes'][number];
 export type FlowEdge = Flow['edges'][number];
 export type FlowTrigger = Flow['trigger'];
+export type FlowNote = NonNullable<Flow['notes']>[number];

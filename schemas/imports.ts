@@ -38,6 +38,16 @@ export const importQuery = {
         'JSON object: column header → field name, or null to ignore the column. Default: the suggested mapping of the preview',
     },
     route: { type: 'boolean', default: false, description: 'run lead routing on created records' },
+    runFlows: {
+      type: 'boolean',
+      description: "run the module's active record-created / record-updated flows for the imported records",
+    },
+    links: {
+      type: 'string',
+      maxLength: 200_000,
+      description:
+        'JSON object: link field → { missing: fail | empty | create, ambiguous: fail | empty, picks: { name: record id } } — what to do with a name that matches no record, or several',
+    },
     tags: {
       type: 'string',
       maxLength: 2000,
@@ -46,6 +56,40 @@ export const importQuery = {
     fileName: { type: 'string', minLength: 1, maxLength: 255 },
   },
   required: ['module'],
+  additionalProperties: false,
+} as const;
+
+export interface LinkChoice {
+  missing: 'fail' | 'empty' | 'create';
+  ambiguous: 'fail' | 'empty';
+  /** Lower-cased name → the id of the record it means, among the several it matches. */
+  picks: Record<string, string>;
+}
+export type LinkChoices = Record<string, LinkChoice>;
+
+export const importRetryBody = {
+  type: 'object',
+  properties: {
+    mode: importQuery.properties.mode,
+    keyField: importQuery.properties.keyField,
+    mapping: importQuery.properties.mapping,
+    route: { type: 'boolean' },
+    runFlows: importQuery.properties.runFlows,
+    links: importQuery.properties.links,
+  },
+  additionalProperties: false,
+} as const;
+
+export const rollbackQuery = {
+  type: 'object',
+  properties: {
+    removePosts: {
+      type: 'boolean',
+      default: false,
+      description:
+        'also delete the activity-feed posts written on the records the import created (by flows, or people)',
+    },
+  },
   additionalProperties: false,
 } as const;
 
@@ -96,6 +140,13 @@ export const importResponse = {
     keyField: { type: ['string', 'null'] },
     mapping: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
     route: { type: 'boolean' },
+    runFlows: { type: 'boolean', description: "whether the module's flows ran for the imported records" },
+    retryOf: { type: ['string', 'null'], description: 'the import this one retries' },
+    retryable: {
+      type: 'boolean',
+      description:
+        'the file is kept (the import failed, or some rows did): it can be retried without uploading it again',
+    },
     tags: { type: 'array', items: { type: 'string' } },
     status: { type: 'string', enum: ['queued', 'running', 'done', 'failed', 'rolledBack'] },
     ...counts,
@@ -115,6 +166,9 @@ export const importResponse = {
     'keyField',
     'mapping',
     'route',
+    'runFlows',
+    'retryOf',
+    'retryable',
     'tags',
     'status',
     ...(Object.keys(counts) as (keyof typeof counts)[]),
@@ -172,6 +226,7 @@ export const rollbackResponse = {
   properties: {
     deleted: { type: 'integer' },
     missing: { type: 'integer', description: 'created records already deleted since' },
+    postsRemoved: { type: 'integer', description: 'feed posts on the created records removed (removePosts)' },
     notReverted: {
       type: 'integer',
       description: 'records the import updated: their old values are not restored',
@@ -222,6 +277,27 @@ export type ImportView = FromSchema<
 >;
 export type PreviewView = FromSchema<typeof previewResponse>;
 export type RollbackView = FromSchema<typeof rollbackResponse>;
+
+export const rollbackPreviewResponse = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    toDelete: { type: 'integer', description: 'records the import created: rollback deletes them' },
+    updated: { type: 'integer', description: 'records it updated: they keep the imported values' },
+    posts: {
+      type: 'integer',
+      description: 'feed posts on the created records (removed only with removePosts)',
+    },
+    emails: { type: 'integer', description: 'emails already sent about the created records: never unsent' },
+    warnings: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'what rollback cannot undo, in sentences',
+    },
+  },
+  required: ['status', 'toDelete', 'updated', 'posts', 'emails', 'warnings'],
+  additionalProperties: false,
+} as const;
 
 /** All data out: every module, or those named. */
 export const allDataExportQuery = {

@@ -28,7 +28,25 @@ export interface Announce {
  */
 export async function startWeft(config: Config, announce: Announce): Promise<Weft> {
   const undo: (() => Promise<unknown>)[] = [];
+  let stopping = false;
+  // While stopping, the embedded PostgreSQL ends the idle connections of the queue and the
+  // engine itself ("terminating connection due to administrator command", 57P01; a write
+  // to a closed socket): expected, not an error to print a stack for.
+  const expected = (error: unknown) => {
+    if (!stopping) return false;
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    return (
+      code === '57P01' ||
+      code === 'EPIPE' ||
+      code === 'ECONNRESET' ||
+      /destroyed|Connection terminated|ended/i.test(String(message))
+    );
+  };
+  const report = (what: string) => (error: unknown) => {
+    if (!expected(error)) announce.error(what, error);
+  };
   const stop = async () => {
+    stopping = true;
     for (const step of undo.reverse()) {
       await step().catch((error: unknown) => announce.error('shutdown step failed', error));
     }
@@ -45,17 +63,17 @@ export async function startWeft(config: Config, announce: Announce): Promise<Wef
     undo.push(() => db.destroy());
     await migrateToLatest(db);
 
-    const boss: PgBoss = await startQueue(url, (error) => announce.error('queue error', error));
+    const boss: PgBoss = await startQueue(url, report('queue error'));
     undo.push(() => boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs }));
     const settings = new SettingsService(db);
     await startSystemWorkers(boss, db, settings);
     const engine = await startEngineWorkers({
       db,
       boss,
-      runtime: createRuntime(db, boss, (error) => announce.error('workflow engine error', error)),
+      runtime: createRuntime(db, boss, report('workflow engine error')),
       settings,
       connectionString: url,
-      onError: (error) => announce.error('workflow engine error', error),
+      onError: report('workflow engine error'),
     });
     undo.push(() => engine.stop());
 

@@ -79,7 +79,7 @@ test('pre-flight: counts, column problems with samples, flows that would run; no
     company?.samples.map((s) => [s.row, s.value, s.reason]),
     [
       [3, 'Nowhere Inc', 'no record of Accounts is named "Nowhere Inc"'],
-      [4, 'Twin Co', '2 records of Accounts are named "Twin Co": give the record\'s id'],
+      [4, 'Twin Co', '2 records of Accounts are named "Twin Co": choose one, or give the record\'s id'],
     ],
   );
   assert.ok(check.columns.some((c) => c.field === 'rating' && c.samples[0]?.value === 'high'));

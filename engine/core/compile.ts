@@ -35,6 +35,28 @@ export interface RunInput {
   facts?: ConditionFacts;
 }
 
+export interface Decision {
+  handle: string;
+  values: Record<string, unknown>;
+}
+
+/** A value as a decision keeps it: long texts and big objects cut, so the snapshot stays small. */
+function kept(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  if (value === null || typeof value !== 'object') return value ?? null;
+  const text = JSON.stringify(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : value;
+}
+
+function valueAt(data: unknown, path: string): unknown {
+  let at = data;
+  for (const segment of path.split('.')) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string, unknown>)[segment];
+  }
+  return at;
+}
+
 export interface StepResult {
   output?: unknown;
   error?: unknown;
@@ -56,6 +78,11 @@ export interface RunContext {
   formats?: TemplateFormats;
   /** The step whose failure ended the run (one without an error edge). */
   failure: { nodeId: string; error: unknown } | null;
+  /**
+   * What each if / switch decided, the last time the run passed it: the branch's handle and
+   * the values its conditions read then (for the run view; absent in runs started before).
+   */
+  decisions?: Record<string, Decision>;
   /** The facts of the transition being computed; the stepper never persists them. */
   facts?: ConditionFacts;
 }
@@ -155,6 +182,13 @@ const machineSetup = setup({
     },
   },
   actions: {
+    decide: assign({
+      decisions: ({ context }, params: { nodeId: string; handle: string; paths: string[] }) => {
+        const data = templateData(context);
+        const values = Object.fromEntries(params.paths.map((path) => [path, kept(valueAt(data, path))]));
+        return { ...context.decisions, [params.nodeId]: { handle: params.handle, values } };
+      },
+    }),
     visit: assign({
       visits: ({ context }, params: { nodeId: string }) => ({
         ...context.visits,
@@ -309,14 +343,23 @@ export function compile(
           branches: [],
           fallback: mainHandle,
         };
+        // Each way out records the decision (handle and the values the conditions read).
+        const paths = [...new Set(branches.flatMap((branch) => conditionVariables(branch.condition)))];
+        const decided = (handle: string) => {
+          const next = to(scope, edgeTarget(id, handle));
+          return {
+            ...next,
+            actions: [{ type: 'decide', params: { nodeId: id, handle, paths } }, ...next.actions],
+          };
+        };
         return {
           id,
           always: [
             ...branches.map((branch) => ({
               guard: { type: 'condition', params: { rule: branch.condition } },
-              ...to(scope, edgeTarget(id, branch.handle)),
+              ...decided(branch.handle),
             })),
-            to(scope, edgeTarget(id, fallback)),
+            decided(fallback),
           ],
         };
       }

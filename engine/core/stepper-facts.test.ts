@@ -89,7 +89,9 @@ describe('conditions on facts in the stepper', () => {
       assert.equal(outcome.missingFacts, undefined);
       // Facts answer one transition: the stored snapshot does not keep them.
       assert.equal('facts' in outcome.snapshot.context, false);
-      assert.equal(JSON.stringify(outcome.snapshot).includes('online'), false);
+      // (The node is called `online` too, and its decision is kept: look for the facts' answer.)
+      assert.equal(JSON.stringify(outcome.snapshot).includes(JSON.stringify(facts.online)), false);
+      assert.equal(outcome.snapshot.context.decisions?.online?.handle, next[0] === 'yes' ? 'true' : 'false');
     });
   }
 

@@ -8,6 +8,7 @@
  * running steps ./step-batch.ts, settling outcomes ./run-settle.ts, waits and retries
  * ./waits-retries.ts, the shared state ./runtime-core.ts.
  */
+import type { PersistedRun } from '../core/stepper.ts';
 import { inTransaction, queues, type StepJob, type WaitJob } from './jobs.ts';
 import { startMany, startOne } from './run-start.ts';
 import {
@@ -169,5 +170,92 @@ export class FlowRuntime {
    */
   retry(trx: EngineDb, runId: string): Promise<boolean> {
     return retry(this.#core, trx, runId);
+  }
+
+  /**
+   * Retries a settled run from one of its steps, as a new run of the same flow version on
+   * the same record: it starts at that step, with the params the step had in that run
+   * (its recorded input) and the run's data as it stood there (the trigger, the record and
+   * variables as the run ended, the outputs of the steps that ran before it only). The new
+   * run's input says where it came from (`retriedFrom`). Only a step at the top of the flow
+   * (not inside a parallel branch or a loop, whose state cannot be rebuilt from the steps
+   * alone) can be a starting point; the flow's concurrency limit does not hold it back.
+   */
+  async retryFrom(
+    trx: EngineDb,
+    runId: string,
+    nodeId: string,
+  ): Promise<{ runId: string } | { refused: 'not-found' | 'running' | 'not-run' | 'nested' }> {
+    const run = await trx
+      .selectFrom('flowRuns')
+      .select([
+        'flowId',
+        'version',
+        'status',
+        'module',
+        'recordId',
+        'input',
+        'snapshot',
+        'depth',
+        'causationRoot',
+      ])
+      .where('id', '=', runId)
+      .executeTakeFirst();
+    if (!run) return { refused: 'not-found' };
+    if (!['succeeded', 'failed', 'cancelled'].includes(run.status)) return { refused: 'running' };
+    const steps = await trx
+      .selectFrom('flowSteps')
+      .select(['id', 'nodeId', 'nodeType', 'iteration', 'input'])
+      .where('runId', '=', runId)
+      .orderBy('id')
+      .execute();
+    const at = steps.findLast((step) => step.nodeId === nodeId);
+    if (!at) return { refused: 'not-run' };
+    const compiled = await this.#core.compiled(trx, run);
+    if (compiled.graph.scopeOf.get(nodeId)?.kind !== 'root') return { refused: 'nested' };
+    const before = new Set(steps.filter((step) => step.id < at.id).map((step) => step.nodeId));
+    const ended = run.snapshot as PersistedRun;
+    const snapshot: PersistedRun = {
+      ...ended,
+      status: 'active',
+      value: nodeId,
+      output: undefined,
+      error: undefined,
+      context: {
+        ...ended.context,
+        steps: Object.fromEntries(Object.entries(ended.context.steps).filter(([id]) => before.has(id))),
+        failure: null,
+      },
+    };
+    compiled.machine.resolveState(snapshot as Parameters<typeof compiled.machine.resolveState>[0]);
+    const definition = this.#core.deps.catalog.get(at.nodeType);
+    const created = await trx
+      .insertInto('flowRuns')
+      .values({
+        flowId: run.flowId,
+        version: run.version,
+        status: 'running',
+        eventId: null,
+        module: run.module,
+        recordId: run.recordId,
+        depth: run.depth,
+        causationRoot: run.causationRoot,
+        parentRunId: null,
+        parentNodeId: null,
+        input: JSON.stringify({ ...run.input, retriedFrom: { runId, nodeId } }),
+        snapshot: JSON.stringify(snapshot),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const step = {
+      runId: created.id,
+      nodeId,
+      iteration: at.iteration,
+      nodeType: at.nodeType,
+      params: at.input,
+      maxAttempts: definition?.kind === 'action' ? (definition.retry?.attempts ?? 1) : 1,
+    };
+    await this.#core.insertSteps(trx, [this.#core.stepEntry(step, 'retry-from')]);
+    return { runId: created.id };
   }
 }

@@ -60,11 +60,19 @@ export function watchTemplateSettings(
 ): () => TemplateSettings | undefined {
   let current: TemplateSettings | undefined;
   const refresh = () =>
-    engineSettings(db).then((settings) => {
-      current = templateSettingsOf(settings);
-    }, onError);
+    engineSettings(db).then(
+      (settings) => {
+        current = templateSettingsOf(settings);
+      },
+      (error: unknown) => {
+        // The pool closed (the process is stopping): nothing left to keep current.
+        if (/destroyed/.test(String((error as Error | null)?.message))) clearInterval(timer);
+        else onError(error);
+      },
+    );
   void refresh();
-  setInterval(refresh, ttlMs).unref();
+  const timer = setInterval(refresh, ttlMs);
+  timer.unref();
   return () => current;
 }
 

@@ -62,6 +62,8 @@ export async function dispatchPending(
     const chains = new Set<string>();
     for (const row of events) {
       const event: EngineEvent = { ...row, depth: row.depth ?? 0 };
+      // An import's records start no flow unless the import asked (imports.run_flows, issue 16).
+      if (row.payload.importedWithoutFlows === true) continue;
       for (const flow of flows) {
         if (flow.triggerModule !== null && flow.triggerModule !== event.module) continue;
         // Ticks, webhook deliveries and overdue scans are addressed to one flow.

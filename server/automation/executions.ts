@@ -138,7 +138,7 @@ export async function getExecution(db: Db, id: string) {
       .where('version', '=', run.version)
       .executeTakeFirst(),
     namesOf(db, [run]),
-    db.selectFrom('flowRuns').select(['input']).where('id', '=', id).executeTakeFirst(),
+    db.selectFrom('flowRuns').select(['input', 'snapshot']).where('id', '=', id).executeTakeFirst(),
   ]);
   return {
     ...run,
@@ -149,5 +149,12 @@ export async function getExecution(db: Db, id: string) {
     definition: version?.definition ?? null,
     /** What the run started with (record, trigger, user): the values its conditions first read. */
     input: started?.input ?? null,
+    /**
+     * What each if / switch decided (its branch and the values its conditions read then), as
+     * the run recorded it; null for runs from before decisions were recorded.
+     */
+    decisions:
+      (started?.snapshot as { context?: { decisions?: Record<string, unknown> } } | null)?.context
+        ?.decisions ?? null,
   };
 }

@@ -173,6 +173,29 @@ export async function retryRun(db: Db, runtime: FlowRuntime, id: string) {
   return getRun(db, id);
 }
 
+const retryFromRefusals = {
+  'not-found': 'Run not found',
+  running: 'The run has not finished: wait for it, or cancel it, before retrying from a step',
+  'not-run': 'That step did not run in this run: retry from a step it passed',
+  nested:
+    'A step inside a parallel branch or a loop cannot be a starting point: retry from the step before the branch or loop',
+} as const;
+
+/**
+ * "Retry from this step": a new run of the same version on the same record, starting at
+ * that step with the data the run had there (FlowRuntime.retryFrom). Answers the new run.
+ */
+export async function retryRunFrom(db: Db, runtime: FlowRuntime, id: string, nodeId: string) {
+  const result = await runTransaction(runtime, (trx) => runtime.retryFrom(asEngine(trx), id, nodeId));
+  if ('refused' in result) {
+    if (result.refused === 'not-found') throw notFound('Run');
+    throw new WeftError('UNPROCESSABLE', retryFromRefusals[result.refused], [
+      { field: 'nodeId', reason: retryFromRefusals[result.refused] },
+    ]);
+  }
+  return getRun(db, result.runId);
+}
+
 class RolledBack extends Error {
   readonly result: TestRunResult;
   constructor(result: TestRunResult) {

@@ -15,7 +15,15 @@ import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { tryCode } from './code-try.ts';
 import { getExecution, listExecutions } from './executions.ts';
-import { assertFlowExists, cancelRun, listRuns, retryRun, runFlowOn, testRunOn } from './flow-runs.ts';
+import {
+  assertFlowExists,
+  cancelRun,
+  listRuns,
+  retryRun,
+  retryRunFrom,
+  runFlowOn,
+  testRunOn,
+} from './flow-runs.ts';
 import {
   bindFlow,
   createFlow,
@@ -309,5 +317,24 @@ export const runRoutes: RoutePlugin = async (app) => {
     '/:id/retry',
     { schema: { tags: ['runs'], summary: 'Retry a failed run from its failed step', params: idParams } },
     async (request) => retryRun(app.db, runtime(), request.params.id),
+  );
+  app.post(
+    '/:id/retry-from',
+    {
+      schema: {
+        tags: ['runs'],
+        summary:
+          'Retry a finished run from one of its steps: a new run of the same version starting there, with the data the run had at that step',
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: { nodeId: { type: 'string', minLength: 1, maxLength: 64 } },
+          required: ['nodeId'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await retryRunFrom(app.db, runtime(), request.params.id, request.body.nodeId)),
   );
 };

@@ -20,7 +20,9 @@ export type LiveMessageType =
   | 'process.progress'
   | 'feed.comment.created'
   | 'import.progress'
-  | 'run.updated';
+  | 'run.updated'
+  /** Sent by the database (migration 0027's trigger on events): `{ module, ids, created, deleted }`. */
+  | 'record.changed';
 
 /** Whose a record is, as far as who may view it goes. */
 export interface RecordFacts {

@@ -28,6 +28,8 @@ export interface Writer {
   module: ModuleDefinition;
   actor: Actor & { id: string };
   settings: SettingsService;
+  /** Whether the module's flows run for these records: else their events say so (dispatcher.ts skips them). */
+  runFlows?: boolean;
 }
 
 export interface Written {
@@ -96,6 +98,8 @@ async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kin
     // The record as the API answers it is built here, from the rows as inserted: the changelog
     // row (every field with a value, from nothing) and the events (record.created, then a
     // tag.added per tag) never make the trip to this process and back.
+    // Unless the import asked for them, its records start no flow (dispatcher.ts skips these).
+    const flowsMark = JSON.stringify(writer.runFlows ? {} : { importedWithoutFlows: true });
     const { rows: written } = await sql<{ id: string }>`
       with inserted as (
         insert into ${table} (${columns})
@@ -112,7 +116,7 @@ async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kin
         from made order by n
       ), emitted as (
         insert into events (type, module, record_id, payload, actor_id)
-        select e.type, ${module.name}, made.id, e.payload, ${writer.actor.id}::uuid
+        select e.type, ${module.name}, made.id, e.payload || ${flowsMark}::jsonb, ${writer.actor.id}::uuid
         from made cross join lateral (
           select 0::bigint as k, 'record.created' as type, jsonb_build_object('record', made.record) as payload
           union all
@@ -200,6 +204,9 @@ export async function writePlans(trx: Db, writer: Writer, plans: Plan[]): Promis
       from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as c("recordId" uuid, action text, changes jsonb)
     `.execute(trx);
   }
+  // Unless the import asked for them, its records start no flow (dispatcher.ts skips these).
+  if (!writer.runFlows)
+    for (const event of events) event.payload = { ...event.payload, importedWithoutFlows: true };
   if (events.length > 0) {
     await sql`
       insert into events (type, module, record_id, payload, actor_id)

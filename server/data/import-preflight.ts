@@ -9,7 +9,9 @@ import type { ImportQuery } from '../../schemas/imports.ts';
 import type { Db } from '../db/index.ts';
 import { type Principal, requireScope } from '../platform/authz.ts';
 import { invalid } from '../platform/errors.ts';
-import { getModule } from '../studio/modules.ts';
+import { recordsDb } from '../studio/fields.ts';
+import { displayExpression, getModule, type ModuleDefinition } from '../studio/modules.ts';
+import { LinkCreator, type LinkReport, parseLinkChoices } from './import-links.ts';
 import { type FileFormat, readTable } from './import-parse.ts';
 import { prepareBatch, type RowError } from './import-rows.ts';
 import { batchSize, nextBatch, preparerFor } from './import-run.ts';
@@ -31,9 +33,28 @@ export interface Preflight {
   skip: number;
   fail: number;
   columns: ColumnProblems[];
-  /** Active flows on records of this module being created or updated: they would run. */
+  /** Active flows on records of this module being created or updated: they would run if asked. */
   flows: { created: number; updated: number };
+  /**
+   * Per link field, the names that match no record (`missing`) or several (`ambiguous`, with
+   * the records they match): the choices the user makes (`links` of the import).
+   */
+  links: LinkIssues[];
 }
+
+export interface LinkIssues {
+  field: string;
+  label: string;
+  module: string;
+  moduleLabel: string;
+  /** Whether a record of the linked module can be created from a name alone (one display field). */
+  canCreate: boolean;
+  missing: { name: string; rows: number }[];
+  ambiguous: { name: string; rows: number; candidates: { id: string; name: string }[] }[];
+}
+
+/** Names listed per field, at most: the counts still cover them all. */
+const namesPerField = 50;
 
 const samplesPerColumn = 3;
 
@@ -64,13 +85,16 @@ export async function preflightImport(
     .split(',')
     .map((tag) => tag.trim())
     .filter(Boolean);
+  const linkChoices = parseLinkChoices(query.links, module);
   const preparer = await preparerFor(
     db,
-    { mode, keyField, mapping, route: query.route ?? false, tags },
+    { mode, keyField, mapping, route: query.route ?? false, tags, linkChoices },
     module,
     principal,
     table.header,
+    { dryRun: true },
   );
+  preparer.linkReport = new Map();
   const sources = table.rows.map((cells, index) => ({ row: index + 2, cells }));
   const result: Preflight = {
     total: sources.length,
@@ -80,6 +104,7 @@ export async function preflightImport(
     fail: 0,
     columns: [],
     flows: { created: 0, updated: 0 },
+    links: [],
   };
   const errors: RowError[] = [];
   for (let start = 0; start < sources.length; ) {
@@ -120,9 +145,52 @@ export async function preflightImport(
     .where('active', '=', true)
     .where('triggerModule', '=', query.module)
     .execute();
+  result.links = await linkIssues(db, module, preparer.linkReport);
   result.flows = {
     created: flows.filter((flow) => flow.triggerType === 'trigger.recordCreated').length,
     updated: flows.filter((flow) => flow.triggerType === 'trigger.recordUpdated').length,
   };
   return result;
+}
+
+async function linkIssues(
+  db: Db,
+  module: ModuleDefinition,
+  report: Map<string, LinkReport>,
+): Promise<LinkIssues[]> {
+  const issues: LinkIssues[] = [];
+  for (const [name, entry] of report) {
+    const field = module.fields.find((candidate) => candidate.name === name);
+    const target = field?.options.module;
+    if (!field || typeof target !== 'string') continue;
+    const linked = await getModule(db, target);
+    const ambiguous = [...entry.ambiguous.values()].slice(0, namesPerField);
+    const ids = [...new Set(ambiguous.flatMap((item) => item.ids))];
+    const names = new Map<string, string>();
+    if (ids.length > 0) {
+      const rows = await recordsDb(db)
+        .selectFrom(linked.table)
+        .select(['id', displayExpression(linked).as('name')])
+        .where('id', 'in', ids)
+        .execute();
+      for (const row of rows as { id: unknown; name: string | null }[])
+        names.set(String(row.id), row.name ?? '');
+    }
+    issues.push({
+      field: name,
+      label: field.label,
+      module: target,
+      moduleLabel: linked.label,
+      canCreate: LinkCreator.fieldFor(linked) !== null,
+      missing: [...entry.missing.values()]
+        .slice(0, namesPerField)
+        .map(({ text, rows }) => ({ name: text, rows })),
+      ambiguous: ambiguous.map(({ text, rows, ids: matched }) => ({
+        name: text,
+        rows,
+        candidates: matched.map((id) => ({ id, name: names.get(id) ?? id })),
+      })),
+    });
+  }
+  return issues;
 }

@@ -37,17 +37,30 @@ async function deleteRecords(
   actor: Actor,
   moduleName: string,
   importId: string,
+  removePosts: boolean,
 ) {
   const module = await getModule(db, moduleName);
   const view = await accessCondition(db, principal, moduleName, 'view');
   const allowed = await accessCondition(db, principal, moduleName, 'delete');
   let deleted = 0;
   let missing = 0;
+  let posts = 0;
   for (let ids = await createdIds(db, importId, null); ids.length > 0; ) {
     // One statement a batch: the deletes, their changelog rows and their events, the record
     // as the API answers it built in SQL from the deleted rows (import-batch.ts' recordJson).
     const conditions = [view, allowed].filter((condition) => condition !== null);
-    const { rows } = await sql<{ deleted: number }>`
+    const rows = await db.transaction().execute(async (trx) => {
+      if (removePosts) {
+        // The posts flows (or people) wrote on the records the import created (asked for).
+        const removed = await trx
+          .deleteFrom('feedPosts')
+          .where('module', '=', moduleName)
+          .where('recordId', 'in', ids)
+          .executeTakeFirst();
+        posts += Number(removed.numDeletedRows);
+      }
+      return (
+        await sql<{ deleted: number }>`
       with removed as (
         delete from ${sql.table(module.table)}
         where id = any(${ids}::uuid[]) ${sql.join(
@@ -69,13 +82,79 @@ async function deleteRecords(
         select 'record.deleted', ${moduleName}, id, jsonb_build_object('record', record), ${actor.id}::uuid
         from made order by n
       )
-      select count(*)::int as deleted from made`.execute(recordsDb(db));
+      select count(*)::int as deleted from made`.execute(recordsDb(trx))
+      ).rows;
+    });
     const gone = Number(rows[0]?.deleted ?? 0);
     deleted += gone;
     missing += ids.length - gone;
     ids = await createdIds(db, importId, ids.at(-1) ?? null);
   }
-  return { deleted, missing };
+  return { deleted, missing, posts };
+}
+
+/**
+ * What rolling an import back would do and what it cannot undo, asked before: the records it
+ * would delete, the updated ones that keep the imported values, the feed posts on the created
+ * records (removed only if asked), and the emails already sent about them (never unsent).
+ */
+export async function rollbackPreview(db: Db, principal: Principal, id: string) {
+  const found = await getImport(db, principal, id);
+  const created = db
+    .selectFrom('importRecords')
+    .select('recordId')
+    .where('importId', '=', id)
+    .where('action', '=', 'created');
+  const count = async (query: { executeTakeFirstOrThrow(): Promise<{ count: string | number | bigint }> }) =>
+    Number((await query.executeTakeFirstOrThrow()).count);
+  const records = found.module === 'users';
+  const [toDelete, updated, posts, emails] = await Promise.all([
+    count(
+      db
+        .selectFrom('importRecords')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where('importId', '=', id)
+        .where('action', '=', 'created'),
+    ),
+    count(
+      db
+        .selectFrom('importRecords')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where('importId', '=', id)
+        .where('action', '=', 'updated'),
+    ),
+    records
+      ? 0
+      : count(
+          db
+            .selectFrom('feedPosts')
+            .select((eb) => eb.fn.countAll().as('count'))
+            .where('module', '=', found.module)
+            .where('recordId', 'in', created),
+        ),
+    records
+      ? 0
+      : count(
+          db
+            .selectFrom('emailOutbox')
+            .select((eb) => eb.fn.countAll().as('count'))
+            .where('module', '=', found.module)
+            .where('recordId', 'in', created)
+            .where('status', '=', 'sent'),
+        ),
+  ]);
+  const warnings: string[] = [];
+  if (updated > 0)
+    warnings.push(
+      `${updated} records the import updated keep the imported values (their old values are in the changelog).`,
+    );
+  if (emails > 0)
+    warnings.push(`${emails} emails were already sent about the imported records: they cannot be unsent.`);
+  if (posts > 0)
+    warnings.push(
+      `${posts} activity-feed posts were written on the imported records: remove them too, or keep them.`,
+    );
+  return { status: found.status, toDelete, updated, posts, emails, warnings };
 }
 
 async function deleteUsers(
@@ -111,6 +190,7 @@ export async function rollbackImport(
   principal: Principal,
   actor: Actor & { id: string },
   id: string,
+  options: { removePosts?: boolean } = {},
 ): Promise<RollbackView> {
   const found = await getImport(db, principal, id);
   if (found.status === 'rolledBack')
@@ -130,13 +210,13 @@ export async function rollbackImport(
     .executeTakeFirst();
   if (claimed.numUpdatedRows === 0n)
     throw new WeftError('CONFLICT', 'This import is already rolled back or running');
-  let result: { deleted: number; missing: number };
+  let result: { deleted: number; missing: number; posts?: number };
   try {
     if (found.module === 'users') {
       requireAdmin(principal);
       result = await deleteUsers(db, ownership, actor, id);
     } else {
-      result = await deleteRecords(db, principal, actor, found.module, id);
+      result = await deleteRecords(db, principal, actor, found.module, id, options.removePosts === true);
     }
   } catch (error) {
     // Let it be tried again: what was deleted stays deleted, the rest is found again.
@@ -163,9 +243,12 @@ export async function rollbackImport(
     notReverted > 0
       ? ` The ${notReverted} records it updated keep the imported values: rollback cannot undo overwrites (their old values are in the changelog).`
       : '';
+  const posts = result.posts ? ` Removed ${result.posts} activity-feed posts on them.` : '';
   return {
-    ...result,
+    deleted: result.deleted,
+    missing: result.missing,
+    postsRemoved: result.posts ?? 0,
     notReverted,
-    message: `Deleted ${result.deleted} records the import created.${kept}${updates}`,
+    message: `Deleted ${result.deleted} records the import created.${posts}${kept}${updates}`,
   };
 }

@@ -9,6 +9,7 @@ import type { FieldDefinition, ModuleDefinition } from '../studio/modules.ts';
 import { displayExpression, getModule } from '../studio/modules.ts';
 import { toRecord, validateRecordInput } from '../studio/record-schema.ts';
 import type { Plan, Values } from './import-batch.ts';
+import { type LinkChoices, LinkCreator, type LinkReport } from './import-links.ts';
 import { BadCell, cellValue, LinkName } from './import-values.ts';
 
 /**
@@ -42,6 +43,12 @@ export interface Preparer {
   reach: ReadonlySet<string> | null;
   /** The update (or, for skip, view) scope as SQL; null: every record. */
   matchable: ReturnType<typeof sql<SqlBool>> | null;
+  /** What to do with link names that match no record or several (import-links.ts). */
+  links?: LinkChoices;
+  /** Creates linked records for unmatched names; absent in a pre-flight, which writes nothing. */
+  creator?: LinkCreator;
+  /** The pre-flight's tally of unmatched and ambiguous link names, per field. */
+  linkReport?: Map<string, LinkReport>;
 }
 
 export interface Prepared {
@@ -281,7 +288,8 @@ async function resolveLinkNames(
         found.set(at, [...(found.get(at) ?? []), String(row.id)]);
       }
   }
-  return parsed.filter((row) => {
+  const kept: Parsed[] = [];
+  for (const row of parsed) {
     let ok = true;
     for (const field of links) {
       const value = row.present[field.name];
@@ -292,23 +300,76 @@ async function resolveLinkNames(
         ok = false;
         continue;
       }
-      const ids = found.get(`${target}:${value.text.toLowerCase()}`) ?? [];
+      const lower = value.text.toLowerCase();
+      const ids = found.get(`${target}:${lower}`) ?? [];
       const label = labels.get(target) ?? target;
-      if (ids.length === 1) row.present[field.name] = ids[0];
-      else {
+      const choice = preparer.links?.[field.name];
+      if (ids.length === 1) {
+        row.present[field.name] = ids[0];
+        continue;
+      }
+      reportLink(preparer, field.name, value.text, ids);
+      const picked = choice?.picks[lower];
+      if (ids.length > 1 && picked && ids.includes(picked)) row.present[field.name] = picked;
+      else if ((ids.length === 0 ? choice?.missing : choice?.ambiguous) === 'empty')
+        row.present[field.name] = null;
+      else if (ids.length === 0 && choice?.missing === 'create') {
+        const module = await getModule(db, target);
+        if (!LinkCreator.fieldFor(module)) {
+          errors.push({
+            row: row.row,
+            field: field.name,
+            reason: `no record of ${label} is named "${value.text}", and one cannot be made from a name alone`,
+          });
+          ok = false;
+        } else if (preparer.creator) {
+          try {
+            row.present[field.name] = await preparer.creator.create(module, value.text);
+          } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            errors.push({
+              row: row.row,
+              field: field.name,
+              reason: `"${value.text}" could not be created: ${reason}`,
+            });
+            ok = false;
+          }
+        } else row.present[field.name] = null;
+      } else {
         errors.push({
           row: row.row,
           field: field.name,
           reason:
             ids.length === 0
               ? `no record of ${label} is named "${value.text}"`
-              : `${ids.length} records of ${label} are named "${value.text}": give the record's id`,
+              : `${ids.length} records of ${label} are named "${value.text}": choose one, or give the record's id`,
         });
         ok = false;
       }
     }
-    return ok;
-  });
+    if (ok) kept.push(row);
+  }
+  return kept;
+}
+
+function reportLink(preparer: Preparer, field: string, text: string, ids: string[]) {
+  const report = preparer.linkReport;
+  if (!report) return;
+  let entry = report.get(field);
+  if (!entry) {
+    entry = { missing: new Map(), ambiguous: new Map() };
+    report.set(field, entry);
+  }
+  const key = text.toLowerCase();
+  if (ids.length === 0) {
+    const known = entry.missing.get(key) ?? { text, rows: 0 };
+    known.rows++;
+    entry.missing.set(key, known);
+  } else {
+    const known = entry.ambiguous.get(key) ?? { text, rows: 0, ids };
+    known.rows++;
+    entry.ambiguous.set(key, known);
+  }
 }
 
 /** Plans for a batch: rows whose keys repeat within it must be split off by the caller first. */

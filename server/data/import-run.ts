@@ -9,6 +9,7 @@ import { accessCondition } from '../records/record-access.ts';
 import { columnName, indexName } from '../studio/fields.ts';
 import { getModule, type ModuleDefinition } from '../studio/modules.ts';
 import { type Plan, type Writer, type Written, writePlans } from './import-batch.ts';
+import { type LinkChoices, LinkCreator } from './import-links.ts';
 import { readTable } from './import-parse.ts';
 import { type Counts, pushProgress, recordProgress } from './import-progress.ts';
 import { keyOf, type Preparer, prepareBatch, type RowError, type SourceRow } from './import-rows.ts';
@@ -38,6 +39,8 @@ type ImportRow = Pick<
   | 'processed'
   | 'doneBatches'
   | 'status'
+  | 'linkChoices'
+  | 'runFlows'
 >;
 
 /** Integrity and data errors fail the row that caused them; anything else fails the job. */
@@ -132,10 +135,13 @@ async function commitBatch(
 
 export async function preparerFor(
   db: Db,
-  importRow: Pick<ImportRow, 'mode' | 'keyField' | 'mapping' | 'route' | 'tags'>,
+  importRow: Pick<ImportRow, 'mode' | 'keyField' | 'mapping' | 'route' | 'tags'> & {
+    linkChoices?: LinkChoices;
+  },
   module: ModuleDefinition,
   principal: Principal,
   header: string[],
+  options: { dryRun?: boolean } = {},
 ): Promise<Preparer> {
   const createScope = requireScope(principal, module.name, 'create');
   if (importRow.mode === 'update') requireScope(principal, module.name, 'update');
@@ -170,6 +176,8 @@ export async function preparerFor(
       module.name,
       importRow.mode === 'update' ? 'update' : 'view',
     ),
+    links: importRow.linkChoices ?? {},
+    ...(options.dryRun ? {} : { creator: new LinkCreator(db, principal) }),
   };
 }
 
@@ -251,6 +259,8 @@ export async function runImport(
       'processed',
       'doneBatches',
       'status',
+      'linkChoices',
+      'runFlows',
     ])
     .where('id', '=', id)
     .executeTakeFirst();
@@ -260,7 +270,13 @@ export async function runImport(
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('imports')
-        .set({ status, error, data: null, finishedAt: sql`now()` })
+        // The file stays while some of it failed: it can be retried without uploading it again.
+        .set({
+          status,
+          error,
+          data: sql`case when ${status} = 'done' and failed = 0 then null else data end`,
+          finishedAt: sql`now()`,
+        })
         .where('id', '=', id)
         .execute();
       await pushProgress(trx, id, importRow.createdBy);
@@ -283,7 +299,7 @@ export async function runImport(
     }
     const module = await getModule(db, importRow.module);
     const preparer = await preparerFor(db, importRow, module, principal, table.header);
-    const writer: Writer = { module, actor, settings };
+    const writer: Writer = { module, actor, settings, runFlows: importRow.runFlows };
     // Batches are cut the same way on every run, so a resumed job knows them by their first row.
     const done = new Set(importRow.doneBatches);
     const batches: { start: number; rows: SourceRow[] }[] = [];

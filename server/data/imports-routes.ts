@@ -7,8 +7,11 @@ import {
   importParams,
   importQuery,
   importResponse,
+  importRetryBody,
   previewQuery,
   previewResponse,
+  rollbackPreviewResponse,
+  rollbackQuery,
   rollbackResponse,
 } from '../../schemas/imports.ts';
 import { invalid } from '../platform/errors.ts';
@@ -16,8 +19,15 @@ import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
 import { csvTypes, formatOf, xlsxType } from './import-parse.ts';
 import { preflightImport } from './import-preflight.ts';
-import { rollbackImport } from './import-rollback.ts';
-import { getImport, listImportErrors, listImports, previewImport, startImport } from './imports.ts';
+import { rollbackImport, rollbackPreview } from './import-rollback.ts';
+import {
+  getImport,
+  listImportErrors,
+  listImports,
+  previewImport,
+  retryImport,
+  startImport,
+} from './imports.ts';
 
 const tags = ['imports'];
 const maxFileBytes = 100 * 1024 * 1024;
@@ -140,17 +150,55 @@ export const importRoutes: RoutePlugin = async (app) => {
     async (request) => listImportErrors(app.db, principalOf(request), request.params.id, request.query),
   );
 
+  app.get(
+    '/:id/rollback',
+    {
+      schema: {
+        tags,
+        summary:
+          'What rolling back would delete and what it cannot undo (updated records, emails sent, feed posts on the records)',
+        params: importParams,
+        response: { 200: rollbackPreviewResponse },
+      },
+    },
+    async (request) => rollbackPreview(app.db, principalOf(request), request.params.id),
+  );
+
   app.post(
     '/:id/rollback',
     {
       schema: {
         tags,
-        summary: 'Delete the records the import created (overwrites of updated records cannot be undone)',
+        summary:
+          'Delete the records the import created, and with removePosts the feed posts on them (overwrites of updated records cannot be undone)',
         params: importParams,
+        querystring: rollbackQuery,
         response: { 200: rollbackResponse },
       },
     },
     async (request) =>
-      rollbackImport(app.db, app.ownership, principalOf(request), actorOf(request), request.params.id),
+      rollbackImport(app.db, app.ownership, principalOf(request), actorOf(request), request.params.id, {
+        removePosts: request.query.removePosts ?? false,
+      }),
+  );
+
+  app.post(
+    '/:id/retry',
+    {
+      schema: {
+        tags,
+        summary:
+          'Retry a failed or partly failed import from its kept file: its failed rows (or the whole file of one that stopped) as a new import, same mapping and options unless changed',
+        params: importParams,
+        body: importRetryBody,
+        response: { 201: importResponse },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await retryImport(app.db, app.boss, principalOf(request), request.params.id, request.body ?? {}),
+        ),
   );
 };

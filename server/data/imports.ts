@@ -8,6 +8,7 @@ import { decodeCursor, toPage } from '../platform/pagination.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { isMultiple } from '../studio/fields.ts';
 import { getModule } from '../studio/modules.ts';
+import { parseLinkChoices } from './import-links.ts';
 import { type FileFormat, readTable } from './import-parse.ts';
 import { runImport } from './import-run.ts';
 import { userKeys, userTargets } from './import-users.ts';
@@ -58,6 +59,9 @@ export async function previewImport(
 }
 
 const viewColumns = [
+  'runFlows',
+  'retryOf',
+  sql<boolean>`data is not null`.as('retryable'),
   'id',
   'module',
   'fileName',
@@ -131,6 +135,9 @@ export async function startImport(
     .filter((tag) => tag !== '');
   if (tags.length > 0 && query.module === 'users') throw invalid('tags', 'users have no tags');
   if (query.route && query.module === 'users') throw invalid('route', 'users are not routed');
+  if (query.links && query.module === 'users') throw invalid('links', 'users have no link fields');
+  const linkChoices =
+    query.module === 'users' ? {} : parseLinkChoices(query.links, await getModule(db, query.module));
   const row = await db.transaction().execute(async (trx) => {
     const created = await trx
       .insertInto('imports')
@@ -142,6 +149,8 @@ export async function startImport(
         keyField,
         mapping: JSON.stringify(mapping),
         route: query.route ?? false,
+        runFlows: query.runFlows ?? false,
+        linkChoices: JSON.stringify(linkChoices),
         tags,
         data,
         total: table.rows.length,
@@ -230,4 +239,74 @@ export async function startImportWorker(boss: PgBoss, db: Db, settings: Settings
   await boss.work<{ id: string }>(importQueue, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
     if (job) await runImport(db, settings, job.data.id);
   });
+}
+
+/** A cell written back to CSV: quoted when it must be. */
+const csvCell = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
+
+/**
+ * Retries a failed or partly failed import from its kept file, without uploading it again: a
+ * new import of the rows that failed (of one that finished), or of the whole file (of one
+ * that stopped), with the same mapping and options unless the request changes them.
+ */
+export async function retryImport(
+  db: Db,
+  boss: PgBoss | null,
+  principal: Principal,
+  id: string,
+  changes: Partial<ImportQuery>,
+): Promise<ImportView> {
+  const found = await getImport(db, principal, id);
+  const kept = await db
+    .selectFrom('imports')
+    .select(['data', 'format', 'linkChoices'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  if (found.status === 'queued' || found.status === 'running')
+    throw new WeftError('CONFLICT', 'This import is still running', [
+      { field: 'status', reason: `is ${found.status}` },
+    ]);
+  if (!kept.data)
+    throw new WeftError(
+      'UNPROCESSABLE',
+      'This import finished without failed rows: there is nothing to retry',
+      [{ field: 'id', reason: 'has no kept file' }],
+    );
+  const table = await readTable(kept.data, kept.format);
+  let rows = table.rows;
+  if (found.status !== 'failed') {
+    const failed = await db
+      .selectFrom('importErrors')
+      .select('row')
+      .distinct()
+      .where('importId', '=', id)
+      .execute();
+    const wanted = new Set(failed.map((error) => error.row));
+    rows = table.rows.filter((_, index) => wanted.has(index + 2));
+    if (rows.length === 0)
+      throw new WeftError('UNPROCESSABLE', 'No row of this import failed: there is nothing to retry', [
+        { field: 'id', reason: 'has no failed rows' },
+      ]);
+  }
+  const csv = [table.header, ...rows]
+    .map((cells) => cells.map((cell) => csvCell(cell ?? '')).join(','))
+    .join('\n');
+  const query: ImportQuery = {
+    module: found.module,
+    mode: found.mode,
+    ...(found.keyField ? { keyField: found.keyField } : {}),
+    mapping: JSON.stringify(found.mapping),
+    route: found.route,
+    runFlows: found.runFlows,
+    links: JSON.stringify(kept.linkChoices),
+    ...(found.tags.length > 0 ? { tags: found.tags.join(',') } : {}),
+    fileName: found.fileName.replace(
+      /(\.[a-z]+)?$/i,
+      (ext) => ` (retry)${ext === '.xlsx' ? '.csv' : ext || '.csv'}`,
+    ),
+    ...changes,
+  };
+  const started = await startImport(db, boss, principal, query, Buffer.from(csv), 'csv');
+  await db.updateTable('imports').set({ retryOf: id }).where('id', '=', started.id).execute();
+  return { ...started, retryOf: id };
 }

@@ -23,6 +23,7 @@ import * as parity from './migrations/0022-parity.ts';
 import * as marketing from './migrations/0023-marketing.ts';
 import * as connectorsSpeed from './migrations/0025-connectors-speed.ts';
 import * as mailSenders from './migrations/0026-mail-senders.ts';
+import * as designer from './migrations/0027-designer.ts';
 import * as fieldPermissionsToken from './migrations/0032-field-permissions-token.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '0023-marketing': marketing,
   '0025-connectors-speed': connectorsSpeed,
   '0026-mail-senders': mailSenders,
+  '0027-designer': designer,
   '0032-field-permissions-token': fieldPermissionsToken,
 };
 

@@ -1,7 +1,9 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { EngineTables } from '../../engine/runtime/tables.ts';
+import type { DisplayPreferencesPatch } from '../../schemas/display-preferences.ts';
 import type { FeedPostType, NotificationType } from '../../schemas/feed.ts';
 import type { FormSettings } from '../../schemas/forms.ts';
+import type { LinkChoices } from '../../schemas/imports.ts';
 import type { LayoutDefinition } from '../../schemas/layout.ts';
 
 /** A timestamp read as a Date and written as a Date or an ISO string; optional on insert when it has a default. */
@@ -31,6 +33,12 @@ export interface UsersTable {
   lastLoginAt: Timestamp | null;
   /** Set while the user has not accepted their invitation (inactive, no password). */
   invitedAt: Timestamp | null;
+  /** How the user reads dates (migration 0027); `{}` follows the workspace. */
+  displayPrefs: ColumnType<
+    DisplayPreferencesPatch,
+    DisplayPreferencesPatch | string | undefined,
+    DisplayPreferencesPatch | string
+  >;
 }
 
 export interface GroupsTable {
@@ -529,6 +537,12 @@ export interface ImportsTable {
   startedAt: Timestamp | null;
   finishedAt: Timestamp | null;
   rolledBackAt: Timestamp | null;
+  /** What to do with link names matching none or several records (migration 0027). */
+  linkChoices: ColumnType<LinkChoices, LinkChoices | string | undefined, LinkChoices | string>;
+  /** Whether the module's record flows run for the imported records (migration 0027). */
+  runFlows: Generated<boolean>;
+  /** The import this one retries (its failed rows, or the whole file of one that stopped). */
+  retryOf: string | null;
 }
 
 export interface ImportErrorsTable {

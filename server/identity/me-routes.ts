@@ -1,3 +1,4 @@
+import { displayPreferencesBody, displayPreferencesResponse } from '../../schemas/display-preferences.ts';
 import {
   loginLocationsResponse,
   passwordChangeBody,
@@ -7,6 +8,7 @@ import {
 import { WeftError } from '../platform/errors.ts';
 import { actorOf, principalOf } from '../plugins/auth.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
+import { displayPreferences, updateDisplayPreferences } from './display-preferences.ts';
 import { loginLocations } from './login-locations.ts';
 import { verifyPassword } from './passwords.ts';
 import { getUser, setPassword, updateUser } from './users.ts';
@@ -32,6 +34,31 @@ export const meRoutes: RoutePlugin = async (app) => {
     },
     async (request) =>
       updateUser(app.db, app.settings, actorOf(request), principalOf(request).id, request.body),
+  );
+
+  app.get(
+    '/display',
+    {
+      schema: {
+        tags,
+        summary: 'How I read dates: time zone, locale, date style, clock (unset ones follow the workspace)',
+        response: { 200: displayPreferencesResponse },
+      },
+    },
+    async (request) => displayPreferences(app.db, app.settings, principalOf(request).id),
+  );
+
+  app.patch(
+    '/display',
+    {
+      schema: {
+        tags,
+        summary: 'Change how I read dates',
+        body: displayPreferencesBody,
+        response: { 200: displayPreferencesResponse },
+      },
+    },
+    async (request) => updateDisplayPreferences(app.db, app.settings, principalOf(request).id, request.body),
   );
 
   app.get(

@@ -105,15 +105,22 @@ export async function getLayout(db: Db, moduleName: string, id: string): Promise
   return toView(module, await findRow(db, moduleName, id));
 }
 
-/** The default layout of a kind, or one generated from the fields when the module has none. */
+/**
+ * The default layout of a kind. One layout is both view and form unless the admin says
+ * otherwise: without a layout marked for this kind, the one marked for the other kind is
+ * used, else the module's only layout (a form only if it places every required field, so a
+ * record can be saved from it); else one generated from the fields.
+ */
 export async function defaultLayout(db: Db, moduleName: string, kind: LayoutKind): Promise<LayoutView> {
   const module = await getModule(db, moduleName);
-  const row = await db
-    .selectFrom('layouts')
-    .select(columns)
-    .where('module', '=', moduleName)
-    .where(flag(kind), '=', true)
-    .executeTakeFirst();
+  const rows = await db.selectFrom('layouts').select(columns).where('module', '=', moduleName).execute();
+  const other: LayoutKind = kind === 'form' ? 'view' : 'form';
+  const usable = (row: LayoutRow) =>
+    kind === 'view' || inspectLayout(module, row.definition).missingRequired.length === 0;
+  const row =
+    rows.find((r) => r[flag(kind)]) ??
+    rows.find((r) => r[flag(other)] && usable(r)) ??
+    (rows.length === 1 && rows[0] && usable(rows[0]) ? rows[0] : undefined);
   if (row) return toView(module, row);
   return {
     id: null,

@@ -3,10 +3,11 @@ import { Anchor, Badge, Button, Group, Stack, Table, Text, TextInput } from '@ma
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail, usePaged } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 
-const when = (at: string | null) => (at ? new Date(at).toLocaleString() : '—');
+const when = (at: string | null) => (at ? formatDateTime(at) : '—');
 
 function More({ hasMore, more }: { hasMore: boolean; more: () => void }) {
   return hasMore ? (

@@ -16,6 +16,7 @@ import {
 } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail, type ModuleDef, useModules } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 
@@ -263,7 +264,7 @@ export function DedupeAdmin() {
             <Table.Tbody>
               {merges.map((merge) => (
                 <Table.Tr key={merge.id}>
-                  <Table.Td>{new Date(merge.createdAt).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatDateTime(merge.createdAt)}</Table.Td>
                   <Table.Td>
                     {merge.mergedIds.length + 1} records merged by {merge.mergedBy ?? 'someone'}; moved{' '}
                     {merge.moved.feedPosts} posts, {merge.moved.listMembers} list memberships,{' '}

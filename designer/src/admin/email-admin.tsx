@@ -17,6 +17,7 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { fail, fieldErrors, usePaged } from '../console/console-api.ts';
 import { SchemaForm } from './schema-form.tsx';
 import { saveSettings, settingsPart, useSettings } from './settings-admin.tsx';
@@ -131,7 +132,7 @@ function Outbox() {
           <Table.Tbody>
             {items?.map((m) => (
               <Table.Tr key={m.id} style={{ cursor: 'pointer' }} onClick={() => show(m.id)}>
-                <Table.Td>{new Date(m.createdAt).toLocaleString()}</Table.Td>
+                <Table.Td>{formatDateTime(m.createdAt)}</Table.Td>
                 <Table.Td>{m.to.join(', ')}</Table.Td>
                 <Table.Td>{m.subject}</Table.Td>
                 <Table.Td>

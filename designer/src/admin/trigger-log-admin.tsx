@@ -2,6 +2,7 @@
 import { Anchor, Badge, Button, Group, Modal, Select, Stack, Table, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { api, type Page } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail, usePaged } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { SchemaForm } from './schema-form.tsx';
@@ -116,7 +117,7 @@ export function TriggerLogAdmin() {
                 const [label, color] = outcomes[entry.outcome] ?? [entry.outcome, 'gray'];
                 return (
                   <Table.Tr key={entry.id}>
-                    <Table.Td>{new Date(entry.createdAt).toLocaleString()}</Table.Td>
+                    <Table.Td>{formatDateTime(entry.createdAt)}</Table.Td>
                     <Table.Td>
                       <Anchor size="sm" onClick={() => navigate(`/flows/${entry.flowId}`)}>
                         {entry.flowName}

@@ -2,6 +2,7 @@
 import { Badge, Button, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail, fieldErrors } from '../console/console-api.ts';
 import type { AdminUser, Role, Group as UserGroup } from './admin-data.ts';
 import { MembershipFields, NameFields } from './user-fields.tsx';
@@ -16,7 +17,7 @@ export function StatusBadge({ user }: { user: AdminUser }) {
         variant="light"
         title={
           user.invitationExpiresAt
-            ? `The link ${expired ? 'expired' : 'expires'} ${new Date(user.invitationExpiresAt).toLocaleString()}`
+            ? `The link ${expired ? 'expired' : 'expires'} ${formatDateTime(user.invitationExpiresAt)}`
             : undefined
         }
       >

@@ -2,6 +2,7 @@
 import { Alert, Button, Loader, Modal, Table, Text } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Page } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail } from '../console/console-api.ts';
 import type { AdminUser } from './admin-data.ts';
 
@@ -64,8 +65,8 @@ export function UserSessionsDialog({ user, onClose }: { user: AdminUser; onClose
                       {s.userAgent?.slice(0, 60)}
                     </Text>
                   </Table.Td>
-                  <Table.Td>{new Date(s.createdAt).toLocaleString()}</Table.Td>
-                  <Table.Td>{new Date(s.lastSeenAt).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatDateTime(s.createdAt)}</Table.Td>
+                  <Table.Td>{formatDateTime(s.lastSeenAt)}</Table.Td>
                   <Table.Td>
                     <Button size="compact-xs" variant="subtle" color="red" onClick={() => end(s)}>
                       End session

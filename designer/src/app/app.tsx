@@ -1,5 +1,6 @@
 import { Center, Loader } from '@mantine/core';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import type { DisplayPreferences } from '../../../schemas/display-preferences.ts';
 import { api, hasCsrfToken, setCsrfToken, type User, whenSignedOut } from '../api.ts';
 import { Console } from '../console/console-routes.tsx';
 import { FlowDesigner } from '../flows/flow-designer.tsx';
@@ -9,6 +10,7 @@ import { ProfilePage } from '../profile/profile-page.tsx';
 import { inviteTokenOf, routeOf, usePath } from '../router.ts';
 import { AcceptInvite } from './accept-invite.tsx';
 import { CurrentUser } from './current-user.ts';
+import { setDisplayPreferences } from './dates.ts';
 import { Shell } from './shell.tsx';
 import { SignIn } from './sign-in.tsx';
 
@@ -17,6 +19,12 @@ const RunPage = lazy(() => import('../executions/run-page.tsx'));
 const DashboardPage = lazy(() =>
   import('../dashboard/dashboard-page.tsx').then((m) => ({ default: m.DashboardPage })),
 );
+
+/** Reads the user's date preferences before the screens draw their first date. */
+const withPreferences = (then: (user: User) => void) => async (user: User) => {
+  await api<DisplayPreferences>('GET', '/me/display').then(setDisplayPreferences, () => undefined);
+  then(user);
+};
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
@@ -28,13 +36,13 @@ export function App() {
       setUser(null);
       return;
     }
-    api<User>('GET', '/me').then(setUser, () => setUser(null));
+    api<User>('GET', '/me').then(withPreferences(setUser), () => setUser(null));
   }, []);
 
   // Signing in answers the user without the permission matrix the screens hide things by: read /me.
   const signedIn = useCallback((signed: User) => {
     setUser(signed);
-    api<User>('GET', '/me').then(setUser, () => undefined);
+    api<User>('GET', '/me').then(withPreferences(setUser), () => undefined);
   }, []);
 
   const signOut = useCallback(async () => {

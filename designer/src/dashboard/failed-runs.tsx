@@ -3,6 +3,7 @@ import { Group, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { AppLink } from '../app/app-link.tsx';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { usePaged } from '../console/console-api.ts';
 import type { FlowSummary, RunSummary } from '../flows/flows-api.ts';
@@ -42,7 +43,7 @@ export function FailedRuns() {
               {flows.get(run.flowId) ?? 'A deleted flow'}
             </AppLink>
             <Text size="xs" c="dimmed">
-              {new Date(run.startedAt).toLocaleString()}
+              {formatDateTime(run.startedAt)}
             </Text>
           </Group>
           <Text size="xs" c="red.8" lineClamp={2} style={{ overflowWrap: 'anywhere' }}>

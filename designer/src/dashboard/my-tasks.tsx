@@ -7,6 +7,7 @@ import { Badge, Group, Text } from '@mantine/core';
 import { useState } from 'react';
 import { AppLink } from '../app/app-link.tsx';
 import { useCurrentUser } from '../app/current-user.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { type RecordRow, usePaged } from '../console/console-api.ts';
 import { DashboardCard, Empty } from './dashboard-card.tsx';
 import { useRefreshWhileVisible } from './use-refresh.ts';
@@ -95,11 +96,11 @@ function TaskRow({ task, now }: { task: RecordRow; now: Date }) {
           </Text>
         ) : overdue ? (
           <Text size="xs" c="red.8" fw={700}>
-            Overdue: due {due.toLocaleString()}
+            Overdue: due {formatDateTime(due)}
           </Text>
         ) : (
           <Text size="xs" c="dimmed">
-            Due {due.toLocaleString()}
+            Due {formatDateTime(due)}
           </Text>
         )}
         {about && (

@@ -1,6 +1,7 @@
 /** The executions API's answers (`GET /api/runs`, `GET /api/runs/:id`) and how they read. */
 import type { Flow } from '../../../schemas/flow.ts';
 import type { RunStep, RunSummary } from '../flows/flows-api.ts';
+import type { Decisions } from '../model/run-path.ts';
 
 export interface Execution extends RunSummary {
   flowName: string;
@@ -13,6 +14,7 @@ export interface ExecutionDetail extends Execution {
   steps: RunStep[];
   definition: Flow | null;
   input: unknown;
+  decisions: Decisions | null;
 }
 
 export const statusLabel: Record<string, string> = {

@@ -7,6 +7,7 @@ import { Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } fr
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { AppLink } from '../app/app-link.tsx';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { useModules, usePaged } from '../console/console-api.ts';
 import { type FlowSummary, statusColor } from '../flows/flows-api.ts';
@@ -156,7 +157,7 @@ export default function ExecutionsPage() {
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm">{new Date(run.startedAt).toLocaleString()}</Text>
+                  <Text size="sm">{formatDateTime(run.startedAt)}</Text>
                 </Table.Td>
                 <Table.Td>{formatDuration(run.durationMs)}</Table.Td>
                 <Table.Td maw={360}>

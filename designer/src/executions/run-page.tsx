@@ -22,11 +22,13 @@ import { notifications } from '@mantine/notifications';
 import { useEffect, useMemo, useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { AppLink } from '../app/app-link.tsx';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { useModules } from '../console/console-api.ts';
 import { statusColor } from '../flows/flows-api.ts';
 import type { CatalogEntry } from '../model/catalog.ts';
 import { type PassedNode, runPath } from '../model/run-path.ts';
+import { navigate } from '../router.ts';
 import { type ExecutionDetail, errorText, formatDuration, settled, statusLabel } from './executions-api.ts';
 
 const pollMs = 1500;
@@ -38,6 +40,16 @@ const titles = () => {
   );
   return catalog;
 };
+
+/** An if's handles read as answers; a switch's are its case names. */
+const branchName = (handle: string) =>
+  handle === 'true'
+    ? 'yes (true)'
+    : handle === 'false'
+      ? 'no (false)'
+      : handle === 'default'
+        ? 'default'
+        : handle;
 
 const shown = (value: unknown) =>
   value === undefined ? 'nothing' : typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
@@ -80,7 +92,7 @@ export default function RunPage({ runId }: { runId: string }) {
   const path = useMemo(
     (): PassedNode[] =>
       run?.definition
-        ? runPath(run.definition, run.steps, run.input)
+        ? runPath(run.definition, run.steps, run.input, run.decisions)
         : (run?.steps ?? []).map((step) => ({ nodeId: step.nodeId, nodeType: step.nodeType, steps: [step] })),
     [run],
   );
@@ -110,6 +122,19 @@ export default function RunPage({ runId }: { runId: string }) {
       setBusy(false);
     }
   };
+  const retryFrom = async (nodeId: string) => {
+    setBusy(true);
+    try {
+      const started = await api<{ id: string }>('POST', `/runs/${run.id}/retry-from`, { nodeId });
+      notifications.show({ message: 'A new run started from that step' });
+      navigate(`/runs/${started.id}`);
+    } catch (reason) {
+      notifications.show({ color: 'red', message: (reason as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const retriedFrom = (run.input as { retriedFrom?: { runId: string; nodeId: string } } | null)?.retriedFrom;
   const titleOf = (node: PassedNode) => {
     const named = run.definition?.nodes.find((n) => n.id === node.nodeId) as { label?: unknown } | undefined;
     const label = typeof named?.label === 'string' ? named.label : null;
@@ -134,7 +159,7 @@ export default function RunPage({ runId }: { runId: string }) {
             </Badge>
           </Group>
           <Text size="sm" c="dimmed">
-            Version {run.version} · started {new Date(run.startedAt).toLocaleString()} · took{' '}
+            Version {run.version} · started {formatDateTime(run.startedAt)} · took{' '}
             {formatDuration(run.durationMs)}
             {run.module && run.recordId && (
               <>
@@ -163,6 +188,19 @@ export default function RunPage({ runId }: { runId: string }) {
           )}
         </Group>
       </Group>
+      {retriedFrom && (
+        <Text size="sm" data-testid="retried-from">
+          Retried from the step{' '}
+          <b>
+            {titleOf({
+              nodeId: retriedFrom.nodeId,
+              nodeType: run.definition?.nodes.find((n) => n.id === retriedFrom.nodeId)?.type ?? '',
+              steps: [],
+            })}
+          </b>{' '}
+          of <AppLink to={`/runs/${retriedFrom.runId}`}>an earlier run</AppLink>, with the data it had there.
+        </Text>
+      )}
       {run.errorSummary && (
         <Alert color="red" title="Why it failed" data-testid="run-error">
           <Text size="sm" style={{ overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }}>
@@ -203,18 +241,26 @@ export default function RunPage({ runId }: { runId: string }) {
               >
                 {node.nodeId === 'trigger' && (
                   <Text size="xs" c="dimmed">
-                    Started {new Date(run.startedAt).toLocaleString()}
+                    Started {formatDateTime(run.startedAt)}
                     {run.recordName ? ` for ${run.recordName}` : ''}
                   </Text>
                 )}
                 {node.branch !== undefined && (
                   <Stack gap={2}>
-                    <Text size="sm">
-                      Took the <b>{node.branch}</b> branch
+                    <Text size="sm" data-testid={`decision-${node.nodeId}`}>
+                      {node.branch === 'none' ? (
+                        'Took no branch that has steps'
+                      ) : (
+                        <>
+                          Took the <b>{branchName(node.branch)}</b> branch
+                        </>
+                      )}
+                      {node.recorded && node.values && node.values.length > 0 ? ' because' : ''}
                     </Text>
                     {node.values?.map((value) => (
                       <Text size="xs" c="dimmed" key={value.path}>
-                        {value.path} was {shown(value.value)} when the run started
+                        {value.path} was {shown(value.value)}
+                        {node.recorded ? '' : ' when the run started'}
                       </Text>
                     ))}
                   </Stack>
@@ -231,6 +277,19 @@ export default function RunPage({ runId }: { runId: string }) {
                         ? `took ${formatDuration(new Date(last.finishedAt).getTime() - new Date(last.startedAt).getTime())}`
                         : 'in progress'}
                     </Text>
+                    {settled(run.status) && (
+                      <Button
+                        size="compact-xs"
+                        variant="light"
+                        mt={4}
+                        loading={busy}
+                        data-testid={`retry-from-${node.nodeId}`}
+                        title="Start a new run at this step, with the data this run had here"
+                        onClick={() => retryFrom(node.nodeId)}
+                      >
+                        Retry from here
+                      </Button>
+                    )}
                     <details>
                       <summary style={{ fontSize: 12, cursor: 'pointer' }}>What went in and came out</summary>
                       <Code block fz={11} style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>

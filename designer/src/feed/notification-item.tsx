@@ -1,6 +1,7 @@
 /** One notification: opening it marks it read and goes to its record; Clear removes it. */
 import { Badge, Button, Group, Paper, Text, UnstyledButton } from '@mantine/core';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { fail } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { notificationTypeLabel } from './post-types.ts';
@@ -37,7 +38,7 @@ export function NotificationItem({
               {notificationTypeLabel(n.type)}
             </Badge>
             <Text size="xs" c="dimmed">
-              {new Date(n.createdAt).toLocaleString()}
+              {formatDateTime(n.createdAt)}
             </Text>
           </Group>
           <Text size="sm" style={{ overflowWrap: 'anywhere' }}>

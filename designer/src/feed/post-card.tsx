@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api } from '../api.ts';
 import { AppLink } from '../app/app-link.tsx';
 import { useCurrentUser } from '../app/current-user.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { fail } from '../console/console-api.ts';
 import type { Comment, Post } from './feed-api.ts';
@@ -70,7 +71,7 @@ export function PostCard({
             </Badge>
           )}
           <Text size="xs" c="dimmed">
-            {new Date(post.createdAt).toLocaleString()}
+            {formatDateTime(post.createdAt)}
           </Text>
         </Group>
         <Group gap={4}>

@@ -16,6 +16,7 @@ import { notifications } from '@mantine/notifications';
 import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
 import type { Flow } from '../../../schemas/flow.ts';
 import { api, type Page } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { differs, flowChanges } from '../model/flow-changes.ts';
 import { metaOf, toCanvas, toFlow } from '../model/flow-graph.ts';
@@ -274,7 +275,7 @@ export function DesignerToolbar({ editor, detail, onDetail, catalog, children }:
                   {version.publishedAt && (
                     <Text span size="xs" c="dimmed">
                       {' '}
-                      · {new Date(version.publishedAt).toLocaleString()}
+                      · {formatDateTime(version.publishedAt)}
                     </Text>
                   )}
                 </Menu.Item>

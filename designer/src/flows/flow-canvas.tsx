@@ -18,16 +18,48 @@ import { type DragEvent, type RefObject, useCallback, useEffect, useMemo, useRef
 import { type Catalog, triggerId } from '../model/catalog.ts';
 import { type Clip, copySelection, deleteSelection, paste } from '../model/clipboard.ts';
 import { checkConnection } from '../model/connection-rules.ts';
-import { type Canvas, type CanvasEdge, type CanvasNode, edgeIdOf } from '../model/flow-graph.ts';
+import {
+  type Canvas,
+  type CanvasEdge,
+  type CanvasNode,
+  type CanvasNote,
+  edgeIdOf,
+  isNoteId,
+  newNoteId,
+  notePrefix,
+} from '../model/flow-graph.ts';
 import { autoLayout } from '../model/layout.ts';
 import { freeHandle, freeSpot, placeAfter, placeNode } from '../model/place-node.ts';
-import { useCanvasInfo } from './canvas-context.ts';
+import { CanvasContext, useCanvasInfo } from './canvas-context.ts';
 import { FlowNodeView } from './flow-node.tsx';
+import { type NoteData, NoteView } from './note-view.tsx';
 import type { FlowEditor } from './use-flow-editor.ts';
 
 export const dragType = 'application/weft-node';
 const arrow = { type: MarkerType.ArrowClosed, width: 18, height: 18 };
-const nodeTypes = { trigger: FlowNodeView, step: FlowNodeView };
+const nodeTypes = { trigger: FlowNodeView, step: FlowNodeView, note: NoteView };
+const noteSize = { width: 220, height: 120 };
+
+/** A note drawn as a React Flow node of type `note` (its id prefixed). */
+const noteNode = (note: CanvasNote): Node<NoteData> => ({
+  id: `${notePrefix}${note.id}`,
+  type: 'note',
+  position: note.position,
+  data: { note },
+  width: note.width ?? noteSize.width,
+  height: note.height ?? noteSize.height,
+  selected: note.selected ?? false,
+  zIndex: -1,
+});
+
+/** Back from React Flow's node to the note, keeping what the flow stores. */
+function noteOf(node: Node, before: CanvasNote): CanvasNote {
+  const note: CanvasNote = { ...before, position: node.position, selected: node.selected ?? false };
+  if (node.width !== undefined && node.width !== (before.width ?? noteSize.width)) note.width = node.width;
+  if (node.height !== undefined && node.height !== (before.height ?? noteSize.height))
+    note.height = node.height;
+  return note;
+}
 const quietKinds = new Set(['select', 'dimensions', 'position']);
 
 function typingInto(target: EventTarget | null): boolean {
@@ -54,8 +86,21 @@ export function FlowCanvas({ editor, catalog, placeRef }: Props) {
     (changes: NodeChange[]) => {
       const kept = changes.filter((c) => c.type !== 'remove');
       if (kept.length === 0) return;
-      const nodes = applyNodeChanges(kept, canvasRef.current.nodes as Node[]) as unknown as CanvasNode[];
-      const next = { ...canvasRef.current, nodes };
+      const forNote = (c: NodeChange) => 'id' in c && isNoteId(c.id);
+      const noteChanges = kept.filter(forNote);
+      const stepChanges = kept.filter((c) => !forNote(c));
+      const current = canvasRef.current;
+      let notes = current.notes;
+      if (noteChanges.length > 0 && notes) {
+        const before = new Map(notes.map((n) => [`${notePrefix}${n.id}`, n]));
+        const moved = applyNodeChanges(noteChanges, notes.map(noteNode) as Node[]);
+        notes = moved.map((node) => noteOf(node, before.get(node.id) as CanvasNote));
+      }
+      const nodes =
+        stepChanges.length > 0
+          ? (applyNodeChanges(stepChanges, current.nodes as Node[]) as unknown as CanvasNode[])
+          : current.nodes;
+      const next = notes ? { ...current, nodes, notes } : { ...current, nodes };
       if (kept.every((c) => quietKinds.has(c.type))) changeQuietly(next);
       else change(next);
     },
@@ -132,6 +177,56 @@ export function FlowCanvas({ editor, catalog, placeRef }: Props) {
     };
   }, [placeRef, catalog, change, flow]);
 
+  const resizeBase = useRef<Canvas | null>(null);
+  const editNote = useCallback(
+    (noteId: string, patch: Partial<CanvasNote> | null | 'resize-start') => {
+      const current = canvasRef.current;
+      if (patch === 'resize-start') {
+        resizeBase.current = current;
+        return;
+      }
+      const notes = current.notes ?? [];
+      const next = {
+        ...current,
+        notes:
+          patch === null
+            ? notes.filter((n) => n.id !== noteId)
+            : notes.map((n) => (n.id === noteId ? { ...n, ...patch } : n)),
+      };
+      if (resizeBase.current && patch && 'width' in patch) {
+        changeQuietly(next);
+        commit(resizeBase.current);
+        resizeBase.current = null;
+      } else change(next);
+    },
+    [change, changeQuietly, commit],
+  );
+
+  /** A new note in the middle of what the canvas shows, selected, ready to be written. */
+  const addNote = useCallback(() => {
+    const current = canvasRef.current;
+    const notes = current.notes ?? [];
+    const pane = document.querySelector('.react-flow__pane')?.getBoundingClientRect();
+    const centre = pane
+      ? flow.screenToFlowPosition({ x: pane.x + pane.width / 2, y: pane.y + pane.height / 2 })
+      : { x: 0, y: 0 };
+    const note: CanvasNote = {
+      id: newNoteId(notes),
+      text: '',
+      color: 'yellow',
+      position: {
+        x: Math.round(centre.x - noteSize.width / 2),
+        y: Math.round(centre.y - noteSize.height / 2),
+      },
+      selected: true,
+    };
+    change({
+      ...current,
+      nodes: current.nodes.map((n) => ({ ...n, selected: false })),
+      notes: [...notes.map((n) => ({ ...n, selected: false })), note],
+    });
+  }, [change, flow]);
+
   const layout = useCallback(() => {
     change(autoLayout(canvasRef.current));
     requestAnimationFrame(() => flow.fitView({ padding: 0.2 }));
@@ -146,7 +241,13 @@ export function FlowCanvas({ editor, catalog, placeRef }: Props) {
       else if (mod && (key === 'y' || (key === 'z' && event.shiftKey))) editor.redo();
       else if (mod && key === 'c') clipboard.current = copySelection(canvasRef.current);
       else if (mod && key === 'v' && clipboard.current) change(paste(canvasRef.current, clipboard.current));
-      else if (key === 'delete' || key === 'backspace') change(deleteSelection(canvasRef.current));
+      else if (key === 'delete' || key === 'backspace') {
+        const current = canvasRef.current;
+        const notes = current.notes?.filter((n) => !n.selected);
+        const withoutNotes =
+          notes && notes.length !== current.notes?.length ? { ...current, notes } : current;
+        change(deleteSelection(withoutNotes));
+      } else if (event.shiftKey && key === 'n') addNote();
       else if (event.shiftKey && key === 'l') layout();
       else if (event.shiftKey && key === 'f') flow.fitView({ padding: 0.2 });
       else return;
@@ -154,9 +255,15 @@ export function FlowCanvas({ editor, catalog, placeRef }: Props) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [change, editor.undo, editor.redo, layout, flow]);
+  }, [change, editor.undo, editor.redo, layout, flow, addNote]);
 
-  const { runStatus } = useCanvasInfo();
+  const info = useCanvasInfo();
+  const { runStatus } = info;
+  const withNotes = useMemo(() => ({ ...info, editNote }), [info, editNote]);
+  const nodes = useMemo(
+    () => (canvas.notes?.length ? [...canvas.notes.map(noteNode), ...canvas.nodes] : canvas.nodes) as Node[],
+    [canvas.notes, canvas.nodes],
+  );
   // Edges point at their target and say which handle they leave (true / false, a case,
   // error); the path the watched run took (both ends ran) is highlighted.
   const edges = useMemo(
@@ -186,58 +293,70 @@ export function FlowCanvas({ editor, catalog, placeRef }: Props) {
   const defaultEdgeOptions = useMemo(() => ({ style: { strokeWidth: 1.5 } }), []);
 
   return (
-    <ReactFlow
-      nodes={canvas.nodes as Node[]}
-      edges={edges}
-      nodeTypes={nodeTypes}
-      onNodesChange={onNodesChange}
-      onEdgesChange={onEdgesChange}
-      onConnect={onConnect}
-      isValidConnection={isValidConnection}
-      onNodeDragStart={() => {
-        dragBase.current = canvasRef.current;
-      }}
-      onNodeDragStop={() => {
-        if (dragBase.current) commit(dragBase.current);
-        dragBase.current = null;
-      }}
-      onDrop={onDrop}
-      onDragOver={(event) => {
-        event.preventDefault();
-        event.dataTransfer.dropEffect = 'move';
-      }}
-      deleteKeyCode={null}
-      defaultEdgeOptions={defaultEdgeOptions}
-      onlyRenderVisibleElements={big}
-      fitView={!big}
-      defaultViewport={big ? opening : undefined}
-      fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
-      minZoom={0.05}
-      proOptions={{ hideAttribution: true }}
-    >
-      <Background gap={16} />
-      <Controls showInteractive={false}>
-        <button
-          type="button"
-          className="react-flow__controls-button"
-          title="Auto-layout (Shift+L)"
-          onClick={layout}
-          aria-label="Auto-layout"
-        >
-          ⇅
-        </button>
-        <button
-          type="button"
-          className="react-flow__controls-button"
-          title={minimap ? 'Hide the map' : 'Show the map'}
-          aria-label={minimap ? 'Hide the map' : 'Show the map'}
-          aria-pressed={minimap}
-          onClick={() => setMinimap((shown) => !shown)}
-        >
-          ▦
-        </button>
-      </Controls>
-      {minimap && <MiniMap pannable zoomable nodeStrokeWidth={3} />}
-    </ReactFlow>
+    <CanvasContext.Provider value={withNotes}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        isValidConnection={isValidConnection}
+        onNodeDragStart={() => {
+          dragBase.current = canvasRef.current;
+        }}
+        onNodeDragStop={() => {
+          if (dragBase.current) commit(dragBase.current);
+          dragBase.current = null;
+        }}
+        onDrop={onDrop}
+        onDragOver={(event) => {
+          event.preventDefault();
+          event.dataTransfer.dropEffect = 'move';
+        }}
+        deleteKeyCode={null}
+        defaultEdgeOptions={defaultEdgeOptions}
+        onlyRenderVisibleElements={big}
+        fitView={!big}
+        defaultViewport={big ? opening : undefined}
+        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+        minZoom={0.05}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={16} />
+        <Controls showInteractive={false}>
+          <button
+            type="button"
+            className="react-flow__controls-button"
+            title="Auto-layout (Shift+L)"
+            onClick={layout}
+            aria-label="Auto-layout"
+          >
+            ⇅
+          </button>
+          <button
+            type="button"
+            className="react-flow__controls-button"
+            title="Add a sticky note (Shift+N)"
+            aria-label="Add a sticky note"
+            data-testid="add-note"
+            onClick={addNote}
+          >
+            ✎
+          </button>
+          <button
+            type="button"
+            className="react-flow__controls-button"
+            title={minimap ? 'Hide the map' : 'Show the map'}
+            aria-label={minimap ? 'Hide the map' : 'Show the map'}
+            aria-pressed={minimap}
+            onClick={() => setMinimap((shown) => !shown)}
+          >
+            ▦
+          </button>
+        </Controls>
+        {minimap && <MiniMap pannable zoomable nodeStrokeWidth={3} />}
+      </ReactFlow>
+    </CanvasContext.Provider>
   );
 }

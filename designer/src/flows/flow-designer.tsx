@@ -99,6 +99,13 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
       }),
     [editor.problems, editor.canvas.nodes, catalog],
   );
+  const stepNames = useMemo(
+    () =>
+      new Map(
+        editor.canvas.nodes.flatMap((node) => (node.data.label ? [[node.id, node.data.label] as const] : [])),
+      ),
+    [editor.canvas.nodes],
+  );
   const problemsByNode = useMemo(() => {
     const map = new Map<string, Problem[]>();
     for (const problem of problems)
@@ -299,6 +306,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                           triggerModule={typeof module === 'string' ? module : undefined}
                           step={run?.steps.filter((s) => s.nodeId === node.id).at(-1)}
                           onParams={(params) => updateParams(editor, node.id, params)}
+                          onLabel={(label) => updateLabel(editor, node.id, label)}
                           onDelete={() => editor.change(deleteSelection(editor.canvas))}
                           webhook={{
                             flowId: detail.id,
@@ -336,6 +344,7 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
                       saved={editor.saved}
                       onRunShown={setRun}
                       initialRun={linkedRun}
+                      stepNames={stepNames}
                     />
                   </Tabs.Panel>
                   <Tabs.Panel value="log" style={{ flex: 1, minHeight: 0, display: 'flex' }}>
@@ -382,6 +391,21 @@ function Designer({ detail, entries, modules, onDetail }: DesignerProps) {
       </ReactFlowProvider>
     </CanvasContext>
   );
+}
+
+/** Names a step (an empty name goes back to the node type's title). */
+function updateLabel(editor: FlowEditor, id: string, label: string) {
+  const trimmed = label.trim().slice(0, 80);
+  const current = editor.canvas.nodes.find((n) => n.id === id);
+  if (!current || (current.data.label ?? '') === trimmed) return;
+  editor.update((canvas) => ({
+    ...canvas,
+    nodes: canvas.nodes.map((n) => {
+      if (n.id !== id) return n;
+      const { label: _old, ...data } = n.data;
+      return { ...n, data: trimmed ? { ...data, label: trimmed } : data };
+    }),
+  }));
 }
 
 function updateParams(editor: FlowEditor, id: string, params: Record<string, unknown>) {

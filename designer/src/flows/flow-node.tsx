@@ -62,11 +62,11 @@ export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: P
         </span>
       </div>
       <div className="weft-node-body">
-        <div className="weft-node-title">{entry?.title ?? data.nodeType}</div>
+        <div className="weft-node-title">{data.label ?? entry?.title ?? data.nodeType}</div>
         <div className="weft-node-sub">
           {isTrigger
             ? summary(data.params) || entry?.category
-            : `${id} · ${summary(data.params) || entry?.category}`}
+            : `${data.label ? `${entry?.title ?? data.nodeType} · ` : ''}${id} · ${summary(data.params) || entry?.category}`}
         </div>
       </div>
       {handles.map((handle, index) => {

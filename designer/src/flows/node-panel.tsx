@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Code, Group, ScrollArea, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Code, Group, ScrollArea, Stack, Text, TextInput, Title } from '@mantine/core';
 import Form from '@rjsf/mantine';
 import type { RJSFSchema } from '@rjsf/utils';
 import { lazy, Suspense, useMemo } from 'react';
@@ -34,6 +34,8 @@ interface Props {
   /** The trigger's module: the current record's, which pickers of fields and records use. */
   triggerModule: string | undefined;
   onParams: (params: Record<string, unknown>) => void;
+  /** Renames the step (shown on the canvas, in runs and in variable pickers). */
+  onLabel: (label: string) => void;
   onDelete: () => void;
   /** This node's step in the run being watched, if it ran. */
   step?: RunStep | undefined;
@@ -49,6 +51,7 @@ export function NodePanel({
   variables,
   triggerModule,
   onParams,
+  onLabel,
   onDelete,
   step,
   webhook,
@@ -77,8 +80,9 @@ export function NodePanel({
       <Stack p="md" gap="sm" data-testid="node-panel">
         <Group justify="space-between" wrap="nowrap">
           <div>
-            <Title order={5}>{entry?.title ?? node.data.nodeType}</Title>
+            <Title order={5}>{node.data.label ?? entry?.title ?? node.data.nodeType}</Title>
             <Text size="xs" c="dimmed">
+              {node.data.label ? `${entry?.title ?? node.data.nodeType} · ` : ''}
               {node.id === triggerId
                 ? `Trigger · ${entry?.category ?? ''}`
                 : `${entry?.category ?? 'Step'} · id ${node.id}`}
@@ -92,6 +96,22 @@ export function NodePanel({
             )}
           </Group>
         </Group>
+        {node.id !== triggerId && (
+          <TextInput
+            key={`name-${node.id}-${node.data.label ?? ''}`}
+            size="xs"
+            label="Step name"
+            description="Shown on the canvas, in runs and where later steps pick its output"
+            placeholder={entry?.title ?? node.data.nodeType}
+            defaultValue={node.data.label ?? ''}
+            maxLength={80}
+            data-testid="step-name"
+            onBlur={(event) => onLabel(event.currentTarget.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter') onLabel(event.currentTarget.value);
+            }}
+          />
+        )}
         {step && (
           <details open data-testid="node-step">
             <summary style={{ cursor: 'pointer', fontSize: 13 }}>

@@ -15,8 +15,9 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { api, type Page } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import {
   type RunDetail,
@@ -73,7 +74,11 @@ function RunView({ runId, onShown }: { runId: string; onShown: (run: RunDetail) 
 }
 
 /** A run's status, error and step timeline; `act` is absent for a test run (nothing to steer). */
+/** The names people gave the flow's steps (node id → name), for the timeline. */
+const StepNames = createContext<ReadonlyMap<string, string>>(new Map());
+
 function RunTimeline({ run, act }: { run: RunDetail; act?: (what: 'cancel' | 'retry') => void }) {
+  const names = useContext(StepNames);
   return (
     <Stack gap="xs" data-testid="run-view" data-status={run.status}>
       <Group justify="space-between">
@@ -109,7 +114,7 @@ function RunTimeline({ run, act }: { run: RunDetail; act?: (what: 'cancel' | 're
             title={
               <Group gap={6}>
                 <Text size="sm" fw={500}>
-                  {step.nodeId}
+                  {names.get(step.nodeId) ?? step.nodeId}
                 </Text>
                 <Badge size="xs" variant="light" color={step.status === 'failed' ? 'red' : 'teal'}>
                   {step.status}
@@ -146,9 +151,20 @@ interface Props {
   onRunShown: (run: RunDetail | null) => void;
   /** A run to show at once (the designer opened from a run's page). */
   initialRun?: string | null;
+  /** The names given to steps, shown instead of their ids. */
+  stepNames?: ReadonlyMap<string, string>;
 }
 
-export function RunsPanel({ flowId, module, saved, onRunShown, initialRun = null }: Props) {
+const noNames: ReadonlyMap<string, string> = new Map();
+
+export function RunsPanel({
+  flowId,
+  module,
+  saved,
+  onRunShown,
+  initialRun = null,
+  stepNames = noNames,
+}: Props) {
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [records, setRecords] = useState<RecordRow[]>([]);
   const [recordId, setRecordId] = useState<string | null>(null);
@@ -206,67 +222,69 @@ export function RunsPanel({ flowId, module, saved, onRunShown, initialRun = null
   );
 
   return (
-    <ScrollArea h="100%">
-      <Stack p="sm" gap="sm">
-        <Group align="flex-end" gap="xs" wrap="nowrap">
-          <Select
-            size="xs"
-            label={`Sample ${module ?? ''} record`}
-            placeholder={module ? 'Pick a record' : 'The trigger has no module'}
-            data={records.map((r) => ({ value: r.id, label: labelOf(r) }))}
-            value={recordId}
-            onChange={setRecordId}
-            onDropdownOpen={loadRecords}
-            searchable
-            style={{ flex: 1 }}
-          />
-          <Button
-            size="xs"
-            onClick={testRun}
-            disabled={!recordId || !saved}
-            title={saved ? '' : 'Saving the draft…'}
-          >
-            Test run
-          </Button>
-        </Group>
-        {tested && !shown && <RunTimeline run={tested} />}
-        {shown && <RunView runId={shown} onShown={onShown} />}
-        <Text size="xs" fw={700} c="dimmed" tt="uppercase">
-          History
-        </Text>
-        {runs.length === 0 && (
-          <Text size="xs" c="dimmed">
-            No runs yet.
+    <StepNames.Provider value={stepNames}>
+      <ScrollArea h="100%">
+        <Stack p="sm" gap="sm">
+          <Group align="flex-end" gap="xs" wrap="nowrap">
+            <Select
+              size="xs"
+              label={`Sample ${module ?? ''} record`}
+              placeholder={module ? 'Pick a record' : 'The trigger has no module'}
+              data={records.map((r) => ({ value: r.id, label: labelOf(r) }))}
+              value={recordId}
+              onChange={setRecordId}
+              onDropdownOpen={loadRecords}
+              searchable
+              style={{ flex: 1 }}
+            />
+            <Button
+              size="xs"
+              onClick={testRun}
+              disabled={!recordId || !saved}
+              title={saved ? '' : 'Saving the draft…'}
+            >
+              Test run
+            </Button>
+          </Group>
+          {tested && !shown && <RunTimeline run={tested} />}
+          {shown && <RunView runId={shown} onShown={onShown} />}
+          <Text size="xs" fw={700} c="dimmed" tt="uppercase">
+            History
           </Text>
-        )}
-        {runs.map((run) => (
-          <UnstyledButton
-            key={run.id}
-            onClick={() => setShown(run.id)}
-            data-testid="run-row"
-            p={4}
-            style={{
-              borderRadius: 6,
-              background: run.id === shown ? 'var(--mantine-color-indigo-0)' : undefined,
-            }}
-          >
-            <Group justify="space-between" wrap="nowrap">
-              <Group gap={6}>
-                <Badge size="xs" color={statusColor[run.status] ?? 'gray'}>
-                  {run.status}
-                </Badge>
-                <Text size="xs">{run.test ? 'test' : `v${run.version}`}</Text>
+          {runs.length === 0 && (
+            <Text size="xs" c="dimmed">
+              No runs yet.
+            </Text>
+          )}
+          {runs.map((run) => (
+            <UnstyledButton
+              key={run.id}
+              onClick={() => setShown(run.id)}
+              data-testid="run-row"
+              p={4}
+              style={{
+                borderRadius: 6,
+                background: run.id === shown ? 'var(--mantine-color-indigo-0)' : undefined,
+              }}
+            >
+              <Group justify="space-between" wrap="nowrap">
+                <Group gap={6}>
+                  <Badge size="xs" color={statusColor[run.status] ?? 'gray'}>
+                    {run.status}
+                  </Badge>
+                  <Text size="xs">{run.test ? 'test' : `v${run.version}`}</Text>
+                </Group>
+                <Text size="xs" c="dimmed">
+                  {formatDateTime(run.startedAt)}
+                </Text>
               </Group>
-              <Text size="xs" c="dimmed">
-                {new Date(run.startedAt).toLocaleString()}
-              </Text>
-            </Group>
-          </UnstyledButton>
-        ))}
-        <Button size="xs" variant="subtle" onClick={load}>
-          Refresh
-        </Button>
-      </Stack>
-    </ScrollArea>
+            </UnstyledButton>
+          ))}
+          <Button size="xs" variant="subtle" onClick={load}>
+            Refresh
+          </Button>
+        </Stack>
+      </ScrollArea>
+    </StepNames.Provider>
   );
 }

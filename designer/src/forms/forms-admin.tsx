@@ -28,6 +28,7 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import type { FormBody, FormField, FormSettings } from '../../../schemas/forms.ts';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail, fieldErrors } from '../console/console-api.ts';
 
 interface WebForm {
@@ -543,7 +544,7 @@ function Submissions({ formId }: { formId: string }) {
           <Table.Tbody>
             {items.map((item) => (
               <Table.Tr key={item.id}>
-                <Table.Td>{new Date(item.receivedAt).toLocaleString()}</Table.Td>
+                <Table.Td>{formatDateTime(item.receivedAt)}</Table.Td>
                 <Table.Td>
                   {Object.entries(item.values)
                     .map(([key, value]) => `${key}: ${String(value)}`)

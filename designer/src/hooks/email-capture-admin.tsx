@@ -24,6 +24,7 @@ import {
 } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail, fieldErrors } from '../console/console-api.ts';
 
 interface CaptureSettings {
@@ -184,7 +185,7 @@ function Mailboxes() {
                 </Table.Td>
                 <Table.Td>{mailbox.purpose === 'support' ? 'Support cases' : 'Dropbox'}</Table.Td>
                 <Table.Td>
-                  {mailbox.lastPolledAt ? new Date(mailbox.lastPolledAt).toLocaleString() : 'Never'}
+                  {mailbox.lastPolledAt ? formatDateTime(mailbox.lastPolledAt) : 'Never'}
                   {mailbox.lastError && (
                     <Text size="xs" c="red">
                       {mailbox.lastError}
@@ -350,7 +351,7 @@ function Messages() {
           <Table.Tbody>
             {items.map((message) => (
               <Table.Tr key={message.id}>
-                <Table.Td>{new Date(message.receivedAt).toLocaleString()}</Table.Td>
+                <Table.Td>{formatDateTime(message.receivedAt)}</Table.Td>
                 <Table.Td>{message.fromAddress ?? '—'}</Table.Td>
                 <Table.Td>{message.subject ?? '—'}</Table.Td>
                 <Table.Td>

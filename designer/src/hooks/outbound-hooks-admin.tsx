@@ -21,6 +21,7 @@ import {
 } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail, fieldErrors } from '../console/console-api.ts';
 
 interface Subscription {
@@ -275,7 +276,7 @@ function Deliveries({ id }: { id: string }) {
         <Table.Tbody>
           {items.map((delivery) => (
             <Table.Tr key={delivery.id}>
-              <Table.Td>{new Date(delivery.createdAt).toLocaleString()}</Table.Td>
+              <Table.Td>{formatDateTime(delivery.createdAt)}</Table.Td>
               <Table.Td>{delivery.eventType}</Table.Td>
               <Table.Td>
                 <Badge color={statusColor[delivery.status] ?? 'gray'} variant="light">

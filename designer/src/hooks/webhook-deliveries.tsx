@@ -6,6 +6,7 @@
 import { Badge, Button, Code, Group, Loader, Modal, ScrollArea, Stack, Table, Text } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail } from '../console/console-api.ts';
 
 export interface Delivery {
@@ -94,7 +95,7 @@ export function WebhookDeliveries({
               <Table.Tbody>
                 {items.map((delivery) => (
                   <Table.Tr key={delivery.id}>
-                    <Table.Td>{new Date(delivery.receivedAt).toLocaleString()}</Table.Td>
+                    <Table.Td>{formatDateTime(delivery.receivedAt)}</Table.Td>
                     <Table.Td miw={110}>
                       <Badge color={colors[delivery.status]} variant="light" style={{ overflow: 'visible' }}>
                         {labels[delivery.status]}

@@ -14,7 +14,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
-import type { ImportView, PreviewView } from '../../../schemas/imports.ts';
+import type { ImportView, LinkChoices, PreviewView } from '../../../schemas/imports.ts';
 import { api, can } from '../api.ts';
 import { useCurrentUser } from '../app/current-user.ts';
 import { fail, fieldErrors, useModules } from '../console/console-api.ts';
@@ -45,17 +45,21 @@ export function ImportWizard({
   const [keyField, setKeyField] = useState<string | null>(null);
   const [tags, setTags] = useState<string[]>([]);
   const [route, setRoute] = useState(false);
+  const [runFlows, setRunFlows] = useState(false);
+  const [links, setLinks] = useState<LinkChoices>({});
   const [problem, setProblem] = useState<string | null>(null);
   // The whole file checked against these choices; any change asks for a new check.
   const [check, setCheck] = useState<PreflightView | null>(null);
   const [checking, setChecking] = useState(false);
-  const choices = JSON.stringify([module, mapping, mode, keyField, tags, route]);
+  const choices = JSON.stringify([module, mapping, mode, keyField, tags, route, runFlows, links]);
   const [checkedFor, setCheckedFor] = useState<string | null>(null);
   const checked = check !== null && checkedFor === choices;
 
   const read = async (nextModule: string | null, nextFile: File | null) => {
     setPreview(null);
     setProblem(null);
+    setCheck(null);
+    setLinks({});
     if (!nextModule || !nextFile) return;
     try {
       const answer = await api<PreviewView>(
@@ -81,6 +85,8 @@ export function ImportWizard({
     if (mode !== 'create' && keyField) query.set('keyField', keyField);
     if (tags.length) query.set('tags', tags.join(','));
     if (route) query.set('route', 'true');
+    if (runFlows) query.set('runFlows', 'true');
+    if (Object.keys(links).length > 0) query.set('links', JSON.stringify(links));
     return query;
   };
 
@@ -227,12 +233,37 @@ export function ImportWizard({
                 onChange={(e) => setRoute(e.currentTarget.checked)}
                 mb={8}
               />
+              {module !== 'users' && (
+                <Checkbox
+                  label={(() => {
+                    const count = check
+                      ? check.flows.created + (mode !== 'create' ? check.flows.updated : 0)
+                      : null;
+                    if (count === null) return 'Run active flows for imported records';
+                    if (count === 0) return 'Run active flows for imported records (none would run now)';
+                    return `Run the ${count} active ${count === 1 ? 'flow' : 'flows'} for imported records`;
+                  })()}
+                  description="Off: imported records start no flow"
+                  checked={runFlows}
+                  onChange={(e) => setRunFlows(e.currentTarget.checked)}
+                  data-testid="import-run-flows"
+                  mb={8}
+                />
+              )}
             </Group>
-            {checked && check && (
+            {check && (
               <PreflightResult
                 check={check}
                 moduleLabel={modules.find((m) => m.name === module)?.label ?? module ?? ''}
+                links={links}
+                onLinks={setLinks}
+                runFlows={runFlows}
               />
+            )}
+            {check && !checked && (
+              <Text size="sm" c="orange.8">
+                Your choices changed since the check: check again to see what they do.
+              </Text>
             )}
             <Group>
               {module !== 'users' && (
@@ -242,7 +273,7 @@ export function ImportWizard({
                   loading={checking}
                   disabled={mode !== 'create' && !keyField}
                 >
-                  {checked ? 'Check again' : 'Check the whole file'}
+                  {check ? 'Check again' : 'Check the whole file'}
                 </Button>
               )}
               <Button

@@ -14,12 +14,14 @@ import {
   Text,
   Title,
 } from '@mantine/core';
-import { useEffect, useState } from 'react';
-import type { ImportView, RollbackView } from '../../../schemas/imports.ts';
+import { useCallback, useEffect, useState } from 'react';
+import type { ImportView } from '../../../schemas/imports.ts';
 import { api, type User } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { done, fail, useModules, usePaged } from '../console/console-api.ts';
 import { ImportWizard } from './import-wizard.tsx';
+import { RollbackDialog } from './rollback-dialog.tsx';
 
 const statusColor: Record<string, string> = {
   queued: 'gray',
@@ -75,18 +77,13 @@ export function ImportsPage(_props: { rest: string[] }) {
   useLive('live.resync', reload);
 
   const history = (items ?? []).map((run) => ({ ...run, ...live[run.id] }));
-  const rollback = async (run: ImportView) => {
-    if (
-      !window.confirm(
-        `Delete the ${run.created} records this import created?\n\n` +
-          'What cannot be undone: updates it made to existing records stay, and whatever flows did for the ' +
-          'imported records (emails sent, posts, tasks and notifications) stays too.',
-      )
-    )
-      return;
-    const result = await api<RollbackView>('POST', `/imports/${run.id}/rollback`).catch(fail);
-    if (!result) return;
-    done(`Rolled back: ${result.deleted} records deleted`);
+  const [rollingBack, setRollingBack] = useState<ImportView | null>(null);
+  const closeRollback = useCallback(() => setRollingBack(null), []);
+  // A failed or partly failed import keeps its file: its failed rows are imported again as they are.
+  const retry = async (run: ImportView) => {
+    const started = await api<ImportView>('POST', `/imports/${run.id}/retry`, {}).catch(fail);
+    if (!started) return;
+    done(`Retrying ${started.total ?? ''} ${run.status === 'failed' ? 'rows of the file' : 'failed rows'}`);
     reload();
   };
 
@@ -119,7 +116,7 @@ export function ImportsPage(_props: { rest: string[] }) {
                       <Text size="sm">{run.fileName}</Text>
                       <Text size="xs" c="dimmed">
                         {modules.find((m) => m.name === run.module)?.label ?? run.module} ·{' '}
-                        {modeLabel[run.mode] ?? run.mode} · {new Date(run.createdAt).toLocaleString()}
+                        {modeLabel[run.mode] ?? run.mode} · {formatDateTime(run.createdAt)}
                       </Text>
                     </Table.Td>
                     <Table.Td w={260}>
@@ -162,12 +159,24 @@ export function ImportsPage(_props: { rest: string[] }) {
                             Row errors
                           </Button>
                         )}
+                        {run.retryable &&
+                          (run.status === 'failed' || (run.status === 'done' && run.failed > 0)) && (
+                            <Button
+                              size="compact-xs"
+                              variant="subtle"
+                              onClick={() => retry(run)}
+                              title="Import the rows that failed again, from the kept file, with the same mapping"
+                              data-testid={`import-retry-${run.id}`}
+                            >
+                              {run.status === 'failed' ? 'Retry' : 'Retry failed rows'}
+                            </Button>
+                          )}
                         {run.status === 'done' && run.created > 0 && (
                           <Button
                             size="compact-xs"
                             variant="subtle"
                             color="red"
-                            onClick={() => rollback(run)}
+                            onClick={() => setRollingBack(run)}
                           >
                             Roll back
                           </Button>
@@ -188,6 +197,7 @@ export function ImportsPage(_props: { rest: string[] }) {
       </Paper>
       <Exports isAdmin={me?.isAdmin ?? false} />
       {errorsOf && <RowErrors run={errorsOf} onClose={() => setErrorsOf(null)} />}
+      {rollingBack && <RollbackDialog run={rollingBack} onClose={closeRollback} onDone={reload} />}
     </Stack>
   );
 }

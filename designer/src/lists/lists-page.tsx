@@ -6,6 +6,7 @@ import { Alert, Button, Group, Loader, Select, Stack, Table, Text, Title } from 
 import { useState } from 'react';
 import { AppLink } from '../app/app-link.tsx';
 import { useCurrentUser } from '../app/current-user.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useModules, usePaged } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { DeleteListModal, KindBadge, NewListModal, RenameListModal } from './list-dialogs.tsx';
@@ -90,7 +91,7 @@ function AllLists() {
                     <KindBadge list={list} />
                   </Table.Td>
                   <Table.Td>{list.visibility}</Table.Td>
-                  <Table.Td>{new Date(list.updatedAt).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatDateTime(list.updatedAt)}</Table.Td>
                   <Table.Td>
                     {mine(list) && (
                       <Group gap={4} justify="flex-end" wrap="nowrap">

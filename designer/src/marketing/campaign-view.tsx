@@ -18,6 +18,7 @@ import {
   Title,
 } from '@mantine/core';
 import { api } from '../api.ts';
+import { formatDateTime, formatTime } from '../app/dates.ts';
 import { done, fail } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { type Campaign, statusColor, useLoad } from './marketing-api.ts';
@@ -67,7 +68,7 @@ export function CampaignView({ id }: { id: string }) {
   }
 
   const chart = (activity.data?.items ?? []).map((item) => ({
-    at: new Date(item.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+    at: formatTime(item.at),
     Opens: item.open,
     Clicks: item.click,
     Unsubscribes: item.unsubscribe,
@@ -97,7 +98,7 @@ export function CampaignView({ id }: { id: string }) {
         <Text size="sm" c="dimmed">
           {c.summary.queued} recipients queued; left out: {c.summary.doNotEmail} “do not email”,{' '}
           {c.summary.unsubscribed} unsubscribed, {c.summary.noAddress} without an address.
-          {c.scheduledAt && ` Scheduled for ${new Date(c.scheduledAt).toLocaleString()}.`}
+          {c.scheduledAt && ` Scheduled for ${formatDateTime(c.scheduledAt)}.`}
         </Text>
       )}
       <Paper withBorder p="sm">

@@ -21,6 +21,7 @@ import {
 import { useState } from 'react';
 import { api, type Page } from '../api.ts';
 import { AppLink } from '../app/app-link.tsx';
+import { formatDateTime } from '../app/dates.ts';
 import { done, fail, fieldErrors } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 import { CampaignView } from './campaign-view.tsx';
@@ -54,7 +55,7 @@ export function MarketingPage({ rest }: { rest: string[] }) {
   );
 }
 
-const when = (value: string | null) => (value ? new Date(value).toLocaleString() : '—');
+const when = (value: string | null) => (value ? formatDateTime(value) : '—');
 
 function Campaigns() {
   const { data, error, reload } = useLoad<{ items: Campaign[] }>('/marketing/campaigns');

@@ -4,6 +4,7 @@
  */
 import { Alert, Anchor, Badge, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { AppLink } from '../app/app-link.tsx';
+import { formatDateTime } from '../app/dates.ts';
 import { useLoad } from './marketing-api.ts';
 
 interface Sent {
@@ -34,7 +35,7 @@ const stateColor: Record<string, string> = {
   stored: 'gray',
 };
 
-const when = (value: string | null) => (value ? new Date(value).toLocaleString() : null);
+const when = (value: string | null) => (value ? formatDateTime(value) : null);
 
 export function RecordEmails({ module, id }: { module: string; id: string }) {
   return (

@@ -37,6 +37,7 @@ export function paste(canvas: Canvas, clip: Clip, offset = 40): Canvas {
     return { ...moved, id: edgeIdOf(moved), selected: false };
   });
   return {
+    ...canvas,
     nodes: [...canvas.nodes.map((n) => ({ ...n, selected: false })), ...nodes],
     edges: [...canvas.edges.map((e) => ({ ...e, selected: false })), ...edges],
   };
@@ -46,6 +47,7 @@ export function paste(canvas: Canvas, clip: Clip, offset = 40): Canvas {
 export function deleteSelection(canvas: Canvas): Canvas {
   const gone = new Set(canvas.nodes.filter((n) => n.selected && n.id !== triggerId).map((n) => n.id));
   return {
+    ...canvas,
     nodes: canvas.nodes.filter((n) => !gone.has(n.id)),
     edges: canvas.edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target)),
   };

@@ -30,7 +30,7 @@ export function flowChanges(live: Flow | null, draft: Flow, titleOf: (type: stri
   if (live === null)
     return [`The first version: a trigger and ${plural(draft.nodes.length, 'step', 'steps')}`];
   const changes: string[] = [];
-  const name = (node: Flow['nodes'][number]) => `${titleOf(node.type)} (${node.id})`;
+  const name = (node: Flow['nodes'][number]) => `${node.label ?? titleOf(node.type)} (${node.id})`;
   if (live.name !== draft.name) changes.push(`Renamed to "${draft.name}"`);
   if (live.trigger.type !== draft.trigger.type)
     changes.push(`The trigger is now ${titleOf(draft.trigger.type)}`);
@@ -46,6 +46,8 @@ export function flowChanges(live: Flow | null, draft: Flow, titleOf: (type: stri
       changes.push(`Added ${name(node)}`);
     } else if (canonical(old.params) !== canonical(node.params))
       changes.push(`Changed the settings of ${name(node)}`);
+    else if ((old.label ?? '') !== (node.label ?? ''))
+      changes.push(node.label ? `Named ${node.id} "${node.label}"` : `Removed the name of ${name(old)}`);
     else if (canonical(old.position) !== canonical(node.position)) moved++;
   }
   for (const node of live.nodes) if (!after.has(node.id)) changes.push(`Removed ${name(node)}`);
@@ -58,6 +60,8 @@ export function flowChanges(live: Flow | null, draft: Flow, titleOf: (type: stri
   if (moved > 0) changes.push(`${plural(moved, 'step', 'steps')} moved on the canvas`);
   if (canonical(live.settings ?? {}) !== canonical(draft.settings ?? {}))
     changes.push('Changed the flow settings');
+  if (canonical(live.notes ?? []) !== canonical(draft.notes ?? []))
+    changes.push('Changed the notes on the canvas');
   if (changes.length === 0 && differs(live, draft)) changes.push('Changed the description or layout');
   return changes;
 }

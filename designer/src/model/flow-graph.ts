@@ -3,13 +3,15 @@
  * reserved id `trigger`. `node.data` holds only JSON (type and params) so a canvas state
  * survives `JSON.parse(JSON.stringify(...))` and can be kept in the undo history.
  */
-import type { Flow, FlowEdge } from '../../../schemas/flow.ts';
+import type { Flow, FlowEdge, FlowNote } from '../../../schemas/flow.ts';
 import { mainHandle, triggerId } from './catalog.ts';
 
 export interface StepData {
   [key: string]: unknown;
   nodeType: string;
   params: Record<string, unknown>;
+  /** The name a person gave the step (shown instead of the type's title); the id stays the key. */
+  label?: string;
 }
 
 export interface CanvasNode {
@@ -31,10 +33,31 @@ export interface CanvasEdge {
 export interface Canvas {
   nodes: CanvasNode[];
   edges: CanvasEdge[];
+  /**
+   * Sticky notes, kept apart from the nodes so no graph rule (links, layout, copy, problems)
+   * ever meets one; the canvas draws them as React Flow nodes of their own type.
+   */
+  notes?: CanvasNote[];
 }
 
+/** A sticky note as the canvas holds it: the flow's note, plus whether it is selected. */
+export type CanvasNote = FlowNote & { selected?: boolean };
+
+/** React Flow ids of notes are prefixed so they never collide with a step's id. */
+export const notePrefix = 'note:';
+export const isNoteId = (id: string) => id.startsWith(notePrefix);
+
+/** A fresh note id: `n1`, `n2`, … */
+export function newNoteId(notes: readonly FlowNote[]): string {
+  const used = new Set(notes.map((n) => n.id));
+  for (let i = 1; ; i += 1) if (!used.has(`n${i}`)) return `n${i}`;
+}
+
+/** What a step is called for a person: its label, else the node type's title. */
+export const stepName = (node: { label?: string | undefined }, title: string) => node.label ?? title;
+
 /** What a flow holds besides its graph (name, description, settings), kept as is. */
-export type FlowMeta = Omit<Flow, 'trigger' | 'nodes' | 'edges'>;
+export type FlowMeta = Omit<Flow, 'trigger' | 'nodes' | 'edges' | 'notes'>;
 
 export const edgeIdOf = (edge: Pick<FlowEdge, 'source' | 'target' | 'sourceHandle'>) =>
   `${edge.source}:${edge.sourceHandle ?? mainHandle}->${edge.target}`;
@@ -54,7 +77,11 @@ export function toCanvas(flow: Flow): Canvas {
         id: node.id,
         type: 'step',
         position: node.position,
-        data: { nodeType: node.type, params: { ...node.params } },
+        data: {
+          nodeType: node.type,
+          params: { ...node.params },
+          ...(node.label ? { label: node.label } : {}),
+        },
       }),
     ),
   ];
@@ -66,7 +93,7 @@ export function toCanvas(flow: Flow): Canvas {
       sourceHandle: edge.sourceHandle ?? mainHandle,
     }),
   );
-  return { nodes, edges };
+  return flow.notes?.length ? { nodes, edges, notes: flow.notes.map((n) => ({ ...n })) } : { nodes, edges };
 }
 
 const rounded = (p: { x: number; y: number }) => ({ x: Math.round(p.x), y: Math.round(p.y) });
@@ -79,7 +106,7 @@ const rounded = (p: { x: number; y: number }) => ({ x: Math.round(p.x), y: Math.
 export function toFlow(meta: FlowMeta, canvas: Canvas): Flow {
   const trigger = canvas.nodes.find((n) => n.id === triggerId);
   if (!trigger) throw new Error('the canvas has no trigger');
-  return {
+  const flow: Flow = {
     ...meta,
     trigger: {
       type: trigger.data.nodeType,
@@ -91,6 +118,7 @@ export function toFlow(meta: FlowMeta, canvas: Canvas): Flow {
       .map((n) => ({
         id: n.id,
         type: n.data.nodeType,
+        ...(n.data.label ? { label: n.data.label } : {}),
         params: n.data.params,
         position: rounded(n.position),
       })),
@@ -101,10 +129,18 @@ export function toFlow(meta: FlowMeta, canvas: Canvas): Flow {
       return edge;
     }),
   };
+  if (canvas.notes?.length)
+    flow.notes = canvas.notes.map(({ selected: _selected, ...n }) => ({
+      ...n,
+      position: rounded(n.position),
+      ...(n.width !== undefined ? { width: Math.round(n.width) } : {}),
+      ...(n.height !== undefined ? { height: Math.round(n.height) } : {}),
+    }));
+  return flow;
 }
 
 export function metaOf(flow: Flow): FlowMeta {
-  const { trigger: _t, nodes: _n, edges: _e, ...meta } = flow;
+  const { trigger: _t, nodes: _n, edges: _e, notes: _notes, ...meta } = flow;
   return meta;
 }
 

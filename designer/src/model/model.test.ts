@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { handlesOf, paletteGroups } from './catalog.ts';
+import { catalogOf, handlesOf, paletteGroups } from './catalog.ts';
 import { copySelection, deleteSelection, paste } from './clipboard.ts';
 import { checkConnection, type Refusal } from './connection-rules.ts';
 import { catalog, entries, sampleFlow } from './fixtures.ts';
@@ -18,6 +18,7 @@ import {
   undo,
 } from './history.ts';
 import { autoLayout, nodeSize } from './layout.ts';
+import { blocksOf } from './note-text.ts';
 import { placeNode } from './place-node.ts';
 import { describeCondition, ruleOf, simpleOf } from './simple-condition.ts';
 import { variablesFor } from './variables.ts';
@@ -35,6 +36,65 @@ describe('flow ⇄ canvas', () => {
     assert.equal(canvas.nodes[0]?.type, 'trigger');
     assert.equal(canvas.edges[0]?.sourceHandle, 'out');
     assert.equal(canvas.edges[2]?.id, 'custom-id');
+  });
+
+  test('step names and sticky notes survive the round trip, JSON, copy, delete and layout', () => {
+    const named = {
+      ...sampleFlow,
+      nodes: sampleFlow.nodes.map((n) => (n.id === 'assign' ? { ...n, label: 'Tell the team' } : n)),
+      notes: [
+        { id: 'n1', text: '# Why\n- **bold** reason', color: 'blue' as const, position: { x: 10, y: 20 } },
+        { id: 'n2', text: '', position: { x: 400, y: 20 }, width: 300, height: 90 },
+      ],
+    };
+    const canvas = toCanvas(named);
+    assert.equal(canvas.nodes[2]?.data.label, 'Tell the team');
+    assert.deepEqual(toFlow(metaOf(named), JSON.parse(JSON.stringify(canvas))), named);
+    // A selected note is not written; notes ride through the graph edits untouched.
+    const selected = { ...canvas, notes: canvas.notes?.map((n) => ({ ...n, selected: true })) };
+    assert.deepEqual(toFlow(metaOf(named), selected).notes, named.notes);
+    assert.deepEqual(deleteSelection(selected).notes, selected.notes);
+    assert.deepEqual(autoLayout(canvas).notes, canvas.notes);
+    assert.equal(autoLayout(canvas).nodes[2]?.data.label, 'Tell the team');
+    // The name groups the step's outputs in the variables menu; the path keeps the id.
+    const withOutput = catalogOf(
+      entries.map((e) =>
+        e.type === 'record.assign' ? { ...e, output: { type: 'object', properties: { userId: {} } } } : e,
+      ),
+    );
+    assert.deepEqual(
+      variablesFor(canvas, withOutput, 'inner', []).filter((v) => v.path.startsWith('steps.assign')),
+      [{ group: 'Tell the team (assign)', path: 'steps.assign.output.userId' }],
+    );
+  });
+
+  test('a note reads a little markdown as data, never as HTML', () => {
+    assert.deepEqual(blocksOf('# Why\n- **bold** one\n- two\n\nplain <b>x</b> and `code`'), [
+      { kind: 'heading', spans: [{ kind: 'text', text: 'Why' }] },
+      {
+        kind: 'list',
+        items: [
+          [
+            { kind: 'bold', text: 'bold' },
+            { kind: 'text', text: ' one' },
+          ],
+          [{ kind: 'text', text: 'two' }],
+        ],
+      },
+      {
+        kind: 'paragraph',
+        spans: [
+          { kind: 'text', text: 'plain <b>x</b> and ' },
+          { kind: 'code', text: 'code' },
+        ],
+      },
+    ]);
+  });
+
+  test('a flow without notes or names writes none back', () => {
+    const flow = toFlow(metaOf(sampleFlow), toCanvas(sampleFlow));
+    assert.equal('notes' in flow, false);
+    assert.ok(flow.nodes.every((n) => !('label' in n)));
   });
 
   test('positions are rounded when written back', () => {

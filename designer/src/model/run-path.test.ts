@@ -75,3 +75,27 @@ test('a condition reads each variable once', () => {
     ['record.a', 'record.b'],
   );
 });
+
+test('a recorded decision is the branch shown, even one with no steps, with the values read then', () => {
+  const onlyIf = { ...flow, edges: flow.edges.filter((e) => e.target !== 'post') } as Flow;
+  // Nothing ran after the if: inferred from the steps, the if is not even shown as passed.
+  assert.deepEqual(
+    runPath(onlyIf, [], { record: { lastName: 'Jones' } }).map((node) => node.nodeId),
+    ['trigger'],
+  );
+  const decided = runPath(
+    onlyIf,
+    [],
+    { record: { lastName: 'Smith' } },
+    {
+      if: { handle: 'false', values: { 'record.lastName': 'Jones' } },
+    },
+  );
+  assert.deepEqual(
+    decided.map((node) => node.nodeId),
+    ['trigger', 'if'],
+  );
+  assert.equal(decided[1]?.branch, 'false');
+  assert.equal(decided[1]?.recorded, true);
+  assert.deepEqual(decided[1]?.values, [{ path: 'record.lastName', value: 'Jones' }]);
+});

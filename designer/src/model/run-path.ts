@@ -1,9 +1,9 @@
 /**
  * The path a run took through its flow version, for the run view: the trigger, then every
- * node it passed in order. Actions come from the run's recorded steps; the runtime records no
- * step for an if or a switch, so their decision is read from the graph: the branch whose
- * nodes ran is the one taken. A condition's deciding values are the variables it reads, as
- * the run's input held them when it started.
+ * node it passed in order. Actions come from the run's recorded steps; an if's or a switch's
+ * decision from what the run recorded as it decided (the branch, and the values its conditions
+ * read then). Runs from before decisions were recorded fall back to the graph: the branch whose
+ * nodes ran is the one taken, the values as the run's input held them when it started.
  */
 import type { Flow } from '../../../schemas/flow.ts';
 
@@ -26,9 +26,17 @@ export interface PassedNode {
   steps: PathStep[];
   /** For an if or a switch: the handle of the branch the run took. */
   branch?: string;
-  /** For an if or a switch: the variables its conditions read, with the run's starting values. */
+  /** For an if or a switch: the variables its conditions read, with their values. */
   values?: { path: string; value: unknown }[];
+  /**
+   * Whether the branch and values are what the run recorded as it decided (else inferred:
+   * the branch from which steps ran, the values as the run started).
+   */
+  recorded?: boolean;
 }
+
+/** What the runtime recorded at an if or a switch (`decisions` of `GET /api/runs/:id`). */
+export type Decisions = Record<string, { handle: string; values: Record<string, unknown> }>;
 
 const branching = new Set(['control.if', 'control.switch']);
 
@@ -54,7 +62,12 @@ export function valueAt(data: unknown, path: string): unknown {
   return at;
 }
 
-export function runPath(flow: Flow, steps: readonly PathStep[], input: unknown): PassedNode[] {
+export function runPath(
+  flow: Flow,
+  steps: readonly PathStep[],
+  input: unknown,
+  decisions: Decisions | null = null,
+): PassedNode[] {
   const ran = new Map<string, PathStep[]>();
   for (const step of steps) ran.set(step.nodeId, [...(ran.get(step.nodeId) ?? []), step]);
   const out = new Map<string, { target: string; handle: string }[]>();
@@ -72,7 +85,10 @@ export function runPath(flow: Flow, steps: readonly PathStep[], input: unknown):
     if (known !== undefined) return known;
     if (seen.has(id)) return false;
     seen.add(id);
-    const result = ran.has(id) || (out.get(id) ?? []).some((edge) => reaches(edge.target, seen));
+    const result =
+      ran.has(id) ||
+      decisions?.[id] !== undefined ||
+      (out.get(id) ?? []).some((edge) => reaches(edge.target, seen));
     memo.set(id, result);
     return result;
   };
@@ -86,9 +102,16 @@ export function runPath(flow: Flow, steps: readonly PathStep[], input: unknown):
     visited.add(id);
     const node = types.get(id);
     if (!node) continue;
-    const edges = (out.get(id) ?? []).filter((edge) => reaches(edge.target));
+    const decision = decisions?.[id];
+    const edges = decision
+      ? (out.get(id) ?? []).filter((edge) => edge.handle === decision.handle)
+      : (out.get(id) ?? []).filter((edge) => reaches(edge.target));
     const entry: PassedNode = { nodeId: id, nodeType: node.type, steps: ran.get(id) ?? [] };
-    if (branching.has(node.type)) {
+    if (decision) {
+      entry.branch = decision.handle;
+      entry.values = Object.entries(decision.values).map(([path, value]) => ({ path, value }));
+      entry.recorded = true;
+    } else if (branching.has(node.type)) {
       entry.branch = edges[0]?.handle ?? 'none';
       entry.values = [...varsOf(node.params)].map((path) => ({ path, value: valueAt(input, path) }));
     }

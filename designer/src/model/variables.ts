@@ -52,12 +52,14 @@ export function variablesFor(
   const before = ancestors(canvas, nodeId);
   for (const node of canvas.nodes) {
     if (node.id === triggerId || !before.has(node.id)) continue;
+    // Grouped by the step's name when it has one (the path keeps the id, which is the key).
+    const group = node.data.label ? `${node.data.label} (${node.id})` : `Step ${node.id}`;
     for (const key of propertiesOf(catalog.get(node.data.nodeType)?.output))
-      variables.push({ group: `Step ${node.id}`, path: `steps.${node.id}.output.${key}` });
+      variables.push({ group, path: `steps.${node.id}.output.${key}` });
     // A code step declares what its result holds (its output schema).
     if (node.data.nodeType === 'code.run')
       for (const key of propertiesOf((node.data.params as { outputSchema?: unknown }).outputSchema))
-        variables.push({ group: `Step ${node.id}`, path: `steps.${node.id}.output.result.${key}` });
+        variables.push({ group, path: `steps.${node.id}.output.result.${key}` });
   }
   return variables;
 }

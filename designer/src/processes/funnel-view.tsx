@@ -5,6 +5,7 @@
 import { Alert, Box, Group, Loader, Stack, Table, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useState } from 'react';
 import { AppLink } from '../app/app-link.tsx';
+import { formatDateTime } from '../app/dates.ts';
 import { type FunnelStage, money, type Process, useGet } from './processes-api.ts';
 
 const percent = (value: number | null) => (value === null ? '—' : `${Math.round(value * 100)}%`);
@@ -143,8 +144,8 @@ export function FunnelView({ process }: { process: Process }) {
                       <AppLink to={`/records/${data.module}/${item.id}`}>{item.name}</AppLink>
                     </Table.Td>
                     <Table.Td>{item.status === 'completed' ? 'Completed' : 'In progress'}</Table.Td>
-                    <Table.Td>{new Date(item.startedAt).toLocaleString()}</Table.Td>
-                    <Table.Td>{item.completedAt ? new Date(item.completedAt).toLocaleString() : ''}</Table.Td>
+                    <Table.Td>{formatDateTime(item.startedAt)}</Table.Td>
+                    <Table.Td>{item.completedAt ? formatDateTime(item.completedAt) : ''}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

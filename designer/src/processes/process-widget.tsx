@@ -23,6 +23,7 @@ import {
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { done } from '../console/console-api.ts';
 import { peopleOptions, type RefOption } from '../flows/reference-options.ts';
@@ -127,7 +128,7 @@ function ProcessCard({
               {stage.status === 'completed' && (
                 <Text size="xs" c="dimmed">
                   {stage.completedByName ?? 'Someone'} ·{' '}
-                  {stage.completedAt ? new Date(stage.completedAt).toLocaleString() : ''}
+                  {stage.completedAt ? formatDateTime(stage.completedAt) : ''}
                   {stage.comment ? ` · “${stage.comment}”` : ''}
                 </Text>
               )}

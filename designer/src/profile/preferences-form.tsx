@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api } from '../api.ts';
 import { done, fail } from '../console/console-api.ts';
 import { NotificationPreferences } from '../feed/notification-preferences.tsx';
+import { DatePreferences } from './date-preferences.tsx';
 import type { Me } from './profile-api.ts';
 
 type Flag = 'invisible' | 'available';
@@ -44,6 +45,7 @@ export function PreferencesForm({ me, onSaved }: { me: Me; onSaved: (me: Me) => 
           />
         </Stack>
       </Paper>
+      <DatePreferences />
       <NotificationPreferences />
     </Stack>
   );

@@ -1,5 +1,6 @@
 /** The signed-in user's own account as `/api/me` and `/api/auth/*` answer it. */
 import type { User } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 
 export interface Me extends User {
   email: string | null;
@@ -34,4 +35,4 @@ export interface LoginAttempt {
   userAgent: string | null;
 }
 
-export const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
+export const when = (iso: string | null) => (iso ? formatDateTime(iso) : '—');

@@ -11,6 +11,7 @@ import {
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { api, type Page } from '../api.ts';
+import { formatDate, formatDateTime } from '../app/dates.ts';
 import type { FieldDef } from '../console/console-api.ts';
 
 interface Option {
@@ -185,7 +186,8 @@ export function displayValue(
   if (Array.isArray(value)) return value.join(', ');
   if (field?.type === 'boolean') return value ? 'Yes' : 'No';
   if (field?.type === 'assignment') return people.find((p) => p.value === value)?.label ?? String(value);
-  if (field?.type === 'dateTime' && typeof value === 'string') return new Date(value).toLocaleString();
+  if (field?.type === 'dateTime' && typeof value === 'string') return formatDateTime(value);
+  if (field?.type === 'date' && typeof value === 'string') return formatDate(value, value);
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

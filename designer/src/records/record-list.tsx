@@ -36,6 +36,7 @@ import {
   SelectAllBanner,
 } from './bulk-actions.tsx';
 import { displayValue, useAssignees } from './field-input.tsx';
+import { useRecordChanges } from './record-changes.ts';
 import { WhereFilter } from './where-filter.tsx';
 import { type Condition, toWhere } from './where-rules.ts';
 
@@ -133,6 +134,20 @@ export function RecordList({ module, canRunFlows }: { module: ModuleDef; canRunF
   const { items, error, status, hasMore, more, reload } = usePaged<RecordRow>(path);
   const [changes, setChanges] = useState(0);
   const matching = useMatchingCount(module.name, filter, hasMore && items !== null, changes);
+  // Records changed elsewhere (a flow, an import, another person): a list showing one of them,
+  // or one that may now hold a new record or have lost one, reads its first page again.
+  useRecordChanges(module.name, (change) => {
+    const shownIds = new Set(items?.map((row) => row.id));
+    if (
+      change.ids === null ||
+      change.created ||
+      change.deleted ||
+      change.ids.some((id) => shownIds.has(id))
+    ) {
+      setChanges((n) => n + 1);
+      reload();
+    }
+  });
 
   // A new filter or search is a new list: what was selected in the old one is not carried over.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the filter is the trigger

@@ -24,6 +24,7 @@ import {
 import { useMediaQuery } from '@mantine/hooks';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { formatDateTime } from '../app/dates.ts';
 import { useLive } from '../app/live.ts';
 import { done, fail, type ModuleDef, type RecordRow, usePaged } from '../console/console-api.ts';
 import { statusLabel } from '../executions/executions-api.ts';
@@ -35,6 +36,7 @@ import { ProcessWidget } from '../processes/process-widget.tsx';
 import { navigate } from '../router.ts';
 import { displayValue, useAssignees } from './field-input.tsx';
 import { type Layout, LayoutView } from './layout-view.tsx';
+import { useRecordChanges } from './record-changes.ts';
 import { RelatedRecords } from './related-records.tsx';
 import { SimilarCases } from './similar-cases.tsx';
 
@@ -66,12 +68,20 @@ export function RecordPage({ module, id, showRuns }: { module: ModuleDef; id: st
   const hasEmail = module.fields.some((field) => field.name === 'email');
   const narrow = useMediaQuery(narrowQuery);
 
+  const [changes, setChanges] = useState(0);
+  // A flow, an import or another person changed this record: read it again.
+  useRecordChanges(module.name, (change) => {
+    if (change.ids === null || change.ids.includes(id)) setChanges((n) => n + 1);
+  });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: changes forces a fresh read
   useEffect(() => {
     api<RecordRow>('GET', `/records/${module.name}/${id}`).then(setRecord, (e: Error) =>
       setProblem(e.message),
     );
+  }, [module, id, changes]);
+  useEffect(() => {
     api<Layout>('GET', `/modules/${module.name}/layouts/default?kind=view`).then(setLayout, fail);
-  }, [module, id]);
+  }, [module]);
 
   if (problem)
     return (
@@ -310,7 +320,7 @@ function Activity({ module, id }: { module: string; id: string }) {
                 {postTypeLabel(p.type)}
               </Badge>
               <Text size="xs" c="dimmed">
-                {new Date(p.createdAt).toLocaleString()}
+                {formatDateTime(p.createdAt)}
               </Text>
             </Group>
             <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
@@ -385,7 +395,7 @@ function Changelog({ module, id }: { module: ModuleDef; id: string }) {
         {items?.map((entry) => (
           <Timeline.Item key={entry.id} title={`${entry.action} by ${entry.actorName ?? 'Weft'}`}>
             <Text size="xs" c="dimmed">
-              {new Date(entry.at).toLocaleString()}
+              {formatDateTime(entry.at)}
             </Text>
             {Object.entries(entry.changes ?? {}).map(([name, change]) => (
               <Text size="xs" key={name}>
@@ -434,7 +444,7 @@ function Runs({ module, id }: { module: ModuleDef; id: string }) {
             data-testid="record-run"
           >
             {run.flowName ?? 'Flow'} · {statusLabel[run.status] ?? run.status} · v{run.version} ·{' '}
-            {new Date(run.startedAt).toLocaleString()}
+            {formatDateTime(run.startedAt)}
           </Button>
         ))}
       </Stack>
