@@ -109,7 +109,7 @@ test('a restricted user runs the macro from the record page and reads how it end
   assert.ok(tags.includes('hot'), JSON.stringify(tags));
   // The rep cannot open the flow itself.
   assert.equal((await rep.request('GET', `/api/flows/${macroId}`)).statusCode, 403);
-  // The record page's related-records tab asks for cases, which this role may not view (not the macro's doing).
-  assert.deepEqual(unexpectedErrors(pageErrors, ['403 GET /api/records/cases']), []);
+  // Nothing on the record page asks for what this role may not see (the related records skip cases).
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
   await page.context().close();
 });

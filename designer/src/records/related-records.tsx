@@ -1,7 +1,8 @@
 /** Records of any module whose link fields point at this record, a few per link. */
 import { Anchor, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
-import { api, type Page } from '../api.ts';
+import { api, can, type Page } from '../api.ts';
+import { useCurrentUser } from '../app/current-user.ts';
 import { type ModuleDef, type RecordRow, useModules } from '../console/console-api.ts';
 import { navigate } from '../router.ts';
 
@@ -13,7 +14,9 @@ interface Group {
 }
 
 export function RelatedRecords({ module, id }: { module: string; id: string }) {
-  const modules = useModules() ?? [];
+  const me = useCurrentUser();
+  // Only modules the user may view: asking for the others would only be refused.
+  const modules = (useModules() ?? []).filter((m) => can(me, m.name, 'view'));
   const [groups, setGroups] = useState<Group[] | null>(null);
   const links = modules.flatMap((m) =>
     m.fields
