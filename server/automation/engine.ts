@@ -1,10 +1,10 @@
-import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { catalog, triggers } from '../../engine/nodes/index.ts';
 import { createQueues, queues, type StepJob, type WaitJob } from '../../engine/runtime/jobs.ts';
 import { FlowRuntime } from '../../engine/runtime/runtime.ts';
 import type { EngineDb } from '../../engine/runtime/tables.ts';
 import { createLiveBatch, deferLive, takeDeferred } from '../collaboration/live.ts';
+import { LiveListener } from '../collaboration/live-listener.ts';
 import type { Db } from '../db/index.ts';
 import { fanOutHooks } from '../hooks/hooks.ts';
 import { eventsChannel } from '../platform/events.ts';
@@ -154,14 +154,17 @@ export async function startEngineWorkers(options: {
       });
   };
 
-  const listener = new pg.Client({
+  // Reconnects by itself when the connection drops (PostgreSQL restarted): a wake-up then
+  // finds what was notified meanwhile.
+  const listener = new LiveListener({
     connectionString: options.connectionString,
-    application_name: 'weft-dispatcher',
+    applicationName: 'weft-dispatcher',
+    channel: eventsChannel,
+    onPayload: wake,
+    onReconnect: wake,
+    onError: options.onError,
   });
-  listener.on('notification', wake);
-  listener.on('error', options.onError);
-  await listener.connect();
-  await listener.query(`listen ${eventsChannel}`);
+  await listener.start();
   const poll = setInterval(wake, options.pollMs ?? 2000);
   runtime.onIdle(wake);
   wake();
@@ -173,7 +176,7 @@ export async function startEngineWorkers(options: {
       clearInterval(poll);
       await running;
       await runtime.pause();
-      await listener.end().catch(() => undefined);
+      await listener.close().catch(() => undefined);
       await boss.offWork(queues.step);
       await boss.offWork(queues.wait);
       await boss.offWork(pruneQueue);

@@ -1,0 +1,47 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { sql } from 'kysely';
+import type { Db } from './index.ts';
+
+/**
+ * Whether an error says the database cannot be reached for now (down, starting, recovering
+ * after a crash, the connection cut), as opposed to a refusal that waiting will not change
+ * (a wrong password, a missing database).
+ */
+export function isUnreachable(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  if (typeof code !== 'string')
+    return /Connection terminated|connection timeout|not queryable|connection error/i.test(String(error));
+  // 57P01-03: shutting down, starting up or recovering (a restart); 08xxx: connection failures.
+  return (
+    ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(
+      code,
+    ) || code.startsWith('08')
+  );
+}
+
+/**
+ * Waits for the database to answer, for Weft started while PostgreSQL is not up yet or is
+ * restarting (a container started before the database, a worker restarted during a crash
+ * recovery): tries again with a growing delay up to `timeoutMs` (WEFT_DB_WAIT_MS, 60 s by
+ * default), saying once that it waits. Other refusals (a wrong password) fail at once.
+ */
+export async function waitForDatabase(
+  db: Db,
+  notice: (message: string) => void,
+  timeoutMs = Number(process.env.WEFT_DB_WAIT_MS ?? 60_000),
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pause = 100;
+  for (let said = false; ; ) {
+    try {
+      await sql`select 1`.execute(db);
+      return;
+    } catch (error) {
+      if (!isUnreachable(error) || Date.now() + pause > deadline) throw error;
+      if (!said) notice(`PostgreSQL is not reachable yet (${(error as Error).message}); waiting for it`);
+      said = true;
+      await delay(pause);
+      pause = Math.min(pause * 2, 2_000);
+    }
+  }
+}
