@@ -75,27 +75,24 @@ export async function startEngineWorkers(options: {
   await boss.work(pruneQueue, async () => {
     await pruneRuns(db, settings);
   });
-  // Half a second, pg-boss's shortest poll: a flow's next step should not wait long; and
-  // several workers, since a step spends most of its time waiting on the database.
-  // A batch of step jobs at a time, fetched again at once while batches come back full; each
-  // job settles on its own (a failed one is retried by itself).
-  const polling = {
-    pollingIntervalSeconds: 0.5,
-    batchSize: 8,
-    burstWhenBatchFull: true,
-    perJobResults: true,
-  } as const;
-  await boss.work<StepJob>(queues.step, polling, async (jobs) =>
-    Promise.all(
-      jobs.map(async (job) => {
-        try {
-          await runtime.onStep(job);
-          return { id: job.id, status: 'completed' as const };
-        } catch {
-          return { id: job.id, status: 'failed' as const };
-        }
-      }),
-    ),
+  // Half a second, pg-boss's shortest poll: a flow's next step should not wait long.
+  // Step jobs due together (retries after the same backoff, steps a restart released) come
+  // a batch at a time, fetched again at once while batches come back full; those whose
+  // effects stay in the database run in one transaction, as waits do (onSteps), the others
+  // a few at once; each job settles on its own (a failed one is retried by itself).
+  await boss.work<StepJob>(
+    queues.step,
+    {
+      pollingIntervalSeconds: 0.5,
+      batchSize: 32,
+      burstWhenBatchFull: true,
+      perJobResults: true,
+    },
+    async (jobs) =>
+      (await runtime.onSteps(jobs)).map(({ id, failed }) => ({
+        id,
+        status: failed ? ('failed' as const) : ('completed' as const),
+      })),
   );
   // Waits due together (a drip's thousands of contacts) resume in batches, one transaction
   // each (two batches at once), fetched again at once while batches come back full; the steps
