@@ -95,7 +95,7 @@ export async function startEngineWorkers(options: {
       })),
   );
   // Waits due together (a drip's thousands of contacts) resume in batches, one transaction
-  // each (two batches at once), fetched again at once while batches come back full; the steps
+  // each (four batches at once: a batch spends most of its time waiting on the database, so more overlap), fetched again at once while batches come back full; the steps
   // after them run chained in the same transaction, as a batch of steps does (onWaits). A
   // wait the batch could not resume is retried alone.
   await boss.work<WaitJob>(
@@ -105,7 +105,7 @@ export async function startEngineWorkers(options: {
       batchSize: 250,
       burstWhenBatchFull: true,
       perJobResults: true,
-      localConcurrency: 2,
+      localConcurrency: 4,
     },
     async (jobs) =>
       (await runtime.onWaits(jobs)).map(({ id, failed }) => ({
