@@ -67,7 +67,8 @@ test('connections cut mid-request: the request answers a clean 503, at once; the
   assert.equal(reply.json().error.code, 'WEFT_ERR_UNAVAILABLE');
   assert.equal(reply.headers['retry-after'], '2');
   // Nothing of it was written.
-  const written = await sql`select id from rec_contacts where last_name = 'Midway'`.execute(db);
+  // Read on the test's own connection (the app's pool still holds connections the cut killed).
+  const written = await side.query(`select id from rec_contacts where last_name = 'Midway'`);
   assert.deepEqual(written.rows, []);
   // Weft reconnects by itself: the same request now succeeds.
   const again = await within(
@@ -183,4 +184,61 @@ test('connections cut mid-run: each step cut mid-transaction is retried, nothing
     [],
     'every step done',
   );
+});
+
+test('a step without retries cut mid-transaction is not failed by the cut: the run still succeeds', async () => {
+  const list = await admin.request('POST', '/api/lists', {
+    module: 'contacts',
+    name: 'Cut list',
+    kind: 'static',
+  });
+  assert.equal(list.statusCode, 201, list.body);
+  const listId = list.json().id as string;
+  const created = await admin.request('POST', '/api/flows', {
+    name: 'Join the list',
+    // list.add has no retry policy: one attempt. A lost connection is not the action's failure.
+    definition: straightFlow('Join the list', { type: 'trigger.manual', params: { module: 'contacts' } }, [
+      ['join', 'list.add', { listId }],
+    ]),
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const flowId = created.json().id as string;
+  assert.equal((await admin.request('POST', `/api/flows/${flowId}/publish`)).statusCode, 200);
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const contact = await admin.request('POST', '/api/records/contacts', {
+      firstName: `L${i}`,
+      lastName: 'Cut',
+    });
+    ids.push(contact.json().id);
+  }
+  await side.query('begin');
+  await side.query('lock table list_members in share mode');
+  const started = await admin.request('POST', `/api/flows/${flowId}/run`, { recordIds: ids });
+  assert.equal(started.statusCode, 202, started.body);
+  await eventually(async () => (await blocked()) > 0, 'a list step to block mid-transaction');
+  assert.ok((await cutWeft()) > 0, 'connections were cut');
+  await side.query('rollback');
+  const runs = await eventually(
+    async () => {
+      const rows = await db
+        .selectFrom('flowRuns')
+        .select(['id', 'status', 'error'])
+        .where('flowId', '=', flowId)
+        .execute()
+        .catch(() => undefined);
+      return rows?.length === 5 && rows.every((row) => row.status !== 'running') ? rows : undefined;
+    },
+    'every run to finish',
+    60_000,
+  );
+  assert.deepEqual(
+    runs.filter((run) => run.status !== 'succeeded'),
+    [],
+    'no run failed by the cut',
+  );
+  const members = await sql<{
+    n: number;
+  }>`select count(*)::int as n from list_members where list_id = ${listId}`.execute(db);
+  assert.equal(members.rows[0]?.n, 5);
 });

@@ -1,21 +1,21 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
+import { isConnectionLoss } from '../../engine/runtime/errors.ts';
 import type { Db } from './index.ts';
 
+export { isConnectionLoss } from '../../engine/runtime/errors.ts';
+
 /**
- * Whether an error says the database cannot be reached for now (down, starting, recovering
- * after a crash, the connection cut), as opposed to a refusal that waiting will not change
- * (a wrong password, a missing database).
+ * Whether an error at startup says the database cannot be reached for now (down, starting,
+ * recovering after a crash), as opposed to a refusal that waiting will not change (a wrong
+ * password, a missing database). Broader than `isConnectionLoss`: at startup nothing but the
+ * database is being called, so a refused TCP connection is the database's too.
  */
-export function isUnreachable(error: unknown): boolean {
+function isUnreachable(error: unknown): boolean {
+  if (isConnectionLoss(error)) return true;
   const { code } = (error ?? {}) as { code?: unknown };
-  if (typeof code !== 'string')
-    return /Connection terminated|connection timeout|not queryable|connection error/i.test(String(error));
-  // 57P01-03: shutting down, starting up or recovering (a restart); 08xxx: connection failures.
   return (
-    ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(
-      code,
-    ) || code.startsWith('08')
+    typeof code === 'string' && ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)
   );
 }
 

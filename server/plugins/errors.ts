@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { isUnreachable } from '../db/reachable.ts';
+import { isConnectionLoss } from '../db/reachable.ts';
 import { catalogue, type ErrorKind, type FieldProblem, WeftError } from '../platform/errors.ts';
 
 /** Turns ajv's errors into `{field, reason}` pairs a person can act on. */
@@ -82,7 +82,7 @@ export function toWeftError(error: FastifyError): WeftError {
   if (refused) return refused;
   // The database restarting or the connection cut mid-request: the pool reconnects by
   // itself, so the client is told to try again in a moment (a transaction under way rolled back).
-  if (isUnreachable(error))
+  if (isConnectionLoss(error))
     return new WeftError('UNAVAILABLE', 'The database cannot be reached for a moment; try again', undefined, {
       'retry-after': '2',
     });
