@@ -67,5 +67,8 @@ export function isConnectionLoss(error: unknown): boolean {
   const { code, severity, address, message } = error as Record<string, unknown>;
   if (typeof code === 'string' && severity !== undefined) return /^(57P0[1-3]|08)/.test(code);
   if (typeof address === 'string' && /\.s\.PGSQL\.\d+$/.test(address)) return true;
-  return /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(String(message));
+  // Early in its start PostgreSQL refuses with a bare message, without SQLSTATE fields.
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect|database system is (not yet accepting connections|starting up|shutting down|in recovery mode)/i.test(
+    String(message),
+  );
 }

@@ -11,9 +11,11 @@ export { isConnectionLoss } from '../../engine/runtime/errors.ts';
  * password, a missing database). Broader than `isConnectionLoss`: at startup nothing but the
  * database is being called, so a refused TCP connection is the database's too.
  */
-function isUnreachable(error: unknown): boolean {
+export function isUnreachable(error: unknown): boolean {
   if (isConnectionLoss(error)) return true;
-  const { code } = (error ?? {}) as { code?: unknown };
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: unknown };
+  // A failure wrapped on the way (a migration that could not run) says it in its cause.
+  if (cause !== undefined && cause !== error && isUnreachable(cause)) return true;
   return (
     typeof code === 'string' && ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)
   );

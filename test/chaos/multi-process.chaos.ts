@@ -285,7 +285,16 @@ test('1 HTTP + 2 worker processes, workers SIGKILLed and PostgreSQL restarted un
   );
   assert.equal(http.child.exitCode, null, `the HTTP process survived:\n${http.output().slice(-2000)}`);
   for (const key of Object.keys(answers))
-    assert.match(key, /^(201|503 )/, `every create answered 201 or a clean 503 (${key})`);
+    assert.match(
+      key,
+      /^(201|503 )/,
+      `every create answered 201 or a clean 503 (${key}); the HTTP process said:\n${http
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('request failed'))
+        .join('\n')
+        .slice(-3000)}`,
+    );
 
   // Everything drains: every contact's run finished, every email sent, every hook delivered.
   const drainStarted = Date.now();
