@@ -76,13 +76,22 @@ function databaseRefusal(error: unknown): WeftError | undefined {
   return new WeftError('BAD_REQUEST', `A value in the request cannot be stored: ${error.message}`);
 }
 
+/**
+ * A socket that broke under a query: the pool's connection to a database that was restarted
+ * or cut a moment ago (routes wrap their own calls to remote servers, so a bare one is the pool's).
+ */
+const brokenSocket = (error: unknown) => {
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  return (code === 'EPIPE' || code === 'ECONNRESET') && (syscall === 'write' || syscall === 'read');
+};
+
 export function toWeftError(error: FastifyError): WeftError {
   if (error instanceof WeftError) return error;
   const refused = databaseRefusal(error);
   if (refused) return refused;
   // The database restarting or the connection cut mid-request: the pool reconnects by
   // itself, so the client is told to try again in a moment (a transaction under way rolled back).
-  if (isConnectionLoss(error))
+  if (isConnectionLoss(error) || brokenSocket(error))
     return new WeftError('UNAVAILABLE', 'The database cannot be reached for a moment; try again', undefined, {
       'retry-after': '2',
     });
