@@ -95,7 +95,12 @@ const clusterAdmin = new pg.Client({ connectionString: cluster.url('postgres') }
 await clusterAdmin.connect();
 await clusterAdmin.query('create database bench_waits');
 const url = cluster.url('bench_waits');
-const weft = await startWeftProcess({ DATABASE_URL: url, WEFT_ADMIN_PASSWORD: password });
+// BENCH_PROFILE=<folder>: Weft runs with --cpu-prof and is stopped with SIGTERM, so its profile is written there.
+const profile = process.env.BENCH_PROFILE;
+const weft = await startWeftProcess(
+  { DATABASE_URL: url, WEFT_ADMIN_PASSWORD: password },
+  profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [],
+);
 weft.child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[weft] ${chunk}`));
 const db = createDb(url, 10);
 try {
@@ -122,6 +127,7 @@ try {
   const setupSeconds = (Date.now() - setupStarted) / 1000;
   console.log(`${count} runs waiting after ${round(setupSeconds)} s; making every wait due now`);
   const due = Date.now();
+  console.log(`due at ${due}`);
   await sql`update pgboss.job set start_after = now() where name = 'weft.flow.wait' and state = 'created'`.execute(
     db,
   );
@@ -163,7 +169,7 @@ try {
     await writeFile(path.join(root, 'bench/results/waits.json'), `${JSON.stringify(result, null, 2)}\n`);
   }
 } finally {
-  await stopWeftProcess(weft, 'SIGKILL');
+  await stopWeftProcess(weft, profile ? 'SIGTERM' : 'SIGKILL');
   await db.destroy();
   await clusterAdmin.end();
   await cluster.stop();

@@ -1,4 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from './config.ts';
+import { isUnreachable } from './db/reachable.ts';
 import { startWeft } from './weft.ts';
 
 const config = loadConfig();
@@ -7,7 +9,27 @@ const announce = {
   error: (message: string, error?: unknown) => console.error(message, error ?? ''),
 };
 
-const weft = await startWeft(config, announce).catch((error: unknown) => {
+/**
+ * Starts Weft; should the database go away while it starts (a worker started during
+ * PostgreSQL's crash recovery), everything started is undone and it starts again, until the
+ * database wait (WEFT_DB_WAIT_MS) runs out. Any other failure ends the process.
+ */
+async function start() {
+  const deadline = Date.now() + Number(process.env.WEFT_DB_WAIT_MS ?? 60_000);
+  for (;;) {
+    try {
+      return await startWeft(config, announce);
+    } catch (error) {
+      if (!config.databaseUrl || !isUnreachable(error) || Date.now() > deadline) throw error;
+      announce.info(
+        `The database went away while Weft started (${(error as Error).message}); starting again`,
+      );
+      await delay(1000);
+    }
+  }
+}
+
+const weft = await start().catch((error: unknown) => {
   announce.error('Weft failed to start:', error);
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './db/embedded-postgres.ts';
 import { createDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { waitForDatabase } from './db/reachable.ts';
 import { ensureAdmin } from './identity/bootstrap.ts';
 import { startSmtpListener } from './inbound-mail/smtp-listener.ts';
 import { SettingsService } from './platform/settings.ts';
@@ -61,6 +62,7 @@ export async function startWeft(config: Config, announce: Announce): Promise<Wef
     }
     const db = createDb(url);
     undo.push(() => db.destroy());
+    await waitForDatabase(db, announce.info);
     await migrateToLatest(db);
 
     const boss: PgBoss = await startQueue(url, report('queue error'));

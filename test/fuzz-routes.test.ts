@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import nodePath from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { createTestApp, login } from './helpers/app.ts';
@@ -126,7 +128,32 @@ const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
 );
 
 test(`the OpenAPI document lists the routes to fuzz`, () => {
-  assert.ok(operations.length > 100, `${operations.length} operations`);
+  assert.ok(operations.length > 200, `${operations.length} operations`);
+  // Routes of every area, the newest included (macros, processes, marketing, forms, connectors' hooks).
+  const listed = new Set(operations.map(({ path, method }) => `${method.toUpperCase()} ${path}`));
+  for (const route of [
+    'POST /api/macros/{id}/run',
+    'GET /api/processes/{id}/board',
+    'POST /api/processes/{id}/records/{recordId}/move',
+    'POST /api/marketing/templates/preview',
+    'POST /api/public/forms/{id}/submit',
+    'POST /api/hooks/flows/{flowId}',
+    'GET /api/outbound-hooks/{id}/deliveries',
+    'POST /api/records/{module}/bulk',
+  ])
+    assert.ok(listed.has(route), `${route} is fuzzed`);
+});
+
+test('no route hides from the document (so from this fuzz) but the document itself and the SPA', async () => {
+  // A route registered with `schema: { hide: true }` would not be walked here.
+  const root = nodePath.resolve(import.meta.dirname, '..', 'server');
+  const hidden: string[] = [];
+  for (const file of await readdir(root, { recursive: true })) {
+    if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+    const text = await readFile(nodePath.join(root, file), 'utf8');
+    if (/hide:\s*true|exposeRoute/.test(text)) hidden.push(file);
+  }
+  assert.deepEqual(hidden.sort(), ['app.ts', 'plugins/designer.ts']);
 });
 
 // One test per operation: a failure names its route, and no single test runs for minutes.

@@ -54,3 +54,21 @@ export function toStepError(error: unknown): StepError {
     return { name: error.name, message: error.message, owner: 'system', retriable: true };
   return { name: 'Error', message: String(error), owner: 'system', retriable: true };
 }
+
+/**
+ * Whether an error says the connection to PostgreSQL was lost or refused for now (a restart,
+ * a terminated backend, the server recovering), not that a step's work failed: such an
+ * attempt is tried again without counting against the node's policy. Only PostgreSQL's own
+ * signals count (its SQLSTATE classes 57P and 08, pg's lost-connection errors, its socket):
+ * a remote server refusing an HTTP call is the action's failure.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, severity, address, message } = error as Record<string, unknown>;
+  if (typeof code === 'string' && severity !== undefined) return /^(57P0[1-3]|08)/.test(code);
+  if (typeof address === 'string' && /\.s\.PGSQL\.\d+$/.test(address)) return true;
+  // Early in its start PostgreSQL refuses with a bare message, without SQLSTATE fields.
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect|database system is (not yet accepting connections|starting up|shutting down|in recovery mode)/i.test(
+    String(message),
+  );
+}

@@ -276,7 +276,10 @@ export class RuntimeCore {
     const job: JobInsert<StepJob> = {
       id,
       data,
-      retryLimit: Math.max(0, data.maxAttempts - (data.previousAttempts ?? 0) - 1),
+      // Two more than the node's attempts: spent only by attempts that did not end (a worker
+      // killed mid-step, the database connection lost); an attempt that fails is counted on
+      // the step row and its last one is settled as failed without a pg-boss retry.
+      retryLimit: Math.max(0, data.maxAttempts - (data.previousAttempts ?? 0) - 1) + 2,
       // A worker that dies mid-step stops beating: pg-boss retries the job in seconds, not after the 15-minute expiry.
       heartbeatSeconds: 10,
       retryDelay: Math.max(1, Math.round((retry?.delayMs ?? 1000) / 1000)),

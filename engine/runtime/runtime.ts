@@ -21,7 +21,7 @@ import {
 } from './runtime-core.ts';
 import { onStep, runBatch, takeBatch } from './step-batch.ts';
 import type { EngineDb } from './tables.ts';
-import { cancel, onWait, onWaits, retry } from './waits-retries.ts';
+import { cancel, onSteps, onWait, onWaits, retry } from './waits-retries.ts';
 
 export type { RunChange, RunInfo, RuntimeDeps, StartRequest } from './runtime-core.ts';
 
@@ -147,6 +147,13 @@ export class FlowRuntime {
    */
   onStep(job: { data: StepJob; retryCount: number }, options: { inlineJobId?: string } = {}): Promise<void> {
     return onStep(this.#core, job, options);
+  }
+
+  /** Handles step jobs due together from the queue in one batch (./waits-retries.ts); answers which failed. */
+  onSteps(
+    jobs: readonly { id: string; data: StepJob; retryCount: number }[],
+  ): Promise<{ id: string; failed: boolean }[]> {
+    return onSteps(this.#core, jobs);
   }
 
   /** Handles one `weft.flow.wait` job. A flow switched off after its run started does not resume it. */

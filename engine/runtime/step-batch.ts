@@ -8,7 +8,7 @@
 import { runData } from '../core/compile.ts';
 import type { PersistedRun } from '../core/stepper.ts';
 import { runAction } from './action-call.ts';
-import { NonRetriableError, RetryAfterError, toStepError } from './errors.ts';
+import { isConnectionLoss, NonRetriableError, RetryAfterError, toStepError } from './errors.ts';
 import { inTransaction, queues, type StepJob } from './jobs.ts';
 import {
   findStep,
@@ -86,6 +86,10 @@ export async function onStep(
       await settleJob(trx);
     });
   } catch (error) {
+    // The database connection was lost, not the step's work: nothing of the attempt was
+    // committed, and it does not count. Its job runs it again (a held-back inline job when
+    // its lease ends, a queued one through pg-boss's retry).
+    if (isConnectionLoss(error)) throw error;
     let retry = false;
     await core.transaction(async (trx) => {
       const run = await lockRun(trx, runId);

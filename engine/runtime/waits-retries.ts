@@ -4,7 +4,7 @@
  * which rolls the run's snapshot back to the moment that step was entered.
  */
 
-import type { WaitJob } from './jobs.ts';
+import type { StepJob, WaitJob } from './jobs.ts';
 import {
   findStep,
   finished,
@@ -15,8 +15,8 @@ import {
   upsertStep,
 } from './run-rows.ts';
 import { advance, finish } from './run-settle.ts';
-import type { BatchWrites, RuntimeCore } from './runtime-core.ts';
-import { chainedFrom, runRounds, settleBatch } from './step-batch.ts';
+import { type BatchWrites, pending, type RuntimeCore } from './runtime-core.ts';
+import { chainedFrom, onStep, runRounds, settleBatch } from './step-batch.ts';
 import type { EngineDb } from './tables.ts';
 
 /** Whether a run's flow was switched off after the run started (then its wait cancels it). */
@@ -135,6 +135,68 @@ export async function onWait(core: RuntimeCore, job: { data: WaitJob }): Promise
     await upsertStep(trx, { runId, nodeId, iteration, nodeType: 'control.wait', status: 'done' });
     await advance(core, trx, run, { type: 'wait.elapsed', nodeId });
   });
+}
+
+/** How many steps with effects outside the database one batch of step jobs runs at once. */
+const externalAtOnce = 8;
+
+/**
+ * Handles `weft.flow.step` jobs that came due together from the queue: retries due at the
+ * same moment (a thousand steps cut by a database restart, retried after the same backoff),
+ * steps released at shutdown, leases of a dead process run out. As waits are: the steps whose
+ * effects stay in the database run in one transaction on the batched step path (one lock
+ * statement, their next steps chained, their writes in a few statements); should the batch
+ * fail, it rolls back and each runs alone (`onStep`), which records the failure and the retry.
+ * Steps with effects outside the database run alone, a few at once, so a rolled-back batch
+ * never called anyone. Answers, per job, whether it failed (pg-boss then retries it).
+ */
+export async function onSteps(
+  core: RuntimeCore,
+  jobs: readonly { id: string; data: StepJob; retryCount: number }[],
+): Promise<{ id: string; failed: boolean }[]> {
+  const seen = new Set<string>();
+  const batch = jobs.filter(
+    (job) => !core.external(job.data.nodeType) && !seen.has(job.data.runId) && seen.add(job.data.runId),
+  );
+  const alone = jobs.filter((job) => !batch.includes(job));
+  if (batch.length > 1) {
+    try {
+      await core.transaction(async (trx) => {
+        const runs = await lockRunsForSteps(
+          trx,
+          batch.map((job) => job.data),
+        );
+        const writes: BatchWrites = { jobs: [], settled: [], written: new Set() };
+        const round = batch.flatMap(({ data }) => {
+          const run = runs.get(data.runId);
+          return pending(run) ? [{ data, run }] : [];
+        });
+        await runRounds(core, trx, round, writes);
+        await settleBatch(core, trx, writes, runs);
+        await core.insertSteps(trx, writes.jobs);
+      });
+    } catch {
+      alone.unshift(...batch);
+    }
+  } else alone.unshift(...batch);
+  const results: { id: string; failed: boolean }[] = batch
+    .filter((job) => !alone.includes(job))
+    .map((job) => ({ id: job.id, failed: false }));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(externalAtOnce, alone.length) }, async () => {
+      for (let job = alone[next++]; job; job = alone[next++]) {
+        const settled = job;
+        results.push(
+          await onStep(core, settled).then(
+            () => ({ id: settled.id, failed: false }),
+            () => ({ id: settled.id, failed: true }),
+          ),
+        );
+      }
+    }),
+  );
+  return results;
 }
 
 /** Stops a run: pending steps and waits find it finished and do nothing. */

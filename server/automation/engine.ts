@@ -1,10 +1,10 @@
-import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { catalog, triggers } from '../../engine/nodes/index.ts';
 import { createQueues, queues, type StepJob, type WaitJob } from '../../engine/runtime/jobs.ts';
 import { FlowRuntime } from '../../engine/runtime/runtime.ts';
 import type { EngineDb } from '../../engine/runtime/tables.ts';
 import { createLiveBatch, deferLive, takeDeferred } from '../collaboration/live.ts';
+import { LiveListener } from '../collaboration/live-listener.ts';
 import type { Db } from '../db/index.ts';
 import { fanOutHooks } from '../hooks/hooks.ts';
 import { eventsChannel } from '../platform/events.ts';
@@ -75,30 +75,27 @@ export async function startEngineWorkers(options: {
   await boss.work(pruneQueue, async () => {
     await pruneRuns(db, settings);
   });
-  // Half a second, pg-boss's shortest poll: a flow's next step should not wait long; and
-  // several workers, since a step spends most of its time waiting on the database.
-  // A batch of step jobs at a time, fetched again at once while batches come back full; each
-  // job settles on its own (a failed one is retried by itself).
-  const polling = {
-    pollingIntervalSeconds: 0.5,
-    batchSize: 8,
-    burstWhenBatchFull: true,
-    perJobResults: true,
-  } as const;
-  await boss.work<StepJob>(queues.step, polling, async (jobs) =>
-    Promise.all(
-      jobs.map(async (job) => {
-        try {
-          await runtime.onStep(job);
-          return { id: job.id, status: 'completed' as const };
-        } catch {
-          return { id: job.id, status: 'failed' as const };
-        }
-      }),
-    ),
+  // Half a second, pg-boss's shortest poll: a flow's next step should not wait long.
+  // Step jobs due together (retries after the same backoff, steps a restart released) come
+  // a batch at a time, fetched again at once while batches come back full; those whose
+  // effects stay in the database run in one transaction, as waits do (onSteps), the others
+  // a few at once; each job settles on its own (a failed one is retried by itself).
+  await boss.work<StepJob>(
+    queues.step,
+    {
+      pollingIntervalSeconds: 0.5,
+      batchSize: 32,
+      burstWhenBatchFull: true,
+      perJobResults: true,
+    },
+    async (jobs) =>
+      (await runtime.onSteps(jobs)).map(({ id, failed }) => ({
+        id,
+        status: failed ? ('failed' as const) : ('completed' as const),
+      })),
   );
   // Waits due together (a drip's thousands of contacts) resume in batches, one transaction
-  // each (two batches at once), fetched again at once while batches come back full; the steps
+  // each (four batches at once: a batch spends most of its time waiting on the database, so more overlap), fetched again at once while batches come back full; the steps
   // after them run chained in the same transaction, as a batch of steps does (onWaits). A
   // wait the batch could not resume is retried alone.
   await boss.work<WaitJob>(
@@ -108,7 +105,7 @@ export async function startEngineWorkers(options: {
       batchSize: 250,
       burstWhenBatchFull: true,
       perJobResults: true,
-      localConcurrency: 2,
+      localConcurrency: 4,
     },
     async (jobs) =>
       (await runtime.onWaits(jobs)).map(({ id, failed }) => ({
@@ -154,14 +151,17 @@ export async function startEngineWorkers(options: {
       });
   };
 
-  const listener = new pg.Client({
+  // Reconnects by itself when the connection drops (PostgreSQL restarted): a wake-up then
+  // finds what was notified meanwhile.
+  const listener = new LiveListener({
     connectionString: options.connectionString,
-    application_name: 'weft-dispatcher',
+    applicationName: 'weft-dispatcher',
+    channel: eventsChannel,
+    onPayload: wake,
+    onReconnect: wake,
+    onError: options.onError,
   });
-  listener.on('notification', wake);
-  listener.on('error', options.onError);
-  await listener.connect();
-  await listener.query(`listen ${eventsChannel}`);
+  await listener.start();
   const poll = setInterval(wake, options.pollMs ?? 2000);
   runtime.onIdle(wake);
   wake();
@@ -173,7 +173,7 @@ export async function startEngineWorkers(options: {
       clearInterval(poll);
       await running;
       await runtime.pause();
-      await listener.end().catch(() => undefined);
+      await listener.close().catch(() => undefined);
       await boss.offWork(queues.step);
       await boss.offWork(queues.wait);
       await boss.offWork(pruneQueue);

@@ -3,6 +3,8 @@ import pg from 'pg';
 export interface LiveListenerOptions {
   connectionString: string;
   channel: string;
+  /** How the connection shows in pg_stat_activity (default `weft-live`). */
+  applicationName?: string;
   onPayload: (payload: string) => void;
   /** Called after a lost connection is back: messages sent meanwhile were missed. */
   onReconnect: () => void;
@@ -41,8 +43,8 @@ export class LiveListener {
   }
 
   async #connect(): Promise<void> {
-    const { connectionString, channel, onPayload } = this.#options;
-    const client = new pg.Client({ connectionString, application_name: 'weft-live' });
+    const { connectionString, channel, onPayload, applicationName = 'weft-live' } = this.#options;
+    const client = new pg.Client({ connectionString, application_name: applicationName });
     client.on('notification', (message) => {
       if (message.channel === channel && message.payload !== undefined) onPayload(message.payload);
     });

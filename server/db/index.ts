@@ -17,6 +17,13 @@ export function createDb(connectionString: string, max = 20): Db {
   pool.on('error', (error) => console.warn(`database connection lost: ${error.message}`));
   // Statements run over and over are parsed and planned once per connection (./prepared.ts).
   prepareRecurring(pool);
+  // A client lent out (a query or transaction under way) has no listener of the pool's: its
+  // socket failing (PostgreSQL restarted, the backend terminated) emitted an unhandled
+  // 'error' and ended the process. The query in flight fails with the error (the request
+  // answers 503, the job is retried), and the broken client is dropped when it comes back.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],

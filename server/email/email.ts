@@ -235,7 +235,11 @@ export async function startEmailWorker(
     retryDelay: policy.retryDelaySeconds ?? 30,
     retryBackoff: true,
     retryDelayMax: 6 * 3600,
+    heartbeatSeconds: 10,
   });
+  // A worker killed mid-delivery stops beating: its job is retried in seconds, not after
+  // pg-boss's 15-minute expiry (the queue may predate the option: updated too).
+  await boss.updateQueue(emailQueue, { heartbeatSeconds: 10 });
   await boss.work<EmailJob, unknown, { includeMetadata: true; pollingIntervalSeconds: number }>(
     emailQueue,
     { includeMetadata: true, pollingIntervalSeconds: 0.5 },

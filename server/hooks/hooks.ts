@@ -353,12 +353,17 @@ const ensured = new WeakMap<PgBoss, Promise<unknown>>();
 export function ensureHookQueue(boss: PgBoss, policy: { retryDelaySeconds?: number } = {}): Promise<unknown> {
   let created = ensured.get(boss);
   if (!created) {
-    created = boss.createQueue(hooksQueue, {
-      retryLimit: 8,
-      retryDelay: policy.retryDelaySeconds ?? 30,
-      retryBackoff: true,
-      retryDelayMax: 6 * 3600,
-    });
+    // A worker killed mid-delivery stops beating: its job is retried in seconds, not after
+    // pg-boss's 15-minute expiry (the queue may predate the option: updated too).
+    created = boss
+      .createQueue(hooksQueue, {
+        retryLimit: 8,
+        retryDelay: policy.retryDelaySeconds ?? 30,
+        retryBackoff: true,
+        retryDelayMax: 6 * 3600,
+        heartbeatSeconds: 10,
+      })
+      .then(() => boss.updateQueue(hooksQueue, { heartbeatSeconds: 10 }));
     ensured.set(boss, created);
   }
   return created;

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { isConnectionLoss } from '../db/reachable.ts';
 import { catalogue, type ErrorKind, type FieldProblem, WeftError } from '../platform/errors.ts';
 
 /** Turns ajv's errors into `{field, reason}` pairs a person can act on. */
@@ -75,10 +76,25 @@ function databaseRefusal(error: unknown): WeftError | undefined {
   return new WeftError('BAD_REQUEST', `A value in the request cannot be stored: ${error.message}`);
 }
 
+/**
+ * A socket that broke under a query: the pool's connection to a database that was restarted
+ * or cut a moment ago (routes wrap their own calls to remote servers, so a bare one is the pool's).
+ */
+const brokenSocket = (error: unknown) => {
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  return (code === 'EPIPE' || code === 'ECONNRESET') && (syscall === 'write' || syscall === 'read');
+};
+
 export function toWeftError(error: FastifyError): WeftError {
   if (error instanceof WeftError) return error;
   const refused = databaseRefusal(error);
   if (refused) return refused;
+  // The database restarting or the connection cut mid-request: the pool reconnects by
+  // itself, so the client is told to try again in a moment (a transaction under way rolled back).
+  if (isConnectionLoss(error) || brokenSocket(error))
+    return new WeftError('UNAVAILABLE', 'The database cannot be reached for a moment; try again', undefined, {
+      'retry-after': '2',
+    });
   if (error.validation) {
     const details = fieldProblems(error.validation, error.validationContext ?? 'request');
     const message = details.map((problem) => `${problem.field} ${problem.reason}`).join('; ');
