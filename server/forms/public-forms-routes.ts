@@ -3,7 +3,6 @@ import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  controlFields,
   issueStamp,
   maxFormBodyBytes,
   type SubmittedValues,
