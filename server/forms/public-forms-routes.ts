@@ -2,11 +2,7 @@ import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  issueStamp,
-  maxFormBodyBytes,
-  type SubmittedValues,
-} from '../../connectors/web-form.ts';
+import { issueStamp, maxFormBodyBytes, type SubmittedValues } from '../../connectors/web-form.ts';
 import { formParams, submissionBody } from '../../schemas/forms.ts';
 import { type FieldProblem, WeftError } from '../platform/errors.ts';
 import type { RoutePlugin } from '../plugins/route-plugin.ts';
