@@ -227,8 +227,10 @@ test('import a 1,000-row CSV, watch it finish, roll it back', async () => {
       .items.length;
   assert.equal(await count(), 500);
 
-  page.once('dialog', (dialog) => dialog.accept());
   await run.getByRole('button', { name: 'Roll back' }).click();
+  // The rollback dialog says what it will delete before anything is.
+  await page.getByRole('dialog').getByText('This deletes the 1000 records the import created.').waitFor();
+  await page.getByRole('dialog').getByTestId('rollback-confirm').click();
   await run.and(page.locator('[data-status="rolledBack"]')).waitFor();
   await shot(page, 'console-13-rolled-back');
   assert.equal(await count(), 0);

@@ -127,7 +127,9 @@ test('a restricted user re-dates a completion within the range; further back is 
   assert.equal(lead.completedByName, 'Rita Rep');
   await widget
     .getByTestId('stage-Lead')
-    .getByText(new Date(lead.completedAt).toLocaleDateString('en-US'), { exact: false })
+    .getByText(new Intl.DateTimeFormat('en-US', { dateStyle: 'medium' }).format(new Date(lead.completedAt)), {
+      exact: false,
+    })
     .waitFor();
   assert.deepEqual(unexpectedErrors(pageErrors, [`422 POST ${stages}`]), []);
   await page.context().close();
