@@ -85,3 +85,33 @@ test('the record writes stay prepared and right when a field is added and remove
   const again = await create(99);
   assert.equal(again.statusCode, 201, again.body);
 });
+
+test('a field removed and added again with another type: the statements prepared before are not used again', async () => {
+  const field = (type: string) =>
+    admin.request('POST', '/api/modules/contacts/fields', { name: 'prepTwice', label: 'Prep twice', type });
+  assert.equal((await field('text')).statusCode, 201);
+  const created = await admin.request('POST', '/api/records/contacts', {
+    firstName: 'Twice',
+    lastName: 'Typed',
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = created.json().id;
+  // Often enough for the read and the update to be prepared on the pool's connections.
+  for (let i = 0; i < 24; i++) {
+    const updated = await admin.request('PATCH', `/api/records/contacts/${id}`, { prepTwice: `v${i}` });
+    assert.equal(updated.statusCode, 200, updated.body);
+    assert.equal((await admin.request('GET', `/api/records/contacts/${id}`)).statusCode, 200);
+  }
+  const removed = await admin.request('DELETE', '/api/modules/contacts/fields/prepTwice?confirm=true');
+  assert.ok(removed.statusCode < 300, removed.body);
+  assert.equal((await field('number')).statusCode, 201);
+  // The same texts now return a number where a text was: PostgreSQL would refuse the old
+  // prepared statements ("cached plan must not change result type").
+  for (let i = 0; i < 24; i++) {
+    const updated = await admin.request('PATCH', `/api/records/contacts/${id}`, { prepTwice: i });
+    assert.equal(updated.statusCode, 200, updated.body);
+    assert.equal(updated.json().prepTwice, i);
+    const read = await admin.request('GET', `/api/records/contacts/${id}`);
+    assert.equal(read.statusCode, 200, read.body);
+  }
+});

@@ -33,6 +33,20 @@ const unsafe = /\*(?!\))|\b(i?like|similar to|limit|offset)\b|~/i;
 
 const counts = new Map<string, number>();
 const names = new Map<string, string | null>();
+/** Part of every name: a new generation names every statement anew (see `schemaChanged`). */
+let generation = 0;
+
+/**
+ * Module definitions changed (a new schema token): a field removed and added again under
+ * its name with another type would change the result type of a statement prepared before,
+ * which PostgreSQL then refuses on that connection for good ("cached plan must not change
+ * result type"). Statements are named anew from now on; the old names stay unused.
+ */
+export function schemaChanged(): void {
+  generation++;
+  names.clear();
+  counts.clear();
+}
 
 /** The name to send `text` under, or undefined to send it unnamed. */
 export function statementName(text: string): string | undefined {
@@ -46,7 +60,9 @@ export function statementName(text: string): string | undefined {
   }
   counts.delete(text);
   const fit = names.size < maxNames && text.length <= maxLength && statement.test(text) && !unsafe.test(text);
-  const name = fit ? `w${createHash('sha1').update(text).digest('base64url').slice(0, 20)}` : null;
+  const name = fit
+    ? `w${createHash('sha1').update(`${generation}:${text}`).digest('base64url').slice(0, 20)}`
+    : null;
   names.set(text, name);
   return name ?? undefined;
 }

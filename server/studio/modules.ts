@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { FieldBody, FieldType, ModuleBody, ModulePatch } from '../../schemas/modules.ts';
 import type { Db } from '../db/index.ts';
+import { schemaChanged } from '../db/prepared.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { type Actor, audit } from '../platform/audit.ts';
 import { conflict, invalid, notFound, WeftError } from '../platform/errors.ts';
@@ -149,6 +150,7 @@ async function readModules(db: Db): Promise<readonly ModuleDefinition[]> {
   const token = await currentToken(db);
   let modules = byToken.get(token);
   if (!modules) {
+    if (byToken.size > 0) schemaChanged();
     modules = loadModules(db);
     byToken.set(token, modules);
     modules.catch(() => byToken.delete(token));
