@@ -1,7 +1,8 @@
 /**
- * Open record pages and lists refresh when a record changes, whoever changed it: every write
- * of record events pushes `record.changed` (module, ids) over the live channel once it
- * commits (migration 0027's trigger) — from a person's edit and from a flow's step alike.
+ * Open record pages and lists refresh when a record changes, whoever changed it: the
+ * dispatcher pushes `record.changed` (module, ids) over the live channel for each batch of
+ * committed record events (collaboration/record-changes.ts) — from a person's edit and from
+ * a flow's step alike.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

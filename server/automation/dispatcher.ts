@@ -6,6 +6,7 @@ import { conditionHolds } from '../../engine/runtime/facts.ts';
 import type { FlowRuntime, StartRequest } from '../../engine/runtime/runtime.ts';
 import type { Flow } from '../../schemas/flow.ts';
 import { notifyAssignments } from '../collaboration/assignment-notifications.ts';
+import { announceRecordChanges } from '../collaboration/record-changes.ts';
 import { announceRecordPosts } from '../collaboration/system-posts.ts';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
@@ -44,6 +45,8 @@ export async function dispatchPending(
     await notifyAssignments(trx, events);
     // The posts record writes left (in their own statements) reach open feeds now.
     await announceRecordPosts(trx, events);
+    // Open record pages and lists read the records these events changed again.
+    await announceRecordChanges(trx, events);
     if (onEvents) await onEvents(trx, events);
     const types: string[] = [...new Set(events.map((event) => event.type))];
     const listening = triggers.filter((trigger) => trigger.events.some((type) => types.includes(type)));

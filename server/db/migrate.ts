@@ -25,6 +25,7 @@ import * as connectorsSpeed from './migrations/0025-connectors-speed.ts';
 import * as mailSenders from './migrations/0026-mail-senders.ts';
 import * as designer from './migrations/0027-designer.ts';
 import * as fieldPermissionsToken from './migrations/0032-field-permissions-token.ts';
+import * as recordChanges from './migrations/0033-record-changes-from-dispatcher.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0026-mail-senders': mailSenders,
   '0027-designer': designer,
   '0032-field-permissions-token': fieldPermissionsToken,
+  '0033-record-changes-from-dispatcher': recordChanges,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

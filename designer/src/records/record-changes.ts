@@ -1,6 +1,6 @@
 /**
  * Records changed by anyone (a person, an import, a flow) while a page shows them: the
- * database pushes `record.changed` with the module and the ids (none when many changed); a
+ * server pushes `record.changed` with the module and the ids (none when many changed); a
  * page that shows one of them reads it again. Pushes come in bursts (a flow writing step
  * after step), so a page reads again at most every `quietMs`.
  */
