@@ -21,6 +21,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     add column link_choices jsonb not null default '{}'::jsonb,
     add column run_flows boolean not null default false,
     add column retry_of uuid references imports (id) on delete set null`.execute(db);
+  await createRecordsChangedTrigger(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop trigger events_records_changed on events`.execute(db);
+  await sql`drop function weft_records_changed()`.execute(db);
+  await sql`alter table imports drop column link_choices, drop column run_flows, drop column retry_of`.execute(
+    db,
+  );
+  await sql`alter table users drop column display_prefs`.execute(db);
+}
+
+/** The statement trigger on `events` that pushed `record.changed` (dropped by migration 0033). */
+export async function createRecordsChangedTrigger(db: Kysely<unknown>): Promise<void> {
   await sql`create function weft_records_changed() returns trigger language plpgsql as $$
     declare changed record;
     begin
@@ -46,13 +60,4 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create trigger events_records_changed after insert on events
     referencing new table as inserted
     for each statement execute function weft_records_changed()`.execute(db);
-}
-
-export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`drop trigger events_records_changed on events`.execute(db);
-  await sql`drop function weft_records_changed()`.execute(db);
-  await sql`alter table imports drop column link_choices, drop column run_flows, drop column retry_of`.execute(
-    db,
-  );
-  await sql`alter table users drop column display_prefs`.execute(db);
 }
