@@ -5,10 +5,10 @@
  * lose a value, altered), and "Apply" makes those changes in one transaction. Loaded lazily.
  */
 import { Alert, Badge, Button, Group, List, Stack, Text } from '@mantine/core';
-import { useEffect, useRef, useState } from 'react';
-import { ApiError, api } from '../api.ts';
+import { useState } from 'react';
+import { api } from '../api.ts';
 import { reloadModules } from '../console/console-api.ts';
-import { monaco } from '../editor/monaco.ts';
+import { describeRefusal, ProblemList, parseJson, useJsonDocument } from '../editor/use-json-document.tsx';
 
 interface Changes {
   added: Array<{ name: string; type: string }>;
@@ -33,80 +33,46 @@ const editableKeys = [
 const editable = (fields: Array<Record<string, unknown>>) =>
   fields.map((field) => Object.fromEntries(editableKeys.filter((k) => k in field).map((k) => [k, field[k]])));
 
-function describe(error: unknown): string[] {
-  if (error instanceof ApiError) {
-    const details = Array.isArray(error.details)
-      ? (error.details as Array<{ field?: string; reason?: string }>)
-      : [];
-    return [error.message, ...details.map((d) => `${d.field ?? ''} ${d.reason ?? ''}`.trim())];
-  }
-  return [(error as Error).message];
-}
-
-async function loadInto(model: monaco.editor.ITextModel | null, name: string) {
+async function fieldsOf(name: string) {
   const module = await api<{ fields: Array<Record<string, unknown>> }>('GET', `/modules/${name}`);
-  model?.setValue(JSON.stringify(editable(module.fields), null, 2));
+  return editable(module.fields);
 }
 
 export default function DefinitionJson({ name }: { name: string }) {
-  const host = useRef<HTMLDivElement>(null);
-  const modelRef = useRef<monaco.editor.ITextModel | null>(null);
-  const [problems, setProblems] = useState<string[]>([]);
   const [preview, setPreview] = useState<{ text: string; changes: Changes } | null>(null);
   const [errors, setErrors] = useState<string[]>([]);
   const [applied, setApplied] = useState<Changes | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    if (!host.current) return;
-    const uri = monaco.Uri.parse(`weft://module/${name}.json`);
-    const model = monaco.editor.getModel(uri) ?? monaco.editor.createModel('[]', 'json', uri);
-    modelRef.current = model;
-    const editor = monaco.editor.create(host.current, {
-      model,
-      automaticLayout: true,
-      minimap: { enabled: false },
-      fontSize: 13,
-      tabSize: 2,
-      scrollBeyondLastLine: false,
-    });
-    const markers = monaco.editor.onDidChangeMarkers((uris) => {
-      if (!uris.some((u) => u.toString() === uri.toString())) return;
-      setProblems(
-        monaco.editor
-          .getModelMarkers({ resource: uri })
-          // The schema's complaints come as warnings: each is a change the server would refuse.
-          .filter((m) => m.severity >= monaco.MarkerSeverity.Warning)
-          .map((m) => `Line ${m.startLineNumber}: ${m.message}`),
-      );
-    });
-    const changed = model.onDidChangeContent(() => {
+  const {
+    host,
+    text: typed,
+    show,
+    problems,
+  } = useJsonDocument(
+    `weft://module/${name}.json`,
+    '[]',
+    async (into) => {
+      try {
+        into(await fieldsOf(name));
+      } catch (error) {
+        setErrors(describeRefusal(error));
+      }
+    },
+    () => {
       setApplied(null);
       setErrors([]);
-    });
-    void loadInto(model, name);
-    return () => {
-      markers.dispose();
-      changed.dispose();
-      editor.dispose();
-      model.dispose();
-    };
-  }, [name]);
+    },
+  );
 
   const send = async (dryRun: boolean) => {
-    const text = modelRef.current?.getValue() ?? '[]';
-    let fields: unknown;
-    try {
-      fields = JSON.parse(text);
-    } catch (error) {
-      setErrors([`Invalid JSON: ${(error as Error).message}`]);
-      return;
-    }
+    const text = typed() ?? '[]';
+    const parsed = parseJson(text);
+    if ('error' in parsed) return setErrors([parsed.error]);
     setBusy(true);
     setErrors([]);
     try {
       const changes = await api<Changes>('PUT', `/modules/${name}/definition`, {
-        fields,
+        fields: parsed.value,
         ...(dryRun ? { dryRun: true } : { confirm: true }),
       });
       if (dryRun) setPreview({ text, changes });
@@ -114,16 +80,16 @@ export default function DefinitionJson({ name }: { name: string }) {
         setPreview(null);
         setApplied(changes);
         await reloadModules();
-        await loadInto(modelRef.current, name);
+        show(await fieldsOf(name));
       }
     } catch (error) {
-      setErrors(describe(error));
+      setErrors(describeRefusal(error));
     } finally {
       setBusy(false);
     }
   };
 
-  const current = modelRef.current?.getValue();
+  const current = typed();
   const previewed = preview && preview.text === current ? preview.changes : null;
   const lost = previewed?.removed.reduce((sum, r) => sum + r.records, 0) ?? 0;
   const nothing =
@@ -136,24 +102,8 @@ export default function DefinitionJson({ name }: { name: string }) {
         its data.
       </Text>
       <div ref={host} style={{ height: 380, border: '1px solid var(--mantine-color-gray-4)' }} />
-      {problems.length > 0 && (
-        <Alert color="red" p="xs" data-testid="definition-problems">
-          {problems.map((p) => (
-            <Text key={p} size="xs">
-              {p}
-            </Text>
-          ))}
-        </Alert>
-      )}
-      {errors.length > 0 && (
-        <Alert color="red" p="xs" data-testid="definition-errors">
-          {errors.map((e) => (
-            <Text key={e} size="xs">
-              {e}
-            </Text>
-          ))}
-        </Alert>
-      )}
+      <ProblemList lines={problems} testId="definition-problems" />
+      <ProblemList lines={errors} testId="definition-errors" title="Not applied" />
       <Group gap="xs">
         <Button
           size="xs"
