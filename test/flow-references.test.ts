@@ -101,3 +101,60 @@ test('a field the trigger module does not have is a problem on the trigger', asy
     [['trigger.params', 'trigger', '/field']],
   );
 });
+
+test('an email template, a sending account and a campaign are checked like the other references', async () => {
+  const template = await admin.request('POST', '/api/marketing/templates', {
+    name: 'Welcome',
+    subject: 'Hello {{record.firstName}}',
+    text: 'Hello',
+  });
+  assert.equal(template.statusCode, 201, template.body);
+  const account = await admin.request('POST', '/api/marketing/accounts', {
+    name: 'Sales',
+    fromAddress: 'sales@example.com',
+    host: '127.0.0.1',
+    port: 2525,
+    security: 'none',
+  });
+  assert.equal(account.statusCode, 201, account.body);
+  const list = await admin.request('POST', '/api/lists', {
+    name: 'Campaign list',
+    module: 'contacts',
+    kind: 'static',
+  });
+  const campaign = await admin.request('POST', '/api/marketing/campaigns', {
+    name: 'Spring',
+    listId: list.json().id,
+    templateId: template.json().id,
+  });
+  assert.equal(campaign.statusCode, 201, campaign.body);
+  const existing = await problems(
+    flowWith([
+      {
+        id: 'mail',
+        type: 'email.send',
+        params: { templateId: template.json().id, from: 'account', accountId: account.json().id },
+      },
+      { id: 'launch', type: 'campaign.launch', params: { campaignId: campaign.json().id } },
+    ]),
+  );
+  assert.deepEqual(existing, []);
+  const gone = await problems(
+    flowWith([
+      {
+        id: 'mail',
+        type: 'email.send',
+        params: { templateId: randomUUID(), from: 'account', accountId: randomUUID() },
+      },
+      { id: 'launch', type: 'campaign.launch', params: { campaignId: 'spring' } },
+    ]),
+  );
+  assert.deepEqual(
+    gone.map((p) => [p.nodeId, p.path, p.message]),
+    [
+      ['mail', '/templateId', 'The email template chosen for "Template" no longer exists: choose another'],
+      ['mail', '/accountId', 'The sending account chosen for "Account" no longer exists: choose another'],
+      ['launch', '/campaignId', '"Campaign": pick a campaign by name (or a variable); "spring" is not one'],
+    ],
+  );
+});

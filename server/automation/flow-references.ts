@@ -1,7 +1,8 @@
 /**
- * Problems with what a flow's params point at: a user, group, list, record or field chosen
- * in the designer (params marked `x-weft-ref` in the node types' schemas) that no longer
- * exists, or a typed value that is not one. Templates (`{{record.assignedTo}}`) are resolved
+ * Problems with what a flow's params point at: a user, group, list, record, field, web form,
+ * email template, sending account or campaign chosen in the designer (params marked
+ * `x-weft-ref` in the node types' schemas) that no longer exists, or a typed value that is
+ * not one. Templates (`{{record.assignedTo}}`) are resolved
  * only when the step runs, so they are left alone here. Empty required references are the
  * schema's business (`required`), reported by the static validation.
  */
@@ -21,7 +22,10 @@ export type ReferenceKind =
   | 'field'
   | 'fieldValues'
   | 'roles'
-  | 'form';
+  | 'form'
+  | 'emailTemplate'
+  | 'emailAccount'
+  | 'campaign';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,6 +39,9 @@ const what: Record<ReferenceKind, string> = {
   fieldValues: 'field',
   roles: 'role',
   form: 'web form',
+  emailTemplate: 'email template',
+  emailAccount: 'sending account',
+  campaign: 'campaign',
 };
 
 interface Reference {
@@ -94,7 +101,7 @@ const templated = (value: unknown) => typeof value === 'string' && value.include
 
 async function existing(
   db: Db,
-  table: 'users' | 'groups' | 'lists' | 'webForms',
+  table: 'users' | 'groups' | 'lists' | 'webForms' | 'emailTemplates' | 'emailAccounts' | 'campaigns',
   ids: string[],
 ): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
@@ -111,11 +118,14 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
         .map((r) => r.value as string),
     ),
   ];
-  const [users, groups, lists, forms] = await Promise.all([
+  const [users, groups, lists, forms, templates, accounts, campaigns] = await Promise.all([
     existing(db, 'users', ids(['user', 'assignee'])),
     existing(db, 'groups', ids(['group', 'assignee'])),
     existing(db, 'lists', ids(['list'])),
     existing(db, 'webForms', ids(['form'])),
+    existing(db, 'emailTemplates', ids(['emailTemplate'])),
+    existing(db, 'emailAccounts', ids(['emailAccount'])),
+    existing(db, 'campaigns', ids(['campaign'])),
   ]);
   const problems: FlowProblem[] = [];
   const problem = (reference: Reference, message: string) =>
@@ -193,6 +203,9 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
     else if (kind === 'assignee' && !users.has(value) && !groups.has(value)) gone(reference);
     else if (kind === 'list' && !lists.has(value)) gone(reference);
     else if (kind === 'form' && !forms.has(value)) gone(reference);
+    else if (kind === 'emailTemplate' && !templates.has(value)) gone(reference);
+    else if (kind === 'emailAccount' && !accounts.has(value)) gone(reference);
+    else if (kind === 'campaign' && !campaigns.has(value)) gone(reference);
     else if (kind === 'record') {
       const module = reference.module ? await findModule(db, reference.module) : undefined;
       if (!module) continue;

@@ -193,3 +193,80 @@ test('at 820×1180 the picked names show and the panel fits', async () => {
   assert.deepEqual(unexpectedErrors(pageErrors), []);
   await page.context().close();
 });
+
+test('an email step picks its template and sending account by name, a campaign launch its campaign', async () => {
+  const template = await admin.request('POST', '/api/marketing/templates', {
+    name: 'Welcome pack',
+    category: 'Onboarding',
+    subject: 'Welcome {{record.firstName}}',
+    text: 'Hello',
+  });
+  assert.equal(template.statusCode, 201, template.body);
+  const account = await admin.request('POST', '/api/marketing/accounts', {
+    name: 'Sales desk',
+    fromAddress: 'sales@example.com',
+    host: '127.0.0.1',
+    port: 2525,
+    security: 'none',
+  });
+  assert.equal(account.statusCode, 201, account.body);
+  const list = await admin.request('POST', '/api/lists', {
+    name: 'Newcomers',
+    module: 'contacts',
+    kind: 'static',
+  });
+  const campaign = await admin.request('POST', '/api/marketing/campaigns', {
+    name: 'Spring offer',
+    listId: list.json().id,
+    templateId: template.json().id,
+  });
+  assert.equal(campaign.statusCode, 201, campaign.body);
+  const created = await admin.request('POST', '/api/flows', {
+    name: 'Welcome mail',
+    definition: {
+      name: 'Welcome mail',
+      trigger: { type: 'trigger.recordCreated', params: { module: 'contacts' } },
+      nodes: [
+        { id: 'mail', type: 'email.send', params: { from: 'account' }, position: { x: 0, y: 100 } },
+        { id: 'launch', type: 'campaign.launch', params: {}, position: { x: 0, y: 200 } },
+      ],
+      edges: [
+        { source: 'trigger', target: 'mail' },
+        { source: 'mail', target: 'launch' },
+      ],
+    },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  flowId = created.json().id as string;
+
+  const { page, pageErrors } = await openPage(browser, { width: 1440, height: 900 });
+  await signIn(page, base, 'admin', adminPassword);
+  await page.goto(`${base}/flows/${flowId}`);
+  const panel = page.getByTestId('node-panel');
+  await openNode(page, 'mail');
+  const templateBox = panel.getByRole('textbox', { name: /^Template/ });
+  await templateBox.click();
+  await templateBox.fill('welc');
+  await page.getByRole('option', { name: 'Welcome pack' }).click();
+  const accountBox = panel.getByRole('textbox', { name: /^Account/ });
+  await accountBox.click();
+  await page.getByRole('option', { name: 'Sales desk <sales@example.com>' }).click();
+  await shot(page, 'pickers-05-email');
+  await openNode(page, 'launch');
+  const campaignBox = panel.getByRole('textbox', { name: /^Campaign/ });
+  await fieldError(panel, 'Choose a campaign').waitFor();
+  await campaignBox.click();
+  await page.getByRole('option', { name: 'Spring offer' }).click();
+  const params = await savedParams((p) => typeof p.launch?.campaignId === 'string');
+  assert.equal(params.mail?.templateId, template.json().id);
+  assert.equal(params.mail?.accountId, account.json().id);
+  assert.equal(params.launch?.campaignId, campaign.json().id);
+  await page.reload();
+  await openNode(page, 'mail');
+  await valueIs(templateBox, 'Welcome pack');
+  await valueIs(accountBox, 'Sales desk <sales@example.com>');
+  // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (Playwright's innerText), not hidden text
+  assert.doesNotMatch(await page.locator('body').innerText(), uuid, 'no id is shown');
+  assert.deepEqual(unexpectedErrors(pageErrors), []);
+  await page.context().close();
+});

@@ -9,11 +9,16 @@ import type { CanvasNode } from '../model/flow-graph.ts';
 import { describeCondition } from '../model/simple-condition.ts';
 import { useCanvasInfo } from './canvas-context.ts';
 
-/** One line about the params: the first text one, else the first one as compact JSON. */
+/** An id a picker stored: the panel names it; the canvas does not show it. */
+const storedId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One line about the params: the first text one, else the first one as compact JSON; never an id. */
 function summary(params: Record<string, unknown>): string {
   const condition = describeCondition(params.condition);
   if (condition) return condition;
-  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
+  const entries = Object.entries(params).filter(
+    ([, v]) => v !== undefined && v !== '' && !(typeof v === 'string' && storedId.test(v)),
+  );
   const text = entries.find(([, v]) => typeof v === 'string');
   if (text) return `${text[0]}: ${String(text[1])}`;
   const first = entries[0];

@@ -20,6 +20,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { type FieldDef, type ModuleDef, useModules } from '../console/console-api.ts';
 import type { Variable } from '../model/variables.ts';
 import {
+  campaignOptions,
+  emailAccountOptions,
+  emailTemplateOptions,
   fieldOptions,
   formOptions,
   listOptions,
@@ -119,6 +122,9 @@ export function ReferenceWidget(props: WidgetProps) {
       };
     } else if (kind === 'field') done(fieldOptions(module));
     else if (kind === 'form') formOptions().then(done, failed);
+    else if (kind === 'emailTemplate') emailTemplateOptions().then(done, failed);
+    else if (kind === 'emailAccount') emailAccountOptions().then(done, failed);
+    else if (kind === 'campaign') campaignOptions().then(done, failed);
     return () => {
       live = false;
     };

@@ -13,7 +13,18 @@ export interface RefOption {
   group?: string;
 }
 
-export type RefKind = 'user' | 'group' | 'assignee' | 'list' | 'record' | 'field' | 'fieldValues' | 'form';
+export type RefKind =
+  | 'user'
+  | 'group'
+  | 'assignee'
+  | 'list'
+  | 'record'
+  | 'field'
+  | 'fieldValues'
+  | 'form'
+  | 'emailTemplate'
+  | 'emailAccount'
+  | 'campaign';
 
 export const refNoun: Record<RefKind, string> = {
   user: 'user',
@@ -24,6 +35,9 @@ export const refNoun: Record<RefKind, string> = {
   field: 'field',
   fieldValues: 'field',
   form: 'web form',
+  emailTemplate: 'email template',
+  emailAccount: 'sending account',
+  campaign: 'campaign',
 };
 
 interface UserRow {
@@ -84,6 +98,49 @@ export async function formOptions(): Promise<RefOption[]> {
     label: form.active ? form.name : `${form.name} (inactive)`,
     group: form.kind === 'case' ? 'Service-case forms' : 'Web-lead forms',
   }));
+}
+
+/** Email templates by name, grouped by category; read fresh each time. */
+export async function emailTemplateOptions(): Promise<RefOption[]> {
+  const page = await api<{ items: { id: string; name: string; category: string | null }[] }>(
+    'GET',
+    '/marketing/templates',
+  );
+  return page.items.map((template) => ({
+    value: template.id,
+    label: template.name,
+    group: template.category ? `Category: ${template.category}` : 'Templates',
+  }));
+}
+
+/** Sending accounts the user may use (shared ones and their own): "name <address>". */
+export async function emailAccountOptions(): Promise<RefOption[]> {
+  const page = await api<{
+    items: { id: string; name: string; fromAddress: string; ownerId: string | null }[];
+  }>('GET', '/marketing/accounts');
+  return page.items.map((account) => ({
+    value: account.id,
+    label: `${account.name} <${account.fromAddress}>`,
+    group: account.ownerId ? 'Personal accounts' : 'Shared accounts',
+  }));
+}
+
+/** Campaigns by name, drafts first (only a draft can be launched). */
+export async function campaignOptions(): Promise<RefOption[]> {
+  const page = await api<{ items: { id: string; name: string; status: string }[] }>(
+    'GET',
+    '/marketing/campaigns',
+  );
+  const drafts = page.items.filter((campaign) => campaign.status === 'draft');
+  const others = page.items.filter((campaign) => campaign.status !== 'draft');
+  return [
+    ...drafts.map((campaign) => ({ value: campaign.id, label: campaign.name, group: 'Drafts' })),
+    ...others.map((campaign) => ({
+      value: campaign.id,
+      label: `${campaign.name} (${campaign.status})`,
+      group: 'Launched or closed',
+    })),
+  ];
 }
 
 /** The name a record goes by: its module's display fields, joined. */

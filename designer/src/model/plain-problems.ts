@@ -29,6 +29,9 @@ const refNoun: Record<string, string> = {
   field: 'a field',
   fieldValues: 'at least one field to set',
   form: 'a web form',
+  emailTemplate: 'an email template',
+  emailAccount: 'a sending account',
+  campaign: 'a campaign',
 };
 
 const article = (noun: string) => (/^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`);

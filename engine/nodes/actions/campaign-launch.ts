@@ -6,7 +6,13 @@ import { checkId } from './record-params.ts';
 const params = {
   type: 'object',
   properties: {
-    campaignId: { type: 'string', minLength: 1, title: 'Campaign id', description: 'A draft campaign' },
+    campaignId: {
+      type: 'string',
+      minLength: 1,
+      'x-weft-ref': 'campaign',
+      title: 'Campaign',
+      description: 'A draft campaign',
+    },
   },
   required: ['campaignId'],
   additionalProperties: false,

@@ -6,8 +6,18 @@ import { currentRecord } from './current-record.ts';
 const params = {
   type: 'object',
   properties: {
-    campaignId: { type: 'string', format: 'uuid', title: 'Only emails of this campaign' },
-    templateId: { type: 'string', format: 'uuid', title: 'Only emails of this template' },
+    campaignId: {
+      type: 'string',
+      format: 'uuid',
+      'x-weft-ref': 'campaign',
+      title: 'Only emails of this campaign',
+    },
+    templateId: {
+      type: 'string',
+      format: 'uuid',
+      'x-weft-ref': 'emailTemplate',
+      title: 'Only emails of this template',
+    },
     withinDays: {
       type: 'number',
       exclusiveMinimum: 0,

@@ -24,6 +24,7 @@ const params = {
     templateId: {
       type: 'string',
       format: 'uuid',
+      'x-weft-ref': 'emailTemplate',
       title: 'Template',
       description:
         'An email template, rendered for the current record (its subject and bodies replace the ones above)',
@@ -46,6 +47,7 @@ const params = {
     accountId: {
       type: 'string',
       format: 'uuid',
+      'x-weft-ref': 'emailAccount',
       title: 'Account',
       description: 'The sending account, when From is "A chosen account"',
     },
