@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { createTestApp, login } from './helpers/app.ts';
+import { marketingRefs } from './helpers/marketing-refs.ts';
 
 const { app } = await createTestApp();
 const admin = await login(app);
@@ -103,39 +104,19 @@ test('a field the trigger module does not have is a problem on the trigger', asy
 });
 
 test('an email template, a sending account and a campaign are checked like the other references', async () => {
-  const template = await admin.request('POST', '/api/marketing/templates', {
-    name: 'Welcome',
-    subject: 'Hello {{record.firstName}}',
-    text: 'Hello',
+  const { templateId, accountId, campaignId } = await marketingRefs(admin, {
+    template: 'Welcome',
+    account: 'Sales',
+    campaign: 'Spring',
   });
-  assert.equal(template.statusCode, 201, template.body);
-  const account = await admin.request('POST', '/api/marketing/accounts', {
-    name: 'Sales',
-    fromAddress: 'sales@example.com',
-    host: '127.0.0.1',
-    port: 2525,
-    security: 'none',
-  });
-  assert.equal(account.statusCode, 201, account.body);
-  const list = await admin.request('POST', '/api/lists', {
-    name: 'Campaign list',
-    module: 'contacts',
-    kind: 'static',
-  });
-  const campaign = await admin.request('POST', '/api/marketing/campaigns', {
-    name: 'Spring',
-    listId: list.json().id,
-    templateId: template.json().id,
-  });
-  assert.equal(campaign.statusCode, 201, campaign.body);
   const existing = await problems(
     flowWith([
       {
         id: 'mail',
         type: 'email.send',
-        params: { templateId: template.json().id, from: 'account', accountId: account.json().id },
+        params: { templateId, from: 'account', accountId },
       },
-      { id: 'launch', type: 'campaign.launch', params: { campaignId: campaign.json().id } },
+      { id: 'launch', type: 'campaign.launch', params: { campaignId } },
     ]),
   );
   assert.deepEqual(existing, []);

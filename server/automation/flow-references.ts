@@ -10,39 +10,11 @@ import { sql } from 'kysely';
 import type { FlowProblem } from '../../engine/core/validate.ts';
 import { parseRef } from '../../engine/core/x2crm-refs.ts';
 import { catalog } from '../../engine/nodes/index.ts';
+import { type ReferenceKind, referenceNouns, withArticle } from '../../schemas/references.ts';
 import type { Db } from '../db/index.ts';
 import { findModule } from '../studio/modules.ts';
 
-export type ReferenceKind =
-  | 'user'
-  | 'group'
-  | 'assignee'
-  | 'list'
-  | 'record'
-  | 'field'
-  | 'fieldValues'
-  | 'roles'
-  | 'form'
-  | 'emailTemplate'
-  | 'emailAccount'
-  | 'campaign';
-
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const what: Record<ReferenceKind, string> = {
-  user: 'user',
-  group: 'group',
-  assignee: 'user or group',
-  list: 'list',
-  record: 'record',
-  field: 'field',
-  fieldValues: 'field',
-  roles: 'role',
-  form: 'web form',
-  emailTemplate: 'email template',
-  emailAccount: 'sending account',
-  campaign: 'campaign',
-};
 
 interface Reference {
   nodeId: string;
@@ -138,7 +110,7 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
   const gone = (reference: Reference) =>
     problem(
       reference,
-      `The ${what[reference.kind]} chosen for "${reference.title}" no longer exists: choose another`,
+      `The ${referenceNouns[reference.kind]} chosen for "${reference.title}" no longer exists: choose another`,
     );
   for (const reference of references) {
     const { kind, value } = reference;
@@ -194,7 +166,7 @@ export async function referenceProblems(db: Db, definition: unknown): Promise<Fl
     if (!uuid.test(value)) {
       problem(
         reference,
-        `"${reference.title}": pick a ${what[kind]} by name (or a variable); "${value.slice(0, 60)}" is not one`,
+        `"${reference.title}": pick ${withArticle(referenceNouns[kind])} by name (or a variable); "${value.slice(0, 60)}" is not one`,
       );
       continue;
     }

@@ -10,6 +10,7 @@ import type { Locator, Page } from 'playwright-core';
 import { adminPassword, createTestApp, login } from '../helpers/app.ts';
 import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
 import { onTestEnd } from '../helpers/cleanup.ts';
+import { marketingRefs } from '../helpers/marketing-refs.ts';
 import { openPage, shot, signIn, unexpectedErrors } from './helpers.ts';
 
 ensureDesignerBuilt();
@@ -195,32 +196,12 @@ test('at 820×1180 the picked names show and the panel fits', async () => {
 });
 
 test('an email step picks its template and sending account by name, a campaign launch its campaign', async () => {
-  const template = await admin.request('POST', '/api/marketing/templates', {
-    name: 'Welcome pack',
+  const refs = await marketingRefs(admin, {
+    template: 'Welcome pack',
     category: 'Onboarding',
-    subject: 'Welcome {{record.firstName}}',
-    text: 'Hello',
+    account: 'Sales desk',
+    campaign: 'Spring offer',
   });
-  assert.equal(template.statusCode, 201, template.body);
-  const account = await admin.request('POST', '/api/marketing/accounts', {
-    name: 'Sales desk',
-    fromAddress: 'sales@example.com',
-    host: '127.0.0.1',
-    port: 2525,
-    security: 'none',
-  });
-  assert.equal(account.statusCode, 201, account.body);
-  const list = await admin.request('POST', '/api/lists', {
-    name: 'Newcomers',
-    module: 'contacts',
-    kind: 'static',
-  });
-  const campaign = await admin.request('POST', '/api/marketing/campaigns', {
-    name: 'Spring offer',
-    listId: list.json().id,
-    templateId: template.json().id,
-  });
-  assert.equal(campaign.statusCode, 201, campaign.body);
   const created = await admin.request('POST', '/api/flows', {
     name: 'Welcome mail',
     definition: {
@@ -258,9 +239,9 @@ test('an email step picks its template and sending account by name, a campaign l
   await campaignBox.click();
   await page.getByRole('option', { name: 'Spring offer' }).click();
   const params = await savedParams((p) => typeof p.launch?.campaignId === 'string');
-  assert.equal(params.mail?.templateId, template.json().id);
-  assert.equal(params.mail?.accountId, account.json().id);
-  assert.equal(params.launch?.campaignId, campaign.json().id);
+  assert.equal(params.mail?.templateId, refs.templateId);
+  assert.equal(params.mail?.accountId, refs.accountId);
+  assert.equal(params.launch?.campaignId, refs.campaignId);
   await page.reload();
   await openNode(page, 'mail');
   await valueIs(templateBox, 'Welcome pack');

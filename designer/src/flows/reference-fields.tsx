@@ -17,6 +17,7 @@ import {
 } from '@mantine/core';
 import type { FieldProps, WidgetProps } from '@rjsf/utils';
 import { useEffect, useMemo, useState } from 'react';
+import { withArticle } from '../../../schemas/references.ts';
 import { type FieldDef, type ModuleDef, useModules } from '../console/console-api.ts';
 import type { Variable } from '../model/variables.ts';
 import {
@@ -168,7 +169,7 @@ export function ReferenceWidget(props: WidgetProps) {
       label={label}
       description={schema.description}
       required={required}
-      placeholder={`Choose a ${refNoun[kind]}`}
+      placeholder={`Choose ${withArticle(refNoun[kind])}`}
       data={data}
       value={current}
       onChange={(next) => onChange(next ?? undefined)}

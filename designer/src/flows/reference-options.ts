@@ -3,6 +3,8 @@
  * API (people and lists once per session; records searched as the user types). Ids are
  * stored, names are shown.
  */
+
+import { type ReferenceKind, referenceNouns } from '../../../schemas/references.ts';
 import { api, type Page } from '../api.ts';
 import type { ModuleDef } from '../console/console-api.ts';
 
@@ -13,32 +15,8 @@ export interface RefOption {
   group?: string;
 }
 
-export type RefKind =
-  | 'user'
-  | 'group'
-  | 'assignee'
-  | 'list'
-  | 'record'
-  | 'field'
-  | 'fieldValues'
-  | 'form'
-  | 'emailTemplate'
-  | 'emailAccount'
-  | 'campaign';
-
-export const refNoun: Record<RefKind, string> = {
-  user: 'user',
-  group: 'group',
-  assignee: 'user or group',
-  list: 'list',
-  record: 'record',
-  field: 'field',
-  fieldValues: 'field',
-  form: 'web form',
-  emailTemplate: 'email template',
-  emailAccount: 'sending account',
-  campaign: 'campaign',
-};
+export type RefKind = Exclude<ReferenceKind, 'roles'>;
+export { referenceNouns as refNoun };
 
 interface UserRow {
   id: string;

@@ -4,6 +4,7 @@
  * they concern. Messages already written for people (reference problems, graph problems)
  * pass through unchanged. Pure: the node panel and the problems list share it.
  */
+import { type ReferenceKind, referenceNouns, withArticle } from '../../../schemas/references.ts';
 
 export interface RawProblem {
   code: string;
@@ -19,20 +20,6 @@ interface PropertySchema {
   'x-weft-ref'?: string;
   'x-weft-choices'?: string[];
 }
-
-const refNoun: Record<string, string> = {
-  user: 'a user',
-  group: 'a group',
-  assignee: 'a user or group',
-  list: 'a list',
-  record: 'a record',
-  field: 'a field',
-  fieldValues: 'at least one field to set',
-  form: 'a web form',
-  emailTemplate: 'an email template',
-  emailAccount: 'a sending account',
-  campaign: 'a campaign',
-};
 
 const article = (noun: string) => (/^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`);
 /** Nouns that read wrong after "a": "Enter the text", not "Enter a text". */
@@ -58,7 +45,8 @@ function inAlternatives(params: unknown, key: string): boolean {
 /** "Subject" → "Enter a subject"; a reference → "Choose a user". */
 export function askFor(property: PropertySchema | undefined, key: string): string {
   const ref = property?.['x-weft-ref'];
-  if (ref && refNoun[ref]) return `Choose ${refNoun[ref]}`;
+  if (ref === 'fieldValues') return 'Choose at least one field to set';
+  if (ref && ref in referenceNouns) return `Choose ${withArticle(referenceNouns[ref as ReferenceKind])}`;
   const title = property?.title ?? key;
   if (property?.enum) return `Choose ${title.toLowerCase()}`;
   return `Enter ${determined(title.toLowerCase())}`;
