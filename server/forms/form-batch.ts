@@ -149,17 +149,18 @@ export async function createLeads(
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         as i(n int, submission uuid, contact uuid, outcome text, actor uuid, payload jsonb, created text, lead text)
-    ), created_posts as (
+    ), posted as (
+      -- Each contact's "created" post, then its "web lead" post, as one by one.
       insert into feed_posts (type, text, author_id, module, record_id, visibility)
-      select 'record-created', created, actor, 'contacts', contact, 'public' from input
-      where ${switchedOn('record-created')}
-      order by n
-    ), lead_posts as (
-      insert into feed_posts (type, text, author_id, module, record_id, visibility)
-      select 'web-lead', lead, null, 'contacts', contact, 'public' from input
-      where ${switchedOn('web-lead')}
-      order by n
-      returning id
+      select type, text, author, 'contacts', contact, 'public' from (
+        select n, 0 as k, 'record-created' as type, created as text, actor as author, contact from input
+        where ${switchedOn('record-created')}
+        union all
+        select n, 1, 'web-lead', lead, null::uuid, contact from input
+        where ${switchedOn('web-lead')}
+      ) as post
+      order by n, k
+      returning type
     ), emitted as (
       insert into events (type, module, record_id, payload, actor_id)
       select 'webform.submitted', 'contacts', contact, payload, null from input
@@ -172,7 +173,7 @@ export async function createLeads(
       where s.id = input.submission
       returning s.id
     )
-    select (select count(*) from lead_posts)::int as posts, (select count(*) from marked)::int as marked`.execute(
+    select (select count(*) from posted where type = 'web-lead')::int as posts, (select count(*) from marked)::int as marked`.execute(
     recordsDb(trx),
   );
   if (done[0]?.marked !== leads.length)

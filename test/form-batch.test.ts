@@ -1,0 +1,390 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { onFormVisitor, processSubmission, processSubmissions } from '../server/forms/form-process.ts';
+import { createTestApp, login } from './helpers/app.ts';
+import { onTestEnd } from './helpers/cleanup.ts';
+
+/**
+ * The form worker's batches (server/forms/form-batch.ts): new web leads are written
+ * set-based, and must leave exactly what a lead processed alone (`createRecord`, one by one)
+ * leaves: the contact, its changelog row, its events, its feed posts, its routing turn, its
+ * auto-response, its visitor link; and the batch's other submissions, failures and
+ * concurrent runs behave as one by one.
+ */
+
+const { app, db } = await createTestApp();
+const admin = await login(app);
+const adminId = (
+  await db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()
+).id;
+
+const sellers: string[] = [];
+for (const name of ['rr1', 'rr2', 'rr3']) {
+  const user = await admin.request('POST', '/api/users', { username: name, password: `${name}-password-1` });
+  assert.equal(user.statusCode, 201, user.body);
+  sellers.push(user.json().id);
+}
+const routing = await admin.request('PUT', '/api/routing/contacts', {
+  enabled: true,
+  mode: 'roundRobin',
+  userIds: sellers,
+  onlineOnly: false,
+});
+assert.equal(routing.statusCode, 200, routing.body);
+
+const linked: [string, string, string][] = [];
+const unlink = onFormVisitor(async (_trx, visitorId, module, recordId) => {
+  linked.push([visitorId, module, recordId]);
+});
+onTestEnd(async () => {
+  unlink();
+});
+
+const baseFields = [
+  { name: 'firstName', required: true },
+  { name: 'lastName', required: true },
+  { name: 'email', required: true },
+];
+
+async function createForm(name: string, settings: Record<string, unknown>) {
+  const response = await admin.request('POST', '/api/forms', {
+    name,
+    kind: 'lead',
+    settings: { fields: baseFields, minFillSeconds: 0, ...settings },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().id as string;
+}
+
+const leads = await createForm('Batch leads', {
+  tags: ['t1', 't2'],
+  leadSource: 'Web',
+  autoResponse: { subject: 'Thanks {{record.firstName}}', body: 'Hello {{record.firstName}}' },
+});
+
+/** Stores submissions as the public endpoint does (without their jobs: the test processes them). */
+async function stored(formId: string, values: Record<string, unknown>[], visitors: (string | null)[] = []) {
+  const rows = await db
+    .insertInto('webFormSubmissions')
+    .values(
+      values.map((value, i) => ({
+        formId,
+        submissionKey: randomUUID(),
+        values: JSON.stringify(value),
+        ip: '10.1.1.1',
+        origin: null,
+        visitorId: visitors[i] ?? null,
+      })),
+    )
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+async function outcomes(ids: string[]) {
+  const rows = await db
+    .selectFrom('webFormSubmissions')
+    .select(['id', 'status', 'outcome', 'error', 'contactId', 'recordId', 'eventId'])
+    .where('id', 'in', ids)
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id) as (typeof rows)[number]);
+}
+
+/** What a new lead's contact left behind, with its own name and email taken out. */
+async function traces(contactId: string, name: string, email: string) {
+  const plain = (text: string) => text.replaceAll(name, 'NAME').replaceAll(email, 'EMAIL');
+  const changelog = await db
+    .selectFrom('changelog')
+    .select(['action', 'changes', 'actorId', 'actorName'])
+    .where('recordId', '=', contactId)
+    .orderBy('id')
+    .execute();
+  const events = await db
+    .selectFrom('events')
+    .select(['type', 'payload', 'actorId'])
+    .where('recordId', '=', contactId)
+    .orderBy('id')
+    .execute();
+  const posts = await db
+    .selectFrom('feedPosts')
+    .select(['type', 'text', 'authorId', 'visibility'])
+    .where('recordId', '=', contactId)
+    .orderBy('id')
+    .execute();
+  const created = events.find((event) => event.type === 'record.created')?.payload as {
+    record: Record<string, unknown>;
+  };
+  const submitted = events.find((event) => event.type === 'webform.submitted')?.payload as {
+    record: Record<string, unknown>;
+    values: Record<string, unknown>;
+  };
+  return {
+    changelog: changelog.map((row) => ({
+      action: row.action,
+      fields: Object.keys(row.changes as object).sort(),
+      actorId: row.actorId,
+      actorName: row.actorName,
+    })),
+    events: events.map((event) => ({
+      type: event.type,
+      actorId: event.actorId,
+      keys: Object.keys(event.payload as object).sort(),
+      ...(event.type.startsWith('tag.') ? { tag: (event.payload as { tag: string }).tag } : {}),
+    })),
+    recordKeys: Object.keys(created.record).sort(),
+    // The record the trigger sees is the record as written, field for field.
+    sameRecord: JSON.stringify(submitted.record) === JSON.stringify(created.record),
+    types: Object.fromEntries(
+      Object.entries(created.record).map(([key, value]) => [
+        key,
+        value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value,
+      ]),
+    ),
+    posts: posts.map((post) => ({ ...post, text: plain(post.text) })),
+    record: {
+      tags: created.record.tags,
+      leadSource: created.record.leadSource,
+      leadtype: created.record.leadtype,
+      createdBy: created.record.createdBy,
+    },
+  };
+}
+
+test('a batch of new leads writes what one lead processed alone writes: contact, changelog, events, posts, routing turn, auto-response', async () => {
+  const [solo] = await stored(leads, [{ firstName: 'Solo', lastName: 'Alone', email: 'solo@batch.test' }]);
+  assert.ok(solo);
+  assert.equal(await processSubmission(db, null, app.settings, solo), 'created');
+  const people = [
+    ['Ann', 'Able', 'ann@batch.test'],
+    ['Ben', 'Baker', 'ben@batch.test'],
+    ['Cat', 'Cole', 'cat@batch.test'],
+  ];
+  const ids = await stored(
+    leads,
+    people.map(([firstName, lastName, email]) => ({ firstName, lastName, email })),
+  );
+  await processSubmissions(db, null, app.settings, ids);
+  const [alone] = await outcomes([solo]);
+  const batch = await outcomes(ids);
+  assert.deepEqual(
+    batch.map((row) => [row.status, row.outcome, row.error]),
+    people.map(() => ['processed', 'created', null]),
+  );
+  assert.ok(alone?.contactId);
+  const expected = await traces(alone.contactId, 'Solo Alone', 'solo@batch.test');
+  assert.ok(expected.sameRecord);
+  assert.deepEqual(expected.record, {
+    tags: ['t1', 't2'],
+    leadSource: 'Web',
+    leadtype: 'Web',
+    createdBy: adminId,
+  });
+  assert.deepEqual(
+    expected.events.map((event) => event.type),
+    ['record.created', 'tag.added', 'tag.added', 'webform.submitted', 'email.outbound'],
+  );
+  assert.deepEqual(
+    expected.posts.map((post) => post.type),
+    ['record-created', 'web-lead'],
+  );
+  for (const [index, row] of batch.entries()) {
+    const [first, last, email] = people[index] as string[];
+    assert.ok(row.contactId);
+    assert.equal(row.recordId, row.contactId);
+    assert.deepEqual(await traces(row.contactId, `${first} ${last}`, email as string), expected);
+    // The submission points at its own webform.submitted event.
+    const event = await db
+      .selectFrom('events')
+      .select(['type', 'recordId', 'payload'])
+      .where('id', '=', Number(row.eventId))
+      .executeTakeFirstOrThrow();
+    assert.equal(event.type, 'webform.submitted');
+    assert.equal(event.recordId, row.contactId);
+    assert.equal((event.payload as { submissionId: string }).submissionId, row.id);
+  }
+  // Round robin: each new contact takes the next turn, the batch's as the single one's.
+  const assignees = [];
+  for (const row of [alone, ...batch]) {
+    const contact = await admin.request('GET', `/api/records/contacts/${row?.contactId}`);
+    assignees.push(contact.json().assignedTo);
+  }
+  assert.equal(new Set(assignees.slice(0, 3)).size, 3, `three sellers in turn: ${assignees}`);
+  assert.equal(assignees[3], assignees[0]);
+  assert.ok(assignees.every((id) => sellers.includes(id)));
+  const counter = await db
+    .selectFrom('routingCounters')
+    .select(['turns', 'lastAssignee'])
+    .where('module', '=', 'contacts')
+    .executeTakeFirstOrThrow();
+  assert.equal(counter.turns, 4);
+  assert.equal(counter.lastAssignee, assignees[3]);
+  const mail = await db
+    .selectFrom('emailOutbox')
+    .select(['idempotencyKey', 'to', 'subject', 'recordId'])
+    .where(
+      'idempotencyKey',
+      'in',
+      [solo, ...ids].map((id) => `webform:${id}`),
+    )
+    .orderBy('subject')
+    .execute();
+  assert.deepEqual(
+    mail.map((row) => row.subject),
+    ['Thanks Ann', 'Thanks Ben', 'Thanks Cat', 'Thanks Solo'],
+  );
+});
+
+test('in one batch: an email seen earlier in it updates the contact the first made, a known email updates its contact, visitors are linked', async () => {
+  const existing = await admin.request('POST', '/api/records/contacts', {
+    firstName: 'Old',
+    lastName: 'Timer',
+    email: 'Old@Batch.test',
+    tags: ['vip'],
+  });
+  assert.equal(existing.statusCode, 201, existing.body);
+  const visitors = [randomUUID(), randomUUID(), randomUUID()];
+  const ids = await stored(
+    leads,
+    [
+      { firstName: 'Dee', lastName: 'First', email: 'dee@batch.test' },
+      { firstName: 'Dee', lastName: 'Second', email: 'DEE@batch.test' },
+      { firstName: 'Old', lastName: 'Newer', email: 'old@batch.test' },
+    ],
+    visitors,
+  );
+  await processSubmissions(db, null, app.settings, ids);
+  const [first, second, old] = await outcomes(ids);
+  assert.deepEqual([first?.outcome, second?.outcome, old?.outcome], ['created', 'updated', 'updated']);
+  assert.equal(second?.contactId, first?.contactId, 'the same person twice in a batch is one contact');
+  assert.equal(old?.contactId, existing.json().id);
+  const dee = (await admin.request('GET', `/api/records/contacts/${first?.contactId}`)).json();
+  assert.equal(dee.lastName, 'Second');
+  const oldTimer = (await admin.request('GET', `/api/records/contacts/${old?.contactId}`)).json();
+  assert.equal(oldTimer.lastName, 'Newer');
+  assert.deepEqual([...oldTimer.tags].sort(), ['t1', 't2', 'vip']);
+  assert.deepEqual(
+    visitors.map((visitor) => linked.find(([id]) => id === visitor)?.slice(1)),
+    [
+      ['contacts', first?.contactId],
+      ['contacts', first?.contactId],
+      ['contacts', old?.contactId],
+    ],
+  );
+});
+
+test('a form that makes duplicates creates a second contact; "do not email" on the new contact stops its auto-response', async () => {
+  const duplicates = await createForm('Duplicates', {
+    matching: 'duplicate',
+    fields: [...baseFields, { name: 'doNotEmail' }],
+    autoResponse: { subject: 'Hi {{record.firstName}}', body: 'Hello' },
+  });
+  const existing = await admin.request('POST', '/api/records/contacts', {
+    firstName: 'Eve',
+    lastName: 'Early',
+    email: 'eve@batch.test',
+  });
+  assert.equal(existing.statusCode, 201, existing.body);
+  const ids = await stored(duplicates, [
+    { firstName: 'Eve', lastName: 'Again', email: 'eve@batch.test', doNotEmail: true },
+    { firstName: 'Fay', lastName: 'Fresh', email: 'fay@batch.test', doNotEmail: true },
+  ]);
+  await processSubmissions(db, null, app.settings, ids);
+  const [eve, fay] = await outcomes(ids);
+  assert.deepEqual([eve?.outcome, fay?.outcome], ['duplicate', 'created']);
+  assert.notEqual(eve?.contactId, existing.json().id);
+  const mail = await db
+    .selectFrom('emailOutbox')
+    .select('id')
+    .where(
+      'idempotencyKey',
+      'in',
+      ids.map((id) => `webform:${id}`),
+    )
+    .execute();
+  assert.equal(mail.length, 0, 'do not email is honoured');
+});
+
+test('two workers given the same batch process each submission once', async () => {
+  const people = Array.from({ length: 8 }, (_, i) => ({
+    firstName: 'Twice',
+    lastName: `Run ${i}`,
+    email: `twice${i}@batch.test`,
+  }));
+  const ids = await stored(leads, people);
+  const turnsBefore = (
+    await db
+      .selectFrom('routingCounters')
+      .select('turns')
+      .where('module', '=', 'contacts')
+      .executeTakeFirstOrThrow()
+  ).turns;
+  await Promise.all([
+    processSubmissions(db, null, app.settings, ids),
+    processSubmissions(db, null, app.settings, [...ids].reverse()),
+  ]);
+  const rows = await outcomes(ids);
+  assert.ok(rows.every((row) => row.status === 'processed' && row.outcome === 'created'));
+  const contacts = await db
+    .selectFrom('rec_contacts' as never)
+    .select('id' as never)
+    .where('email' as never, 'like' as never, 'twice%@batch.test' as never)
+    .execute();
+  assert.equal(contacts.length, people.length, 'one contact per submission');
+  const submitted = await db
+    .selectFrom('events')
+    .select('id')
+    .where('type', '=', 'webform.submitted')
+    .where(
+      'recordId',
+      'in',
+      rows.map((row) => row.contactId as string),
+    )
+    .execute();
+  assert.equal(submitted.length, people.length, 'one webform.submitted event per submission');
+  const turnsAfter = (
+    await db
+      .selectFrom('routingCounters')
+      .select('turns')
+      .where('module', '=', 'contacts')
+      .executeTakeFirstOrThrow()
+  ).turns;
+  assert.equal(turnsAfter - turnsBefore, people.length, 'one routing turn per contact');
+  // A job delivered again later finds nothing to do.
+  await processSubmissions(db, null, app.settings, ids);
+  assert.equal((await outcomes(ids)).filter((row) => row.status !== 'processed').length, 0);
+});
+
+test('a unique value already taken fails its submission alone: the rest of the batch is written', async () => {
+  const field = await admin.request('POST', '/api/modules/contacts/fields', {
+    name: 'memberNo',
+    label: 'Member number',
+    type: 'text',
+    unique: true,
+  });
+  assert.equal(field.statusCode, 201, field.body);
+  const members = await createForm('Members', { fields: [...baseFields, { name: 'memberNo' }] });
+  const taken = await admin.request('POST', '/api/records/contacts', {
+    firstName: 'Gus',
+    lastName: 'Member',
+    memberNo: 'M-1',
+  });
+  assert.equal(taken.statusCode, 201, taken.body);
+  const ids = await stored(members, [
+    { firstName: 'Hal', lastName: 'One', email: 'hal@batch.test', memberNo: 'M-2' },
+    { firstName: 'Ida', lastName: 'Two', email: 'ida@batch.test', memberNo: 'M-1' },
+    { firstName: 'Jo', lastName: 'Three', email: 'jo@batch.test', memberNo: 'M-3' },
+  ]);
+  await processSubmissions(db, null, app.settings, ids);
+  const [hal, ida, jo] = await outcomes(ids);
+  assert.deepEqual([hal?.status, ida?.status, jo?.status], ['processed', 'failed', 'processed']);
+  assert.match(ida?.error ?? '', /memberNo.*already used/);
+  const written = await db
+    .selectFrom('changelog')
+    .select('recordId')
+    .where('recordId', 'in', [hal?.contactId as string, jo?.contactId as string])
+    .where('action', '=', 'create')
+    .execute();
+  assert.equal(written.length, 2, 'each written once, after the batch statement was rolled back');
+});
