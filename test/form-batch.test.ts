@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { onFormVisitor, processSubmission, processSubmissions } from '../server/forms/form-process.ts';
 import { createTestApp, login } from './helpers/app.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
@@ -92,6 +93,9 @@ async function outcomes(ids: string[]) {
   return ids.map((id) => byId.get(id) as (typeof rows)[number]);
 }
 
+/** Feed posts of one transaction share their time, and their ids are uuids: compared by type. */
+const byType = (a: { type: string }, b: { type: string }) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0);
+
 /** What a new lead's contact left behind, with its own name and email taken out. */
 async function traces(contactId: string, name: string, email: string) {
   const plain = (text: string) => text.replaceAll(name, 'NAME').replaceAll(email, 'EMAIL');
@@ -142,7 +146,7 @@ async function traces(contactId: string, name: string, email: string) {
         value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value,
       ]),
     ),
-    posts: posts.map((post) => ({ ...post, text: plain(post.text) })),
+    posts: posts.map((post) => ({ ...post, text: plain(post.text) })).sort(byType),
     record: {
       tags: created.record.tags,
       leadSource: created.record.leadSource,
@@ -204,6 +208,12 @@ test('a batch of new leads writes what one lead processed alone writes: contact,
     assert.equal(event.recordId, row.contactId);
     assert.equal((event.payload as { submissionId: string }).submissionId, row.id);
   }
+  // Written set-based (not one by one, as after a failed batch statement): the batch's
+  // webform.submitted events come from one statement, one after the other.
+  assert.deepEqual(
+    batch.map((row) => Number(row.eventId) - Number(batch[0]?.eventId)),
+    [0, 1, 2],
+  );
   // Round robin: each new contact takes the next turn, the batch's as the single one's.
   const assignees = [];
   for (const row of [alone, ...batch]) {
@@ -272,6 +282,144 @@ test('in one batch: an email seen earlier in it updates the contact the first ma
       ['contacts', old?.contactId],
     ],
   );
+});
+
+/** What a contact's writes after event `since` left, with names taken out. */
+async function tracesSince(contactId: string, since: { event: number; log: number; post: Date }) {
+  const plain = (text: string) => text.replace(/Pat \w+/g, 'NAME');
+  const changelog = await db
+    .selectFrom('changelog')
+    .select(['action', 'changes', 'actorName'])
+    .where('recordId', '=', contactId)
+    .where('id', '>', since.log)
+    .orderBy('id')
+    .execute();
+  const events = await db
+    .selectFrom('events')
+    .select(['type', 'payload', 'actorId'])
+    .where('recordId', '=', contactId)
+    .where('id', '>', since.event)
+    .orderBy('id')
+    .execute();
+  const posts = await db
+    .selectFrom('feedPosts')
+    .select(['type', 'text', 'authorId'])
+    .where('recordId', '=', contactId)
+    .where('createdAt', '>', since.post)
+    .orderBy('id')
+    .execute();
+  return {
+    changelog: changelog.map((row) => ({
+      action: row.action,
+      fields: Object.keys(row.changes as object).sort(),
+      actorName: row.actorName,
+    })),
+    events: events.map((event) => {
+      const payload = event.payload as {
+        changed?: string[];
+        previous?: object;
+        tag?: string;
+        outcome?: string;
+      };
+      return {
+        type: event.type,
+        actorId: event.actorId,
+        keys: Object.keys(payload).sort(),
+        changed: payload.changed ? [...payload.changed].sort() : undefined,
+        previous: payload.previous ? Object.keys(payload.previous).sort() : undefined,
+        tag: payload.tag,
+        outcome: payload.outcome,
+      };
+    }),
+    posts: posts.map((post) => ({ ...post, text: plain(post.text) })).sort(byType),
+  };
+}
+
+async function marks() {
+  const top = async (table: 'events' | 'changelog') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.max('id').as('id'))
+          .executeTakeFirstOrThrow()
+      ).id ?? 0,
+    );
+  const { rows } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(db);
+  return { event: await top('events'), log: await top('changelog'), post: (rows[0] as { now: Date }).now };
+}
+
+test('a batch updating matched contacts writes what one update alone writes; an update that changes nothing writes no change; a form that leaves contacts skips them', async () => {
+  const people = [];
+  for (const i of [0, 1, 2, 3]) {
+    const person = await admin.request('POST', '/api/records/contacts', {
+      firstName: 'Pat',
+      lastName: `Old${i}`,
+      email: `pat${i}@upd.test`,
+      tags: ['vip'],
+    });
+    assert.equal(person.statusCode, 201, person.body);
+    people.push(person.json().id as string);
+  }
+  const start = await marks();
+  const [solo] = await stored(leads, [{ firstName: 'Pat', lastName: 'New0', email: 'PAT0@upd.test' }]);
+  assert.equal(await processSubmission(db, null, app.settings, solo as string), 'updated');
+  const expected = await tracesSince(people[0] as string, start);
+  assert.deepEqual(
+    expected.events.map((event) => event.type),
+    ['record.updated', 'tag.added', 'tag.added', 'webform.submitted', 'email.outbound'],
+  );
+  // The email as the visitor wrote it (matched case-insensitively) is written too.
+  assert.deepEqual(expected.changelog[0]?.fields, ['email', 'lastName', 'leadSource', 'leadtype', 'tags']);
+  assert.deepEqual(
+    expected.posts.map((post) => post.type),
+    ['record-updated', 'web-lead'],
+  );
+
+  const leave = await createForm('Leave them', { matching: 'skip', tags: ['never'] });
+  const again = await marks();
+  const ids = [
+    ...(await stored(leads, [
+      { firstName: 'Pat', lastName: 'New1', email: 'PAT1@upd.test' },
+      { firstName: 'Pat', lastName: 'New2', email: 'PAT2@upd.test' },
+      // What the contact has already: no change to write.
+      { firstName: 'Pat', lastName: 'New0', email: 'PAT0@upd.test' },
+    ])),
+    ...(await stored(leave, [{ firstName: 'Pat', lastName: 'Other', email: 'pat3@upd.test' }])),
+  ];
+  await processSubmissions(db, null, app.settings, ids);
+  const rows = await outcomes(ids);
+  assert.deepEqual(
+    rows.map((row) => [row.outcome, row.contactId]),
+    [
+      ['updated', people[1]],
+      ['updated', people[2]],
+      ['updated', people[0]],
+      ['skipped', people[3]],
+    ],
+  );
+  for (const id of [people[1], people[2]] as string[])
+    assert.deepEqual(await tracesSince(id, again), expected);
+  const unchanged = await tracesSince(people[0] as string, again);
+  assert.deepEqual(unchanged.changelog, []);
+  assert.deepEqual(
+    unchanged.events.map((event) => event.type),
+    ['webform.submitted', 'email.outbound'],
+  );
+  assert.deepEqual(
+    unchanged.posts.map((post) => post.type),
+    ['web-lead'],
+  );
+  const skipped = await tracesSince(people[3] as string, again);
+  assert.deepEqual(
+    skipped.events.map((event) => [event.type, event.outcome]),
+    [['webform.submitted', 'skipped']],
+  );
+  assert.deepEqual([skipped.changelog, skipped.posts], [[], []]);
+  const left = (await admin.request('GET', `/api/records/contacts/${people[3]}`)).json();
+  assert.deepEqual([left.lastName, left.tags], ['Old3', ['vip']]);
+  const updated = (await admin.request('GET', `/api/records/contacts/${people[1]}`)).json();
+  assert.deepEqual([updated.lastName, updated.tags], ['New1', ['vip', 't1', 't2']]);
 });
 
 test('a form that makes duplicates creates a second contact; "do not email" on the new contact stops its auto-response', async () => {

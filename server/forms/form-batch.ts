@@ -9,22 +9,24 @@ import { queueEmail } from '../email/email.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { Principal } from '../platform/authz.ts';
 import type { SettingsService } from '../platform/settings.ts';
+import { diff } from '../records/changelog.ts';
 import { checkAssignee } from '../records/record-access.ts';
-import { createdPost } from '../records/record-posts.ts';
+import { createdPost, updatedPost } from '../records/record-posts.ts';
 import { routeRecords } from '../routing/routing.ts';
 import { recordsDb, tableOf } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
-import { toColumns } from '../studio/record-schema.ts';
+import { toColumns, toRecord } from '../studio/record-schema.ts';
 import type { WebForm } from './forms.ts';
 
 /**
- * The set-based half of the form worker (form-process.ts): the web leads of a batch that
- * create a contact (no contact has their email, or the form makes duplicates), written
- * together in the batch's transaction as `createRecord` writes one — the contacts with their
- * changelog rows, `record.created` and `tag.added` events (one statement), routing turns
- * taken for all of them at once (`routeRecords`), then the "record created" and "web lead"
- * feed posts, the `webform.submitted` events and the submissions marked processed (one
- * statement). Whatever else a batch holds (matched contacts, cases) goes one by one.
+ * The set-based half of the form worker (form-process.ts): a batch's web leads, written
+ * together in the batch's transaction as `createRecord` / `updateRecord` write one. New
+ * contacts with their changelog rows, `record.created` and `tag.added` events (one
+ * statement), routing turns taken for all of them at once (`routeRecords`); matched contacts
+ * updated (one statement, then one for their changelog rows, `record.updated` / tag events
+ * and "updated" posts); then the "created" and "web lead" feed posts, the `webform.submitted`
+ * events and the submissions marked processed (one statement). What else a batch holds (a
+ * second submission with an email of the batch, cases) goes one by one.
  */
 
 type Values = Record<string, unknown>;
@@ -34,21 +36,42 @@ export interface Writer {
   actor: Actor;
 }
 
-/** A web lead that creates its contact: the values already checked against the module. */
-export interface NewLead {
+interface LeadBase {
   submissionId: string;
   form: WebForm;
   writer: Writer;
   /** What the visitor sent, as stored. */
   submitted: Values;
-  /** The contact's values as `createRecord` would take them (validated, tags and lead source in). */
-  values: Values;
   email: string | undefined;
-  /** Whether routing picks the assignee (the form's switch and no assignee given). */
-  route: boolean;
-  outcome: 'created' | 'duplicate';
   visitorId: string | null;
 }
+
+/**
+ * A web lead of a batch, its values already checked against the module: a contact to create
+ * (none has the email, or the form makes duplicates), to update, or to leave as it is.
+ */
+export type PlannedLead = LeadBase &
+  (
+    | {
+        action: 'create';
+        outcome: 'created' | 'duplicate';
+        /** As `createRecord` takes them (tags and lead source in). */
+        values: Values;
+        /** Whether routing picks the assignee (the form's switch, and no assignee given). */
+        route: boolean;
+      }
+    | {
+        action: 'update' | 'skip';
+        outcome: 'updated' | 'skipped';
+        contactId: string;
+        /** The contact as it was (locked). */
+        before: Values;
+        /** As `updateRecord` takes them (tags merged with the contact's); none for a skip. */
+        values: Values;
+      }
+  );
+
+type Matched = Extract<PlannedLead, { contactId: string }>;
 
 export type VisitorLink = (trx: Db, visitorId: string, module: string, recordId: string) => Promise<void>;
 
@@ -77,24 +100,41 @@ async function routingOn(trx: Db): Promise<boolean> {
   return row?.enabled === true;
 }
 
+/** The matched contacts, locked for their update (in id order), as the API answers them. */
+export async function lockContacts(
+  trx: Db,
+  module: ModuleDefinition,
+  ids: string[],
+): Promise<Map<string, Values>> {
+  const found = new Map<string, Values>();
+  if (ids.length === 0) return found;
+  const { rows } = await sql<Values>`
+    select * from ${sql.table(module.table)} where id = any(${ids}::uuid[]) order by id for update`.execute(
+    recordsDb(trx),
+  );
+  for (const row of rows) found.set(String(row.id), toRecord(module, row));
+  return found;
+}
+
 /**
  * Writes the leads' contacts, events, posts and auto-responses and marks their submissions
  * processed. Throws the database's error (a unique value taken…): the caller rolls the lot
  * back to its savepoint and takes the leads one by one, where each fails alone.
  */
-export async function createLeads(
+export async function writeLeads(
   trx: Db,
   boss: PgBoss | null,
   settingsService: SettingsService,
   module: ModuleDefinition,
-  leads: NewLead[],
+  leads: PlannedLead[],
   visitorLinks: Iterable<VisitorLink>,
 ): Promise<void> {
   if (leads.length === 0) return;
-  const routed = leads.filter((lead) => lead.route);
+  const creates = leads.filter((lead) => lead.action === 'create');
+  const routed = creates.filter((lead) => lead.route);
   const routing = routed.length > 0 && (await routingOn(trx));
   const checked = new Set<string>();
-  for (const lead of leads) {
+  for (const lead of creates) {
     if (routing && lead.route) continue;
     // Unassigned input goes to the form's writer, within what its scope allows (once per writer).
     lead.values.assignedTo ??= lead.writer.principal.id;
@@ -103,6 +143,14 @@ export async function createLeads(
     checked.add(key);
     await checkAssignee(trx, lead.writer.principal, 'contacts', lead.values.assignedTo as string | null);
   }
+  // The contact each lead ends with, as written (or as it was, left or unchanged).
+  const records = new Map<PlannedLead, Values>();
+  const updated = await updateContacts(
+    trx,
+    module,
+    leads.filter((lead): lead is Matched => lead.action === 'update'),
+  );
+  for (const lead of leads) if (lead.action !== 'create') records.set(lead, updated.get(lead) ?? lead.before);
   if (routing) {
     // The rotation's counter row stays locked until the commit: taken as late as can be.
     const decisions = await routeRecords(
@@ -115,11 +163,14 @@ export async function createLeads(
       lead.values.assignedTo = decisions[index]?.assignee ?? null;
     });
   }
-  const records = await insertContacts(trx, module, leads);
+  const inserted = await insertContacts(trx, module, creates);
+  creates.forEach((lead, n) => {
+    records.set(lead, inserted[n] as Values);
+  });
 
   // The submissions' events and posts, built here from the contacts as written.
   const rows = leads.map((lead, n) => {
-    const record = records[n] as Values;
+    const record = records.get(lead) as Values;
     const contactId = String(record.id);
     const name = [lead.values.firstName, lead.values.lastName]
       .filter((part) => typeof part === 'string' && part)
@@ -139,12 +190,13 @@ export async function createLeads(
         contactId,
         record,
       },
-      created: createdPost(module, record).text,
-      lead: `Web lead from the form “${lead.form.name}”${name ? `: ${name}` : ''}`,
+      created: lead.action === 'create' ? createdPost(module, record).text : null,
+      lead:
+        lead.outcome === 'skipped'
+          ? null
+          : `Web lead from the form “${lead.form.name}”${name ? `: ${name}` : ''}`,
     };
   });
-  const switchedOn = (type: string) =>
-    sql`coalesce((select (value ->> ${type})::boolean from settings where key = 'feedSystemPosts'), true)`;
   const { rows: done } = await sql<{ posts: number; marked: number }>`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
@@ -154,10 +206,10 @@ export async function createLeads(
       insert into feed_posts (type, text, author_id, module, record_id, visibility)
       select type, text, author, 'contacts', contact, 'public' from (
         select n, 0 as k, 'record-created' as type, created as text, actor as author, contact from input
-        where ${switchedOn('record-created')}
+        where created is not null and ${switchedOn('record-created')}
         union all
         select n, 1, 'web-lead', lead, null::uuid, contact from input
-        where ${switchedOn('web-lead')}
+        where lead is not null and ${switchedOn('web-lead')}
       ) as post
       order by n, k
       returning type
@@ -173,7 +225,7 @@ export async function createLeads(
       where s.id = input.submission
       returning s.id
     )
-    select (select count(*) from posted where type = 'web-lead')::int as posts, (select count(*) from marked)::int as marked`.execute(
+    select (select count(*) from posted)::int as posts, (select count(*) from marked)::int as marked`.execute(
     recordsDb(trx),
   );
   if (done[0]?.marked !== leads.length)
@@ -188,8 +240,8 @@ export async function createLeads(
     });
 
   let mailSettings: Awaited<ReturnType<SettingsService['get']>> | undefined;
-  for (const [n, lead] of leads.entries()) {
-    const record = records[n] as Values;
+  for (const lead of leads) {
+    const record = records.get(lead) as Values;
     const contactId = String(record.id);
     const response = lead.form.settings.autoResponse;
     if (response && lead.email && record.doNotEmail !== true) {
@@ -211,13 +263,114 @@ export async function createLeads(
   }
 }
 
+const switchedOn = (type: string) =>
+  sql`coalesce((select (value ->> ${type})::boolean from settings where key = 'feedSystemPosts'), true)`;
+
+/** The tag events of a write, as `updateRecord` emits them: added, then removed. */
+function tagEvents(before: unknown, after: unknown) {
+  const old = new Set(Array.isArray(before) ? before.map(String) : []);
+  const now = new Set(Array.isArray(after) ? after.map(String) : []);
+  return [
+    ...[...now].filter((tag) => !old.has(tag)).map((tag) => ({ type: 'tag.added', payload: { tag } })),
+    ...[...old].filter((tag) => !now.has(tag)).map((tag) => ({ type: 'tag.removed', payload: { tag } })),
+  ];
+}
+
+/**
+ * The matched contacts updated as `updateRecord` updates them: only those whose values
+ * change (PostgreSQL compares as stored), one statement per set of columns; then their
+ * changelog rows, `record.updated` and tag events and "updated" posts in one statement.
+ * Answers each changed lead's contact as written.
+ */
+async function updateContacts(
+  trx: Db,
+  module: ModuleDefinition,
+  leads: Matched[],
+): Promise<Map<PlannedLead, Values>> {
+  const written = new Map<Matched, Values>();
+  const groups = new Map<string, typeof leads>();
+  for (const lead of leads) {
+    const columns = Object.keys(toColumns(module, lead.values));
+    if (columns.length === 0) continue;
+    const key = columns.join(',');
+    groups.set(key, [...(groups.get(key) ?? []), lead]);
+  }
+  const table = sql.table(module.table);
+  for (const [key, group] of groups) {
+    const columns = key.split(',');
+    const json = group.map((lead) => ({ ...toColumns(module, lead.values), id: lead.contactId }));
+    const { rows } = await sql<Values>`
+      update ${table} as rec set ${sql.join(columns.map((column) => sql`${sql.id(column)} = src.${sql.id(column)}`))},
+        updated_at = now()
+      from jsonb_populate_recordset(null::${table}, ${JSON.stringify(json)}::jsonb) as src
+      where rec.id = src.id
+        and (${sql.join(
+          columns.map((column) => sql`rec.${sql.id(column)} is distinct from src.${sql.id(column)}`),
+          sql` or `,
+        )})
+      returning rec.*`.execute(recordsDb(trx));
+    const byId = new Map(rows.map((row) => [String(row.id), toRecord(module, row)]));
+    for (const lead of group) {
+      const after = byId.get(lead.contactId);
+      if (after) written.set(lead, after);
+    }
+  }
+  const logged = [...written].map(([lead, after], n) => {
+    const { before } = lead;
+    const changes = diff(before, after);
+    const post = updatedPost(module, after, changes);
+    return {
+      n,
+      record: after.id,
+      actor: lead.writer.actor.id,
+      actorName: lead.writer.actor.username,
+      changes,
+      events: [
+        {
+          type: 'record.updated',
+          payload: {
+            record: after,
+            previous: Object.fromEntries(
+              Object.entries(changes).map(([name, change]) => [name, change.before]),
+            ),
+            changed: Object.keys(changes),
+          },
+        },
+        ...(changes.tags ? tagEvents(before.tags, after.tags) : []),
+      ],
+      postType: post?.type ?? null,
+      post: post?.text ?? null,
+    };
+  });
+  if (logged.length === 0) return written;
+  await sql`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(logged)}::jsonb)
+        as i(n int, record uuid, actor uuid, "actorName" text, changes jsonb, events jsonb, "postType" text, post text)
+    ), logged as (
+      insert into changelog (module, record_id, action, changes, actor_id, actor_name)
+      select ${module.name}, record, 'update', changes, actor, "actorName" from input order by n
+    ), posted as (
+      insert into feed_posts (type, text, author_id, module, record_id, visibility)
+      select "postType", post, actor, ${module.name}, record, 'public' from input
+      where post is not null
+        and coalesce((select (value ->> "postType")::boolean from settings where key = 'feedSystemPosts'), true)
+      order by n
+    )
+    insert into events (type, module, record_id, payload, actor_id)
+    select e.event ->> 'type', ${module.name}, input.record, e.event -> 'payload', input.actor
+    from input cross join lateral jsonb_array_elements(input.events) with ordinality as e(event, k)
+    order by input.n, e.k`.execute(recordsDb(trx));
+  return written;
+}
+
 /**
  * The contacts, their changelog rows and their `record.created` / `tag.added` events in one
  * statement per set of columns given (as server/data/import-batch.ts writes an import's
  * rows): the rows travel as one JSON parameter, and the records come back as the API
  * answers them (`recordJson`), in the leads' order.
  */
-async function insertContacts(trx: Db, module: ModuleDefinition, leads: NewLead[]): Promise<Values[]> {
+async function insertContacts(trx: Db, module: ModuleDefinition, leads: PlannedLead[]): Promise<Values[]> {
   const records: Values[] = new Array(leads.length);
   // One writer (the form's) and one set of columns per statement.
   const groups = new Map<string, { actor: Actor; items: { n: number; row: Values }[] }>();

@@ -11,7 +11,14 @@ import { checkWritable } from '../records/field-access.ts';
 import { checkReferences, createRecord, getRecord, updateRecord } from '../records/records.ts';
 import { getModule, pinModules } from '../studio/modules.ts';
 import { validateRecordInput } from '../studio/record-schema.ts';
-import { contactsByEmail, createLeads, type NewLead, type VisitorLink, type Writer } from './form-batch.ts';
+import {
+  contactsByEmail,
+  lockContacts,
+  type PlannedLead,
+  type VisitorLink,
+  type Writer,
+  writeLeads,
+} from './form-batch.ts';
 import { formsQueue } from './form-submit.ts';
 import { type FormKind, formModules, type WebForm } from './forms.ts';
 
@@ -100,12 +107,12 @@ export async function processSubmissions(
     if (leads.length > 0) {
       await sql`savepoint weft_leads`.execute(trx);
       try {
-        await createLeads(trx, boss, settings, await getModule(trx, 'contacts'), leads, visitorLinks);
+        await writeLeads(trx, boss, settings, await getModule(trx, 'contacts'), leads, visitorLinks);
         await sql`release savepoint weft_leads`.execute(trx);
-      } catch (error) {
-        // A unique value taken, a module changed under the batch: each lead alone says which.
+      } catch {
+        // A unique value taken, a module changed under the batch: each lead alone says which
+        // (and a fault that is not one lead's fails there too, as it would have here).
         await sql`rollback to savepoint weft_leads`.execute(trx);
-        if (!(error instanceof WeftError) && !isDatabaseError(error)) throw error;
         one.push(...leads.map((lead) => lead.submissionId));
       }
     }
@@ -124,11 +131,6 @@ export async function processSubmissions(
   for (const id of alone) await processSubmission(db, boss, settings, id);
 }
 
-/** An error PostgreSQL answered (it has a SQLSTATE), as opposed to a fault of this process. */
-const isDatabaseError = (error: unknown) =>
-  typeof (error as { code?: unknown })?.code === 'string' &&
-  /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
-
 /**
  * Locks the batch's submissions (in id order: two batches never wait on each other in a
  * cycle) and sorts the `received` ones: web leads that create a contact are answered, ready
@@ -140,7 +142,7 @@ async function planLeads(
   ids: string[],
   writers: Map<string, Writer>,
   one: string[],
-): Promise<NewLead[]> {
+): Promise<PlannedLead[]> {
   const rows = await submissionQuery(trx)
     .where('webFormSubmissions.id', 'in', ids)
     .orderBy('webFormSubmissions.id')
@@ -159,29 +161,82 @@ async function planLeads(
   const matched = await contactsByEmail(trx, [...new Set(wanted.map((email) => email.toLowerCase()))]);
   const contacts = await getModule(trx, 'contacts');
   const fields = new Set(contacts.fields.map((field) => field.name));
+  // The first of the batch's submissions per email is written here; a second one with an
+  // email of this batch matches the contact the first wrote, so it goes after, one by one
+  // (`one`), as do cases.
   const taken = new Set<string>();
-  const leads: NewLead[] = [];
+  const picked: {
+    row: SubmissionRow;
+    form: WebForm;
+    email?: string | undefined;
+    existing?: string | undefined;
+  }[] = [];
   for (const row of received) {
     const form = formOf(row);
     const email = emailOf(row);
     const key = email?.toLowerCase();
-    const existing = key ? matched.get(key) : undefined;
-    // A second submission with an email of this batch matches the contact the first makes:
-    // it goes after, one by one, as does a lead that updates or leaves its contact, and a case.
-    if (
-      form.kind !== 'lead' ||
-      (key && taken.has(key)) ||
-      (existing && form.settings.matching !== 'duplicate')
-    ) {
+    if (form.kind !== 'lead' || (key && taken.has(key))) {
       one.push(row.id);
       continue;
     }
     if (key) taken.add(key);
+    picked.push({ row, form, email, existing: key ? matched.get(key) : undefined });
+  }
+  // The contacts matched by the leads that update or leave them, locked as `updateRecord` locks.
+  const reused = picked.filter(({ form, existing }) => existing && form.settings.matching !== 'duplicate');
+  const current = await lockContacts(
+    trx,
+    contacts,
+    reused.map(({ existing }) => existing as string),
+  );
+  const leads: PlannedLead[] = [];
+  for (const { row, form, email, existing } of picked) {
     const writer = await writerOf(trx, form, writers);
     const { contact, tags } = split(form.kind, form, row.values);
     if (form.settings.leadSource && fields.has('leadSource')) contact.leadSource = form.settings.leadSource;
     if (fields.has('leadtype')) contact.leadtype ??= 'Web';
+    const base = {
+      submissionId: row.id,
+      form,
+      writer,
+      submitted: row.values,
+      email,
+      visitorId: row.visitorId,
+    };
     try {
+      if (existing && form.settings.matching !== 'duplicate') {
+        const before = current.get(existing);
+        // Gone since the look-up (deleted by someone else): one by one says what happens.
+        if (!before) {
+          one.push(row.id);
+          continue;
+        }
+        if ((form.settings.matching ?? 'update') !== 'update') {
+          leads.push({
+            ...base,
+            action: 'skip',
+            outcome: 'skipped',
+            contactId: existing,
+            before,
+            values: {},
+          });
+          continue;
+        }
+        const merged = tags.length > 0 ? { tags: union(before.tags, tags) } : {};
+        // What `updateRecord` checks before it writes.
+        const given = validateRecordInput(contacts, 'update', { ...contact, ...merged });
+        checkWritable(writer.principal, contacts, given);
+        await checkReferences(trx, writer.principal, contacts, given, { ...before, ...given });
+        leads.push({
+          ...base,
+          action: 'update',
+          outcome: 'updated',
+          contactId: existing,
+          before,
+          values: given,
+        });
+        continue;
+      }
       // What `createRecord` checks before it writes.
       const given = validateRecordInput(contacts, 'create', {
         ...contact,
@@ -190,15 +245,11 @@ async function planLeads(
       checkWritable(writer.principal, contacts, given);
       await checkReferences(trx, writer.principal, contacts, given, given);
       leads.push({
-        submissionId: row.id,
-        form,
-        writer,
-        submitted: row.values,
-        values: { ...given },
-        email,
-        route: (form.settings.routing ?? true) && !('assignedTo' in given),
+        ...base,
+        action: 'create',
         outcome: existing ? 'duplicate' : 'created',
-        visitorId: row.visitorId,
+        values: { ...given },
+        route: (form.settings.routing ?? true) && !('assignedTo' in given),
       });
     } catch (error) {
       if (!(error instanceof WeftError) || error.statusCode >= 500) throw error;
@@ -207,6 +258,11 @@ async function planLeads(
   }
   return leads;
 }
+
+/** The tags a contact has, then the form's: each once, in that order (as one by one). */
+const union = (current: unknown, added: string[]) => [
+  ...new Set([...(Array.isArray(current) ? (current as string[]) : []), ...added]),
+];
 
 const submissionQuery = (trx: Db) =>
   trx
