@@ -536,3 +536,22 @@ test('a unique value already taken fails its submission alone: the rest of the b
     .execute();
   assert.equal(written.length, 2, 'each written once, after the batch statement was rolled back');
 });
+
+test('contacts are matched by lower(email) through an index (migration 0035), not a scan of the table', async () => {
+  const { rows } = await sql<{ indexdef: string }>`
+    select indexdef from pg_indexes where tablename = 'rec_contacts' and indexname = 'rec_contacts_email_lower'`.execute(
+    db,
+  );
+  assert.match(rows[0]?.indexdef ?? '', /\(lower\(email\)\)/);
+  // With scans off, the planner takes the index if it serves the look-up at all.
+  const plan = await db.transaction().execute(async (trx) => {
+    await sql`set local enable_seqscan = off`.execute(trx);
+    const { rows: lines } = await sql<{ 'QUERY PLAN': string }>`
+      explain select distinct on (lower(email)) id from rec_contacts
+      where lower(email) = any(${['a@example.com', 'b@example.com']}::text[]) order by lower(email), created_at, id`.execute(
+      trx,
+    );
+    return lines.map((line) => line['QUERY PLAN']).join('\n');
+  });
+  assert.match(plan, /rec_contacts_email_lower/);
+});
