@@ -469,7 +469,13 @@ export function onFormVisitor(link: VisitorLink): () => void {
   return () => visitorLinks.delete(link);
 }
 
-/** The worker: batches of submissions, each in its own transaction (routing turns stay short). */
+/**
+ * The worker: batches of up to 50 submissions, each batch in one transaction
+ * (`processSubmissions`), two batches at a time. Two batches that route new contacts queue
+ * on the rotation's counter row from their routing turns to their commit (routing.ts): the
+ * set-based batch takes its turns just before its insert, so what they share is that insert
+ * and the batch's last statements.
+ */
 export async function startFormWorker(boss: PgBoss, db: Db, settings: SettingsService): Promise<void> {
   await ensureFormQueue(boss);
   await boss.work<{ id: string }>(
