@@ -1,8 +1,8 @@
-import { CompiledQuery, type Expression, type SqlBool } from 'kysely';
+import { CompiledQuery, type Expression, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
-import { columnName, recordsDb } from '../studio/fields.ts';
+import { columnName, recordsDb, tableOf } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
 import { getModule } from '../studio/modules.ts';
 import { toRecord } from '../studio/record-schema.ts';
@@ -12,12 +12,14 @@ import { withDisplay } from './record-display.ts';
 import {
   applyCursor,
   cursorConditions,
+  cursorLead,
   orderBySorts,
   pageOf,
   parseColumns,
   parseSort,
   parseWhere,
   type QueryField,
+  type SortKey,
   searchCondition,
 } from './record-query.ts';
 
@@ -63,6 +65,33 @@ async function estimatedRows(db: Db, query: { compile(): CompiledQuery }): Promi
     CompiledQuery.raw(`explain (format json) ${compiled.sql}`, [...compiled.parameters]),
   );
   return rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? Number.POSITIVE_INFINITY;
+}
+
+/** How long the columns a table's btree indexes lead with are trusted before being read again. */
+const indexedTtlMs = 30_000;
+const indexed = new Map<string, { at: number; columns: Promise<Set<string>> }>();
+
+/**
+ * The columns that lead a btree index of the module's table (read from the catalog, kept
+ * 30 s): a sort on one of them walks the index; a sort on any other reads every matching
+ * row. A stale answer only chooses a slower plan, never other rows.
+ */
+export function indexedColumns(db: Db, module: string): Promise<Set<string>> {
+  const table = tableOf(module);
+  const cached = indexed.get(table);
+  if (cached && Date.now() - cached.at < indexedTtlMs) return cached.columns;
+  const columns = sql<{ column: string }>`
+    select a.attname as column
+    from pg_index i
+    join pg_class ix on ix.oid = i.indexrelid
+    join pg_am am on am.oid = ix.relam and am.amname = 'btree'
+    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+    where i.indrelid = to_regclass(${table}) and i.indpred is null`
+    .execute(recordsDb(db))
+    .then(({ rows }) => new Set(rows.map((row) => row.column)));
+  indexed.set(table, { at: Date.now(), columns });
+  columns.catch(() => indexed.delete(table));
+  return columns;
 }
 
 /**
@@ -119,6 +148,53 @@ export async function listRecords(
       sorts,
     ).limit(query.limit + 1);
     select = select.where('id', 'in', top);
+  } else {
+    const first = sorts[0] as SortKey;
+    const columns = await indexedColumns(db, moduleName);
+    const conditionsAfter = [...conditions, ...cursorConditions(sorts, query.cursor)];
+    const keys = [...new Set(['id', ...sorts.map((key) => key.column)])];
+    if (!columns.has(first.column)) {
+      // No index gives this order: every matching row is read and the top sorted. Only ids
+      // and sort keys go through the sort, not whole rows with their cursor (a tenth of the
+      // width); the page's rows are then read by id.
+      let narrow = from().select(keys);
+      for (const condition of conditionsAfter) narrow = narrow.where(condition);
+      const top = orderBySorts(narrow, sorts).limit(query.limit + 1);
+      select = select.where('id', 'in', recordsDb(db).selectFrom(top.as('top')).select('id'));
+    } else if (first.direction === 'desc' && !first.field.notNull && sorts.length === 2) {
+      // DESC NULLS LAST is not an order a (column, id) btree gives in either direction: the
+      // non-null values walked backwards (DESC, where no NULL is left), then the NULLs by id;
+      // the page is the top of both.
+      const ref = sql.ref(first.column);
+      let values = from().select(keys).where(ref, 'is not', null);
+      let nulls = from().select(keys).where(ref, 'is', null);
+      for (const condition of conditionsAfter) {
+        values = values.where(condition);
+        nulls = nulls.where(condition);
+      }
+      const bound = cursorLead(sorts, query.cursor);
+      if (bound !== undefined) values = values.where(ref, '<=', bound);
+      const top = recordsDb(db)
+        .selectFrom(
+          values
+            .orderBy(ref, 'desc')
+            .orderBy('id', 'desc')
+            .limit(query.limit + 1)
+            .as('valued'),
+        )
+        .select('id')
+        .unionAll(
+          recordsDb(db)
+            .selectFrom(
+              nulls
+                .orderBy('id', 'desc')
+                .limit(query.limit + 1)
+                .as('empty'),
+            )
+            .select('id'),
+        );
+      select = select.where('id', 'in', top);
+    }
   }
   const rows = await applyCursor(select, sorts, query.cursor)
     .limit(query.limit + 1)

@@ -93,7 +93,7 @@ function defaultLiteral(field: FieldShape): RawBuilder<unknown> | null {
 }
 
 /** Index names stay under PostgreSQL's 63 characters (longer ones would be truncated and could collide). */
-export function indexName(table: string, column: string, suffix: 'key' | 'search' | 'sort') {
+export function indexName(table: string, column: string, suffix: 'key' | 'search' | 'sort' | 'order') {
   const name = `${table}_${column}_${suffix}`;
   if (name.length <= 63) return name;
   const hash = createHash('sha1').update(name).digest('hex').slice(0, 8);
@@ -193,6 +193,17 @@ export async function applyConstraints(
     );
   } else if (before?.searchable && !after.searchable) {
     await sql`drop index if exists ${sql.id(indexName(table, column, 'search'))}`.execute(db);
+  }
+  // `options.sortable`: a btree on (column, id), so that a list sorted by the field walks it
+  // (issue 19: a sort without an index reads and sorts every matching row). Each such index
+  // is one more to write per record, so it is the module designer's choice, field by field.
+  const sortable = (field: FieldShape | null) => field?.options.sortable === true && !isMultiple(field);
+  if (sortable(after) && !sortable(before)) {
+    await sql`create index if not exists ${sql.id(indexName(table, column, 'order'))} on ${sql.id(table)} (${sql.id(column)}, id)`.execute(
+      db,
+    );
+  } else if (sortable(before) && !sortable(after)) {
+    await sql`drop index if exists ${sql.id(indexName(table, column, 'order'))}`.execute(db);
   }
 }
 
