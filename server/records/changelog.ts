@@ -11,7 +11,12 @@ import type { RecordPost } from './record-posts.ts';
 export type Changes = Record<string, { before: unknown; after: unknown }>;
 type Values = Record<string, unknown>;
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Equal as JSON has them; two strings (most fields) compare without being serialised. */
+const same = (a: unknown, b: unknown) =>
+  a === b ||
+  (typeof a === 'string' && typeof b === 'string'
+    ? false
+    : JSON.stringify(a ?? null) === JSON.stringify(b ?? null));
 
 /** The fields whose value differs between two versions of a record (updatedAt moves with every write). */
 export function diff(before: Values, after: Values): Changes {
