@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
+import { containsOn } from '../server/records/record-list.ts';
 import { createTestApp, login } from './helpers/app.ts';
 
 // Sorts by a field marked sortable in Studio (`options.sortable`: a btree on (column, id)),
@@ -95,4 +96,18 @@ test('every sort, with and without a filter: every page as the plain query order
       `${sort} where`,
     );
   }
+});
+
+test('a contains on the sort field is told apart, however deep in the filter', () => {
+  const where = (value: unknown) => JSON.stringify(value);
+  const on = { contains: [{ var: 'lastName' }, 'smith'] };
+  assert.equal(containsOn(where(on), 'lastName'), true);
+  assert.equal(
+    containsOn(where({ and: [{ '==': [{ var: 'city' }, 'Rome'] }, { or: [on] }] }), 'lastName'),
+    true,
+  );
+  assert.equal(containsOn(where({ '!': on }), 'lastName'), true);
+  assert.equal(containsOn(where(on), 'firstName'), false);
+  assert.equal(containsOn(where({ '==': [{ var: 'lastName' }, 'contains'] }), 'lastName'), false);
+  assert.equal(containsOn(undefined, 'lastName'), false);
 });
