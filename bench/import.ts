@@ -10,9 +10,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { startImportWorker } from '../server/data/imports.ts';
 import { contactsCsv, importCsv, routeRoundRobin } from './contacts.ts';
-import { costMeter, per1000 } from './cost.ts';
+import { costMeter, per1000, resetStatements, statements } from './cost.ts';
 import { machineWatch } from './machine.ts';
 import { startWeftInProcess, writeResult } from './weft.ts';
 
@@ -26,8 +27,12 @@ const figures = {
 };
 
 const machineWatched = machineWatch();
-const weft = await startWeftInProcess('import');
+/** `BENCH_PGSS=1`: pg_stat_statements loaded, the plain import's top statements printed. */
+const pgss = process.env.BENCH_PGSS === '1';
+const weft = await startWeftInProcess('import', { pgStatStatements: pgss });
 const { app, headers, dataDir } = weft;
+const clusterAdmin = pgss ? new pg.Client({ connectionString: weft.cluster.url('postgres') }) : null;
+await clusterAdmin?.connect();
 try {
   await startImportWorker(weft.boss, weft.db, app.settings);
 
@@ -48,9 +53,16 @@ try {
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.start');
   }
+  if (clusterAdmin) await resetStatements(clusterAdmin);
   let meter = await costMeter(dataDir);
   const imported = (await importCsv(weft, plainCsv, 'fileName=bench.csv', rowCount)).id;
   report('import', 'import', per1000(await meter.stop(), rowCount));
+  if (clusterAdmin) {
+    const ran = await statements(clusterAdmin, new URL(weft.url).pathname.slice(1), rowCount / 1000);
+    console.log(`  per 1,000 rows: ${JSON.stringify(ran.perRun)}`);
+    for (const row of ran.top.slice(0, 15))
+      console.log(`  ${row.perRun}× plan ${row.planMsPerRun} exec ${row.execMsPerRun} ms  ${row.query}`);
+  }
   if (profiler && profileDir) {
     const { profile } = await profiler.post('Profiler.stop');
     await mkdir(profileDir, { recursive: true });
@@ -72,6 +84,7 @@ try {
   const result = { rows: rowCount, ...results, machine: machineWatched.describe() };
   await writeResult('import.json', result);
 } finally {
+  await clusterAdmin?.end();
   await weft.stop();
 }
 process.exit(0);

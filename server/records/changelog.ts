@@ -11,16 +11,24 @@ import type { RecordPost } from './record-posts.ts';
 export type Changes = Record<string, { before: unknown; after: unknown }>;
 type Values = Record<string, unknown>;
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Equal as JSON has them; two strings (most fields) compare without being serialised. */
+const same = (a: unknown, b: unknown) =>
+  a === b ||
+  (typeof a === 'string' && typeof b === 'string'
+    ? false
+    : JSON.stringify(a ?? null) === JSON.stringify(b ?? null));
 
 /** The fields whose value differs between two versions of a record (updatedAt moves with every write). */
 export function diff(before: Values, after: Values): Changes {
   const changes: Changes = {};
-  for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (name === 'updatedAt' || name === 'id') continue;
+  const compare = (name: string) => {
+    if (name === 'updatedAt' || name === 'id') return;
     if (!same(before[name], after[name]))
       changes[name] = { before: before[name] ?? null, after: after[name] ?? null };
-  }
+  };
+  // before's names, then after's others: no array or set built per record (bulk writes diff thousands).
+  for (const name of Object.keys(before)) compare(name);
+  for (const name of Object.keys(after)) if (!Object.hasOwn(before, name)) compare(name);
   return changes;
 }
 

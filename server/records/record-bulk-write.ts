@@ -271,12 +271,13 @@ export async function applySetChunk(
     entries.push(...(await unlinkReferences(trx, module, go)));
     await sql`delete from ${table} where id = any(${go}::uuid[])`.execute(recordsDb(trx));
     await sql`delete from list_members where record_id = any(${go}::uuid[])`.execute(trx);
+    // A record of the chunk that linked to another of it was unlinked above: it goes as it now is.
+    const unlinkedOf = new Map<string, Entry>();
+    for (const entry of entries)
+      if (entry.module === module.name && entry.action === 'update') unlinkedOf.set(entry.recordId, entry);
     for (const id of go) {
       const before = locked.get(id)?.record as Record<string, unknown>;
-      // A record of the chunk that linked to another of it was unlinked above: it goes as it now is.
-      const unlinked = entries.findLast(
-        (entry) => entry.module === module.name && entry.recordId === id && entry.action === 'update',
-      );
+      const unlinked = unlinkedOf.get(id);
       const record = unlinked ? (unlinked.events[0]?.payload.record as Record<string, unknown>) : before;
       entries.push({
         module: module.name,

@@ -151,6 +151,15 @@ export function cursorConditions(
   return [...(bound ? [bound] : []), after(sorts, values)];
 }
 
+/**
+ * The first sort key's value in `cursor` when it has one (not NULL): with that key
+ * descending, a row after the cursor with a value there holds at most this one.
+ */
+export function cursorLead(sorts: readonly SortKey[], cursor: string | undefined): Bound | undefined {
+  if (cursor === undefined) return undefined;
+  return decode(cursor, sorts)[0] ?? undefined;
+}
+
 /** The ORDER BY of `sorts` (`applyCursor`'s), on any query whose rows have the sort columns. */
 export function orderBySorts<DB, TB extends keyof DB, O>(
   qb: SelectQueryBuilder<DB, TB, O>,

@@ -1,8 +1,8 @@
-import { CompiledQuery, type Expression, type SqlBool } from 'kysely';
+import { CompiledQuery, type Expression, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
-import { columnName, recordsDb } from '../studio/fields.ts';
+import { columnName, recordsDb, tableOf } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
 import { getModule } from '../studio/modules.ts';
 import { toRecord } from '../studio/record-schema.ts';
@@ -12,12 +12,14 @@ import { withDisplay } from './record-display.ts';
 import {
   applyCursor,
   cursorConditions,
+  cursorLead,
   orderBySorts,
   pageOf,
   parseColumns,
   parseSort,
   parseWhere,
   type QueryField,
+  type SortKey,
   searchCondition,
 } from './record-query.ts';
 
@@ -51,9 +53,39 @@ export function queryFieldsOf(module: ModuleDefinition): QueryField[] {
  */
 export const filterFirstRows = 25_000;
 
+/**
+ * Up to how many estimated matches the filter-first plan is taken when a `contains` is on
+ * the sort's own field: the planner, costing the walk of the sort's index, takes matches to
+ * be spread evenly along it, but values holding a text sort together ("contains Turing" by
+ * lastName: every match sorts after most of the table), so the walk reads most of the table
+ * however few rows the page needs (seconds at 1,000,000 contacts).
+ */
+export const filterFirstRowsOnSortField = 250_000;
+
 /** Whether a list's `where` (JSON text) uses `contains` anywhere: a trigram index can find its rows. */
 function containsFilter(where: string | undefined): boolean {
   return where?.includes('"contains"') === true;
+}
+
+/** Whether `where` (json-logic) has a `contains` on `field`, anywhere in it. */
+export function containsOn(where: string | undefined, field: string): boolean {
+  if (!containsFilter(where)) return false;
+  const walk = (node: unknown): boolean => {
+    if (Array.isArray(node)) return node.some(walk);
+    if (node === null || typeof node !== 'object') return false;
+    return Object.entries(node).some(([op, args]) => {
+      if (op === 'contains' && Array.isArray(args)) {
+        const target = args[0] as { var?: unknown } | null;
+        if (target !== null && typeof target === 'object' && target.var === field) return true;
+      }
+      return walk(args);
+    });
+  };
+  try {
+    return walk(JSON.parse(where as string));
+  } catch {
+    return false;
+  }
 }
 
 /** The planner's estimate of the rows a query returns (EXPLAIN without ANALYZE: planning only). */
@@ -63,6 +95,33 @@ async function estimatedRows(db: Db, query: { compile(): CompiledQuery }): Promi
     CompiledQuery.raw(`explain (format json) ${compiled.sql}`, [...compiled.parameters]),
   );
   return rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? Number.POSITIVE_INFINITY;
+}
+
+/** How long the columns a table's btree indexes lead with are trusted before being read again. */
+const indexedTtlMs = 30_000;
+const indexed = new Map<string, { at: number; columns: Promise<Set<string>> }>();
+
+/**
+ * The columns that lead a btree index of the module's table (read from the catalog, kept
+ * 30 s): a sort on one of them walks the index; a sort on any other reads every matching
+ * row. A stale answer only chooses a slower plan, never other rows.
+ */
+export function indexedColumns(db: Db, module: string): Promise<Set<string>> {
+  const table = tableOf(module);
+  const cached = indexed.get(table);
+  if (cached && Date.now() - cached.at < indexedTtlMs) return cached.columns;
+  const columns = sql<{ column: string }>`
+    select a.attname as column
+    from pg_index i
+    join pg_class ix on ix.oid = i.indexrelid
+    join pg_am am on am.oid = ix.relam and am.amname = 'btree'
+    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+    where i.indrelid = to_regclass(${table}) and i.indpred is null`
+    .execute(recordsDb(db))
+    .then(({ rows }) => new Set(rows.map((row) => row.column)));
+  indexed.set(table, { at: Date.now(), columns });
+  columns.catch(() => indexed.delete(table));
+  return columns;
 }
 
 /**
@@ -103,9 +162,12 @@ export async function listRecords(
   const from = () => recordsDb(db).selectFrom(module.table);
   let select = from().select([...selected]);
   for (const condition of conditions) select = select.where(condition);
+  const limitOfFilterFirst = containsOn(query.where, (sorts[0] as SortKey).field.name)
+    ? filterFirstRowsOnSortField
+    : filterFirstRows;
   if (
     (search !== undefined || containsFilter(query.where)) &&
-    (await estimatedRows(db, select)) <= filterFirstRows
+    (await estimatedRows(db, select)) <= limitOfFilterFirst
   ) {
     // The matching rows first (a trigram index finds them), then the top of them by the sort,
     // reading only ids and sort keys: the subquery's OFFSET 0 keeps the planner from walking a
@@ -119,6 +181,53 @@ export async function listRecords(
       sorts,
     ).limit(query.limit + 1);
     select = select.where('id', 'in', top);
+  } else {
+    const first = sorts[0] as SortKey;
+    const columns = await indexedColumns(db, moduleName);
+    const conditionsAfter = [...conditions, ...cursorConditions(sorts, query.cursor)];
+    const keys = [...new Set(['id', ...sorts.map((key) => key.column)])];
+    if (!columns.has(first.column)) {
+      // No index gives this order: every matching row is read and the top sorted. Only ids
+      // and sort keys go through the sort, not whole rows with their cursor (a tenth of the
+      // width); the page's rows are then read by id.
+      let narrow = from().select(keys);
+      for (const condition of conditionsAfter) narrow = narrow.where(condition);
+      const top = orderBySorts(narrow, sorts).limit(query.limit + 1);
+      select = select.where('id', 'in', recordsDb(db).selectFrom(top.as('top')).select('id'));
+    } else if (first.direction === 'desc' && !first.field.notNull && sorts.length === 2) {
+      // DESC NULLS LAST is not an order a (column, id) btree gives in either direction: the
+      // non-null values walked backwards (DESC, where no NULL is left), then the NULLs by id;
+      // the page is the top of both.
+      const ref = sql.ref(first.column);
+      let values = from().select(keys).where(ref, 'is not', null);
+      let nulls = from().select(keys).where(ref, 'is', null);
+      for (const condition of conditionsAfter) {
+        values = values.where(condition);
+        nulls = nulls.where(condition);
+      }
+      const bound = cursorLead(sorts, query.cursor);
+      if (bound !== undefined) values = values.where(ref, '<=', bound);
+      const top = recordsDb(db)
+        .selectFrom(
+          values
+            .orderBy(ref, 'desc')
+            .orderBy('id', 'desc')
+            .limit(query.limit + 1)
+            .as('valued'),
+        )
+        .select('id')
+        .unionAll(
+          recordsDb(db)
+            .selectFrom(
+              nulls
+                .orderBy('id', 'desc')
+                .limit(query.limit + 1)
+                .as('empty'),
+            )
+            .select('id'),
+        );
+      select = select.where('id', 'in', top);
+    }
   }
   const rows = await applyCursor(select, sorts, query.cursor)
     .limit(query.limit + 1)

@@ -20,6 +20,7 @@ export {
   cursorColumn,
   cursorConditions,
   cursorFor,
+  cursorLead,
   orderBySorts,
   pageOf,
   parseSort,
