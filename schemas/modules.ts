@@ -58,6 +58,8 @@ export const fieldOptions = {
     currency: { type: 'string', pattern: '^[A-Z]{3}$' },
     max: { type: 'integer', minimum: 1, maximum: 10 },
     decimals: { type: 'integer', minimum: 0, maximum: 10 },
+    /** A btree on (column, id) so that lists sorted by the field walk it (not for multiple values). */
+    sortable: { type: 'boolean' },
   },
   additionalProperties: true,
 } as const;

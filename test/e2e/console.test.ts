@@ -7,6 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { adminPassword, createTestApp, login } from '../helpers/app.ts';
 import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
 import { onTestEnd } from '../helpers/cleanup.ts';
@@ -153,10 +154,17 @@ test('studio: a module with three fields and a layout; a record through its form
       await page.keyboard.press('Enter');
     }
     if (required) await dialog.getByLabel('Required').check();
+    if (label === 'Budget') await dialog.getByLabel('Fast sorting').check();
     await dialog.getByRole('button', { name: 'Add field' }).click();
     await page.getByTestId('fields-table').getByRole('cell', { name: label, exact: true }).waitFor();
   }
   await shot(page, 'console-07-fields');
+  // "Fast sorting" gives the field its sort index.
+  const sortIndexes = await sql<{ indexname: string }>`
+    select indexname from pg_indexes where tablename = 'rec_projects' and indexdef like '%(budget, id)%'`.execute(
+    db,
+  );
+  assert.equal(sortIndexes.rows.length, 1, 'Budget has its sort index');
 
   await page.getByRole('tab', { name: 'Layouts' }).click();
   await page.getByTestId('drop-0-0-0').waitFor();

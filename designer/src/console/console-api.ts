@@ -25,6 +25,8 @@ export interface FieldDef {
     max?: number;
     decimals?: number;
     currency?: string;
+    /** Indexed for sorting (server/studio/fields.ts). */
+    sortable?: boolean;
   };
   position: number;
 }
