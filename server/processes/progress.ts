@@ -174,9 +174,10 @@ const processColumns = sql`id, name, description, modules, default_for, color, f
 
 /**
  * The process, the record (its name, who it belongs to, whether the caller may view and
- * update it) and the record's progress row, created on the first change and locked either
- * way, in one statement: the row is written (and so locked) only when the process applies
- * to the record's module and the caller's scopes reach the record. Anything else (no such
+ * update it) and the record's progress row, locked (`for update`: no new row version when
+ * it exists) or created on the first change (an insert that, when another change created
+ * it meanwhile, waits for it and locks it), in one statement — and only when the process
+ * applies to the record's module and the caller's scopes reach the record. Anything else (no such
  * process, module or record, a scope that refuses) answers null: `lockProgress` then takes
  * the step-by-step way, which says what is wrong as it always did.
  */
@@ -210,11 +211,18 @@ async function lockInOneStatement(
     r as (select id, ${displayExpression(definition)} as name, assigned_to, visibility <> 'public' as private
       from ${sql.table(tableOf(input.module))}
       where id = ${input.recordId} ${visible ? sql`and ${visible}` : sql``} ${allowed ? sql`and ${allowed}` : sql``}),
-    locked as (
+    existing as (
+      select progress.snapshot, progress.module from process_progress progress
+      where progress.process_id = ${input.processId} and progress.record_id = ${input.recordId}
+        and exists (select 1 from p, r where ${input.module}::text = any(p.modules))
+      for update of progress),
+    created as (
       insert into process_progress (process_id, module, record_id, snapshot)
-      select p.id, ${input.module}::text, r.id, null::jsonb from p, r where ${input.module}::text = any(p.modules)
+      select p.id, ${input.module}::text, r.id, null::jsonb from p, r
+      where ${input.module}::text = any(p.modules) and not exists (select 1 from existing)
       on conflict (process_id, record_id) do update set module = process_progress.module
-      returning snapshot, module)
+      returning snapshot, module),
+    locked as (select snapshot, module from existing union all select snapshot, module from created)
     select p.id, p.name, p.description, p.modules, p.default_for, p.color, p.financial_module,
       p.financial_field, p.stages, p.created_at, p.updated_at, r.name as record_name, r.assigned_to, r.private,
       locked.module is not null as locked, locked.snapshot, locked.module as progress_module
