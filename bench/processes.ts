@@ -12,6 +12,8 @@
  * seconds; everything measured goes through the API and the engine.
  */
 
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -25,6 +27,8 @@ const boardOpens = Number(process.env.BENCH_BOARD_OPENS ?? 30);
 const drags = Number(process.env.BENCH_DRAGS ?? 200);
 const completions = Number(process.env.BENCH_COMPLETIONS ?? 1_000);
 const stageIds = ['s1', 's2', 's3', 's4', 's5', 's6'];
+/** A folder: this process (the app and the engine) is CPU-profiled while the completions run. */
+const profileDir = process.env.BENCH_CPU_PROF;
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -171,7 +175,14 @@ try {
   const statsClient = new pg.Client({ connectionString: cluster.url('postgres') });
   await statsClient.connect();
   await resetStatements(statsClient);
+  const profiler = profileDir ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const cpuBefore = processCpuSeconds();
+  const usageBefore = process.cpuUsage();
   const postgresBefore = await clusterCpuSeconds(dataDir);
   const flowStarted = performance.now();
   for (let i = 0; i < targets.length; i += 500) {
@@ -190,8 +201,36 @@ try {
   }
   const flowSeconds = (performance.now() - flowStarted) / 1000;
   const cpuUsed = processCpuSeconds() - cpuBefore;
+  const usage = process.cpuUsage(usageBefore);
+  if (process.env.BENCH_CALLS)
+    console.log(
+      `Weft user ${round(usage.user / 1000 / targets.length, 2)} ms + system ${round(usage.system / 1000 / targets.length, 2)} ms per completion`,
+    );
   const postgresSeconds = (await clusterCpuSeconds(dataDir)) - postgresBefore;
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    await writeFile(`${profileDir}/processes-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const completionStatements = await statements(statsClient, 'weft', targets.length);
+  if (process.env.BENCH_CALLS) {
+    // Every statement by calls per completion, for telling which a completion runs.
+    const { rows } = await statsClient.query<{
+      calls: string;
+      plans: string;
+      planMs: number;
+      execMs: number;
+      query: string;
+    }>(
+      `select calls, plans, total_plan_time as "planMs", total_exec_time as "execMs", query from pg_stat_statements
+       where dbid = (select oid from pg_database where datname = 'weft') order by calls desc limit 40`,
+    );
+    const per = (n: number) => round(n / targets.length, 3);
+    for (const row of rows)
+      console.log(
+        `  ${per(Number(row.calls))}×  plans ${per(Number(row.plans))}  plan ${per(row.planMs)} ms  exec ${per(row.execMs)} ms  ${row.query.replace(/\s+/g, ' ').slice(0, 150)}`,
+      );
+  }
   await statsClient.end();
   const perCompletion = (seconds: number) => round((seconds * 1000) / Math.max(1, targets.length), 2);
   const cpuMsPerCompletion = {

@@ -6,16 +6,18 @@ import {
   isComplete,
   isStarted,
   type PersistedProgress,
+  type ProcessDefinition,
   type ProcessRuleSettings,
   type ProgressContext,
   type ProgressEvent,
   type StageStatus,
   statusOf,
 } from '../../engine/core/process-machine.ts';
+import type { FeedPostView } from '../../schemas/feed.ts';
 import type { Stage } from '../../schemas/processes.ts';
 import type { Settings } from '../../schemas/settings.ts';
-import { publish } from '../collaboration/live.ts';
-import { postSystemEvent } from '../collaboration/system-posts.ts';
+import { displayName } from '../collaboration/feed-posts.ts';
+import { publish, type RecordFacts } from '../collaboration/live.ts';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Actor } from '../platform/audit.ts';
@@ -24,7 +26,7 @@ import { forbidden, invalid, notFound, WeftError } from '../platform/errors.ts';
 import { type Causation, eventRow, type NewEvent } from '../platform/events.ts';
 import { accessCondition } from '../records/record-access.ts';
 import { tableOf } from '../studio/fields.ts';
-import { displayExpression, getModule } from '../studio/modules.ts';
+import { displayExpression, findModule, getModule, type ModuleDefinition } from '../studio/modules.ts';
 import { getProcess, machineDefinition, type ProcessView } from './processes.ts';
 
 /**
@@ -96,17 +98,21 @@ function storedProgress(definition: { stages: readonly { id: string }[] }, store
   } as ProgressContext;
 }
 
-const machines = new Map<string, { key: string; machine: ReturnType<typeof compileProcess> }>();
+const machines = new Map<
+  string,
+  { key: string; definition: ProcessDefinition; machine: ReturnType<typeof compileProcess> }
+>();
 
-/** Machines are compiled once per process version (its updatedAt). */
+/** Machines (and the definitions they are compiled from) are kept per process version (its updatedAt). */
 function machineOf(process: ProcessView) {
   const key = `${new Date(process.updatedAt).toISOString()}`;
   const cached = machines.get(process.id);
-  if (cached?.key === key) return cached.machine;
+  if (cached?.key === key) return cached;
   if (machines.size > 500) machines.clear();
-  const machine = compileProcess(machineDefinition(process));
-  machines.set(process.id, { key, machine });
-  return machine;
+  const definition = machineDefinition(process);
+  const compiled = { key, definition, machine: compileProcess(definition) };
+  machines.set(process.id, compiled);
+  return compiled;
 }
 
 /** The record must be of one of the process's modules, visible, and updatable by the caller. */
@@ -154,6 +160,111 @@ async function checkRecord(
   };
 }
 
+interface LockedProgress {
+  process: ProcessView;
+  record: { definition: ModuleDefinition; name: string; facts: RecordFacts };
+  snapshot: PersistedProgress | null;
+  /** The module the progress row was first written for. */
+  module: string;
+}
+
+// Named, never `*`: a statement with `*` is not prepared (db/prepared.ts).
+const processColumns = sql`id, name, description, modules, default_for, color, financial_module,
+  financial_field, stages, created_at, updated_at`;
+
+/**
+ * The process, the record (its name, who it belongs to, whether the caller may view and
+ * update it) and the record's progress row, locked (`for update`: no new row version when
+ * it exists) or created on the first change (an insert that, when another change created
+ * it meanwhile, waits for it and locks it), in one statement — and only when the process
+ * applies to the record's module and the caller's scopes reach the record. Anything else (no such
+ * process, module or record, a scope that refuses) answers null: `lockProgress` then takes
+ * the step-by-step way, which says what is wrong as it always did.
+ */
+async function lockInOneStatement(
+  trx: Db,
+  principal: Principal,
+  input: { processId: string; module: string; recordId: string },
+): Promise<LockedProgress | null> {
+  let definition: ModuleDefinition | undefined;
+  let visible: Awaited<ReturnType<typeof accessCondition>>;
+  let allowed: Awaited<ReturnType<typeof accessCondition>>;
+  try {
+    definition = await findModule(trx, input.module);
+    if (!definition) return null;
+    visible = await accessCondition(trx, principal, input.module, 'view');
+    allowed = await accessCondition(trx, principal, input.module, 'update');
+  } catch {
+    return null;
+  }
+  const { rows } = await sql<
+    Omit<ProcessView, 'stages'> & {
+      stages: Stage[];
+      recordName: string | null;
+      assignedTo: string | null;
+      private: boolean | null;
+      locked: boolean | null;
+      snapshot: PersistedProgress | null;
+      progressModule: string | null;
+    }
+  >`with p as (select ${processColumns} from processes where id = ${input.processId}),
+    r as (select id, ${displayExpression(definition)} as name, assigned_to, visibility <> 'public' as private
+      from ${sql.table(tableOf(input.module))}
+      where id = ${input.recordId} ${visible ? sql`and ${visible}` : sql``} ${allowed ? sql`and ${allowed}` : sql``}),
+    existing as (
+      select progress.snapshot, progress.module from process_progress progress
+      where progress.process_id = ${input.processId} and progress.record_id = ${input.recordId}
+        and exists (select 1 from p, r where ${input.module}::text = any(p.modules))
+      for update of progress),
+    created as (
+      insert into process_progress (process_id, module, record_id, snapshot)
+      select p.id, ${input.module}::text, r.id, null::jsonb from p, r
+      where ${input.module}::text = any(p.modules) and not exists (select 1 from existing)
+      on conflict (process_id, record_id) do update set module = process_progress.module
+      returning snapshot, module),
+    locked as (select snapshot, module from existing union all select snapshot, module from created)
+    select p.id, p.name, p.description, p.modules, p.default_for, p.color, p.financial_module,
+      p.financial_field, p.stages, p.created_at, p.updated_at, r.name as record_name, r.assigned_to, r.private,
+      locked.module is not null as locked, locked.snapshot, locked.module as progress_module
+    from p left join r on true left join locked on true`.execute(trx);
+  const row = rows[0];
+  if (!row?.locked || row.progressModule === null) return null;
+  const { recordName, assignedTo, private: hidden, locked, snapshot, progressModule, ...process } = row;
+  return {
+    process,
+    record: {
+      definition,
+      name: recordName ?? input.recordId,
+      facts: { assignedTo, private: hidden === true },
+    },
+    snapshot,
+    module: progressModule,
+  };
+}
+
+/** The process, the record and its progress row, locked (see `lockInOneStatement`). */
+async function lockProgress(
+  trx: Db,
+  principal: Principal,
+  input: { processId: string; module: string; recordId: string },
+): Promise<LockedProgress> {
+  const fast = await lockInOneStatement(trx, principal, input);
+  if (fast) return fast;
+  const process = await getProcess(trx, input.processId);
+  const record = await checkRecord(trx, principal, process, input.module, input.recordId, true);
+  // Creates the progress row on the first change and locks it either way (a no-op update
+  // takes the row lock): concurrent changes of one record's progress go one at a time.
+  const row = await trx
+    .insertInto('processProgress')
+    .values({ processId: process.id, module: input.module, recordId: input.recordId, snapshot: null })
+    .onConflict((oc) =>
+      oc.columns(['processId', 'recordId']).doUpdateSet({ module: sql`process_progress.module` }),
+    )
+    .returning(['snapshot', 'module'])
+    .executeTakeFirstOrThrow();
+  return { process, record, snapshot: row.snapshot as PersistedProgress | null, module: row.module };
+}
+
 function refused(
   stage: string | undefined,
   refusal: { rule: string; field: string; message: string },
@@ -189,22 +300,10 @@ export async function changeProgress(
   options: ChangeOptions = {},
 ): Promise<ProgressView> {
   return inTransaction(db, async (trx) => {
-    const process = await getProcess(trx, input.processId);
-    const record = await checkRecord(trx, principal, process, input.module, input.recordId, true);
-    const definition = machineDefinition(process);
-    const machine = machineOf(process);
-    // Creates the progress row on the first change and locks it either way (a no-op update
-    // takes the row lock): concurrent changes of one record's progress go one at a time.
-    const row = await trx
-      .insertInto('processProgress')
-      .values({ processId: process.id, module: input.module, recordId: input.recordId, snapshot: null })
-      .onConflict((oc) =>
-        oc.columns(['processId', 'recordId']).doUpdateSet({ module: sql`process_progress.module` }),
-      )
-      .returning(['snapshot', 'module'])
-      .executeTakeFirstOrThrow();
-    if (row.module !== input.module) throw invalid('module', 'is not the module of this record');
-    let stored = row.snapshot as PersistedProgress | null;
+    const { process, record, snapshot, module } = await lockProgress(trx, principal, input);
+    const { definition, machine } = machineOf(process);
+    if (module !== input.module) throw invalid('module', 'is not the module of this record');
+    let stored = snapshot;
     const before = storedProgress(definition, stored);
     const now = new Date().toISOString();
     const rules = ruleSettings(settings);
@@ -257,16 +356,6 @@ export async function changeProgress(
     }
     const after = (stored?.context ?? { stages: {} }) as ProgressContext;
     const current = currentStage(definition, after);
-    await writeProgress(
-      trx,
-      process.id,
-      input.module,
-      input.recordId,
-      { snapshot: JSON.stringify(stored), currentStage: current },
-      after,
-      [...changed.keys(), ...edited],
-    );
-
     const stageName = (id: string) => process.stages.find((stage) => stage.id === id)?.name ?? id;
     const changes = Object.fromEntries([
       ...[...changed].map(([id, step]) => [`${process.name}: ${stageName(id)}`, step]),
@@ -299,21 +388,42 @@ export async function changeProgress(
       });
     }
     if (!isComplete(definition, before) && isComplete(definition, after)) event('process.completed', {});
-    if (Object.keys(changes).length > 0) await writeChangelogAndEvents(trx, actor, input, changes, events);
 
+    let post: Omit<SystemPost, 'type'> | null = null;
     if (stageEvents.length > 0) {
       const lines = stageEvents.map((step) => {
         const comment = step.kind === 'completed' ? after.stages[step.stageId]?.comment : null;
         return `${step.kind === 'reverted' ? `reverted "${stageName(step.stageId)}" (${step.from} → ${step.to})` : `${step.kind} "${stageName(step.stageId)}"`}${comment ? `: ${comment}` : ''}`;
       });
-      // A system post (issue 20): an administrator may switch the type off (`feedSystemPosts`).
-      await postSystemEvent(trx, {
-        type: 'process',
+      post = {
         text: `${process.name} — ${record.name}: ${lines.join('; ')}`,
-        actorId: options.author !== undefined ? options.author : principal.id,
-        module: input.module,
-        recordId: input.recordId,
-      });
+        authorId: options.author !== undefined ? options.author : principal.id,
+      };
+    }
+    // The snapshot, the stage rows, the changelog row, the events and the feed post: one statement.
+    const written = await writeChange(trx, {
+      processId: process.id,
+      module: input.module,
+      recordId: input.recordId,
+      progress: { snapshot: JSON.stringify(stored), currentStage: current },
+      context: after,
+      stageIds: [...changed.keys(), ...edited],
+      // Nothing the changelog names changed (a no-op edit): neither a row nor events, as ever.
+      changelog: Object.keys(changes).length > 0 ? { actor, changes, events } : null,
+      post,
+    });
+    if (written) {
+      // A system post (issue 20), written unless an administrator switched the type off
+      // (`feedSystemPosts`, read by the statement): pushed live as the feed's own posts are.
+      await publish(
+        trx,
+        {
+          type: 'feed.post.created',
+          data: written,
+          to: { module: input.module, record: record.facts, everyone: true },
+        },
+        { id: written.id, fetch: `/api/feed/${written.id}` },
+      );
     }
     if (changed.size > 0 || edited.length > 0) {
       await publish(trx, {
@@ -337,73 +447,91 @@ export async function changeProgress(
 
 const rank = (status: StageStatus) => (status === 'notStarted' ? 0 : status === 'started' ? 1 : 2);
 
-/**
- * The progress row's new snapshot and board column, and the per-stage rows of the stages
- * that changed (derived from the new context), in one statement.
- */
-async function writeProgress(
-  trx: Db,
-  processId: string,
-  module: string,
-  recordId: string,
-  progress: { snapshot: string; currentStage: string | null },
-  context: ProgressContext,
-  stageIds: string[],
-) {
-  const ids = [...new Set(stageIds)];
-  const update = sql`update process_progress set snapshot = ${progress.snapshot}::jsonb,
-      current_stage = ${progress.currentStage}, updated_at = now()
-    where process_id = ${processId} and record_id = ${recordId}`;
-  if (ids.length === 0) {
-    await update.execute(trx);
-    return;
-  }
-  const present = ids.filter((id) => context.stages[id] !== undefined);
-  const gone = ids.filter((id) => context.stages[id] === undefined);
-  const rows = present.map((stageId) => {
-    const progress = context.stages[stageId] as NonNullable<ProgressContext['stages'][string]>;
-    return sql`(${processId}::uuid, ${stageId}, ${module}, ${recordId}::uuid, ${progress.status}, ${progress.startedAt}::timestamptz,
-      ${progress.startedBy ?? null}::uuid, ${progress.completedAt ?? null}::timestamptz, ${progress.completedBy ?? null}::uuid, ${progress.comment ?? null})`;
-  });
-  // The deleted and the written stages are different keys, so one statement does both.
-  await sql`with progress as (${update}), gone as (
-      delete from process_stage_states where process_id = ${processId} and record_id = ${recordId}
-        and stage_id = any(${gone}::text[]))
-    ${
-      rows.length === 0
-        ? sql`select 1`
-        : sql`insert into process_stage_states (process_id, stage_id, module, record_id, status, started_at, started_by,
-        completed_at, completed_by, comment) values ${sql.join(rows)}
-      on conflict (process_id, record_id, stage_id) do update set status = excluded.status, started_at = excluded.started_at,
-        started_by = excluded.started_by, completed_at = excluded.completed_at, completed_by = excluded.completed_by,
-        comment = excluded.comment`
-    }`.execute(trx);
+/** A process system post, as the feed writes it (collaboration/feed-posts.ts's `insertSystemPost`). */
+interface SystemPost {
+  type: 'process';
+  text: string;
+  /** Null: Weft itself (a flow). */
+  authorId: string | null;
 }
 
-/** The changelog row of a change and its outbox events, in one statement. */
-async function writeChangelogAndEvents(
+/**
+ * Everything a change writes, in one statement: the progress row's new snapshot and board
+ * column; the per-stage rows of the stages that changed, derived from the new context (the
+ * deleted and the written stages are different keys); the changelog row and the outbox
+ * events; and the feed post, unless its type is switched off (`feedSystemPosts`, read by
+ * the insert itself as the feed's `insertSystemPost` does). Answers the post as the feed
+ * shows it, or null when none was written.
+ */
+async function writeChange(
   trx: Db,
-  actor: Actor,
-  input: { module: string; recordId: string },
-  changes: Record<string, unknown>,
-  events: NewEvent[],
-) {
-  const log = sql`insert into changelog (module, record_id, action, changes, actor_id, actor_name)
-    values (${input.module}, ${input.recordId}, 'update', ${JSON.stringify(changes)}, ${actor.id}, ${actor.username})`;
-  if (events.length === 0) {
-    await log.execute(trx);
-    return;
+  change: {
+    processId: string;
+    module: string;
+    recordId: string;
+    progress: { snapshot: string; currentStage: string | null };
+    context: ProgressContext;
+    stageIds: string[];
+    changelog: { actor: Actor; changes: Record<string, unknown>; events: NewEvent[] } | null;
+    post: Omit<SystemPost, 'type'> | null;
+  },
+): Promise<FeedPostView | null> {
+  const { processId, module, recordId, context } = change;
+  const parts = [
+    sql`progress as (update process_progress set snapshot = ${change.progress.snapshot}::jsonb,
+      current_stage = ${change.progress.currentStage}, updated_at = now()
+      where process_id = ${processId} and record_id = ${recordId})`,
+  ];
+  const ids = [...new Set(change.stageIds)];
+  const gone = ids.filter((id) => context.stages[id] === undefined);
+  if (gone.length > 0)
+    parts.push(sql`gone as (delete from process_stage_states where process_id = ${processId}
+      and record_id = ${recordId} and stage_id = any(${gone}::text[]))`);
+  const rows = ids
+    .filter((id) => context.stages[id] !== undefined)
+    .map((stageId) => {
+      const progress = context.stages[stageId] as NonNullable<ProgressContext['stages'][string]>;
+      return sql`(${processId}::uuid, ${stageId}, ${module}, ${recordId}::uuid, ${progress.status}, ${progress.startedAt}::timestamptz,
+        ${progress.startedBy ?? null}::uuid, ${progress.completedAt ?? null}::timestamptz, ${progress.completedBy ?? null}::uuid, ${progress.comment ?? null})`;
+    });
+  if (rows.length > 0)
+    parts.push(sql`stage_rows as (insert into process_stage_states (process_id, stage_id, module, record_id, status,
+        started_at, started_by, completed_at, completed_by, comment) values ${sql.join(rows)}
+      on conflict (process_id, record_id, stage_id) do update set status = excluded.status,
+        started_at = excluded.started_at, started_by = excluded.started_by, completed_at = excluded.completed_at,
+        completed_by = excluded.completed_by, comment = excluded.comment)`);
+  if (change.changelog) {
+    const { actor, changes, events } = change.changelog;
+    parts.push(sql`logged as (insert into changelog (module, record_id, action, changes, actor_id, actor_name)
+      values (${module}, ${recordId}, 'update', ${JSON.stringify(changes)}, ${actor.id}, ${actor.username}))`);
+    if (events.length > 0) {
+      const values = events
+        .map(eventRow)
+        .map(
+          (row) =>
+            sql`(${row.type}, ${row.module}, ${row.recordId}::uuid, ${row.payload}::jsonb, ${row.actorId}::uuid, ${row.causationId}::bigint, ${row.depth}::int)`,
+        );
+      parts.push(sql`outbox as (insert into events (type, module, record_id, payload, actor_id, causation_id, depth)
+        values ${sql.join(values)})`);
+    }
   }
-  const values = events
-    .map(eventRow)
-    .map(
-      (row) =>
-        sql`(${row.type}, ${row.module}, ${row.recordId}::uuid, ${row.payload}::jsonb, ${row.actorId}::uuid, ${row.causationId}::bigint, ${row.depth}::int)`,
-    );
-  await sql`with logged as (${log})
-    insert into events (type, module, record_id, payload, actor_id, causation_id, depth) values ${sql.join(values)}`.execute(
-    trx,
-  );
+  if (!change.post) {
+    await sql`with ${sql.join(parts)} select 1`.execute(trx);
+    return null;
+  }
+  const { text, authorId } = change.post;
+  parts.push(sql`post as (
+      insert into feed_posts (type, text, author_id, module, record_id, target_user_id, visibility)
+      select 'process', ${text}, ${authorId}::uuid, ${module}::text, ${recordId}::uuid, null, 'public'
+      where coalesce((select (value ->> 'process')::boolean from settings where key = 'feedSystemPosts'), true)
+      returning id, type, text, author_id, module, record_id, target_user_id, visibility, pinned, created_at, updated_at)`);
+  const { rows: posts } = await sql<FeedPostView>`with ${sql.join(parts)}
+    select post.id, post.type, post.text, post.author_id,
+      ${authorId ? sql`(select ${displayName('author')} from users author where author.id = post.author_id)` : sql`null`} as author_name,
+      post.module, post.record_id, post.target_user_id, post.visibility, post.pinned,
+      0 as comment_count, post.created_at, post.updated_at
+    from post`.execute(trx);
+  return posts[0] ?? null;
 }
 
 async function progressView(
