@@ -8,16 +8,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { adminPassword, createTestApp } from '../helpers/app.ts';
-import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
-import { onTestEnd } from '../helpers/cleanup.ts';
-import { openPage, shot, signIn, unexpectedErrors } from './helpers.ts';
+import { adminPassword } from '../helpers/app.ts';
+import { openPage, shot, signIn, startE2e, unexpectedErrors } from './helpers.ts';
 
-ensureDesignerBuilt();
-const { app } = await createTestApp();
-const base = await app.listen({ port: 0, host: '127.0.0.1' });
-const browser = await launchChromium();
-onTestEnd(() => browser.close());
+const { base, browser } = await startE2e();
 
 async function addAfter(page: Page, nodeId: string, handle: string, type: string) {
   await page.getByTestId(`add-${nodeId}-${handle}`).click();

@@ -1,6 +1,22 @@
-/** What e2e files share beyond test/helpers/browser.ts: a page that records its errors, screenshots, sign-in. */
+/** What e2e files share beyond test/helpers/browser.ts: their start, a page that records its errors, screenshots, sign-in. */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { createTestApp } from '../helpers/app.ts';
+import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
+import { onTestEnd } from '../helpers/cleanup.ts';
+
+/**
+ * An e2e file's start: the SPA built, the app on a database of its own listening on a free
+ * port (`base`), and Chromium, closed when the file's tests end.
+ */
+export async function startE2e(options: Parameters<typeof createTestApp>[0] = {}) {
+  ensureDesignerBuilt();
+  const created = await createTestApp(options);
+  const base = await created.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchChromium();
+  onTestEnd(() => browser.close());
+  return { ...created, base, browser };
+}
 
 export async function openPage(browser: Browser, viewport = { width: 1280, height: 800 }) {
   const context = await browser.newContext({ viewport });

@@ -8,17 +8,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { Locator, Page } from 'playwright-core';
-import { adminPassword, createTestApp, login } from '../helpers/app.ts';
-import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
-import { onTestEnd } from '../helpers/cleanup.ts';
-import { openPage, shot, signIn, unexpectedErrors } from './helpers.ts';
+import { adminPassword, login } from '../helpers/app.ts';
+import { openPage, shot, signIn, startE2e, unexpectedErrors } from './helpers.ts';
 
-ensureDesignerBuilt();
-const { app, db } = await createTestApp();
+const { app, db, base, browser } = await startE2e();
 const admin = await login(app);
-const base = await app.listen({ port: 0, host: '127.0.0.1' });
-const browser = await launchChromium();
-onTestEnd(() => browser.close());
 const { page, pageErrors } = await openPage(browser);
 
 async function choose(label: string, option: string, scope: Page | Locator = page) {

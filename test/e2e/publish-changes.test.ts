@@ -6,18 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adminPassword, createTestApp, login } from '../helpers/app.ts';
-import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
-import { onTestEnd } from '../helpers/cleanup.ts';
+import { adminPassword, login } from '../helpers/app.ts';
 import { eventually, straightFlow } from '../helpers/engine.ts';
-import { openPage, shot, signIn, unexpectedErrors } from './helpers.ts';
+import { openPage, shot, signIn, startE2e, unexpectedErrors } from './helpers.ts';
 
-ensureDesignerBuilt();
-const { app } = await createTestApp();
+const { app, base, browser } = await startE2e();
 const admin = await login(app);
-const base = await app.listen({ port: 0, host: '127.0.0.1' });
-const browser = await launchChromium();
-onTestEnd(() => browser.close());
 
 const definition = straightFlow(
   'Welcome',

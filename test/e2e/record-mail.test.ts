@@ -8,17 +8,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { queueEmail } from '../../server/email/email.ts';
 import { captureInboundMessage } from '../../server/inbound-mail/capture.ts';
-import { createTestApp, login } from '../helpers/app.ts';
-import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
-import { onTestEnd } from '../helpers/cleanup.ts';
-import { openPage, shot, signIn, unexpectedErrors } from './helpers.ts';
+import { login } from '../helpers/app.ts';
+import { openPage, shot, signIn, startE2e, unexpectedErrors } from './helpers.ts';
 
-ensureDesignerBuilt();
-const { app, db } = await createTestApp();
+const { app, db, base, browser } = await startE2e();
 const admin = await login(app);
-const base = await app.listen({ port: 0, host: '127.0.0.1' });
-const browser = await launchChromium();
-onTestEnd(() => browser.close());
 
 const created = async (path: string, body: unknown) => {
   const response = await admin.request('POST', path, body);

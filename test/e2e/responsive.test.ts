@@ -7,17 +7,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { adminPassword, createTestApp, login } from '../helpers/app.ts';
-import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
-import { onTestEnd } from '../helpers/cleanup.ts';
-import { openPage, shot, signIn, unexpectedErrors } from './helpers.ts';
+import { adminPassword, login } from '../helpers/app.ts';
+import { openPage, shot, signIn, startE2e, unexpectedErrors } from './helpers.ts';
 
-ensureDesignerBuilt();
-const { app } = await createTestApp();
+const { app, base, browser } = await startE2e();
 const admin = await login(app);
-const base = await app.listen({ port: 0, host: '127.0.0.1' });
-const browser = await launchChromium();
-onTestEnd(() => browser.close());
 const phone = { width: 390, height: 844 };
 const { page, pageErrors } = await openPage(browser, phone);
 await signIn(page, base, 'admin', adminPassword);
