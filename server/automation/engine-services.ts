@@ -22,7 +22,13 @@ import { stageStatusAmong } from '../processes/status.ts';
 import { maskHiddenValues } from '../records/hidden-values.ts';
 import { changeMembers, isOnList, listMembersAmong } from '../records/lists.ts';
 import { listRecords } from '../records/record-list.ts';
-import { createRecord, deleteRecord, getRecord, updateRecord } from '../records/records.ts';
+import {
+  createRecord,
+  deleteRecord,
+  getRecord,
+  pinRoutingSwitches,
+  updateRecord,
+} from '../records/records.ts';
 import { addTags, removeTags } from '../records/tags.ts';
 import { routeRecord } from '../routing/routing.ts';
 import { getModule, pinModules } from '../studio/modules.ts';
@@ -62,6 +68,8 @@ export async function engineServices(
   // No action changes module definitions: the step's transaction (a batch of steps, often)
   // reads the schema token once for all of its record writes.
   pinModules(db);
+  // Nor does any change routing settings: the batch reads each module's routing switch once.
+  pinRoutingSwitches(db);
   const flow =
     run.flow ??
     (await db
