@@ -390,6 +390,11 @@ test('a step readied inline by a process that never ran it runs from its job onc
   }, 'the orphaned step to run from its job');
   assert.equal(run.status, 'succeeded');
   assert.equal((await posts('orphaned post')).length, 1);
+  // pg-boss completes the job once the handler's transaction has committed: a moment after the run shows succeeded.
+  await eventually(async () => {
+    const states = await stepJobsOf(runId);
+    return states.length === 1 && states[0] === 'completed';
+  }, 'the step job to be completed');
   assert.deepEqual(await stepJobsOf(runId), ['completed']);
   await db.updateTable('flows').set({ active: false }).where('id', '=', flowId).execute();
 });

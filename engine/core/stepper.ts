@@ -3,7 +3,7 @@
  * next state and the side effects to perform out. Nothing here performs them: the runtime
  * runs each returned action as a job and feeds its result back as the next event.
  */
-import { initialTransition, type SnapshotFrom, transition } from 'xstate';
+import { type AnyActorScope, createActor, type SnapshotFrom } from 'xstate';
 import {
   type CompiledFlow,
   type FlowEvent,
@@ -60,6 +60,55 @@ export type RunEvent = FlowEvent extends infer E ? (E extends FlowEvent ? Omit<E
 
 type Snapshot = SnapshotFrom<CompiledFlow['machine']>;
 type MachineAction = { type: string; params?: unknown };
+type Machine = CompiledFlow['machine'];
+
+/**
+ * xstate's `transition` and `initialTransition`, without their per-call cost: each builds an
+ * inert actor scope, and building it constructs an actor, which computes a whole throwaway
+ * initial snapshot of the machine (a tenth of the engine's CPU per step, issue 19). A flow's
+ * machine spawns, invokes and delays nothing, so nothing is ever registered in the scope's
+ * system: one scope per machine serves every transition, with the actions of each call
+ * collected into its own list (the calls are synchronous). Pure as before.
+ */
+const scopes = new WeakMap<Machine, AnyActorScope>();
+
+function inertScope(machine: Machine): AnyActorScope {
+  const cached = scopes.get(machine);
+  if (cached) return cached;
+  const self = createActor(machine, undefined as never);
+  const scope = {
+    self,
+    defer: () => undefined,
+    id: '',
+    logger: () => undefined,
+    sessionId: '',
+    stopChild: () => undefined,
+    system: self.system,
+    emit: () => undefined,
+    actionExecutor: () => undefined,
+  } as unknown as AnyActorScope;
+  scopes.set(machine, scope);
+  return scope;
+}
+
+function collecting<T>(machine: Machine, step: (scope: AnyActorScope) => T): [T, MachineAction[]] {
+  const scope = inertScope(machine);
+  const actions: MachineAction[] = [];
+  scope.actionExecutor = (action) => {
+    actions.push(action as unknown as MachineAction);
+  };
+  try {
+    return [step(scope), actions];
+  } finally {
+    scope.actionExecutor = () => undefined;
+  }
+}
+
+const initialTransition = (machine: Machine, input: unknown): [Snapshot, MachineAction[]] =>
+  collecting(machine, (scope) => machine.getInitialSnapshot(scope, input as never));
+
+const transition = (machine: Machine, snapshot: Snapshot, event: FlowEvent): [Snapshot, MachineAction[]] =>
+  collecting(machine, (scope) => machine.transition(snapshot, event as never, scope));
 
 export function startRun(compiled: CompiledFlow, input: Omit<RunInput, 'now'>, clock: Clock): StepOutcome {
   const now = clock.now().toISOString();

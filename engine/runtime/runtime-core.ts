@@ -63,6 +63,17 @@ export interface TemplateSettings {
   formats?: TemplateFormats;
 }
 
+/** The workspace's template settings as part of a cache key, written out once per settings object (read on every step). */
+const settingsKeys = new WeakMap<TemplateSettings, string>();
+function settingsKey(workspace: TemplateSettings): string {
+  let key = settingsKeys.get(workspace);
+  if (key === undefined) {
+    key = JSON.stringify(workspace);
+    settingsKeys.set(workspace, key);
+  }
+  return key;
+}
+
 export function compileOptions(
   flow: Flow,
   workspace: TemplateSettings | undefined,
@@ -236,7 +247,7 @@ export class RuntimeCore {
     definition?: Flow,
   ): Promise<CompiledFlow> {
     const workspace = this.deps.templateFormats?.();
-    const key = `${run.flowId}@${run.version}${workspace ? `@${JSON.stringify(workspace)}` : ''}`;
+    const key = `${run.flowId}@${run.version}${workspace ? `@${settingsKey(workspace)}` : ''}`;
     const cached = this.#compiledVersions.get(key);
     if (cached) return cached;
     const flow =

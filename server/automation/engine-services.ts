@@ -22,7 +22,13 @@ import { stageStatusAmong } from '../processes/status.ts';
 import { maskHiddenValues } from '../records/hidden-values.ts';
 import { changeMembers, isOnList, listMembersAmong } from '../records/lists.ts';
 import { listRecords } from '../records/record-list.ts';
-import { createRecord, deleteRecord, getRecord, updateRecord } from '../records/records.ts';
+import {
+  createRecord,
+  deleteRecord,
+  getRecord,
+  pinRoutingSwitches,
+  updateRecord,
+} from '../records/records.ts';
 import { addTags, removeTags } from '../records/tags.ts';
 import { routeRecord } from '../routing/routing.ts';
 import { getModule, pinModules } from '../studio/modules.ts';
@@ -62,6 +68,8 @@ export async function engineServices(
   // No action changes module definitions: the step's transaction (a batch of steps, often)
   // reads the schema token once for all of its record writes.
   pinModules(db);
+  // Nor does any change routing settings: the batch reads each module's routing switch once.
+  pinRoutingSwitches(db);
   const flow =
     run.flow ??
     (await db
@@ -284,33 +292,51 @@ export function factServices(db: Db): FactServices {
  * retrying cannot fix it, so the step fails at once and says why.
  */
 function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
-  const wrap = <F extends (...args: never[]) => Promise<unknown>>(call: F): F =>
-    (async (...args: Parameters<F>) => {
-      try {
-        return await call(...args);
-      } catch (error) {
-        if (error instanceof WeftError && error.statusCode < 500) {
-          const rule =
-            error.code === 'WEFT_ERR_PROCESS_RULE'
-              ? (error.details as { rule?: string }[])[0]?.rule
-              : undefined;
-          const message = rule ? `process rule "${rule}" refused: ${error.message}` : error.message;
-          throw new NonRetriableError(message, { owner: 'user', cause: error });
-        }
-        throw error;
+  // Wrapped as they are called (a step calls one or two of the forty), not all up front:
+  // building every wrapper for every step was a measurable part of a step's CPU (issue 19).
+  const areas = new Map<PropertyKey, unknown>();
+  return new Proxy(services, {
+    get(target, area, receiver) {
+      const calls = Reflect.get(target, area, receiver) as unknown;
+      if (calls === null || typeof calls !== 'object') return calls;
+      let wrapped = areas.get(area);
+      if (!wrapped) {
+        const made = new Map<PropertyKey, unknown>();
+        wrapped = new Proxy(calls, {
+          get(callsTarget, name, callsReceiver) {
+            const call = Reflect.get(callsTarget, name, callsReceiver) as unknown;
+            if (typeof call !== 'function') return call;
+            let wrapper = made.get(name);
+            if (!wrapper) {
+              wrapper = userErrorsNonRetriable(call as (...args: never[]) => Promise<unknown>);
+              made.set(name, wrapper);
+            }
+            return wrapper;
+          },
+        });
+        areas.set(area, wrapped);
       }
-    }) as F;
-  return Object.fromEntries(
-    Object.entries(services).map(([area, calls]) => [
-      area,
-      Object.fromEntries(
-        Object.entries(calls).map(([name, call]) => [
-          name,
-          wrap(call as (...args: never[]) => Promise<unknown>),
-        ]),
-      ),
-    ]),
-  ) as unknown as EngineServices;
+      return wrapped;
+    },
+  });
+}
+
+function userErrorsNonRetriable<F extends (...args: never[]) => Promise<unknown>>(call: F): F {
+  return (async (...args: Parameters<F>) => {
+    try {
+      return await call(...args);
+    } catch (error) {
+      if (error instanceof WeftError && error.statusCode < 500) {
+        const rule =
+          error.code === 'WEFT_ERR_PROCESS_RULE'
+            ? (error.details as { rule?: string }[])[0]?.rule
+            : undefined;
+        const message = rule ? `process rule "${rule}" refused: ${error.message}` : error.message;
+        throw new NonRetriableError(message, { owner: 'user', cause: error });
+      }
+      throw error;
+    }
+  }) as F;
 }
 
 /**

@@ -32,8 +32,19 @@ interface WebhookFlow {
   active: boolean;
   secret: string;
   createdBy: string | null;
+  /** The published version whose trigger `params` are; null: the draft's. */
+  version: number | null;
   params: WebhookTriggerParams;
 }
+
+/**
+ * Active webhook flows with a published version, as last read: a delivery verifies against
+ * this copy and its accepting statement writes only if the flow row still says the same
+ * (active, same secret, same published version); else the delivery is verified again
+ * against the row read afresh. A copy never lets through what the row would refuse, and
+ * saves a read per delivery (issue 19's webhook path).
+ */
+const knownFlows = new Map<string, WebhookFlow>();
 
 /** The trigger params of published versions, which never change: read once per process. */
 const publishedParams = new Map<string, WebhookTriggerParams>();
@@ -56,6 +67,7 @@ async function webhookFlow(db: Db, flowId: string): Promise<WebhookFlow> {
     active: flow.active,
     secret: flow.webhookSecret,
     createdBy: flow.createdBy,
+    version: flow.publishedVersion,
     params: await webhookParams(db, flowId, flow.publishedVersion),
   };
 }
@@ -248,11 +260,17 @@ async function acceptUnmapped(
   flow: WebhookFlow,
   delivery: { service: string; deliveryId: string; body: unknown; headers: Record<string, string> },
   dedupeKey: string,
-): Promise<number | null> {
-  const { rows } = await sql<{ id: number }>`
+  options: { remembered?: boolean } = {},
+): Promise<number | null | 'changed'> {
+  // A remembered flow: written only while the row is still as it was read (else 'changed').
+  const current = options.remembered
+    ? sql`(select 1 from flows where id = ${flow.id} and active and trigger_type = 'trigger.webhook'
+        and webhook_secret = ${flow.secret} and published_version = ${flow.version})`
+    : sql`(select 1)`;
+  const { rows } = await sql<{ id: number | null; current: boolean }>`
     with claim as (
       insert into webhook_deliveries (flow_id, delivery_id, event_id)
-      values (${flow.id}, ${dedupeKey}, nextval('events_id_seq'))
+      select ${flow.id}, ${dedupeKey}, nextval('events_id_seq') where exists ${current}
       on conflict (flow_id, delivery_id) do nothing
       returning event_id),
     event as (
@@ -268,8 +286,50 @@ async function acceptUnmapped(
       select ${flow.id}, ${delivery.service}, ${delivery.deliveryId}, 'accepted', id,
         payload->'body', payload->'headers'
       from event)
-    select id from event`.execute(db);
-  return rows[0]?.id ?? null;
+    select (select id from event) as id, exists ${current} as current`.execute(db);
+  const row = rows[0];
+  if (!row?.current) return 'changed';
+  return row.id ?? null;
+}
+
+/**
+ * A delivery to a remembered flow (`knownFlows`) that maps no record, accepted in one
+ * statement when it verifies and the flow row is as remembered. Anything else (a refusal,
+ * a mapping, a Slack challenge, a flow changed since) answers undefined, and the caller
+ * goes the whole way with the row read afresh: refusals are only ever decided on that.
+ */
+async function receiveRemembered(
+  db: Db,
+  flow: WebhookFlow,
+  rawBody: Buffer,
+  headers: IncomingHttpHeaders,
+  nowMs: number,
+): Promise<WebhookReceipt | undefined> {
+  if (activeMapping(flow.params.mapping)) return undefined;
+  const verifier = verifierOf(flow.params.service);
+  if (verifier.service === 'slack') return undefined;
+  const verified = verifier.verify({
+    secret: flow.secret,
+    rawBody,
+    headers,
+    nowMs,
+    options: { secretHeader: flow.params.secretHeader, deliveryHeader: flow.params.deliveryHeader },
+  });
+  if (!verified.ok) return undefined;
+  let body: unknown;
+  try {
+    body = parseBody(rawBody, headers['content-type']);
+  } catch {
+    return undefined;
+  }
+  if (unstorable(body, 'body')) return undefined;
+  const { deliveryId, dedupeKey } = verified;
+  const delivery = { service: verifier.service, deliveryId, body, headers: keptHeaders(headers) };
+  const eventId = await acceptUnmapped(db, flow, delivery, dedupeKey, { remembered: true });
+  if (eventId === 'changed') return undefined;
+  if (eventId !== null) return { duplicate: false, deliveryId, eventId };
+  await logDuplicate(db, flow.id, delivery);
+  return { duplicate: true, deliveryId };
 }
 
 /**
@@ -286,7 +346,17 @@ export async function receiveWebhook(
   headers: IncomingHttpHeaders,
   nowMs: number,
 ): Promise<WebhookReceipt> {
+  const remembered = knownFlows.get(flowId);
+  if (remembered) {
+    const receipt = await receiveRemembered(db, remembered, rawBody, headers, nowMs);
+    if (receipt) return receipt;
+    knownFlows.delete(flowId);
+  }
   const flow = await webhookFlow(db, flowId);
+  if (flow.active && flow.version !== null) {
+    if (knownFlows.size >= maxPublished) knownFlows.clear();
+    knownFlows.set(flowId, flow);
+  }
   const verifier = verifierOf(flow.params.service);
   const service = verifier.service;
   const contentType = headers['content-type'];
@@ -337,7 +407,7 @@ export async function receiveWebhook(
   const delivery = { service, deliveryId, body, headers: keptHeaders(headers) };
   if (!activeMapping(flow.params.mapping)) {
     const eventId = await acceptUnmapped(db, flow, delivery, dedupeKey);
-    if (eventId !== null) return { duplicate: false, deliveryId, eventId };
+    if (typeof eventId === 'number') return { duplicate: false, deliveryId, eventId };
     await logDuplicate(db, flowId, delivery);
     return { duplicate: true, deliveryId };
   }

@@ -160,6 +160,30 @@ async function dropdownProblem(
   });
 }
 
+/** Transactions whose record creates read each module's routing switch once (`pinRoutingSwitches`). */
+const pinnedRouting = new WeakMap<Db, Map<string, Promise<boolean>>>();
+
+/**
+ * For a transaction that creates many records and changes no routing settings (a batch of
+ * flow steps): whether a module routes its new records is read once, not per record (a
+ * statement per created record on the webhook path, issue 19). As if the batch had run at
+ * the moment of its first read.
+ */
+export function pinRoutingSwitches(trx: Db): void {
+  if (!pinnedRouting.has(trx)) pinnedRouting.set(trx, new Map());
+}
+
+function routingSwitch(db: Db, module: string): Promise<boolean> {
+  const pinned = pinnedRouting.get(db);
+  if (!pinned) return routingOn(db, module);
+  let known = pinned.get(module);
+  if (!known) {
+    known = routingOn(db, module);
+    pinned.set(module, known);
+  }
+  return known;
+}
+
 /** Whether lead routing picks the assignee of this module's new records. */
 async function routingOn(trx: Db, module: string): Promise<boolean> {
   const settings = await trx
@@ -219,7 +243,8 @@ export async function createRecord(
   const given = validateRecordInput(module, 'create', input);
   const values = { ...given };
   checkWritable(principal, module, values);
-  const routed = !('assignedTo' in values) && options.routing !== false && (await routingOn(db, moduleName));
+  const routed =
+    !('assignedTo' in values) && options.routing !== false && (await routingSwitch(db, moduleName));
   if (!routed) {
     // Unassigned input goes to its creator, within what the creator's scope allows.
     if (!('assignedTo' in values)) values.assignedTo = principal.id;
