@@ -544,8 +544,10 @@ async function repeatedLatency() {
   }
   const spread = (key: 'p50' | 'p95' | 'p99') => {
     const values = runs.map((run) => run.latencyMs[key] ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
-    const pick = (q: number) => quantile(values, q);
-    return { min: pick(0), median: pick(0.5), max: pick(1) };
+    // Nearest rank: the least is the first value (rank 0 would be none); null = unfinished runs.
+    const finite = (value: number | undefined) =>
+      value !== undefined && Number.isFinite(value) ? round(value) : null;
+    return { min: finite(values[0]), median: quantile(values, 0.5), max: finite(values.at(-1)) };
   };
   return {
     runs: runs.length,
