@@ -38,6 +38,7 @@ import {
   statements,
 } from './cost.ts';
 import { machineWatch } from './machine.ts';
+import { startNodeOptions } from './start-options.ts';
 import { installFlow, loginOverHttp, password, writeResult } from './weft.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -49,6 +50,8 @@ async function startWeft(
   env: Record<string, string> = {},
 ): Promise<WeftProcess & { readyAt: number }> {
   const weft = await startWeftProcess({ DATABASE_URL: databaseUrl, WEFT_ADMIN_PASSWORD: password, ...env }, [
+    // As `npm start` runs it (package.json's start script), then the bench's own options.
+    ...startNodeOptions(),
     ...weftNodeOptions,
     ...nodeOptions,
   ]);
@@ -75,6 +78,8 @@ const only = process.env.BENCH_ONLY;
 const weftNodeOptions = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 /** How long Weft sits idle before its idle memory is read. */
 const idleMs = Number(process.env.BENCH_IDLE_MS ?? 10_000);
+/** The latency phase this many times (BENCH_ONLY=latency): each run's figures and their spread. */
+const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
 
 const position = { x: 0, y: 0 };
 const flow: Flow = {
@@ -383,9 +388,90 @@ async function phases(db: Db, flowId: string) {
   };
 }
 
+// Every WAL flush timed (pg_stat_io's fsync_time for WAL): what a commit waits on the disk.
+await clusterAdmin.query('alter system set track_wal_io_timing = on');
+await clusterAdmin.query('select pg_reload_conf()');
+
+/**
+ * What the database's backends wait on while `work` runs: pg_stat_activity sampled every
+ * 10 ms (from this process, on a connection of its own), each sample of a backend counted by
+ * its state and wait event (`active` without one is on the CPU; `idle in transaction` with
+ * ClientRead waits on Weft's next statement; IO WalSync is the commit's fsync, LWLock
+ * WALWrite a commit waiting on another's), and the WAL flushes and checkpoints meanwhile.
+ */
+async function waitsDuring<T>(database: string, work: () => Promise<T>) {
+  // On a database of its own, so that its statements are not counted as the engine's.
+  const sampler = new pg.Client({ connectionString: cluster.url('postgres') });
+  await sampler.connect();
+  const wal = async () =>
+    // PostgreSQL 18 counts WAL writes and flushes in pg_stat_io (object 'wal'), timed with track_wal_io_timing.
+    (
+      await sampler.query<{ syncs: string; sync_ms: number; writes: string; checkpoints: string }>(`
+        select coalesce(sum(fsyncs), 0) as syncs, coalesce(sum(fsync_time), 0)::float8 as sync_ms,
+          coalesce(sum(writes), 0) as writes,
+          (select num_timed + num_requested from pg_stat_checkpointer) as checkpoints
+        from pg_stat_io where object = 'wal'`)
+    ).rows[0];
+  const counts = new Map<string, number>();
+  let samples = 0;
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      const { rows } = await sampler.query<{ state: string; wait: string | null; app: string }>(
+        `
+        select state, wait_event_type || ' ' || wait_event as wait, application_name as app
+        from pg_stat_activity
+        where datname = $1 and state <> 'idle'`,
+        [database],
+      );
+      samples++;
+      for (const row of rows) {
+        const key = `${row.app || 'weft'} · ${row.state}${row.wait ? ` · ${row.wait}` : ''}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      await delay(10);
+    }
+  })();
+  // Should the cluster go away meanwhile, the error is the work's to report, not an unhandled one.
+  loop.catch(() => undefined);
+  const before = await wal();
+  try {
+    const result = await work();
+    const after = await wal();
+    sampling = false;
+    await loop;
+    const syncs = Number(after?.syncs) - Number(before?.syncs);
+    return {
+      result,
+      waits: {
+        samples,
+        // Per sample: how many backends were in each state at once, on average.
+        backendsPerSample: Object.fromEntries(
+          [...counts]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 12)
+            .map(([key, n]) => [key, Math.round((n / Math.max(1, samples)) * 1000) / 1000]),
+        ),
+        walFlushes: syncs,
+        walWrites: Number(after?.writes) - Number(before?.writes),
+        walFlushMeanMs:
+          syncs > 0
+            ? Math.round((((after?.sync_ms ?? 0) - (before?.sync_ms ?? 0)) / syncs) * 100) / 100
+            : null,
+        checkpoints: Number(after?.checkpoints) - Number(before?.checkpoints),
+      },
+    };
+  } finally {
+    sampling = false;
+    await loop.catch(() => undefined);
+    await sampler.end();
+  }
+}
+
 async function latencyPhase() {
   const url = await freshDatabase('bench_latency');
-  const db = createDb(url, 10);
+  // Named, so that the wait sampling tells the bench's writes (and reads) from Weft's pool (unnamed).
+  const db = createDb(`${url}${url.includes('?') ? '&' : '?'}application_name=bench`, 10);
   const weft = await startWeft(url, preload);
   try {
     const flowId = await installFlow(weft.url, flow);
@@ -394,8 +480,16 @@ async function latencyPhase() {
     const idleMemoryMb = await memoryMb(Number(weft.child.pid));
     const write = await webLeads(db);
     const total = rate * seconds;
-    const { offeredSeconds, behind } = await offerSteadily(total, write);
+    await resetStatements(clusterAdmin);
+    const meter = await processesCpuMeter([Number(weft.child.pid)], dataDir);
+    const {
+      result: { offeredSeconds, behind },
+      waits,
+    } = await waitsDuring('bench_latency', () => offerSteadily(total, write));
     const completed = await waitForRuns(db, total, Date.now() + drainMs);
+    const cpu = await cpuUsed(meter);
+    // The contacts' writes (this process's) are counted with the engine's: the whole record path.
+    const statementsRun = await statements(clusterAdmin, 'bench_latency', completed);
     const rows = await sql<{ ms: number | null }>`
       select extract(epoch from (r.finished_at - c.created_at)) * 1000 as ms
       from flow_runs r join rec_contacts c on c.id = r.record_id
@@ -408,12 +502,58 @@ async function latencyPhase() {
       deadlineAfterLastRecordMs: drainMs,
       latencyMs: latencyQuantiles(rows.rows, total),
       phasesMs: await phases(db, flowId),
+      waits,
+      // At this rate (batches are small), per finished run: the writes of the contacts included in
+      // PostgreSQL's figures, not in Weft's.
+      cpuMsPerRun: cpuMsPerRun(cpu, completed),
+      statementsPerRun: statementsRun.perRun,
+      topStatements: statementsRun.top.slice(0, 12),
       memoryMb: { idle: idleMemoryMb.rss, peak: (await memoryMb(Number(weft.child.pid))).peak },
     };
   } finally {
     await stopWeftProcess(weft, 'SIGKILL');
     await db.destroy();
   }
+}
+
+/** Weft started as `npm start` runs it, the flow installed, idle for BENCH_IDLE_MS: its resident memory. */
+async function memoryPhase() {
+  const url = await freshDatabase('bench_memory');
+  const weft = await startWeft(url, preload);
+  try {
+    await installFlow(weft.url, flow);
+    await delay(idleMs);
+    return {
+      idleMb: (await memoryMb(Number(weft.child.pid))).rss,
+      nodeOptions: weft.child.spawnargs.slice(1, -1),
+    };
+  } finally {
+    await stopWeftProcess(weft, 'SIGKILL');
+  }
+}
+
+/** The latency phase `repeat` times in a row: each run's quantiles, and their least, median and most. */
+async function repeatedLatency() {
+  const runs: Awaited<ReturnType<typeof latencyPhase>>[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const figures = await latencyPhase();
+    console.log(
+      `run ${i + 1}/${repeat}: ${JSON.stringify({ ...figures.latencyMs, load: loadavg().map(round) })}`,
+    );
+    runs.push(figures);
+  }
+  const spread = (key: 'p50' | 'p95' | 'p99') => {
+    const values = runs.map((run) => run.latencyMs[key] ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+    // Nearest rank: the least is the first value (rank 0 would be none); null = unfinished runs.
+    const finite = (value: number | undefined) =>
+      value !== undefined && Number.isFinite(value) ? round(value) : null;
+    return { min: finite(values[0]), median: quantile(values, 0.5), max: finite(values.at(-1)) };
+  };
+  return {
+    runs: runs.length,
+    spreadMs: { p50: spread('p50'), p95: spread('p95'), p99: spread('p99') },
+    each: runs,
+  };
 }
 
 async function saturationPhase(
@@ -447,6 +587,10 @@ async function saturationPhase(
       Array.from({ length: workers }, () => startWeft(url, [], { WEFT_MODE: 'worker' })),
     );
     const activityBefore = await databaseActivity(db);
+    // Weft dispatches as soon as it starts, before its workers are up and before the meter
+    // starts: the runs finished by then are not the metered CPU's (BENCH_VARIANT=scale read
+    // 1.8 ms per run with a worker against 4.0 alone for that reason, on a 1,000-run backlog).
+    const finishedBeforeMeter = await finishedRuns(db);
     // Weft and its workers, and PostgreSQL with the backends that exit meanwhile.
     const cpuMeter = await processesCpuMeter(
       [weft, ...extra].map((process) => Number(process.child.pid)),
@@ -493,7 +637,8 @@ async function saturationPhase(
         activityAfter,
         finishedByTheStop >= backlog ? finishedByTheStop : null,
       ),
-      cpuMsPerRun: cpuMsPerRun(cpu, completed),
+      cpuMsPerRun: cpuMsPerRun(cpu, completed - finishedBeforeMeter),
+      finishedBeforeMeter,
       statements: statementsRun,
       workerProcesses: workers,
       memoryMb: { underLoad: loadMemoryMb },
@@ -763,6 +908,9 @@ try {
         statementsPerRun: figures.statements.perRun.statements,
         planningMsPerRun: figures.statements.perRun.planningMs,
         executionMsPerRun: figures.statements.perRun.executionMs,
+        // Weft's own process (not the workers'): RSS sampled while it drained the backlog.
+        weftMemoryMbUnderLoad: figures.memoryMb.underLoad,
+        finishedBeforeMeter: figures.finishedBeforeMeter,
         loadAverage: loadavg().map(round),
       };
       console.log(JSON.stringify(point));
@@ -832,6 +980,16 @@ try {
     await writeResult('engine-webhook.json', result);
     console.log(
       `\nwebhook: runs/s ${runsPerSecond} (target ≥ 500; before 149–160) · CPU ${result.cpuMsPerRun} ms/run Weft+PostgreSQL (target ≤ 3.5; before 7.9–9.4) · ${result.statementsPerRun} statements/run · latency at ${rate}/s p50 ${result.latencyMs?.p50} p95 ${result.latencyMs?.p95} p99 ${result.latencyMs?.p99} ms (target p95 ≤ 50; before 229) · RSS idle ${result.memoryMb.idle} MB, under load ${result.memoryMb.underLoad} MB (targets ≤ 200, ≤ 500) · raw pg-boss ${raw.jobsPerSecond} jobs/s · runs/raw ${result.runsToRawJobsRatio} · load ${result.machine.loadAverageBefore.join(' ')} → ${result.machine.loadAverageAfter.join(' ')}`,
+    );
+  } else if (only === 'memory') {
+    console.log(`idle memory only (nothing written), after ${idleMs} ms idle …`);
+    console.log(JSON.stringify(await memoryPhase()));
+  } else if (only === 'latency' && repeat > 1) {
+    console.log(`latency only, ${repeat} runs of ${seconds} s (nothing written) …`);
+    const figures = await repeatedLatency();
+    console.log(JSON.stringify(figures, null, 2));
+    console.log(
+      `\nlatency spread over ${figures.runs} runs (min / median / max): ${JSON.stringify(figures.spreadMs)}`,
     );
   } else if (only === 'latency' || only === 'saturation') {
     console.log(`${only} only (nothing written) …`);

@@ -8,12 +8,13 @@ import { once } from 'node:events';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startNodeOptions } from './start-options.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
 async function timeToHealthy(dataDir: string): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['server/main.ts'], {
+  const child = spawn(process.execPath, [...startNodeOptions(), 'server/main.ts'], {
     cwd: root,
     env: {
       ...process.env,

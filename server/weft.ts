@@ -7,7 +7,6 @@ import { createDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { waitForDatabase } from './db/reachable.ts';
 import { ensureAdmin } from './identity/bootstrap.ts';
-import { startSmtpListener } from './inbound-mail/smtp-listener.ts';
 import { SettingsService } from './platform/settings.ts';
 import { startQueue, startSystemWorkers } from './queue.ts';
 
@@ -89,6 +88,8 @@ export async function startWeft(config: Config, announce: Announce): Promise<Wef
     }
 
     if (config.smtp) {
+      // Loaded only when email capture listens: smtp-server is not needed otherwise (issue 19's memory target).
+      const { startSmtpListener } = await import('./inbound-mail/smtp-listener.ts');
       const listener = await startSmtpListener(db, {
         ...config.smtp,
         onError: (error) => announce.error('SMTP listener error', error),

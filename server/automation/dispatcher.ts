@@ -6,6 +6,7 @@ import { conditionHolds } from '../../engine/runtime/facts.ts';
 import type { FlowRuntime, StartRequest } from '../../engine/runtime/runtime.ts';
 import type { Flow } from '../../schemas/flow.ts';
 import { notifyAssignments } from '../collaboration/assignment-notifications.ts';
+import { deferLive } from '../collaboration/live.ts';
 import { announceRecordChanges } from '../collaboration/record-changes.ts';
 import { announceRecordPosts } from '../collaboration/system-posts.ts';
 import type { Db } from '../db/index.ts';
@@ -31,6 +32,12 @@ export async function dispatchPending(
 ): Promise<number> {
   const { flowChainDepth, triggerLogConditions } = await settings.get();
   return runTransaction(runtime, async (trx) => {
+    // The batch's live messages (record changes, system posts, assignment notifications) are
+    // held and sent once it has committed, by the runtime's live batch (server/automation/
+    // engine.ts, as steps' are): a NOTIFY in this transaction would take PostgreSQL's NOTIFY
+    // lock at its commit and keep it through the WAL flush, so every other notifying commit
+    // (each record write's, for its event) would wait behind this one's fsync (issue 19).
+    deferLive(trx);
     const events = await trx
       .selectFrom('events')
       .select(['id', 'type', 'module', 'recordId', 'payload', 'actorId', 'causationId', 'depth'])

@@ -45,6 +45,9 @@ export function createRuntime(db: Db, boss: PgBoss, onError: (error: unknown) =>
   });
 }
 
+/** Events per dispatch transaction, at most. */
+const dispatchBatch = 100;
+
 /** Hourly: finished runs past the retention settings are deleted. */
 const pruneQueue = 'weft.runs.prune';
 
@@ -125,11 +128,13 @@ export async function startEngineWorkers(options: {
     let total = 0;
     // While the steps of runs already started wait here, new events wait in the outbox.
     while (!stopped && !runtime.busy) {
-      const count = await dispatchPending(runtime, triggers, settings, 100, (trx, events) =>
+      const count = await dispatchPending(runtime, triggers, settings, dispatchBatch, (trx, events) =>
         fanOutHooks(trx, boss, events),
       );
       total += count;
-      if (count === 0) break;
+      // A batch that was not full took every event there was: one committed since has woken
+      // this process again (`again` below), so no empty transaction is spent to find nothing.
+      if (count < dispatchBatch) break;
     }
     return total;
   };

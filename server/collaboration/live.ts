@@ -106,11 +106,15 @@ export function createLiveBatch(db: Db, onError: (error: unknown) => void, delay
     const payloads = queued;
     queued = [];
     if (payloads.length > 0) {
+      // A transaction of its own that changes no data: it commits without waiting for the WAL
+      // flush (synchronous_commit off for it alone), because a notifying commit holds
+      // PostgreSQL's NOTIFY lock until it returns, and every other notifying commit (each
+      // record write's, for its event) would wait behind this one's fsync (issue 19).
       sending = sending
         .then(() =>
-          sql`select pg_notify(${liveChannel}, payload) from unnest(${payloads}::text[]) as payload`.execute(
-            db,
-          ),
+          sql`select pg_notify(${liveChannel}, payload)
+            from (select set_config('synchronous_commit', 'off', true)) as async_commit,
+              unnest(${payloads}::text[]) as payload`.execute(db),
         )
         .then(() => undefined, onError);
     }

@@ -3,13 +3,14 @@
  * import, a flow): the dispatcher, which reads every committed event in batches, calls this
  * once per batch, and each module concerned gets one `record.changed` push naming the
  * records (ids only, at most 100, else none: "many changed"; pages read them again through
- * the API, which applies the reader's permissions). Sent from the dispatcher's batch rather
+ * the API, which applies the reader's permissions). Sent for the dispatcher's batch rather
  * than by a trigger on `events`, so that no writer's transaction takes the NOTIFY lock at
- * its commit or pays for the message (the engine's steps defer theirs for that reason).
+ * its commit or pays for the message (the engine's steps defer theirs for that reason); and
+ * held until the batch has committed (the dispatcher defers its live messages), so that the
+ * dispatcher's commit does not take that lock either.
  */
-import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
-import { liveChannel } from './live.ts';
+import { publish } from './live.ts';
 
 const changes = new Set(['record.created', 'record.updated', 'record.deleted', 'tag.added', 'tag.removed']);
 const maxIds = 100;
@@ -28,14 +29,12 @@ export async function announceRecordChanges(
     byModule.set(event.module, found);
   }
   if (byModule.size === 0) return;
-  const payloads = [...byModule].map(([module, { ids, created, deleted }]) =>
-    JSON.stringify({
+  // Through `publish`: held with the dispatcher's other messages until its batch commits (deferLive).
+  for (const [module, { ids, created, deleted }] of byModule) {
+    await publish(trx, {
       type: 'record.changed',
       data: { module, ids: ids.size <= maxIds ? [...ids] : null, created, deleted },
       to: { everyone: true },
-    }),
-  );
-  await sql`select pg_notify(${liveChannel}, payload) from unnest(${payloads}::text[]) as payload`.execute(
-    trx,
-  );
+    });
+  }
 }

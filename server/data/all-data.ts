@@ -7,7 +7,7 @@
  * order (accounts before the contacts that link to them).
  */
 import { PassThrough, type Readable } from 'node:stream';
-import JSZip from 'jszip';
+import type JSZip from 'jszip';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '../db/index.ts';
@@ -80,7 +80,9 @@ export async function exportAllData(
       { field: 'modules', reason: `names no module: ${unknown.join(', ')}` },
     ]);
   const modules = linkOrder(all.filter((module) => !chosen || chosen.includes(module.name)));
-  const zip = new JSZip();
+  // Loaded by the first archive rather than at start (issue 19's memory target).
+  const { default: Zip } = await import('jszip');
+  const zip = new Zip();
   const manifest: Manifest = {
     format: 'weft-all-data',
     version: 1,
@@ -136,7 +138,8 @@ export async function importAllData(
   requireAdmin(principal);
   let zip: JSZip;
   try {
-    zip = await JSZip.loadAsync(data);
+    const { default: Zip } = await import('jszip');
+    zip = await Zip.loadAsync(data);
   } catch {
     throw new WeftError('VALIDATION', 'The file is not a ZIP archive', [
       { field: 'body', reason: 'is not a ZIP' },

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { invalid } from '../platform/errors.ts';
 
 /**
@@ -61,7 +61,9 @@ function cellText(value: ExcelJS.CellValue): string {
 }
 
 async function parseXlsx(data: Buffer, limit: number): Promise<string[][]> {
-  const workbook = new ExcelJS.Workbook();
+  // Loaded on the first workbook, not at start: exceljs alone holds about 10 MB resident (issue 19).
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   try {
     // exceljs types its input as its own `Buffer` (an ArrayBuffer) but reads Node's.
     await workbook.xlsx.load(data as unknown as ExcelJS.Buffer);

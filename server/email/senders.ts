@@ -1,9 +1,14 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Settings } from '../../schemas/settings.ts';
 import type { Db } from '../db/index.ts';
 import { invalid, notFound, WeftError } from '../platform/errors.ts';
 import { type SmtpServer, senderOf, systemSmtp } from './email-transport.ts';
 import { decryptSecret } from './secrets.ts';
+
+/** nodemailer, loaded by the first mail sent rather than at start (about 4 MB resident; issue 19's memory target). */
+const nodemailer = () => createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
 
 /**
  * Where a mail goes out from. The accounts themselves are managed by marketing
@@ -155,7 +160,7 @@ export function transportOptions(smtp: NonNullable<Sender['smtp']>) {
 
 /** A pooled transport for a run of bulk mail: a few connections kept open, many messages each. */
 export function pooledTransport(smtp: NonNullable<Sender['smtp']>, connections = 4): Transporter {
-  return nodemailer.createTransport({
+  return nodemailer().createTransport({
     pool: true,
     maxConnections: connections,
     maxMessages: 1000,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type Attachment, simpleParser } from 'mailparser';
+import type { Attachment } from 'mailparser';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { InboundHandler, InboundMessage } from '../inbound-mail/capture.ts';
@@ -76,6 +76,8 @@ function deliveryStatusPart(raw: string, boundary: string | undefined): string |
 
 export async function parseBounce(raw: string | Buffer): Promise<ParsedBounce | null> {
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  // Loaded on the first bounce, not at start (connectors/email.ts says why).
+  const { simpleParser } = await import('mailparser');
   const mail = await simpleParser(text, { skipHtmlToText: true, skipTextLinks: true, skipImageLinks: true });
   const parts = mail.attachments ?? [];
   const type = mail.headers.get('content-type') as
