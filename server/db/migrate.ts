@@ -26,6 +26,7 @@ import * as mailSenders from './migrations/0026-mail-senders.ts';
 import * as designer from './migrations/0027-designer.ts';
 import * as fieldPermissionsToken from './migrations/0032-field-permissions-token.ts';
 import * as recordChanges from './migrations/0033-record-changes-from-dispatcher.ts';
+import * as trackingEventsIndex from './migrations/0036-tracking-events-index.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0027-designer': designer,
   '0032-field-permissions-token': fieldPermissionsToken,
   '0033-record-changes-from-dispatcher': recordChanges,
+  '0036-tracking-events-index': trackingEventsIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
