@@ -159,8 +159,13 @@ function perDb<I, O>(make: (db: Db) => (item: I) => Promise<O>) {
   };
 }
 
-/** Batches of opens, and of clicks, under way at once per database handle. */
-const trackingLanes = 3;
+/**
+ * Batches of opens, and of clicks, under way at once per database handle: two, so that a
+ * batch's commit (a WAL flush) overlaps the next batch's work. More lanes make smaller
+ * batches, hence more statements per request (bench:campaigns: 3 lanes sent 0.36 per
+ * request, 2 lanes 0.30, 1 lane about 0.2).
+ */
+const trackingLanes = 2;
 
 /**
  * Opens (the pixel loaded), a batch at a time: the first one per mail counts and triggers;
