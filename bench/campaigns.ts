@@ -208,6 +208,7 @@ try {
     errors: number;
     ms: number;
     firstError: string | null;
+    cpuMicrosPerRequest: number;
   };
   if (load.firstError) console.error(`tracking: ${load.firstError}`);
   const { errors, latencies } = load;
@@ -259,6 +260,7 @@ try {
       p95Ms: round(percentile(latencies, 95), 2),
       p99Ms: round(percentile(latencies, 99), 2),
       cost: trackingCost,
+      clientCpuMicrosPerRequest: load.cpuMicrosPerRequest,
       postgres: trackingStatements.perRun,
     },
   };

@@ -1,8 +1,10 @@
 /**
  * The load of `bench:campaigns`' tracking phase, in a process of its own so that the
  * server's CPU time is the server's: `concurrency` keep-alive connections request the
- * paths in turn for `seconds`. Reads its job from the JSON file named on the command line;
- * prints `{ latencies, errors, ms, firstError }` as JSON.
+ * paths in turn for `seconds`, each connection sending its next request once the answer to
+ * the last one has arrived (no pipelining). Reads its job from the JSON file named on the
+ * command line; prints `{ latencies, errors, ms, firstError, cpuMicrosPerRequest }` as JSON
+ * (its own CPU time: on this machine the client shares the cores with Weft and PostgreSQL).
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -32,6 +34,7 @@ const get = (url: string) =>
       .on('error', reject);
   });
 
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const deadline = started + job.seconds * 1000;
 await Promise.all(
@@ -50,5 +53,7 @@ await Promise.all(
   }),
 );
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 agent.destroy();
-process.stdout.write(JSON.stringify({ latencies, errors, ms, firstError }));
+const cpuMicrosPerRequest = Math.round((cpu.user + cpu.system) / Math.max(1, latencies.length));
+process.stdout.write(JSON.stringify({ latencies, errors, ms, firstError, cpuMicrosPerRequest }));
