@@ -312,8 +312,8 @@ test("batches under way together keep one mail's opens and clicks in order: one 
         )
       ).rows[0]?.n,
     );
-  // A turn of the event loop apart: each goes out in a batch of its own while the earlier
-  // ones are still being written (two lanes each for opens and clicks).
+  // A turn of the event loop apart: an open batch and a click batch of the same mail are
+  // under way together, each going out while the other is still being written.
   const answers: Promise<unknown>[] = [];
   for (let i = 0; i < 30; i++) {
     answers.push(recordClick(db, signToken(key, mail.id, 'c0')));

@@ -160,12 +160,12 @@ function perDb<I, O>(make: (db: Db) => (item: I) => Promise<O>) {
 }
 
 /**
- * Batches of opens, and of clicks, under way at once per database handle: two, so that a
- * batch's commit (a WAL flush) overlaps the next batch's work. More lanes make smaller
- * batches, hence more statements per request (bench:campaigns: 3 lanes sent 0.36 per
- * request, 2 lanes 0.30, 1 lane about 0.2).
+ * Batches of opens, and of clicks, under way at once per database handle: one of each
+ * (an open batch and a click batch run side by side). bench:campaigns on the loaded machine,
+ * back to back: two lanes made smaller batches, 0.26-0.27 statements per request against
+ * 0.18, and more CPU per request (Weft and PostgreSQL), for no steadier tail.
  */
-const trackingLanes = 2;
+const trackingLanes = 1;
 
 /**
  * Opens (the pixel loaded), a batch at a time: the first one per mail counts and triggers;
