@@ -17,15 +17,17 @@
  * Writes bench/results/campaigns.json.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { trackMail } from '../server/marketing/compose.ts';
 import { startCampaignWorker } from '../server/marketing/delivery.ts';
 import { signingKey, signToken } from '../server/marketing/keys.ts';
 import { renderTemplate } from '../server/marketing/templates.ts';
-import { type Cost, costMeter, processCpuSeconds } from './cost.ts';
+import { type Cost, costMeter, processCpuSeconds, resetStatements, statements } from './cost.ts';
 import { startWeftInProcess, writeResult } from './weft.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -62,7 +64,7 @@ const perUnit = (cost: Cost, units: number) => ({
 });
 
 const loadBefore = loadavg().map((n) => round(n, 2));
-const weft = await startWeftInProcess('campaigns');
+const weft = await startWeftInProcess('campaigns', { pgStatStatements: true });
 const { app, db, boss, headers, dataDir } = weft;
 try {
   await startCampaignWorker(boss, db, app.settings);
@@ -172,6 +174,17 @@ try {
   // The client runs in a process of its own: this process's CPU time is the server's.
   const jobFile = path.join(dataDir, 'tracking-job.json');
   await writeFile(jobFile, JSON.stringify({ base, paths, seconds: trackingSeconds, concurrency: 32 }));
+  // What PostgreSQL runs for the tracking requests (pg_stat_statements), per request.
+  const statsClient = new pg.Client({ connectionString: weft.cluster.url('postgres') });
+  await statsClient.connect();
+  await resetStatements(statsClient);
+  // BENCH_CPU_PROF=<dir>: a CPU profile of Weft during this phase only (tracking.cpuprofile).
+  const profiler = process.env.BENCH_CPU_PROF ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   meter = await costMeter(dataDir);
   const client = spawn(process.execPath, [path.join(root, 'bench/tracking-client.ts'), jobFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -181,17 +194,36 @@ try {
     output += chunk.toString();
   });
   await new Promise((resolve) => client.on('exit', resolve));
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    await mkdir(process.env.BENCH_CPU_PROF as string, { recursive: true });
+    await writeFile(
+      path.join(process.env.BENCH_CPU_PROF as string, 'tracking.cpuprofile'),
+      JSON.stringify(profile),
+    );
+    profiler.disconnect();
+  }
   const load = JSON.parse(output) as {
     latencies: number[];
     errors: number;
     ms: number;
     firstError: string | null;
+    cpuMicrosPerRequest: number;
   };
   if (load.firstError) console.error(`tracking: ${load.firstError}`);
   const { errors, latencies } = load;
   const trackingMs = load.ms;
   latencies.sort((a, b) => a - b);
   const trackingCost = perUnit(await meter.stop(), latencies.length);
+  const trackingStatements = await statements(statsClient, 'weft', latencies.length);
+  await statsClient.end();
+  console.log(
+    `tracking, per request: ${trackingStatements.perRun.statements} statements run by PostgreSQL, ${trackingStatements.perRun.executionMs} ms executing, ${trackingStatements.perRun.planningMs} ms planning`,
+  );
+  for (const row of trackingStatements.top.slice(0, 10))
+    console.log(
+      `  ${row.perRun}× (planned ${row.plansPerRun}×)  plan ${row.planMsPerRun} ms  exec ${row.execMsPerRun} ms  ${row.query}`,
+    );
 
   const results = {
     machine: {
@@ -228,6 +260,8 @@ try {
       p95Ms: round(percentile(latencies, 95), 2),
       p99Ms: round(percentile(latencies, 99), 2),
       cost: trackingCost,
+      clientCpuMicrosPerRequest: load.cpuMicrosPerRequest,
+      postgres: trackingStatements.perRun,
     },
   };
   console.log(JSON.stringify(results, null, 2));

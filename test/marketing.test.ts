@@ -17,6 +17,7 @@ import { captureInboundMessage, onInboundMessage } from '../server/inbound-mail/
 import { senderFor } from '../server/marketing/accounts.ts';
 import { bounceHandler, handleBounceMail, parseBounce } from '../server/marketing/bounces.ts';
 import { signingKey, signToken } from '../server/marketing/keys.ts';
+import { recordClick, recordOpen } from '../server/marketing/tracking.ts';
 import { onTestEnd } from './helpers/cleanup.ts';
 import { engineTestApp, eventually, straightFlow } from './helpers/engine.ts';
 import { signedInUser } from './helpers/people.ts';
@@ -297,6 +298,43 @@ test('opens and clicks arriving together are written in one batch, each answered
     .where('id', 'in', [a.id, b.id])
     .execute();
   assert.deepEqual(new Set(states.map((row) => row.state)), new Set(['clicked']));
+});
+
+test("batches under way together keep one mail's opens and clicks in order: one first open, one first click per link", async () => {
+  const mail = await sentMessage('ada@example.com', String(contact.id), ['https://shop.example.com/x']);
+  const count = async (type: string) =>
+    Number(
+      (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from events where type = ${type} and payload ->> 'messageId' = ${mail.id}`.execute(
+          db,
+        )
+      ).rows[0]?.n,
+    );
+  // A turn of the event loop apart: an open batch and a click batch of the same mail are
+  // under way together, each going out while the other is still being written.
+  const answers: Promise<unknown>[] = [];
+  for (let i = 0; i < 30; i++) {
+    answers.push(recordClick(db, signToken(key, mail.id, 'c0')));
+    answers.push(recordOpen(db, signToken(key, mail.id, 'o')));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const results = await Promise.all(answers);
+  assert.deepEqual(
+    new Set(results.map((result) => (typeof result === 'boolean' ? result : result && 'click'))),
+    new Set([true, 'click']),
+  );
+  assert.equal(await count('email.clicked'), 1, 'the first click of the link triggers, once');
+  // The first request was a click, which is also the open: no pixel open after it counts.
+  assert.equal(await count('email.opened'), 0);
+  const logged = await db
+    .selectFrom('marketingEvents')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('messageId', '=', mail.id)
+    .where('kind', '=', 'click')
+    .executeTakeFirstOrThrow();
+  assert.equal(Number(logged.n), 30, 'every click is logged');
 });
 
 test('an unsubscribe token unsubscribes its own address only; one-click (RFC 8058) works', async () => {

@@ -28,6 +28,7 @@ import * as fieldPermissionsToken from './migrations/0032-field-permissions-toke
 import * as recordChanges from './migrations/0033-record-changes-from-dispatcher.ts';
 import * as contactEmailLower from './migrations/0035-contact-email-lower.ts';
 import * as recordsFillfactor from './migrations/0038-records-fillfactor.ts';
+import * as trackingEventsIndex from './migrations/0036-tracking-events-index.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -59,6 +60,7 @@ const migrations: Record<string, Migration> = {
   '0033-record-changes-from-dispatcher': recordChanges,
   '0035-contact-email-lower': contactEmailLower,
   '0038-records-fillfactor': recordsFillfactor,
+  '0036-tracking-events-index': trackingEventsIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

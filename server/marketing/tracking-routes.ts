@@ -64,6 +64,21 @@ export const trackingRoutes: RoutePlugin = async (app) => {
       .type('text/html; charset=utf-8')
       .send(page((await app.settings.get()).appName, 'Link not found', '<p>This link is not valid.</p>'));
 
+  // The hosts a click's redirect carries the visitor token to: a settings read is a
+  // statement (the settings' token), which was most of what a click cost the database. The
+  // clicks that arrive while one read is under way share its answer: a click may use
+  // settings read a moment (one statement) before it arrived, never older ones.
+  let hostsRead: Promise<readonly string[]> | null = null;
+  const trackingHosts = () => {
+    hostsRead ??= app.settings
+      .get()
+      .then((settings) => settings.webTrackingHosts)
+      .finally(() => {
+        hostsRead = null;
+      });
+    return hostsRead;
+  };
+
   app.get(
     '/o/:token',
     // A GIF: helmet's page headers (CSP and the rest, parsed per request) protect nothing here.
@@ -94,8 +109,7 @@ export const trackingRoutes: RoutePlugin = async (app) => {
     async (request, reply) => {
       const click = await recordClick(app.db, request.params.token);
       if (!click) return notFoundPage(reply);
-      const { webTrackingHosts } = await app.settings.get();
-      const target = await withVisitorToken(app.db, click.url, click.messageId, webTrackingHosts);
+      const target = await withVisitorToken(app.db, click.url, click.messageId, await trackingHosts());
       return reply.header('cache-control', 'no-store').redirect(target, 302);
     },
   );
