@@ -27,8 +27,8 @@ import * as designer from './migrations/0027-designer.ts';
 import * as fieldPermissionsToken from './migrations/0032-field-permissions-token.ts';
 import * as recordChanges from './migrations/0033-record-changes-from-dispatcher.ts';
 import * as contactEmailLower from './migrations/0035-contact-email-lower.ts';
-import * as recordsFillfactor from './migrations/0038-records-fillfactor.ts';
 import * as trackingEventsIndex from './migrations/0036-tracking-events-index.ts';
+import * as recordsFillfactor from './migrations/0038-records-fillfactor.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -59,8 +59,8 @@ const migrations: Record<string, Migration> = {
   '0032-field-permissions-token': fieldPermissionsToken,
   '0033-record-changes-from-dispatcher': recordChanges,
   '0035-contact-email-lower': contactEmailLower,
-  '0038-records-fillfactor': recordsFillfactor,
   '0036-tracking-events-index': trackingEventsIndex,
+  '0038-records-fillfactor': recordsFillfactor,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
