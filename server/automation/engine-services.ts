@@ -16,7 +16,7 @@ import type { Actor } from '../platform/audit.ts';
 import type { Principal } from '../platform/authz.ts';
 import { invalid, WeftError } from '../platform/errors.ts';
 import { guardedFetch } from '../platform/http-client.ts';
-import { currentSettings, SettingsService } from '../platform/settings.ts';
+import { currentSettings, pinSettings, SettingsService } from '../platform/settings.ts';
 import { changeProgress } from '../processes/progress.ts';
 import { stageStatusAmong } from '../processes/status.ts';
 import { maskHiddenValues } from '../records/hidden-values.ts';
@@ -70,6 +70,8 @@ export async function engineServices(
   pinModules(db);
   // Nor does any change routing settings: the batch reads each module's routing switch once.
   pinRoutingSwitches(db);
+  // Nor the workspace's settings: their token is read once per batch too.
+  pinSettings(db);
   const flow =
     run.flow ??
     (await db

@@ -8,7 +8,7 @@ import type { Principal } from '../platform/authz.ts';
 import { notFound, WeftError } from '../platform/errors.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import type { SettingsService } from '../platform/settings.ts';
-import { getRecord } from '../records/records.ts';
+import { getRecord, getRecords, type RecordValues } from '../records/records.ts';
 import { engineSettings, templateSettingsOf } from './code-sandbox.ts';
 import { triggerConditionsHold } from './dispatcher.ts';
 import { engineServices } from './engine-services.ts';
@@ -136,9 +136,10 @@ export async function runFlowOn(
     const starts: StartRequest[] = [];
     const profiles = await userProfiles(trx, [principal.id]);
     const user = profiles.get(principal.id) ?? { id: principal.id };
-    for (const recordId of recordIds) {
-      // The caller must be able to see each record: a run shows its values.
-      const record = await getRecord(trx, principal, module, recordId);
+    // The caller must be able to see each record: a run shows its values (one read for all).
+    const records = await getRecords(trx, principal, module, recordIds);
+    for (const [index, recordId] of recordIds.entries()) {
+      const record = records[index] as RecordValues;
       // A macro's trigger conditions choose which of the selected records it runs on.
       const macro = { record: { ...record, module }, user };
       if (

@@ -17,11 +17,28 @@ async function read(db: Db): Promise<Settings> {
   return stored as Settings;
 }
 
-async function settingsToken(db: Db): Promise<string> {
+async function readToken(db: Db): Promise<string> {
   const { rows } = await sql<{ token: string }>`select token from settings_token`.execute(db);
   const token = rows[0]?.token;
   if (!token) throw new Error('settings_token has no row (migration 0020)');
   return token;
+}
+
+/**
+ * Transactions that read the settings token once (`pinSettings`): a batch of flow steps
+ * reads the settings in many steps and changes none. Not for a transaction that changes
+ * settings, which must read its own change.
+ */
+const pinned = new WeakMap<Db, { token?: Promise<string> }>();
+
+export function pinSettings(trx: Db): void {
+  if (!pinned.has(trx)) pinned.set(trx, {});
+}
+
+function settingsToken(db: Db): Promise<string> {
+  const pin = pinned.get(db);
+  if (pin && !pin.token) pin.token = readToken(db);
+  return pin?.token ?? readToken(db);
 }
 
 /**
