@@ -729,10 +729,17 @@ async function webhookLatencyPhase() {
       select extract(epoch from r.finished_at) * 1000 - (e.payload->'body'->>'sentAt')::float8 as ms
       from flow_runs r join events e on e.id = r.event_id
       where r.flow_id = ${flowId} and r.status = 'succeeded'`.execute(db);
+    // What became of the deliveries: accepted events, and the runs by status.
+    const accepted = await sql<{ n: number }>`
+      select count(*)::int as n from events where payload->'body' ? 'sentAt'`.execute(db);
+    const runs = await sql<{ status: string; n: number }>`
+      select status, count(*)::int as n from flow_runs where flow_id = ${flowId} group by status`.execute(db);
     return {
       offered: total,
       offeredPerSecond: round(total / offeredSeconds),
       refused,
+      eventsAccepted: accepted.rows[0]?.n ?? 0,
+      runsByStatus: Object.fromEntries(runs.rows.map((row) => [row.status, row.n])),
       generatorMaxLagMs: round(behind),
       completedWithinDeadline: completed,
       deadlineAfterLastDeliveryMs: drainMs,
