@@ -8,29 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { deferLive, takeDeferred } from '../server/collaboration/live.ts';
-import type { Database } from '../server/db/types.ts';
 import type { Principal } from '../server/platform/authz.ts';
 import { currentSettings } from '../server/platform/settings.ts';
 import { changeProgress } from '../server/processes/progress.ts';
 import { getModule, pinModules } from '../server/studio/modules.ts';
 import { createTestApp, login } from './helpers/app.ts';
-import { onTestEnd } from './helpers/cleanup.ts';
+import { countedDb } from './helpers/counted-db.ts';
 
 const { app, db, url } = await createTestApp();
 const admin = await login(app);
 
-const statements: string[] = [];
-const counted = new Kysely<Database>({
-  dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
-  plugins: [new CamelCasePlugin()],
-  log: (event) => {
-    if (event.level === 'query') statements.push(event.query.sql);
-  },
-});
-onTestEnd(() => counted.destroy());
+const { counted, statements } = countedDb(url);
 
 const created = await admin.request('POST', '/api/processes', {
   name: 'Deals',

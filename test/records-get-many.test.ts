@@ -8,28 +8,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import type { Database } from '../server/db/types.ts';
 import type { Principal } from '../server/platform/authz.ts';
 import { WeftError } from '../server/platform/errors.ts';
 import { currentSettings, pinSettings } from '../server/platform/settings.ts';
 import { getRecord, getRecords } from '../server/records/records.ts';
 import { createTestApp, login } from './helpers/app.ts';
-import { onTestEnd } from './helpers/cleanup.ts';
+import { countedDb } from './helpers/counted-db.ts';
 
 const { app, url } = await createTestApp();
 const admin = await login(app);
 
-const statements: string[] = [];
-const counted = new Kysely<Database>({
-  dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
-  plugins: [new CamelCasePlugin()],
-  log: (event) => {
-    if (event.level === 'query') statements.push(event.query.sql);
-  },
-});
-onTestEnd(() => counted.destroy());
+const { counted, statements } = countedDb(url);
 
 const principal: Principal = {
   id: admin.userId,

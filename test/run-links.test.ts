@@ -6,29 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { loadLinks } from '../server/automation/run-data.ts';
-import type { Database } from '../server/db/types.ts';
 import { createTestApp, login } from './helpers/app.ts';
-import { onTestEnd } from './helpers/cleanup.ts';
+import { countedDb } from './helpers/counted-db.ts';
 
 const { app, db, url } = await createTestApp();
 const admin = await login(app);
 
-/**
- * A second handle on the test database that logs every statement (kysely's `log` lives in
- * its driver, so it also sees record tables, which are read without plugins).
- */
-const statements: string[] = [];
-const counted = new Kysely<Database>({
-  dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
-  plugins: [new CamelCasePlugin()],
-  log: (event) => {
-    if (event.level === 'query') statements.push(event.query.sql);
-  },
-});
-onTestEnd(() => counted.destroy());
+const { counted, statements } = countedDb(url);
 const reads = (table: string) =>
   statements.filter((sql) => new RegExp(`from "${table}"`, 'i').test(sql)).length;
 

@@ -5,6 +5,7 @@ import type { Actor } from '../platform/audit.ts';
 import type { NewEvent } from '../platform/events.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { type Changes, diff } from '../records/changelog.ts';
+import { tagEvents } from '../records/record-bulk-write.ts';
 import { routeRecords } from '../routing/routing.ts';
 import { columnName, recordsDb } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
@@ -43,22 +44,6 @@ interface Change {
   recordId: string;
   action: 'create' | 'update';
   changes: Changes;
-}
-
-function tagEvents(module: string, recordId: string, before: unknown, after: unknown): NewEvent[] {
-  const old = new Set(Array.isArray(before) ? before.map(String) : []);
-  const now = new Set(Array.isArray(after) ? after.map(String) : []);
-  const events: NewEvent[] = [];
-  const event = (type: NewEvent['type'], tag: string): NewEvent => ({
-    type,
-    module,
-    recordId,
-    payload: { tag },
-    actorId: null,
-  });
-  for (const tag of now) if (!old.has(tag)) events.push(event('tag.added', tag));
-  for (const tag of old) if (!now.has(tag)) events.push(event('tag.removed', tag));
-  return events;
 }
 
 async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kind: 'create' }>[]) {
@@ -191,7 +176,9 @@ export async function writePlans(trx: Db, writer: Writer, plans: Plan[]): Promis
       },
       actorId: null,
     });
-    if (changed.tags) events.push(...tagEvents(module.name, plan.id, plan.before.tags, after.tags));
+    if (changed.tags)
+      for (const { type, payload } of tagEvents(plan.before.tags, after.tags))
+        events.push({ type, module: module.name, recordId: plan.id, payload, actorId: null });
     written.updated.push(plan.id);
   }
 

@@ -9,9 +9,9 @@ import { queueEmail } from '../email/email.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { Principal } from '../platform/authz.ts';
 import type { SettingsService } from '../platform/settings.ts';
-import { diff } from '../records/changelog.ts';
 import { checkAssignee } from '../records/record-access.ts';
-import { createdPost, updatedPost } from '../records/record-posts.ts';
+import { updateEntry } from '../records/record-bulk-write.ts';
+import { createdPost } from '../records/record-posts.ts';
 import { routeRecords } from '../routing/routing.ts';
 import { recordsDb, tableOf } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
@@ -266,16 +266,6 @@ export async function writeLeads(
 const switchedOn = (type: string) =>
   sql`coalesce((select (value ->> ${type})::boolean from settings where key = 'feedSystemPosts'), true)`;
 
-/** The tag events of a write, as `updateRecord` emits them: added, then removed. */
-function tagEvents(before: unknown, after: unknown) {
-  const old = new Set(Array.isArray(before) ? before.map(String) : []);
-  const now = new Set(Array.isArray(after) ? after.map(String) : []);
-  return [
-    ...[...now].filter((tag) => !old.has(tag)).map((tag) => ({ type: 'tag.added', payload: { tag } })),
-    ...[...old].filter((tag) => !now.has(tag)).map((tag) => ({ type: 'tag.removed', payload: { tag } })),
-  ];
-}
-
 /**
  * The matched contacts updated as `updateRecord` updates them: only those whose values
  * change (PostgreSQL compares as stored), one statement per set of columns; then their
@@ -316,28 +306,14 @@ async function updateContacts(
     }
   }
   const logged = [...written].map(([lead, after], n) => {
-    const { before } = lead;
-    const changes = diff(before, after);
-    const post = updatedPost(module, after, changes);
+    const { changes, post, events } = updateEntry(module, lead.before, after);
     return {
       n,
       record: after.id,
       actor: lead.writer.actor.id,
       actorName: lead.writer.actor.username,
       changes,
-      events: [
-        {
-          type: 'record.updated',
-          payload: {
-            record: after,
-            previous: Object.fromEntries(
-              Object.entries(changes).map(([name, change]) => [name, change.before]),
-            ),
-            changed: Object.keys(changes),
-          },
-        },
-        ...(changes.tags ? tagEvents(before.tags, after.tags) : []),
-      ],
+      events,
       postType: post?.type ?? null,
       post: post?.text ?? null,
     };

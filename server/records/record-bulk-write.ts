@@ -107,7 +107,8 @@ interface Entry {
   events: { type: EventType; payload: Record<string, unknown> }[];
 }
 
-function tagEvents(before: unknown, after: unknown): Entry['events'] {
+/** The tag events of a write, as `updateRecord` emits them: added, then removed. */
+export function tagEvents(before: unknown, after: unknown): Entry['events'] {
   const old = new Set(Array.isArray(before) ? (before as string[]) : []);
   const now = new Set(Array.isArray(after) ? (after as string[]) : []);
   const events: Entry['events'] = [];
@@ -116,7 +117,8 @@ function tagEvents(before: unknown, after: unknown): Entry['events'] {
   return events;
 }
 
-function updateEntry(
+/** What an update writes besides the row, as `updateRecord` writes it: the changes, the post, the events. */
+export function updateEntry(
   module: ModuleDefinition,
   before: Record<string, unknown>,
   after: Record<string, unknown>,
