@@ -132,12 +132,22 @@ test("a flow's email goes out from the record owner's, the acting user's or a ch
   assert.equal(orphanRun.status, 'succeeded', JSON.stringify(orphanRun.steps));
   assert.equal((await mailTo(system, 'olga@example.com', 'From owner')).from, 'crm@weft.test');
 
-  // An account that does not exist fails the step, naming the field.
-  const broken = await publish(
+  // An account that does not exist is refused at publishing, by its name in the step's form.
+  const withAccount = (accountId: string) =>
     straightFlow('Bad account', { type: 'trigger.manual', params: { module: 'contacts' } }, [
-      ['x', 'email.send', { subject: 'x', body: 'x', from: 'account', accountId: crypto.randomUUID() }],
-    ]),
+      ['x', 'email.send', { subject: 'x', body: 'x', from: 'account', accountId }],
+    ]);
+  const refused = await admin.request('POST', '/api/flows/validate', withAccount(crypto.randomUUID()));
+  assert.deepEqual(
+    refused
+      .json<{ problems: { path: string; message: string }[] }>()
+      .problems.map((p) => [p.path, p.message]),
+    [['/accountId', 'The sending account chosen for "Account" no longer exists: choose another']],
   );
+  // One removed after publishing fails the step, naming the field.
+  const doomed = await account('Doomed', 'doomed@weft.test', null, null);
+  const broken = await publish(withAccount(doomed));
+  await db.deleteFrom('emailAccounts').where('id', '=', doomed).execute();
   const failed = await runOn(broken, String(contact.id));
   assert.equal(failed.status, 'failed');
   assert.match(JSON.stringify(failed.steps), /from.*does not exist/);
