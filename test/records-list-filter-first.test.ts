@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { sql } from 'kysely';
 import { filterFirstRows } from '../server/records/record-list.ts';
 import { createTestApp, login } from './helpers/app.ts';
+import { listPages } from './helpers/list-pages.ts';
 
 // A list with a `contains` filter or `q` whose matches are few (the planner's estimate) reads
 // its matches first, then the page by id (record-list.ts). Pages and their order must be
@@ -20,22 +21,7 @@ await sql`
   from generate_series(1, ${total}) as n`.execute(db);
 await sql`analyze rec_contacts`.execute(db);
 
-async function pages(query: string) {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  for (let guard = 0; guard < 100; guard++) {
-    const response = await admin.request(
-      'GET',
-      `/api/records/contacts?limit=7&${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    );
-    assert.equal(response.statusCode, 200, response.body);
-    const page = response.json<{ items: { id: string }[]; nextCursor: string | null }>();
-    ids.push(...page.items.map((item) => item.id));
-    cursor = page.nextCursor;
-    if (!cursor) return ids;
-  }
-  throw new Error('too many pages');
-}
+const pages = (query: string) => listPages(admin, 'contacts', query);
 
 const contains = (text: string) =>
   encodeURIComponent(JSON.stringify({ contains: [{ var: 'lastName' }, text] }));

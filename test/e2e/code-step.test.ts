@@ -7,29 +7,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Locator } from 'playwright-core';
-import { startEngineWorkers } from '../../server/automation/engine.ts';
-import { adminPassword, createTestApp, login } from '../helpers/app.ts';
-import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
-import { onTestEnd } from '../helpers/cleanup.ts';
+import { adminPassword, login } from '../helpers/app.ts';
 import { eventually } from '../helpers/engine.ts';
+import { startE2e } from './helpers.ts';
 
-ensureDesignerBuilt();
-const { app, db, url } = await createTestApp({ queue: true });
+const { app, base, browser } = await startE2e({ engine: true });
 const admin = await login(app);
-assert.ok(app.runtime && app.boss);
-const workers = await startEngineWorkers({
-  db,
-  boss: app.boss,
-  runtime: app.runtime,
-  settings: app.settings,
-  connectionString: url,
-  pollMs: 200,
-  onError: (error) => console.error(error),
-});
-onTestEnd(() => workers.stop());
-const base = await app.listen({ port: 0, host: '127.0.0.1' });
-const browser = await launchChromium();
-onTestEnd(() => browser.close());
 const context = await browser.newContext({
   viewport: { width: 1440, height: 900 },
   permissions: ['clipboard-read', 'clipboard-write'],

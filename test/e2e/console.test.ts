@@ -154,7 +154,10 @@ test('studio: a module with three fields and a layout; a record through its form
       await page.keyboard.press('Enter');
     }
     if (required) await dialog.getByLabel('Required').check();
-    if (label === 'Budget') await dialog.getByLabel('Fast sorting').check();
+    if (label === 'Budget') {
+      await dialog.getByLabel('Fast sorting').check();
+      await shot(page, 'console-07a-field-dialog');
+    }
     await dialog.getByRole('button', { name: 'Add field' }).click();
     await page.getByTestId('fields-table').getByRole('cell', { name: label, exact: true }).waitFor();
   }

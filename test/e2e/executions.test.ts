@@ -7,30 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startEngineWorkers } from '../../server/automation/engine.ts';
-import { adminPassword, createTestApp, login } from '../helpers/app.ts';
-import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
-import { onTestEnd } from '../helpers/cleanup.ts';
+import { adminPassword, login } from '../helpers/app.ts';
 import { eventually, straightFlow } from '../helpers/engine.ts';
-import { openPage, shot, signIn, unexpectedErrors } from './helpers.ts';
+import { openPage, shot, signIn, startE2e, unexpectedErrors } from './helpers.ts';
 
-ensureDesignerBuilt();
-const { app, db, url } = await createTestApp({ queue: true });
+const { app, base, browser } = await startE2e({ engine: true });
 const admin = await login(app);
-assert.ok(app.runtime && app.boss);
-const workers = await startEngineWorkers({
-  db,
-  boss: app.boss,
-  runtime: app.runtime,
-  settings: app.settings,
-  connectionString: url,
-  pollMs: 200,
-  onError: (error) => console.error(error),
-});
-onTestEnd(() => workers.stop());
-const base = await app.listen({ port: 0, host: '127.0.0.1' });
-const browser = await launchChromium();
-onTestEnd(() => browser.close());
 
 async function publish(definition: ReturnType<typeof straightFlow>) {
   const created = await admin.request('POST', '/api/flows', { name: definition.name, definition });

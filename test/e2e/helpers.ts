@@ -1,18 +1,35 @@
 /** What e2e files share beyond test/helpers/browser.ts: their start, a page that records its errors, screenshots, sign-in. */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { startEngineWorkers } from '../../server/automation/engine.ts';
 import { createTestApp } from '../helpers/app.ts';
 import { ensureDesignerBuilt, launchChromium } from '../helpers/browser.ts';
 import { onTestEnd } from '../helpers/cleanup.ts';
 
 /**
- * An e2e file's start: the SPA built, the app on a database of its own listening on a free
- * port (`base`), and Chromium, closed when the file's tests end.
+ * An e2e file's start: the SPA built, the app on a database of its own (with the flow
+ * engine's workers when asked) listening on a free port (`base`), and Chromium, closed when
+ * the file's tests end.
  */
-export async function startE2e(options: Parameters<typeof createTestApp>[0] = {}) {
+export async function startE2e(options: Parameters<typeof createTestApp>[0] & { engine?: boolean } = {}) {
   ensureDesignerBuilt();
-  const created = await createTestApp(options);
-  const base = await created.app.listen({ port: 0, host: '127.0.0.1' });
+  const created = await createTestApp({ queue: options.queue || options.engine });
+  const { app, db, url } = created;
+  if (options.engine) {
+    // The flow engine's workers (dispatcher, steps) on the app's queue, polling fast.
+    if (!app.runtime || !app.boss) throw new Error('the engine needs the queue');
+    const workers = await startEngineWorkers({
+      db,
+      boss: app.boss,
+      runtime: app.runtime,
+      settings: app.settings,
+      connectionString: url,
+      pollMs: 200,
+      onError: (error) => console.error(error),
+    });
+    onTestEnd(() => workers.stop());
+  }
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchChromium();
   onTestEnd(() => browser.close());
   return { ...created, base, browser };
