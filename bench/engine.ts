@@ -241,6 +241,32 @@ async function waitForRuns(db: Db, count: number, deadline: number): Promise<num
   }
 }
 
+/**
+ * Where things stood when runs did not finish by the deadline: the outbox, the step jobs,
+ * the database's sessions, and (kill -USR2, printed by Weft on its stderr) the engine.
+ */
+async function stallDiagnostics(db: Db, weftPid: number) {
+  process.kill(weftPid, 'SIGUSR2');
+  const outbox = await sql<{ pending: number; oldest_ms: number | null }>`
+    select count(*)::int as pending, extract(epoch from now() - min(created_at)) * 1000 as oldest_ms
+    from events where dispatched_at is null`.execute(db);
+  const jobs = await sql<{ state: string; n: number }>`
+    select state::text, count(*)::int as n from pgboss.job where name = 'weft.flow.step' group by state`.execute(
+    db,
+  );
+  // The sessions at work or holding a transaction open (idle ones say nothing).
+  const sessions = await sql<Record<string, unknown>>`
+    select application_name as app, state, wait_event_type, wait_event,
+           round(extract(epoch from now() - xact_start) * 1000) as xact_ms, left(query, 100) as query
+    from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`.execute(db);
+  return {
+    outbox: outbox.rows[0],
+    stepJobs: Object.fromEntries(jobs.rows.map((row) => [row.state, row.n])),
+    sessions: sessions.rows,
+  };
+}
+
 /** Transactions and per-table row operations so far in a database (PostgreSQL's statistics views). */
 async function databaseActivity(db: Db) {
   const transactions = await sql<{ n: string }>`
@@ -487,6 +513,8 @@ async function latencyPhase() {
       waits,
     } = await waitsDuring('bench_latency', () => offerSteadily(total, write));
     const completed = await waitForRuns(db, total, Date.now() + drainMs);
+    const stalled = completed < total ? await stallDiagnostics(db, Number(weft.child.pid)) : null;
+    if (stalled) console.log(`runs unfinished at the deadline: ${JSON.stringify(stalled, null, 2)}`);
     const cpu = await cpuUsed(meter);
     // The contacts' writes (this process's) are counted with the engine's: the whole record path.
     const statementsRun = await statements(clusterAdmin, 'bench_latency', completed);
@@ -500,6 +528,7 @@ async function latencyPhase() {
       generatorMaxLagMs: round(behind),
       completedWithinDeadline: completed,
       deadlineAfterLastRecordMs: drainMs,
+      ...(stalled && { stalled }),
       latencyMs: latencyQuantiles(rows.rows, total),
       phasesMs: await phases(db, flowId),
       waits,
@@ -724,6 +753,8 @@ async function webhookLatencyPhase() {
     let refused = 0;
     const { offeredSeconds, behind } = await offerSteadily(total, (i) => deliver(i).catch(() => refused++));
     const completed = await waitForRuns(db, total, Date.now() + drainMs);
+    const stalled = completed < total ? await stallDiagnostics(db, Number(weft.child.pid)) : null;
+    if (stalled) console.log(`runs unfinished at the deadline: ${JSON.stringify(stalled, null, 2)}`);
     // The run finishes in the transaction of its last step (the feed post): its last write.
     const rows = await sql<{ ms: number | null }>`
       select extract(epoch from r.finished_at) * 1000 - (e.payload->'body'->>'sentAt')::float8 as ms
@@ -740,6 +771,7 @@ async function webhookLatencyPhase() {
       refused,
       eventsAccepted: accepted.rows[0]?.n ?? 0,
       runsByStatus: Object.fromEntries(runs.rows.map((row) => [row.status, row.n])),
+      ...(stalled && { stalled }),
       generatorMaxLagMs: round(behind),
       completedWithinDeadline: completed,
       deadlineAfterLastDeliveryMs: drainMs,

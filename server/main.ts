@@ -51,4 +51,6 @@ async function shutdown(signal: string) {
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// `kill -USR2 <pid>`: what the engine is doing now, on stderr (a run that does not move on).
+process.on('SIGUSR2', () => announce.error(`engine state: ${JSON.stringify(weft.engineState())}`));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

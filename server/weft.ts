@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import { buildApp } from './app.ts';
-import { createRuntime, startEngineWorkers } from './automation/engine.ts';
+import { createRuntime, type EngineState, startEngineWorkers } from './automation/engine.ts';
 import type { Config } from './config.ts';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './db/embedded-postgres.ts';
 import { createDb } from './db/index.ts';
@@ -14,6 +14,8 @@ export interface Weft {
   /** The URL the HTTP server listens on, or null in worker mode. */
   url: string | null;
   stop: () => Promise<void>;
+  /** What the engine is doing now (the dispatcher, the steps run inline). */
+  engineState: () => EngineState;
 }
 
 export interface Announce {
@@ -98,11 +100,11 @@ export async function startWeft(config: Config, announce: Announce): Promise<Wef
       announce.info(`Email capture: SMTP listener on ${config.smtp.host}:${listener.port}`);
     }
 
-    if (config.mode === 'worker') return { url: null, stop };
+    if (config.mode === 'worker') return { url: null, stop, engineState: engine.state };
     const app = await buildApp({ db, boss, logger: { level: config.logLevel }, databaseUrl: url });
     undo.push(() => app.close());
     const address = await app.listen({ host: config.host, port: config.port });
-    return { url: address, stop };
+    return { url: address, stop, engineState: engine.state };
   } catch (error) {
     await stop();
     throw error;

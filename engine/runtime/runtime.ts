@@ -47,6 +47,11 @@ export class FlowRuntime {
     return this.#core.readyCount() >= busyReady;
   }
 
+  /** Steps readied and not started, and steps (or batches) running inline: for diagnostics. */
+  get load(): { ready: number; inline: number; paused: boolean } {
+    return { ready: this.#core.readyCount(), inline: this.#core.inline.size, paused: this.#core.paused };
+  }
+
   /** Called each time the runtime stops being busy. */
   onIdle(listener: () => void): void {
     this.#onIdle = listener;

@@ -51,9 +51,26 @@ const dispatchBatch = 100;
 /** Hourly: finished runs past the retention settings are deleted. */
 const pruneQueue = 'weft.runs.prune';
 
+export interface EngineState {
+  /** More steps ready than run in a moment: the dispatcher leaves events in the outbox. */
+  busy: boolean;
+  ready: number;
+  inline: number;
+  paused: boolean;
+  dispatching: boolean;
+  /** How long the dispatch transaction under way has taken so far. */
+  dispatchRunningMs: number | null;
+  /** A wake-up came during a dispatch: another follows it. */
+  wakeQueued: boolean;
+  lastDispatchAgoMs: number | null;
+  eventsDispatched: number;
+}
+
 export interface EngineWorkers {
   /** Dispatches whatever is pending now (tests call it to not wait for the poll). */
   dispatch: () => Promise<number>;
+  /** What the dispatcher and the inline steps are doing now (`kill -USR2` prints it: server/main.ts). */
+  state: () => EngineState;
   stop: () => Promise<void>;
 }
 
@@ -124,13 +141,23 @@ export async function startEngineWorkers(options: {
   let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;
+  const seen = {
+    dispatchStartedAt: null as number | null,
+    lastDispatchedAt: null as number | null,
+    dispatched: 0,
+  };
   const dispatch = async () => {
     let total = 0;
     // While the steps of runs already started wait here, new events wait in the outbox.
     while (!stopped && !runtime.busy) {
+      seen.dispatchStartedAt = Date.now();
       const count = await dispatchPending(runtime, triggers, settings, dispatchBatch, (trx, events) =>
         fanOutHooks(trx, boss, events),
-      );
+      ).finally(() => {
+        seen.dispatchStartedAt = null;
+      });
+      seen.lastDispatchedAt = Date.now();
+      seen.dispatched += count;
       total += count;
       // A batch that was not full took every event there was: one committed since has woken
       // this process again (`again` below), so no empty transaction is spent to find nothing.
@@ -173,6 +200,15 @@ export async function startEngineWorkers(options: {
 
   return {
     dispatch,
+    state: () => ({
+      busy: runtime.busy,
+      ...runtime.load,
+      dispatching: running !== undefined,
+      dispatchRunningMs: seen.dispatchStartedAt === null ? null : Date.now() - seen.dispatchStartedAt,
+      wakeQueued: again,
+      lastDispatchAgoMs: seen.lastDispatchedAt === null ? null : Date.now() - seen.lastDispatchedAt,
+      eventsDispatched: seen.dispatched,
+    }),
     stop: async () => {
       stopped = true;
       clearInterval(poll);
