@@ -696,8 +696,8 @@ function deliverer(base: string, flowId: string, secret: string) {
       },
       body,
     });
-    await response.arrayBuffer();
-    if (response.status !== 202) throw new Error(`delivery ${i}: ${response.status}`);
+    const answer = await response.text();
+    if (response.status !== 202) throw new Error(`delivery ${i}: ${response.status} ${answer.slice(0, 120)}`);
   };
 }
 
@@ -751,7 +751,15 @@ async function webhookLatencyPhase() {
     const idleMemoryMb = await memoryMb(Number(weft.child.pid));
     const total = rate * seconds;
     let refused = 0;
-    const { offeredSeconds, behind } = await offerSteadily(total, (i) => deliver(i).catch(() => refused++));
+    // Why deliveries were refused: the status answered, or the client's error.
+    const refusals = new Map<string, number>();
+    const { offeredSeconds, behind } = await offerSteadily(total, (i) =>
+      deliver(i).catch((error: Error) => {
+        refused++;
+        const reason = error.message.replace(/^delivery \d+: /, '');
+        refusals.set(reason, (refusals.get(reason) ?? 0) + 1);
+      }),
+    );
     const completed = await waitForRuns(db, total, Date.now() + drainMs);
     const stalled = completed < total ? await stallDiagnostics(db, Number(weft.child.pid)) : null;
     if (stalled) console.log(`runs unfinished at the deadline: ${JSON.stringify(stalled, null, 2)}`);
@@ -769,6 +777,7 @@ async function webhookLatencyPhase() {
       offered: total,
       offeredPerSecond: round(total / offeredSeconds),
       refused,
+      refusals: Object.fromEntries(refusals),
       eventsAccepted: accepted.rows[0]?.n ?? 0,
       runsByStatus: Object.fromEntries(runs.rows.map((row) => [row.status, row.n])),
       ...(stalled && { stalled }),
