@@ -10,7 +10,7 @@
  */
 import type { PersistedRun } from '../core/stepper.ts';
 import { inTransaction, queues, type StepJob, type WaitJob } from './jobs.ts';
-import { startMany, startOne } from './run-start.ts';
+import { type StartOptions, startMany, startOne } from './run-start.ts';
 import {
   busyReady,
   maxInline,
@@ -142,8 +142,12 @@ export class FlowRuntime {
    * there are (the dispatcher starts a batch of events' runs at once). Returns each
    * request's run id, or null where its (event, flow version) had a run already.
    */
-  startMany(trx: EngineDb, requests: readonly StartRequest[]): Promise<(string | null)[]> {
-    return startMany(this.#core, trx, requests);
+  startMany(
+    trx: EngineDb,
+    requests: readonly StartRequest[],
+    options: StartOptions = {},
+  ): Promise<(string | null)[]> {
+    return startMany(this.#core, trx, requests, options);
   }
 
   /**
