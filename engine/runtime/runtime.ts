@@ -69,8 +69,10 @@ export class FlowRuntime {
       const wasBusy = this.busy;
       const batch = takeBatch(this.#core);
       const [first] = batch;
+      // A step with effects outside the database runs alone; any other, even one by itself,
+      // runs as a batch, which runs the next steps of its run in the same transaction.
       const work =
-        batch.length === 1 && first
+        batch.length === 1 && first && this.#core.external(first.data.nodeType)
           ? onStep(this.#core, { data: first.data, retryCount: 0 }, { inlineJobId: first.jobId })
           : runBatch(this.#core, batch);
       const running: Promise<void> = work
