@@ -7,13 +7,19 @@ const { db, admin, publish, runOn, create } = await engineTestApp();
 const onContacts = { type: 'trigger.manual', params: { module: 'contacts' } };
 const manual = (name: string, steps: StepSpec[]) => publish(straightFlow(name, onContacts, steps));
 
+/**
+ * The newest post a flow's step made (posts of type `workflow`), in the feed's order (`seq`
+ * orders the posts of one transaction): the posts the dispatcher writes for the events of
+ * the run's own writes (an assignment's notice) may come before or after it.
+ */
 const lastPost = async () =>
   (
     await db
       .selectFrom('feedPosts')
       .select('text')
+      .where('type', '=', 'workflow')
       .orderBy('createdAt', 'desc')
-      .orderBy('id', 'desc')
+      .orderBy('seq', 'desc')
       .executeTakeFirst()
   )?.text;
 

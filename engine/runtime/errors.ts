@@ -31,6 +31,22 @@ export class RetryAfterError extends Error {
   }
 }
 
+/**
+ * A step run at once in the transaction that started its run (`startMany`'s `eager`) failed:
+ * the transaction is spoilt. Its caller rolls it back and starts the runs again without
+ * running their steps at once, so the step fails on the path that records failures and
+ * retries. `flowIds`: the flows whose steps ran.
+ */
+export class EagerStepFailed extends Error {
+  override name = 'EagerStepFailed';
+  readonly flowIds: readonly string[];
+
+  constructor(flowIds: readonly string[], cause: unknown) {
+    super(`a step run at once failed: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.flowIds = flowIds;
+  }
+}
+
 /** A failure as stored on a step: plain JSON. */
 export interface StepError {
   name: string;

@@ -5,11 +5,23 @@
  * flow's lock, so a start and a release never both see a free slot).
  */
 import { randomUUID } from 'node:crypto';
+import { EagerStepFailed, isConnectionLoss } from './errors.ts';
 import { startRunWithFacts } from './facts.ts';
 import { activeRuns, lockFlow, type RunRow, takeSlot } from './run-rows.ts';
 import { apply } from './run-settle.ts';
 import { type BatchWrites, eventKey, type RuntimeCore, type StartRequest, statusOf } from './runtime-core.ts';
+import { runStarted } from './step-batch.ts';
 import type { EngineDb } from './tables.ts';
+
+export interface StartOptions {
+  /**
+   * The runs whose first steps run at once, in the caller's transaction, rather than once it
+   * has committed (a dispatch of a few events: one commit and no hand-off before the steps,
+   * the latency at a steady rate). Only steps whose effects stay in the database; should
+   * one fail, `EagerStepFailed` is thrown and the caller's transaction is spoilt.
+   */
+  eager?: (request: StartRequest) => boolean;
+}
 
 /** Creates a run inside the caller's transaction. Returns its id, or null if its (event, flow version) had one. */
 export async function startOne(
@@ -30,6 +42,7 @@ export async function startMany(
   core: RuntimeCore,
   trx: EngineDb,
   requests: readonly StartRequest[],
+  options: StartOptions = {},
 ): Promise<(string | null)[]> {
   if (requests.length === 0) return [];
   const existing = await existingRuns(trx, requests);
@@ -82,6 +95,17 @@ export async function startMany(
     if (!queued) await apply(core, trx, run, outcome, { stored: true, batch });
   }
   for (const step of batch.jobs) if (step.ready) step.ready.fresh = true;
+  const { eager } = options;
+  if (eager) {
+    const now = runs.filter(({ request }) => eager(request)).map(({ run }) => run.id);
+    try {
+      await runStarted(core, trx, batch, new Set(now));
+    } catch (error) {
+      if (isConnectionLoss(error)) throw error;
+      const flows = runs.filter(({ run }) => now.includes(run.id)).map(({ request }) => request.flowId);
+      throw new EagerStepFailed([...new Set(flows)], error);
+    }
+  }
   await core.insertSteps(trx, batch.jobs);
   const ids = new Map(runs.map(({ request, run }) => [request, run.id]));
   return requests.map((request) => ids.get(request) ?? null);

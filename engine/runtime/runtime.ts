@@ -10,7 +10,7 @@
  */
 import type { PersistedRun } from '../core/stepper.ts';
 import { inTransaction, queues, type StepJob, type WaitJob } from './jobs.ts';
-import { startMany, startOne } from './run-start.ts';
+import { type StartOptions, startMany, startOne } from './run-start.ts';
 import {
   busyReady,
   maxInline,
@@ -69,8 +69,10 @@ export class FlowRuntime {
       const wasBusy = this.busy;
       const batch = takeBatch(this.#core);
       const [first] = batch;
+      // A step with effects outside the database runs alone; any other, even one by itself,
+      // runs as a batch, which runs the next steps of its run in the same transaction.
       const work =
-        batch.length === 1 && first
+        batch.length === 1 && first && this.#core.external(first.data.nodeType)
           ? onStep(this.#core, { data: first.data, retryCount: 0 }, { inlineJobId: first.jobId })
           : runBatch(this.#core, batch);
       const running: Promise<void> = work
@@ -142,8 +144,12 @@ export class FlowRuntime {
    * there are (the dispatcher starts a batch of events' runs at once). Returns each
    * request's run id, or null where its (event, flow version) had a run already.
    */
-  startMany(trx: EngineDb, requests: readonly StartRequest[]): Promise<(string | null)[]> {
-    return startMany(this.#core, trx, requests);
+  startMany(
+    trx: EngineDb,
+    requests: readonly StartRequest[],
+    options: StartOptions = {},
+  ): Promise<(string | null)[]> {
+    return startMany(this.#core, trx, requests, options);
   }
 
   /**

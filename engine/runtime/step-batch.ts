@@ -222,6 +222,37 @@ export async function runBatch(core: RuntimeCore, batch: readonly ReadyStep[]): 
 }
 
 /**
+ * Runs the first steps of the runs `now` (just started in this transaction, `startMany`'s
+ * `eager`) in the same transaction, chained as a batch chains them, and leaves in
+ * `batch.jobs` only the steps still to run: their jobs are never written.
+ */
+export async function runStarted(
+  core: RuntimeCore,
+  trx: EngineDb,
+  batch: BatchWrites,
+  now: ReadonlySet<string>,
+): Promise<void> {
+  const runIds = new Set<string>();
+  const first = batch.jobs.filter(({ ready }) => {
+    const data = ready?.data;
+    if (!data || !now.has(data.runId) || runIds.has(data.runId) || core.external(data.nodeType)) return false;
+    runIds.add(data.runId);
+    return true;
+  });
+  if (first.length === 0) return;
+  const steps = first.flatMap(({ ready }) => (ready ? [ready.data] : []));
+  const runs = await lockRunsForSteps(trx, steps);
+  const writes: BatchWrites = { jobs: [], settled: [], written: new Set() };
+  const round = steps.flatMap((data) => {
+    const run = runs.get(data.runId);
+    return pending(run) ? [{ data, run }] : [];
+  });
+  await runRounds(core, trx, round, writes);
+  await settleBatch(core, trx, writes, runs);
+  batch.jobs = [...batch.jobs.filter((entry) => !first.includes(entry)), ...writes.jobs];
+}
+
+/**
  * Runs `round` (ready steps of different runs, their runs locked by the caller) in the
  * caller's transaction, then, for a few rounds, each run's next step where it may run in
  * the batch (`chained`). What they write is left in `writes` for the caller to flush.

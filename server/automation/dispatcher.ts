@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { RunInput } from '../../engine/core/compile.ts';
 import { factsNeeded, needsFacts } from '../../engine/core/facts.ts';
 import type { EngineEvent, TriggerNode } from '../../engine/nodes/define.ts';
+import { EagerStepFailed } from '../../engine/runtime/errors.ts';
 import { conditionHolds } from '../../engine/runtime/facts.ts';
 import type { FlowRuntime, StartRequest } from '../../engine/runtime/runtime.ts';
 import type { Flow } from '../../schemas/flow.ts';
@@ -31,6 +32,47 @@ export async function dispatchPending(
   onEvents?: (trx: Db, events: { id: number; type: string; module: string | null }[]) => Promise<void>,
 ): Promise<number> {
   const { flowChainDepth, triggerLogConditions } = await settings.get();
+  const dispatch = (eager: boolean) =>
+    dispatchBatch(runtime, triggers, batchSize, flowChainDepth, triggerLogConditions, eager, onEvents);
+  try {
+    return await dispatch(true);
+  } catch (error) {
+    if (!(error instanceof EagerStepFailed)) throw error;
+    // The batch again, its steps left to run after it (where a failure is recorded and
+    // retried); the flows whose steps failed run none at once for a while.
+    const until = Date.now() + eagerPauseMs;
+    for (const flowId of error.flowIds) eagerPaused.set(flowId, until);
+    return dispatch(false);
+  }
+}
+
+/**
+ * Up to how many runs a dispatch starts and runs the first steps of at once, in its own
+ * transaction (`startMany`'s `eager`: no second commit and no hand-off before the steps).
+ * A steady trickle of events is dispatched a few at a time and gains the latency; a full
+ * batch (a backlog) leaves its steps to the batches that run beside the dispatcher.
+ */
+const eagerRuns = 8;
+/** A flow whose step failed when run at once has its steps run after the dispatch for this long. */
+const eagerPauseMs = 60_000;
+const eagerPaused = new Map<string, number>();
+
+function eagerFor(starts: readonly StartRequest[]): ((start: StartRequest) => boolean) | undefined {
+  if (starts.length === 0 || starts.length > eagerRuns) return undefined;
+  const now = Date.now();
+  for (const [flowId, until] of eagerPaused) if (until <= now) eagerPaused.delete(flowId);
+  return (start) => !eagerPaused.has(start.flowId);
+}
+
+async function dispatchBatch(
+  runtime: FlowRuntime,
+  triggers: readonly TriggerNode[],
+  batchSize: number,
+  flowChainDepth: number,
+  triggerLogConditions: boolean,
+  eager: boolean,
+  onEvents?: (trx: Db, events: { id: number; type: string; module: string | null }[]) => Promise<void>,
+): Promise<number> {
   return runTransaction(runtime, async (trx) => {
     // The batch's live messages (record changes, system posts, assignment notifications) are
     // held and sent once it has committed, by the runtime's live batch (server/automation/
@@ -93,7 +135,7 @@ export async function dispatchPending(
         else if (decision) starts.push(decision);
       }
     }
-    const runIds = await runtime.startMany(trx, starts);
+    const runIds = await runtime.startMany(trx, starts, { eager: eager ? eagerFor(starts) : undefined });
     starts.forEach((start, index) => {
       const runId = runIds[index];
       if (runId) log.push(logEntry(start.flowId, start.eventId as number, 'started', runId, null));
