@@ -9,6 +9,7 @@ import { runData } from '../core/compile.ts';
 import type { PersistedRun } from '../core/stepper.ts';
 import { runAction } from './action-call.ts';
 import { isConnectionLoss, NonRetriableError, RetryAfterError, toStepError } from './errors.ts';
+import { markBatch, writeHeld } from './held-writes.ts';
 import { inTransaction, queues, type StepJob } from './jobs.ts';
 import {
   findStep,
@@ -194,6 +195,8 @@ async function perform(
 export async function runBatch(core: RuntimeCore, batch: readonly ReadyStep[]): Promise<void> {
   try {
     await core.transaction(async (trx) => {
+      // The steps' services hold their changelog rows, events and posts for one statement at the end.
+      markBatch(trx);
       const runs = await lockRunsForSteps(
         trx,
         batch.map((step) => step.data),
@@ -206,6 +209,7 @@ export async function runBatch(core: RuntimeCore, batch: readonly ReadyStep[]): 
         return pending(run) ? [{ data, run }] : [];
       });
       await runRounds(core, trx, round, writes);
+      await writeHeld(trx);
       await settleBatch(core, trx, writes, runs);
       await core.insertSteps(trx, writes.jobs);
       await core.deps.boss.deleteJob(
