@@ -161,3 +161,21 @@ test('a batch of steps writes its runs’ changelog rows, events and posts in on
     assert.equal((step.output as { postId: string }).postId, posts[3]?.id);
   }
 });
+
+test('a succeeded run keeps its output in its output column only, and its context in its snapshot', async () => {
+  const run = await db
+    .selectFrom('flowRuns')
+    .select(['snapshot', 'output'])
+    .where('status', '=', 'succeeded')
+    .executeTakeFirstOrThrow();
+  const snapshot = run.snapshot as {
+    status: string;
+    output?: unknown;
+    context: { record: { title: string } };
+  };
+  assert.equal(snapshot.status, 'done');
+  assert.equal('output' in snapshot, false);
+  assert.equal(snapshot.context.record.title, 'Second');
+  const output = run.output as { steps: { second: { output: { record: { title: string } } } } };
+  assert.equal(output.steps.second.output.record.title, 'Second');
+});

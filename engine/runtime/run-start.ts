@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startRunWithFacts } from './facts.ts';
-import { activeRuns, lockFlow, type RunRow, takeSlot } from './run-rows.ts';
+import { activeRuns, lockFlow, type RunRow, storedSnapshot, takeSlot } from './run-rows.ts';
 import { apply } from './run-settle.ts';
 import { type BatchWrites, eventKey, type RuntimeCore, type StartRequest, statusOf } from './runtime-core.ts';
 import type { EngineDb } from './tables.ts';
@@ -72,7 +72,7 @@ export async function startMany(
           recordId: request.recordId ?? null,
           causationRoot: request.causationRoot ?? null,
           input: JSON.stringify(request.input),
-          snapshot: JSON.stringify(run.snapshot),
+          snapshot: JSON.stringify(storedSnapshot(run.snapshot, run.status)),
         })),
       )
       .execute();
