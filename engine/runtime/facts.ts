@@ -124,6 +124,9 @@ export async function advanceRunWithFacts(
   event: RunEvent,
   clock: Clock,
 ): Promise<StepOutcome> {
+  // Most flows read no link and ask no fact: nothing to gather, and no record to build for it.
+  if (compiled.links.length === 0 && !needsFacts(compiled.facts))
+    return advanceRun(compiled, persisted, event, clock);
   // The context the event's transition starts from: the step's record and variables applied.
   const before = persisted.context;
   const record =

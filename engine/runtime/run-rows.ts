@@ -154,6 +154,19 @@ export async function upsertStep(trx: EngineDb, step: StepWrite): Promise<void> 
   await stepUpsert(trx, step).execute();
 }
 
+/**
+ * A run's snapshot as stored: a succeeded run's without xstate's `output`, which the run's
+ * `output` column holds (its steps' outputs a third time: the record a step wrote was in the
+ * snapshot's context, its steps and that output). Nothing resumes a succeeded run from its
+ * snapshot; retry-from starts a new run from its context.
+ */
+export function storedSnapshot(snapshot: unknown, status: RunStatus): unknown {
+  if (status !== 'succeeded' || snapshot === null || typeof snapshot !== 'object' || !('output' in snapshot))
+    return snapshot;
+  const { output: _output, ...kept } = snapshot as Record<string, unknown>;
+  return kept;
+}
+
 /** A settled step and its run's new state, written with others' at the end of a batch (`settleRuns`). */
 export interface Settled {
   step: StepWrite & { status: 'done' };
@@ -184,7 +197,7 @@ export async function settleRuns(trx: EngineDb, settled: readonly Settled[]): Pr
     JSON.stringify(list.map((value) => (value === undefined ? {} : { v: value })));
   const stepInputs = values(column((entry) => entry.step.input));
   const stepOutputs = values(column((entry) => entry.step.output));
-  const runSnapshots = values(runColumn((run) => run.snapshot));
+  const runSnapshots = values(runColumn((run) => storedSnapshot(run.snapshot, run.status)));
   const runOutputs = values(runColumn((run) => run.output));
   const { rows } = await sql<{ flowId: string; hasQueued: boolean }>`
     with steps as (

@@ -20,6 +20,7 @@ import {
   type RunRow,
   type StepWrite,
   stepUpsert,
+  storedSnapshot,
   upsertStep,
 } from './run-rows.ts';
 import { type BatchWrites, type RuntimeCore, type StepEntry, statusOf } from './runtime-core.ts';
@@ -174,7 +175,7 @@ async function saveOutcome(
     .updateTable('flowRuns')
     .set({
       status,
-      snapshot: JSON.stringify(outcome.snapshot),
+      snapshot: JSON.stringify(storedSnapshot(outcome.snapshot, status)),
       updatedAt: new Date(),
       ...(status === 'succeeded' && {
         output: JSON.stringify(outcome.output ?? null),

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { EagerStepFailed, isConnectionLoss } from './errors.ts';
 import { startRunWithFacts } from './facts.ts';
-import { activeRuns, lockFlow, type RunRow, takeSlot } from './run-rows.ts';
+import { activeRuns, lockFlow, type RunRow, storedSnapshot, takeSlot } from './run-rows.ts';
 import { apply } from './run-settle.ts';
 import { type BatchWrites, eventKey, type RuntimeCore, type StartRequest, statusOf } from './runtime-core.ts';
 import { runStarted } from './step-batch.ts';
@@ -85,7 +85,7 @@ export async function startMany(
           recordId: request.recordId ?? null,
           causationRoot: request.causationRoot ?? null,
           input: JSON.stringify(request.input),
-          snapshot: JSON.stringify(run.snapshot),
+          snapshot: JSON.stringify(storedSnapshot(run.snapshot, run.status)),
         })),
       )
       .execute();

@@ -5,10 +5,12 @@
  * for a few rounds. A step with effects outside the database always runs alone, so a
  * rolled-back batch never called anyone.
  */
+import { sql } from 'kysely';
 import { runData } from '../core/compile.ts';
 import type { PersistedRun } from '../core/stepper.ts';
 import { runAction } from './action-call.ts';
 import { isConnectionLoss, NonRetriableError, RetryAfterError, toStepError } from './errors.ts';
+import { markBatch, writeHeld } from './held-writes.ts';
 import { inTransaction, queues, type StepJob } from './jobs.ts';
 import {
   findStep,
@@ -194,6 +196,8 @@ async function perform(
 export async function runBatch(core: RuntimeCore, batch: readonly ReadyStep[]): Promise<void> {
   try {
     await core.transaction(async (trx) => {
+      // The steps' services hold their changelog rows, events and posts for one statement at the end.
+      markBatch(trx);
       const runs = await lockRunsForSteps(
         trx,
         batch.map((step) => step.data),
@@ -206,6 +210,11 @@ export async function runBatch(core: RuntimeCore, batch: readonly ReadyStep[]): 
         return pending(run) ? [{ data, run }] : [];
       });
       await runRounds(core, trx, round, writes);
+      // The batch's closing statements (held rows, settled steps and runs, jobs) take arrays
+      // whose lengths vary: PostgreSQL judged their custom plans cheaper and planned them
+      // anew every batch. Their generic plans (index lookups per element) are as good.
+      await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
+      await writeHeld(trx);
       await settleBatch(core, trx, writes, runs);
       await core.insertSteps(trx, writes.jobs);
       await core.deps.boss.deleteJob(

@@ -1,11 +1,12 @@
 import type { PgBoss } from 'pg-boss';
 import { FieldValueError, toFieldTypes } from '../../engine/core/field-values.ts';
 import { NonRetriableError } from '../../engine/runtime/errors.ts';
+import { atBatchEnd, isBatch, writeHeld } from '../../engine/runtime/held-writes.ts';
 import type { RunInfo } from '../../engine/runtime/runtime.ts';
 import type { EngineServices, FactServices } from '../../engine/runtime/services.ts';
 import type { EngineDb } from '../../engine/runtime/tables.ts';
 import { createPost } from '../collaboration/feed.ts';
-import { userExists } from '../collaboration/feed-posts.ts';
+import { holdPostInBatch, userExists, writeHeldWrites } from '../collaboration/feed-posts.ts';
 import { notify } from '../collaboration/notifications.ts';
 import type { Db } from '../db/index.ts';
 import { queueEmail, recipientAddresses } from '../email/email.ts';
@@ -19,6 +20,7 @@ import { guardedFetch } from '../platform/http-client.ts';
 import { currentSettings, pinSettings, SettingsService } from '../platform/settings.ts';
 import { changeProgress } from '../processes/progress.ts';
 import { stageStatusAmong } from '../processes/status.ts';
+import { holdRecordWrites, holdsRecordWrites } from '../records/held-writes.ts';
 import { maskHiddenValues } from '../records/hidden-values.ts';
 import { changeMembers, isOnList, listMembersAmong } from '../records/lists.ts';
 import { listRecords } from '../records/record-list.ts';
@@ -72,6 +74,13 @@ export async function engineServices(
   pinRoutingSwitches(db);
   // Nor the workspace's settings: their token is read once per batch too.
   pinSettings(db);
+  // In a batch of steps, record writes and feed posts hold their changelog rows, events and
+  // posts for one statement at the batch's end (records/held-writes.ts).
+  const batch = isBatch(trx);
+  if (batch && !holdsRecordWrites(db)) {
+    holdRecordWrites(db);
+    atBatchEnd(trx, () => writeHeldWrites(db));
+  }
   const flow =
     run.flow ??
     (await db
@@ -107,7 +116,12 @@ export async function engineServices(
   // A test run's email stays in the (rolled-back) outbox and its HTTP requests are not sent.
   const testRun = run.test === true;
   const facts = factServices(db);
-  return nonRetriableOnUserErrors({
+  // What the batch holds is written before any other service runs, so that rows keep the
+  // order of the writes that made them (a process stage's changelog row after the update before it).
+  const beforeCall = batch
+    ? (area: PropertyKey, name: PropertyKey) => (holdsOrReads(area, name) ? undefined : writeHeld(trx))
+    : undefined;
+  return nonRetriableOnUserErrors(beforeCall, {
     ...(facts.links && { links: facts.links }),
     records: {
       get: (module, id) => getRecord(db, principal, module, id).catch(() => null),
@@ -171,13 +185,16 @@ export async function engineServices(
           input.module && input.recordId
             ? await maskHiddenValues(db, input.module, input.recordId, input.text)
             : input.text;
-        return createPost(db, {
+        const post = {
           ...input,
           text,
           authorId: author,
           targetUserId: target,
           type: input.type ?? 'workflow',
-        });
+        };
+        // A post that notifies someone is written at once: the notification refers to it.
+        const notifies = input.notifyTarget === true && target !== null && target !== author;
+        return (!notifies && (await holdPostInBatch(db, post))) || createPost(db, post);
       },
     },
     notifications: {
@@ -293,7 +310,10 @@ export function factServices(db: Db): FactServices {
  * A 4xx from a service is the flow's own mistake (a bad value, a missing record):
  * retrying cannot fix it, so the step fails at once and says why.
  */
-function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
+function nonRetriableOnUserErrors(
+  beforeCall: ((area: PropertyKey, name: PropertyKey) => Promise<void> | undefined) | undefined,
+  services: EngineServices,
+): EngineServices {
   // Wrapped as they are called (a step calls one or two of the forty), not all up front:
   // building every wrapper for every step was a measurable part of a step's CPU (issue 19).
   const areas = new Map<PropertyKey, unknown>();
@@ -310,7 +330,10 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
             if (typeof call !== 'function') return call;
             let wrapper = made.get(name);
             if (!wrapper) {
-              wrapper = userErrorsNonRetriable(call as (...args: never[]) => Promise<unknown>);
+              wrapper = userErrorsNonRetriable(
+                call as (...args: never[]) => Promise<unknown>,
+                beforeCall && (() => beforeCall(area, name)),
+              );
               made.set(name, wrapper);
             }
             return wrapper;
@@ -323,9 +346,13 @@ function nonRetriableOnUserErrors(services: EngineServices): EngineServices {
   });
 }
 
-function userErrorsNonRetriable<F extends (...args: never[]) => Promise<unknown>>(call: F): F {
+function userErrorsNonRetriable<F extends (...args: never[]) => Promise<unknown>>(
+  call: F,
+  before?: () => Promise<void> | undefined,
+): F {
   return (async (...args: Parameters<F>) => {
     try {
+      await before?.();
       return await call(...args);
     } catch (error) {
       if (error instanceof WeftError && error.statusCode < 500) {
@@ -357,6 +384,26 @@ async function userIdOf(
   if (!user && orNobody) return null;
   if (!user) throw invalid(param, `is not an existing user (${value.slice(0, 100)})`);
   return user.id;
+}
+
+/**
+ * Services that hold their writes in a batch (records, tags, feed posts) or write nothing that
+ * is held (reads, routing's turn): what the batch holds need not be written before them.
+ */
+const holdingOrReading: Record<string, true | readonly string[]> = {
+  records: true,
+  tags: true,
+  feed: true,
+  links: true,
+  presence: true,
+  routing: true,
+  lists: ['has', 'membersAmong'],
+  processes: ['statusAmong'],
+};
+
+function holdsOrReads(area: PropertyKey, name: PropertyKey): boolean {
+  const calls = holdingOrReading[String(area)];
+  return calls === true || calls?.includes(String(name)) === true;
 }
 
 const tagsOf = (record: Record<string, unknown>): string[] =>

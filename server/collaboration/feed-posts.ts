@@ -3,6 +3,7 @@ import type { FeedPostType, FeedPostView } from '../../schemas/feed.ts';
 import type { Db } from '../db/index.ts';
 import { type Principal, scopeFor } from '../platform/authz.ts';
 import { invalid } from '../platform/errors.ts';
+import { holdPost, holdsRecordWrites, writeHeldRecordWrites } from '../records/held-writes.ts';
 import { accessCondition } from '../records/record-access.ts';
 import { tableOf } from '../studio/fields.ts';
 import { findModule, listModules, type ModuleDefinition } from '../studio/modules.ts';
@@ -167,4 +168,45 @@ async function writePost(db: Db, input: NewPost, unlessSwitchedOff: boolean): Pr
     { id, fetch: `/api/feed/${id}` },
   );
   return post;
+}
+
+/**
+ * A post in a transaction that holds record writes (a batch of flow steps,
+ * records/held-writes.ts): checked now, written with the batch's other rows at its end and
+ * pushed live then (`writeHeldWrites`). Null when the transaction writes at once (the caller
+ * then writes it with `insertPost`).
+ */
+export async function holdPostInBatch(
+  db: Db,
+  input: NewPost,
+): Promise<{ id: string; authorId: string | null; targetUserId: string | null } | null> {
+  if (!holdsRecordWrites(db)) return null;
+  // A post about a module that does not exist is written at once, failing as it always did.
+  if (input.module && !(await findModule(db, input.module))) return null;
+  if (input.targetUserId && !(await userExists(db, input.targetUserId))) {
+    throw invalid('targetUserId', 'is not an existing user');
+  }
+  const authorId = input.authorId ?? null;
+  const targetUserId = input.targetUserId ?? null;
+  const id = holdPost(db, {
+    type: input.type,
+    text: input.text,
+    authorId,
+    module: input.module ?? null,
+    recordId: input.recordId ?? null,
+    targetUserId,
+    visibility: input.visibility ?? 'public',
+  });
+  return id === null ? null : { id, authorId, targetUserId };
+}
+
+/** Writes what a holding transaction holds (records/held-writes.ts) and pushes its posts to live feeds. */
+export async function writeHeldWrites(db: Db): Promise<void> {
+  for (const { subjectFacts, ...post } of await writeHeldRecordWrites(db)) {
+    await publish(
+      db,
+      { type: 'feed.post.created', data: post, to: await audienceOf(db, post, subjectFacts) },
+      { id: post.id, fetch: `/api/feed/${post.id}` },
+    );
+  }
 }

@@ -29,6 +29,7 @@ import * as recordChanges from './migrations/0033-record-changes-from-dispatcher
 import * as contactEmailLower from './migrations/0035-contact-email-lower.ts';
 import * as trackingEventsIndex from './migrations/0036-tracking-events-index.ts';
 import * as recordsFillfactor from './migrations/0038-records-fillfactor.ts';
+import * as runsInline from './migrations/0041-runs-inline.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '0035-contact-email-lower': contactEmailLower,
   '0036-tracking-events-index': trackingEventsIndex,
   '0038-records-fillfactor': recordsFillfactor,
+  '0041-runs-inline': runsInline,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -4,7 +4,7 @@ import { inTransaction } from '../db/transaction.ts';
 import type { Actor } from '../platform/audit.ts';
 import { type Principal, scopeFor } from '../platform/authz.ts';
 import { conflict, forbidden, invalid, notFound } from '../platform/errors.ts';
-import { type Causation, emitEvent } from '../platform/events.ts';
+import { type Causation, emitEvent, type NewEvent } from '../platform/events.ts';
 import { routeRecord } from '../routing/routing.ts';
 import { checkDropdownValue, loadDropdown } from '../studio/dropdown-values.ts';
 import { columnName, indexName, recordsDb, tableOf } from '../studio/fields.ts';
@@ -16,11 +16,12 @@ import {
   type ModuleDefinition,
 } from '../studio/modules.ts';
 import { toColumns, toRecord, validateRecordInput } from '../studio/record-schema.ts';
-import { type Changes, diff, writeChangeAndEvent } from './changelog.ts';
+import { type ChangelogEntry, type Changes, diff, writeChangeAndEvent } from './changelog.ts';
 import { checkWritable } from './field-access.ts';
+import { holdChangeAndEvent, holdEvent } from './held-writes.ts';
 import { accessCondition, checkAssignee } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
-import { createdPost, deletedPost, updatedPost } from './record-posts.ts';
+import { createdPost, deletedPost, type RecordPost, updatedPost } from './record-posts.ts';
 
 /**
  * Records of any module. Every write validates against the module's current definition,
@@ -46,6 +47,23 @@ export interface WriteOptions {
 }
 
 const always = sql<SqlBool>`true`;
+
+/**
+ * A write's changelog row, event and feed post: held for the end of a transaction that holds
+ * them (a batch of flow steps: held-writes.ts), else written now in one statement.
+ */
+async function logChange(
+  trx: Db,
+  entry: ChangelogEntry,
+  event: NewEvent,
+  post: RecordPost | null,
+): Promise<void> {
+  if (!holdChangeAndEvent(trx, entry, event, post)) await writeChangeAndEvent(trx, entry, event, post);
+}
+
+async function tagEvent(trx: Db, event: NewEvent): Promise<void> {
+  if (!holdEvent(trx, event)) await emitEvent(trx, event);
+}
 
 const columnLists = new WeakMap<ModuleDefinition, string[]>();
 
@@ -207,7 +225,7 @@ async function emitTagEvents(
   const now = new Set(Array.isArray(after) ? (after as string[]) : []);
   for (const tag of now) {
     if (!old.has(tag)) {
-      await emitEvent(trx, {
+      await tagEvent(trx, {
         type: 'tag.added',
         module,
         recordId,
@@ -219,7 +237,7 @@ async function emitTagEvents(
   }
   for (const tag of old) {
     if (!now.has(tag)) {
-      await emitEvent(trx, {
+      await tagEvent(trx, {
         type: 'tag.removed',
         module,
         recordId,
@@ -265,7 +283,7 @@ export async function createRecord(
       const id = String(record.id);
       const changes = diff({}, record);
       delete changes.createdAt;
-      await writeChangeAndEvent(
+      await logChange(
         trx,
         { module: moduleName, recordId: id, action: 'create', changes, actor },
         {
@@ -483,7 +501,7 @@ async function logUpdate(
   const moduleName = module.name;
   const id = String(after.id);
   const changes = diff(before, after);
-  await writeChangeAndEvent(
+  await logChange(
     trx,
     { module: moduleName, recordId: id, action: 'update', changes, actor },
     {
@@ -530,7 +548,7 @@ async function unlinkReferences(
         const record = toRecord(module, row);
         const recordId = String(record.id);
         const changes = { [field.name]: { before: id, after: null } };
-        await writeChangeAndEvent(
+        await logChange(
           trx,
           { module: module.name, recordId, action: 'update', changes, actor },
           {
@@ -565,7 +583,7 @@ export async function deleteRecord(
     await recordsDb(trx).deleteFrom(module.table).where('id', '=', id).execute();
     await trx.deleteFrom('listMembers').where('recordId', '=', id).execute();
     const changes: Changes = diff(before, {});
-    await writeChangeAndEvent(
+    await logChange(
       trx,
       { module: moduleName, recordId: id, action: 'delete', changes, actor },
       {
