@@ -250,6 +250,8 @@ export async function runStarted(
   });
   if (first.length === 0) return;
   const steps = first.flatMap(({ ready }) => (ready ? [ready.data] : []));
+  // As in a batch: the steps' changelog rows, events and posts go in one statement at the end.
+  markBatch(trx);
   const runs = await lockRunsForSteps(trx, steps);
   const writes: BatchWrites = { jobs: [], settled: [], written: new Set() };
   const round = steps.flatMap((data) => {
@@ -257,6 +259,7 @@ export async function runStarted(
     return pending(run) ? [{ data, run }] : [];
   });
   await runRounds(core, trx, round, writes);
+  await writeHeld(trx);
   await settleBatch(core, trx, writes, runs);
   batch.jobs = [...batch.jobs.filter((entry) => !first.includes(entry)), ...writes.jobs];
 }

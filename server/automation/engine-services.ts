@@ -194,7 +194,11 @@ export async function engineServices(
         };
         // A post that notifies someone is written at once: the notification refers to it.
         const notifies = input.notifyTarget === true && target !== null && target !== author;
-        return (!notifies && (await holdPostInBatch(db, post))) || createPost(db, post);
+        const held = !notifies && (await holdPostInBatch(db, post));
+        if (held) return held;
+        // Written at once, after what the batch holds: posts keep the order of their steps.
+        if (batch) await writeHeld(trx);
+        return createPost(db, post);
       },
     },
     notifications: {
