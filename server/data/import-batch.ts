@@ -85,14 +85,14 @@ async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kin
     // are built in SQL from the row as inserted (new-records.ts), and its import_records row
     // goes with them. Unless the import asked for them, its records start no flow
     // (dispatcher.ts skips these).
-    const { rows: written } = await insertNewRecords({
+    const written = await insertNewRecords(trx, {
       module,
       columns: key.split(','),
       rows: JSON.stringify(group),
       actor: writer.actor,
       mark: writer.runFlows ? {} : { importedWithoutFlows: true },
       ...(writer.importId ? { importId: writer.importId } : {}),
-    }).execute(recordsDb(trx));
+    });
     for (const row of written) created.push(String(row.id));
   }
   return created;

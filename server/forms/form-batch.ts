@@ -359,13 +359,13 @@ async function insertContacts(trx: Db, module: ModuleDefinition, leads: PlannedL
     else groups.set(key, { actor, items: [{ n, row }] });
   });
   for (const [key, { actor, items }] of groups) {
-    const { rows } = await insertNewRecords({
+    const rows = await insertNewRecords(trx, {
       module,
       columns: key.slice(key.indexOf('|') + 1).split(','),
       rows: JSON.stringify(items.map((item) => item.row)),
       actor,
       returnRecords: true,
-    }).execute(recordsDb(trx));
+    });
     const byId = new Map(rows.map((row) => [String(row.id), row.record as Values]));
     for (const { n, row } of items) {
       const written = byId.get(String(row.id));
