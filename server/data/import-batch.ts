@@ -7,16 +7,17 @@ import type { SettingsService } from '../platform/settings.ts';
 import { type Changes, diff } from '../records/changelog.ts';
 import { tagEvents } from '../records/record-bulk-write.ts';
 import { routeRecords } from '../routing/routing.ts';
-import { columnName, recordsDb } from '../studio/fields.ts';
+import { recordsDb } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
 import { toColumns, toRecord } from '../studio/record-schema.ts';
+import { insertNewRecords } from './new-records.ts';
 
 /**
  * The writes of one batch of imported rows, in the caller's transaction: one statement for
- * the new records with their changelog rows and their outbox events (the same rows
- * `createRecord` writes one by one, built in SQL from the inserted rows), and an UPDATE per
- * matched record. The outbox
- * rule holds: every write here has its event in the same transaction.
+ * the new records with their changelog rows, their outbox events and their import_records
+ * rows (the same rows `createRecord` writes one by one, built in SQL from the inserted rows:
+ * new-records.ts), and an UPDATE per matched record. The outbox rule holds: every write here
+ * has its event in the same transaction.
  */
 
 export type Values = Record<string, unknown>;
@@ -31,6 +32,8 @@ export interface Writer {
   settings: SettingsService;
   /** Whether the module's flows run for these records: else their events say so (dispatcher.ts skips them). */
   runFlows?: boolean;
+  /** The import: the records it creates get their `import_records` rows in the statement that writes them. */
+  importId?: string;
 }
 
 export interface Written {
@@ -49,7 +52,8 @@ interface Change {
 async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kind: 'create' }>[]) {
   const { module } = writer;
   const routed = plans.filter((plan) => plan.route);
-  // In this transaction: each record takes its own turn, given back if the batch fails.
+  // Plans still to route take their turns here, in this transaction (the import job takes a
+  // batch's turns before it: import-run.ts' takeTurns).
   const decisions = await routeRecords(
     trx,
     module.name,
@@ -76,67 +80,22 @@ async function insertCreated(trx: Db, writer: Writer, plans: Extract<Plan, { kin
     else byColumns.set(key, [row]);
   }
   const created: string[] = [];
-  const table = sql.table(module.table);
-  const record = recordJson(module);
   for (const [key, group] of byColumns) {
-    const columns = sql.join(key.split(',').map((column) => sql.id(column)));
-    // The record as the API answers it is built here, from the rows as inserted: the changelog
-    // row (every field with a value, from nothing) and the events (record.created, then a
-    // tag.added per tag) never make the trip to this process and back.
-    // Unless the import asked for them, its records start no flow (dispatcher.ts skips these).
-    const flowsMark = JSON.stringify(writer.runFlows ? {} : { importedWithoutFlows: true });
-    const { rows: written } = await sql<{ id: string }>`
-      with inserted as (
-        insert into ${table} (${columns})
-        select ${columns} from jsonb_populate_recordset(null::${table}, ${JSON.stringify(group)}::jsonb)
-        returning *
-      ), made as (
-        select row_number() over () as n, id, ${record} as record from inserted
-      ), logged as (
-        insert into changelog (module, record_id, action, changes, actor_id, actor_name)
-        select ${module.name}, id, 'create',
-          (select coalesce(jsonb_object_agg(key, jsonb_build_object('before', null, 'after', value)), '{}'::jsonb)
-           from jsonb_each(record) where value <> 'null'::jsonb and key not in ('id', 'createdAt', 'updatedAt')),
-          ${writer.actor.id}::uuid, ${writer.actor.username}
-        from made order by n
-      ), emitted as (
-        insert into events (type, module, record_id, payload, actor_id)
-        select e.type, ${module.name}, made.id, e.payload || ${flowsMark}::jsonb, ${writer.actor.id}::uuid
-        from made cross join lateral (
-          select 0::bigint as k, 'record.created' as type, jsonb_build_object('record', made.record) as payload
-          union all
-          select t.k, 'tag.added', jsonb_build_object('tag', t.tag)
-          from jsonb_array_elements_text(coalesce(made.record -> 'tags', '[]'::jsonb)) with ordinality as t(tag, k)
-        ) as e
-        order by made.n, e.k
-      )
-      select id from made order by n`.execute(recordsDb(trx));
+    // The record, its changelog row and its events (record.created, then a tag.added per tag)
+    // are built in SQL from the row as inserted (new-records.ts), and its import_records row
+    // goes with them. Unless the import asked for them, its records start no flow
+    // (dispatcher.ts skips these).
+    const written = await insertNewRecords(trx, {
+      module,
+      columns: key.split(','),
+      rows: JSON.stringify(group),
+      actor: writer.actor,
+      mark: writer.runFlows ? {} : { importedWithoutFlows: true },
+      ...(writer.importId ? { importId: writer.importId } : {}),
+    });
     for (const row of written) created.push(String(row.id));
   }
   return created;
-}
-
-/**
- * A records table's row as the API answers it (`toRecord`), as SQL over the row's columns:
- * camelCase field names, a date-time as JavaScript's `toISOString` prints it, the rest as JSON has them.
- */
-export function recordJson(module: ModuleDefinition) {
-  const pairs = [
-    sql`'id', id`,
-    ...module.fields.map((field) => {
-      const column = sql.id(columnName(field.name));
-      const value =
-        field.type === 'dateTime'
-          ? sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-          : column;
-      return sql`${field.name}::text, ${value}`;
-    }),
-  ];
-  // jsonb_build_object takes at most 100 arguments: 40 fields a call, joined.
-  const calls = [];
-  for (let i = 0; i < pairs.length; i += 40)
-    calls.push(sql`jsonb_build_object(${sql.join(pairs.slice(i, i + 40))})`);
-  return sql.join(calls, sql` || `);
 }
 
 /** Writes the plans; throws the database's error (a unique violation…) for the caller to isolate. */

@@ -9,8 +9,8 @@ import { WeftError } from '../platform/errors.ts';
 import { accessCondition } from '../records/record-access.ts';
 import { recordsDb } from '../studio/fields.ts';
 import { getModule } from '../studio/modules.ts';
-import { recordJson } from './import-batch.ts';
 import { getImport } from './imports.ts';
+import { changesJson, recordJson } from './new-records.ts';
 
 /**
  * Rollback deletes the records an import created, as deletes like any other (changelog
@@ -45,10 +45,10 @@ async function deleteRecords(
   let deleted = 0;
   let missing = 0;
   let posts = 0;
-  for (let ids = await createdIds(db, importId, null); ids.length > 0; ) {
-    // One statement a batch: the deletes, their changelog rows and their events, the record
-    // as the API answers it built in SQL from the deleted rows (import-batch.ts' recordJson).
-    const conditions = [view, allowed].filter((condition) => condition !== null);
+  const conditions = [view, allowed].filter((condition) => condition !== null);
+  // One statement a batch: the deletes, their changelog rows and their events, the record
+  // as the API answers it built in SQL from the deleted rows (new-records.ts).
+  const deleteBatch = async (ids: string[]) => {
     const rows = await db.transaction().execute(async (trx) => {
       if (removePosts) {
         // The posts flows (or people) wrote on the records the import created (asked for).
@@ -69,13 +69,12 @@ async function deleteRecords(
         )}
         returning *
       ), made as (
-        select row_number() over () as n, id, ${recordJson(module)} as record from removed
+        select row_number() over () as n, id, ${recordJson(module)} as record,
+          ${changesJson(module, 'delete')} as changes
+        from removed
       ), logged as (
         insert into changelog (module, record_id, action, changes, actor_id, actor_name)
-        select ${moduleName}, id, 'delete',
-          (select coalesce(jsonb_object_agg(key, jsonb_build_object('before', value, 'after', null)), '{}'::jsonb)
-           from jsonb_each(record) where value <> 'null'::jsonb and key not in ('id', 'updatedAt')),
-          ${actor.id}::uuid, ${actor.username}
+        select ${moduleName}, id, 'delete', changes, ${actor.id}::uuid, ${actor.username}
         from made order by n
       ), emitted as (
         insert into events (type, module, record_id, payload, actor_id)
@@ -88,8 +87,33 @@ async function deleteRecords(
     const gone = Number(rows[0]?.deleted ?? 0);
     deleted += gone;
     missing += ids.length - gone;
-    ids = await createdIds(db, importId, ids.at(-1) ?? null);
-  }
+  };
+  // Pages of ids are read one after another; their deletes run two at a time (disjoint
+  // records: neither waits on the other), so that on two cores PostgreSQL deletes one batch
+  // while the other commits or is read. The first failure stops both lanes.
+  let after: string | null = null;
+  let paging: Promise<string[]> = Promise.resolve([]);
+  let stopped = false;
+  const nextPage = () => {
+    paging = paging.then(async () => {
+      if (stopped) return [];
+      const ids = await createdIds(db, importId, after);
+      after = ids.at(-1) ?? after;
+      if (ids.length === 0) stopped = true;
+      return ids;
+    });
+    return paging;
+  };
+  const lane = async () => {
+    try {
+      for (let ids = await nextPage(); ids.length > 0; ids = await nextPage()) await deleteBatch(ids);
+    } catch (error) {
+      stopped = true;
+      throw error;
+    }
+  };
+  const lanes = await Promise.allSettled([lane(), lane()]);
+  for (const outcome of lanes) if (outcome.status === 'rejected') throw outcome.reason;
   return { deleted, missing, posts };
 }
 

@@ -6,6 +6,7 @@ import { loadPrincipal, type Principal, requireScope, visibleAssignees } from '.
 import { WeftError } from '../platform/errors.ts';
 import type { SettingsService } from '../platform/settings.ts';
 import { accessCondition } from '../records/record-access.ts';
+import { routeRecords } from '../routing/routing.ts';
 import { columnName, indexName } from '../studio/fields.ts';
 import { getModule, type ModuleDefinition } from '../studio/modules.ts';
 import { type Plan, type Writer, type Written, writePlans } from './import-batch.ts';
@@ -63,10 +64,8 @@ function databaseProblem(module: ModuleDefinition, row: number, error: unknown):
   return { row, field: field?.name ?? null, reason: message ?? 'was refused by the database' };
 }
 
-const recordsOf = (written: Written) => [
-  ...written.created.map((id) => ({ id, action: 'created' as const })),
-  ...written.updated.map((id) => ({ id, action: 'updated' as const })),
-];
+/** The created records' import_records rows were written with them (the writer's importId). */
+const recordsOf = (written: Written) => written.updated.map((id) => ({ id, action: 'updated' as const }));
 
 /**
  * A batch's commit does not wait for its WAL flush. A crash may lose the last batches, but
@@ -74,6 +73,30 @@ const recordsOf = (written: Written) => [
  * those rows: nothing is lost or doubled, and each commit saves a disk flush.
  */
 const relaxedCommit = (trx: Db) => sql`set local synchronous_commit = off`.execute(trx);
+
+/**
+ * The batch's lead-routing turns, taken in a short transaction of their own before the batch's
+ * (routing.ts: one statement per rotation). Taken inside it, the rotation's counter row stayed
+ * locked until the batch committed, so two batches of a routed import ran one after the
+ * other. No turn is given twice; those of a batch that then fails (a row refused, the job
+ * stopped) are skipped rather than given back, so a rotation may pass over someone once per
+ * failed row, and a resumed job takes new turns for the batches it redoes.
+ */
+async function takeTurns(db: Db, writer: Writer, plans: Plan[]) {
+  const routed = plans.filter((plan) => plan.kind === 'create' && plan.route);
+  if (routed.length === 0) return;
+  const decisions = await routeRecords(
+    db,
+    writer.module.name,
+    routed.map((plan) => plan.values),
+    { settings: writer.settings },
+  );
+  routed.forEach((plan, index) => {
+    if (plan.kind !== 'create') return;
+    plan.values.assignedTo = decisions[index]?.assignee ?? null;
+    plan.route = false;
+  });
+}
 
 async function commitBatch(
   db: Db,
@@ -90,6 +113,7 @@ async function commitBatch(
     skipped: prepared.skipped,
     failed,
   });
+  await takeTurns(db, writer, prepared.plans);
   try {
     await db.transaction().execute(async (trx) => {
       await relaxedCommit(trx);
@@ -299,7 +323,7 @@ export async function runImport(
     }
     const module = await getModule(db, importRow.module);
     const preparer = await preparerFor(db, importRow, module, principal, table.header);
-    const writer: Writer = { module, actor, settings, runFlows: importRow.runFlows };
+    const writer: Writer = { module, actor, settings, runFlows: importRow.runFlows, importId: importRow.id };
     // Batches are cut the same way on every run, so a resumed job knows them by their first row.
     const done = new Set(importRow.doneBatches);
     const batches: { start: number; rows: SourceRow[] }[] = [];

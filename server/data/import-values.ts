@@ -120,7 +120,8 @@ export function listText(items: readonly unknown[]): string {
  * `'` before `=`, `+`, `-`, `@`, tab or CR) reads back without that quote.
  */
 export function unescapeFormula(text: string): string {
-  return /^'+[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+  // Only a cell that starts with a quote can be one (checked first: this runs for every cell).
+  return text.charCodeAt(0) === 39 && /^'+[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
 }
 
 /**

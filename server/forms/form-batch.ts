@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { render } from '../../engine/core/templates.ts';
 import { publish } from '../collaboration/live.ts';
-import { recordJson } from '../data/import-batch.ts';
+import { insertNewRecords } from '../data/new-records.ts';
 import type { Db } from '../db/index.ts';
 import { queueEmail } from '../email/email.ts';
 import type { Actor } from '../platform/audit.ts';
@@ -342,9 +342,9 @@ async function updateContacts(
 
 /**
  * The contacts, their changelog rows and their `record.created` / `tag.added` events in one
- * statement per set of columns given (as server/data/import-batch.ts writes an import's
- * rows): the rows travel as one JSON parameter, and the records come back as the API
- * answers them (`recordJson`), in the leads' order.
+ * statement per set of columns given, the statement an import's batch writes its rows with
+ * (server/data/new-records.ts): the rows travel as one JSON parameter, and the records come
+ * back as the API answers them, in the leads' order.
  */
 async function insertContacts(trx: Db, module: ModuleDefinition, leads: PlannedLead[]): Promise<Values[]> {
   const records: Values[] = new Array(leads.length);
@@ -358,42 +358,15 @@ async function insertContacts(trx: Db, module: ModuleDefinition, leads: PlannedL
     if (group) group.items.push({ n, row });
     else groups.set(key, { actor, items: [{ n, row }] });
   });
-  const table = sql.table(module.table);
-  const record = recordJson(module);
   for (const [key, { actor, items }] of groups) {
-    const columns = sql.join(
-      key
-        .slice(key.indexOf('|') + 1)
-        .split(',')
-        .map((column) => sql.id(column)),
-    );
-    const { rows } = await sql<{ id: string; record: Values }>`
-      with inserted as (
-        insert into ${table} (${columns})
-        select ${columns} from jsonb_populate_recordset(null::${table}, ${JSON.stringify(items.map((item) => item.row))}::jsonb)
-        returning *
-      ), made as (
-        select row_number() over () as n, id, ${record} as record from inserted
-      ), logged as (
-        insert into changelog (module, record_id, action, changes, actor_id, actor_name)
-        select ${module.name}, id, 'create',
-          (select coalesce(jsonb_object_agg(key, jsonb_build_object('before', null, 'after', value)), '{}'::jsonb)
-           from jsonb_each(record) where value <> 'null'::jsonb and key not in ('id', 'createdAt', 'updatedAt')),
-          ${actor.id}::uuid, ${actor.username}
-        from made order by n
-      ), emitted as (
-        insert into events (type, module, record_id, payload, actor_id)
-        select e.type, ${module.name}, made.id, e.payload, ${actor.id}::uuid
-        from made cross join lateral (
-          select 0::bigint as k, 'record.created' as type, jsonb_build_object('record', made.record) as payload
-          union all
-          select t.k, 'tag.added', jsonb_build_object('tag', t.tag)
-          from jsonb_array_elements_text(coalesce(made.record -> 'tags', '[]'::jsonb)) with ordinality as t(tag, k)
-        ) as e
-        order by made.n, e.k
-      )
-      select id, record from made order by n`.execute(recordsDb(trx));
-    const byId = new Map(rows.map((row) => [String(row.id), row.record]));
+    const rows = await insertNewRecords(trx, {
+      module,
+      columns: key.slice(key.indexOf('|') + 1).split(','),
+      rows: JSON.stringify(items.map((item) => item.row)),
+      actor,
+      returnRecords: true,
+    });
+    const byId = new Map(rows.map((row) => [String(row.id), row.record as Values]));
     for (const { n, row } of items) {
       const written = byId.get(String(row.id));
       if (!written) throw new Error(`contact ${String(row.id)} was not written`);
