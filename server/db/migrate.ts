@@ -30,6 +30,7 @@ import * as contactEmailLower from './migrations/0035-contact-email-lower.ts';
 import * as trackingEventsIndex from './migrations/0036-tracking-events-index.ts';
 import * as recordsFillfactor from './migrations/0038-records-fillfactor.ts';
 import * as runsInline from './migrations/0041-runs-inline.ts';
+import * as linkIndexes from './migrations/0042-link-indexes.ts';
 
 /** Listed by hand, in order: a migration is code that ships with the release, not a file found at run time. */
 const migrations: Record<string, Migration> = {
@@ -63,6 +64,7 @@ const migrations: Record<string, Migration> = {
   '0036-tracking-events-index': trackingEventsIndex,
   '0038-records-fillfactor': recordsFillfactor,
   '0041-runs-inline': runsInline,
+  '0042-link-indexes': linkIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
