@@ -2,7 +2,7 @@ import { CompiledQuery, type Expression, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
-import { columnName, recordsDb, tableOf } from '../studio/fields.ts';
+import { columnName, recordsDb } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
 import { getModule } from '../studio/modules.ts';
 import { toRecord } from '../studio/record-schema.ts';
@@ -22,6 +22,7 @@ import {
   type SortKey,
   searchCondition,
 } from './record-query.ts';
+import { noteUnindexedSort, tableFacts } from './sort-index.ts';
 
 export interface RecordListQuery {
   limit: number;
@@ -97,33 +98,6 @@ async function estimatedRows(db: Db, query: { compile(): CompiledQuery }): Promi
   return rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? Number.POSITIVE_INFINITY;
 }
 
-/** How long the columns a table's btree indexes lead with are trusted before being read again. */
-const indexedTtlMs = 30_000;
-const indexed = new Map<string, { at: number; columns: Promise<Set<string>> }>();
-
-/**
- * The columns that lead a btree index of the module's table (read from the catalog, kept
- * 30 s): a sort on one of them walks the index; a sort on any other reads every matching
- * row. A stale answer only chooses a slower plan, never other rows.
- */
-export function indexedColumns(db: Db, module: string): Promise<Set<string>> {
-  const table = tableOf(module);
-  const cached = indexed.get(table);
-  if (cached && Date.now() - cached.at < indexedTtlMs) return cached.columns;
-  const columns = sql<{ column: string }>`
-    select a.attname as column
-    from pg_index i
-    join pg_class ix on ix.oid = i.indexrelid
-    join pg_am am on am.oid = ix.relam and am.amname = 'btree'
-    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
-    where i.indrelid = to_regclass(${table}) and i.indpred is null`
-    .execute(recordsDb(db))
-    .then(({ rows }) => new Set(rows.map((row) => row.column)));
-  indexed.set(table, { at: Date.now(), columns });
-  columns.catch(() => indexed.delete(table));
-  return columns;
-}
-
 /**
  * A page of the records the principal may view, filtered by `where` (json-logic), `q`,
  * sorted (newest first unless `sort` says otherwise) and paged by keyset. The role scope
@@ -183,10 +157,13 @@ export async function listRecords(
     select = select.where('id', 'in', top);
   } else {
     const first = sorts[0] as SortKey;
-    const columns = await indexedColumns(db, moduleName);
+    const { columns, rows: tableRows } = await tableFacts(db, moduleName);
     const conditionsAfter = [...conditions, ...cursorConditions(sorts, query.cursor)];
     const keys = [...new Set(['id', ...sorts.map((key) => key.column)])];
     if (!columns.has(first.column)) {
+      // On a large table, the field gets a sort index of its own in the background (sort-index.ts).
+      const sortField = module.fields.find((field) => field.name === first.field.name);
+      if (sortField) noteUnindexedSort(moduleName, sortField, tableRows);
       // No index gives this order: every matching row is read and the top sorted. Only ids
       // and sort keys go through the sort, not whole rows with their cursor (a tenth of the
       // width); the page's rows are then read by id.
