@@ -63,6 +63,16 @@ export const filterFirstRows = 25_000;
  */
 export const filterFirstRowsOnSortField = 250_000;
 
+/**
+ * With a `contains` on the sort's own field, at most `rows` entries of the sort's index are
+ * walked first: where the matches are spread along the order, or sort early, the page is
+ * among them and costs that walk only (a filter matching 1 % of the rows, spread, needs about
+ * 5,000); otherwise the filter-first plan follows, the walk having cost at most `rows` index
+ * entries. Below `minMatches` estimated matches it is not tried: the filter-first plan reads
+ * so few rows that the walk could only add to it. (An object so that tests can shrink it.)
+ */
+export const boundedWalk = { rows: 5_000, minMatches: 2_000 };
+
 /** Whether a list's `where` (JSON text) uses `contains` anywhere: a trigram index can find its rows. */
 function containsFilter(where: string | undefined): boolean {
   return where?.includes('"contains"') === true;
@@ -136,13 +146,36 @@ export async function listRecords(
   const from = () => recordsDb(db).selectFrom(module.table);
   let select = from().select([...selected]);
   for (const condition of conditions) select = select.where(condition);
-  const limitOfFilterFirst = containsOn(query.where, (sorts[0] as SortKey).field.name)
-    ? filterFirstRowsOnSortField
-    : filterFirstRows;
+  const first = sorts[0] as SortKey;
+  const onSortField = containsOn(query.where, first.field.name);
+  const limitOfFilterFirst = onSortField ? filterFirstRowsOnSortField : filterFirstRows;
+  const estimate =
+    search !== undefined || containsFilter(query.where) ? await estimatedRows(db, select) : undefined;
   if (
-    (search !== undefined || containsFilter(query.where)) &&
-    (await estimatedRows(db, select)) <= limitOfFilterFirst
+    onSortField &&
+    estimate !== undefined &&
+    estimate >= boundedWalk.minMatches &&
+    // The walk is the sort's index in an order it gives: one key (and id), ascending or NOT NULL.
+    sorts.length === 2 &&
+    (first.direction === 'asc' || first.field.notNull) &&
+    (await tableFacts(db, moduleName)).columns.has(first.column)
   ) {
+    // The first `boundedWalk.rows` rows in the sort's order (after the cursor), then the filter
+    // on them: when they hold the page (limit + 1 matches), those are the first matches of
+    // the whole order, so the page is the answer; otherwise one of the plans below is.
+    let walk = from().selectAll();
+    for (const condition of cursorConditions(sorts, query.cursor)) walk = walk.where(condition);
+    let bounded = recordsDb(db)
+      .selectFrom(orderBySorts(walk, sorts).limit(boundedWalk.rows).as(module.table))
+      .select([...selected]);
+    for (const condition of conditions) bounded = bounded.where(condition);
+    const found = await applyCursor(bounded, sorts, query.cursor)
+      .limit(query.limit + 1)
+      .execute();
+    if (found.length === query.limit + 1)
+      return pageAnswer(db, principal, module, names, found, query, sorts);
+  }
+  if (estimate !== undefined && estimate <= limitOfFilterFirst) {
     // The matching rows first (a trigram index finds them), then the top of them by the sort,
     // reading only ids and sort keys: the subquery's OFFSET 0 keeps the planner from walking a
     // sort index and filtering as it goes, which reads most of the table when the matches sort
@@ -156,7 +189,6 @@ export async function listRecords(
     ).limit(query.limit + 1);
     select = select.where('id', 'in', top);
   } else {
-    const first = sorts[0] as SortKey;
     const { columns, rows: tableRows } = await tableFacts(db, moduleName);
     const conditionsAfter = [...conditions, ...cursorConditions(sorts, query.cursor)];
     const keys = [...new Set(['id', ...sorts.map((key) => key.column)])];
@@ -209,6 +241,20 @@ export async function listRecords(
   const rows = await applyCursor(select, sorts, query.cursor)
     .limit(query.limit + 1)
     .execute();
+  return pageAnswer(db, principal, module, names, rows, query, sorts);
+}
+
+/** The page of `rows` (fetched with limit + 1): records with their display names, hidden fields left out. */
+async function pageAnswer(
+  db: Db,
+  principal: Principal,
+  module: ModuleDefinition,
+  names: Set<string>,
+  rows: Parameters<typeof pageOf>[0],
+  query: RecordListQuery,
+  sorts: SortKey[],
+) {
+  const moduleName = module.name;
   const page = pageOf(rows, query.limit, sorts);
   const records = page.items.map((row) => toRecord(module, row));
   const shown = (await withDisplay(db, module, records, principal)).map((record) =>
