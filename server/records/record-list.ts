@@ -195,7 +195,7 @@ export async function listRecords(
     if (!columns.has(first.column)) {
       // On a large table, the field gets a sort index of its own in the background (sort-index.ts).
       const sortField = module.fields.find((field) => field.name === first.field.name);
-      if (sortField) noteUnindexedSort(moduleName, sortField, tableRows);
+      if (sortField) await noteUnindexedSort(db, moduleName, sortField, tableRows);
       // No index gives this order: every matching row is read and the top sorted. Only ids
       // and sort keys go through the sort, not whole rows with their cursor (a tenth of the
       // width); the page's rows are then read by id.

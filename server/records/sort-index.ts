@@ -18,7 +18,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Db } from '../db/index.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { audit } from '../platform/audit.ts';
-import type { SettingsService } from '../platform/settings.ts';
+import { currentSettings, type SettingsService } from '../platform/settings.ts';
 import { columnName, indexName, isMultiple, recordsDb, tableOf } from '../studio/fields.ts';
 import { bumpVersion, type FieldDefinition, getModule, lockModule } from '../studio/modules.ts';
 
@@ -93,13 +93,20 @@ export function wantsAutoSortIndex(field: Pick<FieldDefinition, 'type' | 'option
 
 /**
  * A list sorted `module` by `field`, no index leading its column, on a table estimated at
- * `rows`: from `autoSortIndexRows` on, asks (once per process) for the field's sort index.
- * Never waits: the job is sent in the background.
+ * `rows`: from `autoSortIndexRows` on, with the `automaticSortIndexes` setting on, asks (once
+ * per process) for the field's sort index. The job is sent in the background, not waited for.
  */
-export function noteUnindexedSort(module: string, field: FieldDefinition, rows: number): void {
+export async function noteUnindexedSort(
+  db: Db,
+  module: string,
+  field: FieldDefinition,
+  rows: number,
+): Promise<void> {
   if (rows < autoSortIndexRows || !wantsAutoSortIndex(field) || send === null) return;
   const key = `${module}.${field.name}`;
   if (asked.has(key)) return;
+  // One tiny query (the settings token) on a path that reads the whole table anyway.
+  if (!(await currentSettings(db)).automaticSortIndexes || asked.has(key)) return;
   asked.add(key);
   send({ module, field: field.name }).catch(() => asked.delete(key));
 }
