@@ -22,6 +22,8 @@ const scoped = await signedInUser(app, db, admin, 'scoped', {
 const saved = { ...boundedWalk };
 boundedWalk.rows = 25;
 boundedWalk.minMatches = 0;
+boundedWalk.maxRows = 60;
+boundedWalk.minTableRows = 0;
 after(() => Object.assign(boundedWalk, saved));
 
 const total = 240;
@@ -64,6 +66,47 @@ test('contains on the sort field: every page as the plain query orders it, walke
       );
     }
   }
+});
+
+test('other filters and a role scope: every page as the plain query orders it, walked or not', async () => {
+  const filters: [string, string][] = [
+    [JSON.stringify({ '==': [{ var: 'city' }, 'Paris'] }), "city = 'Paris'"],
+    [
+      JSON.stringify({ and: [{ '==': [{ var: 'city' }, 'Rome'] }, { '>=': [{ var: 'rating' }, 4] }] }),
+      "city = 'Rome' and rating >= 4",
+    ],
+    [JSON.stringify({ '==': [{ var: 'rating' }, 5] }), 'rating = 5'],
+    [JSON.stringify({ '==': [{ var: 'firstName' }, 'nobody'] }), "first_name = 'nobody'"],
+  ];
+  for (const [where, condition] of filters) {
+    for (const [sort, orderBy] of [
+      ['lastName', 'last_name asc, id asc'],
+      ['-createdAt', 'created_at desc, id desc'],
+      ['city', 'city asc, id asc'],
+    ] as const) {
+      for (const [session, owner] of [
+        [admin, undefined],
+        [scoped, scoped.userId],
+      ] as const) {
+        const { rows } = await sql<{ id: string }>`
+          select id from rec_contacts where ${sql.raw(condition)}
+          ${owner ? sql`and assigned_to = ${owner}` : sql``}
+          order by ${sql.raw(orderBy)}`.execute(db);
+        assert.deepEqual(
+          await listPages(session, 'contacts', `sort=${sort}&where=${encodeURIComponent(where)}`),
+          rows.map((row) => row.id),
+          `${condition} ${sort}${owner ? ' as the scoped user' : ''}`,
+        );
+      }
+    }
+  }
+  // The role's scope alone is a filter too.
+  const { rows } = await sql<{ id: string }>`
+    select id from rec_contacts where assigned_to = ${scoped.userId} order by last_name, id`.execute(db);
+  assert.deepEqual(
+    await listPages(scoped, 'contacts', 'sort=lastName'),
+    rows.map((row) => row.id),
+  );
 });
 
 test('some pages come from the bounded walk, others from the fallback', async () => {

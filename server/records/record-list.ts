@@ -64,14 +64,16 @@ export const filterFirstRows = 25_000;
 export const filterFirstRowsOnSortField = 250_000;
 
 /**
- * With a `contains` on the sort's own field, at most `rows` entries of the sort's index are
- * walked first: where the matches are spread along the order, or sort early, the page is
- * among them and costs that walk only (a filter matching 1 % of the rows, spread, needs about
- * 5,000); otherwise the filter-first plan follows, the walk having cost at most `rows` index
- * entries. Below `minMatches` estimated matches it is not tried: the filter-first plan reads
- * so few rows that the walk could only add to it. (An object so that tests can shrink it.)
+ * Bounded walks of the sort's index. With a `contains` on the sort's own field, at most `rows`
+ * entries are walked first: where the matches are spread along the order, or sort early, the
+ * page is among them and costs that walk only (a filter matching 1 % of the rows, spread,
+ * needs about 5,000); otherwise the filter-first plan follows, the walk having cost at most
+ * `rows` index entries. Below `minMatches` estimated matches it is not tried: the filter-first
+ * plan reads so few rows that the walk could only add to it. Any other filter on a table of
+ * `minTableRows` or more walks four times the entries the planner's estimate predicts
+ * (between `rows` and `maxRows`), then reads every match. (An object so tests can shrink it.)
  */
-export const boundedWalk = { rows: 5_000, minMatches: 2_000 };
+export const boundedWalk = { rows: 5_000, minMatches: 2_000, maxRows: 20_000, minTableRows: 50_000 };
 
 /** Whether a list's `where` (JSON text) uses `contains` anywhere: a trigram index can find its rows. */
 function containsFilter(where: string | undefined): boolean {
@@ -149,24 +151,45 @@ export async function listRecords(
   const first = sorts[0] as SortKey;
   const onSortField = containsOn(query.where, first.field.name);
   const limitOfFilterFirst = onSortField ? filterFirstRowsOnSortField : filterFirstRows;
-  const estimate =
-    search !== undefined || containsFilter(query.where) ? await estimatedRows(db, select) : undefined;
-  if (
-    onSortField &&
-    estimate !== undefined &&
-    estimate >= boundedWalk.minMatches &&
-    // The walk is the sort's index in an order it gives: one key (and id), ascending or NOT NULL.
+  const facts = await tableFacts(db, moduleName);
+  // The sort's index gives the order: one key (and id), ascending or on a NOT NULL column.
+  const walkable =
+    facts.columns.has(first.column) &&
     sorts.length === 2 &&
-    (first.direction === 'asc' || first.field.notNull) &&
-    (await tableFacts(db, moduleName)).columns.has(first.column)
+    (first.direction === 'asc' || first.field.notNull);
+  let estimate =
+    search !== undefined || containsFilter(query.where) ? await estimatedRows(db, select) : undefined;
+  /** Entries of the sort's index walked first (`boundedWalk`); none: not tried. */
+  let walkRows: number | undefined;
+  /** After a walk that did not hold the page, read every match and sort their top. */
+  let fenceAfterWalk = false;
+  if (walkable && onSortField && estimate !== undefined && estimate >= boundedWalk.minMatches) {
+    walkRows = boundedWalk.rows;
+  } else if (
+    walkable &&
+    estimate === undefined &&
+    conditions.length > 0 &&
+    facts.rows >= boundedWalk.minTableRows
   ) {
-    // The first `boundedWalk.rows` rows in the sort's order (after the cursor), then the filter
-    // on them: when they hold the page (limit + 1 matches), those are the first matches of
-    // the whole order, so the page is the answer; otherwise one of the plans below is.
+    // A filter (or a role's scope) on a large table: walking the sort's index and filtering as
+    // it goes reads (limit + 1) / density entries if the matches are spread along the order,
+    // but most of the table if they sort late (correlated columns). The walk is bounded to a
+    // few times what the planner's estimate predicts; if it does not hold the page, every match
+    // is read instead (at worst a scan of the table, never a walk of all of it).
+    estimate = await estimatedRows(db, select);
+    const predicted = ((query.limit + 1) * facts.rows) / Math.max(1, estimate);
+    if (predicted <= boundedWalk.maxRows)
+      walkRows = Math.min(boundedWalk.maxRows, Math.max(boundedWalk.rows, Math.ceil(4 * predicted)));
+    fenceAfterWalk = true;
+  }
+  if (walkRows !== undefined) {
+    // The first `walkRows` rows in the sort's order (after the cursor), then the filter on
+    // them: when they hold the page (limit + 1 matches), those are the first matches of the
+    // whole order, so the page is the answer; otherwise one of the plans below is.
     let walk = from().selectAll();
     for (const condition of cursorConditions(sorts, query.cursor)) walk = walk.where(condition);
     let bounded = recordsDb(db)
-      .selectFrom(orderBySorts(walk, sorts).limit(boundedWalk.rows).as(module.table))
+      .selectFrom(orderBySorts(walk, sorts).limit(walkRows).as(module.table))
       .select([...selected]);
     for (const condition of conditions) bounded = bounded.where(condition);
     const found = await applyCursor(bounded, sorts, query.cursor)
@@ -175,7 +198,7 @@ export async function listRecords(
     if (found.length === query.limit + 1)
       return pageAnswer(db, principal, module, names, found, query, sorts);
   }
-  if (estimate !== undefined && estimate <= limitOfFilterFirst) {
+  if (fenceAfterWalk || (estimate !== undefined && estimate <= limitOfFilterFirst)) {
     // The matching rows first (a trigram index finds them), then the top of them by the sort,
     // reading only ids and sort keys: the subquery's OFFSET 0 keeps the planner from walking a
     // sort index and filtering as it goes, which reads most of the table when the matches sort
@@ -189,7 +212,7 @@ export async function listRecords(
     ).limit(query.limit + 1);
     select = select.where('id', 'in', top);
   } else {
-    const { columns, rows: tableRows } = await tableFacts(db, moduleName);
+    const { columns, rows: tableRows } = facts;
     const conditionsAfter = [...conditions, ...cursorConditions(sorts, query.cursor)];
     const keys = [...new Set(['id', ...sorts.map((key) => key.column)])];
     if (!columns.has(first.column)) {
