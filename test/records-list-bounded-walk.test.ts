@@ -31,12 +31,18 @@ await sql`
   insert into rec_contacts (first_name, last_name, city, rating, visibility, assigned_to, created_by)
   select 'F' || (n % 13),
     (array['Smith', 'Smithers', 'Jones'])[1 + n % 3] || (n % 17),
-    case when n % 4 = 0 then null else (array['Paris', 'Rome'])[1 + n % 2] end, n % 6,
+    case when n % 4 = 0 then null else (array['Paris', 'Rome'])[1 + n % 2] end,
+    case when n % 7 = 0 then null else n % 6 end,
     case when n % 5 = 0 then 'private' else 'public' end,
     case when n % 2 = 0 then ${scoped.userId}::uuid else (select id from users where username = 'admin') end,
     (select id from users where username = 'admin')
   from generate_series(1, ${total}) as n`.execute(db);
 await sql`analyze rec_contacts`.execute(db);
+// The rating gets its sort index ("Fast sorting"): a descending walk of a nullable column.
+const marked = await admin.request('PATCH', '/api/modules/contacts/fields/rating', {
+  options: { sortable: true },
+});
+assert.equal(marked.statusCode, 200, marked.body);
 
 const contains = (text: string) =>
   encodeURIComponent(JSON.stringify({ contains: [{ var: 'lastName' }, text] }));
@@ -76,6 +82,7 @@ test('other filters and a role scope: every page as the plain query orders it, w
       "city = 'Rome' and rating >= 4",
     ],
     [JSON.stringify({ '==': [{ var: 'rating' }, 5] }), 'rating = 5'],
+    [JSON.stringify({ '==': [{ var: 'city' }, null] }), 'city is null'],
     [JSON.stringify({ '==': [{ var: 'firstName' }, 'nobody'] }), "first_name = 'nobody'"],
   ];
   for (const [where, condition] of filters) {
@@ -83,6 +90,8 @@ test('other filters and a role scope: every page as the plain query orders it, w
       ['lastName', 'last_name asc, id asc'],
       ['-createdAt', 'created_at desc, id desc'],
       ['city', 'city asc, id asc'],
+      ['-rating', 'rating desc nulls last, id desc'],
+      ['rating', 'rating asc, id asc'],
     ] as const) {
       for (const [session, owner] of [
         [admin, undefined],

@@ -152,11 +152,11 @@ export async function listRecords(
   const onSortField = containsOn(query.where, first.field.name);
   const limitOfFilterFirst = onSortField ? filterFirstRowsOnSortField : filterFirstRows;
   const facts = await tableFacts(db, moduleName);
-  // The sort's index gives the order: one key (and id), ascending or on a NOT NULL column.
-  const walkable =
-    facts.columns.has(first.column) &&
-    sorts.length === 2 &&
-    (first.direction === 'asc' || first.field.notNull);
+  // The sort's index gives the order: one key (and id). Descending on a nullable column, the
+  // walk takes the values only (backwards): NULLs sort after every value, so limit + 1 matches
+  // among the values are the page; a page reaching the NULLs comes from the plans below.
+  const walkable = facts.columns.has(first.column) && sorts.length === 2;
+  const descNullable = first.direction === 'desc' && !first.field.notNull;
   let estimate =
     search !== undefined || containsFilter(query.where) ? await estimatedRows(db, select) : undefined;
   /** Entries of the sort's index walked first (`boundedWalk`); none: not tried. */
@@ -186,10 +186,16 @@ export async function listRecords(
     // The first `walkRows` rows in the sort's order (after the cursor), then the filter on
     // them: when they hold the page (limit + 1 matches), those are the first matches of the
     // whole order, so the page is the answer; otherwise one of the plans below is.
+    const lead = sql.ref(first.column);
     let walk = from().selectAll();
+    if (descNullable) walk = walk.where(lead, 'is not', null);
     for (const condition of cursorConditions(sorts, query.cursor)) walk = walk.where(condition);
+    // Without NULLs, DESC is DESC NULLS LAST: said plainly, the order the index gives backwards.
+    const ordered = descNullable
+      ? walk.orderBy(lead, 'desc').orderBy('id', 'desc')
+      : orderBySorts(walk, sorts);
     let bounded = recordsDb(db)
-      .selectFrom(orderBySorts(walk, sorts).limit(walkRows).as(module.table))
+      .selectFrom(ordered.limit(walkRows).as(module.table))
       .select([...selected]);
     for (const condition of conditions) bounded = bounded.where(condition);
     const found = await applyCursor(bounded, sorts, query.cursor)
