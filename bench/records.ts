@@ -261,12 +261,15 @@ try {
         headers,
       }),
     );
-    const page = sent.find(
-      (statement) =>
-        /^select .* from "rec_contacts"/s.test(statement.text) &&
-        / limit /.test(statement.text) &&
-        !/^explain/.test(statement.text),
-    );
+    // The last page read (a bounded walk that did not hold the page comes before it).
+    const page = sent
+      .filter(
+        (statement) =>
+          /^select .* from "rec_contacts"/s.test(statement.text) &&
+          / limit /.test(statement.text) &&
+          !/^explain/.test(statement.text),
+      )
+      .at(-1);
     if (!page) continue;
     const explained = await db.executeQuery<{ 'QUERY PLAN': string }>(
       CompiledQuery.raw(`explain (analyze, buffers) ${page.text}`, page.values),

@@ -10,6 +10,7 @@ import { redact, visibleQueryFields } from './field-access.ts';
 import { accessCondition } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
 import {
+  afterCursor,
   applyCursor,
   cursorConditions,
   cursorLead,
@@ -190,7 +191,8 @@ export async function listRecords(
     let walk = from().selectAll();
     if (descNullable) walk = walk.where(lead, 'is not', null);
     for (const condition of cursorConditions(sorts, query.cursor)) walk = walk.where(condition);
-    // Without NULLs, DESC is DESC NULLS LAST: said plainly, the order the index gives backwards.
+    // Without NULLs, DESC is DESC NULLS LAST: said plainly, the order the index gives backwards,
+    // inside and out (the same order both ways: the filter stops the walk at limit + 1 matches).
     const ordered = descNullable
       ? walk.orderBy(lead, 'desc').orderBy('id', 'desc')
       : orderBySorts(walk, sorts);
@@ -198,7 +200,11 @@ export async function listRecords(
       .selectFrom(ordered.limit(walkRows).as(module.table))
       .select([...selected]);
     for (const condition of conditions) bounded = bounded.where(condition);
-    const found = await applyCursor(bounded, sorts, query.cursor)
+    const after = afterCursor(bounded, sorts, query.cursor);
+    const found = await (descNullable
+      ? after.orderBy(lead, 'desc').orderBy('id', 'desc')
+      : orderBySorts(after, sorts)
+    )
       .limit(query.limit + 1)
       .execute();
     if (found.length === query.limit + 1)
