@@ -196,14 +196,23 @@ export async function listRecords(
     const ordered = descNullable
       ? walk.orderBy(lead, 'desc').orderBy('id', 'desc')
       : orderBySorts(walk, sorts);
-    let bounded = recordsDb(db)
-      .selectFrom(ordered.limit(walkRows).as(module.table))
-      .select([...selected]);
-    for (const condition of conditions) bounded = bounded.where(condition);
-    const after = afterCursor(bounded, sorts, query.cursor);
+    // Only ids leave the walk (its other columns are those the filter reads: with a filter on
+    // the sort's own field, the walk reads the index alone); the page's rows are read by id.
+    let walked = recordsDb(db).selectFrom(ordered.limit(walkRows).as(module.table)).select('id');
+    for (const condition of conditions) walked = walked.where(condition);
+    const top = descNullable
+      ? walked.orderBy(lead, 'desc').orderBy('id', 'desc')
+      : orderBySorts(walked, sorts);
+    const page = afterCursor(
+      from()
+        .select([...selected])
+        .where('id', 'in', top.limit(query.limit + 1)),
+      sorts,
+      query.cursor,
+    );
     const found = await (descNullable
-      ? after.orderBy(lead, 'desc').orderBy('id', 'desc')
-      : orderBySorts(after, sorts)
+      ? page.orderBy(lead, 'desc').orderBy('id', 'desc')
+      : orderBySorts(page, sorts)
     )
       .limit(query.limit + 1)
       .execute();
