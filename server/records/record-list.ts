@@ -72,9 +72,15 @@ export const filterFirstRowsOnSortField = 250_000;
  * `rows` index entries. Below `minMatches` estimated matches it is not tried: the filter-first
  * plan reads so few rows that the walk could only add to it. Any other filter on a table of
  * `minTableRows` or more walks four times the entries the planner's estimate predicts
- * (between `rows` and `maxRows`), then reads every match. (An object so tests can shrink it.)
+ * (between `minRows` and `maxRows`), then reads every match. (An object so tests can shrink it.)
  */
-export const boundedWalk = { rows: 5_000, minMatches: 2_000, maxRows: 20_000, minTableRows: 50_000 };
+export const boundedWalk = {
+  rows: 5_000,
+  minMatches: 2_000,
+  minRows: 1_000,
+  maxRows: 20_000,
+  minTableRows: 50_000,
+};
 
 /** Whether a list's `where` (JSON text) uses `contains` anywhere: a trigram index can find its rows. */
 function containsFilter(where: string | undefined): boolean {
@@ -180,7 +186,7 @@ export async function listRecords(
     estimate = await estimatedRows(db, select);
     const predicted = ((query.limit + 1) * facts.rows) / Math.max(1, estimate);
     if (predicted <= boundedWalk.maxRows)
-      walkRows = Math.min(boundedWalk.maxRows, Math.max(boundedWalk.rows, Math.ceil(4 * predicted)));
+      walkRows = Math.min(boundedWalk.maxRows, Math.max(boundedWalk.minRows, Math.ceil(4 * predicted)));
     fenceAfterWalk = true;
   }
   if (walkRows !== undefined) {
