@@ -1,4 +1,4 @@
-import { CompiledQuery, type Expression, type SqlBool, sql } from 'kysely';
+import { CompiledQuery, type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
@@ -199,29 +199,34 @@ export async function listRecords(
     for (const condition of cursorConditions(sorts, query.cursor)) walk = walk.where(condition);
     // Without NULLs, DESC is DESC NULLS LAST: said plainly, the order the index gives backwards,
     // inside and out (the same order both ways: the filter stops the walk at limit + 1 matches).
-    const ordered = descNullable
-      ? walk.orderBy(lead, 'desc').orderBy('id', 'desc')
-      : orderBySorts(walk, sorts);
-    // Only ids leave the walk (its other columns are those the filter reads: with a filter on
-    // the sort's own field, the walk reads the index alone); the page's rows are read by id.
-    let walked = recordsDb(db).selectFrom(ordered.limit(walkRows).as(module.table)).select('id');
-    for (const condition of conditions) walked = walked.where(condition);
-    const top = descNullable
-      ? walked.orderBy(lead, 'desc').orderBy('id', 'desc')
-      : orderBySorts(walked, sorts);
-    const page = afterCursor(
-      from()
-        .select([...selected])
-        .where('id', 'in', top.limit(query.limit + 1)),
-      sorts,
-      query.cursor,
-    );
-    const found = await (descNullable
-      ? page.orderBy(lead, 'desc').orderBy('id', 'desc')
-      : orderBySorts(page, sorts)
-    )
-      .limit(query.limit + 1)
-      .execute();
+    const ordered = walkOrder(walk, sorts, descNullable);
+    const walked = recordsDb(db).selectFrom(ordered.limit(walkRows).as(module.table));
+    let found: Parameters<typeof pageOf>[0];
+    if (onSortField) {
+      // Only ids leave the walk: its other columns are those the filter reads, here the sort's
+      // own, so the walk reads the index alone (not 5,000 heap rows when it misses); the
+      // page's rows are then read by id.
+      let ids = walked.select('id');
+      for (const condition of conditions) ids = ids.where(condition);
+      const top = walkOrder(ids, sorts, descNullable).limit(query.limit + 1);
+      const page = afterCursor(
+        from()
+          .select([...selected])
+          .where('id', 'in', top),
+        sorts,
+        query.cursor,
+      );
+      found = await walkOrder(page, sorts, descNullable)
+        .limit(query.limit + 1)
+        .execute();
+    } else {
+      // The filter reads other columns of the rows walked: the page comes out of the walk.
+      let rows = walked.select([...selected]);
+      for (const condition of conditions) rows = rows.where(condition);
+      found = await walkOrder(afterCursor(rows, sorts, query.cursor), sorts, descNullable)
+        .limit(query.limit + 1)
+        .execute();
+    }
     if (found.length === query.limit + 1)
       return pageAnswer(db, principal, module, names, found, query, sorts);
   }
@@ -292,6 +297,20 @@ export async function listRecords(
     .limit(query.limit + 1)
     .execute();
   return pageAnswer(db, principal, module, names, rows, query, sorts);
+}
+
+/**
+ * The order of a bounded walk: the sorts', or with `plainDesc` (a descending sort on a nullable
+ * column, the walk holding no NULL) plain DESC, the order its index gives backwards, so that
+ * the planner stops the walk at the page rather than sorting all of it.
+ */
+function walkOrder<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  sorts: readonly SortKey[],
+  plainDesc: boolean,
+): SelectQueryBuilder<DB, TB, O> {
+  if (!plainDesc) return orderBySorts(qb, sorts);
+  return qb.orderBy(sql.ref((sorts[0] as SortKey).column), 'desc').orderBy(sql.ref('id'), 'desc');
 }
 
 /** The page of `rows` (fetched with limit + 1): records with their display names, hidden fields left out. */
