@@ -230,7 +230,19 @@ export async function listRecords(
     if (found.length === query.limit + 1)
       return pageAnswer(db, principal, module, names, found, query, sorts);
   }
-  if (fenceAfterWalk || (estimate !== undefined && estimate <= limitOfFilterFirst)) {
+  if (fenceAfterWalk) {
+    // Every match, then their top: only ids and sort keys go through the sort, led by an
+    // expression no index gives (NULLs last either way, as the sort wants), so the planner
+    // neither walks the sort's index again nor gives up sorting in parallel workers (a
+    // subquery fenced with OFFSET 0 would be sorted above them, every match passed up).
+    let narrow = from()
+      .select([...new Set(['id', ...sorts.map((key) => key.column)])])
+      .orderBy(sql`(${sql.ref(first.column)} is null)`);
+    for (const condition of [...conditions, ...cursorConditions(sorts, query.cursor)])
+      narrow = narrow.where(condition);
+    const top = orderBySorts(narrow, sorts).limit(query.limit + 1);
+    select = select.where('id', 'in', recordsDb(db).selectFrom(top.as('top')).select('id'));
+  } else if (estimate !== undefined && estimate <= limitOfFilterFirst) {
     // The matching rows first (a trigram index finds them), then the top of them by the sort,
     // reading only ids and sort keys: the subquery's OFFSET 0 keeps the planner from walking a
     // sort index and filtering as it goes, which reads most of the table when the matches sort
