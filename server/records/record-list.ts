@@ -77,7 +77,7 @@ export const filterFirstRowsOnSortField = 250_000;
 export const boundedWalk = {
   rows: 5_000,
   minMatches: 2_000,
-  minRows: 5_000,
+  minRows: 2_000,
   maxRows: 20_000,
   minTableRows: 50_000,
 };
