@@ -26,9 +26,15 @@ const root = path.resolve(import.meta.dirname, '..');
  */
 export async function startWeftInProcess<Queue extends boolean = true>(
   name: string,
-  { queue = true as Queue, pgStatStatements = false }: { queue?: Queue; pgStatStatements?: boolean } = {},
+  {
+    queue = true as Queue,
+    pgStatStatements = false,
+    keptDir,
+  }: { queue?: Queue; pgStatStatements?: boolean; keptDir?: string | undefined } = {},
 ) {
-  const dataDir = await mkdtemp(path.join(tmpdir(), `weft-bench-${name}-`));
+  // `keptDir`: a cluster kept between runs (created there the first time, never removed).
+  if (keptDir) await mkdir(keptDir, { recursive: true });
+  const dataDir = keptDir ?? (await mkdtemp(path.join(tmpdir(), `weft-bench-${name}-`)));
   // The cluster runs as another user when Weft runs as root: it must be able to enter the folder.
   await chmod(dataDir, 0o755);
   const cluster = pgStatStatements ? await startBenchCluster(dataDir) : await startEmbeddedPostgres(dataDir);
@@ -41,7 +47,7 @@ export async function startWeftInProcess<Queue extends boolean = true>(
     await boss?.stop({ graceful: false });
     await db.destroy();
     await cluster.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    if (!keptDir) await rm(dataDir, { recursive: true, force: true });
   };
   try {
     await migrateToLatest(db);

@@ -106,6 +106,12 @@ export const settingsSchema = {
       default: {},
       description: 'Per feed post type, overriding feedRetentionDays; null keeps that type.',
     },
+    automaticSortIndexes: {
+      type: 'boolean',
+      default: true,
+      description:
+        'When a list sorts a large table (50,000 records or more) by a field without a sort index, Weft builds one in the background and ticks the field\'s "Fast sorting" (an admin may untick it: no automatic index comes back for that field).',
+    },
     feedSystemPosts: {
       type: 'object',
       propertyNames: { enum: systemPostTypes },

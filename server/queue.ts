@@ -12,6 +12,7 @@ import { bounceHandler } from './marketing/bounces.ts';
 import { startCampaignWorker } from './marketing/delivery.ts';
 import { identifyVisitor } from './marketing/web.ts';
 import type { SettingsService } from './platform/settings.ts';
+import { startSortIndexWorker } from './records/sort-index.ts';
 
 /** Queues of the system itself; the workflow engine adds its own. */
 export const queues = {
@@ -52,6 +53,8 @@ export async function startSystemWorkers(boss: PgBoss, db: Db, settings: Setting
   await boss.work(queues.purgeFeed, async () => {
     await purgeExpiredPosts(db, settings);
   });
+  // Sort indexes a list on a large table asked for (records/sort-index.ts).
+  await startSortIndexWorker(boss, db, settings);
   // CSV/XLSX imports (data/imports.ts).
   await startImportWorker(boss, db, settings);
   // Email delivery from the outbox (email/email.ts), with retries and backoff.

@@ -1,8 +1,8 @@
-import { CompiledQuery, type Expression, type SqlBool, sql } from 'kysely';
+import { CompiledQuery, type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Principal } from '../platform/authz.ts';
 import { WeftError } from '../platform/errors.ts';
-import { columnName, recordsDb, tableOf } from '../studio/fields.ts';
+import { columnName, recordsDb } from '../studio/fields.ts';
 import type { ModuleDefinition } from '../studio/modules.ts';
 import { getModule } from '../studio/modules.ts';
 import { toRecord } from '../studio/record-schema.ts';
@@ -10,6 +10,7 @@ import { redact, visibleQueryFields } from './field-access.ts';
 import { accessCondition } from './record-access.ts';
 import { withDisplay } from './record-display.ts';
 import {
+  afterCursor,
   applyCursor,
   cursorConditions,
   cursorLead,
@@ -22,6 +23,7 @@ import {
   type SortKey,
   searchCondition,
 } from './record-query.ts';
+import { noteUnindexedSort, tableFacts } from './sort-index.ts';
 
 export interface RecordListQuery {
   limit: number;
@@ -62,6 +64,24 @@ export const filterFirstRows = 25_000;
  */
 export const filterFirstRowsOnSortField = 250_000;
 
+/**
+ * Bounded walks of the sort's index. With a `contains` on the sort's own field, at most `rows`
+ * entries are walked first: where the matches are spread along the order, or sort early, the
+ * page is among them and costs that walk only (a filter matching 1 % of the rows, spread,
+ * needs about 5,000); otherwise the filter-first plan follows, the walk having cost at most
+ * `rows` index entries. Below `minMatches` estimated matches it is not tried: the filter-first
+ * plan reads so few rows that the walk could only add to it. Any other filter on a table of
+ * `minTableRows` or more walks four times the entries the planner's estimate predicts
+ * (between `minRows` and `maxRows`), then reads every match. (An object so tests can shrink it.)
+ */
+export const boundedWalk = {
+  rows: 5_000,
+  minMatches: 2_000,
+  minRows: 2_000,
+  maxRows: 20_000,
+  minTableRows: 50_000,
+};
+
 /** Whether a list's `where` (JSON text) uses `contains` anywhere: a trigram index can find its rows. */
 function containsFilter(where: string | undefined): boolean {
   return where?.includes('"contains"') === true;
@@ -95,33 +115,6 @@ async function estimatedRows(db: Db, query: { compile(): CompiledQuery }): Promi
     CompiledQuery.raw(`explain (format json) ${compiled.sql}`, [...compiled.parameters]),
   );
   return rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? Number.POSITIVE_INFINITY;
-}
-
-/** How long the columns a table's btree indexes lead with are trusted before being read again. */
-const indexedTtlMs = 30_000;
-const indexed = new Map<string, { at: number; columns: Promise<Set<string>> }>();
-
-/**
- * The columns that lead a btree index of the module's table (read from the catalog, kept
- * 30 s): a sort on one of them walks the index; a sort on any other reads every matching
- * row. A stale answer only chooses a slower plan, never other rows.
- */
-export function indexedColumns(db: Db, module: string): Promise<Set<string>> {
-  const table = tableOf(module);
-  const cached = indexed.get(table);
-  if (cached && Date.now() - cached.at < indexedTtlMs) return cached.columns;
-  const columns = sql<{ column: string }>`
-    select a.attname as column
-    from pg_index i
-    join pg_class ix on ix.oid = i.indexrelid
-    join pg_am am on am.oid = ix.relam and am.amname = 'btree'
-    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
-    where i.indrelid = to_regclass(${table}) and i.indpred is null`
-    .execute(recordsDb(db))
-    .then(({ rows }) => new Set(rows.map((row) => row.column)));
-  indexed.set(table, { at: Date.now(), columns });
-  columns.catch(() => indexed.delete(table));
-  return columns;
 }
 
 /**
@@ -162,13 +155,94 @@ export async function listRecords(
   const from = () => recordsDb(db).selectFrom(module.table);
   let select = from().select([...selected]);
   for (const condition of conditions) select = select.where(condition);
-  const limitOfFilterFirst = containsOn(query.where, (sorts[0] as SortKey).field.name)
-    ? filterFirstRowsOnSortField
-    : filterFirstRows;
-  if (
-    (search !== undefined || containsFilter(query.where)) &&
-    (await estimatedRows(db, select)) <= limitOfFilterFirst
+  const first = sorts[0] as SortKey;
+  const onSortField = containsOn(query.where, first.field.name);
+  const limitOfFilterFirst = onSortField ? filterFirstRowsOnSortField : filterFirstRows;
+  const facts = await tableFacts(db, moduleName);
+  // The sort's index gives the order: one key (and id). Descending on a nullable column, the
+  // walk takes the values only (backwards): NULLs sort after every value, so limit + 1 matches
+  // among the values are the page; a page reaching the NULLs comes from the plans below.
+  const walkable = facts.columns.has(first.column) && sorts.length === 2;
+  const descNullable = first.direction === 'desc' && !first.field.notNull;
+  let estimate =
+    search !== undefined || containsFilter(query.where) ? await estimatedRows(db, select) : undefined;
+  /** Entries of the sort's index walked first (`boundedWalk`); none: not tried. */
+  let walkRows: number | undefined;
+  /** After a walk that did not hold the page, read every match and sort their top. */
+  let fenceAfterWalk = false;
+  if (walkable && onSortField && estimate !== undefined && estimate >= boundedWalk.minMatches) {
+    walkRows = boundedWalk.rows;
+  } else if (
+    walkable &&
+    estimate === undefined &&
+    conditions.length > 0 &&
+    facts.rows >= boundedWalk.minTableRows
   ) {
+    // A filter (or a role's scope) on a large table: walking the sort's index and filtering as
+    // it goes reads (limit + 1) / density entries if the matches are spread along the order,
+    // but most of the table if they sort late (correlated columns). The walk is bounded to a
+    // few times what the planner's estimate predicts; if it does not hold the page, every match
+    // is read instead (at worst a scan of the table, never a walk of all of it).
+    estimate = await estimatedRows(db, select);
+    const predicted = ((query.limit + 1) * facts.rows) / Math.max(1, estimate);
+    if (predicted <= boundedWalk.maxRows)
+      walkRows = Math.min(boundedWalk.maxRows, Math.max(boundedWalk.minRows, Math.ceil(4 * predicted)));
+    fenceAfterWalk = true;
+  }
+  if (walkRows !== undefined) {
+    // The first `walkRows` rows in the sort's order (after the cursor), then the filter on
+    // them: when they hold the page (limit + 1 matches), those are the first matches of the
+    // whole order, so the page is the answer; otherwise one of the plans below is.
+    const lead = sql.ref(first.column);
+    let walk = from().selectAll();
+    if (descNullable) walk = walk.where(lead, 'is not', null);
+    for (const condition of cursorConditions(sorts, query.cursor)) walk = walk.where(condition);
+    // Without NULLs, DESC is DESC NULLS LAST: said plainly, the order the index gives backwards,
+    // inside and out (the same order both ways: the filter stops the walk at limit + 1 matches).
+    const ordered = walkOrder(walk, sorts, descNullable);
+    const walked = recordsDb(db).selectFrom(ordered.limit(walkRows).as(module.table));
+    let found: Parameters<typeof pageOf>[0];
+    if (onSortField) {
+      // Only ids leave the walk: its other columns are those the filter reads, here the sort's
+      // own, so the walk reads the index alone (not 5,000 heap rows when it misses); the
+      // page's rows are then read by id.
+      let ids = walked.select('id');
+      for (const condition of conditions) ids = ids.where(condition);
+      const top = walkOrder(ids, sorts, descNullable).limit(query.limit + 1);
+      const page = afterCursor(
+        from()
+          .select([...selected])
+          .where('id', 'in', top),
+        sorts,
+        query.cursor,
+      );
+      found = await walkOrder(page, sorts, descNullable)
+        .limit(query.limit + 1)
+        .execute();
+    } else {
+      // The filter reads other columns of the rows walked: the page comes out of the walk.
+      let rows = walked.select([...selected]);
+      for (const condition of conditions) rows = rows.where(condition);
+      found = await walkOrder(afterCursor(rows, sorts, query.cursor), sorts, descNullable)
+        .limit(query.limit + 1)
+        .execute();
+    }
+    if (found.length === query.limit + 1)
+      return pageAnswer(db, principal, module, names, found, query, sorts);
+  }
+  if (fenceAfterWalk) {
+    // Every match, then their top: only ids and sort keys go through the sort, led by an
+    // expression no index gives (NULLs last either way, as the sort wants), so the planner
+    // neither walks the sort's index again nor gives up sorting in parallel workers (a
+    // subquery fenced with OFFSET 0 would be sorted above them, every match passed up).
+    let narrow = from()
+      .select([...new Set(['id', ...sorts.map((key) => key.column)])])
+      .orderBy(sql`(${sql.ref(first.column)} is null)`);
+    for (const condition of [...conditions, ...cursorConditions(sorts, query.cursor)])
+      narrow = narrow.where(condition);
+    const top = orderBySorts(narrow, sorts).limit(query.limit + 1);
+    select = select.where('id', 'in', recordsDb(db).selectFrom(top.as('top')).select('id'));
+  } else if (estimate !== undefined && estimate <= limitOfFilterFirst) {
     // The matching rows first (a trigram index finds them), then the top of them by the sort,
     // reading only ids and sort keys: the subquery's OFFSET 0 keeps the planner from walking a
     // sort index and filtering as it goes, which reads most of the table when the matches sort
@@ -182,11 +256,13 @@ export async function listRecords(
     ).limit(query.limit + 1);
     select = select.where('id', 'in', top);
   } else {
-    const first = sorts[0] as SortKey;
-    const columns = await indexedColumns(db, moduleName);
+    const { columns, rows: tableRows } = facts;
     const conditionsAfter = [...conditions, ...cursorConditions(sorts, query.cursor)];
     const keys = [...new Set(['id', ...sorts.map((key) => key.column)])];
     if (!columns.has(first.column)) {
+      // On a large table, the field gets a sort index of its own in the background (sort-index.ts).
+      const sortField = module.fields.find((field) => field.name === first.field.name);
+      if (sortField) await noteUnindexedSort(db, moduleName, sortField, tableRows);
       // No index gives this order: every matching row is read and the top sorted. Only ids
       // and sort keys go through the sort, not whole rows with their cursor (a tenth of the
       // width); the page's rows are then read by id.
@@ -232,6 +308,34 @@ export async function listRecords(
   const rows = await applyCursor(select, sorts, query.cursor)
     .limit(query.limit + 1)
     .execute();
+  return pageAnswer(db, principal, module, names, rows, query, sorts);
+}
+
+/**
+ * The order of a bounded walk: the sorts', or with `plainDesc` (a descending sort on a nullable
+ * column, the walk holding no NULL) plain DESC, the order its index gives backwards, so that
+ * the planner stops the walk at the page rather than sorting all of it.
+ */
+function walkOrder<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  sorts: readonly SortKey[],
+  plainDesc: boolean,
+): SelectQueryBuilder<DB, TB, O> {
+  if (!plainDesc) return orderBySorts(qb, sorts);
+  return qb.orderBy(sql.ref((sorts[0] as SortKey).column), 'desc').orderBy(sql.ref('id'), 'desc');
+}
+
+/** The page of `rows` (fetched with limit + 1): records with their display names, hidden fields left out. */
+async function pageAnswer(
+  db: Db,
+  principal: Principal,
+  module: ModuleDefinition,
+  names: Set<string>,
+  rows: Parameters<typeof pageOf>[0],
+  query: RecordListQuery,
+  sorts: SortKey[],
+) {
+  const moduleName = module.name;
   const page = pageOf(rows, query.limit, sorts);
   const records = page.items.map((row) => toRecord(module, row));
   const shown = (await withDisplay(db, module, records, principal)).map((record) =>

@@ -279,7 +279,7 @@ function FieldDialog({
         </Group>
         <Checkbox
           label="Fast sorting"
-          description="Lists sorted by this field stay fast with many records (an index; imports get slightly slower)"
+          description="Lists sorted by this field stay fast with many records (an index; imports get slightly slower). Weft ticks it by itself when a list sorts 50,000 records or more by this field; untick it and it stays off."
           checked={values.sortable && !(values.type === 'dropdown' && values.multiple)}
           disabled={values.type === 'dropdown' && values.multiple}
           onChange={(e) => set({ sortable: e.currentTarget.checked })}
