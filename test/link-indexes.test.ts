@@ -39,6 +39,16 @@ test('the standard modules’ link columns are indexed', async () => {
   );
 });
 
+test('the foreign key’s look-up (links to a deleted record set to null) can use the partial index', async () => {
+  await db.transaction().execute(async (trx) => {
+    await sql`set local enable_seqscan = off`.execute(trx);
+    const { rows } = await sql<{ 'QUERY PLAN': string }>`
+      explain update rec_contacts set company = null
+      where company = '00000000-0000-0000-0000-000000000001'::uuid`.execute(trx.withoutPlugins());
+    assert.match(rows.map((row) => row['QUERY PLAN']).join('\n'), /rec_contacts_company_link/);
+  });
+});
+
 test('a link field added in Studio gets its index; the migration indexes a column that has none', async () => {
   const added = await admin.request('POST', '/api/modules/opportunities/fields', {
     name: 'referrer',
