@@ -8,7 +8,7 @@
  * (ANALYZE, BUFFERS): shared buffers and execution time, which say more than a p95 on a
  * loaded machine. `BENCH_LISTS_ONLY=1` writes the contacts with SQL (no import, export,
  * rollback or bulk) and times the lists alone: `BENCH_ROWS=1000000 BENCH_LISTS_ONLY=1` is
- * the million-contact case. Writes bench/results/records.json (records-lists.json for lists only).
+ * the million-contact case. Writes bench/results/records.json (records-lists.json for lists only; records-lists-1m.json at BENCH_ROWS=1000000).
  */
 
 import { CompiledQuery, sql } from 'kysely';
@@ -305,7 +305,13 @@ try {
       plans,
       machine: machineWatched.describe(),
     };
-    await writeResult('records-lists.json', result);
+    // The million-row case (BENCH_ROWS=1000000) keeps its own file beside the default size's.
+    await writeResult(
+      rowCount === 100_000
+        ? 'records-lists.json'
+        : `records-lists-${rowCount / 1_000_000 >= 1 ? `${rowCount / 1_000_000}m` : rowCount}.json`,
+      result,
+    );
   } else {
     const rollbackStarted = performance.now();
     const rollback = await app.inject({
