@@ -22,6 +22,7 @@ const scoped = await signedInUser(app, db, admin, 'scoped', {
 const saved = { ...boundedWalk };
 boundedWalk.rows = 25;
 boundedWalk.minMatches = 0;
+boundedWalk.minShare = 0;
 boundedWalk.minRows = 25;
 boundedWalk.maxRows = 60;
 boundedWalk.minTableRows = 0;
